@@ -1,0 +1,64 @@
+/* The case: one test, a plain value. No hidden state: everything an executor
+ * needs to reproduce it is here (the environment comes from layout.h). */
+#ifndef EXITDIFF_CASE_H
+#define EXITDIFF_CASE_H
+
+#include <stdint.h>
+#include "config.h"
+
+enum cpu_mode {
+	MODE_LONG64 = 0, /* 64-bit long mode, 4-level paging */
+	MODE_COUNT
+};
+
+/* Environment knobs: bits that change the environment a case runs in.
+ * None is defined yet; the field exists so formats carry it from day one. */
+#define KNOBS_KNOWN 0u
+
+/* General-purpose registers in hardware encoding order (ModRM reg field). */
+enum gpr {
+	RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI,
+	R8, R9, R10, R11, R12, R13, R14, R15,
+	GPR_COUNT
+};
+
+/* RFLAGS bits a case may set initially (SDM Vol. 1 3.4.3). The rest are
+ * fixed: bit 1 is always one; TF, IF, NT, RF, VM, AC, VIF, VIP, ID would
+ * change how the whole case runs and are left to future knobs. */
+#define RFLAGS_CF (1u << 0)
+#define RFLAGS_PF (1u << 2)
+#define RFLAGS_AF (1u << 4)
+#define RFLAGS_ZF (1u << 6)
+#define RFLAGS_SF (1u << 7)
+#define RFLAGS_TF (1u << 8)
+#define RFLAGS_IF (1u << 9)
+#define RFLAGS_DF (1u << 10)
+#define RFLAGS_OF (1u << 11)
+#define RFLAGS_STATUS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
+		       RFLAGS_SF | RFLAGS_OF)
+#define RFLAGS_CASE_SETTABLE (RFLAGS_STATUS | RFLAGS_DF)
+#define RFLAGS_FIXED1 (1u << 1)
+
+struct test_case {
+	char id[64];          /* name for messages: file stem, or gen seed */
+	uint8_t mode;         /* enum cpu_mode */
+	uint32_t knobs;       /* KNOBS_* bits */
+	uint64_t seed;        /* generator seed it came from, 0 if hand-written */
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rflags;      /* always (x & RFLAGS_CASE_SETTABLE) | FIXED1 */
+	uint32_t code_len;
+	uint32_t data_len;    /* initial bytes at LAYOUT_DATA; rest is zero */
+	uint8_t code[CASE_CODE_MAX];
+	uint8_t data[CASE_DATA_MAX];
+};
+
+/* The defaults every case starts from: RSP at the stack top, every other
+ * register zero, RFLAGS = 0x2, no code, no data. */
+void case_init(struct test_case *c);
+
+const char *mode_name(enum cpu_mode m);
+const char *gpr_name(enum gpr r);
+/* Returns the register index for a name ("rax".."r15"), or -1. */
+int gpr_from_name(const char *name);
+
+#endif

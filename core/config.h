@@ -1,0 +1,36 @@
+/* Budgets and limits, one place. Every number here is a tunable with a reason. */
+#ifndef EXITDIFF_CONFIG_H
+#define EXITDIFF_CONFIG_H
+
+/* Largest code a case may carry: one code page minus room for the HLT
+ * padding that catches execution falling off the end. */
+#define CASE_CODE_MAX 4032
+
+/* Largest initial data image: the two data pages (see layout.h). */
+#define CASE_DATA_MAX 8192
+
+/* Exit events kept per outcome. A guest that produces more (a REP INSB with
+ * a huge count) ends with TIMEOUT at this many; both executors stop at the
+ * same event, so budgets never cause a divergence by themselves. */
+#define TRACE_MAX 64
+
+/* Reference executor: instructions before TIMEOUT. A runaway loop spends
+ * this quickly; real cases execute a few dozen instructions. */
+#define REF_STEP_BUDGET 20000
+
+/* KVM executor: wall-clock budget of one case before TIMEOUT. KVM's
+ * instruction emulator runs CPL0 code at roughly 1-5 M instructions/s, so
+ * REF_STEP_BUDGET instructions fit well inside this. */
+#define KVM_TIME_BUDGET_US 50000
+
+/* Period of the watchdog signal that interrupts a KVM_RUN stuck in the
+ * kernel. Cheap (a few hundred signals/s) and bounds TIMEOUT latency. */
+#define KVM_WATCHDOG_PERIOD_US 5000
+
+/* Longest text line accepted by the .case parser. */
+#define CASE_LINE_MAX 8192
+
+/* Size of a signature string, including the terminator. */
+#define SIGNATURE_MAX 128
+
+#endif

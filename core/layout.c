@@ -1,0 +1,151 @@
+/* Builds the guest environment described in layout.h. Freestanding C: no
+ * libc, so the TMK runtime can link the very same file. */
+#include "layout.h"
+
+/* One row per page the layout maps (identity), with its leaf PTE flags.
+ * Pages absent from this table are not present and fault. */
+static const struct layout_page {
+	uint64_t gva;
+	uint64_t flags;
+} layout_pages[] = {
+	{ LAYOUT_GDT,        PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_IDT,        PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_STUBS,      PTE_P | PTE_A | PTE_D },
+	{ LAYOUT_PML4,       PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_PDPT,       PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_PD,         PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_PT,         PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_PD_HI,      PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_PT_HI,      PTE_P | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_CODE,       PTE_P | PTE_W | PTE_U | PTE_A | PTE_D },
+	{ LAYOUT_DATA,       PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_DATA + PAGE_SIZE, PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_STACK,      PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_IST,        PTE_P | PTE_W | PTE_A | PTE_D | PTE_NX },
+	{ LAYOUT_MMIO,       PTE_P | PTE_W | PTE_U | PTE_A | PTE_D },
+};
+#define LAYOUT_NPAGES (sizeof(layout_pages) / sizeof(layout_pages[0]))
+
+/* Non-leaf entries allow everything; the leaf decides (SDM 3A 4.6). */
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void fill(uint8_t *p, uint8_t byte, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		p[i] = byte;
+}
+
+static void copy(uint8_t *dst, const uint8_t *src, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = src[i];
+}
+
+/* Segment descriptors with the accessed bit preset (SDM 3A 3.4.5). */
+static const uint64_t gdt_entries[LAYOUT_GDT_ENTRIES] = {
+	[0] = 0,
+	[SEL_CODE64 >> 3]  = 0x00af9b000000ffffull, /* L=1, DPL0, exec/read */
+	[SEL_DATA >> 3]    = 0x00cf93000000ffffull, /* D=1, DPL0, read/write */
+	/* slots 3-4: the TSS, filled in by build_tss_descriptor() */
+	[SEL_CODE32 >> 3]  = 0x00cf9b000000ffffull, /* D=1, DPL0, exec/read */
+	[SEL_UDATA >> 3]   = 0x00cff3000000ffffull, /* DPL3 read/write */
+	[SEL_UCODE64 >> 3] = 0x00affb000000ffffull, /* L=1, DPL3 exec/read */
+};
+
+static void build_gdt_and_tss(uint8_t *ram)
+{
+	uint8_t *gdt = ram + LAYOUT_GDT;
+	for (unsigned i = 0; i < LAYOUT_GDT_ENTRIES; i++)
+		put64(gdt + 8 * i, gdt_entries[i]);
+
+	/* 64-bit TSS descriptor, type 0xB (busy) so loading TR never writes
+	 * it (SDM 3A 8.2.3). */
+	uint64_t base = LAYOUT_TSS, limit = 0x67;
+	uint64_t lo = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+		      (0x8bull << 40) | (((base >> 24) & 0xff) << 56);
+	put64(gdt + (SEL_TSS & ~7u), lo);
+	put64(gdt + (SEL_TSS & ~7u) + 8, base >> 32);
+
+	/* RSP0 and IST1 both point at the exception stack; the I/O map base
+	 * lies past the limit, so there is no I/O permission bitmap. */
+	uint8_t *tss = ram + LAYOUT_TSS;
+	fill(tss, 0, 0x68);
+	put64(tss + 0x04, LAYOUT_IST_TOP);
+	put64(tss + 0x24, LAYOUT_IST_TOP);
+	tss[0x66] = 0x68;
+}
+
+static void build_idt_and_stubs(uint8_t *ram)
+{
+	uint8_t *idt = ram + LAYOUT_IDT;
+	for (unsigned v = 0; v < 256; v++) {
+		uint64_t off = LAYOUT_STUBS + v;
+		/* #BP and #OF are reachable from CPL3 by INT3/INTO, as on an
+		 * ordinary OS; every other gate is DPL0 (SDM 3A 6.12.1.1). */
+		uint64_t dpl = (v == 3 || v == 4) ? 3 : 0;
+		uint64_t lo = (off & 0xffff) | ((uint64_t)SEL_CODE64 << 16) |
+			      (1ull << 32) /* IST1 */ |
+			      ((0x8eull | (dpl << 5)) << 40) |
+			      (((off >> 16) & 0xffff) << 48);
+		put64(idt + 16 * v, lo);
+		put64(idt + 16 * v + 8, off >> 32);
+	}
+	/* One HLT per vector: the vector is known from RIP after the exit,
+	 * and no register is touched. */
+	fill(ram + LAYOUT_STUBS, 0xf4, PAGE_SIZE);
+}
+
+static void build_page_tables(uint8_t *ram)
+{
+	for (uint32_t a = LAYOUT_PML4; a < LAYOUT_PT_HI + PAGE_SIZE; a += PAGE_SIZE)
+		fill(ram + a, 0, PAGE_SIZE);
+	put64(ram + LAYOUT_PML4, LAYOUT_PDPT | PTE_TABLE);
+	put64(ram + LAYOUT_PDPT + 8 * 0, LAYOUT_PD | PTE_TABLE);
+	put64(ram + LAYOUT_PDPT + 8 * ((uint64_t)LAYOUT_MMIO >> 30),
+	      LAYOUT_PD_HI | PTE_TABLE);
+	put64(ram + LAYOUT_PD, LAYOUT_PT | PTE_TABLE);
+	put64(ram + LAYOUT_PD_HI + 8 * (((uint64_t)LAYOUT_MMIO >> 21) & 511),
+	      LAYOUT_PT_HI | PTE_TABLE);
+	for (unsigned i = 0; i < LAYOUT_NPAGES; i++) {
+		uint64_t gva = layout_pages[i].gva;
+		uint32_t pt = gva >= 0x40000000u ? LAYOUT_PT_HI : LAYOUT_PT;
+		put64(ram + pt + 8 * ((gva >> 12) & 511), gva | layout_pages[i].flags);
+	}
+}
+
+void layout_build(uint8_t *ram)
+{
+	fill(ram, 0, LAYOUT_RW_BASE);
+	build_gdt_and_tss(ram);
+	build_idt_and_stubs(ram);
+	build_page_tables(ram);
+}
+
+void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
+		     const uint8_t *data, uint32_t data_len)
+{
+	if (code_len > PAGE_SIZE)
+		code_len = PAGE_SIZE;
+	if (data_len > LAYOUT_DATA_SIZE)
+		data_len = LAYOUT_DATA_SIZE;
+	copy(ram + LAYOUT_CODE, code, code_len);
+	fill(ram + LAYOUT_CODE + code_len, 0xf4, PAGE_SIZE - code_len);
+	fill(ram + LAYOUT_CODE + PAGE_SIZE, 0, LAYOUT_DATA - LAYOUT_CODE - PAGE_SIZE);
+	copy(ram + LAYOUT_DATA, data, data_len);
+	fill(ram + LAYOUT_DATA + data_len, 0,
+	     LAYOUT_RAM_SIZE - LAYOUT_DATA - data_len);
+}
+
+uint64_t layout_page_flags(uint64_t gva)
+{
+	for (unsigned i = 0; i < LAYOUT_NPAGES; i++)
+		if (layout_pages[i].gva == (gva & ~(uint64_t)(PAGE_SIZE - 1)))
+			return layout_pages[i].flags;
+	return 0;
+}

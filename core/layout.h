@@ -1,0 +1,122 @@
+/*
+ * The guest environment, defined once. The KVM executor, the reference
+ * executor and the TMK runtime all build from this header and layout.c, so
+ * they can never disagree about where anything is.
+ *
+ * Guest physical == guest virtual (identity paging). Everything the guest
+ * can reach lives in the first 96 KiB, plus one MMIO page far above RAM.
+ *
+ *   0x00000 .. 0x00fff  unmapped (null page: any access faults)
+ *   0x01000             GDT, then the 64-bit TSS in the same page   (RO)
+ *   0x02000             IDT, 256 16-byte gates, all on IST1          (RO)
+ *   0x03000             exception stubs: one HLT byte per vector      (RO, X)
+ *   0x04000 .. 0x09fff  page tables (PML4, PDPT, PD, PT, PD_HI, PT_HI)(RO)
+ *   0x0a000 .. 0x0ffff  reserved, unmapped
+ *   0x10000             code page: case code, then HLT padding      (RW, X)
+ *   0x11000             unmapped (a jump past the code page faults)
+ *   0x12000 .. 0x13fff  data pages 0 and 1 (a split access crosses)   (RW, NX)
+ *   0x14000             unmapped (an access past the data faults)
+ *   0x15000             stack page, RSP starts at its top (0x16000)  (RW, NX)
+ *   0x16000             unmapped (a POP at the initial RSP faults)
+ *   0x17000             exception stack (IST1), top 0x18000          (RW, NX)
+ *   0xc0000000          MMIO window: mapped by the page tables, backed by
+ *                       no memory, so every access is an MMIO exit   (RW, X)
+ *   everything else     not present: #PF
+ *
+ * "RO" pages are mapped read-only with CR0.WP=1, so a case that writes them
+ * takes #PF instead of corrupting the environment. All A and D bits (PTEs
+ * and descriptors) are preset so no executor ever writes them back.
+ */
+#ifndef EXITDIFF_LAYOUT_H
+#define EXITDIFF_LAYOUT_H
+
+#include <stdint.h>
+
+#define PAGE_SIZE 0x1000u
+
+#define LAYOUT_GDT        0x01000u
+#define LAYOUT_TSS        0x01800u   /* same page as the GDT */
+#define LAYOUT_IDT        0x02000u
+#define LAYOUT_STUBS      0x03000u   /* stub for vector v is the HLT at STUBS+v */
+#define LAYOUT_PML4       0x04000u
+#define LAYOUT_PDPT       0x05000u
+#define LAYOUT_PD         0x06000u   /* covers 0..1 GiB */
+#define LAYOUT_PT         0x07000u   /* covers 0..2 MiB with 4 KiB pages */
+#define LAYOUT_PD_HI      0x08000u   /* covers 3..4 GiB */
+#define LAYOUT_PT_HI      0x09000u   /* covers the 2 MiB around the MMIO window */
+#define LAYOUT_CODE       0x10000u
+#define LAYOUT_DATA       0x12000u
+#define LAYOUT_DATA_SIZE  0x02000u
+#define LAYOUT_STACK      0x15000u
+#define LAYOUT_STACK_TOP  0x16000u
+#define LAYOUT_IST        0x17000u
+#define LAYOUT_IST_TOP    0x18000u
+#define LAYOUT_MMIO       0xc0000000u
+#define LAYOUT_MMIO_SIZE  PAGE_SIZE
+
+/* Guest RAM: one memslot from 0 to LAYOUT_RAM_SIZE. The system part below
+ * LAYOUT_RW_BASE never changes after layout_build(); the part above it is
+ * what the guest can write and what every executor restores per case. */
+#define LAYOUT_RAM_SIZE   0x18000u
+#define LAYOUT_RW_BASE    0x10000u
+
+/* The pages compared between outcomes ("changed data bytes"): code, data
+ * and stack, as one window from LAYOUT_CODE to LAYOUT_STACK_TOP. Unmapped
+ * pages inside it never change. The exception stack is left out: what an
+ * exception pushes there is captured as the exception event instead. */
+#define LAYOUT_CMP_BASE   LAYOUT_CODE
+#define LAYOUT_CMP_SIZE   (LAYOUT_STACK_TOP - LAYOUT_CODE)
+
+/* Selectors (GDT index << 3 | RPL). */
+#define SEL_CODE64  0x08
+#define SEL_DATA    0x10
+#define SEL_TSS     0x18   /* 16-byte descriptor: GDT slots 3 and 4 */
+#define SEL_CODE32  0x28
+#define SEL_UDATA   0x33   /* DPL3 data, for the CPL3 knob */
+#define SEL_UCODE64 0x3b   /* DPL3 64-bit code, for the CPL3 knob */
+#define LAYOUT_GDT_ENTRIES 8
+
+/* Initial system state of 64-bit long mode, CPL0. */
+#define LM_CR0   0x80010033ull /* PG WP NE ET MP PE */
+#define LM_CR4   0x00000620ull /* OSXMMEXCPT OSFXSR PAE */
+#define LM_EFER  0x00000d01ull /* NXE LMA LME SCE */
+#define LM_CR3   ((uint64_t)LAYOUT_PML4)
+#define INITIAL_RFLAGS 0x2ull  /* only the always-one bit */
+
+/* Answers to guest reads of devices nobody emulates. They are the values an
+ * open bus gives (and QEMU gives for unassigned ports and memory), so a TMK
+ * reproducer sees the same answers under QEMU as under exitdiff. */
+#define ENV_IO_READ_BYTE   0xffu
+#define ENV_MMIO_READ_BYTE 0xffu
+
+/* Page-table entry bits used by the layout (SDM Vol. 3A 4.5). */
+#define PTE_P   (1ull << 0)
+#define PTE_W   (1ull << 1)
+#define PTE_U   (1ull << 2)
+#define PTE_A   (1ull << 5)
+#define PTE_D   (1ull << 6)
+#define PTE_PS  (1ull << 7)
+#define PTE_NX  (1ull << 63)
+#define PTE_ADDR_MASK 0x000ffffffffff000ull
+
+/* Which vectors push an error code (SDM Vol. 3A 6.3.1, table 6-1). An INT n
+ * to one of these never pushes one: read the frame depth from RSP instead. */
+#define VECTOR_HAS_ERROR_CODE(v) \
+	((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || \
+	 (v) == 29 || (v) == 30)
+
+/* Fills the system part of guest RAM (ram must be LAYOUT_RAM_SIZE bytes,
+ * physical address 0 at ram[0]): GDT, TSS, IDT, exception stubs, page
+ * tables. Freestanding: the TMK runtime links it too. */
+void layout_build(uint8_t *ram);
+
+/* Resets the writable part (code, data, stack, exception stack) for one
+ * case: code bytes then HLT padding, data bytes then zeros, zeroed stacks. */
+void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
+		     const uint8_t *data, uint32_t data_len);
+
+/* Page-table flags the layout gives the page holding gva, or 0 when the
+ * layout leaves it unmapped. Used by tests to check the walkers. */
+uint64_t layout_page_flags(uint64_t gva);
+
+#endif

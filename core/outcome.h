@@ -1,0 +1,87 @@
+/* The outcome: what an executor observed. Filled the same way by the KVM
+ * executor, the reference executor and (later) the TMK runtime. */
+#ifndef EXITDIFF_OUTCOME_H
+#define EXITDIFF_OUTCOME_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "case.h"
+#include "layout.h"
+
+enum exit_kind {
+#define X(e, name, terminal) EXIT_##e,
+#include "exit_kinds.def"
+#undef X
+	EXIT_KIND_COUNT
+};
+
+enum exit_dir { DIR_IN = 0, DIR_OUT = 1 }; /* MMIO: IN = read, OUT = write */
+
+/* One exit event. Field use per kind:
+ *   IO             dir, size (1/2/4), addr = port, data (one access; string
+ *                  and REP forms give one event per element)
+ *   MMIO           dir, size (1..8), addr = GPA, data (little-endian bytes)
+ *   HLT            rip = address after the HLT
+ *   EXCEPTION      addr = vector, error_code (has_error_code), rip =
+ *                  faulting RIP from the frame, cr2 (vector 14 only)
+ *   SHUTDOWN       -
+ *   INTERNAL_ERROR addr = suberror, data = first datum, error_code = ndata
+ *   FAIL_ENTRY     addr = hardware entry failure reason
+ *   TIMEOUT        addr = 0 step/time budget, 1 event budget
+ *   UNSUPPORTED    rip = instruction address; outcome.mnemonic names it
+ *   OTHER          addr = KVM exit reason number, verbatim
+ */
+struct exit_event {
+	uint8_t kind;            /* enum exit_kind */
+	uint8_t dir;             /* enum exit_dir */
+	uint8_t size;
+	uint8_t has_error_code;
+	uint32_t error_code;
+	uint64_t addr;
+	uint64_t data;
+	uint64_t rip;
+	uint64_t cr2;
+};
+
+struct end_state {
+	uint64_t gpr[GPR_COUNT];
+	uint64_t rip, rflags;
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
+	uint16_t cs, ds, es, fs, gs, ss;
+};
+
+struct outcome {
+	uint32_t n_events;                      /* last one is terminal */
+	struct exit_event events[TRACE_MAX];
+	struct end_state state;
+	/* RFLAGS bits the architecture leaves undefined after the
+	 * instructions executed (reference only; 0 from KVM). Masked. */
+	uint64_t undefined_flags;
+	/* Mnemonic of the instruction that ended the case or of the
+	 * unsupported one; "" when unknown (KVM). */
+	char mnemonic[32];
+	/* Per-field mnemonic of the last instruction that wrote it, for
+	 * signatures (reference only; "" when unknown). */
+	char writer_gpr[GPR_COUNT][16];
+	char writer_flags[16];
+	char writer_mem[16];
+	/* Instructions executed (reference), 0 when unknown. */
+	uint32_t steps;
+	/* Guest memory LAYOUT_CMP_BASE .. +LAYOUT_CMP_SIZE at the end. */
+	uint8_t mem[LAYOUT_CMP_SIZE];
+};
+
+const char *exit_kind_name(enum exit_kind k);
+int exit_kind_from_name(const char *name); /* -1 when unknown */
+int exit_kind_is_terminal(enum exit_kind k);
+
+/* Starts an empty outcome. */
+void outcome_init(struct outcome *o);
+/* Appends an event. When the trace is full, the last slot becomes a TIMEOUT
+ * (event budget) and 0 is returned: the executor must stop. */
+int outcome_push(struct outcome *o, const struct exit_event *e);
+/* The terminal event (the last one), or NULL while the trace is empty. */
+const struct exit_event *outcome_terminal(const struct outcome *o);
+
+#endif
