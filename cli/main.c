@@ -1,1 +1,54 @@
-int main(void){return 0;}
+/* exitdiff: differential fuzzing of VM exits. Dispatches to subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]]  both executors, outcomes side by side, the diff" },
+	{ "replay",  cmd_replay,  "replay DIR|FILE... [--tap]   corpus regression against recorded expectations" },
+	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
+	{ "convert", cmd_convert, "convert IN OUT               between .case text and binary (.bin) forms" },
+	{ "gen",     cmd_gen,     "gen [--generator NAME] --seed S --count N -o DIR   write generated .case files (--list)" },
+	{ "minimize", cmd_minimize, "minimize CASE -o OUT [--budget N]  shrink a diverging case keeping its signature" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "exitdiff %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: exitdiff COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s\n", commands[i].help);
+	fprintf(f, "\nexit codes: 0 agree/pass, 1 divergence/regression, 2 usage or input error\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "exitdiff: unknown command '%s' (try exitdiff --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

@@ -17,6 +17,8 @@ struct case_file {
 	struct outcome expect;
 	char known_reason[256];   /* non-empty: a recorded known divergence */
 	char known_signature[SIGNATURE_MAX];
+	char expect_env[256];     /* where the expectation was recorded:
+				     "kernel=.. backend=.. params=.." */
 };
 
 /* Parses text (len bytes, need not be NUL-terminated). filename is used in

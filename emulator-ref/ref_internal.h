@@ -35,6 +35,10 @@ struct ref_cpu {
 	 * them undefined, cleared by one that defines them (SDM Vol. 1 3.4.3
 	 * and each instruction's "Flags Affected"). */
 	uint64_t undefined_flags;
+	/* Physical-address bits above MAXPHYADDR (bits 51:M), reserved in
+	 * every paging-structure entry (SDM Vol. 3A 4.5); set by
+	 * ref_cpu_reset from CPUID 0x80000008 when known. */
+	uint64_t pte_rsvd;
 };
 
 /* What a handler tells the run loop. */
@@ -128,5 +132,86 @@ enum ref_status ref_raise(struct ref_cpu *cpu, unsigned vector,
 int ref_event(struct ref_cpu *cpu, const struct exit_event *e);
 /* Records mnemonic of the current instruction as the writer of GPR r. */
 void ref_note_gpr_write(struct ref_cpu *cpu, int gpr);
+
+/* ---- framework additions (ref_exec.c, ref_mem.c, ...) --------------------
+ * Everything below is additive to the contract above: services the run loop,
+ * the control/data-movement handlers and the tests use. */
+
+/* The I/O and string-I/O fragment of ref_ctl (ref_ctl_io.c). */
+extern const struct ref_sem ref_sem_ctl_io[];
+extern const unsigned ref_sem_ctl_io_count;
+
+/* Fills the dense table from every fragment; idempotent. ref_lookup calls
+ * it on first use, so it is only an optimisation to call it early. */
+void ref_table_build(void);
+
+/* Kinds of linear access, for the page walk and the #PF error code. */
+enum ref_access { REF_ACC_READ = 0, REF_ACC_WRITE = 1, REF_ACC_FETCH = 2 };
+
+/* #PF error code bits (SDM Vol. 3A 4.7). */
+#define PFEC_P    (1u << 0)
+#define PFEC_W    (1u << 1)
+#define PFEC_U    (1u << 2)
+#define PFEC_RSVD (1u << 3)
+#define PFEC_ID   (1u << 4)
+
+#define RFLAGS_RF (1ull << 16)
+
+/* 1 when la is canonical for 48-bit linear addresses (SDM Vol. 1 3.3.7.1). */
+static inline int ref_canonical(uint64_t la)
+{
+	return (uint64_t)(((int64_t)(la << 16)) >> 16) == la;
+}
+
+/* The 4-level page walk from CR3 (SDM Vol. 3A 4.5): returns 0 with the GPA,
+ * or -1 with the #PF error code the access would raise. Never raises. */
+int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
+		  uint64_t *gpa, uint32_t *pfec);
+/* 1 when gpa is backed by guest RAM (else it is an MMIO exit in KVM). */
+static inline int ref_gpa_is_ram(uint64_t gpa, unsigned size)
+{
+	return gpa < LAYOUT_RAM_SIZE && gpa + size <= LAYOUT_RAM_SIZE;
+}
+
+/* Segment a memory operand of the current instruction uses: its override,
+ * else SS for an RSP/RBP base (SDM Vol. 1 3.7.5), else DS. */
+enum ref_seg ref_op_seg(const struct ref_cpu *cpu, int i);
+/* Effective address of memory operand i without segment base (for LEA). */
+uint64_t ref_op_ea(const struct ref_cpu *cpu, int i);
+
+/* 1 when the legacy prefix bytes of insn (before any REX and the opcode)
+ * contain byte p. Capstone 4 drops an operand-size prefix that precedes a
+ * REP prefix (66 F3 6F decodes as OUTSD), so sizes that hinge on 66h are
+ * taken from the bytes themselves. */
+static inline int ref_has_prefix(const cs_insn *insn, uint8_t p)
+{
+	for (unsigned i = 0; i < insn->size; i++) {
+		uint8_t b = insn->bytes[i];
+		if (b == p)
+			return 1;
+		if (!(b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
+		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 ||
+		      b == 0x67))
+			return 0;
+	}
+	return 0;
+}
+
+/* Raises #PF for la with error code pfec (sets CR2). Returns REF_STOP. */
+enum ref_status ref_raise_pf(struct ref_cpu *cpu, uint64_t la, uint32_t pfec);
+/* Raises a trap-class event (INT3, INT n): the pushed RIP is next_rip and RF
+ * is not set in the pushed RFLAGS. Returns REF_STOP. */
+enum ref_status ref_raise_trap(struct ref_cpu *cpu, unsigned vector);
+/* Ends the case with a terminal event of this kind (HLT, TIMEOUT, ...). */
+enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
+			     uint64_t addr, uint64_t rip);
+/* Records the current instruction as the last writer of memory. */
+void ref_note_mem_write(struct ref_cpu *cpu);
+
+/* Initial state of a case, exactly as the KVM executor sets it: long mode
+ * per layout.h, RIP = LAYOUT_CODE, GPRs and RFLAGS from the case. Does not
+ * touch RAM. */
+void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
+		   uint8_t *ram, struct outcome *out);
 
 #endif

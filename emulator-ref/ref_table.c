@@ -1,1 +1,62 @@
-/* placeholder: replaced by the semantics table */
+/* The semantics table: fragments from every family file merged into one
+ * dense array indexed by Capstone instruction id. An id no fragment names
+ * stays NULL and ends the case with UNSUPPORTED.
+ *
+ * ref_alu.c is written separately; until it exists its fragment is a weak
+ * reference that resolves to NULL and counts as empty. Note that a weak
+ * reference never pulls a member out of a static library, so when the file
+ * exists the reference must be strong: the build defines REF_HAVE_ALU then
+ * (CMakeLists.txt), and __has_include covers builds configured without it. */
+#include "ref_internal.h"
+
+#if defined(REF_WITHOUT_ALU)
+/* Escape hatch: build the framework alone (e.g. while ref_alu.c does not
+ * link); the ALU family is then simply UNSUPPORTED. */
+#elif defined(REF_HAVE_ALU)
+#define REF_ALU_LINKED 1
+#elif defined(__has_include)
+#if __has_include("ref_alu.c")
+#define REF_ALU_LINKED 1
+#endif
+#endif
+
+#ifndef REF_ALU_LINKED
+#pragma weak ref_sem_alu
+#pragma weak ref_sem_alu_count
+#endif
+
+static ref_handler table[X86_INS_ENDING];
+static int table_built;
+
+static void merge(const struct ref_sem *frag, unsigned n)
+{
+	for (unsigned i = 0; frag && i < n; i++) {
+		unsigned id = frag[i].id;
+		/* The first fragment to name an id keeps it: the framework's
+		 * own families are merged first. */
+		if (id < X86_INS_ENDING && !table[id])
+			table[id] = frag[i].fn;
+	}
+}
+
+void ref_table_build(void)
+{
+	if (__atomic_load_n(&table_built, __ATOMIC_ACQUIRE))
+		return;
+	merge(ref_sem_ctl, ref_sem_ctl_count);
+	merge(ref_sem_ctl_io, ref_sem_ctl_io_count);
+#ifndef REF_WITHOUT_ALU
+	const struct ref_sem *alu = ref_sem_alu;
+	const unsigned *alu_count = &ref_sem_alu_count;
+	if (alu && alu_count)
+		merge(alu, *alu_count);
+#endif
+	__atomic_store_n(&table_built, 1, __ATOMIC_RELEASE);
+}
+
+ref_handler ref_lookup(unsigned insn_id)
+{
+	if (!__atomic_load_n(&table_built, __ATOMIC_ACQUIRE))
+		ref_table_build();
+	return insn_id < X86_INS_ENDING ? table[insn_id] : NULL;
+}

@@ -1,0 +1,45 @@
+/* The exitdiff command: one binary, one file per subcommand. */
+#ifndef EXITDIFF_CLI_H
+#define EXITDIFF_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "executor.h"
+
+/* Exit codes of every subcommand (DESIGN.md). */
+enum { EXIT_AGREE = 0, EXIT_DIVERGE = 1, EXIT_USAGE = 2 };
+
+int cmd_run(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+
+/* Parses a non-negative number (decimal, 0x hex); 0 or -1. (cmd_gen.c) */
+int cli_parse_u64(const char *s, uint64_t *out);
+int cmd_minimize(int argc, char **argv);
+
+/* Both executors, set up once per process. The reference answers CPUID
+ * with the table the KVM executor calibrated in its guest. */
+struct session {
+	struct executor kvm;
+	struct executor ref;
+	int have_kvm, have_ref;
+};
+
+enum { NEED_KVM = 1, NEED_REF = 2 };
+/* Returns 0, or -1 after printing a one-line error. */
+int session_open(struct session *s, unsigned need);
+void session_close(struct session *s);
+
+/* Prints "exitdiff CMD: message" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Collects *.case paths from a list of files and directories (recursing,
+ * sorted). Returns the count, or -1 after printing an error. The array and
+ * strings are malloc'd; free with paths_free. */
+int collect_case_paths(const char *cmd, char **args, int nargs, char ***out);
+void paths_free(char **paths, int n);
+
+#endif

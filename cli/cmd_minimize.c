@@ -1,0 +1,210 @@
+/* exitdiff minimize: shrinks a diverging case while its signature stays
+ * the same (minimizer/min.h), and writes the result as a .case that replay
+ * accepts: the reference outcome as its expectation, known lines carried. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "case_text.h"
+#include "cli.h"
+#include "diff.h"
+#include "min.h"
+
+/* The CLI predicate: both executors, outcome_diff, same signature. */
+struct min_cli_pred {
+	struct session *s;
+	char signature[SIGNATURE_MAX];
+	struct outcome *ref, *kvm;
+	struct divergence d;
+	unsigned long exec_failures;
+};
+
+/* Runs c on both executors and diffs. Returns 0, or -1 when an executor
+ * failed (reason printed when loud). */
+static int run_both(struct min_cli_pred *p, const struct test_case *c, int loud)
+{
+	if (p->s->ref.ops->run(&p->s->ref, c, p->ref) < 0 ||
+	    p->s->kvm.ops->run(&p->s->kvm, c, p->kvm) < 0) {
+		if (loud)
+			fprintf(stderr, "exitdiff minimize: case %s: executor failed: %s%s\n",
+				c->id, p->s->ref.err, p->s->kvm.err);
+		return -1;
+	}
+	outcome_diff(p->ref, p->kvm, &p->d);
+	return 0;
+}
+
+static int same_signature(void *ctx, const struct test_case *c)
+{
+	struct min_cli_pred *p = ctx;
+	if (run_both(p, c, 0) < 0) {
+		/* A candidate the executor cannot run is simply not the same
+		 * bug; the count is reported at the end. */
+		p->exec_failures++;
+		return 0;
+	}
+	/* UNSUPPORTED on the reference gives VERDICT_UNSUPPORTED: such a
+	 * candidate says nothing about the divergence, so it is not same. */
+	const struct exit_event *t = outcome_terminal(p->ref);
+	if (t && t->kind == EXIT_UNSUPPORTED)
+		return 0;
+	return p->d.verdict == VERDICT_DIVERGE && !strcmp(p->d.signature, p->signature);
+}
+
+static int usage(void)
+{
+	cli_error("minimize", "usage: exitdiff minimize CASE -o OUT [--budget N] [--quiet]");
+	return EXIT_USAGE;
+}
+
+/* Fills out's expectation and known lines from the last run of p, which
+ * must be of out->c. */
+static void make_output(struct case_file *out, const struct case_file *in,
+			const struct min_cli_pred *p)
+{
+	const struct executor *k = &p->s->kvm;
+	out->has_expect = 1;
+	out->expect_from_kvm = 0;
+	out->expect = *p->ref;
+	snprintf(out->expect_env, sizeof(out->expect_env), "kernel=%.60s backend=%.30s params=%.120s",
+		 k->env.kernel, k->env.backend, k->env.params);
+	if (in->known_reason[0])
+		snprintf(out->known_reason, sizeof(out->known_reason), "%s", in->known_reason);
+	else
+		snprintf(out->known_reason, sizeof(out->known_reason),
+			 "minimized from %.63s (no reason recorded)", in->c.id);
+	/* The signature seen now: it is what replay compares against. */
+	snprintf(out->known_signature, sizeof(out->known_signature), "%s", p->signature);
+	char id[sizeof(out->c.id)];
+	snprintf(id, sizeof(id), "%.59s-min", in->c.id);
+	memcpy(out->c.id, id, sizeof(id));
+}
+
+static int write_case(const char *path, const struct case_file *cf,
+		      const struct case_file *in, const struct min_stats *st)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		cli_error("minimize", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# minimized by exitdiff minimize from %s: code %u -> %u bytes, "
+		"data %u -> %u bytes, %u -> %u non-default registers (%lu candidates)\n",
+		in->c.id, in->c.code_len, cf->c.code_len, in->c.data_len, cf->c.data_len,
+		min_nondefault_regs(&in->c), min_nondefault_regs(&cf->c), st->evals);
+	case_print(f, cf);
+	if (fclose(f) != 0) {
+		cli_error("minimize", "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int minimize(struct session *s, const char *in_path, const char *out_path,
+		    const struct min_opts *opts, int quiet)
+{
+	char err[512];
+	struct case_file *in = malloc(sizeof(*in)), *out = malloc(sizeof(*out));
+	struct min_cli_pred p = { .s = s, .ref = malloc(sizeof(struct outcome)),
+				  .kvm = malloc(sizeof(struct outcome)) };
+	int rc = EXIT_USAGE;
+	if (!in || !out || !p.ref || !p.kvm) {
+		cli_error("minimize", "out of memory");
+		goto done;
+	}
+	if (case_load(in_path, in, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		goto done;
+	}
+	if (run_both(&p, &in->c, 1) < 0)
+		goto done;
+	if (p.d.verdict != VERDICT_DIVERGE) {
+		cli_error("minimize", "%s: case %s does not diverge (%s): nothing to minimize",
+			  in_path, in->c.id, p.d.verdict == VERDICT_AGREE ? "executors agree" :
+			  "reference does not model an instruction");
+		goto done;
+	}
+	snprintf(p.signature, sizeof(p.signature), "%s", p.d.signature);
+	if (in->known_signature[0] && strcmp(in->known_signature, p.signature))
+		fprintf(stderr, "exitdiff minimize: %s: note: recorded known-signature %s, "
+			"now %s; keeping the one seen now\n", in_path, in->known_signature,
+			p.signature);
+	if (!quiet)
+		printf("minimize %s (%s): signature %s\n", in->c.id, in_path, p.signature);
+
+	*out = *in;
+	struct min_stats st;
+	int r = min_case_ex(&in->c, same_signature, &p, &out->c, quiet ? NULL : stdout,
+			    opts, &st);
+	if (r != MIN_OK) {
+		/* NOT_SAME here means the divergence did not reproduce on a
+		 * second run: a flaky case, not a minimizable one. */
+		cli_error("minimize", "%s: case %s: %s", in_path, in->c.id,
+			  r == MIN_ERR_NOT_SAME ? "the divergence does not reproduce" :
+			  r == MIN_ERR_PRED ? "the executors failed" : "out of memory");
+		goto done;
+	}
+	/* One more run of the result: its reference outcome becomes the
+	 * expectation, and the signature is checked once more. */
+	if (run_both(&p, &out->c, 1) < 0)
+		goto done;
+	if (p.d.verdict != VERDICT_DIVERGE || strcmp(p.d.signature, p.signature)) {
+		cli_error("minimize", "%s: the minimized case no longer gives %s (got %s): "
+			  "the executors are not deterministic for it", in_path, p.signature,
+			  p.d.verdict == VERDICT_DIVERGE ? p.d.signature : "no divergence");
+		rc = EXIT_DIVERGE;
+		goto done;
+	}
+	make_output(out, in, &p);
+	if (write_case(out_path, out, in, &st) < 0)
+		goto done;
+	if (p.exec_failures)
+		fprintf(stderr, "exitdiff minimize: note: %lu candidates failed to run and "
+			"counted as not same\n", p.exec_failures);
+	printf("wrote %s: signature %s kept, code %u -> %u bytes, %.1f ms\n", out_path,
+	       p.signature, in->c.code_len, out->c.code_len, st.ms);
+	rc = EXIT_AGREE;
+done:
+	free(in);
+	free(out);
+	free(p.ref);
+	free(p.kvm);
+	return rc;
+}
+
+int cmd_minimize(int argc, char **argv)
+{
+	const char *in = NULL, *out = NULL;
+	struct min_opts opts = { 0 };
+	int quiet = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
+			out = argv[++i];
+		} else if (!strcmp(argv[i], "--budget") && i + 1 < argc) {
+			char *end;
+			opts.eval_budget = strtoul(argv[++i], &end, 0);
+			if (*end || !opts.eval_budget) {
+				cli_error("minimize", "--budget wants a positive number, got '%s'", argv[i]);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
+			quiet = 1;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			cli_error("minimize", "unknown option '%s'", argv[i]);
+			return usage();
+		} else if (!in) {
+			in = argv[i];
+		} else {
+			cli_error("minimize", "one case at a time (got '%s' and '%s')", in, argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!in || !out)
+		return usage();
+	struct session s;
+	if (session_open(&s, NEED_KVM | NEED_REF) < 0)
+		return EXIT_USAGE;
+	int rc = minimize(&s, in, out, &opts, quiet);
+	session_close(&s);
+	return rc;
+}

@@ -1,0 +1,150 @@
+/* exitdiff replay: the corpus as a regression suite. Each case runs again
+ * and is judged against its recorded expectation:
+ *   PASS   KVM (and the reference) match the expectation
+ *   XFAIL  KVM diverges exactly as the recorded known divergence says
+ *   FAIL   anything else: a new divergence, or a reference regression
+ *   SKIP   the case has no recorded expectation
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "case_text.h"
+#include "cli.h"
+#include "diff.h"
+
+enum result { R_PASS, R_XFAIL, R_FAIL, R_SKIP, R_ERROR };
+
+struct tally {
+	int passed, failed, skipped, known;
+};
+
+struct replay_ctx {
+	struct session s;
+	struct case_file cf;
+	struct outcome ref, kvm;
+	int tap;
+	int index;
+};
+
+static void report(struct replay_ctx *x, enum result r, const char *id, const char *why)
+{
+	x->index++;
+	if (x->tap) {
+		static const char *const tap_fmt[] = {
+			[R_PASS] = "ok %d - %s%s%s\n", [R_XFAIL] = "ok %d - %s # TODO %s%s\n",
+			[R_FAIL] = "not ok %d - %s: %s%s\n", [R_SKIP] = "ok %d - %s # SKIP %s%s\n",
+			[R_ERROR] = "not ok %d - %s: %s%s\n",
+		};
+		printf(tap_fmt[r], x->index, id, r == R_PASS && why[0] ? " # " : "", why);
+		return;
+	}
+	static const char *const word[] = {
+		[R_PASS] = "PASS", [R_XFAIL] = "XFAIL", [R_FAIL] = "FAIL",
+		[R_SKIP] = "SKIP", [R_ERROR] = "FAIL",
+	};
+	printf("%s: %s%s%s\n", word[r], id, why[0] ? ": " : "", why);
+}
+
+static enum result judge(struct replay_ctx *x, char *why, size_t len)
+{
+	struct case_file *cf = &x->cf;
+	struct divergence d;
+	char line[256];
+	if (!cf->has_expect) {
+		snprintf(why, len, "no recorded expectation (exitdiff run --record)");
+		return R_SKIP;
+	}
+	if (x->s.kvm.ops->run(&x->s.kvm, &cf->c, &x->kvm) < 0) {
+		snprintf(why, len, "kvm executor failed: %s", x->s.kvm.err);
+		return R_ERROR;
+	}
+	if (!cf->expect_from_kvm) {
+		if (x->s.ref.ops->run(&x->s.ref, &cf->c, &x->ref) < 0) {
+			snprintf(why, len, "reference executor failed: %s", x->s.ref.err);
+			return R_ERROR;
+		}
+		if (outcome_diff(&cf->expect, &x->ref, &d) != VERDICT_AGREE) {
+			divergence_describe(&d, line, sizeof(line));
+			snprintf(why, len, "reference regression %s: %s", d.signature, line);
+			return R_FAIL;
+		}
+	}
+	enum verdict v = outcome_diff(&cf->expect, &x->kvm, &d);
+	if (v == VERDICT_AGREE) {
+		if (cf->known_reason[0])
+			snprintf(why, len, "known divergence no longer reproduces (%s): re-record",
+				 cf->known_signature);
+		return R_PASS;
+	}
+	if (v == VERDICT_DIVERGE && cf->known_reason[0] &&
+	    !strcmp(d.signature, cf->known_signature)) {
+		snprintf(why, len, "known divergence %s: %s", d.signature, cf->known_reason);
+		return R_XFAIL;
+	}
+	divergence_describe(&d, line, sizeof(line));
+	snprintf(why, len, "kvm %s: %s", d.signature, line);
+	return R_FAIL;
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	int tap = 0, nargs = 0;
+	char **args = calloc(argc, sizeof(char *));
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--tap"))
+			tap = 1;
+		else if (argv[i][0] == '-') {
+			cli_error("replay", "unknown option '%s'", argv[i]);
+			free(args);
+			return EXIT_USAGE;
+		} else
+			args[nargs++] = argv[i];
+	}
+	if (!nargs) {
+		cli_error("replay", "no corpus given (usage: exitdiff replay DIR|FILE...)");
+		free(args);
+		return EXIT_USAGE;
+	}
+	char **paths;
+	int n = collect_case_paths("replay", args, nargs, &paths);
+	free(args);
+	if (n < 0)
+		return EXIT_USAGE;
+	struct replay_ctx *x = calloc(1, sizeof(*x));
+	if (!x || session_open(&x->s, NEED_KVM | NEED_REF) < 0) {
+		free(x);
+		paths_free(paths, n);
+		return EXIT_USAGE;
+	}
+	x->tap = tap;
+	if (tap)
+		printf("TAP version 13\n1..%d\n", n);
+	struct tally t = { 0 };
+	int input_errors = 0;
+	for (int i = 0; i < n; i++) {
+		char why[768] = "", err[512];
+		enum result r;
+		const char *id = paths[i];
+		if (case_load(paths[i], &x->cf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			snprintf(why, sizeof(why), "%s", err);
+			r = R_ERROR;
+			input_errors++;
+		} else {
+			r = judge(x, why, sizeof(why));
+		}
+		report(x, r, id, why);
+		t.passed += r == R_PASS || r == R_XFAIL;
+		t.known += r == R_XFAIL;
+		t.failed += r == R_FAIL || r == R_ERROR;
+		t.skipped += r == R_SKIP;
+	}
+	printf("%s%d cases, %d known divergences\n", tap ? "# " : "", n, t.known);
+	printf("%s%d passed, %d failed, %d skipped\n", tap ? "# " : "", t.passed, t.failed, t.skipped);
+	session_close(&x->s);
+	free(x);
+	paths_free(paths, n);
+	if (input_errors)
+		return EXIT_USAGE;
+	return t.failed ? EXIT_DIVERGE : EXIT_AGREE;
+}

@@ -1,0 +1,145 @@
+/* exitdiff run: both executors on each case, outcomes side by side, the
+ * diff, and optionally the reference outcome recorded into the file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "case_text.h"
+#include "cli.h"
+#include "diff.h"
+#include "show.h"
+
+struct run_opts {
+	int record;
+	const char *known;
+	int quiet;
+};
+
+static void env_line(const struct executor *kvm, char *buf, size_t len)
+{
+	/* Bounded so the line always fits the expectation's env field. */
+	snprintf(buf, len, "kernel=%.60s backend=%.30s params=%.120s", kvm->env.kernel,
+		 kvm->env.backend, kvm->env.params);
+}
+
+/* Fills cf's expectation from this run. Returns 0, or -1 when the case
+ * diverges and no reason was given (nothing is written then). */
+static int make_expectation(struct case_file *cf, const struct outcome *ref,
+			    const struct outcome *kvm, const struct divergence *d,
+			    const struct run_opts *o, const struct executor *kex)
+{
+	const struct exit_event *t = outcome_terminal(ref);
+	cf->has_expect = 1;
+	cf->expect_from_kvm = t && t->kind == EXIT_UNSUPPORTED;
+	cf->expect = cf->expect_from_kvm ? *kvm : *ref;
+	env_line(kex, cf->expect_env, sizeof(cf->expect_env));
+	if (d->verdict != VERDICT_DIVERGE) {
+		cf->known_reason[0] = cf->known_signature[0] = 0;
+		return 0;
+	}
+	if (o->known)
+		snprintf(cf->known_reason, sizeof(cf->known_reason), "%s", o->known);
+	if (!cf->known_reason[0]) {
+		fprintf(stderr, "exitdiff run: %s diverges (%s): give --known REASON to "
+			"record it as a known divergence; nothing written\n",
+			cf->c.id, d->signature);
+		return -1;
+	}
+	snprintf(cf->known_signature, sizeof(cf->known_signature), "%s", d->signature);
+	return 0;
+}
+
+static int run_one(struct session *s, const char *path, const struct run_opts *o,
+		   struct outcome *ref, struct outcome *kvm, struct case_file *cf)
+{
+	char err[512];
+	if (case_load(path, cf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_USAGE;
+	}
+	if (s->ref.ops->run(&s->ref, &cf->c, ref) < 0 ||
+	    s->kvm.ops->run(&s->kvm, &cf->c, kvm) < 0) {
+		fprintf(stderr, "%s: case %s: executor failed: %s%s\n", path, cf->c.id,
+			s->ref.err, s->kvm.err);
+		return EXIT_USAGE;
+	}
+	struct divergence d;
+	enum verdict v = outcome_diff(ref, kvm, &d);
+	if (!o->quiet) {
+		printf("== %s (%s)\n", cf->c.id, path);
+		show_side_by_side(stdout, "reference", ref, "kvm", kvm, &cf->c);
+	}
+	if (v == VERDICT_DIVERGE) {
+		char line[256];
+		divergence_describe(&d, line, sizeof(line));
+		printf("verdict: DIVERGENCE %s\n  %s\n", d.signature, line);
+		if (cf->known_reason[0] && !strcmp(cf->known_signature, d.signature))
+			printf("  known divergence: %s\n", cf->known_reason);
+	} else {
+		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
+		       "NOT COMPARED (reference does not model an instruction)");
+		if (v == VERDICT_UNSUPPORTED)
+			printf("  unsupported: %s\n", ref->mnemonic);
+	}
+	if (o->record) {
+		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm) < 0)
+			return EXIT_DIVERGE;
+		if (case_record(path, cf, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s\n", err);
+			return EXIT_USAGE;
+		}
+		printf("recorded: %s (%s)\n", path, cf->expect_from_kvm ? "from kvm" : "from reference");
+	}
+	return v == VERDICT_DIVERGE ? EXIT_DIVERGE : EXIT_AGREE;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	char **files = calloc(argc, sizeof(char *));
+	int nfiles = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--record"))
+			o.record = 1;
+		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
+			o.quiet = 1;
+		else if (!strcmp(argv[i], "--known") && i + 1 < argc)
+			o.known = argv[++i];
+		else if (argv[i][0] == '-') {
+			cli_error("run", "unknown option '%s'", argv[i]);
+			free(files);
+			return EXIT_USAGE;
+		} else
+			files[nfiles++] = argv[i];
+	}
+	if (!nfiles) {
+		cli_error("run", "no case files given (usage: exitdiff run FILE.case...)");
+		free(files);
+		return EXIT_USAGE;
+	}
+	char **paths;
+	int n = collect_case_paths("run", files, nfiles, &paths);
+	free(files);
+	if (n < 0)
+		return EXIT_USAGE;
+	struct session s;
+	if (session_open(&s, NEED_KVM | NEED_REF) < 0) {
+		paths_free(paths, n);
+		return EXIT_USAGE;
+	}
+	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
+	struct case_file *cf = malloc(sizeof(*cf));
+	int rc = EXIT_AGREE;
+	for (int i = 0; i < n; i++) {
+		int r = run_one(&s, paths[i], &o, ref, kvm, cf);
+		/* An input error outranks a divergence; keep going so that one
+		 * bad file loses nothing the others find. */
+		if (r > rc)
+			rc = r;
+	}
+	free(ref);
+	free(kvm);
+	free(cf);
+	session_close(&s);
+	paths_free(paths, n);
+	return rc;
+}

@@ -1,0 +1,46 @@
+/* Sets up the executors a subcommand needs, sharing the CPUID table. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+static int init_one(struct executor *ex, const struct executor_ops *ops,
+		    struct cpuid_table *cpuid)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->ops = ops;
+	ex->cpuid = cpuid;
+	if (ops->init(ex, ex->err, sizeof(ex->err)) == 0)
+		return 0;
+	fprintf(stderr, "exitdiff: %s executor: %s\n", ops->name, ex->err);
+	return -1;
+}
+
+int session_open(struct session *s, unsigned need)
+{
+	memset(s, 0, sizeof(*s));
+	if (need & NEED_KVM) {
+		if (init_one(&s->kvm, &kvm_executor_ops, NULL) < 0)
+			return -1;
+		s->have_kvm = 1;
+	}
+	if (need & NEED_REF) {
+		/* The KVM executor calibrated CPUID inside its guest; without
+		 * it the reference answers CPUID with UNSUPPORTED. */
+		if (init_one(&s->ref, &ref_executor_ops,
+			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			session_close(s);
+			return -1;
+		}
+		s->have_ref = 1;
+	}
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (s->have_ref)
+		s->ref.ops->fini(&s->ref);
+	if (s->have_kvm)
+		s->kvm.ops->fini(&s->kvm);
+	s->have_ref = s->have_kvm = 0;
+}

@@ -1,0 +1,123 @@
+/*
+ * The binary case format (docs/formats.md): any byte string decodes to a
+ * valid case, so every libFuzzer/AFL++ input is usable, and the canonical
+ * encoding decodes back to the same case.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "case_bin.h"
+
+#define BIN_FLAG_MODE_MASK 0x0fu
+#define BIN_FLAG_HAS_DATA  0x10u
+#define BIN_REG_RFLAGS     16     /* register-mask bit of RFLAGS */
+
+/* A reader where bytes past the end read as zero: truncated inputs decode. */
+struct reader {
+	const uint8_t *buf;
+	size_t len, pos;
+};
+
+static uint64_t rd(struct reader *r, unsigned nbytes)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < nbytes; i++) {
+		uint64_t b = r->pos < r->len ? r->buf[r->pos] : 0;
+		r->pos++;
+		v |= b << (8 * i);
+	}
+	return v;
+}
+
+/* 64-bit FNV-1a: a stable, dependency-free name for the input. */
+static uint64_t fnv1a64(const uint8_t *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+void case_decode(const uint8_t *buf, size_t len, struct test_case *c)
+{
+	struct reader r = { buf, buf ? len : 0, 0 };
+	case_init(c);
+	snprintf(c->id, sizeof(c->id), "bin-%016llx",
+		 (unsigned long long)fnv1a64(buf, r.len));
+	uint8_t flags = (uint8_t)rd(&r, 1);
+	c->mode = (uint8_t)((flags & BIN_FLAG_MODE_MASK) % MODE_COUNT);
+	c->knobs = (uint32_t)rd(&r, 4) & KNOBS_KNOWN;
+	uint32_t mask = (uint32_t)rd(&r, 3);
+	for (int i = 0; i < GPR_COUNT; i++)
+		if (mask & (1u << i))
+			c->gpr[i] = rd(&r, 8);
+	if (mask & (1u << BIN_REG_RFLAGS))
+		c->rflags = (rd(&r, 8) & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
+	if (flags & BIN_FLAG_HAS_DATA) {
+		uint32_t dl = (uint32_t)rd(&r, 2);
+		c->data_len = dl > CASE_DATA_MAX ? CASE_DATA_MAX : dl;
+		for (uint32_t i = 0; i < c->data_len; i++)
+			c->data[i] = (uint8_t)rd(&r, 1);
+	}
+	size_t rest = r.pos < r.len ? r.len - r.pos : 0;
+	c->code_len = (uint32_t)(rest > CASE_CODE_MAX ? CASE_CODE_MAX : rest);
+	if (c->code_len)
+		memcpy(c->code, r.buf + r.pos, c->code_len);
+}
+
+struct writer {
+	uint8_t *buf;
+	size_t cap, pos;
+	int overflow;
+};
+
+static void wr(struct writer *w, uint64_t v, unsigned nbytes)
+{
+	for (unsigned i = 0; i < nbytes; i++) {
+		if (w->pos >= w->cap) {
+			w->overflow = 1;
+			return;
+		}
+		w->buf[w->pos++] = (uint8_t)(v >> (8 * i));
+	}
+}
+
+static void wr_bytes(struct writer *w, const uint8_t *p, size_t n)
+{
+	if (n > w->cap - w->pos) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->buf + w->pos, p, n);
+	w->pos += n;
+}
+
+size_t case_encode(const struct test_case *c, uint8_t *buf, size_t cap)
+{
+	struct test_case def;
+	struct writer w = { buf, buf ? cap : 0, 0, 0 };
+	uint32_t dl = c->data_len > CASE_DATA_MAX ? CASE_DATA_MAX : c->data_len;
+	uint32_t cl = c->code_len > CASE_CODE_MAX ? CASE_CODE_MAX : c->code_len;
+	uint32_t mask = 0;
+	case_init(&def);
+	for (int i = 0; i < GPR_COUNT; i++)
+		if (c->gpr[i] != def.gpr[i])
+			mask |= 1u << i;
+	if (c->rflags != def.rflags)
+		mask |= 1u << BIN_REG_RFLAGS;
+	wr(&w, (c->mode % MODE_COUNT) | (dl ? BIN_FLAG_HAS_DATA : 0), 1);
+	wr(&w, c->knobs & KNOBS_KNOWN, 4);
+	wr(&w, mask, 3);
+	for (int i = 0; i < GPR_COUNT; i++)
+		if (mask & (1u << i))
+			wr(&w, c->gpr[i], 8);
+	if (mask & (1u << BIN_REG_RFLAGS))
+		wr(&w, c->rflags, 8);
+	if (dl) {
+		wr(&w, dl, 2);
+		wr_bytes(&w, c->data, dl);
+	}
+	wr_bytes(&w, c->code, cl);
+	return w.overflow ? 0 : w.pos;
+}

@@ -1,0 +1,319 @@
+/*
+ * Comparison of two outcomes and the signature of a divergence
+ * (rules: docs/formats.md). The order of the checks is the order of
+ * importance: how each side stopped, what it did on the way, then where
+ * it stopped and with which state. The first difference wins.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "diff.h"
+
+/* Exception mnemonics (SDM Vol. 3A 6.3.1, table 6-1); 9, 15 and 22+ have
+ * none and print as numbers. */
+static const char *const vector_names[] = {
+	"DE", "DB", "NMI", "BP", "OF", "BR", "UD", "NM", "DF", NULL,
+	"TS", "NP", "SS", "GP", "PF", NULL, "MF", "AC", "MC", "XM", "VE", "CP",
+};
+
+/* RFLAGS bit names (SDM Vol. 1 3.4.3); unnamed bits print as "bitN". */
+static const char *const rflags_names[32] = {
+	[0] = "CF", [2] = "PF", [4] = "AF", [6] = "ZF", [7] = "SF", [8] = "TF",
+	[9] = "IF", [10] = "DF", [11] = "OF", [12] = "IOPL", [13] = "IOPL",
+	[14] = "NT", [16] = "RF", [17] = "VM", [18] = "AC", [19] = "VIF",
+	[20] = "VIP", [21] = "ID",
+};
+
+/* The system registers, in comparison order. */
+#define SYSREG(n, m) { n, offsetof(struct end_state, m), \
+	sizeof(((struct end_state *)0)->m) }
+static const struct {
+	const char *name;
+	size_t off;
+	size_t size;
+} sysregs[] = {
+	SYSREG("cr0", cr0), SYSREG("cr2", cr2), SYSREG("cr3", cr3),
+	SYSREG("cr4", cr4), SYSREG("cr8", cr8), SYSREG("efer", efer),
+	SYSREG("cs", cs), SYSREG("ss", ss), SYSREG("ds", ds),
+	SYSREG("es", es), SYSREG("fs", fs), SYSREG("gs", gs),
+};
+
+static uint64_t sysreg_get(const struct end_state *s, size_t i)
+{
+	const uint8_t *p = (const uint8_t *)s + sysregs[i].off;
+	if (sysregs[i].size == 2) {
+		uint16_t v;
+		memcpy(&v, p, 2);
+		return v;
+	}
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Terminal kind of an outcome; EXIT_KIND_COUNT ("none") when it is empty. */
+static int term_kind(const struct outcome *o)
+{
+	const struct exit_event *t = outcome_terminal(o);
+	return t ? t->kind : EXIT_KIND_COUNT;
+}
+
+static void term_name(const struct outcome *o, char *buf, size_t len)
+{
+	const struct exit_event *t = outcome_terminal(o);
+	if (!t) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	if (t->kind != EXIT_EXCEPTION) {
+		snprintf(buf, len, "%s", exit_kind_name((enum exit_kind)t->kind));
+		return;
+	}
+	if (t->addr < sizeof(vector_names) / sizeof(vector_names[0]) &&
+	    vector_names[t->addr])
+		snprintf(buf, len, "exception#%s", vector_names[t->addr]);
+	else
+		snprintf(buf, len, "exception#%" PRIu64, t->addr);
+}
+
+/* The mnemonic behind a field: the last writer of that field, else the
+ * instruction where the case ended; a's first, then b's. */
+static const char *pick_mnemonic(const struct outcome *a, const struct outcome *b,
+				 const struct divergence *d)
+{
+	const char *ma = a->mnemonic, *mb = b->mnemonic;
+	size_t la = sizeof(a->mnemonic);
+	if (d->cls == DIV_GPR) {
+		int r = gpr_from_name(d->field);
+		if (r >= 0) {
+			ma = a->writer_gpr[r];
+			mb = b->writer_gpr[r];
+			la = sizeof(a->writer_gpr[r]);
+		}
+	} else if (d->cls == DIV_RFLAGS) {
+		ma = a->writer_flags;
+		mb = b->writer_flags;
+		la = sizeof(a->writer_flags);
+	} else if (d->cls == DIV_MEM) {
+		ma = a->writer_mem;
+		mb = b->writer_mem;
+		la = sizeof(a->writer_mem);
+	}
+	if (strnlen(ma, la))
+		return ma;
+	if (strnlen(mb, la))
+		return mb;
+	return "-";
+}
+
+/* Fills d->mnemonic and d->signature; the mnemonic comes from ma/mb, the
+ * terminal names from a/b. */
+static void sign_from(const struct outcome *a, const struct outcome *b,
+		      const struct outcome *ma, const struct outcome *mb,
+		      struct divergence *d)
+{
+	char ta[32], tb[32], mn[32];
+	const char *m = pick_mnemonic(ma, mb, d);
+	/* The source may lack a terminator at its full size: copy bounded. */
+	size_t n = strnlen(m, sizeof(mn) - 1);
+	memcpy(mn, m, n);
+	mn[n] = 0;
+	size_t dn = n < sizeof(d->mnemonic) - 1 ? n : sizeof(d->mnemonic) - 1;
+	memcpy(d->mnemonic, mn, dn);
+	d->mnemonic[dn] = 0;
+	/* Signatures name buckets and files: no whitespace in them. */
+	for (char *p = mn; *p; p++)
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '/' || *p == ':')
+			*p = '_';
+	term_name(a, ta, sizeof(ta));
+	term_name(b, tb, sizeof(tb));
+	snprintf(d->signature, sizeof(d->signature), "%s/%s:%s:%s", ta, tb,
+		 d->field, mn);
+}
+
+static void sign(const struct outcome *a, const struct outcome *b, struct divergence *d)
+{
+	sign_from(a, b, a, b, d);
+}
+
+static enum verdict diverge(const struct outcome *a, const struct outcome *b,
+			    struct divergence *d, enum divergence_class cls,
+			    const char *field, uint64_t va, uint64_t vb)
+{
+	d->verdict = VERDICT_DIVERGE;
+	d->cls = cls;
+	snprintf(d->field, sizeof(d->field), "%s", field);
+	d->a = va;
+	d->b = vb;
+	sign(a, b, d);
+	return d->verdict;
+}
+
+/* Bytes an access of this size carries; the rest of data is not data. */
+static uint64_t size_mask(unsigned size)
+{
+	return size == 0 || size >= 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
+}
+
+/* First differing field of one event pair (same kind), or NULL. */
+static const char *event_field(const struct exit_event *x, const struct exit_event *y,
+			       int is_terminal, uint64_t *va, uint64_t *vb)
+{
+#define CMP(name, ex, ey) do { \
+	if ((ex) != (ey)) { *va = (ex); *vb = (ey); return name; } } while (0)
+	CMP("event.kind", x->kind, y->kind);
+	switch (x->kind) {
+	case EXIT_IO:
+	case EXIT_MMIO: {
+		CMP("event.dir", x->dir, y->dir);
+		CMP("event.size", x->size, y->size);
+		CMP("event.addr", x->addr, y->addr);
+		uint64_t m = size_mask(x->size);
+		CMP("event.data", x->data & m, y->data & m);
+		break;
+	}
+	case EXIT_OTHER:
+	case EXIT_FAIL_ENTRY:
+		CMP("event.reason", x->addr, y->addr);
+		break;
+	case EXIT_INTERNAL_ERROR:
+		CMP("event.suberror", x->addr, y->addr);
+		break;
+	case EXIT_EXCEPTION:
+		if (!is_terminal)
+			break;
+		/* SDM Vol. 3A 6.13: the error code exists only for some
+		 * vectors; a side that pushes one where the other does not
+		 * builds a different frame. */
+		CMP("exception.vector", x->addr, y->addr);
+		CMP("exception.has_error", x->has_error_code, y->has_error_code);
+		if (x->has_error_code)
+			CMP("exception.error", x->error_code, y->error_code);
+		CMP("exception.rip", x->rip, y->rip);
+		if (x->addr == 14)
+			CMP("exception.cr2", x->cr2, y->cr2);
+		break;
+	default:
+		break;
+	}
+	return NULL;
+#undef CMP
+}
+
+static void rflags_field(uint64_t diff, char *buf, size_t len)
+{
+	int bit = __builtin_ctzll(diff);
+	if (bit < 32 && rflags_names[bit])
+		snprintf(buf, len, "rflags.%s", rflags_names[bit]);
+	else
+		snprintf(buf, len, "rflags.bit%d", bit);
+}
+
+enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
+			  struct divergence *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->verdict = VERDICT_AGREE;
+	d->cls = DIV_NONE;
+	d->event_index = -1;
+	int ka = term_kind(a), kb = term_kind(b);
+	uint32_t na = a->n_events > TRACE_MAX ? TRACE_MAX : a->n_events;
+	uint32_t nb = b->n_events > TRACE_MAX ? TRACE_MAX : b->n_events;
+
+	/* 1. Not comparable; still named, so coverage can count it. */
+	if (ka == EXIT_UNSUPPORTED || kb == EXIT_UNSUPPORTED) {
+		d->verdict = VERDICT_UNSUPPORTED;
+		snprintf(d->field, sizeof(d->field), "unsupported");
+		const struct outcome *u = ka == EXIT_UNSUPPORTED ? a : b;
+		sign_from(a, b, u, u, d);
+		return d->verdict;
+	}
+	/* 2. Both spent their budget: where each got to is not comparable. */
+	if (ka == EXIT_TIMEOUT && kb == EXIT_TIMEOUT)
+		return VERDICT_AGREE;
+	/* 3. How each side stopped. */
+	if (ka != kb)
+		return diverge(a, b, d, DIV_TERMINAL, "terminal", (uint64_t)ka, (uint64_t)kb);
+
+	/* 4. The trace: the count first, pointing at where the traces part;
+	 * then each event in order. */
+	uint32_t n = na < nb ? na : nb;
+	uint64_t va, vb;
+	if (na != nb) {
+		d->event_index = (int)n;
+		for (uint32_t i = 0; i < n; i++)
+			if (event_field(&a->events[i], &b->events[i], 0, &va, &vb)) {
+				d->event_index = (int)i;
+				break;
+			}
+		return diverge(a, b, d, DIV_TRACE, "event.count", na, nb);
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const char *f = event_field(&a->events[i], &b->events[i], i + 1 == n,
+					    &va, &vb);
+		if (f) {
+			d->event_index = (int)i;
+			return diverge(a, b, d, strncmp(f, "exception.", 10) ? DIV_TRACE :
+				       DIV_EXCEPTION, f, va, vb);
+		}
+	}
+
+	/* 5. After these the state is meaningless. */
+	if (ka == EXIT_SHUTDOWN || ka == EXIT_INTERNAL_ERROR ||
+	    ka == EXIT_FAIL_ENTRY || ka == EXIT_OTHER)
+		return VERDICT_AGREE;
+
+	/* 6. The end state. */
+	const struct end_state *sa = &a->state, *sb = &b->state;
+	if (sa->rip != sb->rip)
+		return diverge(a, b, d, DIV_RIP, "rip", sa->rip, sb->rip);
+	for (int r = 0; r < GPR_COUNT; r++)
+		if (sa->gpr[r] != sb->gpr[r])
+			return diverge(a, b, d, DIV_GPR, gpr_name((enum gpr)r),
+				       sa->gpr[r], sb->gpr[r]);
+	uint64_t undef = a->undefined_flags | b->undefined_flags;
+	uint64_t fd = (sa->rflags ^ sb->rflags) & ~undef;
+	if (fd) {
+		char field[32];
+		rflags_field(fd, field, sizeof(field));
+		return diverge(a, b, d, DIV_RFLAGS, field, sa->rflags & ~undef,
+			       sb->rflags & ~undef);
+	}
+	for (size_t i = 0; i < sizeof(sysregs) / sizeof(sysregs[0]); i++) {
+		uint64_t va = sysreg_get(sa, i), vb = sysreg_get(sb, i);
+		if (va != vb)
+			return diverge(a, b, d, DIV_SYSREG, sysregs[i].name, va, vb);
+	}
+	for (size_t i = 0; i < LAYOUT_CMP_SIZE; i++)
+		if (a->mem[i] != b->mem[i]) {
+			d->addr = LAYOUT_CMP_BASE + i;
+			return diverge(a, b, d, DIV_MEM, "mem", a->mem[i], b->mem[i]);
+		}
+	return VERDICT_AGREE;
+}
+
+void divergence_describe(const struct divergence *d, char *buf, size_t len)
+{
+	if (!buf || !len)
+		return;
+	if (d->verdict == VERDICT_AGREE) {
+		snprintf(buf, len, "agree");
+		return;
+	}
+	if (d->verdict == VERDICT_UNSUPPORTED) {
+		snprintf(buf, len, "not compared: unsupported instruction (%s)", d->mnemonic);
+		return;
+	}
+	char where[48] = "";
+	if (d->cls == DIV_MEM)
+		snprintf(where, sizeof(where), " at 0x%" PRIx64, d->addr);
+	else if (d->event_index >= 0)
+		snprintf(where, sizeof(where), " at event %d", d->event_index);
+	if (d->cls == DIV_TERMINAL)
+		snprintf(buf, len, "%s%s: a=0x%" PRIx64 " (%s) b=0x%" PRIx64 " (%s) (%s)",
+			 d->field, where, d->a, exit_kind_name((enum exit_kind)d->a),
+			 d->b, exit_kind_name((enum exit_kind)d->b), d->mnemonic);
+	else
+		snprintf(buf, len, "%s%s: a=0x%" PRIx64 " b=0x%" PRIx64 " (%s)",
+			 d->field, where, d->a, d->b, d->mnemonic);
+}

@@ -1,0 +1,287 @@
+/* Control-flow and data-movement semantics: the MOV family, LEA, XCHG,
+ * PUSH/POP, CALL/RET/JMP/Jcc/LOOP, NOP, HLT, UD2, INT3.
+ *
+ * Every handler checks all faults before it commits a result, so a fault
+ * leaves the destination registers and RSP unmodified (SDM Vol. 3A 6.5:
+ * faults are restartable). Near branches take a 66h prefix differently on
+ * Intel (ignored, 64-bit target) and AMD (16-bit target), and Capstone
+ * decodes the AMD form: those encodings are UNSUPPORTED rather than a
+ * guess. */
+#include "ref_internal.h"
+
+static inline const cs_x86 *x86(const cs_insn *insn)
+{
+	return &insn->detail->x86;
+}
+
+static inline int opsize16(const cs_insn *insn)
+{
+	return x86(insn)->prefix[2] == X86_PREFIX_OPSIZE;
+}
+
+static inline uint64_t sext(uint64_t v, unsigned size)
+{
+	unsigned sh = 64 - 8 * size;
+	return size >= 8 ? v : (uint64_t)((int64_t)(v << sh) >> sh);
+}
+
+/* ---- data movement ------------------------------------------------------ */
+
+static enum ref_status sem_mov(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	uint64_t v;
+	if (ref_read_op(cpu, 1, &v) < 0 || ref_write_op(cpu, 0, v) < 0)
+		return REF_STOP;
+	return REF_NEXT;
+}
+
+static enum ref_status sem_movsx(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	uint64_t v;
+	if (ref_read_op(cpu, 1, &v) < 0)
+		return REF_STOP;
+	v = sext(v, ref_op_size(cpu, 1));
+	return ref_write_op(cpu, 0, v) < 0 ? REF_STOP : REF_NEXT;
+}
+
+static enum ref_status sem_movsxd(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	uint64_t v;
+	if (!(x86(insn)->rex & 0x08)) {
+		/* 63 /r without REX.W is a 32-bit move (SDM Vol. 2B MOVSXD,
+		 * "use of MOVSXD without REX.W is discouraged"); Capstone
+		 * 4.0.2 still prints a 64-bit destination. The 16-bit form
+		 * (66h) is not modeled. */
+		if (opsize16(insn))
+			return REF_UNSUPPORTED;
+		if (ref_read_op(cpu, 1, &v) < 0)
+			return REF_STOP;
+		return ref_write_op(cpu, 0, v & 0xffffffffu) < 0 ? REF_STOP : REF_NEXT;
+	}
+	return sem_movsx(cpu, insn);
+}
+
+static enum ref_status sem_lea(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	/* LEA computes the offset only: no segment base, no access
+	 * (SDM Vol. 2A LEA); the destination size truncates it. */
+	return ref_write_op(cpu, 0, ref_op_ea(cpu, 1)) < 0 ? REF_STOP : REF_NEXT;
+}
+
+static enum ref_status sem_xchg(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	uint64_t a, b;
+	/* With memory this is a locked read-modify-write (SDM Vol. 2B XCHG):
+	 * the memory write comes first so a fault leaves the register. */
+	int mem_first = x86(insn)->operands[1].type == X86_OP_MEM;
+	int m = mem_first ? 1 : 0, r = mem_first ? 0 : 1;
+	if (ref_read_op(cpu, m, &a) < 0 || ref_read_op(cpu, r, &b) < 0)
+		return REF_STOP;
+	if (ref_write_op(cpu, m, b) < 0 || ref_write_op(cpu, r, a) < 0)
+		return REF_STOP;
+	return REF_NEXT;
+}
+
+static enum ref_status sem_push(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	unsigned size = opsize16(insn) ? 2 : 8;
+	uint64_t v;
+	/* The source (also PUSH RSP, PUSH [RSP]) is read before RSP moves
+	 * (SDM Vol. 2B PUSH). Immediates are sign-extended by Capstone. */
+	if (ref_read_op(cpu, 0, &v) < 0)
+		return REF_STOP;
+	if (x86(insn)->operands[0].type == X86_OP_IMM)
+		v = (uint64_t)x86(insn)->operands[0].imm;
+	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
+}
+
+static enum ref_status sem_pop(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	unsigned size = opsize16(insn) ? 2 : 8;
+	uint64_t old = cpu->gpr[RSP], v;
+	if (ref_mem_read(cpu, SEG_SS, old, size, &v) < 0)
+		return REF_STOP;
+	/* A memory destination addressed with RSP uses the incremented RSP
+	 * (SDM Vol. 2B POP); POP RSP then overwrites the increment. */
+	cpu->gpr[RSP] = old + size;
+	if (ref_write_op(cpu, 0, v) < 0) {
+		cpu->gpr[RSP] = old;
+		return REF_STOP;
+	}
+	if (x86(insn)->operands[0].type != X86_OP_REG ||
+	    ref_reg_gpr(x86(insn)->operands[0].reg) != RSP)
+		ref_note_gpr_write(cpu, RSP);
+	return REF_NEXT;
+}
+
+/* ---- control flow -------------------------------------------------------- */
+
+/* A branch to a non-canonical address faults on the branch itself:
+ * #GP(0) with RIP = the branch (SDM Vol. 2A JMP/CALL/RET, 64-bit mode). */
+static enum ref_status branch_to(struct ref_cpu *cpu, uint64_t target)
+{
+	if (!ref_canonical(target))
+		return ref_raise(cpu, 13, 1, 0);
+	cpu->next_rip = target;
+	return REF_NEXT;
+}
+
+static int branch_target(struct ref_cpu *cpu, const cs_insn *insn, uint64_t *t)
+{
+	if (x86(insn)->operands[0].type == X86_OP_IMM) {
+		*t = (uint64_t)x86(insn)->operands[0].imm;
+		return 0;
+	}
+	return ref_read_op(cpu, 0, t);
+}
+
+static enum ref_status sem_jmp(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	uint64_t t;
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	if (branch_target(cpu, insn, &t) < 0)
+		return REF_STOP;
+	return branch_to(cpu, t);
+}
+
+static enum ref_status sem_jcc(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	int cc = ref_cond_of_insn(insn->id);
+	if (cc < 0)
+		return REF_UNSUPPORTED;
+	if (!ref_cond(cpu, (unsigned)cc))
+		return REF_NEXT;
+	return branch_to(cpu, (uint64_t)x86(insn)->operands[0].imm);
+}
+
+static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	uint64_t t;
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	if (branch_target(cpu, insn, &t) < 0)
+		return REF_STOP;
+	/* Target checked before the return address is pushed (SDM Vol. 2A
+	 * CALL, 64-bit near call pseudocode). */
+	if (!ref_canonical(t))
+		return ref_raise(cpu, 13, 1, 0);
+	if (ref_push(cpu, cpu->next_rip, 8) < 0)
+		return REF_STOP;
+	cpu->next_rip = t;
+	return REF_NEXT;
+}
+
+static enum ref_status sem_ret(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	uint64_t t;
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	if (ref_mem_read(cpu, SEG_SS, cpu->gpr[RSP], 8, &t) < 0)
+		return REF_STOP;
+	if (!ref_canonical(t))
+		return ref_raise(cpu, 13, 1, 0);
+	uint64_t imm = x86(insn)->op_count ? (uint64_t)x86(insn)->operands[0].imm & 0xffff : 0;
+	cpu->gpr[RSP] += 8 + imm;
+	ref_note_gpr_write(cpu, RSP);
+	cpu->next_rip = t;
+	return REF_NEXT;
+}
+
+/* LOOPcc/JrCXZ count with RCX, or ECX under 67h (SDM Vol. 2A LOOP). A
+ * 32-bit count write zero-extends into RCX like any 32-bit write. */
+static enum ref_status sem_loop(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	int a32 = x86(insn)->addr_size == 4;
+	uint64_t cnt = cpu->gpr[RCX] - 1;
+	if (a32)
+		cnt &= 0xffffffffu;
+	int zf = (cpu->rflags & RFLAGS_ZF) != 0;
+	int take = cnt != 0;
+	if (insn->id == X86_INS_LOOPE)
+		take = take && zf;
+	else if (insn->id == X86_INS_LOOPNE)
+		take = take && !zf;
+	uint64_t t = (uint64_t)x86(insn)->operands[0].imm;
+	if (take && !ref_canonical(t))
+		return ref_raise(cpu, 13, 1, 0);
+	cpu->gpr[RCX] = cnt;
+	ref_note_gpr_write(cpu, RCX);
+	if (take)
+		cpu->next_rip = t;
+	return REF_NEXT;
+}
+
+static enum ref_status sem_jrcxz(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	if (opsize16(insn))
+		return REF_UNSUPPORTED;
+	uint64_t cnt = cpu->gpr[RCX];
+	if (insn->id == X86_INS_JECXZ)
+		cnt &= 0xffffffffu;
+	if (cnt != 0)
+		return REF_NEXT;
+	return branch_to(cpu, (uint64_t)x86(insn)->operands[0].imm);
+}
+
+/* ---- no-ops and stops ------------------------------------------------------ */
+
+static enum ref_status sem_nop(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)cpu;
+	(void)insn;
+	/* 0F 1F /0 has a memory operand that is never accessed. */
+	return REF_NEXT;
+}
+
+static enum ref_status sem_hlt(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	/* HLT retires: the saved RIP is the next instruction (SDM Vol. 2A
+	 * HLT; KVM reports RIP after the HLT). */
+	cpu->rip = cpu->next_rip;
+	return ref_terminal(cpu, EXIT_HLT, 0, cpu->next_rip);
+}
+
+static enum ref_status sem_ud(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	return ref_raise(cpu, 6, 0, 0);
+}
+
+static enum ref_status sem_int3(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	return ref_raise_trap(cpu, 3);
+}
+
+const struct ref_sem ref_sem_ctl[] = {
+	{ X86_INS_MOV, sem_mov },       { X86_INS_MOVABS, sem_mov },
+	{ X86_INS_MOVZX, sem_mov },     { X86_INS_MOVSX, sem_movsx },
+	{ X86_INS_MOVSXD, sem_movsxd }, { X86_INS_LEA, sem_lea },
+	{ X86_INS_XCHG, sem_xchg },
+	{ X86_INS_PUSH, sem_push },     { X86_INS_POP, sem_pop },
+	{ X86_INS_JMP, sem_jmp },       { X86_INS_CALL, sem_call },
+	{ X86_INS_RET, sem_ret },
+	{ X86_INS_JO, sem_jcc },  { X86_INS_JNO, sem_jcc }, { X86_INS_JB, sem_jcc },
+	{ X86_INS_JAE, sem_jcc }, { X86_INS_JE, sem_jcc },  { X86_INS_JNE, sem_jcc },
+	{ X86_INS_JBE, sem_jcc }, { X86_INS_JA, sem_jcc },  { X86_INS_JS, sem_jcc },
+	{ X86_INS_JNS, sem_jcc }, { X86_INS_JP, sem_jcc },  { X86_INS_JNP, sem_jcc },
+	{ X86_INS_JL, sem_jcc },  { X86_INS_JGE, sem_jcc }, { X86_INS_JLE, sem_jcc },
+	{ X86_INS_JG, sem_jcc },
+	{ X86_INS_LOOP, sem_loop },     { X86_INS_LOOPE, sem_loop },
+	{ X86_INS_LOOPNE, sem_loop },
+	{ X86_INS_JRCXZ, sem_jrcxz },   { X86_INS_JECXZ, sem_jrcxz },
+	{ X86_INS_NOP, sem_nop },       { X86_INS_HLT, sem_hlt },
+	{ X86_INS_UD2, sem_ud },        { X86_INS_UD0, sem_ud },
+	{ X86_INS_INT3, sem_int3 },
+};
+const unsigned ref_sem_ctl_count = sizeof(ref_sem_ctl) / sizeof(ref_sem_ctl[0]);

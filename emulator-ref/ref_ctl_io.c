@@ -1,0 +1,173 @@
+/* Port I/O (IN, OUT, INS, OUTS with REP) and CPUID.
+ *
+ * Every port access is one EXIT_IO event (addr = port, size, dir, data):
+ * the KVM executor splits KVM's batched string exits into the same one
+ * event per element. IN is answered with ENV_IO_READ_BYTE bytes. At CPL0
+ * there is no IOPL or permission-bitmap check (SDM Vol. 1 18.5.1). */
+#include "ref_internal.h"
+
+static inline const cs_x86 *x86(const cs_insn *insn)
+{
+	return &insn->detail->x86;
+}
+
+
+/* ENV_IO_READ_BYTE repeated size times (1, 2 or 4). */
+static inline uint64_t io_answer(unsigned size)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint64_t)ENV_IO_READ_BYTE << (8 * i);
+	return v;
+}
+
+static int io_event(struct ref_cpu *cpu, unsigned dir, unsigned size,
+		    uint16_t port, uint64_t data)
+{
+	struct exit_event e = {
+		.kind = EXIT_IO, .dir = (uint8_t)dir, .size = (uint8_t)size,
+		.addr = port, .data = data,
+	};
+	return ref_event(cpu, &e);
+}
+
+/* The port operand: an imm8 or DX. */
+static uint16_t port_of(const struct ref_cpu *cpu, const cs_x86_op *o)
+{
+	if (o->type == X86_OP_IMM)
+		return (uint16_t)(o->imm & 0xff);
+	return (uint16_t)cpu->gpr[RDX];
+}
+
+static enum ref_status sem_in(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	const cs_x86 *x = x86(insn);
+	unsigned size = ref_reg_size(x->operands[0].reg);
+	uint64_t v = io_answer(size);
+	if (io_event(cpu, DIR_IN, size, port_of(cpu, &x->operands[1]), v) < 0)
+		return REF_STOP;
+	return ref_write_op(cpu, 0, v) < 0 ? REF_STOP : REF_NEXT;
+}
+
+static enum ref_status sem_out(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	const cs_x86 *x = x86(insn);
+	unsigned size = ref_reg_size(x->operands[1].reg);
+	uint64_t v = ref_get_reg(cpu, x->operands[1].reg);
+	if (io_event(cpu, DIR_OUT, size, port_of(cpu, &x->operands[0]), v) < 0)
+		return REF_STOP;
+	return REF_NEXT;
+}
+
+/* Writes an address/count register at the address size: 67h makes it
+ * ESI/EDI/ECX, and the 32-bit write zero-extends (SDM Vol. 1 3.4.1.1). */
+static void set_areg(struct ref_cpu *cpu, int gpr, uint64_t v, int a32)
+{
+	cpu->gpr[gpr] = a32 ? (v & 0xffffffffu) : v;
+	ref_note_gpr_write(cpu, gpr);
+}
+
+static uint64_t get_areg(const struct ref_cpu *cpu, int gpr, int a32)
+{
+	return a32 ? (cpu->gpr[gpr] & 0xffffffffu) : cpu->gpr[gpr];
+}
+
+/* INS/OUTS, one element per iteration (SDM Vol. 2A INS, OUTS, REP). A
+ * fault mid-way leaves RCX/RSI/RDI as the completed iterations left them
+ * and RIP at the instruction, so it restarts. F2 acts like F3 here, as in
+ * KVM's emulator. INS reads the port before writing memory, so the IN
+ * event precedes a #PF on the destination. */
+static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
+				 int is_in, unsigned size)
+{
+	const cs_x86 *x = x86(insn);
+	int rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
+	int a32 = x->addr_size == 4;
+	uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
+	uint16_t port = (uint16_t)cpu->gpr[RDX];
+	/* INS always writes ES:RDI (no override); OUTS reads DS:RSI, whose
+	 * segment may be overridden (only FS/GS add a base). */
+	enum ref_seg seg = is_in ? SEG_ES : ref_op_seg(cpu, 1);
+	uint64_t base = (seg == SEG_FS || seg == SEG_GS) ? cpu->seg_base[seg] : 0;
+	int ptr = is_in ? RDI : RSI;
+
+	for (;;) {
+		if (rep && get_areg(cpu, RCX, a32) == 0)
+			break;
+		uint64_t la = get_areg(cpu, ptr, a32) + base, v;
+		if (is_in) {
+			v = io_answer(size);
+			if (io_event(cpu, DIR_IN, size, port, v) < 0 ||
+			    ref_mem_write(cpu, seg, la, size, v) < 0)
+				return REF_STOP;
+		} else {
+			if (ref_mem_read(cpu, seg, la, size, &v) < 0 ||
+			    io_event(cpu, DIR_OUT, size, port, v) < 0)
+				return REF_STOP;
+		}
+		set_areg(cpu, ptr, get_areg(cpu, ptr, a32) + step, a32);
+		if (!rep)
+			break;
+		set_areg(cpu, RCX, get_areg(cpu, RCX, a32) - 1, a32);
+	}
+	return REF_NEXT;
+}
+
+static enum ref_status sem_insb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, 1); }
+/* INSW/INSD and OUTSW/OUTSD share opcodes 6D/6F: 66h alone picks the size. */
+static unsigned wide_size(const cs_insn *i) { return ref_has_prefix(i, 0x66) ? 2 : 4; }
+static enum ref_status sem_insw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
+static enum ref_status sem_insd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
+static enum ref_status sem_outsb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, 1); }
+static enum ref_status sem_outsw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(i)); }
+static enum ref_status sem_outsd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(i)); }
+
+/* CPUID answers what the guest really read at calibration (leaf = EAX,
+ * subleaf = ECX). A leaf that ignores ECX was calibrated with subleaves
+ * 0..3 giving identical answers; then any subleaf gets that answer. With
+ * no answer known the case ends UNSUPPORTED: never a false divergence. */
+static const struct cpuid_entry *cpuid_find(const struct cpuid_table *t,
+					    uint32_t leaf, uint32_t sub)
+{
+	const struct cpuid_entry *e = cpuid_lookup(t, leaf, sub);
+	if (e || !t)
+		return e;
+	const struct cpuid_entry *e0 = cpuid_lookup(t, leaf, 0);
+	if (!e0)
+		return NULL;
+	for (uint32_t s = 1; s < 4; s++) {
+		const struct cpuid_entry *es = cpuid_lookup(t, leaf, s);
+		if (!es || es->eax != e0->eax || es->ebx != e0->ebx ||
+		    es->ecx != e0->ecx || es->edx != e0->edx)
+			return NULL;
+	}
+	return e0;
+}
+
+static enum ref_status sem_cpuid(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	const struct cpuid_entry *e = cpuid_find(cpu->cpuid, (uint32_t)cpu->gpr[RAX],
+						 (uint32_t)cpu->gpr[RCX]);
+	if (!e)
+		return REF_UNSUPPORTED;
+	/* 32-bit results zero-extend (SDM Vol. 2A CPUID). */
+	cpu->gpr[RAX] = e->eax;
+	cpu->gpr[RBX] = e->ebx;
+	cpu->gpr[RCX] = e->ecx;
+	cpu->gpr[RDX] = e->edx;
+	ref_note_gpr_write(cpu, RAX);
+	ref_note_gpr_write(cpu, RBX);
+	ref_note_gpr_write(cpu, RCX);
+	ref_note_gpr_write(cpu, RDX);
+	return REF_NEXT;
+}
+
+const struct ref_sem ref_sem_ctl_io[] = {
+	{ X86_INS_IN, sem_in },       { X86_INS_OUT, sem_out },
+	{ X86_INS_INSB, sem_insb },   { X86_INS_INSW, sem_insw },
+	{ X86_INS_INSD, sem_insd },   { X86_INS_OUTSB, sem_outsb },
+	{ X86_INS_OUTSW, sem_outsw }, { X86_INS_OUTSD, sem_outsd },
+	{ X86_INS_CPUID, sem_cpuid },
+};
+const unsigned ref_sem_ctl_io_count = sizeof(ref_sem_ctl_io) / sizeof(ref_sem_ctl_io[0]);

@@ -1,0 +1,289 @@
+/* The reference executor: Capstone decode, the semantics table, and the
+ * run loop that turns one case into an outcome.
+ *
+ * Per case: reset the writable RAM, set the initial state exactly as the
+ * KVM executor does, then fetch (through the page walk), decode, dispatch
+ * on the Capstone id until a handler stops the case. No allocation and no
+ * formatting on the hot path: one preallocated cs_insn is reused. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ref_internal.h"
+
+/* Decoded instructions, direct-mapped by RIP. Capstone with details costs
+ * far more than executing an instruction (it also formats op_str text), so
+ * an instruction decoded once is reused while the same bytes sit at the same
+ * address: loops within a case, and the same code in the next case. A hit
+ * needs equal RIP, equal fetched length and equal bytes, which determine the
+ * decode completely. */
+#define DCACHE_SLOTS 512u
+
+struct dcache_slot {
+	uint64_t rip;
+	uint8_t n;           /* bytes fetched; 0 = empty */
+	uint8_t bytes[15];
+	cs_insn *insn;       /* cs_malloc'd on first use */
+};
+
+struct ref_priv {
+	csh cs;
+	cs_insn *insn;       /* scratch for the decode being tried */
+	struct dcache_slot dcache[DCACHE_SLOTS];
+	const struct cpuid_table *rsvd_for; /* table pte_rsvd was computed from */
+	uint64_t pte_rsvd;
+	uint8_t ram[LAYOUT_RAM_SIZE];
+};
+
+/* Instructions the LOCK prefix may precede, when their destination is
+ * memory; any other use is #UD (SDM Vol. 2A LOCK). */
+static const uint8_t lockable[X86_INS_ENDING] = {
+	[X86_INS_ADD] = 1, [X86_INS_ADC] = 1, [X86_INS_AND] = 1,
+	[X86_INS_BTC] = 1, [X86_INS_BTR] = 1, [X86_INS_BTS] = 1,
+	[X86_INS_CMPXCHG] = 1, [X86_INS_CMPXCHG8B] = 1,
+	[X86_INS_CMPXCHG16B] = 1, [X86_INS_DEC] = 1, [X86_INS_INC] = 1,
+	[X86_INS_NEG] = 1, [X86_INS_NOT] = 1, [X86_INS_OR] = 1,
+	[X86_INS_SBB] = 1, [X86_INS_SUB] = 1, [X86_INS_XOR] = 1,
+	[X86_INS_XADD] = 1, [X86_INS_XCHG] = 1,
+};
+
+void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
+		   uint8_t *ram, struct outcome *out)
+{
+	memset(cpu, 0, sizeof(*cpu));
+	memcpy(cpu->gpr, c->gpr, sizeof(cpu->gpr));
+	cpu->rip = cpu->next_rip = LAYOUT_CODE;
+	cpu->rflags = c->rflags;
+	cpu->cr0 = LM_CR0;
+	cpu->cr3 = LM_CR3;
+	cpu->cr4 = LM_CR4;
+	cpu->efer = LM_EFER;
+	for (int s = 0; s < SEG_COUNT; s++)
+		cpu->sel[s] = SEL_DATA;
+	cpu->sel[SEG_CS] = SEL_CODE64;
+	cpu->ram = ram;
+	cpu->out = out;
+}
+
+/* Bits 51:MAXPHYADDR of paging entries are reserved (SDM Vol. 3A 4.5).
+ * MAXPHYADDR is what the guest's CPUID 0x80000008 says; without a table
+ * nothing above bit 51 is treated as reserved. */
+static uint64_t pte_rsvd_from(const struct cpuid_table *t)
+{
+	const struct cpuid_entry *e = cpuid_lookup(t, 0x80000008u, 0);
+	unsigned m = e ? (e->eax & 0xff) : 52;
+	if (m < 32 || m > 52)
+		m = 52;
+	return ((1ull << 52) - 1) & ~((1ull << m) - 1);
+}
+
+static int ref_init(struct executor *ex, char *err, size_t errlen)
+{
+	struct ref_priv *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "ref: out of memory (%zu bytes) at %s:%d",
+			 sizeof(*p), __FILE__, __LINE__);
+		return -1;
+	}
+	cs_err ce = cs_open(CS_ARCH_X86, CS_MODE_64, &p->cs);
+	if (ce != CS_ERR_OK) {
+		snprintf(err, errlen, "ref: cs_open failed: %s (%s:%d)",
+			 cs_strerror(ce), __FILE__, __LINE__);
+		free(p);
+		return -1;
+	}
+	cs_option(p->cs, CS_OPT_DETAIL, CS_OPT_ON);
+	p->insn = cs_malloc(p->cs);
+	if (!p->insn) {
+		snprintf(err, errlen, "ref: cs_malloc failed (%s:%d)", __FILE__, __LINE__);
+		cs_close(&p->cs);
+		free(p);
+		return -1;
+	}
+	layout_build(p->ram);
+	p->pte_rsvd = pte_rsvd_from(NULL);
+	ref_table_build();
+	ex->priv = p;
+	return 0;
+}
+
+static void ref_fini(struct executor *ex)
+{
+	struct ref_priv *p = ex->priv;
+	if (!p)
+		return;
+	for (unsigned i = 0; i < DCACHE_SLOTS; i++)
+		if (p->dcache[i].insn)
+			cs_free(p->dcache[i].insn, 1);
+	cs_free(p->insn, 1);
+	cs_close(&p->cs);
+	free(p);
+	ex->priv = NULL;
+}
+
+/* Only GPR register operands are modeled: a segment, control, debug or
+ * vector register anywhere makes the form UNSUPPORTED (MOV to/from CRn
+ * shares X86_INS_MOV with the plain move). */
+static int operands_modeled(const cs_x86 *x)
+{
+	for (unsigned i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_REG &&
+		    ref_reg_gpr(x->operands[i].reg) < 0)
+			return 0;
+	return 1;
+}
+
+/* A fetch stopped at la before a whole instruction was available. */
+static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
+{
+	uint64_t gpa;
+	uint32_t pfec;
+	if (!ref_canonical(la)) {
+		ref_raise(cpu, 13, 1, 0);
+	} else if (ref_translate(cpu, la, REF_ACC_FETCH, &gpa, &pfec) < 0) {
+		ref_raise_pf(cpu, la, pfec);
+	} else {
+		/* Mapped but not RAM: executing from the MMIO window. KVM
+		 * cannot fetch there (no memslot); what it reports is not
+		 * modeled, so this never counts as a divergence. */
+		ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
+		snprintf(out->mnemonic, sizeof(out->mnemonic), "fetch-mmio");
+	}
+}
+
+/* Decodes the n fetched bytes at rip, through the cache. NULL when the
+ * bytes are not a valid instruction (never cached). */
+static const cs_insn *decode(struct ref_priv *p, uint64_t rip,
+			     const uint8_t *buf, unsigned n)
+{
+	struct dcache_slot *sl = &p->dcache[(rip ^ (rip >> 9)) & (DCACHE_SLOTS - 1)];
+	if (sl->n == n && sl->rip == rip && memcmp(sl->bytes, buf, n) == 0)
+		return sl->insn;
+	if (!sl->insn && !(sl->insn = cs_malloc(p->cs)))
+		return NULL;
+	const uint8_t *code = buf;
+	size_t size = n;
+	uint64_t addr = rip;
+	/* Decode into the scratch insn and swap it in on success: a failed
+	 * decode then never clobbers the instruction executed last (its
+	 * mnemonic names the outcome). */
+	if (!cs_disasm_iter(p->cs, &code, &size, &addr, p->insn))
+		return NULL;
+	cs_insn *t = sl->insn;
+	sl->insn = p->insn;
+	p->insn = t;
+	sl->rip = rip;
+	sl->n = (uint8_t)n;
+	memcpy(sl->bytes, buf, n);
+	return sl->insn;
+}
+
+static void copy_mnemonic(struct outcome *out, const char *m)
+{
+	size_t n = strnlen(m, sizeof(out->mnemonic) - 1);
+	memcpy(out->mnemonic, m, n);
+	memset(out->mnemonic + n, 0, sizeof(out->mnemonic) - n);
+}
+
+static int ref_run(struct executor *ex, const struct test_case *c,
+		   struct outcome *out)
+{
+	struct ref_priv *p = ex->priv;
+	if (!p) {
+		snprintf(ex->err, sizeof(ex->err), "ref: run before init (case %s)", c->id);
+		return -1;
+	}
+	outcome_init(out);
+	layout_reset_rw(p->ram, c->code, c->code_len, c->data, c->data_len);
+	if (ex->cpuid != p->rsvd_for) {
+		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
+		p->rsvd_for = ex->cpuid;
+	}
+
+	struct ref_cpu cpu;
+	ref_cpu_reset(&cpu, c, p->ram, out);
+	cpu.cpuid = ex->cpuid;
+	cpu.pte_rsvd = p->pte_rsvd;
+
+	const cs_insn *insn = NULL;
+	uint32_t steps = 0;
+	int decoded_any = 0;
+	for (;;) {
+		if (steps >= REF_STEP_BUDGET) {
+			ref_terminal(&cpu, EXIT_TIMEOUT, 0, cpu.rip);
+			break;
+		}
+		uint8_t buf[15];
+		uint64_t fault_la = 0;
+		unsigned n = ref_fetch(&cpu, cpu.rip, buf, sizeof(buf), &fault_la);
+		const cs_insn *next = n ? decode(p, cpu.rip, buf, n) : NULL;
+		cpu.insn = NULL;
+		if (!next) {
+			/* Bytes before an unfetchable one that do not form an
+			 * instruction: the fetch faults there (SDM Vol. 3A
+			 * 6.15 #PF, CR2 = the unfetchable byte). A full
+			 * 15-byte window that does not decode is #UD. */
+			if (n < sizeof(buf)) {
+				fetch_fault(&cpu, fault_la, out);
+				if (out->mnemonic[0])
+					decoded_any = 0;
+			} else {
+				cpu.next_rip = cpu.rip;
+				ref_raise(&cpu, 6, 0, 0);
+				copy_mnemonic(out, "(bad)");
+				decoded_any = 0;
+			}
+			break;
+		}
+		insn = next;
+		decoded_any = 1;
+		steps++;
+		cpu.insn = insn;
+		cpu.next_rip = cpu.rip + insn->size;
+		const cs_x86 *x = &insn->detail->x86;
+
+		if (x->prefix[0] == X86_PREFIX_LOCK &&
+		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
+			ref_raise(&cpu, 6, 0, 0);
+			break;
+		}
+		ref_handler h = ref_lookup(insn->id);
+		enum ref_status st = (h && operands_modeled(x)) ? h(&cpu, insn) : REF_UNSUPPORTED;
+		if (st == REF_NEXT) {
+			cpu.rip = cpu.next_rip;
+			continue;
+		}
+		if (st == REF_UNSUPPORTED)
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+		break;
+	}
+
+	if (decoded_any && insn)
+		copy_mnemonic(out, insn->mnemonic);
+	struct end_state *s = &out->state;
+	memcpy(s->gpr, cpu.gpr, sizeof(s->gpr));
+	s->rip = cpu.rip;
+	s->rflags = cpu.rflags;
+	s->cr0 = cpu.cr0;
+	s->cr2 = cpu.cr2;
+	s->cr3 = cpu.cr3;
+	s->cr4 = cpu.cr4;
+	s->cr8 = cpu.cr8;
+	s->efer = cpu.efer;
+	s->cs = cpu.sel[SEG_CS];
+	s->ds = cpu.sel[SEG_DS];
+	s->es = cpu.sel[SEG_ES];
+	s->fs = cpu.sel[SEG_FS];
+	s->gs = cpu.sel[SEG_GS];
+	s->ss = cpu.sel[SEG_SS];
+	out->undefined_flags = cpu.undefined_flags;
+	out->steps = steps;
+	memcpy(out->mem, p->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+	return 0;
+}
+
+const struct executor_ops ref_executor_ops = {
+	.name = "ref",
+	.init = ref_init,
+	.run = ref_run,
+	.fini = ref_fini,
+};

@@ -1,0 +1,105 @@
+/* Operands of the current instruction, as Capstone decoded them.
+ *
+ * Memory operands: base + index*scale + disp (SDM Vol. 1 3.7.5). A
+ * RIP-relative operand (Capstone base RIP/EIP) is relative to the next
+ * instruction. The address-size prefix (67h) makes the effective address
+ * 32 bits wide, wrapping at 4 GiB. In 64-bit mode segment bases are 0
+ * except FS and GS; other overrides only choose the segment whose fault a
+ * non-canonical address raises (SDM Vol. 3A 3.4.4, Vol. 1 3.3.7.1). */
+#include "ref_internal.h"
+
+static inline const cs_x86_op *op(const struct ref_cpu *cpu, int i)
+{
+	return &cpu->insn->detail->x86.operands[i];
+}
+
+static inline uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+uint64_t ref_op_ea(const struct ref_cpu *cpu, int i)
+{
+	const x86_op_mem *m = &op(cpu, i)->mem;
+	uint64_t a = (uint64_t)m->disp;
+	if (m->base == X86_REG_RIP || m->base == X86_REG_EIP)
+		a += cpu->next_rip;
+	else if (m->base != X86_REG_INVALID)
+		a += ref_get_reg(cpu, m->base);
+	if (m->index != X86_REG_INVALID)
+		a += ref_get_reg(cpu, m->index) * (uint64_t)m->scale;
+	if (cpu->insn->detail->x86.addr_size == 4)
+		a &= 0xffffffffu;
+	return a;
+}
+
+enum ref_seg ref_op_seg(const struct ref_cpu *cpu, int i)
+{
+	const x86_op_mem *m = &op(cpu, i)->mem;
+	switch (m->segment) {
+	case X86_REG_ES: return SEG_ES;
+	case X86_REG_CS: return SEG_CS;
+	case X86_REG_SS: return SEG_SS;
+	case X86_REG_DS: return SEG_DS;
+	case X86_REG_FS: return SEG_FS;
+	case X86_REG_GS: return SEG_GS;
+	default: break;
+	}
+	/* Only RSP and RBP themselves (not R12/R13, which share their low
+	 * three encoding bits) default to SS; KVM's decoder agrees
+	 * (adjust_modrm_seg compares the full register number). */
+	int g = ref_reg_gpr(m->base);
+	return (g == RSP || g == RBP) ? SEG_SS : SEG_DS;
+}
+
+uint64_t ref_op_addr(const struct ref_cpu *cpu, int i)
+{
+	uint64_t a = ref_op_ea(cpu, i);
+	enum ref_seg s = ref_op_seg(cpu, i);
+	if (s == SEG_FS || s == SEG_GS)
+		a += cpu->seg_base[s];
+	return a;
+}
+
+unsigned ref_op_size(const struct ref_cpu *cpu, int i)
+{
+	return op(cpu, i)->size;
+}
+
+int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v)
+{
+	const cs_x86_op *o = op(cpu, i);
+	switch (o->type) {
+	case X86_OP_REG:
+		*v = ref_get_reg(cpu, o->reg);
+		return 0;
+	case X86_OP_IMM:
+		*v = (uint64_t)o->imm & size_mask(o->size);
+		return 0;
+	case X86_OP_MEM:
+		return ref_mem_read(cpu, ref_op_seg(cpu, i), ref_op_addr(cpu, i),
+				    o->size, v);
+	default:
+		ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
+		return -1;
+	}
+}
+
+int ref_write_op(struct ref_cpu *cpu, int i, uint64_t v)
+{
+	const cs_x86_op *o = op(cpu, i);
+	switch (o->type) {
+	case X86_OP_REG:
+		ref_set_reg(cpu, o->reg, v);
+		ref_note_gpr_write(cpu, ref_reg_gpr(o->reg));
+		return 0;
+	case X86_OP_MEM:
+		return ref_mem_write(cpu, ref_op_seg(cpu, i), ref_op_addr(cpu, i),
+				     o->size, v & size_mask(o->size));
+	default:
+		/* A handler bug (writing an immediate): end the case as
+		 * unsupported rather than invent a result. */
+		ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
+		return -1;
+	}
+}

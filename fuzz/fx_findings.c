@@ -1,0 +1,165 @@
+/* Known divergences and saved findings of the execution fuzz target. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "case_text.h"
+#include "fuzz_exec.h"
+
+/* The known list is small (tens of lines): a sorted array and bsearch. */
+static char **known;
+static size_t known_n;
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void fx_known_free(void)
+{
+	for (size_t i = 0; i < known_n; i++)
+		free(known[i]);
+	free(known);
+	known = NULL;
+	known_n = 0;
+}
+
+int fx_known_load(const char *path, int optional, char *err, size_t errlen)
+{
+	fx_known_free();
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		if (optional && errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: cannot open known-divergence list: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	char line[1024];
+	size_t cap = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+		size_t n = strcspn(p, " \t\r\n");
+		if (!n || *p == '#')
+			continue;
+		if (known_n == cap) {
+			cap = cap ? 2 * cap : 32;
+			char **nk = realloc(known, cap * sizeof(*nk));
+			if (!nk)
+				break;
+			known = nk;
+		}
+		known[known_n] = strndup(p, n);
+		if (known[known_n])
+			known_n++;
+	}
+	fclose(f);
+	qsort(known, known_n, sizeof(*known), cmp_str);
+	return (int)known_n;
+}
+
+int fx_known_has(const char *signature)
+{
+	if (!known_n)
+		return 0;
+	return bsearch(&signature, known, known_n, sizeof(*known), cmp_str) != NULL;
+}
+
+/* Signatures hold '/', '#' and ':' (exception#UD/hlt:terminal:lzcnt): keep
+ * a file name to [A-Za-z0-9._-]. */
+static void sanitize(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; *in && i + 1 < len; in++)
+		out[i++] = (*in >= 'a' && *in <= 'z') || (*in >= 'A' && *in <= 'Z') ||
+			   (*in >= '0' && *in <= '9') || *in == '.' || *in == '-' ? *in : '_';
+	out[i] = 0;
+}
+
+/* Prints text with "# " in front of every line. */
+static void print_commented(FILE *f, const char *text, size_t len)
+{
+	int bol = 1;
+	for (size_t i = 0; i < len; i++) {
+		if (bol)
+			fputs("#   ", f);
+		fputc(text[i], f);
+		bol = text[i] == '\n';
+	}
+	if (!bol)
+		fputc('\n', f);
+}
+
+static int write_finding(FILE *f, const char *engine, const struct fx_result *r)
+{
+	static struct case_file cf; /* ~30 KiB: not on the fuzz stack */
+	char desc[256];
+	divergence_describe(&r->d, desc, sizeof(desc));
+	fprintf(f, "# exitdiff fuzz finding (engine: %s)\n", engine);
+	fprintf(f, "# signature: %s\n", r->d.signature);
+	fprintf(f, "# divergence: %s\n", desc);
+	fprintf(f, "# replay: exitdiff run THIS.case (expect = reference outcome)\n");
+	fprintf(f, "# kvm outcome:\n");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (m) {
+		outcome_print(m, r->kvm, r->c);
+		fclose(m);
+		print_commented(f, buf, len);
+		free(buf);
+	}
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *r->c;
+	cf.has_expect = 1;
+	cf.expect = *r->ref;
+	case_print(f, &cf);
+	return ferror(f) ? -1 : 0;
+}
+
+int fx_save_finding(const char *dir, const char *engine, const struct fx_result *r,
+		    char *out, size_t outlen, char *err, size_t errlen)
+{
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: cannot create findings dir: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* One file per signature, shared by every process and engine writing
+	 * to this dir (persistent AFL children and libFuzzer -fork jobs each
+	 * rediscover the same signatures): DIR/<signature>-<hash>.case, the
+	 * hash keeping signatures apart that sanitize alike. */
+	char name[SIGNATURE_MAX];
+	sanitize(r->d.signature, name, sizeof(name));
+	uint32_t h = fx_hash(FX_HASH_INIT, r->d.signature, strlen(r->d.signature));
+	char path[4096], tmp[4200];
+	snprintf(path, sizeof(path), "%s/%s-%08x.case", dir, name, h);
+	if (access(path, F_OK) == 0)
+		return 1;
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+		return -1;
+	}
+	int bad = write_finding(f, engine, r);
+	if (fclose(f) != 0 || bad) {
+		snprintf(err, errlen, "%s: write failed: %s", tmp, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	/* link() publishes the complete file and fails if another process
+	 * got there first: the first writer wins, nobody overwrites. */
+	int rc = link(tmp, path);
+	int saved_errno = errno;
+	unlink(tmp);
+	if (rc < 0 && saved_errno == EEXIST)
+		return 1;
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: link to %s failed: %s", tmp, path, strerror(saved_errno));
+		return -1;
+	}
+	snprintf(out, outlen, "%s", path);
+	return 0;
+}

@@ -1,0 +1,194 @@
+/* The execution target's session: both executors once per process, one
+ * input through both, the diff, and the per-process dedup of signatures. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "case_bin.h"
+#include "executor.h"
+#include "fuzz_exec.h"
+
+#ifndef EXITDIFF_SOURCE_DIR
+#define EXITDIFF_SOURCE_DIR "."
+#endif
+
+static struct {
+	int open;
+	struct fx_options opt;
+	char out_dir[4096];
+	struct executor kvm, ref;
+	struct test_case c;
+	struct outcome o_ref, o_kvm;
+	struct fx_stats st;
+	/* Signatures seen in this process: open addressing on 64-bit hashes
+	 * (0 = empty). A signature is reported and saved once. */
+	uint64_t *seen;
+	size_t seen_cap, seen_n;
+} fx;
+
+static uint64_t sig_hash64(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/* Returns 1 when h was new (and is now recorded), 0 when seen before. */
+static int seen_add(uint64_t h)
+{
+	if (2 * (fx.seen_n + 1) > fx.seen_cap) {
+		size_t ncap = fx.seen_cap ? 2 * fx.seen_cap : 256;
+		uint64_t *n = calloc(ncap, sizeof(*n));
+		if (!n)
+			return 1; /* out of memory: report again rather than lose it */
+		for (size_t i = 0; i < fx.seen_cap; i++) {
+			if (!fx.seen[i])
+				continue;
+			size_t j = fx.seen[i] & (ncap - 1);
+			while (n[j])
+				j = (j + 1) & (ncap - 1);
+			n[j] = fx.seen[i];
+		}
+		free(fx.seen);
+		fx.seen = n;
+		fx.seen_cap = ncap;
+	}
+	size_t j = h & (fx.seen_cap - 1);
+	while (fx.seen[j]) {
+		if (fx.seen[j] == h)
+			return 0;
+		j = (j + 1) & (fx.seen_cap - 1);
+	}
+	fx.seen[j] = h;
+	fx.seen_n++;
+	return 1;
+}
+
+static int init_executor(struct executor *ex, const struct executor_ops *ops,
+			 struct cpuid_table *cpuid, char *err, size_t errlen)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->ops = ops;
+	ex->cpuid = cpuid;
+	if (ops->init(ex, ex->err, sizeof(ex->err)) == 0)
+		return 0;
+	snprintf(err, errlen, "%s executor: %s", ops->name, ex->err);
+	return -1;
+}
+
+int fx_open(const struct fx_options *o, char *err, size_t errlen)
+{
+	if (fx.open)
+		return 0;
+	fx.opt = *o;
+	const char *dir = getenv(FX_ENV_OUT);
+	snprintf(fx.out_dir, sizeof(fx.out_dir), "%s", dir && *dir ? dir : FX_DEFAULT_OUT);
+
+	/* The known list: $EXITDIFF_KNOWN must exist when given; the corpus
+	 * default is optional (a checkout without it simply knows nothing). */
+	const char *known = getenv(FX_ENV_KNOWN);
+	int n = known && *known ?
+		fx_known_load(known, 0, err, errlen) :
+		fx_known_load(EXITDIFF_SOURCE_DIR "/corpus/known-divergences.txt", 1, err, errlen);
+	if (n < 0)
+		return -1;
+
+	/* KVM first: it calibrates CPUID in its guest, and the reference must
+	 * answer CPUID from that very table. */
+	if (init_executor(&fx.kvm, &kvm_executor_ops, NULL, err, errlen) < 0)
+		return -1;
+	if (init_executor(&fx.ref, &ref_executor_ops, fx.kvm.cpuid, err, errlen) < 0) {
+		fx.kvm.ops->fini(&fx.kvm);
+		return -1;
+	}
+	fx.open = 1;
+	return 0;
+}
+
+void fx_close(void)
+{
+	if (!fx.open)
+		return;
+	fx.ref.ops->fini(&fx.ref);
+	fx.kvm.ops->fini(&fx.kvm);
+	fx_known_free();
+	free(fx.seen);
+	fx.seen = NULL;
+	fx.seen_cap = fx.seen_n = 0;
+	fx.open = 0;
+}
+
+const struct fx_stats *fx_stats(void)
+{
+	return &fx.st;
+}
+
+int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->c = c;
+	r->ref = &fx.o_ref;
+	r->kvm = &fx.o_kvm;
+	if (!fx.open) {
+		snprintf(err, errlen, "case %s: fuzz session not open", c->id);
+		return -1;
+	}
+	fx.st.runs++;
+	if (fx.ref.ops->run(&fx.ref, c, &fx.o_ref) < 0) {
+		fx.st.exec_failures++;
+		snprintf(err, errlen, "reference executor: %s", fx.ref.err);
+		return -1;
+	}
+	if (fx.kvm.ops->run(&fx.kvm, c, &fx.o_kvm) < 0) {
+		fx.st.exec_failures++;
+		snprintf(err, errlen, "KVM executor: %s", fx.kvm.err);
+		return -1;
+	}
+	r->verdict = outcome_diff(&fx.o_ref, &fx.o_kvm, &r->d);
+	if (r->verdict == VERDICT_AGREE) {
+		fx.st.agree++;
+		return 0;
+	}
+	if (r->verdict == VERDICT_UNSUPPORTED) {
+		fx.st.unsupported++;
+		return 0;
+	}
+	fx.st.diverge++;
+	if (fx_known_has(r->d.signature)) {
+		r->known = 1;
+		fx.st.known++;
+		return 0;
+	}
+	if (!seen_add(sig_hash64(r->d.signature)))
+		return 0;
+	r->fresh = 1;
+	fx.st.fresh++;
+	int already = 0;
+	if (fx.opt.save_findings) {
+		char why[512];
+		int s = fx_save_finding(fx.out_dir, fx.opt.engine, r, r->saved,
+					sizeof(r->saved), why, sizeof(why));
+		if (s == 0)
+			fx.st.saved++;
+		else if (s > 0)
+			already = 1;
+		else
+			fprintf(stderr, "exitdiff-fuzz: case %s: %s\n", c->id, why);
+	}
+	/* Another process saved it already: it said so then. */
+	if (!fx.opt.quiet && !already)
+		fprintf(stderr, "exitdiff-fuzz: NEW DIVERGENCE %s%s%s\n", r->d.signature,
+			r->saved[0] ? " saved to " : "", r->saved);
+	return 0;
+}
+
+int fx_run_bytes(const uint8_t *buf, size_t len, struct fx_result *r, char *err, size_t errlen)
+{
+	case_decode(buf, len, &fx.c);
+	/* The id names the input, so a saved finding and its stderr line can
+	 * be matched to the engine's own copy of the input. */
+	uint32_t h = fx_hash(FX_HASH_INIT, buf, len);
+	snprintf(fx.c.id, sizeof(fx.c.id), "fuzz-%08x-%zu", h, len);
+	return fx_run_case(&fx.c, r, err, errlen);
+}

@@ -1,0 +1,144 @@
+/*
+ * Self-test of the AFL++ custom mutator, linked with afl_mutator.c directly
+ * (no dlopen): the table entries are whole instructions, every output is a
+ * valid binary case, edits keep a valid instruction stream valid, and every
+ * edit kind happens.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <capstone/capstone.h>
+#include "../tests/check.h"
+#include "case_bin.h"
+#include "mut.h"
+
+void *afl_custom_init(void *afl, unsigned int seed);
+size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_buf,
+		       uint8_t *add_buf, size_t add_buf_size, size_t max_size);
+const char *afl_custom_describe(void *data, size_t max_description_len);
+void afl_custom_deinit(void *data);
+
+static csh cs;
+
+/* Returns the number of undecodable bytes in code (0: a valid stream). */
+static unsigned invalid_bytes(const uint8_t *code, size_t size)
+{
+	cs_insn *insn = cs_malloc(cs);
+	uint64_t addr = 0;
+	unsigned bad = 0;
+	while (size) {
+		if (cs_disasm_iter(cs, &code, &size, &addr, insn))
+			continue;
+		bad++;
+		code++;
+		size--;
+		addr++;
+	}
+	cs_free(insn, 1);
+	return bad;
+}
+
+static void check_table(void)
+{
+	unsigned wrong = 0;
+	cs_insn *insn = cs_malloc(cs);
+	for (size_t i = 0; i < mut_insns_n; i++) {
+		const uint8_t *p = mut_insns[i].bytes;
+		size_t s = mut_insns[i].len;
+		uint64_t a = 0;
+		if (!cs_disasm_iter(cs, &p, &s, &a, insn) || s != 0) {
+			printf("  table entry '%s' is not one whole instruction\n", mut_insns[i].name);
+			wrong++;
+		}
+	}
+	cs_free(insn, 1);
+	CHECK(wrong == 0, "all %zu table entries decode as exactly one instruction", mut_insns_n);
+	CHECK(mut_values_n > 20, "%zu interesting register values", mut_values_n);
+}
+
+static const char *const op_names[] = {
+	"insert", "delete", "replace", "swap", "duplicate", "splice", "register", "rflags",
+};
+#define N_OPS (sizeof(op_names) / sizeof(op_names[0]))
+
+static void check_mutations(void)
+{
+	static struct test_case c, d, prev;
+	static uint8_t seed[CASE_BIN_MAX], other[CASE_BIN_MAX], again[CASE_BIN_MAX];
+	case_init(&c);
+	/* mov eax,1; out 0xe9,al; mov ebx,LAYOUT_MMIO; mov [rbx],eax; hlt */
+	static const uint8_t code[] = { 0xb8, 1, 0, 0, 0, 0xe6, 0xe9, 0xbb, 0, 0, 0, 0xc0,
+					0x89, 0x03, 0xf4 };
+	memcpy(c.code, code, sizeof(code));
+	c.code_len = sizeof(code);
+	size_t seed_len = case_encode(&c, seed, sizeof(seed));
+	c.code[0] = 0x90; /* the splice partner: a different valid stream */
+	c.code_len = 5;
+	memcpy(c.code + 1, (uint8_t[]){ 0x0f, 0xa2, 0xcc, 0xf4 }, 4);
+	size_t other_len = case_encode(&c, other, sizeof(other));
+	CHECK(seed_len > 0 && other_len > 0, "seed cases encode (%zu and %zu bytes)", seed_len, other_len);
+
+	void *m = afl_custom_init(NULL, 1234);
+	CHECK(m != NULL, "afl_custom_init returns a state");
+	if (!m)
+		return;
+	unsigned seen[N_OPS] = { 0 }, invalid = 0, not_roundtrip = 0, unchanged = 0;
+	unsigned reg_changes = 0, len_changes = 0;
+	case_decode(seed, seed_len, &prev);
+	uint8_t *cur = seed;
+	size_t cur_len = seed_len;
+	for (int i = 0; i < 20000; i++) {
+		uint8_t *out;
+		size_t n = afl_custom_fuzz(m, cur, cur_len, &out, other, other_len, CASE_BIN_MAX);
+		const char *what = afl_custom_describe(m, 200);
+		for (unsigned k = 0; k < N_OPS; k++)
+			if (strstr(what, op_names[k]))
+				seen[k]++;
+		case_decode(out, n, &d);
+		size_t n2 = case_encode(&d, again, sizeof(again));
+		if (n2 != n || memcmp(again, out, n))
+			not_roundtrip++;
+		if (invalid_bytes(d.code, d.code_len))
+			invalid++;
+		if (n == cur_len && !memcmp(out, cur, n))
+			unchanged++;
+		if (memcmp(d.gpr, prev.gpr, sizeof(d.gpr)))
+			reg_changes++;
+		if (d.code_len != prev.code_len)
+			len_changes++;
+		/* Walk: keep mutating the output, restarting now and then so
+		 * the code does not grow to the limit. */
+		if (i % 16 == 15 || d.code_len > 512) {
+			cur = seed;
+			cur_len = seed_len;
+			case_decode(seed, seed_len, &prev);
+		} else {
+			memcpy(other, out, n); /* scratch copy: out is the mutator's */
+			static uint8_t keep[CASE_BIN_MAX];
+			memcpy(keep, out, n);
+			cur = keep;
+			cur_len = n;
+			prev = d;
+			other_len = n;
+		}
+	}
+	CHECK(not_roundtrip == 0, "every output is a canonical binary case (%u were not)", not_roundtrip);
+	CHECK(invalid == 0, "edits at instruction boundaries keep a valid stream valid (%u broke)", invalid);
+	CHECK(unchanged < 20000 / 20, "outputs differ from their input (%u of 20000 unchanged)", unchanged);
+	CHECK(reg_changes > 1000, "register edits happen (%u)", reg_changes);
+	CHECK(len_changes > 1000, "code length changes (%u)", len_changes);
+	for (unsigned k = 0; k < N_OPS; k++)
+		CHECK(seen[k] > 100, "edit '%s' applied %u times", op_names[k], seen[k]);
+	afl_custom_deinit(m);
+}
+
+int main(void)
+{
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+		printf("FAILED: cs_open\n");
+		return 1;
+	}
+	check_table();
+	check_mutations();
+	cs_close(&cs);
+	return check_done("fuzz_mut_selftest");
+}

@@ -1,0 +1,382 @@
+/*
+ * The structured instruction-stream generator: one template at a time,
+ * encoded with legacy prefixes, REX, ModRM/SIB/displacement and immediates
+ * (SDM Vol. 2A chapter 2), with memory operands aimed at the interesting
+ * regions of the layout by choosing the base/index register values.
+ */
+#include <string.h>
+#include "gen.h"
+#include "gen_templates.h"
+#include "layout.h"
+
+/* An instruction under construction. Longer than 15 bytes on purpose: a
+ * pile of prefixes may exceed the architectural limit, which must #GP
+ * (SDM Vol. 2A 2.3.11) and is worth testing. */
+struct enc {
+	uint8_t b[32];
+	unsigned n;
+	int rel;            /* bytes of branch displacement at the end (1/4) */
+	unsigned rel_pos;
+	int riprel;         /* RIP-relative disp32 at disp_pos, aimed at target */
+	unsigned disp_pos;
+	uint64_t target;
+	int ind_reg;        /* register holding an indirect branch target, -1 */
+};
+
+static void put(struct enc *e, uint64_t v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		e->b[e->n++] = (uint8_t)(v >> (8 * i));
+}
+
+/* Registers other than RSP, so aiming never moves the stack. */
+static unsigned pick_reg_not_rsp(struct gen_rng *r)
+{
+	unsigned g = gen_rng_below(r, 15);
+	return g >= RSP ? g + 1 : g;
+}
+
+static uint8_t pick_seg(struct gen_rng *r)
+{
+	/* FS and GS are the overrides that still mean something in 64-bit
+	 * mode (SDM Vol. 1 3.3.7.1); the others are ignored but legal. */
+	static const uint8_t segs[] = { 0x64, 0x64, 0x64, 0x65, 0x65, 0x65,
+					0x26, 0x2e, 0x36, 0x3e };
+	return segs[gen_rng_below(r, sizeof(segs))];
+}
+
+static uint64_t pick_leaf(struct gen_rng *r)
+{
+	static const uint32_t leaves[] = { 0, 1, 2, 4, 6, 7, 0xa, 0xb, 0xd, 0x14,
+					   0x40000000, 0x40000001, 0x80000000,
+					   0x80000001, 0x80000007, 0x80000008 };
+	if (gen_rng_chance(r, 90))
+		return leaves[gen_rng_below(r, sizeof(leaves) / sizeof(leaves[0]))];
+	return gen_rng_next(r) & 0xffffffffu;
+}
+
+static uint64_t pick_msr(struct gen_rng *r)
+{
+	static const uint32_t msrs[] = { 0x10, 0x1b, 0x3a, 0x8b, 0xe7, 0xe8, 0x174,
+					 0x175, 0x176, 0x1a0, 0x277, 0x6e0,
+					 0xc0000080, 0xc0000081, 0xc0000082,
+					 0xc0000084, 0xc0000100, 0xc0000101,
+					 0xc0000102, 0xc0000103, 0x4b564d00 };
+	if (gen_rng_chance(r, 85))
+		return msrs[gen_rng_below(r, sizeof(msrs) / sizeof(msrs[0]))];
+	return gen_rng_next(r) & 0xffffffffu;
+}
+
+static uint64_t pick_selector(struct gen_rng *r)
+{
+	static const uint16_t sels[] = { 0, SEL_CODE64, SEL_DATA, SEL_DATA, SEL_TSS,
+					 SEL_CODE32, SEL_UDATA, SEL_UCODE64, 0x13,
+					 0x40, 0xffff, 0x3 };
+	return sels[gen_rng_below(r, sizeof(sels) / sizeof(sels[0]))];
+}
+
+static unsigned pick_ctrl_reg(struct gen_rng *r)
+{
+	static const uint8_t crs[] = { 0, 0, 2, 3, 4, 4, 8, 1, 5, 9 };
+	return crs[gen_rng_below(r, sizeof(crs))];
+}
+
+/* A displacement that keeps [reg + disp] near the target: small values,
+ * sign boundaries, or random. */
+static int32_t pick_disp(struct gen_rng *r, unsigned bytes)
+{
+	if (bytes == 1)
+		return (int8_t)(gen_rng_chance(r, 60) ? (int)gen_rng_below(r, 33) - 16
+						       : (int)gen_imm(r, 1));
+	return gen_rng_chance(r, 60) ? (int32_t)gen_rng_below(r, 0x2000) - 0x1000
+				     : (int32_t)gen_imm(r, 4);
+}
+
+/* Emits ModRM (+SIB, +displacement) for a memory operand whose register
+ * field is `reg`, choosing an addressing form and setting the registers so
+ * the effective address lands on an interesting target. Returns the REX
+ * X/B bits it needs. */
+static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
+			 unsigned reg, int a32)
+{
+	uint64_t target = gen_pointer(r);
+	unsigned rex = 0, k = gen_rng_below(r, 100);
+	uint8_t modrm_reg = (uint8_t)((reg & 7) << 3);
+
+	if (k < 10) {
+		/* [rip + disp32] (SDM Vol. 2A 2.2.1.6): aimed once the
+		 * length is known; targets in reach of the code page. */
+		e->b[e->n++] = modrm_reg | 0x05;
+		e->riprel = 1;
+		e->disp_pos = e->n;
+		put(e, 0, 4);
+		if (target - LAYOUT_CODE > 0x10000 || gen_rng_chance(r, 10))
+			target = LAYOUT_DATA + gen_rng_below(r, LAYOUT_DATA_SIZE + 0x10);
+		e->target = target;
+		return 0;
+	}
+	if (k < 18) {
+		/* [disp32] through SIB with no base and no index. A 32-bit
+		 * address (67) reaches the MMIO window; otherwise disp32 is
+		 * sign-extended, so 0xc0000000 becomes a high, unmapped one. */
+		e->b[e->n++] = modrm_reg | 0x04;
+		e->b[e->n++] = 0x25;
+		put(e, gen_rng_chance(r, 85) ? target : gen_imm(r, 4), 4);
+		return 0;
+	}
+	if (k < 23) {
+		/* [rsp + disp8]: the stack as it is. */
+		e->b[e->n++] = modrm_reg | 0x44;
+		e->b[e->n++] = 0x24;
+		put(e, (uint64_t)(int64_t)(int8_t)(gen_rng_below(r, 8) * 8 -
+						   (gen_rng_chance(r, 30) ? 32 : 0)), 1);
+		return 0;
+	}
+
+	unsigned base = pick_reg_not_rsp(r);
+	/* 23..29: [index*scale + disp32]; 30..49: [base + index*scale];
+	 * else plain [base] (SIB anyway when the base is RSP/R12). */
+	int no_base = k < 30;
+	int sib = k < 50 || (base & 7) == 4;
+	unsigned index = 4; /* none */
+	unsigned scale = gen_rng_below(r, 4);
+	int64_t idx_val = 0;
+	if (sib && (no_base || gen_rng_chance(r, 85))) {
+		index = pick_reg_not_rsp(r);
+		idx_val = gen_rng_chance(r, 80) ? (int64_t)gen_rng_below(r, 16)
+					       : (int64_t)gen_value(r);
+	}
+	/* mod: no displacement, disp8, disp32. RBP/R13 as a base has no
+	 * mod=00 form (that encoding means disp32/RIP). */
+	unsigned mod = gen_rng_below(r, 3);
+	if (no_base)
+		mod = 0;
+	else if (mod == 0 && (base & 7) == 5)
+		mod = 1;
+	int32_t disp = no_base ? (int32_t)target - (int32_t)(idx_val << scale)
+		       : mod == 1 ? pick_disp(r, 1) : mod == 2 ? pick_disp(r, 4) : 0;
+
+	if (sib) {
+		e->b[e->n++] = (uint8_t)(mod << 6) | modrm_reg | 0x04;
+		e->b[e->n++] = (uint8_t)(scale << 6) | (uint8_t)((index & 7) << 3) |
+			       (uint8_t)(no_base ? 5 : (base & 7));
+	} else {
+		e->b[e->n++] = (uint8_t)(mod << 6) | modrm_reg | (uint8_t)(base & 7);
+	}
+	if (no_base || mod == 2)
+		put(e, (uint32_t)disp, 4);
+	else if (mod == 1)
+		put(e, (uint8_t)disp, 1);
+
+	if (index != 4) {
+		rex |= (index >> 3) << 1;
+		c->gpr[index] = (uint64_t)idx_val;
+	}
+	if (!no_base) {
+		rex |= base >> 3;
+		/* base = target - disp - index*scale; when base and index are
+		 * one register the sum is not solved: the value is fuzz. */
+		if (base != index)
+			c->gpr[base] = target - (uint64_t)(int64_t)disp -
+				       ((uint64_t)idx_val << scale);
+		/* With a 32-bit address size the upper half must not matter
+		 * (SDM Vol. 1 3.3.7): put garbage there sometimes. */
+		if (a32 && base != index && gen_rng_chance(r, 30))
+			c->gpr[base] ^= gen_rng_next(r) << 32;
+	}
+	return rex;
+}
+
+unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
+{
+	const struct gen_template *t = &gen_templates[ti];
+	struct enc e;
+	memset(&e, 0, sizeof(e));
+	e.ind_reg = -1;
+	unsigned f = t->flags;
+	int has_modrm = t->form == F_RM || t->form == F_DIGIT || t->form == F_CC_RM;
+	int mem = has_modrm && ((f & T_MEM) || (!(f & T_REG) && gen_rng_chance(r, 55)));
+	int memish = mem || (f & (T_MOFFS | T_SI | T_DI));
+
+	/* Operand size (SDM Vol. 2A 2.2.1.2): REX.W wins over 66. */
+	int o16 = (f & T_OSZ) ? gen_rng_chance(r, 15) : gen_rng_chance(r, 2);
+	int w = (f & T_W) ? gen_rng_chance(r, 45) : gen_rng_chance(r, 3);
+	int a32 = (memish || (f & T_COUNT)) ? gen_rng_chance(r, 8) : gen_rng_chance(r, 1);
+
+	/* Legacy prefixes, in a random order (any order is legal, SDM Vol. 2A
+	 * 2.1.1); the mandatory prefix goes last where it must be. */
+	uint8_t pfx[6];
+	unsigned np = 0;
+	if (memish ? gen_rng_chance(r, 12) : gen_rng_chance(r, 1))
+		pfx[np++] = pick_seg(r);
+	if (a32)
+		pfx[np++] = 0x67;
+	if (o16)
+		pfx[np++] = 0x66;
+	if (((f & T_LOCK) && mem) ? gen_rng_chance(r, 25) : gen_rng_chance(r, 1))
+		pfx[np++] = 0xf0;
+	if ((f & T_REP) ? gen_rng_chance(r, 60) : gen_rng_chance(r, 1))
+		pfx[np++] = gen_rng_chance(r, 75) ? 0xf3 : 0xf2;
+	for (unsigned i = np; i > 1; i--) {
+		unsigned j = gen_rng_below(r, i);
+		uint8_t tmp = pfx[i - 1];
+		pfx[i - 1] = pfx[j];
+		pfx[j] = tmp;
+	}
+	for (unsigned i = 0; i < np; i++)
+		e.b[e.n++] = pfx[i];
+	if (t->mand)
+		e.b[e.n++] = t->mand;
+
+	/* Registers of the encoding, 0..15 (bit 3 goes to REX). */
+	unsigned reg = gen_rng_below(r, 16), rm = gen_rng_below(r, 16);
+	if (t->form == F_DIGIT)
+		reg = t->dlo + gen_rng_below(r, t->dhi - t->dlo + 1u);
+	else if (f & T_SREG)
+		reg = gen_rng_chance(r, 85) ? (unsigned[]){ 3, 0, 4, 5, 2 }[gen_rng_below(r, 5)]
+					    : gen_rng_below(r, 8);
+	else if (t->op_len == 2 && t->op[0] == 0x0f && (t->op[1] == 0x20 || t->op[1] == 0x22))
+		reg = pick_ctrl_reg(r);
+	unsigned cc = gen_rng_below(r, 16);
+
+	/* REX comes right before the opcode; emitted after we know X/B, so
+	 * reserve its slot now. */
+	unsigned rex_pos = e.n++;
+	for (unsigned i = 0; i < t->op_len; i++)
+		e.b[e.n++] = t->op[i];
+	uint8_t *last = &e.b[e.n - 1];
+	unsigned rex = (unsigned)w << 3;
+	if (t->form == F_PLUSR) {
+		*last = (uint8_t)(*last + (rm & 7));
+		rex |= rm >> 3;
+	} else if (t->form == F_CC || t->form == F_CC_RM) {
+		*last = (uint8_t)(*last + cc);
+	}
+	if (has_modrm) {
+		rex |= (reg >> 3) << 2;
+		if (mem) {
+			rex |= emit_mem(r, c, &e, reg, a32);
+		} else {
+			e.b[e.n++] = (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7));
+			rex |= rm >> 3;
+			if (f & T_IND)
+				e.ind_reg = (int)rm;
+			if ((f & T_SREG) && t->op[0] == 0x8e && rm != RSP)
+				c->gpr[rm] = pick_selector(r);
+		}
+	}
+	/* A REX with no bits still matters: it turns AH..BH into SPL..DIL. */
+	if (rex || gen_rng_chance(r, 6))
+		e.b[rex_pos] = (uint8_t)(0x40 | rex);
+	else {
+		memmove(&e.b[rex_pos], &e.b[rex_pos + 1], e.n - rex_pos - 1);
+		e.n--;
+		if (e.riprel)
+			e.disp_pos--;
+	}
+
+	/* Immediates. */
+	unsigned isz = o16 ? 2 : 4;
+	switch (t->imm) {
+	case I_8:
+		put(&e, gen_imm(r, 1), 1);
+		break;
+	case I_16:
+		put(&e, gen_imm(r, 2), 2);
+		break;
+	case I_Z:
+		put(&e, gen_imm(r, isz), isz);
+		break;
+	case I_V:
+		isz = w ? 8 : isz;
+		put(&e, gen_rng_chance(r, 30) ? gen_pointer(r) : gen_imm(r, isz), isz);
+		break;
+	case I_REL8:
+	case I_REL32:
+		e.rel = t->imm == I_REL8 ? 1 : 4;
+		e.rel_pos = e.n;
+		put(&e, 0, (unsigned)e.rel);
+		break;
+	case I_MOFFS:
+		put(&e, gen_pointer(r), a32 ? 4 : 8);
+		break;
+	case I_16_8:
+		put(&e, gen_rng_chance(r, 80) ? gen_rng_below(r, 64) : gen_imm(r, 2), 2);
+		put(&e, gen_rng_chance(r, 80) ? gen_rng_below(r, 3) : gen_imm(r, 1), 1);
+		break;
+	}
+
+	if (c->code_len + e.n + 1 > CASE_CODE_MAX)
+		return 0;
+	uint64_t next_rip = LAYOUT_CODE + c->code_len + e.n;
+	if (e.riprel)
+		for (unsigned i = 0; i < 4; i++)
+			e.b[e.disp_pos + i] = (uint8_t)((e.target - next_rip) >> (8 * i));
+	if (e.rel) {
+		/* Mostly forward, a few bytes: into the next instructions or
+		 * the HLT padding. Rarely backward, never onto itself (a jump
+		 * to itself spends the whole time budget). */
+		int64_t d = gen_rng_below(r, 12);
+		if (gen_rng_chance(r, 2))
+			d = -(int64_t)(e.n + 1 + gen_rng_below(r, 16));
+		if (e.rel == 1 && (d < -128 || d > 127))
+			d = 0;
+		for (int i = 0; i < e.rel; i++)
+			e.b[e.rel_pos + i] = (uint8_t)((uint64_t)d >> (8 * i));
+	}
+	if (e.ind_reg >= 0 && e.ind_reg != RSP)
+		c->gpr[e.ind_reg] = gen_rng_chance(r, 85)
+			? next_rip + gen_rng_below(r, 12) : gen_pointer(r);
+
+	/* Registers the instruction reads implicitly. */
+	if (f & T_SI)
+		c->gpr[RSI] = gen_pointer(r);
+	if (f & T_DI)
+		c->gpr[RDI] = gen_pointer(r);
+	if ((f & T_COUNT) && gen_rng_chance(r, 85))
+		c->gpr[RCX] = gen_rng_below(r, 9);
+	if (f & T_PORT)
+		c->gpr[RDX] = (c->gpr[RDX] & ~0xffffull) | gen_port(r);
+	if (f & T_CPUID) {
+		c->gpr[RAX] = pick_leaf(r);
+		c->gpr[RCX] = gen_rng_below(r, 3);
+	}
+	if (f & T_MSR)
+		c->gpr[RCX] = pick_msr(r);
+	if (t->imm == I_8 && (t->op[0] & 0xfc) == 0xe4 && t->op_len == 1)
+		e.b[e.n - 1] = (uint8_t)gen_port(r); /* IN/OUT imm8 */
+
+	memcpy(c->code + c->code_len, e.b, e.n);
+	c->code_len += e.n;
+	return e.n;
+}
+
+unsigned gen_insn_one(struct gen_rng *r, struct test_case *c)
+{
+	static unsigned total;
+	if (!total)
+		for (size_t i = 0; i < gen_templates_n; i++)
+			total += gen_templates[i].weight;
+	unsigned w = gen_rng_below(r, total);
+	size_t i = 0;
+	while (w >= gen_templates[i].weight)
+		w -= gen_templates[i++].weight;
+	return gen_insn_template(r, c, i);
+}
+
+int gen_insn(struct gen_rng *r, struct test_case *c)
+{
+	/* Short streams dominate: most bugs need one or two instructions,
+	 * and a short case is cheaper to run and to triage. */
+	static const uint8_t count_weights[8] = { 22, 20, 17, 13, 10, 8, 5, 5 };
+	gen_regs_fill(r, c);
+	unsigned w = gen_rng_below(r, 100), n = 1;
+	for (unsigned i = 0; i < 8 && w >= count_weights[i]; i++, n++)
+		w -= count_weights[i];
+	for (unsigned i = 0; i < n; i++)
+		gen_insn_one(r, c);
+	/* Usually an explicit HLT; otherwise the padding catches it. */
+	if (gen_rng_chance(r, 90) && c->code_len < CASE_CODE_MAX)
+		c->code[c->code_len++] = 0xf4;
+	return 0;
+}

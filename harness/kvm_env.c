@@ -1,0 +1,101 @@
+/* Where a verdict was produced: kernel release, the KVM backend module and
+ * the module parameters that change how KVM behaves. Recorded with
+ * outcomes so a divergence can be tied to a configuration. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <dirent.h>
+#include <unistd.h>
+#include "kvm.h"
+
+static const char *const kvm_backends[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
+
+/* kvm.ko parameters that change guest-visible behaviour. Every parameter
+ * of the backend module is recorded too (they are few and all matter). */
+static const char *const kvm_params[] = {
+	"force_emulation_prefix", "ignore_msrs", "enable_vmware_backdoor",
+	"tdp_mmu", "mmio_caching",
+};
+
+static int read_param(const char *module, const char *name, char *val, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/%s", module, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(val, (int)len, f))
+		val[0] = 0;
+	fclose(f);
+	val[strcspn(val, "\n")] = 0;
+	return 0;
+}
+
+/* Appends " name=value" if the whole pair fits, so truncation never
+ * leaves half a pair. */
+static void append_pair(char *buf, size_t cap, const char *name, const char *val)
+{
+	size_t used = strlen(buf);
+	int need = snprintf(NULL, 0, "%s%s=%s", used ? " " : "", name, val);
+	if (need < 0 || used + (size_t)need + 1 > cap)
+		return;
+	snprintf(buf + used, cap - used, "%s%s=%s", used ? " " : "", name, val);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void append_module_params(char *buf, size_t cap, const char *module)
+{
+	char path[128], val[64];
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters", module);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	/* Sorted, so the string is stable across runs. */
+	char names[64][64];
+	const char *order[64];
+	unsigned n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && n < 64) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(names[n], sizeof(names[n]), "%.63s", de->d_name);
+		order[n] = names[n];
+		n++;
+	}
+	closedir(d);
+	qsort(order, n, sizeof(order[0]), cmp_str);
+	for (unsigned i = 0; i < n; i++)
+		if (read_param(module, order[i], val, sizeof(val)) == 0)
+			append_pair(buf, cap, order[i], val);
+}
+
+void kvm_env_fill(struct environment_info *env)
+{
+	struct utsname u;
+	memset(env, 0, sizeof(*env));
+	if (uname(&u) == 0)
+		snprintf(env->kernel, sizeof(env->kernel), "%.63s", u.release);
+
+	const char *backend = NULL;
+	for (size_t i = 0; i < sizeof(kvm_backends) / sizeof(kvm_backends[0]); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/sys/module/%s", kvm_backends[i]);
+		if (access(path, F_OK) == 0) {
+			backend = kvm_backends[i];
+			break;
+		}
+	}
+	snprintf(env->backend, sizeof(env->backend), "%s", backend ? backend : "unknown");
+
+	char val[64];
+	for (size_t i = 0; i < sizeof(kvm_params) / sizeof(kvm_params[0]); i++)
+		if (read_param("kvm", kvm_params[i], val, sizeof(val)) == 0)
+			append_pair(env->params, sizeof(env->params), kvm_params[i], val);
+	if (backend)
+		append_module_params(env->params, sizeof(env->params), backend);
+}

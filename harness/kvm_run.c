@@ -1,0 +1,274 @@
+/*
+ * The run loop: KVM_RUN until a terminal exit, each KVM exit turned into
+ * exit events normalised so the reference executor can produce the very
+ * same sequence (one event per I/O element, device reads answered with the
+ * layout.h bytes, exceptions recognised by their HLT stub).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "kvm.h"
+#include "layout.h"
+
+/* Handler result: keep running, or the outcome is complete. */
+enum { KVM_STOP = 0, KVM_GO_ON = 1 };
+
+typedef int (*kvm_exit_fn)(struct kvm_ctx *k, struct outcome *out);
+
+static uint64_t le_bytes(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* String and REP forms come as one exit with io.count elements at
+ * data_offset; the reference sees one access per element, so one event per
+ * element. IN elements are answered with ENV_IO_READ_BYTE (open bus). */
+static int kvm_on_io(struct kvm_ctx *k, struct outcome *out)
+{
+	struct kvm_run *run = k->run;
+	uint8_t *p = (uint8_t *)run + run->io.data_offset;
+	unsigned size = run->io.size;
+	if (size == 0 || size > 8)
+		size = 1; /* never trust the run area with a wild length */
+	for (uint32_t i = 0; i < run->io.count; i++, p += size) {
+		struct exit_event e = {
+			.kind = EXIT_IO,
+			.size = (uint8_t)size,
+			.addr = run->io.port,
+		};
+		if (run->io.direction == KVM_EXIT_IO_IN) {
+			memset(p, ENV_IO_READ_BYTE, size);
+			e.dir = DIR_IN;
+		} else {
+			e.dir = DIR_OUT;
+		}
+		e.data = le_bytes(p, size);
+		if (!outcome_push(out, &e))
+			return KVM_STOP;
+	}
+	return KVM_GO_ON;
+}
+
+static int kvm_on_mmio(struct kvm_ctx *k, struct outcome *out)
+{
+	struct kvm_run *run = k->run;
+	unsigned len = run->mmio.len;
+	if (len > sizeof(run->mmio.data))
+		len = sizeof(run->mmio.data);
+	struct exit_event e = {
+		.kind = EXIT_MMIO,
+		.dir = run->mmio.is_write ? DIR_OUT : DIR_IN,
+		.size = (uint8_t)len,
+		.addr = run->mmio.phys_addr,
+	};
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, ENV_MMIO_READ_BYTE, len);
+	e.data = le_bytes(run->mmio.data, len);
+	return outcome_push(out, &e) ? KVM_GO_ON : KVM_STOP;
+}
+
+static uint64_t ram64(const struct kvm_ctx *k, uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, k->ram + gpa, sizeof(v));
+	return v;
+}
+
+/*
+ * Every IDT gate uses IST1 (layout.h), so an exception always switches to
+ * a fresh stack at LAYOUT_IST_TOP (16-byte aligned, SDM 3A 6.14.2/6.14.5)
+ * and pushes SS, RSP, RFLAGS, CS, RIP and maybe an error code, then runs
+ * the one-byte HLT stub of its vector. The depth of the frame tells
+ * whether an error code was pushed, which covers INT n to a vector that
+ * normally has one (no error code then).
+ */
+static int kvm_on_exception(struct kvm_ctx *k, struct outcome *out, unsigned vector)
+{
+	const struct kvm_regs *r = kvm_regs_of(k);
+	struct exit_event e = { .kind = EXIT_EXCEPTION, .addr = vector };
+	uint64_t frame = r->rsp;
+	if (r->rsp == LAYOUT_IST_TOP - 48) {
+		e.has_error_code = 1;
+		e.error_code = (uint32_t)ram64(k, r->rsp);
+		frame = r->rsp + 8;
+	}
+	kvm_state_capture(k, &out->state);
+	if (frame >= LAYOUT_IST && frame <= LAYOUT_IST_TOP - 40) {
+		e.rip = ram64(k, frame);
+		out->state.rip = e.rip;
+		out->state.cs = (uint16_t)ram64(k, frame + 8);
+		out->state.rflags = ram64(k, frame + 16);
+		out->state.gpr[RSP] = ram64(k, frame + 24);
+		out->state.ss = (uint16_t)ram64(k, frame + 32);
+	}
+	if (vector == 14)
+		e.cr2 = kvm_sregs_of(k)->cr2;
+	outcome_push(out, &e);
+	return KVM_STOP;
+}
+
+static int kvm_on_hlt(struct kvm_ctx *k, struct outcome *out)
+{
+	uint64_t rip = kvm_regs_of(k)->rip;
+	if (rip - 1 >= LAYOUT_STUBS && rip - 1 < LAYOUT_STUBS + 256)
+		return kvm_on_exception(k, out, (unsigned)(rip - 1 - LAYOUT_STUBS));
+	struct exit_event e = { .kind = EXIT_HLT, .rip = rip };
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+	return KVM_STOP;
+}
+
+/* A triple fault (SDM 3A 6.15 "Interrupt 8", shutdown). The vCPU state is
+ * whatever KVM left; the next case re-sets all of it. */
+static int kvm_on_shutdown(struct kvm_ctx *k, struct outcome *out)
+{
+	struct exit_event e = { .kind = EXIT_SHUTDOWN };
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+	k->need_restore = KVM_RESTORE_ALL;
+	return KVM_STOP;
+}
+
+static int kvm_on_internal_error(struct kvm_ctx *k, struct outcome *out)
+{
+	struct kvm_run *run = k->run;
+	struct exit_event e = {
+		.kind = EXIT_INTERNAL_ERROR,
+		.addr = run->internal.suberror,
+		.error_code = run->internal.ndata,
+		.data = run->internal.ndata ? run->internal.data[0] : 0,
+	};
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+	k->need_restore = KVM_RESTORE_ALL;
+	return KVM_STOP;
+}
+
+static int kvm_on_fail_entry(struct kvm_ctx *k, struct outcome *out)
+{
+	struct exit_event e = {
+		.kind = EXIT_FAIL_ENTRY,
+		.addr = k->run->fail_entry.hardware_entry_failure_reason,
+	};
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+	k->need_restore = KVM_RESTORE_ALL;
+	return KVM_STOP;
+}
+
+static const struct {
+	const char *name;
+	kvm_exit_fn fn;
+} kvm_exits[] = {
+#define X(reason, name, fn) [reason] = { name, fn },
+#include "kvm_exits.def"
+#undef X
+};
+#define KVM_EXITS_KNOWN (sizeof(kvm_exits) / sizeof(kvm_exits[0]))
+
+const char *kvm_exit_name(uint32_t reason)
+{
+	return reason < KVM_EXITS_KNOWN && kvm_exits[reason].name ?
+	       kvm_exits[reason].name : "?";
+}
+
+static int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason)
+{
+	struct exit_event e = { .kind = EXIT_OTHER, .addr = reason };
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+	k->need_restore = KVM_RESTORE_ALL;
+	return KVM_STOP;
+}
+
+static void kvm_timeout(struct kvm_ctx *k, struct outcome *out)
+{
+	struct exit_event e = { .kind = EXIT_TIMEOUT, .addr = 0 };
+	kvm_state_fetch(k);
+	kvm_state_capture(k, &out->state);
+	outcome_push(out, &e);
+}
+
+int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen)
+{
+	struct kvm_run *run = k->run;
+	/* What was loaded, in case an early EINTR makes an older kernel
+	 * store the old registers over it before consuming the dirty bits. */
+	const struct kvm_regs loaded = run->s.regs.regs;
+	uint64_t deadline = kvm_now_us() + KVM_TIME_BUDGET_US;
+	int rc = 0;
+
+	kvm_watchdog_begin(run);
+	for (;;) {
+		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+			if (errno != EINTR && errno != EAGAIN) {
+				k->run_failures++;
+				k->sync_fresh = 0;
+				snprintf(err, errlen, "KVM_RUN: %s (exit reason %u %s)",
+					 strerror(errno), run->exit_reason,
+					 kvm_exit_name(run->exit_reason));
+				rc = -1;
+				break;
+			}
+			k->eintr++;
+			if (k->have_sync && run->kvm_dirty_regs) {
+				/* Not consumed: (re)load everything. */
+				run->s.regs.regs = loaded;
+				run->s.regs.sregs = k->sregs0;
+				run->s.regs.events = k->events0;
+				run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+						      KVM_SYNC_X86_EVENTS;
+			}
+			if (kvm_now_us() >= deadline) {
+				kvm_timeout(k, out);
+				break;
+			}
+			run->immediate_exit = 0;
+			continue;
+		}
+		k->sync_fresh = 1;
+		if (kvm_state_fetch(k) < 0) {
+			snprintf(err, errlen, "reading vCPU state after exit %u: %s",
+				 run->exit_reason, strerror(errno));
+			rc = -1;
+			break;
+		}
+		uint32_t reason = run->exit_reason;
+		int go;
+		if (reason < KVM_EXITS_KNOWN && kvm_exits[reason].fn)
+			go = kvm_exits[reason].fn(k, out);
+		else
+			go = kvm_on_other(k, out, reason);
+		if (go == KVM_STOP) {
+			/* A full trace ends in the event-budget TIMEOUT that
+			 * outcome_push wrote; the state is where it stopped. */
+			if (!exit_kind_is_terminal(out->events[out->n_events - 1].kind) ||
+			    out->events[out->n_events - 1].kind == EXIT_TIMEOUT)
+				kvm_state_capture(k, &out->state);
+			break;
+		}
+		if (kvm_now_us() >= deadline) {
+			kvm_timeout(k, out);
+			break;
+		}
+	}
+	kvm_watchdog_end();
+
+	/* Stopped right after an I/O or MMIO exit (trace full, or out of
+	 * time): KVM completes that instruction on the next KVM_RUN, after it
+	 * has applied the next case's sync regs, and would write its result
+	 * into them. Complete it now with an immediate exit (api.rst,
+	 * "immediate_exit": pending operations are completed first). */
+	if (rc == 0 && (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO)) {
+		run->immediate_exit = 1;
+		run->kvm_dirty_regs = 0;
+		(void)ioctl(k->vcpu_fd, KVM_RUN, 0);
+		run->immediate_exit = 0;
+		k->io_flushes++;
+	}
+	return rc;
+}

@@ -1,0 +1,199 @@
+/* Per-case reset and end-state capture. The hot path is: reset the RW
+ * pages, copy registers into the sync-regs area of the run struct, and
+ * after the exits read them back from there; no register ioctl at all
+ * (KVM_CAP_SYNC_REGS, Documentation/virt/kvm/api.rst "kvm_sync_regs"). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "kvm.h"
+#include "layout.h"
+
+#define KVM_SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
+/*
+ * Which state outside the sync regs a case can change, from its bytes. A
+ * byte scan sees every opcode whatever the instruction boundaries are, so
+ * it never misses one; a false hit only costs a few restore ioctls.
+ *   0F 30       WRMSR                         -> MSRs
+ *   0F 01       SWAPGS (KERNEL_GS_BASE), XSETBV (XCR0), WRPKRU... -> MSRs, XCRs
+ *   0F 23       MOV DRn, r                    -> debug registers
+ *   D8..DF      x87                           -> FPU
+ *   0F <sse>    SSE/MMX, LDMXCSR, FXRSTOR, XRSTOR(S) -> FPU
+ *   C4 C5 62 8F VEX/EVEX/XOP prefixes         -> FPU
+ */
+static const uint8_t scan_byte[256] = {
+	[0xd8 ... 0xdf] = KVM_RESTORE_FPU,
+	[0xc4] = KVM_RESTORE_FPU, [0xc5] = KVM_RESTORE_FPU,
+	[0x62] = KVM_RESTORE_FPU, [0x8f] = KVM_RESTORE_FPU,
+};
+static const uint8_t scan_after_0f[256] = {
+	[0x01] = KVM_RESTORE_MSRS | KVM_RESTORE_XCRS,
+	[0x30] = KVM_RESTORE_MSRS,
+	[0x23] = KVM_RESTORE_DREGS,
+	[0x0e ... 0x0f] = KVM_RESTORE_FPU,
+	[0x10 ... 0x17] = KVM_RESTORE_FPU,
+	[0x28 ... 0x2f] = KVM_RESTORE_FPU,
+	[0x38] = KVM_RESTORE_FPU, [0x3a] = KVM_RESTORE_FPU,
+	[0x50 ... 0x7f] = KVM_RESTORE_FPU,
+	[0xae] = KVM_RESTORE_FPU,
+	[0xc2] = KVM_RESTORE_FPU,
+	[0xc4 ... 0xc7] = KVM_RESTORE_FPU,
+	[0xd0 ... 0xff] = KVM_RESTORE_FPU,
+};
+
+unsigned kvm_scan_code(const uint8_t *code, uint32_t len)
+{
+	unsigned m = 0;
+	for (uint32_t i = 0; i < len; i++) {
+		m |= scan_byte[code[i]];
+		if (code[i] == 0x0f && i + 1 < len)
+			m |= scan_after_0f[code[i + 1]];
+	}
+	return m;
+}
+
+int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen)
+{
+	if ((mask & KVM_RESTORE_MSRS) && k->msrs0 && k->msrs0->nmsrs) {
+		int n = ioctl(k->vcpu_fd, KVM_SET_MSRS, k->msrs0);
+		if (n != (int)k->msrs0->nmsrs) {
+			snprintf(err, errlen, "KVM_SET_MSRS: restored %d of %u MSRs: %s",
+				 n, k->msrs0->nmsrs, n < 0 ? strerror(errno) : "refused");
+			return -1;
+		}
+	}
+	if ((mask & KVM_RESTORE_XCRS) && k->have_xcrs &&
+	    ioctl(k->vcpu_fd, KVM_SET_XCRS, &k->xcrs0) < 0) {
+		snprintf(err, errlen, "KVM_SET_XCRS: %s", strerror(errno));
+		return -1;
+	}
+	if ((mask & KVM_RESTORE_DREGS) && k->have_debugregs &&
+	    ioctl(k->vcpu_fd, KVM_SET_DEBUGREGS, &k->dbg0) < 0) {
+		snprintf(err, errlen, "KVM_SET_DEBUGREGS: %s", strerror(errno));
+		return -1;
+	}
+	if ((mask & KVM_RESTORE_FPU) && k->have_xsave &&
+	    ioctl(k->vcpu_fd, KVM_SET_XSAVE, k->xsave0) < 0) {
+		snprintf(err, errlen, "KVM_SET_XSAVE: %s", strerror(errno));
+		return -1;
+	}
+	k->restores++;
+	return 0;
+}
+
+static void regs_from_case(struct kvm_regs *r, const struct test_case *c)
+{
+	r->rax = c->gpr[RAX];
+	r->rcx = c->gpr[RCX];
+	r->rdx = c->gpr[RDX];
+	r->rbx = c->gpr[RBX];
+	r->rsp = c->gpr[RSP];
+	r->rbp = c->gpr[RBP];
+	r->rsi = c->gpr[RSI];
+	r->rdi = c->gpr[RDI];
+	r->r8 = c->gpr[R8];
+	r->r9 = c->gpr[R9];
+	r->r10 = c->gpr[R10];
+	r->r11 = c->gpr[R11];
+	r->r12 = c->gpr[R12];
+	r->r13 = c->gpr[R13];
+	r->r14 = c->gpr[R14];
+	r->r15 = c->gpr[R15];
+	r->rip = LAYOUT_CODE;
+	/* Bits a case cannot set (TF, IF, ...) would change how the whole
+	 * case runs; case.h keeps them out, and so does this. */
+	r->rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
+}
+
+int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
+		   char *err, size_t errlen)
+{
+	if (k->need_restore) {
+		if (kvm_restore_extra(k, k->need_restore, err, errlen) < 0)
+			return -1;
+		k->need_restore = 0;
+	}
+	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)
+		memcpy(k->ram, k->pristine_sys, LAYOUT_RW_BASE);
+	layout_reset_rw(k->ram, c->code, c->code_len, c->data, c->data_len);
+
+	struct kvm_run *run = k->run;
+	regs_from_case(&run->s.regs.regs, c);
+	if (k->have_sync) {
+		/* Setting sregs costs ~0.7 us in KVM (a sixth of a case), and
+		 * most cases leave them as they were. KVM stored the current
+		 * ones at the last exit, so compare: equal means already set. */
+		uint32_t dirty = KVM_SYNC_X86_REGS;
+		if (!k->sync_fresh ||
+		    memcmp(&run->s.regs.sregs, &k->sregs0, sizeof(k->sregs0)) != 0) {
+			run->s.regs.sregs = k->sregs0;
+			dirty |= KVM_SYNC_X86_SREGS;
+			k->sregs_sets++;
+		}
+		if (!k->sync_fresh ||
+		    memcmp(&run->s.regs.events, &k->events0, sizeof(k->events0)) != 0) {
+			run->s.regs.events = k->events0;
+			dirty |= KVM_SYNC_X86_EVENTS;
+			k->events_sets++;
+		}
+		run->kvm_valid_regs = KVM_SYNC_ALL;
+		run->kvm_dirty_regs = dirty;
+		return 0;
+	}
+	run->s.regs.sregs = k->sregs0;
+	run->s.regs.events = k->events0;
+	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &run->s.regs.sregs) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_SET_REGS, &run->s.regs.regs) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_SET_VCPU_EVENTS, &run->s.regs.events) < 0) {
+		snprintf(err, errlen, "case %s: setting vCPU state: %s", c->id, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int kvm_state_fetch(struct kvm_ctx *k)
+{
+	if (k->have_sync)
+		return 0;
+	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &k->run->s.regs.regs) < 0 ||
+	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->run->s.regs.sregs) < 0)
+		return -1;
+	return 0;
+}
+
+void kvm_state_capture(struct kvm_ctx *k, struct end_state *st)
+{
+	const struct kvm_regs *r = kvm_regs_of(k);
+	const struct kvm_sregs *s = kvm_sregs_of(k);
+	st->gpr[RAX] = r->rax;
+	st->gpr[RCX] = r->rcx;
+	st->gpr[RDX] = r->rdx;
+	st->gpr[RBX] = r->rbx;
+	st->gpr[RSP] = r->rsp;
+	st->gpr[RBP] = r->rbp;
+	st->gpr[RSI] = r->rsi;
+	st->gpr[RDI] = r->rdi;
+	st->gpr[R8] = r->r8;
+	st->gpr[R9] = r->r9;
+	st->gpr[R10] = r->r10;
+	st->gpr[R11] = r->r11;
+	st->gpr[R12] = r->r12;
+	st->gpr[R13] = r->r13;
+	st->gpr[R14] = r->r14;
+	st->gpr[R15] = r->r15;
+	st->rip = r->rip;
+	st->rflags = r->rflags;
+	st->cr0 = s->cr0;
+	st->cr2 = s->cr2;
+	st->cr3 = s->cr3;
+	st->cr4 = s->cr4;
+	st->cr8 = s->cr8;
+	st->efer = s->efer;
+	st->cs = s->cs.selector;
+	st->ds = s->ds.selector;
+	st->es = s->es.selector;
+	st->fs = s->fs.selector;
+	st->gs = s->gs.selector;
+	st->ss = s->ss.selector;
+}

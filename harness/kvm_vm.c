@@ -1,0 +1,310 @@
+/* Device, VM, memslots, vCPU and the initial system state of 64-bit long
+ * mode (layout.h). Everything here runs once per executor (or when a vCPU
+ * is recreated), never per case. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "kvm.h"
+#include "layout.h"
+
+#define KVM_SYNC_NEEDED (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
+
+/* MSRs captured at init and restored after a case that may have written
+ * them (WRMSR, SWAPGS). SDM Vol. 4 table 2-2 for the numbers. */
+static const uint32_t saved_msrs[] = {
+	0xc0000102, /* IA32_KERNEL_GS_BASE */
+	0xc0000081, /* IA32_STAR */
+	0xc0000082, /* IA32_LSTAR */
+	0xc0000083, /* IA32_CSTAR */
+	0xc0000084, /* IA32_FMASK */
+	0x00000174, /* IA32_SYSENTER_CS */
+	0x00000175, /* IA32_SYSENTER_ESP */
+	0x00000176, /* IA32_SYSENTER_EIP */
+	0xc0000103, /* IA32_TSC_AUX */
+	0x00000277, /* IA32_PAT */
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Flat segment with the accessed bit preset, as the GDT holds it. */
+static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
+			 uint8_t db, uint8_t l)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffffu;
+	s->selector = sel;
+	s->type = type;
+	s->present = 1;
+	s->dpl = 0;
+	s->db = db;
+	s->s = 1;
+	s->l = l;
+	s->g = 1;
+}
+
+/* Long mode, CPL0 (SDM Vol. 3A 9.8.5: CR0.PG with EFER.LME and CR4.PAE
+ * gives IA-32e mode; CS.L=1 selects 64-bit code). */
+static void long_mode_sregs(struct kvm_sregs *s)
+{
+	flat_segment(&s->cs, SEL_CODE64, 0xb, 0, 1);
+	flat_segment(&s->ds, SEL_DATA, 0x3, 1, 0);
+	s->es = s->fs = s->gs = s->ss = s->ds;
+
+	memset(&s->tr, 0, sizeof(s->tr));
+	s->tr.base = LAYOUT_TSS;
+	s->tr.limit = 0x67;
+	s->tr.selector = SEL_TSS;
+	s->tr.type = 0xb; /* 64-bit busy TSS (SDM 3A 8.2.2) */
+	s->tr.present = 1;
+
+	memset(&s->ldt, 0, sizeof(s->ldt));
+	s->ldt.type = 0x2;
+	s->ldt.unusable = 1;
+
+	s->gdt.base = LAYOUT_GDT;
+	s->gdt.limit = LAYOUT_GDT_ENTRIES * 8 - 1;
+	s->idt.base = LAYOUT_IDT;
+	s->idt.limit = 0xfff;
+	s->cr0 = LM_CR0;
+	s->cr2 = 0;
+	s->cr3 = LM_CR3;
+	s->cr4 = LM_CR4;
+	s->cr8 = 0;
+	s->efer = LM_EFER;
+	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
+}
+
+static int set_memslot(struct kvm_ctx *k, uint32_t slot, uint64_t gpa,
+		       uint64_t size, uint32_t flags, char *err, size_t errlen)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)(k->ram + gpa),
+	};
+	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
+		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION slot %u [0x%llx, +0x%llx): %s",
+			    slot, (unsigned long long)gpa, (unsigned long long)size,
+			    strerror(errno));
+	return 0;
+}
+
+static int setup_cpuid(struct kvm_ctx *k, char *err, size_t errlen)
+{
+	if (!k->cpuid2) {
+		unsigned n = 256;
+		for (;;) {
+			k->cpuid2 = calloc(1, sizeof(*k->cpuid2) +
+					   n * sizeof(struct kvm_cpuid_entry2));
+			if (!k->cpuid2)
+				return fail(err, errlen, "out of memory for CPUID");
+			k->cpuid2->nent = n;
+			if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, k->cpuid2) == 0)
+				break;
+			int e = errno;
+			free(k->cpuid2);
+			k->cpuid2 = NULL;
+			if (e != E2BIG || n >= 4096)
+				return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
+			n *= 2;
+		}
+	}
+	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, k->cpuid2) < 0)
+		return fail(err, errlen, "KVM_SET_CPUID2 (%u entries): %s",
+			    k->cpuid2->nent, strerror(errno));
+	return 0;
+}
+
+/* Captures what kvm_restore_extra() puts back. Only MSRs KVM can read are
+ * kept; the others could not be changed by the guest either (#GP). */
+static void capture_extra(struct kvm_ctx *k)
+{
+	if (!k->msrs0)
+		k->msrs0 = calloc(1, sizeof(struct kvm_msrs) +
+				  KVM_SAVED_MSRS_MAX * sizeof(struct kvm_msr_entry));
+	struct kvm_msrs *m = k->msrs0;
+	if (m)
+		m->nmsrs = 0;
+	/* One MSR per KVM_GET_MSRS: it stops at the first it cannot read. */
+	uint64_t one_buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / 8 + 1];
+	struct kvm_msrs *one = (struct kvm_msrs *)one_buf;
+	for (size_t i = 0; m && i < sizeof(saved_msrs) / sizeof(saved_msrs[0]); i++) {
+		memset(one_buf, 0, sizeof(one_buf));
+		one->nmsrs = 1;
+		one->entries[0].index = saved_msrs[i];
+		if (ioctl(k->vcpu_fd, KVM_GET_MSRS, one) == 1)
+			m->entries[m->nmsrs++] = one->entries[0];
+	}
+	k->have_xcrs = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0 &&
+		       ioctl(k->vcpu_fd, KVM_GET_XCRS, &k->xcrs0) == 0;
+	k->have_debugregs = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS) > 0 &&
+			    ioctl(k->vcpu_fd, KVM_GET_DEBUGREGS, &k->dbg0) == 0;
+
+	/* XSAVE2 reports the real size (may exceed 4 KiB with AMX). */
+	int size = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	if (size < (int)sizeof(struct kvm_xsave))
+		size = sizeof(struct kvm_xsave);
+	free(k->xsave0);
+	k->xsave0 = calloc(1, (size_t)size);
+	k->have_xsave = 0;
+	if (k->xsave0 && ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0) {
+		unsigned long req = size > (int)sizeof(struct kvm_xsave) ?
+				    KVM_GET_XSAVE2 : KVM_GET_XSAVE;
+		k->have_xsave = ioctl(k->vcpu_fd, req, k->xsave0) == 0;
+	}
+}
+
+static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
+{
+	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
+	if (k->vcpu_fd < 0)
+		return fail(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
+	int sz = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz < (int)sizeof(struct kvm_run))
+		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	k->run_size = (size_t)sz;
+	void *p = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu_fd, 0);
+	if (p == MAP_FAILED)
+		return fail(err, errlen, "mmap of the vCPU run area: %s", strerror(errno));
+	k->run = p;
+
+	if (setup_cpuid(k, err, errlen) < 0)
+		return -1;
+
+	struct kvm_sregs s;
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+	long_mode_sregs(&s);
+	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
+		return fail(err, errlen, "KVM_SET_SREGS (long mode): %s", strerror(errno));
+	/* Read back: KVM may normalise fields (apic_base, unusable bits);
+	 * the per-case copy must be exactly what it accepts. */
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->sregs0) < 0)
+		return fail(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+
+	memset(&k->regs0, 0, sizeof(k->regs0));
+	k->regs0.rip = LAYOUT_CODE;
+	k->regs0.rsp = LAYOUT_STACK_TOP;
+	k->regs0.rflags = INITIAL_RFLAGS;
+	if (ioctl(k->vcpu_fd, KVM_SET_REGS, &k->regs0) < 0)
+		return fail(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
+	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &k->events0) < 0)
+		return fail(err, errlen, "KVM_GET_VCPU_EVENTS: %s", strerror(errno));
+	capture_extra(k);
+
+	if (k->have_sync) {
+		k->run->kvm_valid_regs = KVM_SYNC_NEEDED;
+		k->run->kvm_dirty_regs = 0;
+	}
+	k->sync_fresh = 0;
+	return 0;
+}
+
+static void vcpu_destroy(struct kvm_ctx *k)
+{
+	if (k->run)
+		munmap(k->run, k->run_size);
+	k->run = NULL;
+	if (k->vcpu_fd >= 0)
+		close(k->vcpu_fd);
+	k->vcpu_fd = -1;
+}
+
+int kvm_vcpu_recreate(struct kvm_ctx *k, char *err, size_t errlen)
+{
+	vcpu_destroy(k);
+	k->vcpu_recreations++;
+	return vcpu_create(k, err, errlen);
+}
+
+int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
+{
+	k->sys_fd = k->vm_fd = k->vcpu_fd = -1;
+	const char *dev = getenv(KVM_DEVICE_ENV);
+	if (!dev || !*dev)
+		dev = KVM_DEVICE_DEFAULT;
+	snprintf(k->device, sizeof(k->device), "%s", dev);
+
+	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (k->sys_fd < 0)
+		return fail(err, errlen, "cannot open %s: %s (is KVM available?)",
+			    dev, strerror(errno));
+	int api = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION)
+		return fail(err, errlen, "%s: KVM API version %d, wanted %d",
+			    dev, api, KVM_API_VERSION);
+	do
+		k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
+	while (k->vm_fd < 0 && errno == EINTR);
+	if (k->vm_fd < 0)
+		return fail(err, errlen, "KVM_CREATE_VM on %s: %s", dev, strerror(errno));
+
+	k->ro_slot = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
+	int sync = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	k->have_sync = sync > 0 && (sync & KVM_SYNC_NEEDED) == KVM_SYNC_NEEDED;
+	if (getenv("EXITDIFF_KVM_NO_SYNC_REGS"))
+		k->have_sync = 0; /* lets tests exercise the ioctl fallback */
+
+	void *ram = mmap(NULL, LAYOUT_RAM_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (ram == MAP_FAILED)
+		return fail(err, errlen, "mmap of %u bytes of guest RAM: %s",
+			    LAYOUT_RAM_SIZE, strerror(errno));
+	k->ram = ram;
+	layout_build(k->ram);
+	if (!k->ro_slot) {
+		/* Without read-only memory KVM itself could write the system
+		 * part; kvm_state_load() restores it from this copy. */
+		k->pristine_sys = malloc(LAYOUT_RW_BASE);
+		if (!k->pristine_sys)
+			return fail(err, errlen, "out of memory");
+		memcpy(k->pristine_sys, k->ram, LAYOUT_RW_BASE);
+	}
+
+	if (set_memslot(k, 0, 0, LAYOUT_RW_BASE, k->ro_slot ? KVM_MEM_READONLY : 0,
+			err, errlen) < 0 ||
+	    set_memslot(k, 1, LAYOUT_RW_BASE, LAYOUT_RAM_SIZE - LAYOUT_RW_BASE, 0,
+			err, errlen) < 0)
+		return -1;
+	/* Intel needs a TSS region for real mode only; harmless elsewhere, so
+	 * set it high above everything the layout uses and ignore failure. */
+	(void)ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+
+	return vcpu_create(k, err, errlen);
+}
+
+void kvm_vm_close(struct kvm_ctx *k)
+{
+	vcpu_destroy(k);
+	if (k->vm_fd >= 0)
+		close(k->vm_fd);
+	if (k->sys_fd >= 0)
+		close(k->sys_fd);
+	k->vm_fd = k->sys_fd = -1;
+	if (k->ram)
+		munmap(k->ram, LAYOUT_RAM_SIZE);
+	k->ram = NULL;
+	free(k->pristine_sys);
+	free(k->cpuid2);
+	free(k->xsave0);
+	free(k->msrs0);
+	k->msrs0 = NULL;
+	k->pristine_sys = NULL;
+	k->cpuid2 = NULL;
+	k->xsave0 = NULL;
+}

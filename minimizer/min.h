@@ -1,0 +1,66 @@
+/* The minimizer: shrinks a case while a predicate ("same signature?") keeps
+ * holding. Engine (min_engine.c) and policy (min_passes.c) are apart: the
+ * engine knows only the predicate and counts evaluations; the policy is a
+ * table of x86-aware passes run cheapest first until a fixed point.
+ * See docs/minimizer.md. */
+#ifndef EXITDIFF_MIN_H
+#define EXITDIFF_MIN_H
+
+#include <stdio.h>
+#include "case.h"
+
+/* Returns 1 when candidate still shows the behaviour being kept (the same
+ * divergence signature), 0 when not, -1 when the predicate itself failed
+ * (an executor error): minimization stops and keeps what it has. Must be
+ * deterministic: the same candidate always gets the same answer. */
+typedef int (*min_pred)(void *ctx, const struct test_case *candidate);
+
+/* Predicate evaluations before the minimizer stops and returns the best
+ * case so far. With both executors one evaluation costs ~0.1 ms, so the
+ * default bounds a minimization to about a second; real cases converge in
+ * a few hundred evaluations. */
+#define MIN_EVAL_BUDGET 10000
+/* Rounds over the whole pass table before giving up on a fixed point. Each
+ * round that changes nothing ends the loop; passes can undo each other's
+ * measure (NOPs add instructions that drop-insns then removes), so a cap
+ * guarantees termination. */
+#define MIN_ROUNDS_MAX 16
+
+/* Return values of min_case(). */
+enum {
+	MIN_OK = 0,
+	MIN_ERR_NOT_SAME = -1, /* the input itself does not satisfy the predicate */
+	MIN_ERR_PRED = -2,     /* the predicate failed; out = best case so far */
+	MIN_ERR_NOMEM = -3,
+};
+
+struct min_opts {
+	unsigned long eval_budget; /* 0: MIN_EVAL_BUDGET */
+	unsigned rounds_max;       /* 0: MIN_ROUNDS_MAX */
+};
+
+struct min_stats {
+	unsigned long evals;       /* predicate calls */
+	unsigned long accepted;    /* candidates that became the new best */
+	unsigned long cached;      /* candidates answered from the cache */
+	unsigned rounds;
+	int budget_spent;          /* stopped by eval_budget, not a fixed point */
+	double ms;                 /* wall-clock time of the whole run */
+};
+
+/* Minimizes in into out (which may alias nothing else). Logs one line per
+ * pass and a total to log (NULL: silent). Deterministic: the same input and
+ * predicate give the same out. out is never larger than in: code_len,
+ * data_len and the number of non-default registers never grow. Returns
+ * MIN_OK or a MIN_ERR_* (out is a copy of in for MIN_ERR_NOT_SAME). */
+int min_case(const struct test_case *in, min_pred same, void *ctx,
+	     struct test_case *out, FILE *log);
+/* The same with options (NULL: defaults) and statistics (NULL: not kept). */
+int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
+		struct test_case *out, FILE *log, const struct min_opts *opts,
+		struct min_stats *stats);
+
+/* Number of registers (the 16 GPRs and RFLAGS) that differ from case_init. */
+unsigned min_nondefault_regs(const struct test_case *c);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * TMK runtime main: replays the cases of the generated cases.c one after
+ * the other in the environment of core/layout.h and prints
+ * kvm-unit-tests-style lines on COM1:
+ *   START: <id>                       a case begins
+ *   PASS: <id>
+ *   FAIL: <id>: <field> wanted 0x.. got 0x..
+ *   SKIP: <id>: <reason>
+ *   SUMMARY: N tests, F unexpected failures[, S skipped]
+ * then exits through isa-debug-exit: 0 when all passed (QEMU status 1),
+ * 1 otherwise (QEMU status 3).
+ *
+ * The multiboot command line selects cases: each word "test=ID" runs that
+ * case only (several may be given); no such word runs them all.
+ */
+#include "tmk.h"
+#include "layout.h"
+
+#define MBI_FLAG_CMDLINE (1u << 2)
+#define MB_BOOT_MAGIC    0x2badb002u
+
+static char cmdline[512];
+static uint8_t initial_window[LAYOUT_CMP_SIZE];
+
+/* The multiboot info may live anywhere the loader chose (QEMU: after the
+ * image; exitdiff tmk: low memory the layout overwrites), so copy the
+ * command line before anything is built. */
+static void copy_cmdline(void)
+{
+	if (mb_magic != MB_BOOT_MAGIC || !mb_info)
+		return;
+	const uint32_t *mbi = (const uint32_t *)(uintptr_t)rt_phys(mb_info);
+	if (!(mbi[0] & MBI_FLAG_CMDLINE) || !mbi[4])
+		return;
+	const char *s = (const char *)rt_phys(mbi[4]);
+	unsigned i = 0;
+	for (; s[i] && i < sizeof(cmdline) - 1; i++)
+		cmdline[i] = s[i];
+	cmdline[i] = 0;
+}
+
+/* Is "test=<id>" a word of the command line? *any is set when the command
+ * line names any test at all. */
+static int selected(const char *id, int *any)
+{
+	const char *p = cmdline;
+	int hit = 0;
+	*any = 0;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *w = p;
+		while (*p && *p != ' ')
+			p++;
+		if (p - w > 5 && !memcmp(w, "test=", 5)) {
+			*any = 1;
+			const char *a = w + 5, *b = id;
+			while (a < p && *b && *a == *b)
+				a++, b++;
+			if (a == p && !*b)
+				hit = 1;
+		}
+	}
+	return hit;
+}
+
+static int run_case(const struct tmk_case *c)
+{
+	uint8_t *ram = rt_phys(0);
+	rt_puts("START: ");
+	rt_puts(c->id);
+	rt_puts("\n");
+	rt_env_build();
+	layout_reset_rw(ram, c->code, c->code_len, c->data, c->data_len);
+	memcpy(initial_window, ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+
+	uint64_t *td = (uint64_t *)tramp_data;
+	for (int i = 0; i < 16; i++)
+		td[TD_GPR / 8 + i] = c->gpr[i];
+	td[TD_FRAME / 8 + 0] = LAYOUT_CODE;
+	td[TD_FRAME / 8 + 1] = SEL_CODE64;
+	td[TD_FRAME / 8 + 2] = c->rflags;
+	td[TD_FRAME / 8 + 3] = c->gpr[4];
+	td[TD_FRAME / 8 + 4] = SEL_DATA;
+
+	rt_timer_arm();
+	rt_run_case();
+	rt_timer_disarm();
+
+	struct tmk_obs o;
+	rt_observe(&o);
+	rt_env_build(); /* back to a known system state before printing */
+	return rt_check(c, &o, initial_window);
+}
+
+void rt_main(void)
+{
+	copy_cmdline();
+	rt_puts("TMK: exitdiff test microkernel, ");
+	rt_putdec(tmk_ncases);
+	rt_puts(" case(s)\n");
+	rt_env_build();
+	rt_platform_init();
+
+	unsigned tests = 0, failures = 0, skipped = 0;
+	int any = 0;
+	for (unsigned i = 0; i < tmk_ncases; i++) {
+		const struct tmk_case *c = &tmk_cases[i];
+		int hit = selected(c->id, &any);
+		if (any && !hit)
+			continue;
+		tests++;
+		if (c->expect.kind == TMK_SHUTDOWN) {
+			/* A triple fault resets the machine: nothing inside it
+			 * survives to compare (docs/tmk.md). */
+			rt_puts("SKIP: ");
+			rt_puts(c->id);
+			rt_puts(": expected a triple fault (shutdown), which resets the guest\n");
+			skipped++;
+			continue;
+		}
+		if (!run_case(c))
+			failures++;
+	}
+	if (any && !tests) {
+		rt_puts("FAIL: command line names no test this image carries: ");
+		rt_puts(cmdline);
+		rt_puts("\n");
+		failures++;
+	}
+	rt_puts("SUMMARY: ");
+	rt_putdec(tests);
+	rt_puts(" tests, ");
+	rt_putdec(failures);
+	rt_puts(" unexpected failures");
+	if (skipped) {
+		rt_puts(", ");
+		rt_putdec(skipped);
+		rt_puts(" skipped");
+	}
+	rt_puts("\n");
+	rt_exit(failures ? 1 : 0);
+}
+
+/* An exception while the runtime itself ran (not a case): a runtime bug
+ * or a broken platform. Say where and stop with a failure. */
+void rt_runtime_fault(uint64_t vector, uint64_t *frame)
+{
+	rt_puts("FAIL: runtime: unexpected exception vector ");
+	rt_putdec(vector & 0xff);
+	rt_puts(" frame ");
+	rt_puthex(frame[0]);
+	rt_puts(" ");
+	rt_puthex(frame[1]);
+	rt_puts("\nSUMMARY: 1 tests, 1 unexpected failures\n");
+	rt_exit(1);
+}
