@@ -12,8 +12,11 @@ enum { EXIT_AGREE = 0, EXIT_DIVERGE = 1, EXIT_USAGE = 2 };
 int cmd_run(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_tmk(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
+int cmd_fuzz(int argc, char **argv);
 
 /* Parses a non-negative number (decimal, 0x hex); 0 or -1. (cmd_gen.c) */
 int cli_parse_u64(const char *s, uint64_t *out);

@@ -53,7 +53,7 @@ static int same_signature(void *ctx, const struct test_case *c)
 
 static int usage(void)
 {
-	cli_error("minimize", "usage: exitdiff minimize CASE -o OUT [--budget N] [--quiet]");
+	cli_error("minimize", "usage: exitdiff minimize CASE -o OUT [--budget N] [--seconds S] [--quiet]");
 	return EXIT_USAGE;
 }
 
@@ -175,7 +175,8 @@ done:
 int cmd_minimize(int argc, char **argv)
 {
 	const char *in = NULL, *out = NULL;
-	struct min_opts opts = { 0 };
+	/* A minute bounds a case whose candidates keep hitting TIMEOUT. */
+	struct min_opts opts = { .ms_budget = 60000 };
 	int quiet = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-o") && i + 1 < argc) {
@@ -187,6 +188,14 @@ int cmd_minimize(int argc, char **argv)
 				cli_error("minimize", "--budget wants a positive number, got '%s'", argv[i]);
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			char *end;
+			double sec = strtod(argv[++i], &end);
+			if (*end || !(sec > 0)) {
+				cli_error("minimize", "--seconds wants a positive number, got '%s'", argv[i]);
+				return EXIT_USAGE;
+			}
+			opts.ms_budget = (unsigned long)(sec * 1000);
 		} else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q")) {
 			quiet = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {

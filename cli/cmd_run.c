@@ -17,7 +17,7 @@ struct run_opts {
 static void env_line(const struct executor *kvm, char *buf, size_t len)
 {
 	/* Bounded so the line always fits the expectation's env field. */
-	snprintf(buf, len, "kernel=%.60s backend=%.30s params=%.120s", kvm->env.kernel,
+	snprintf(buf, len, "kernel=%.60s backend=%.30s params=%.380s", kvm->env.kernel,
 		 kvm->env.backend, kvm->env.params);
 }
 

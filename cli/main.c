@@ -14,7 +14,10 @@ static const struct command {
 	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
 	{ "convert", cmd_convert, "convert IN OUT               between .case text and binary (.bin) forms" },
 	{ "gen",     cmd_gen,     "gen [--generator NAME] --seed S --count N -o DIR   write generated .case files (--list)" },
-	{ "minimize", cmd_minimize, "minimize CASE -o OUT [--budget N]  shrink a diverging case keeping its signature" },
+	{ "fuzz",    cmd_fuzz,    "fuzz [--jobs N] [--time S] [--execs N] [--seed S] [--generator NAME] [--out DIR] [--known FILE]  built-in campaign" },
+	{ "minimize", cmd_minimize, "minimize CASE -o OUT [--budget N] [--seconds S]  shrink a diverging case keeping its signature" },
+	{ "export",  cmd_export,  "export CASE... -o DIR [--no-build]  a self-contained TMK reproducer directory" },
+	{ "tmk",     cmd_tmk,     "tmk IMAGE [--list] [TEST]   run a TMK image in our own KVM runner" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -17,7 +17,7 @@ struct case_file {
 	struct outcome expect;
 	char known_reason[256];   /* non-empty: a recorded known divergence */
 	char known_signature[SIGNATURE_MAX];
-	char expect_env[256];     /* where the expectation was recorded:
+	char expect_env[512];     /* where the expectation was recorded:
 				     "kernel=.. backend=.. params=.." */
 };
 

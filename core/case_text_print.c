@@ -181,7 +181,7 @@ static int starts_section(const char *line, size_t n)
 		i++;
 	const char *w = line + i;
 	size_t wl = 0;
-	while (i + wl < n && w[wl] != ' ' && w[wl] != '\t' && w[wl] != '\r' &&
+	while (i + wl < n && w[wl] != ' ' && w[wl] != '\t' && w[wl] != '\r' && w[wl] != '\n' &&
 	       w[wl] != '#')
 		wl++;
 	return (wl == 5 && !memcmp(w, "known", 5)) ||

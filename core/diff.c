@@ -103,6 +103,10 @@ static const char *pick_mnemonic(const struct outcome *a, const struct outcome *
 		return ma;
 	if (strnlen(mb, la))
 		return mb;
+	/* No writer known (a write that faulted in the reference, say): the
+	 * instruction that ended the case is the best name. */
+	if (d->cls != DIV_NONE && strnlen(a->mnemonic, sizeof(a->mnemonic)))
+		return a->mnemonic;
 	return "-";
 }
 
@@ -284,6 +288,9 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		if (va != vb)
 			return diverge(a, b, d, DIV_SYSREG, sysregs[i].name, va, vb);
 	}
+	/* memcmp first: the byte loop only runs when something differs. */
+	if (!memcmp(a->mem, b->mem, LAYOUT_CMP_SIZE))
+		return VERDICT_AGREE;
 	for (size_t i = 0; i < LAYOUT_CMP_SIZE; i++)
 		if (a->mem[i] != b->mem[i]) {
 			d->addr = LAYOUT_CMP_BASE + i;

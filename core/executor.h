@@ -28,7 +28,7 @@ const struct cpuid_entry *cpuid_lookup(const struct cpuid_table *t,
 struct environment_info {
 	char kernel[64];
 	char backend[32];
-	char params[256];
+	char params[384];
 };
 
 struct executor;

@@ -37,6 +37,10 @@ enum {
 struct min_opts {
 	unsigned long eval_budget; /* 0: MIN_EVAL_BUDGET */
 	unsigned rounds_max;       /* 0: MIN_ROUNDS_MAX */
+	/* Wall-clock budget in ms, 0: none. Candidates that loop until the
+	 * executors' TIMEOUT cost ~50 ms each, so a caller with a deadline
+	 * (a campaign) sets this. Stopping early is like a spent budget. */
+	unsigned long ms_budget;
 };
 
 struct min_stats {
@@ -44,7 +48,7 @@ struct min_stats {
 	unsigned long accepted;    /* candidates that became the new best */
 	unsigned long cached;      /* candidates answered from the cache */
 	unsigned rounds;
-	int budget_spent;          /* stopped by eval_budget, not a fixed point */
+	int budget_spent;          /* stopped by a budget, not at a fixed point */
 	double ms;                 /* wall-clock time of the whole run */
 };
 

@@ -136,7 +136,7 @@ int min_try(struct min_engine *e, const struct test_case *cand)
 		e->cached++;
 		return 0;
 	}
-	if (e->evals >= e->budget) {
+	if (e->evals >= e->budget || (e->deadline_ms && min_now_ms() > e->deadline_ms)) {
 		e->stop = 1;
 		return 0;
 	}

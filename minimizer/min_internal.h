@@ -17,6 +17,7 @@ struct min_engine {
 	struct test_case best;      /* smallest case known to satisfy same */
 	unsigned long evals, accepted, cached;
 	unsigned long budget;
+	double deadline_ms;         /* min_now_ms() limit, 0: none */
 	int stop;                   /* budget spent or predicate failed */
 	int pred_failed;
 	/* Hashes of candidates already evaluated and rejected: ddmin and the

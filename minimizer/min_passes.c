@@ -262,7 +262,7 @@ static void log_total(FILE *log, const struct test_case *in,
 		in->code_len, out->code_len, in->data_len, out->data_len,
 		min_nondefault_regs(in), min_nondefault_regs(out), st->rounds,
 		st->evals, st->cached, st->accepted, st->ms,
-		st->budget_spent ? " (evaluation budget spent: not a fixed point)" : "");
+		st->budget_spent ? " (budget spent: not a fixed point)" : "");
 }
 
 int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
@@ -291,6 +291,8 @@ int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
 	memcpy(p->def_regs, d->gpr, sizeof(d->gpr));
 	p->def_regs[GPR_COUNT] = d->rflags;
 	e->best = *in;
+	if (opts && opts->ms_budget)
+		e->deadline_ms = t0 + (double)opts->ms_budget;
 
 	int r = same(ctx, in);
 	st.evals = 1;

@@ -4,6 +4,7 @@
  * registers, data). */
 #include <capstone/capstone.h>
 #include <string.h>
+#include <time.h>
 #include "check.h"
 #include "min.h"
 
@@ -83,6 +84,14 @@ static int pred_data(void *ctx, const struct test_case *c)
 	(void)ctx;
 	calls++;
 	return c->data_len > 5 && (c->data[5] & 1);
+}
+
+/* pred_ud2_rax, slowly: 2 ms per call. */
+static int pred_slow(void *ctx, const struct test_case *c)
+{
+	struct timespec ts = { 0, 2000000 };
+	nanosleep(&ts, NULL);
+	return pred_ud2_rax(ctx, c);
 }
 
 static int pred_fail(void *ctx, const struct test_case *c)
@@ -258,6 +267,11 @@ static void test_errors(void)
 	rc = min_case_ex(&in, pred_ud2_rax, NULL, &out, NULL, &o, &st);
 	CHECK(rc == MIN_OK && st.budget_spent && st.evals <= 5 && pred_ud2_rax(NULL, &out),
 	      "budget of 4: stops early (%lu evals) with a case that still holds", st.evals);
+
+	struct min_opts ot = { .ms_budget = 10 };
+	rc = min_case_ex(&in, pred_slow, NULL, &out, NULL, &ot, &st);
+	CHECK(rc == MIN_OK && st.budget_spent && st.evals <= 8 && pred_ud2_rax(NULL, &out),
+	      "time budget of 10 ms at 2 ms per call: stops after %lu evals, still holds", st.evals);
 }
 
 /* Random cases from a pool of instructions: the properties hold for all. */

@@ -133,11 +133,11 @@ static void ioapic_write(uint32_t reg, uint32_t v)
  * how every case runs (SDM Vol. 3A 6.7, 10.6.x IOAPIC delivery mode NMI). */
 void rt_platform_init(void)
 {
+	rt_timer_disarm(); /* the BIOS left it ticking at 18.2 Hz */
 	rt_outb(0x21, 0xff);
 	rt_outb(0xa1, 0xff);
 	ioapic_write(0x10 + 2 * IOAPIC_PIN_PIT + 1, 0);          /* dest APIC 0 */
 	ioapic_write(0x10 + 2 * IOAPIC_PIN_PIT, (4u << 8) | 2);  /* NMI, edge */
-	rt_timer_disarm(); /* the BIOS left it ticking at 18.2 Hz */
 }
 
 /* Mode 0 (interrupt on terminal count): OUT rises once when the count

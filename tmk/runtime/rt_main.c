@@ -105,7 +105,7 @@ void rt_main(void)
 	unsigned tests = 0, failures = 0, skipped = 0;
 	int any = 0;
 	for (unsigned i = 0; i < tmk_ncases; i++) {
-		const struct tmk_case *c = &tmk_cases[i];
+		const struct tmk_case *c = tmk_cases[i];
 		int hit = selected(c->id, &any);
 		if (any && !hit)
 			continue;

@@ -72,7 +72,7 @@ struct tmk_case {
 };
 
 /* Provided by the generated cases.c. */
-extern const struct tmk_case tmk_cases[];
+extern const struct tmk_case *const tmk_cases[];
 extern const unsigned tmk_ncases;
 
 /* rt_io.c */

@@ -1,0 +1,138 @@
+/* Internals of the campaign shared by its files (see campaign.h). */
+#ifndef EXITDIFF_CAMP_INTERNAL_H
+#define EXITDIFF_CAMP_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "campaign.h"
+#include "config.h"
+#include "known.h"
+#include "outcome.h"
+
+/* Counters a worker batches and the parent sums. */
+struct camp_counts {
+	uint64_t execs, agree, diverge, unsupported, known, exec_failures;
+	uint64_t exits_ref[EXIT_KIND_COUNT], exits_kvm[EXIT_KIND_COUNT];
+};
+
+/* Worker -> parent messages: fixed-size records on the worker's own pipe
+ * (one pipe per worker, so records never interleave). REC_FIRST is
+ * followed by len1 + len2 bytes of text (case file, KVM outcome). */
+enum camp_rec_type {
+	REC_COUNTS = 1,  /* c: counter deltas */
+	REC_HIT,         /* name = signature, n = hits, known = on the list */
+	REC_UNSUP,       /* name = mnemonic the reference does not model, n */
+	REC_REACHED,     /* name = mnemonic the reference executed */
+	REC_FIRST,       /* name = signature; case seed; text follows */
+	REC_FATAL,       /* name = one-line reason; worker exits */
+};
+
+struct camp_rec {
+	uint32_t type;
+	uint32_t known;
+	uint32_t len1, len2;
+	uint64_t n, seed;
+	char name[SIGNATURE_MAX];
+	struct camp_counts c;
+};
+
+/* What a worker publishes about the case it runs, in a MAP_SHARED page, so
+ * the parent can save the case when the worker dies on it. */
+struct camp_shared {
+	volatile uint64_t seed;     /* case seed of the exec in progress */
+	volatile uint64_t k;        /* its local exec index */
+	volatile uint32_t busy;     /* 1 while between generate and diff end */
+	/* Counters of this worker incarnation, cumulative: the worker counts
+	 * here, so the parent recovers what a dying worker never reported. */
+	struct camp_counts cnt;
+};
+
+/* Everything a worker needs, fixed before fork. */
+struct camp_worker_args {
+	unsigned index;
+	uint64_t seed, base;        /* case seed = gen_case_seed(seed, index, base + k) */
+	uint64_t k0, k_end;         /* local exec range [k0, k_end) */
+	double deadline;            /* CLOCK_MONOTONIC seconds, 0 = none */
+	const struct generator *gen;
+	const struct known_list *known;
+	const struct campaign_backend *backend;
+	struct camp_shared *shared;
+	int fd;                     /* write end of its pipe */
+};
+
+/* camp_worker.c: never returns. */
+void camp_worker_main(const struct camp_worker_args *a) __attribute__((noreturn));
+
+double camp_now(void);
+
+/* --- camp_stats.c: the parent's picture of the campaign --- */
+
+struct camp_bucket {
+	char sig[SIGNATURE_MAX];
+	char dir[256];              /* relative to OUT, "" for known ones */
+	uint64_t hits;
+	uint64_t seed;              /* case seed of the first case */
+	int known;
+	int dirty;                  /* hits changed since the last write */
+};
+
+struct camp_name_count {
+	char name[32];
+	uint64_t n;
+};
+
+struct camp_state {
+	struct camp_counts tot;     /* all runs on this OUT, resumed included */
+	uint64_t execs_at_start;    /* tot.execs when this run began */
+	double elapsed_before;      /* campaign seconds of earlier runs */
+	uint64_t crashes;
+	struct camp_bucket *b;
+	size_t nb, capb;
+	struct camp_name_count *unsup, *reached;
+	size_t nunsup, capunsup, nreached, capreached;
+};
+
+void camp_counts_add(struct camp_counts *t, const struct camp_counts *d);
+struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig);
+struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known);
+/* Adds n to name's count (n may be 0: registers the name). */
+void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
+		    const char *name, uint64_t n);
+size_t camp_buckets_new(const struct camp_state *s);
+uint64_t camp_known_hits(const struct camp_state *s);
+void camp_state_free(struct camp_state *s);
+
+/* Appends one JSON line (stats.jsonl fields: docs/campaigns.md). */
+void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
+		     unsigned workers);
+/* One-line status (no newline). */
+void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
+		      double rate);
+void camp_summary(FILE *f, const struct camp_state *s, const char *out, double secs);
+
+/* --- camp_store.c: files under OUT; all written temp + rename --- */
+
+/* Creates OUT, OUT/buckets, OUT/crashes. Returns 0 or -1 with err. */
+int camp_store_init(const char *out, char *err, size_t errlen);
+/* Loads OUT/state and OUT/buckets/x/hits into s (missing = fresh). */
+int camp_store_load(const char *out, struct camp_state *s, char *err, size_t errlen);
+/* Writes a new bucket's files (case text, KVM outcome text), then its hits
+ * file. Fills b->dir. Returns 0 or -1 with err. */
+int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *case_text,
+			  size_t len1, const char *kvm_text, size_t len2,
+			  char *err, size_t errlen);
+/* Rewrites the hits files of dirty buckets and the state file. */
+int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
+		     char *err, size_t errlen);
+/* Saves the case a worker died on. Fills path. */
+int camp_store_crash(const char *out, const struct test_case *c, const char *why,
+		     char *path, size_t pathlen, char *err, size_t errlen);
+/* Appends one line to OUT/stats.jsonl. */
+int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
+			  double rate, unsigned workers);
+/* Writes data to path atomically (path.tmp + rename). */
+int camp_write_atomic(const char *path, const char *data, size_t len, char *err,
+		      size_t errlen);
+
+#endif

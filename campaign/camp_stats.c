@@ -1,0 +1,220 @@
+/* The parent's picture of a campaign: totals, buckets, mnemonic tables,
+ * and the three ways it is shown (stats.jsonl, status line, summary). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "camp_internal.h"
+
+void camp_counts_add(struct camp_counts *t, const struct camp_counts *d)
+{
+	t->execs += d->execs;
+	t->agree += d->agree;
+	t->diverge += d->diverge;
+	t->unsupported += d->unsupported;
+	t->known += d->known;
+	t->exec_failures += d->exec_failures;
+	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
+		t->exits_ref[i] += d->exits_ref[i];
+		t->exits_kvm[i] += d->exits_kvm[i];
+	}
+}
+
+struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig)
+{
+	for (size_t i = 0; i < s->nb; i++)
+		if (!strcmp(s->b[i].sig, sig))
+			return &s->b[i];
+	return NULL;
+}
+
+struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known)
+{
+	if (s->nb == s->capb) {
+		size_t cap = s->capb ? 2 * s->capb : 64;
+		struct camp_bucket *nb = realloc(s->b, cap * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		s->b = nb;
+		s->capb = cap;
+	}
+	struct camp_bucket *b = &s->b[s->nb++];
+	memset(b, 0, sizeof(*b));
+	snprintf(b->sig, sizeof(b->sig), "%s", sig);
+	b->known = known;
+	return b;
+}
+
+void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
+		    const char *name, uint64_t n)
+{
+	for (size_t i = 0; i < *nv; i++)
+		if (!strcmp((*v)[i].name, name)) {
+			(*v)[i].n += n;
+			return;
+		}
+	if (*nv == *cap) {
+		size_t nc = *cap ? 2 * *cap : 64;
+		struct camp_name_count *nn = realloc(*v, nc * sizeof(*nn));
+		if (!nn)
+			return;
+		*v = nn;
+		*cap = nc;
+	}
+	snprintf((*v)[*nv].name, sizeof((*v)[*nv].name), "%s", name);
+	(*v)[(*nv)++].n = n;
+}
+
+size_t camp_buckets_new(const struct camp_state *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		n += !s->b[i].known;
+	return n;
+}
+
+uint64_t camp_known_hits(const struct camp_state *s)
+{
+	uint64_t n = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		if (s->b[i].known)
+			n += s->b[i].hits;
+	return n;
+}
+
+void camp_state_free(struct camp_state *s)
+{
+	free(s->b);
+	free(s->unsup);
+	free(s->reached);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Indices of the top (up to) 5 unsupported mnemonics, by count. */
+static size_t top5(const struct camp_state *s, size_t idx[5])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nunsup; i++) {
+		size_t pos = n < 5 ? n++ : 5;
+		while (pos > 0 && s->unsup[idx[pos - 1]].n < s->unsup[i].n) {
+			if (pos < 5)
+				idx[pos] = idx[pos - 1];
+			pos--;
+		}
+		if (pos < 5)
+			idx[pos] = i;
+	}
+	return n;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_exits(FILE *f, const uint64_t *h)
+{
+	fputc('{', f);
+	int first = 1;
+	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
+		if (!h[i])
+			continue;
+		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", exit_kind_name((enum exit_kind)i), h[i]);
+		first = 0;
+	}
+	fputc('}', f);
+}
+
+static double unsup_rate(const struct camp_state *s)
+{
+	uint64_t ran = s->tot.execs - s->tot.exec_failures;
+	return ran ? (double)s->tot.unsupported / (double)ran : 0.0;
+}
+
+void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
+		     unsigned workers)
+{
+	size_t idx[5];
+	size_t nt = top5(s, idx);
+	fprintf(f, "{\"time\":%.1f,\"unix\":%lld,\"execs\":%" PRIu64 ",\"execs_per_s\":%.1f,"
+		"\"buckets\":%zu,\"known_hits\":%" PRIu64 ",\"agree\":%" PRIu64
+		",\"diverge\":%" PRIu64 ",\"unsupported\":%" PRIu64 ",\"unsupported_rate\":%.4f,"
+		"\"unsupported_top\":[",
+		t, (long long)time(NULL), s->tot.execs, rate, camp_buckets_new(s),
+		camp_known_hits(s), s->tot.agree, s->tot.diverge, s->tot.unsupported,
+		unsup_rate(s));
+	for (size_t i = 0; i < nt; i++) {
+		fprintf(f, "%s{\"mnemonic\":", i ? "," : "");
+		json_str(f, s->unsup[idx[i]].name);
+		fprintf(f, ",\"count\":%" PRIu64 "}", s->unsup[idx[i]].n);
+	}
+	fprintf(f, "],\"exits_ref\":");
+	json_exits(f, s->tot.exits_ref);
+	fprintf(f, ",\"exits_kvm\":");
+	json_exits(f, s->tot.exits_kvm);
+	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"crashes\":%" PRIu64
+		",\"workers\":%u}\n", s->nreached, s->tot.exec_failures, s->crashes, workers);
+}
+
+void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
+		      double rate)
+{
+	snprintf(buf, len, "[%6.0fs] execs %" PRIu64 " (%.0f/s)  buckets %zu  known hits %" PRIu64
+		 "  unsupported %.1f%%  mnemonics %zu  crashes %" PRIu64,
+		 t, s->tot.execs, rate, camp_buckets_new(s), camp_known_hits(s),
+		 100.0 * unsup_rate(s), s->nreached, s->crashes);
+}
+
+static int by_hits(const void *x, const void *y)
+{
+	const struct camp_bucket *a = x, *b = y;
+	return a->hits < b->hits ? 1 : a->hits > b->hits ? -1 : strcmp(a->sig, b->sig);
+}
+
+void camp_summary(FILE *f, const struct camp_state *s, const char *out, double secs)
+{
+	uint64_t run = s->tot.execs - s->execs_at_start;
+	fprintf(f, "campaign summary: %" PRIu64 " execs this run in %.1f s (%.0f execs/s), "
+		"%" PRIu64 " in total on %s\n", run, secs, secs > 0 ? run / secs : 0.0,
+		s->tot.execs, out);
+	fprintf(f, "  agree %" PRIu64 ", diverge %" PRIu64 " (known %" PRIu64 "), unsupported %" PRIu64
+		" (%.1f%%), executor failures %" PRIu64 ", worker crashes %" PRIu64 "\n",
+		s->tot.agree, s->tot.diverge, camp_known_hits(s), s->tot.unsupported,
+		100.0 * unsup_rate(s), s->tot.exec_failures, s->crashes);
+	size_t idx[5], nt = top5(s, idx);
+	if (nt) {
+		fprintf(f, "  unsupported top:");
+		for (size_t i = 0; i < nt; i++)
+			fprintf(f, " %s (%" PRIu64 ")", s->unsup[idx[i]].name, s->unsup[idx[i]].n);
+		fputc('\n', f);
+	}
+	fprintf(f, "  reference reached %zu distinct mnemonics\n", s->nreached);
+	struct camp_bucket *sorted = malloc((s->nb ? s->nb : 1) * sizeof(*sorted));
+	if (!sorted)
+		return;
+	memcpy(sorted, s->b, s->nb * sizeof(*sorted));
+	qsort(sorted, s->nb, sizeof(*sorted), by_hits);
+	fprintf(f, "buckets (%zu new):\n", camp_buckets_new(s));
+	for (size_t i = 0; i < s->nb; i++)
+		if (!sorted[i].known)
+			fprintf(f, "  %-60s %10" PRIu64 "  %s/%s/case.case\n", sorted[i].sig,
+				sorted[i].hits, out, sorted[i].dir);
+	size_t nk = s->nb - camp_buckets_new(s);
+	if (nk) {
+		fprintf(f, "known divergences hit (%zu):\n", nk);
+		for (size_t i = 0; i < s->nb; i++)
+			if (sorted[i].known)
+				fprintf(f, "  %-60s %10" PRIu64 "\n", sorted[i].sig, sorted[i].hits);
+	}
+	free(sorted);
+}

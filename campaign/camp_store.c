@@ -1,0 +1,356 @@
+/*
+ * The campaign's files. Only the parent writes here, and every file is
+ * written to a temporary name and renamed, so a reader (or a resume after
+ * kill -9) sees each file whole or not at all. A bucket's `hits` file is
+ * written last: it is what marks the bucket as complete.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "camp_internal.h"
+#include "case_text.h"
+
+#define STATE_MAGIC "exitdiff-campaign-state 1"
+
+int camp_write_atomic(const char *path, const char *data, size_t len, char *err,
+		      size_t errlen)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = write(fd, data + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return -1;
+		}
+		done += (size_t)n;
+	}
+	close(fd);
+	if (rename(tmp, path) < 0) {
+		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int mkdir_ok(const char *path, char *err, size_t errlen)
+{
+	if (mkdir(path, 0777) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int camp_store_init(const char *out, char *err, size_t errlen)
+{
+	char p[4096];
+	if (mkdir_ok(out, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/buckets", out);
+	if (mkdir_ok(p, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/crashes", out);
+	if (mkdir_ok(p, err, errlen) < 0)
+		return -1;
+	if (access(out, W_OK | X_OK) < 0) {
+		snprintf(err, errlen, "cannot write to %s: %s", out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0;
+	*len = 0;
+	for (;;) {
+		if (*len + 1 >= cap) {
+			cap = cap ? 2 * cap : 4096;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		size_t n = fread(buf + *len, 1, cap - *len - 1, f);
+		*len += n;
+		if (!n)
+			break;
+	}
+	fclose(f);
+	buf[*len] = 0;
+	return buf;
+}
+
+/* Loads one bucket from OUT/buckets/NAME/hits. A directory without hits is
+ * a bucket whose writing was interrupted: it is ignored (and rewritten if
+ * the signature comes again). */
+static void load_bucket(const char *out, const char *name, struct camp_state *s)
+{
+	char p[4096];
+	size_t len;
+	snprintf(p, sizeof(p), "%s/buckets/%s/hits", out, name);
+	char *t = slurp(p, &len);
+	if (!t)
+		return;
+	char sig[SIGNATURE_MAX] = "";
+	uint64_t hits = 0, seed = 0;
+	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strncmp(line, "signature ", 10))
+			snprintf(sig, sizeof(sig), "%s", line + 10);
+		else if (!strncmp(line, "hits ", 5))
+			hits = strtoull(line + 5, NULL, 0);
+		else if (!strncmp(line, "seed ", 5))
+			seed = strtoull(line + 5, NULL, 0);
+	}
+	free(t);
+	if (!sig[0] || camp_bucket_find(s, sig))
+		return;
+	struct camp_bucket *b = camp_bucket_add(s, sig, 0);
+	if (!b)
+		return;
+	b->hits = hits;
+	b->seed = seed;
+	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
+}
+
+int camp_store_load(const char *out, struct camp_state *s, char *err, size_t errlen)
+{
+	char p[4096];
+	size_t len;
+	snprintf(p, sizeof(p), "%s/state", out);
+	char *t = slurp(p, &len);
+	if (t) {
+		if (strncmp(t, STATE_MAGIC "\n", strlen(STATE_MAGIC) + 1)) {
+			snprintf(err, errlen, "%s:1: not a campaign state file (want '%s')", p, STATE_MAGIC);
+			free(t);
+			return -1;
+		}
+		struct camp_counts *c = &s->tot;
+		struct { const char *key; uint64_t *v; } nums[] = {
+			{ "execs", &c->execs }, { "agree", &c->agree }, { "diverge", &c->diverge },
+			{ "unsupported", &c->unsupported }, { "known", &c->known },
+			{ "exec_failures", &c->exec_failures }, { "crashes", &s->crashes },
+		};
+		char *save;
+		for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			char k[64], a[SIGNATURE_MAX];
+			unsigned long long v;
+			double d;
+			if (sscanf(line, "elapsed %lf", &d) == 1) {
+				s->elapsed_before = d;
+				continue;
+			}
+			if (sscanf(line, "%63s %127s %llu", k, a, &v) == 3) {
+				int kind = exit_kind_from_name(a);
+				if (!strcmp(k, "exits_ref") && kind >= 0)
+					c->exits_ref[kind] = v;
+				else if (!strcmp(k, "exits_kvm") && kind >= 0)
+					c->exits_kvm[kind] = v;
+				else if (!strcmp(k, "known_hit")) {
+					struct camp_bucket *b = camp_bucket_add(s, a, 1);
+					if (b)
+						b->hits = v;
+				} else if (!strcmp(k, "unsupported_mnemonic"))
+					camp_names_add(&s->unsup, &s->nunsup, &s->capunsup, a, v);
+				continue;
+			}
+			if (sscanf(line, "reached %31s", a) == 1) {
+				camp_names_add(&s->reached, &s->nreached, &s->capreached, a, 0);
+				continue;
+			}
+			if (sscanf(line, "%63s %llu", k, &v) == 2)
+				for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+					if (!strcmp(k, nums[i].key))
+						*nums[i].v = v;
+		}
+		free(t);
+	}
+	snprintf(p, sizeof(p), "%s/buckets", out);
+	DIR *d = opendir(p);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)))
+			if (e->d_name[0] != '.')
+				load_bucket(out, e->d_name, s);
+		closedir(d);
+	}
+	return 0;
+}
+
+/* Directory name of a signature: the signature with anything but
+ * [A-Za-z0-9._-] turned into '_', then a hash of the exact signature, so
+ * two signatures that sanitize alike still get two directories. */
+static void bucket_dirname(const char *sig, char *buf, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = sig; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	char clean[96];
+	size_t n = 0;
+	for (const char *p = sig; *p && n < sizeof(clean) - 1; p++) {
+		char ch = *p;
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			 (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_';
+		clean[n++] = ok ? ch : '_';
+	}
+	clean[n] = 0;
+	snprintf(buf, len, "%s-%08x", clean, h);
+}
+
+static int write_hits(const char *out, const struct camp_bucket *b, char *err, size_t errlen)
+{
+	char p[4096], text[512];
+	snprintf(p, sizeof(p), "%s/%s/hits", out, b->dir);
+	int n = snprintf(text, sizeof(text), "signature %s\nhits %" PRIu64 "\nseed 0x%016" PRIx64
+			 "\ncase case.case\n", b->sig, b->hits, b->seed);
+	return camp_write_atomic(p, text, (size_t)n, err, errlen);
+}
+
+int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *case_text,
+			  size_t len1, const char *kvm_text, size_t len2,
+			  char *err, size_t errlen)
+{
+	char name[160], p[4096];
+	bucket_dirname(b->sig, name, sizeof(name));
+	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
+	snprintf(p, sizeof(p), "%s/%s", out, b->dir);
+	if (mkdir_ok(p, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/%s/case.case", out, b->dir);
+	if (camp_write_atomic(p, case_text, len1, err, errlen) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/%s/kvm-outcome.txt", out, b->dir);
+	if (camp_write_atomic(p, kvm_text, len2, err, errlen) < 0)
+		return -1;
+	b->dirty = 0;
+	return write_hits(out, b, err, errlen);
+}
+
+int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
+		     char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nb; i++) {
+		struct camp_bucket *b = &s->b[i];
+		if (!b->dirty || b->known || !b->dir[0])
+			continue;
+		if (write_hits(out, b, err, errlen) < 0)
+			return -1;
+		b->dirty = 0;
+	}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		snprintf(err, errlen, "open_memstream: %s", strerror(errno));
+		return -1;
+	}
+	const struct camp_counts *c = &s->tot;
+	fprintf(f, STATE_MAGIC "\nexecs %" PRIu64 "\nagree %" PRIu64 "\ndiverge %" PRIu64
+		"\nunsupported %" PRIu64 "\nknown %" PRIu64 "\nexec_failures %" PRIu64
+		"\ncrashes %" PRIu64 "\nelapsed %.3f\n", c->execs, c->agree, c->diverge,
+		c->unsupported, c->known, c->exec_failures, s->crashes, elapsed);
+	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
+		if (c->exits_ref[i])
+			fprintf(f, "exits_ref %s %" PRIu64 "\n", exit_kind_name((enum exit_kind)i), c->exits_ref[i]);
+		if (c->exits_kvm[i])
+			fprintf(f, "exits_kvm %s %" PRIu64 "\n", exit_kind_name((enum exit_kind)i), c->exits_kvm[i]);
+	}
+	for (size_t i = 0; i < s->nb; i++)
+		if (s->b[i].known)
+			fprintf(f, "known_hit %s %" PRIu64 "\n", s->b[i].sig, s->b[i].hits);
+	/* Mnemonics may hold spaces ("rep movsb"): stored with '_' there. */
+	for (size_t i = 0; i < s->nunsup; i++) {
+		char nm[32];
+		snprintf(nm, sizeof(nm), "%s", s->unsup[i].name);
+		for (char *q = nm; *q; q++)
+			if (*q == ' ')
+				*q = '_';
+		fprintf(f, "unsupported_mnemonic %s %" PRIu64 "\n", nm, s->unsup[i].n);
+	}
+	for (size_t i = 0; i < s->nreached; i++) {
+		char nm[32];
+		snprintf(nm, sizeof(nm), "%s", s->reached[i].name);
+		for (char *q = nm; *q; q++)
+			if (*q == ' ')
+				*q = '_';
+		fprintf(f, "reached %s\n", nm);
+	}
+	fclose(f);
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/state", out);
+	int rc = camp_write_atomic(p, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+int camp_store_crash(const char *out, const struct test_case *c, const char *why,
+		     char *path, size_t pathlen, char *err, size_t errlen)
+{
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *c;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		snprintf(err, errlen, "open_memstream: %s", strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# exitdiff fuzz: %s\n", why);
+	case_print(f, &cf);
+	fclose(f);
+	snprintf(path, pathlen, "%s/crashes/%s.case", out, c->id);
+	int rc = camp_write_atomic(path, text, len, err, errlen);
+	free(text);
+	return rc;
+}
+
+int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
+			  double rate, unsigned workers)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return -1;
+	camp_stats_json(m, s, t, rate, workers);
+	fclose(m);
+	/* One write() of a whole line with O_APPEND: a kill -9 leaves whole
+	 * lines only. */
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/stats.jsonl", out);
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+		close(fd);
+	}
+	free(text);
+	return rc;
+}

@@ -1,0 +1,396 @@
+/*
+ * A campaign worker: its own executors, the hot loop, and batched reports
+ * to the parent. Nothing here formats text per exec: a signature is looked
+ * up only when a case diverges, and a case is printed only the first time
+ * this worker sees a new signature.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+#include "camp_internal.h"
+#include "case_text.h"
+#include "diff.h"
+
+/* Report period: a crash or kill -9 loses at most this much counting. */
+#define FLUSH_PERIOD_S 0.1
+/* Signatures one worker tracks (open addressing, power of two). Beyond,
+ * hits are sent one record each: slower, never lost. */
+#define SIG_SLOTS 4096
+#define NAME_SLOTS 1024
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+double camp_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint32_t hash_str(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
+struct sig_slot {
+	char sig[SIGNATURE_MAX];
+	uint64_t delta;
+	uint8_t used, known;
+};
+
+struct name_slot {
+	char name[32];
+	uint64_t delta;      /* unsupported count not yet reported */
+	uint8_t used, reached_sent, unsup;
+};
+
+struct worker {
+	const struct camp_worker_args *a;
+	struct camp_counts *cnt;     /* in the shared page */
+	struct camp_counts sent;     /* what REC_COUNTS already carried */
+	struct sig_slot *sigs;
+	struct name_slot *names;
+	int dead_pipe;
+};
+
+static void send_all(struct worker *w, const void *p, size_t len)
+{
+	const char *b = p;
+	while (len && !w->dead_pipe) {
+		ssize_t n = write(w->a->fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* The parent is gone (kill -9): nothing to report to. */
+			w->dead_pipe = 1;
+			return;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
+}
+
+static void send_rec(struct worker *w, struct camp_rec *r)
+{
+	send_all(w, r, sizeof(*r));
+}
+
+static void fatal(struct worker *w, const char *msg)
+{
+	struct camp_rec r;
+	memset(&r, 0, sizeof(r));
+	r.type = REC_FATAL;
+	snprintf(r.name, sizeof(r.name), "%s", msg);
+	send_rec(w, &r);
+	_exit(3);
+}
+
+static struct name_slot *name_slot(struct worker *w, const char *name)
+{
+	uint32_t h = hash_str(name);
+	for (uint32_t i = 0; i < NAME_SLOTS; i++) {
+		struct name_slot *s = &w->names[(h + i) & (NAME_SLOTS - 1)];
+		if (!s->used) {
+			s->used = 1;
+			snprintf(s->name, sizeof(s->name), "%s", name);
+			return s;
+		}
+		if (!strcmp(s->name, name))
+			return s;
+	}
+	return NULL; /* table full: stop tracking new names */
+}
+
+/* Mnemonics the reference executed: the one it ended on and the last
+ * writers of each field, which is what an outcome records. Reported once
+ * per name per worker. */
+static void note_reached(struct worker *w, const struct outcome *ref, int unsupported)
+{
+	const char *names[GPR_COUNT + 3];
+	size_t n = 0;
+	if (!unsupported) /* then it names what the reference did NOT run */
+		names[n++] = ref->mnemonic;
+	names[n++] = ref->writer_flags;
+	names[n++] = ref->writer_mem;
+	for (int i = 0; i < GPR_COUNT; i++)
+		names[n++] = ref->writer_gpr[i];
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i][0])
+			continue;
+		char nm[32];
+		snprintf(nm, sizeof(nm), "%.15s", names[i]);
+		struct name_slot *s = name_slot(w, nm);
+		if (!s || s->reached_sent)
+			continue;
+		s->reached_sent = 1;
+		struct camp_rec r;
+		memset(&r, 0, sizeof(r));
+		r.type = REC_REACHED;
+		snprintf(r.name, sizeof(r.name), "%s", nm);
+		send_rec(w, &r);
+	}
+}
+
+static void note_unsupported(struct worker *w, const char *mnemonic)
+{
+	char nm[32];
+	snprintf(nm, sizeof(nm), "%s", mnemonic[0] ? mnemonic : "?");
+	struct name_slot *s = name_slot(w, nm);
+	if (s) {
+		s->delta++;
+		return;
+	}
+	struct camp_rec r;
+	memset(&r, 0, sizeof(r));
+	r.type = REC_UNSUP;
+	r.n = 1;
+	snprintf(r.name, sizeof(r.name), "%s", nm);
+	send_rec(w, &r);
+}
+
+static char *print_to_string(void (*fn)(FILE *, const void *, const void *),
+			     const void *x, const void *y, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	fn(f, x, y);
+	fclose(f);
+	return buf;
+}
+
+struct first_ctx {
+	const struct test_case *c;
+	const struct outcome *ref, *kvm;
+	const struct divergence *d;
+};
+
+static void print_case(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct first_ctx *fc = x;
+	static struct case_file cf;
+	char line[256];
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *fc->c;
+	cf.has_expect = 1;
+	cf.expect = *fc->ref;
+	divergence_describe(fc->d, line, sizeof(line));
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->d->signature);
+	fprintf(f, "# %s\n", line);
+	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
+	case_print(f, &cf);
+}
+
+static void print_kvm(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct first_ctx *fc = x;
+	char line[256];
+	divergence_describe(fc->d, line, sizeof(line));
+	fprintf(f, "signature %s\ndivergence %s\ncase %s seed 0x%016llx\nkvm outcome:\n",
+		fc->d->signature, line, fc->c->id, (unsigned long long)fc->c->seed);
+	outcome_print(f, fc->kvm, fc->c);
+}
+
+/* A new signature for this worker: send the case and KVM's outcome as text.
+ * The parent keeps the first one it receives and drops the others. */
+static void send_first(struct worker *w, const struct first_ctx *fc)
+{
+	size_t l1 = 0, l2 = 0;
+	char *t1 = print_to_string(print_case, fc, NULL, &l1);
+	char *t2 = print_to_string(print_kvm, fc, NULL, &l2);
+	if (t1 && t2) {
+		struct camp_rec r;
+		memset(&r, 0, sizeof(r));
+		r.type = REC_FIRST;
+		r.seed = fc->c->seed;
+		r.len1 = (uint32_t)l1;
+		r.len2 = (uint32_t)l2;
+		snprintf(r.name, sizeof(r.name), "%s", fc->d->signature);
+		send_rec(w, &r);
+		send_all(w, t1, l1);
+		send_all(w, t2, l2);
+	}
+	free(t1);
+	free(t2);
+}
+
+static void note_divergence(struct worker *w, const struct first_ctx *fc)
+{
+	const char *sig = fc->d->signature;
+	uint32_t h = hash_str(sig);
+	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
+		struct sig_slot *s = &w->sigs[(h + i) & (SIG_SLOTS - 1)];
+		if (s->used && !strcmp(s->sig, sig)) {
+			s->delta++;
+			if (s->known)
+				w->cnt->known++;
+			return;
+		}
+		if (!s->used) {
+			s->used = 1;
+			snprintf(s->sig, sizeof(s->sig), "%s", sig);
+			s->known = known_find(w->a->known, sig) != NULL;
+			s->delta = 1;
+			if (s->known)
+				w->cnt->known++;
+			else
+				send_first(w, fc);
+			return;
+		}
+	}
+	/* Table full: one record per hit. */
+	struct camp_rec r;
+	memset(&r, 0, sizeof(r));
+	r.type = REC_HIT;
+	r.n = 1;
+	r.known = known_find(w->a->known, sig) != NULL;
+	if (r.known)
+		w->cnt->known++;
+	snprintf(r.name, sizeof(r.name), "%s", sig);
+	send_rec(w, &r);
+}
+
+static void flush(struct worker *w)
+{
+	struct camp_rec r;
+	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
+		struct sig_slot *s = &w->sigs[i];
+		if (!s->used || !s->delta)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.type = REC_HIT;
+		r.n = s->delta;
+		r.known = s->known;
+		snprintf(r.name, sizeof(r.name), "%s", s->sig);
+		send_rec(w, &r);
+		s->delta = 0;
+	}
+	for (uint32_t i = 0; i < NAME_SLOTS; i++) {
+		struct name_slot *s = &w->names[i];
+		if (!s->used || !s->delta)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.type = REC_UNSUP;
+		r.n = s->delta;
+		snprintf(r.name, sizeof(r.name), "%s", s->name);
+		send_rec(w, &r);
+		s->delta = 0;
+	}
+	/* Counts last: when the parent sees them, the hits they cover are
+	 * already in. */
+	memset(&r, 0, sizeof(r));
+	r.type = REC_COUNTS;
+	struct camp_counts now = *w->cnt, *d = &r.c;
+	d->execs = now.execs - w->sent.execs;
+	d->agree = now.agree - w->sent.agree;
+	d->diverge = now.diverge - w->sent.diverge;
+	d->unsupported = now.unsupported - w->sent.unsupported;
+	d->known = now.known - w->sent.known;
+	d->exec_failures = now.exec_failures - w->sent.exec_failures;
+	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
+		d->exits_ref[i] = now.exits_ref[i] - w->sent.exits_ref[i];
+		d->exits_kvm[i] = now.exits_kvm[i] - w->sent.exits_kvm[i];
+	}
+	send_rec(w, &r);
+	w->sent = now;
+}
+
+static enum exit_kind terminal_kind(const struct outcome *o)
+{
+	const struct exit_event *t = outcome_terminal(o);
+	return t && t->kind < EXIT_KIND_COUNT ? (enum exit_kind)t->kind : EXIT_OTHER;
+}
+
+void camp_worker_main(const struct camp_worker_args *a)
+{
+	struct worker w;
+	memset(&w, 0, sizeof(w));
+	w.a = a;
+	w.cnt = (struct camp_counts *)&a->shared->cnt;
+	/* Ctrl-C reaches the whole process group: the parent decides, and
+	 * tells workers with SIGTERM. A parent that dies must not leave
+	 * workers behind. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() == 1)
+		_exit(0);
+
+	w.sigs = calloc(SIG_SLOTS, sizeof(*w.sigs));
+	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
+	struct test_case *c = malloc(sizeof(*c));
+	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
+	if (!w.sigs || !w.names || !c || !ref || !kvm)
+		fatal(&w, "worker: out of memory");
+	struct executor *xref = NULL, *xkvm = NULL;
+	void *h = a->backend->open(&xref, &xkvm);
+	if (!h)
+		fatal(&w, "worker: executors failed to open (see the message above)");
+
+	double next_flush = camp_now() + FLUSH_PERIOD_S;
+	for (uint64_t k = a->k0; k < a->k_end && !stop_requested && !w.dead_pipe; k++) {
+		if ((k & 31) == 0) {
+			double now = camp_now();
+			if (a->deadline > 0 && now >= a->deadline)
+				break;
+			if (now >= next_flush) {
+				flush(&w);
+				next_flush = now + FLUSH_PERIOD_S;
+			}
+		}
+		uint64_t seed = gen_case_seed(a->seed, a->index, a->base + k);
+		a->shared->seed = seed;
+		a->shared->k = k;
+		__atomic_store_n(&a->shared->busy, 1, __ATOMIC_RELEASE);
+		gen_make(a->gen, seed, c);
+		int rr = xref->ops->run(xref, c, ref);
+		int rk = xkvm->ops->run(xkvm, c, kvm);
+		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
+		w.cnt->execs++;
+		if (rr < 0 || rk < 0) {
+			w.cnt->exec_failures++;
+			continue;
+		}
+		w.cnt->exits_ref[terminal_kind(ref)]++;
+		w.cnt->exits_kvm[terminal_kind(kvm)]++;
+		struct divergence d;
+		enum verdict v = outcome_diff(ref, kvm, &d);
+		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
+		if (v == VERDICT_AGREE) {
+			w.cnt->agree++;
+		} else if (v == VERDICT_UNSUPPORTED) {
+			w.cnt->unsupported++;
+			note_unsupported(&w, ref->mnemonic);
+		} else {
+			w.cnt->diverge++;
+			struct first_ctx fc = { c, ref, kvm, &d };
+			note_divergence(&w, &fc);
+		}
+	}
+	flush(&w);
+	a->backend->close(h);
+	_exit(0);
+}

@@ -1,0 +1,50 @@
+/*
+ * The built-in fuzzing campaign: N forked workers generate cases, run them
+ * on both executors and compare; the parent buckets divergences by
+ * signature and owns every file under the output directory.
+ *
+ *   camp_parent.c  fork/restart workers, the poll loop, signals, the end
+ *   camp_worker.c  the hot loop: generate, run, diff, batch the counts
+ *   camp_store.c   output directory: buckets, crashes, state, resume
+ *   camp_stats.c   totals, mnemonic tables, stats.jsonl, status, summary
+ *
+ * Output layout (docs/campaigns.md):
+ *   OUT/buckets/<sanitized-signature>-<hash>/case.case        first case
+ *   OUT/buckets/<...>/kvm-outcome.txt   KVM's outcome and the divergence
+ *   OUT/buckets/<...>/hits              signature, hit count (commit mark)
+ *   OUT/crashes/<case-id>.case          case a worker died on
+ *   OUT/stats.jsonl                     one JSON line every ~2 s
+ *   OUT/state                           totals for resume
+ */
+#ifndef EXITDIFF_CAMPAIGN_H
+#define EXITDIFF_CAMPAIGN_H
+
+#include <stdint.h>
+#include "executor.h"
+#include "gen.h"
+
+struct campaign_opts {
+	unsigned jobs;              /* worker processes, >= 1 */
+	double seconds;             /* wall-clock limit, 0 = none */
+	uint64_t execs;             /* execs in this run, 0 = none */
+	uint64_t seed;
+	const struct generator *gen;
+	const char *out;            /* output directory */
+	const char *known_path;     /* known-divergence list, NULL = none */
+	double stats_period;        /* seconds between stats lines (~2) */
+};
+
+/* How a worker process gets its executors. The CLI opens a session (KVM +
+ * reference sharing the CPUID table); tests plug in fakes. */
+struct campaign_backend {
+	/* Called in the worker after fork. Returns a handle and sets *ref and
+	 * *kvm, or NULL after printing a one-line reason to stderr. */
+	void *(*open)(struct executor **ref, struct executor **kvm);
+	void (*close)(void *handle);
+};
+
+/* Runs the campaign to its limit or until SIGINT/SIGTERM. Returns 0 when it
+ * ran (whatever it found), 2 on input or setup errors (message printed). */
+int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b);
+
+#endif

@@ -1,0 +1,118 @@
+/* exitdiff fuzz: the built-in campaign (campaign/campaign.h). This file
+ * parses options and gives the workers their executors via session_open. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "campaign.h"
+#include "cli.h"
+
+#define DEFAULT_KNOWN "corpus/known-divergences.txt"
+
+static struct session fuzz_session;
+
+static void *fuzz_open(struct executor **ref, struct executor **kvm)
+{
+	if (session_open(&fuzz_session, NEED_KVM | NEED_REF) < 0)
+		return NULL;
+	*ref = &fuzz_session.ref;
+	*kvm = &fuzz_session.kvm;
+	return &fuzz_session;
+}
+
+static void fuzz_close(void *h)
+{
+	session_close(h);
+}
+
+static const struct campaign_backend session_backend = { fuzz_open, fuzz_close };
+
+static const char usage_line[] =
+	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
+	"[--generator NAME] [--out DIR] [--known FILE]";
+
+int cmd_fuzz(int argc, char **argv)
+{
+	struct campaign_opts o = {
+		.jobs = 1, .seed = 1, .out = "fuzz-out", .stats_period = 2.0,
+	};
+	const char *gen_name = "insn", *known = NULL;
+	int no_known = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		uint64_t n;
+		char *end;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			printf("%s\n", usage_line);
+			return 0;
+		}
+		if (!v && a[0] == '-' && strcmp(a, "--no-known")) {
+			int known_opt = !strcmp(a, "--jobs") || !strcmp(a, "--time") ||
+					!strcmp(a, "--execs") || !strcmp(a, "--seed") ||
+					!strcmp(a, "--generator") || !strcmp(a, "--out") ||
+					!strcmp(a, "--known") || !strcmp(a, "--stats-period");
+			if (known_opt) {
+				cli_error("fuzz", "option '%s' needs a value", a);
+				return EXIT_USAGE;
+			}
+		}
+		if (!strcmp(a, "--jobs")) {
+			if (cli_parse_u64(v, &n) < 0 || n < 1 || n > 256) {
+				cli_error("fuzz", "bad --jobs '%s' (want 1..256)", v);
+				return EXIT_USAGE;
+			}
+			o.jobs = (unsigned)n;
+		} else if (!strcmp(a, "--time") || !strcmp(a, "--stats-period")) {
+			double d = strtod(v, &end);
+			if (*end || end == v || d <= 0) {
+				cli_error("fuzz", "bad %s '%s' (want seconds > 0)", a, v);
+				return EXIT_USAGE;
+			}
+			if (a[2] == 't')
+				o.seconds = d;
+			else
+				o.stats_period = d;
+		} else if (!strcmp(a, "--execs")) {
+			if (cli_parse_u64(v, &o.execs) < 0 || !o.execs) {
+				cli_error("fuzz", "bad --execs '%s' (want a number > 0)", v);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--seed")) {
+			if (cli_parse_u64(v, &o.seed) < 0) {
+				cli_error("fuzz", "bad --seed '%s' (want a number)", v);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(a, "--generator")) {
+			gen_name = v;
+		} else if (!strcmp(a, "--out")) {
+			o.out = v;
+		} else if (!strcmp(a, "--known")) {
+			known = v;
+		} else if (!strcmp(a, "--no-known")) {
+			no_known = 1;
+			continue;
+		} else {
+			cli_error("fuzz", "unknown option '%s' (%s)", a, usage_line);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	o.gen = gen_lookup(gen_name);
+	if (!o.gen) {
+		cli_error("fuzz", "unknown generator '%s' (exitdiff gen --list)", gen_name);
+		return EXIT_USAGE;
+	}
+	if (!known && !no_known && access(DEFAULT_KNOWN, R_OK) == 0)
+		known = DEFAULT_KNOWN;
+	o.known_path = no_known ? NULL : known;
+	/* Say it once, clearly, before any worker tries. */
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		cli_error("fuzz", "/dev/kvm: %s (the campaign needs KVM)", strerror(errno));
+		return EXIT_USAGE;
+	}
+	close(fd);
+	return campaign_run(&o, &session_backend);
+}

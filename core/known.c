@@ -1,0 +1,180 @@
+/* The known-divergence list (format in known.h). Looked up only when a
+ * case diverges, so a linear scan is plenty. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "known.h"
+
+static int is_space(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r';
+}
+
+static int add(struct known_list *k, const struct known_entry *e)
+{
+	if (k->n == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		struct known_entry *ne = realloc(k->e, cap * sizeof(*ne));
+		if (!ne)
+			return -1;
+		k->e = ne;
+		k->cap = cap;
+	}
+	k->e[k->n++] = *e;
+	return 0;
+}
+
+/* Parses one line (no newline). Returns 0 (entry filled, or *empty set for
+ * a blank/comment line) or -1 with a message (no location) in err. */
+static int parse_line(const char *s, size_t len, struct known_entry *e, int *empty,
+		      char *err, size_t errlen)
+{
+	size_t i = 0;
+	*empty = 0;
+	while (i < len && is_space(s[i]))
+		i++;
+	if (i == len || s[i] == '#') {
+		*empty = 1;
+		return 0;
+	}
+	size_t sig0 = i;
+	while (i < len && !is_space(s[i]))
+		i++;
+	size_t siglen = i - sig0;
+	if (siglen >= SIGNATURE_MAX) {
+		snprintf(err, errlen, "signature longer than %d characters", SIGNATURE_MAX - 1);
+		return -1;
+	}
+	for (size_t j = sig0; j < i; j++)
+		if ((unsigned char)s[j] < 0x21 || (unsigned char)s[j] > 0x7e) {
+			snprintf(err, errlen, "signature has a non-printable character");
+			return -1;
+		}
+	while (i < len && is_space(s[i]))
+		i++;
+	size_t end = len;
+	while (end > i && is_space(s[end - 1]))
+		end--;
+	if (i == end) {
+		snprintf(err, errlen, "signature '%.*s' has no reason (want: SIGNATURE  reason)",
+			 (int)siglen, s + sig0);
+		return -1;
+	}
+	memset(e, 0, sizeof(*e));
+	memcpy(e->sig, s + sig0, siglen);
+	if (siglen && e->sig[siglen - 1] == '*') {
+		e->prefix = 1;
+		e->sig[siglen - 1] = 0;
+		if (siglen == 1) {
+			snprintf(err, errlen, "a lone '*' would match every divergence");
+			return -1;
+		}
+	}
+	size_t rl = end - i < sizeof(e->reason) - 1 ? end - i : sizeof(e->reason) - 1;
+	memcpy(e->reason, s + i, rl);
+	return 0;
+}
+
+int known_parse(struct known_list *k, const char *text, size_t len,
+		const char *filename, char *err, size_t errlen)
+{
+	unsigned line = 0;
+	size_t pos = 0;
+	while (pos < len) {
+		line++;
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
+		struct known_entry e;
+		int empty;
+		char msg[200];
+		if (memchr(text + pos, 0, ll)) {
+			snprintf(err, errlen, "%s:%u: NUL byte in line", filename, line);
+			return -1;
+		}
+		if (parse_line(text + pos, ll, &e, &empty, msg, sizeof(msg)) < 0) {
+			snprintf(err, errlen, "%s:%u: %s", filename, line, msg);
+			return -1;
+		}
+		if (!empty) {
+			for (size_t i = 0; i < k->n; i++)
+				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].prefix == e.prefix) {
+					snprintf(err, errlen, "%s:%u: signature '%s' already listed at line %u",
+						 filename, line, e.sig, k->e[i].line);
+					return -1;
+				}
+			e.line = line;
+			if (add(k, &e) < 0) {
+				snprintf(err, errlen, "%s:%u: out of memory", filename, line);
+				return -1;
+			}
+		}
+		pos += ll + (nl ? 1 : 0);
+	}
+	return 0;
+}
+
+int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 4096;
+			char *nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				snprintf(err, errlen, "%s: out of memory", path);
+				return -1;
+			}
+			buf = nb;
+		}
+		size_t got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(buf);
+		snprintf(err, errlen, "%s: read error", path);
+		return -1;
+	}
+	int rc = known_parse(k, buf, len, path, err, errlen);
+	free(buf);
+	return rc;
+}
+
+const struct known_entry *known_find(const struct known_list *k, const char *sig)
+{
+	const struct known_entry *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < k->n; i++) {
+		const struct known_entry *e = &k->e[i];
+		if (!e->prefix) {
+			if (!strcmp(e->sig, sig))
+				return e;
+			continue;
+		}
+		size_t pl = strlen(e->sig);
+		if (pl > best_len && !strncmp(e->sig, sig, pl)) {
+			best = e;
+			best_len = pl;
+		}
+	}
+	return best;
+}
+
+void known_free(struct known_list *k)
+{
+	free(k->e);
+	k->e = NULL;
+	k->n = k->cap = 0;
+}

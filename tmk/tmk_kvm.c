@@ -1,0 +1,407 @@
+/*
+ * `exitdiff tmk`: our own minimal KVM runner for TMK images. A fresh VM
+ * with TMK_RAM_SIZE of RAM at 0 (the layout at 0, the image at 1 MiB),
+ * started as multiboot v1 says (32-bit protected mode, EAX = 0x2BADB002,
+ * EBX = info) or, on request, at the image's 64-bit entry. Devices are
+ * answered like the harness answers cases: every I/O and MMIO read gives
+ * all ones, writes vanish, except:
+ *   0x3f8         COM1 transmit: serial output, parsed line by line
+ *   0xf4          isa-debug-exit: ends the run with the value written
+ *   0x40, 0x43    the PIT channel 0 one-shot the runtime arms per case:
+ *                 its expiry is delivered as the NMI the runtime expects
+ *                 (QEMU routes it through the IOAPIC; we inject it)
+ * A HLT exits to us (no in-kernel irqchip) and gets the same NMI at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/kvm.h>
+#include "tmk_host.h"
+
+#define TMK_RAM_SIZE   (8u << 20)
+#define TMK_MBI_ADDR   0x500u      /* multiboot info: the runtime copies the */
+#define TMK_CMDLINE    0x600u      /* command line before it builds the layout */
+#define PIT_HZ         1193182ull
+#define TICK_US        2000        /* watchdog period: bounds NMI latency */
+
+struct runner {
+	int sys, vm, vcpu;
+	struct kvm_run *run;
+	size_t run_size;
+	uint8_t *ram;
+	/* PIT channel 0 as the runtime programs it. */
+	unsigned pit_mode, pit_bytes, pit_count;
+	uint64_t pit_deadline_us;     /* 0: not armed */
+	char line[512];
+	size_t line_len;
+	const struct tmk_run_opts *o;
+	struct tmk_run_result *res;
+};
+
+static volatile sig_atomic_t tick;
+static struct kvm_run *volatile tick_run;
+
+static void on_tick(int sig)
+{
+	(void)sig;
+	tick = 1;
+	if (tick_run)
+		tick_run->immediate_exit = 1;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+#define FAILF(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+static int setup_cpuid(struct runner *r, char *err, size_t errlen)
+{
+	/* KVM checks the guest's CPUID for LM and NX when the guest sets
+	 * EFER.LME/NXE: hand it everything KVM supports. */
+	int n = 256;
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+	c->nent = n;
+	if (ioctl(r->sys, KVM_GET_SUPPORTED_CPUID, c) < 0) {
+		free(c);
+		FAILF("KVM_GET_SUPPORTED_CPUID: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	}
+	int rc = ioctl(r->vcpu, KVM_SET_CPUID2, c);
+	free(c);
+	if (rc < 0)
+		FAILF("KVM_SET_CPUID2: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	return 0;
+}
+
+static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code64, int db)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = 0;
+	s->limit = 0xffffffffu;
+	s->selector = sel;
+	s->type = type;
+	s->present = 1;
+	s->s = 1;
+	s->g = 1;
+	s->l = (uint8_t)code64;
+	s->db = (uint8_t)db;
+}
+
+static int setup_cpu(struct runner *r, const struct tmk_image *img,
+		     char *err, size_t errlen)
+{
+	struct kvm_sregs sr;
+	if (ioctl(r->vcpu, KVM_GET_SREGS, &sr) < 0)
+		FAILF("KVM_GET_SREGS: %s", strerror(errno));
+	struct kvm_regs rg;
+	memset(&rg, 0, sizeof(rg));
+	rg.rflags = 2;
+	rg.rax = 0x2badb002u;
+	rg.rbx = TMK_MBI_ADDR;
+	if (r->o->entry64) {
+		if (!img->has_xd || !img->entry64)
+			FAILF("%s: the image records no 64-bit entry", img->path);
+		seg(&sr.cs, 0x08, 0xb, 1, 0);
+		seg(&sr.ds, 0x10, 0x3, 0, 1);
+		sr.cr0 = 0x80010033ull;
+		sr.cr3 = img->boot_cr3;
+		sr.cr4 = 0x620;
+		sr.efer = 0xd01;
+		rg.rip = img->entry64;
+	} else {
+		/* Multiboot v1 machine state: flat 32-bit segments, CR0.PE
+		 * only, EFLAGS.IF clear. */
+		seg(&sr.cs, 0x08, 0xb, 0, 1);
+		seg(&sr.ds, 0x10, 0x3, 0, 1);
+		sr.cr0 = 0x11;
+		sr.cr3 = sr.cr4 = sr.efer = 0;
+		rg.rip = img->entry32;
+	}
+	sr.es = sr.fs = sr.gs = sr.ss = sr.ds;
+	if (ioctl(r->vcpu, KVM_SET_SREGS, &sr) < 0)
+		FAILF("KVM_SET_SREGS: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	if (ioctl(r->vcpu, KVM_SET_REGS, &rg) < 0)
+		FAILF("KVM_SET_REGS: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	return 0;
+}
+
+static void load_image(struct runner *r, const struct tmk_image *img)
+{
+	size_t base = img->hdr_off - (img->header_addr - img->load_addr);
+	memcpy(r->ram + img->load_addr, img->file + base, img->load_end - img->load_addr);
+	/* Multiboot info: flags bit 2 (cmdline) only. */
+	uint32_t *mbi = (uint32_t *)(r->ram + TMK_MBI_ADDR);
+	memset(mbi, 0, 64);
+	mbi[0] = 1u << 2;
+	mbi[4] = TMK_CMDLINE;
+	char *cl = (char *)r->ram + TMK_CMDLINE;
+	snprintf(cl, 256, "exitdiff-tmk%s%s", r->o->test ? " test=" : "",
+		 r->o->test ? r->o->test : "");
+}
+
+static int open_vm(struct runner *r, const struct tmk_image *img, char *err, size_t errlen)
+{
+	const char *dev = getenv("EXITDIFF_KVM_DEVICE");
+	if (!dev)
+		dev = "/dev/kvm";
+	r->sys = open(dev, O_RDWR | O_CLOEXEC);
+	if (r->sys < 0)
+		FAILF("%s: %s", dev, strerror(errno));
+	r->vm = ioctl(r->sys, KVM_CREATE_VM, 0);
+	if (r->vm < 0)
+		FAILF("KVM_CREATE_VM: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	uint32_t need = img->bss_end ? img->bss_end : img->load_end;
+	if (need > TMK_RAM_SIZE)
+		FAILF("%s: image needs memory up to 0x%x, the runner gives 0x%x",
+		      img->path, need, TMK_RAM_SIZE);
+	r->ram = mmap(NULL, TMK_RAM_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (r->ram == MAP_FAILED) {
+		r->ram = NULL;
+		FAILF("mmap guest RAM: %s", strerror(errno));
+	}
+	struct kvm_userspace_memory_region mr = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = TMK_RAM_SIZE,
+		.userspace_addr = (uint64_t)(uintptr_t)r->ram,
+	};
+	if (ioctl(r->vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+		FAILF("KVM_SET_USER_MEMORY_REGION: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	r->vcpu = ioctl(r->vm, KVM_CREATE_VCPU, 0);
+	if (r->vcpu < 0)
+		FAILF("KVM_CREATE_VCPU: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	int sz = ioctl(r->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (sz <= 0)
+		FAILF("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+	r->run_size = (size_t)sz;
+	r->run = mmap(NULL, r->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->vcpu, 0);
+	if (r->run == MAP_FAILED) {
+		r->run = NULL;
+		FAILF("mmap kvm_run: %s", strerror(errno));
+	}
+	if (setup_cpuid(r, err, errlen) < 0)
+		return -1;
+	load_image(r, img);
+	return setup_cpu(r, img, err, errlen);
+}
+
+static void close_vm(struct runner *r)
+{
+	if (r->run)
+		munmap(r->run, r->run_size);
+	if (r->ram)
+		munmap(r->ram, TMK_RAM_SIZE);
+	if (r->vcpu >= 0)
+		close(r->vcpu);
+	if (r->vm >= 0)
+		close(r->vm);
+	if (r->sys >= 0)
+		close(r->sys);
+}
+
+/* "PREFIX: id[: reason]" -> log line in the style of OpenVMM's runner. */
+static void serial_line(struct runner *r)
+{
+	char *l = r->line;
+	FILE *out = r->o->out;
+	struct tmk_run_result *res = r->res;
+	if (r->o->verbose)
+		fprintf(out, "  | %s\n", l);
+	if (!strncmp(l, "START: ", 7)) {
+		res->started++;
+		fprintf(out, "test started, name: \"%s\"\n", l + 7);
+	} else if (!strncmp(l, "PASS: ", 6)) {
+		res->passed++;
+		fprintf(out, "test passed, name: \"%s\"\n", l + 6);
+	} else if (!strncmp(l, "FAIL: ", 6) || !strncmp(l, "SKIP: ", 6)) {
+		int fail = l[0] == 'F';
+		char *name = l + 6, *reason = strstr(name, ": ");
+		if (reason)
+			*reason = 0, reason += 2;
+		if (fail)
+			res->failed++;
+		else
+			res->skipped++;
+		fprintf(out, "test %s, name: \"%s\", reason: \"%s\"\n",
+			fail ? "failed" : "skipped", name, reason ? reason : "");
+	} else if (!strncmp(l, "SUMMARY: ", 9)) {
+		snprintf(res->summary, sizeof(res->summary), "%.120s", l);
+		fprintf(out, "%s\n", l);
+	} else if (!r->o->verbose) {
+		fprintf(out, "tmk: %s\n", l);
+	}
+}
+
+static void serial_out(struct runner *r, uint8_t c)
+{
+	if (c == '\r')
+		return;
+	if (c == '\n' || r->line_len == sizeof(r->line) - 1) {
+		r->line[r->line_len] = 0;
+		serial_line(r);
+		r->line_len = 0;
+		if (c == '\n')
+			return;
+	}
+	r->line[r->line_len++] = (char)c;
+}
+
+/* Returns 1 when the guest asked to exit. */
+static int io_exit(struct runner *r)
+{
+	struct kvm_run *run = r->run;
+	uint8_t *data = (uint8_t *)run + run->io.data_offset;
+	size_t n = (size_t)run->io.size * run->io.count;
+	if (run->io.direction == KVM_EXIT_IO_IN) {
+		memset(data, 0xff, n);
+		return 0;
+	}
+	for (uint32_t i = 0; i < run->io.count; i++) {
+		const uint8_t *d = data + (size_t)i * run->io.size;
+		uint32_t v = 0;
+		memcpy(&v, d, run->io.size);
+		switch (run->io.port) {
+		case 0x3f8:
+			serial_out(r, (uint8_t)v);
+			break;
+		case 0xf4:
+			r->res->exit_code_seen = 1;
+			r->res->exit_value = v;
+			return 1;
+		case 0x43:
+			if ((v >> 6) == 0) {
+				r->pit_mode = (v >> 1) & 7;
+				r->pit_bytes = 0;
+				r->pit_count = 0;
+			}
+			break;
+		case 0x40:
+			r->pit_count |= (v & 0xff) << (8 * r->pit_bytes);
+			if (++r->pit_bytes == 2) {
+				uint64_t cnt = r->pit_count ? r->pit_count : 0x10000;
+				r->pit_deadline_us = r->pit_mode == 0 ?
+					now_us() + cnt * 1000000u / PIT_HZ : 0;
+				r->pit_bytes = 0;
+				r->pit_count = 0;
+			}
+			break;
+		}
+	}
+	return 0;
+}
+
+static int inject_nmi(struct runner *r, char *err, size_t errlen)
+{
+	r->pit_deadline_us = 0;
+	if (ioctl(r->vcpu, KVM_NMI) < 0)
+		FAILF("KVM_NMI: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	return 0;
+}
+
+static int run_loop(struct runner *r, char *err, size_t errlen)
+{
+	uint64_t give_up = now_us() + (uint64_t)(r->o->timeout_s ? r->o->timeout_s : 120) * 1000000u;
+	unsigned hlt_in_row = 0;
+	for (;;) {
+		if (now_us() > give_up) {
+			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+				 "no debug-exit within %u s", r->o->timeout_s ? r->o->timeout_s : 120);
+			return 0;
+		}
+		if (r->pit_deadline_us && now_us() >= r->pit_deadline_us &&
+		    inject_nmi(r, err, errlen) < 0)
+			return -1;
+		r->run->immediate_exit = 0;
+		tick = 0;
+		int rc = ioctl(r->vcpu, KVM_RUN, 0);
+		if (rc < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			FAILF("KVM_RUN: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+		}
+		switch (r->run->exit_reason) {
+		case KVM_EXIT_IO:
+			hlt_in_row = 0;
+			if (io_exit(r)) {
+				snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+					 "debug-exit %u", r->res->exit_value);
+				return 0;
+			}
+			break;
+		case KVM_EXIT_MMIO:
+			hlt_in_row = 0;
+			if (!r->run->mmio.is_write)
+				memset(r->run->mmio.data, 0xff, sizeof(r->run->mmio.data));
+			break;
+		case KVM_EXIT_HLT:
+			/* The runtime only halts inside a case (ended by the
+			 * NMI) or after a failed debug-exit. */
+			if (++hlt_in_row > 1000) {
+				snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+					 "guest halted for good");
+				return 0;
+			}
+			if (inject_nmi(r, err, errlen) < 0)
+				return -1;
+			break;
+		case KVM_EXIT_SHUTDOWN:
+			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+				 "guest shut down (triple fault)");
+			return 0;
+		case KVM_EXIT_INTERNAL_ERROR:
+			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+				 "KVM internal error, suberror %u", r->run->internal.suberror);
+			return 0;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
+				 "unexpected KVM exit reason %u", r->run->exit_reason);
+			return 0;
+		}
+	}
+}
+
+int tmk_run_image(const struct tmk_image *img, const struct tmk_run_opts *o,
+		  struct tmk_run_result *res, char *err, size_t errlen)
+{
+	struct runner r;
+	memset(&r, 0, sizeof(r));
+	memset(res, 0, sizeof(*res));
+	r.sys = r.vm = r.vcpu = -1;
+	r.o = o;
+	r.res = res;
+
+	struct sigaction sa, old_sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_tick;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old_sa);
+	struct itimerval it = { { 0, TICK_US }, { 0, TICK_US } }, old_it;
+
+	int rc = open_vm(&r, img, err, errlen);
+	if (rc == 0) {
+		tick_run = r.run;
+		setitimer(ITIMER_REAL, &it, &old_it);
+		rc = run_loop(&r, err, errlen);
+		struct itimerval off = { { 0, 0 }, { 0, 0 } };
+		setitimer(ITIMER_REAL, &off, NULL);
+		tick_run = NULL;
+		if (r.line_len) {
+			r.line[r.line_len] = 0;
+			serial_line(&r);
+		}
+	}
+	sigaction(SIGALRM, &old_sa, NULL);
+	close_vm(&r);
+	return rc;
+}
