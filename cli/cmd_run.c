@@ -76,7 +76,7 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 			printf("  known divergence: %s\n", cf->known_reason);
 	} else {
 		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
-		       "NOT COMPARED (reference does not model an instruction)");
+		       "NOT COMPARED (the reference ends unsupported)");
 		if (v == VERDICT_UNSUPPORTED)
 			printf("  unsupported: %s\n", ref->mnemonic);
 	}
