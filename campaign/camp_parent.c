@@ -24,6 +24,9 @@
 #define STOP_GRACE_S 5.0
 
 static volatile sig_atomic_t stop_signal;
+/* The status line is live (\r) on a terminal: messages then start on a
+ * fresh line. */
+static const char *msg_nl = "";
 
 static void on_stop(int sig)
 {
@@ -111,7 +114,7 @@ static void handle_first(struct parent *p, const struct camp_rec *r, const char 
 	b->seed = r->seed;
 	char err[512];
 	if (camp_store_new_bucket(p->o->out, b, t1, r->len1, t2, r->len2, err, sizeof(err)) < 0)
-		fprintf(stderr, "\nexitdiff fuzz: saving bucket %s: %s\n", r->name, err);
+		fprintf(stderr, "%sexitdiff fuzz: saving bucket %s: %s\n", msg_nl, r->name, err);
 }
 
 /* Consumes whole records from a worker's buffer. */
@@ -238,12 +241,12 @@ static void reap(struct parent *p, unsigned i)
 		char full[256], path[4200], err[512];
 		snprintf(full, sizeof(full), "%s while running this case (exec %" PRIu64 ")", why, k);
 		if (camp_store_crash(p->o->out, &c, full, path, sizeof(path), err, sizeof(err)) < 0)
-			fprintf(stderr, "\nexitdiff fuzz: saving crash case: %s\n", err);
+			fprintf(stderr, "%sexitdiff fuzz: saving crash case: %s\n", msg_nl, err);
 		else
-			fprintf(stderr, "\nexitdiff fuzz: %s; case saved as %s\n", why, path);
+			fprintf(stderr, "%sexitdiff fuzz: %s; case saved as %s\n", msg_nl, why, path);
 		ws->k_next = k + 1;
 	} else {
-		fprintf(stderr, "\nexitdiff fuzz: %s outside a case\n", why);
+		fprintf(stderr, "%sexitdiff fuzz: %s outside a case\n", msg_nl, why);
 		ws->k_next = k + 1;
 	}
 	ws->shared->busy = 0;
@@ -270,9 +273,9 @@ static void tick(struct parent *p, double now, double *last_t, uint64_t *last_ex
 	*last_execs = p->st.tot.execs;
 	char err[512];
 	if (camp_store_flush(p->o->out, &p->st, t, err, sizeof(err)) < 0)
-		fprintf(stderr, "\nexitdiff fuzz: %s\n", err);
+		fprintf(stderr, "%sexitdiff fuzz: %s\n", msg_nl, err);
 	if (camp_store_stats_line(p->o->out, &p->st, t, rate, p->o->jobs) < 0)
-		fprintf(stderr, "\nexitdiff fuzz: cannot append to %s/stats.jsonl\n", p->o->out);
+		fprintf(stderr, "%sexitdiff fuzz: cannot append to %s/stats.jsonl\n", msg_nl, p->o->out);
 	char line[512];
 	camp_status_line(line, sizeof(line), &p->st, t, rate);
 	if (tty)
@@ -300,6 +303,7 @@ static int loop(struct parent *p)
 		return -1;
 	}
 	int tty = isatty(1);
+	msg_nl = tty ? "\n" : "";
 	double last_t = p->t0, next_tick = p->t0 + p->o->stats_period, stop_at = 0;
 	uint64_t last_execs = p->st.tot.execs;
 	int stopping = 0;
@@ -352,6 +356,7 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	char err[512];
 	if (o->known_path && known_load(&p.known, o->known_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exitdiff fuzz: %s\n", err);
+		known_free(&p.known);
 		return 2;
 	}
 	if (camp_store_init(o->out, err, sizeof(err)) < 0 ||

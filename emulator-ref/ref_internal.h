@@ -100,6 +100,10 @@ int ref_mem_read(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 		 unsigned size, uint64_t *v);
 int ref_mem_write(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 		  unsigned size, uint64_t v);
+/* The read half of a read-modify-write: the pages are checked for writing
+ * first, so a fault reports W=1 and nothing is read. */
+int ref_mem_read_rmw(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
+		     unsigned size, uint64_t *v);
 /* Instruction fetch of up to 15 bytes at la: fills buf, returns the number
  * of bytes readable before a fault (the decoder decides if that suffices). */
 unsigned ref_fetch(struct ref_cpu *cpu, uint64_t la, uint8_t *buf, unsigned n,

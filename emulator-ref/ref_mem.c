@@ -88,9 +88,14 @@ int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
 }
 
 /* One access: canonical check, translate all pages, then RAM/MMIO per page
- * fragment. buf holds the little-endian bytes (written for reads). */
+ * fragment. buf holds the little-endian bytes (written for reads). walk is
+ * the intent the pages are translated with: the read of a read-modify-write
+ * operand walks as a write, so a not-present or read-only page faults with
+ * W=1 before anything is read (measured on Intel hardware: ADD to a
+ * not-present page reports error code W, CMP does not; SDM Vol. 3A 4.7). */
 static int mem_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
-		  unsigned size, enum ref_access acc, uint8_t *buf)
+		      unsigned size, enum ref_access acc, enum ref_access walk,
+		      uint8_t *buf)
 {
 	uint64_t last = la + size - 1;
 	if (!ref_canonical(la) || !ref_canonical(last)) {
@@ -107,7 +112,7 @@ static int mem_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 	unsigned nfrag = len[1] ? 2 : 1;
 	for (unsigned f = 0; f < nfrag; f++) {
 		uint32_t pfec;
-		if (ref_translate(cpu, frag_la[f], acc, &gpa[f], &pfec) < 0) {
+		if (ref_translate(cpu, frag_la[f], walk, &gpa[f], &pfec) < 0) {
 			ref_raise_pf(cpu, frag_la[f], pfec);
 			return -1;
 		}
@@ -135,17 +140,30 @@ static int mem_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 	return 0;
 }
 
-int ref_mem_read(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
-		 unsigned size, uint64_t *v)
+static int mem_read(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
+		    unsigned size, enum ref_access walk, uint64_t *v)
 {
 	uint8_t buf[8] = { 0 };
-	if (size == 0 || size > 8 || mem_access(cpu, seg, la, size, REF_ACC_READ, buf) < 0)
+	if (size == 0 || size > 8 ||
+	    mem_access(cpu, seg, la, size, REF_ACC_READ, walk, buf) < 0)
 		return -1;
 	uint64_t x = 0;
 	for (unsigned i = 0; i < size; i++)
 		x |= (uint64_t)buf[i] << (8 * i);
 	*v = x;
 	return 0;
+}
+
+int ref_mem_read(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
+		 unsigned size, uint64_t *v)
+{
+	return mem_read(cpu, seg, la, size, REF_ACC_READ, v);
+}
+
+int ref_mem_read_rmw(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
+		     unsigned size, uint64_t *v)
+{
+	return mem_read(cpu, seg, la, size, REF_ACC_WRITE, v);
 }
 
 int ref_mem_write(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
@@ -156,7 +174,7 @@ int ref_mem_write(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 		return -1;
 	for (unsigned i = 0; i < size; i++)
 		buf[i] = (uint8_t)(v >> (8 * i));
-	if (mem_access(cpu, seg, la, size, REF_ACC_WRITE, buf) < 0)
+	if (mem_access(cpu, seg, la, size, REF_ACC_WRITE, REF_ACC_WRITE, buf) < 0)
 		return -1;
 	ref_note_mem_write(cpu);
 	return 0;

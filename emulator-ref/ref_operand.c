@@ -77,8 +77,10 @@ int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v)
 		*v = (uint64_t)o->imm & size_mask(o->size);
 		return 0;
 	case X86_OP_MEM:
-		return ref_mem_read(cpu, ref_op_seg(cpu, i), ref_op_addr(cpu, i),
-				    o->size, v);
+		/* A destination that is also read (ADD [m], r) is one
+		 * read-modify-write access. */
+		return ((o->access & CS_AC_WRITE) ? ref_mem_read_rmw : ref_mem_read)(
+			cpu, ref_op_seg(cpu, i), ref_op_addr(cpu, i), o->size, v);
 	default:
 		ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
 		return -1;

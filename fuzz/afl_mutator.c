@@ -88,9 +88,11 @@ static int splice(struct test_case *c, uint32_t at, uint32_t del,
 	uint8_t tmp[15];
 	if (ins_len > sizeof(tmp))
 		return 0;
-	memcpy(tmp, ins, ins_len); /* ins may point into c->code itself */
+	if (ins_len)
+		memcpy(tmp, ins, ins_len); /* ins may point into c->code itself */
 	memmove(c->code + at + ins_len, c->code + at + del, c->code_len - at - del);
-	memcpy(c->code + at, tmp, ins_len);
+	if (ins_len)
+		memcpy(c->code + at, tmp, ins_len);
 	c->code_len = c->code_len - del + ins_len;
 	return 1;
 }

@@ -65,9 +65,9 @@ const struct fx_stats *fx_stats(void);
 
 /* --- fx_findings.c --- */
 
-/* Loads "SIGNATURE  reason" lines (# comments, blank lines ignored). A
- * missing file is not an error when optional. Returns the number of
- * signatures, or -1 with a reason. */
+/* Loads the known-divergence list (core/known.h format). A missing file is
+ * not an error when optional. Returns the number of entries, or -1 with a
+ * reason. */
 int fx_known_load(const char *path, int optional, char *err, size_t errlen);
 int fx_known_has(const char *signature);
 void fx_known_free(void);

@@ -7,64 +7,31 @@
 #include <sys/stat.h>
 #include "case_text.h"
 #include "fuzz_exec.h"
+#include "known.h"
 
-/* The known list is small (tens of lines): a sorted array and bsearch. */
-static char **known;
-static size_t known_n;
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* The known list, parsed by core/known.c (the built-in campaign reads the
+ * same file the same way, prefix entries included). */
+static struct known_list known;
 
 void fx_known_free(void)
 {
-	for (size_t i = 0; i < known_n; i++)
-		free(known[i]);
-	free(known);
-	known = NULL;
-	known_n = 0;
+	known_free(&known);
+	memset(&known, 0, sizeof(known));
 }
 
 int fx_known_load(const char *path, int optional, char *err, size_t errlen)
 {
 	fx_known_free();
-	FILE *f = fopen(path, "r");
-	if (!f) {
-		if (optional && errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: cannot open known-divergence list: %s", path,
-			 strerror(errno));
+	if (optional && access(path, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if (known_load(&known, path, err, errlen) < 0)
 		return -1;
-	}
-	char line[1024];
-	size_t cap = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *p = line + strspn(line, " \t");
-		size_t n = strcspn(p, " \t\r\n");
-		if (!n || *p == '#')
-			continue;
-		if (known_n == cap) {
-			cap = cap ? 2 * cap : 32;
-			char **nk = realloc(known, cap * sizeof(*nk));
-			if (!nk)
-				break;
-			known = nk;
-		}
-		known[known_n] = strndup(p, n);
-		if (known[known_n])
-			known_n++;
-	}
-	fclose(f);
-	qsort(known, known_n, sizeof(*known), cmp_str);
-	return (int)known_n;
+	return (int)known.n;
 }
 
 int fx_known_has(const char *signature)
 {
-	if (!known_n)
-		return 0;
-	return bsearch(&signature, known, known_n, sizeof(*known), cmp_str) != NULL;
+	return known_find(&known, signature) != NULL;
 }
 
 /* Signatures hold '/', '#' and ':' (exception#UD/hlt:terminal:lzcnt): keep

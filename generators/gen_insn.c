@@ -153,7 +153,7 @@ static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
 		mod = 0;
 	else if (mod == 0 && (base & 7) == 5)
 		mod = 1;
-	int32_t disp = no_base ? (int32_t)target - (int32_t)(idx_val << scale)
+	int32_t disp = no_base ? (int32_t)(uint32_t)(target - ((uint64_t)idx_val << scale))
 		       : mod == 1 ? pick_disp(r, 1) : mod == 2 ? pick_disp(r, 4) : 0;
 
 	if (sib) {

@@ -62,7 +62,7 @@ struct kvm_ctx {
 
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vcpu_recreations, run_failures, io_flushes;
-	uint64_t sregs_sets, events_sets;
+	uint64_t sregs_sets, events_sets, cr8_resets;
 };
 
 /* need_restore bits. */

@@ -23,6 +23,7 @@ for f in "${cases[@]}"; do cp "$f" "$work/seeds/$((i++))-$(basename "$f")"; done
 echo "fuzz-parse-ci: ${#cases[@]} corpus cases (text + binary) as seeds, ${secs}s"
 set +e
 "$bin/exitdiff-fuzz-parse" -max_total_time="$secs" -max_len=16384 -print_final_stats=1 \
+	-dict="$src/fuzz/case.dict" \
 	-artifact_prefix="$work/artifacts/" "$work/corpus" "$work/seeds" >"$work/parse.log" 2>&1
 rc=$?
 set -e

@@ -247,6 +247,31 @@ static int write_docs(const char *outdir, struct slot *slots, unsigned n)
 				(unsigned long long)t->rip);
 		fprintf(f, " | `%s` |\n", slots[i].g.path);
 	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct outcome *e = slots[i].g.expect;
+		for (uint32_t k = 0; k < e->n_events; k++) {
+			const struct exit_event *ev = &e->events[k];
+			if ((ev->kind != EXIT_IO && ev->kind != EXIT_MMIO) || ev->dir != DIR_IN)
+				continue;
+			fprintf(f, "\n**Device read** in `%s`: it reads %s 0x%llx and expects all ones.\n"
+				"`exitdiff tmk` answers all ones; QEMU answers all ones only for unassigned\n"
+				"ports and reads 0 from its unassigned MMIO at 0xc0000000 (measured, QEMU 7.2),\n"
+				"so under QEMU this case is expected to FAIL on that value.\n",
+				slots[i].cf.c.id, ev->kind == EXIT_IO ? "port" : "MMIO",
+				(unsigned long long)ev->addr);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const struct outcome *k = slots[i].g.kvm;
+		const struct exit_event *t = k ? outcome_terminal(k) : NULL;
+		if (t && (t->kind == EXIT_INTERNAL_ERROR || t->kind == EXIT_SHUTDOWN))
+			fprintf(f, "\n**The VM ends** in `%s` under exitdiff's KVM harness (%s): under\n"
+				"`-accel kvm` QEMU then stops (an internal error pauses the VM without exiting:\n"
+				"wrap the command in `timeout`); `exitdiff tmk` reports the case failed and boots\n"
+				"the image again for the remaining cases.\n",
+				slots[i].cf.c.id, exit_kind_name((enum exit_kind)t->kind));
+	}
 	for (unsigned i = 0; i < n; i++)
 		if (slots[i].cf.known_reason[0])
 			fprintf(f, "\n**Known divergence** in `%s`: %s (signature `%s`). The TMK expects\n"

@@ -78,6 +78,7 @@ tmk_entry64_direct:
 	cli
 	movl %eax, mb_magic(%rip)
 	movl %ebx, mb_info(%rip)
+	movq $boot_stack_top, %rsp
 	lgdt boot_gdtr(%rip)
 	movabsq $tmk_entry64, %rax
 	pushq $0x08

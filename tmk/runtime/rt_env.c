@@ -113,10 +113,20 @@ void rt_env_build(void)
 		      (uint64_t)(uintptr_t)tramp_pdpt | PTE_P | PTE_W | PTE_A);
 		stage_ready = 1;
 	}
-	/* Quadwords: under kvm_pvm every runtime instruction is emulated. */
-	for (uint32_t i = 0; i < LAYOUT_RW_BASE / 8; i++)
-		if (ram[i] != st[i])
-			ram[i] = st[i];
+	/* Find differing quadwords with REPE CMPSQ: under kvm_pvm every
+	 * runtime instruction is emulated, and one string instruction costs
+	 * far less than a loop of them. */
+	uint64_t left = LAYOUT_RW_BASE / 8;
+	const uint64_t *a = st;
+	uint64_t *b = ram;
+	while (left) {
+		uint8_t ne;
+		__asm__ volatile("repe cmpsq\n\tsetne %0"
+				 : "=qm"(ne), "+S"(a), "+D"(b), "+c"(left) : : "memory", "cc");
+		if (!ne)
+			break;
+		b[-1] = a[-1];
+	}
 	load_system_state((uint8_t *)ram);
 }
 

@@ -115,10 +115,11 @@ int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 
 /* trampoline.S */
 void rt_run_case(void);          /* enters the case, returns when it ends */
+void rt_main(void);
+void rt_runtime_fault(uint64_t vector, uint64_t *frame);
 extern uint8_t tramp_code[], tramp_data[];
 extern volatile uint64_t rt_regs[16];
 extern volatile uint64_t rt_trap_vector, rt_trap_frame;
-extern void rt_tramp_pdpt(void);
 
 /* boot.S */
 extern uint32_t mb_magic, mb_info;

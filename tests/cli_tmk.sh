@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# TMK reproducers end to end: export corpus cases, build the image, run it
+# under `exitdiff tmk` and under QEMU (TCG, and KVM when /dev/kvm exists),
+# check PASS/SUMMARY lines and exit statuses; a deliberately wrong
+# expectation must FAIL; broken images must give exit 2 and one line.
+set -u
+exitdiff=$1 src=$2
+if ! command -v qemu-system-x86_64 >/dev/null; then
+	echo "SKIPPED: qemu-system-x86_64 is not installed; TMK tests did not run"; exit 77
+fi
+for t in gcc ld objcopy make; do
+	command -v $t >/dev/null || { echo "SKIPPED: $t is missing; cannot build a TMK"; exit 77; }
+done
+have_kvm=0
+[ -r /dev/kvm ] && [ -w /dev/kvm ] && have_kvm=1
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+bad() { echo "FAILED: $*"; fail=1; }
+qemu() { # DIR ACCEL [extra...] -> prints serial, returns QEMU's status
+	local dir=$1 accel=$2; shift 2
+	timeout 120 qemu-system-x86_64 -kernel "$dir/tmk.bin" -m 64 \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio \
+		-display none -no-reboot -accel "$accel" "$@" 2>/dev/null
+}
+
+# Cases: ud-ud2 as the corpus records it (its expect section), the others
+# without one so the exporter embeds the reference outcome.
+mkdir -p "$tmp/cases"
+cp "$src/corpus/exception/ud-ud2.case" "$tmp/cases/"
+for c in alu/alu-add-flags alu/alu-logic exception/pf-read-unmapped exception/timeout-jmp-self; do
+	sed '/^expect/,$d; /^known/d' "$src/corpus/$c.case" >"$tmp/cases/$(basename $c).case"
+done
+names="alu-add-flags alu-logic pf-read-unmapped timeout-jmp-self ud-ud2"
+
+# --- export
+"$exitdiff" export "$tmp/cases" -o "$tmp/tmk" >"$tmp/export.log" 2>&1
+rc=$?
+cat "$tmp/export.log"
+[ $rc -eq 0 ] || bad "export exited $rc, wanted 0"
+[ -s "$tmp/tmk/tmk.bin" ] || bad "export did not build tmk.bin"
+for f in Makefile README.md unittests.cfg cases.c layout.c layout.h tmk.h boot.S tmk.ld; do
+	[ -e "$tmp/tmk/$f" ] || bad "export directory lacks $f"
+done
+grep -q -- "-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio -display none" "$tmp/tmk/README.md" \
+	|| bad "README lacks the QEMU command"
+grep -q "^SUMMARY: 5 tests, 0 unexpected failures" "$tmp/tmk/README.md" || bad "README lacks the expected SUMMARY"
+grep -q '^\[exitdiff-tmk\]' "$tmp/tmk/unittests.cfg" && grep -q '^groups = exitdiff' "$tmp/tmk/unittests.cfg" \
+	|| bad "unittests.cfg stanza missing"
+grep -q "ud2" "$tmp/tmk/cases.c" && grep -q "recorded expectation" "$tmp/tmk/cases.c" \
+	|| bad "cases.c lacks the disassembly or the recorded-expectation note"
+echo "checked: export writes and builds a self-contained directory"
+
+# The directory builds on its own, without exitdiff.
+cp -r "$tmp/tmk" "$tmp/copy" && make -s -C "$tmp/copy" clean >/dev/null && make -s -C "$tmp/copy" >/dev/null 2>&1 \
+	&& [ -s "$tmp/copy/tmk.bin" ] || bad "the copied directory does not rebuild with make"
+echo "checked: the exported directory rebuilds with make alone"
+
+# --- exitdiff tmk --list
+"$exitdiff" tmk "$tmp/tmk/tmk.bin" --list >"$tmp/list" 2>&1 || bad "tmk --list exited $?"
+[ "$(sort "$tmp/list" | tr '\n' ' ')" = "$names " ] || { cat "$tmp/list"; bad "--list wanted: $names"; }
+echo "checked: --list names the 5 cases"
+
+# --- exitdiff tmk (our runner)
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/tmk/tmk.bin" >"$tmp/run" 2>&1
+	rc=$?
+	cat "$tmp/run"
+	[ $rc -eq 0 ] || bad "exitdiff tmk exited $rc, wanted 0"
+	grep -q "^SUMMARY: 5 tests, 0 unexpected failures" "$tmp/run" || bad "exitdiff tmk: SUMMARY wrong"
+	[ "$(grep -c '^test passed' "$tmp/run")" -eq 5 ] || bad "exitdiff tmk: wanted 5 'test passed' lines"
+	"$exitdiff" tmk "$tmp/tmk/tmk.bin" ud-ud2 >"$tmp/one" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && [ "$(grep -c '^test started' "$tmp/one")" -eq 1 ] && grep -q 'name: "ud-ud2"' "$tmp/one" \
+		|| { cat "$tmp/one"; bad "running one test by name"; }
+	"$exitdiff" tmk "$tmp/tmk/tmk.bin" no-such-test >/dev/null 2>&1
+	[ $? -eq 2 ] || bad "an unknown test name must exit 2"
+	echo "checked: exitdiff tmk passes all 5, runs one by name, rejects an unknown name"
+else
+	echo "SKIPPED (part): /dev/kvm missing, exitdiff tmk not run"
+fi
+
+# --- QEMU: TCG always, KVM when available. All pass -> status 1.
+for accel in tcg $([ $have_kvm = 1 ] && echo kvm); do
+	qemu "$tmp/tmk" $accel >"$tmp/q.$accel"
+	rc=$?
+	cat "$tmp/q.$accel"
+	[ $rc -eq 1 ] || bad "qemu -accel $accel exited $rc, wanted 1 (debug-exit 0)"
+	grep -q "^SUMMARY: 5 tests, 0 unexpected failures" "$tmp/q.$accel" || bad "qemu -accel $accel: SUMMARY wrong"
+	echo "checked: qemu -accel $accel: 5 PASS, status 1"
+done
+qemu "$tmp/tmk" tcg -append "test=alu-logic" >"$tmp/q.one"
+[ $? -eq 1 ] && [ "$(grep -c '^PASS:' "$tmp/q.one")" -eq 1 ] && grep -q "^PASS: alu-logic" "$tmp/q.one" \
+	|| { cat "$tmp/q.one"; bad "qemu -append test=alu-logic must run that case only"; }
+echo "checked: -append test=ID selects one case"
+
+# --- a deliberately wrong expectation must FAIL (alu-add-flags ends at the
+# HLT at 0x10011: RIP 0x10012; claim 0x10013).
+cp -r "$tmp/tmk" "$tmp/wrong"
+sed -i 's/\.rip = 0x10012, \.rflags/.rip = 0x10013, .rflags/' "$tmp/wrong/cases.c"
+grep -q '\.rip = 0x10013' "$tmp/wrong/cases.c" || bad "could not plant the wrong expectation"
+make -s -C "$tmp/wrong" >/dev/null 2>&1 || bad "make of the edited directory failed"
+qemu "$tmp/wrong" tcg >"$tmp/q.wrong"
+rc=$?
+cat "$tmp/q.wrong"
+[ $rc -eq 3 ] || bad "wrong expectation under qemu: status $rc, wanted 3"
+grep -q "^FAIL: alu-add-flags: rip wanted 0x10013 got 0x10012" "$tmp/q.wrong" || bad "FAIL line for rip missing"
+grep -q "^SUMMARY: 5 tests, 1 unexpected failures" "$tmp/q.wrong" || bad "SUMMARY for the wrong expectation"
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/wrong/tmk.bin" >"$tmp/run.wrong" 2>&1
+	rc=$?
+	[ $rc -eq 1 ] || bad "exitdiff tmk on the wrong expectation exited $rc, wanted 1"
+	grep -q 'test failed, name: "alu-add-flags", reason: "rip wanted 0x10013 got 0x10012"' "$tmp/run.wrong" \
+		|| { cat "$tmp/run.wrong"; bad "exitdiff tmk: failed line with reason missing"; }
+fi
+echo "checked: a wrong expectation FAILs (qemu status 3, exitdiff tmk exit 1)"
+
+# --- a recorded known divergence as a reproducer: the TMK expects the
+# architectural outcome, so TCG passes; under KVM it fails exactly when the
+# harness diverges on this host (exitdiff run exits 1).
+kd="$src/corpus/move/mov-split-write-fault.case"
+if [ -e "$kd" ]; then
+	"$exitdiff" export "$kd" -o "$tmp/kd" >/dev/null 2>&1 || bad "export of $kd failed"
+	qemu "$tmp/kd" tcg >"$tmp/q.kd"
+	[ $? -eq 1 ] || { cat "$tmp/q.kd"; bad "known divergence under TCG must pass (status 1)"; }
+	if [ $have_kvm = 1 ]; then
+		"$exitdiff" run "$kd" >/dev/null 2>&1
+		diverges=$?
+		"$exitdiff" tmk "$tmp/kd/tmk.bin" >"$tmp/run.kd" 2>&1
+		rc=$?
+		cat "$tmp/run.kd"
+		if [ $diverges -eq 1 ]; then
+			[ $rc -eq 1 ] && grep -q 'test failed, name: "mov-split-write-fault", reason: "mem\[' "$tmp/run.kd" \
+				|| bad "KVM diverges on $kd but the TMK did not fail on memory"
+			echo "checked: known divergence reproduces: TCG passes, exitdiff tmk fails on memory"
+		else
+			[ $rc -eq 0 ] || bad "KVM agrees on $kd now but the TMK failed"
+			echo "checked: $kd no longer diverges here; its TMK passes under KVM too"
+		fi
+	fi
+fi
+
+# --- broken images: exit 2, one line naming the file.
+for cut in 100 20000; do
+	head -c $cut "$tmp/tmk/tmk.bin" >"$tmp/cut$cut.bin"
+	"$exitdiff" tmk "$tmp/cut$cut.bin" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc -eq 2 ] || bad "truncated image ($cut bytes) exited $rc, wanted 2"
+	[ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q "cut$cut.bin" "$tmp/err" || { cat "$tmp/err"; bad "want one error line naming cut$cut.bin"; }
+	echo "checked: image cut to $cut bytes -> exit 2: $(cat "$tmp/err")"
+done
+head -c 4096 /dev/zero >"$tmp/zero.bin"
+"$exitdiff" tmk "$tmp/zero.bin" >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "not a multiboot image" "$tmp/err" || bad "non-multiboot file must exit 2"
+echo "checked: a non-multiboot file -> exit 2: $(cat "$tmp/err")"
+exit $fail
