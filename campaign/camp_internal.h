@@ -13,6 +13,9 @@
 /* Counters a worker batches and the parent sums. */
 struct camp_counts {
 	uint64_t execs, agree, diverge, unsupported, known, exec_failures;
+	/* Divergences a second KVM run did not reproduce (a host hiccup made
+	 * the time budget run out, say): counted, never bucketed. */
+	uint64_t unconfirmed;
 	uint64_t exits_ref[EXIT_KIND_COUNT], exits_kvm[EXIT_KIND_COUNT];
 };
 

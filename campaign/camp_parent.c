@@ -227,6 +227,7 @@ static void reap(struct parent *p, unsigned i)
 	lost.unsupported -= rep->unsupported;
 	lost.known -= rep->known;
 	lost.exec_failures -= rep->exec_failures;
+	lost.unconfirmed -= rep->unconfirmed;
 	for (int e = 0; e < EXIT_KIND_COUNT; e++) {
 		lost.exits_ref[e] -= rep->exits_ref[e];
 		lost.exits_kvm[e] -= rep->exits_kvm[e];

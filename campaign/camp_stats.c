@@ -14,6 +14,7 @@ void camp_counts_add(struct camp_counts *t, const struct camp_counts *d)
 	t->unsupported += d->unsupported;
 	t->known += d->known;
 	t->exec_failures += d->exec_failures;
+	t->unconfirmed += d->unconfirmed;
 	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
 		t->exits_ref[i] += d->exits_ref[i];
 		t->exits_kvm[i] += d->exits_kvm[i];
@@ -162,8 +163,9 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 	json_exits(f, s->tot.exits_ref);
 	fprintf(f, ",\"exits_kvm\":");
 	json_exits(f, s->tot.exits_kvm);
-	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"crashes\":%" PRIu64
-		",\"workers\":%u}\n", s->nreached, s->tot.exec_failures, s->crashes, workers);
+	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"unconfirmed\":%" PRIu64
+		",\"crashes\":%" PRIu64 ",\"workers\":%u}\n", s->nreached, s->tot.exec_failures,
+		s->tot.unconfirmed, s->crashes, workers);
 }
 
 void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
@@ -188,9 +190,9 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		"%" PRIu64 " in total on %s\n", run, secs, secs > 0 ? run / secs : 0.0,
 		s->tot.execs, out);
 	fprintf(f, "  agree %" PRIu64 ", diverge %" PRIu64 " (known %" PRIu64 "), unsupported %" PRIu64
-		" (%.1f%%), executor failures %" PRIu64 ", worker crashes %" PRIu64 "\n",
+		" (%.1f%%), unconfirmed %" PRIu64 ", executor failures %" PRIu64 ", worker crashes %" PRIu64 "\n",
 		s->tot.agree, s->tot.diverge, camp_known_hits(s), s->tot.unsupported,
-		100.0 * unsup_rate(s), s->tot.exec_failures, s->crashes);
+		100.0 * unsup_rate(s), s->tot.unconfirmed, s->tot.exec_failures, s->crashes);
 	size_t idx[5], nt = top5(s, idx);
 	if (nt) {
 		fprintf(f, "  unsupported top:");

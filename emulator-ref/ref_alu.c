@@ -93,7 +93,7 @@ static enum ref_status alu_binary(struct ref_cpu *cpu, const cs_insn *insn)
 	const unsigned size = ref_op_size(cpu, 0);
 	const uint64_t m = alu_mask(size);
 	uint64_t a, b;
-	ALU_TRY(ref_read_op(cpu, 0, &a));
+	ALU_TRY((op->writes ? ref_read_op_rmw : ref_read_op)(cpu, 0, &a));
 	ALU_TRY(ref_read_op(cpu, 1, &b));
 	a &= m;
 	b &= m;
@@ -130,7 +130,7 @@ static enum ref_status alu_unary(struct ref_cpu *cpu, const cs_insn *insn)
 	const unsigned size = ref_op_size(cpu, 0);
 	const uint64_t m = alu_mask(size);
 	uint64_t a, r, f = 0, fmask = RFLAGS_STATUS;
-	ALU_TRY(ref_read_op(cpu, 0, &a));
+	ALU_TRY(ref_read_op_rmw(cpu, 0, &a));
 	a &= m;
 	switch (insn->id) {
 	case X86_INS_INC:

@@ -17,7 +17,7 @@ static int shift_operands(struct ref_cpu *cpu, uint64_t *a, unsigned *size,
 			  unsigned *count)
 {
 	uint64_t c;
-	if (ref_read_op(cpu, 0, a) < 0 || ref_read_op(cpu, 1, &c) < 0)
+	if (ref_read_op_rmw(cpu, 0, a) < 0 || ref_read_op(cpu, 1, &c) < 0)
 		return -1;
 	*size = ref_op_size(cpu, 0);
 	*a &= alu_mask(*size);

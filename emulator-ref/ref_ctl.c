@@ -79,7 +79,7 @@ static enum ref_status sem_xchg(struct ref_cpu *cpu, const cs_insn *insn)
 	 * the memory write comes first so a fault leaves the register. */
 	int mem_first = x86(insn)->operands[1].type == X86_OP_MEM;
 	int m = mem_first ? 1 : 0, r = mem_first ? 0 : 1;
-	if (ref_read_op(cpu, m, &a) < 0 || ref_read_op(cpu, r, &b) < 0)
+	if (ref_read_op_rmw(cpu, m, &a) < 0 || ref_read_op(cpu, r, &b) < 0)
 		return REF_STOP;
 	if (ref_write_op(cpu, m, b) < 0 || ref_write_op(cpu, r, a) < 0)
 		return REF_STOP;

@@ -152,6 +152,31 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
 
 /* Decodes the n fetched bytes at rip, through the cache. NULL when the
  * bytes are not a valid instruction (never cached). */
+/* Capstone 4 loses an operand-size prefix that comes before a REP/REPNE
+ * prefix (66 F3 F7 /6 decodes as a 32-bit DIV, 66 F3 6F as OUTSD), but
+ * gets F3 66 right. Legacy prefixes mean the same in any order (SDM Vol. 2A
+ * 2.1.1), so F2/F3 are moved to the front of the prefix run before
+ * decoding; the length and every operand stay the same. */
+static void order_prefixes(uint8_t *b, unsigned n)
+{
+	unsigned run = 0;
+	while (run < n && (b[run] == 0xf0 || b[run] == 0xf2 || b[run] == 0xf3 ||
+			   b[run] == 0x2e || b[run] == 0x36 || b[run] == 0x3e ||
+			   b[run] == 0x26 || b[run] == 0x64 || b[run] == 0x65 ||
+			   b[run] == 0x66 || b[run] == 0x67))
+		run++;
+	uint8_t rep[15], other[15];
+	unsigned nr = 0, no = 0;
+	for (unsigned i = 0; i < run; i++) {
+		if (b[i] == 0xf2 || b[i] == 0xf3)
+			rep[nr++] = b[i];
+		else
+			other[no++] = b[i];
+	}
+	memcpy(b, rep, nr);
+	memcpy(b + nr, other, no);
+}
+
 static const cs_insn *decode(struct ref_priv *p, uint64_t rip,
 			     const uint8_t *buf, unsigned n)
 {
@@ -160,7 +185,10 @@ static const cs_insn *decode(struct ref_priv *p, uint64_t rip,
 		return sl->insn;
 	if (!sl->insn && !(sl->insn = cs_malloc(p->cs)))
 		return NULL;
-	const uint8_t *code = buf;
+	uint8_t ordered[15];
+	memcpy(ordered, buf, n);
+	order_prefixes(ordered, n);
+	const uint8_t *code = ordered;
 	size_t size = n;
 	uint64_t addr = rip;
 	/* Decode into the scratch insn and swap it in on success: a failed

@@ -86,6 +86,11 @@ int ref_reg_gpr(x86_reg r);                   /* enum gpr, or -1 */
  * handler must then return REF_STOP). */
 int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v);
 int ref_write_op(struct ref_cpu *cpu, int i, uint64_t v);
+/* Reads a destination the handler will write back (ADD [m], r; SHL [m]):
+ * one read-modify-write access, whose page walk checks for writing first
+ * (a fault reports W=1). Handlers say so, since Capstone's access bits
+ * are wrong for some forms (TEST marks its memory operand written). */
+int ref_read_op_rmw(struct ref_cpu *cpu, int i, uint64_t *v);
 /* Linear address of memory operand i (segment base applied for FS/GS;
  * address-size override truncates to 32 bits). */
 uint64_t ref_op_addr(const struct ref_cpu *cpu, int i);

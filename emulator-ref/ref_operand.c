@@ -66,7 +66,7 @@ unsigned ref_op_size(const struct ref_cpu *cpu, int i)
 	return op(cpu, i)->size;
 }
 
-int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v)
+static int read_op(struct ref_cpu *cpu, int i, int rmw, uint64_t *v)
 {
 	const cs_x86_op *o = op(cpu, i);
 	switch (o->type) {
@@ -77,14 +77,22 @@ int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v)
 		*v = (uint64_t)o->imm & size_mask(o->size);
 		return 0;
 	case X86_OP_MEM:
-		/* A destination that is also read (ADD [m], r) is one
-		 * read-modify-write access. */
-		return ((o->access & CS_AC_WRITE) ? ref_mem_read_rmw : ref_mem_read)(
+		return (rmw ? ref_mem_read_rmw : ref_mem_read)(
 			cpu, ref_op_seg(cpu, i), ref_op_addr(cpu, i), o->size, v);
 	default:
 		ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
 		return -1;
 	}
+}
+
+int ref_read_op(struct ref_cpu *cpu, int i, uint64_t *v)
+{
+	return read_op(cpu, i, 0, v);
+}
+
+int ref_read_op_rmw(struct ref_cpu *cpu, int i, uint64_t *v)
+{
+	return read_op(cpu, i, 1, v);
 }
 
 int ref_write_op(struct ref_cpu *cpu, int i, uint64_t v)

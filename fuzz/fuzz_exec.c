@@ -121,7 +121,10 @@ static void afl_hit(void *ctx, uint32_t h)
 	(void)ctx;
 	/* Shares the map with edge coverage; a collision only costs a
 	 * feature, never a false crash. */
-	unsigned char *c = &afl_area()[h % afl_map_size()];
+	unsigned int n = afl_map_size();
+	if (!n)
+		return;
+	unsigned char *c = &afl_area()[h % n];
 	if (*c != 0xff)
 		(*c)++;
 }
