@@ -83,9 +83,12 @@
 #define LM_CR3   ((uint64_t)LAYOUT_PML4)
 #define INITIAL_RFLAGS 0x2ull  /* only the always-one bit */
 
-/* Answers to guest reads of devices nobody emulates. They are the values an
- * open bus gives (and QEMU gives for unassigned ports and memory), so a TMK
- * reproducer sees the same answers under QEMU as under exitdiff. */
+/* Answers to guest reads of devices nobody emulates: all ones, what an
+ * open bus gives. QEMU answers unassigned ports the same way, but reads
+ * unassigned memory as zero (QEMU 7.2, measured), and its real devices
+ * answer their own ports: the TMK exporter flags cases that read either.
+ * All ones is kept for MMIO because it exposes sign- and zero-extension
+ * slips that zero would hide. */
 #define ENV_IO_READ_BYTE   0xffu
 #define ENV_MMIO_READ_BYTE 0xffu
 
