@@ -703,12 +703,5 @@ int case_load(const char *path, struct case_file *cf, char *err, size_t errlen)
 
 void case_initial_mem(const struct test_case *c, uint8_t *mem)
 {
-	/* The same image layout_reset_rw() builds: code then HLT padding in
-	 * the code page, data then zeros, everything else zero. */
-	uint32_t cl = c->code_len > PAGE_SIZE ? PAGE_SIZE : c->code_len;
-	uint32_t dl = c->data_len > LAYOUT_DATA_SIZE ? LAYOUT_DATA_SIZE : c->data_len;
-	memset(mem, 0, LAYOUT_CMP_SIZE);
-	memcpy(mem + (LAYOUT_CODE - LAYOUT_CMP_BASE), c->code, cl);
-	memset(mem + (LAYOUT_CODE - LAYOUT_CMP_BASE) + cl, 0xf4, PAGE_SIZE - cl);
-	memcpy(mem + (LAYOUT_DATA - LAYOUT_CMP_BASE), c->data, dl);
+	layout_case_window(mem, c->code, c->code_len, c->data, c->data_len);
 }

@@ -127,19 +127,47 @@ void layout_build(uint8_t *ram)
 	build_page_tables(ram);
 }
 
-void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
-		     const uint8_t *data, uint32_t data_len)
+/* The unmapped pages between the writable ones: no guest access reaches
+ * them, so only layout_clear_holes() touches them. */
+static const uint32_t rw_holes[] = {
+	LAYOUT_CODE + PAGE_SIZE, LAYOUT_DATA + LAYOUT_DATA_SIZE, LAYOUT_STACK_TOP,
+};
+#define RW_NHOLES (sizeof(rw_holes) / sizeof(rw_holes[0]))
+
+/* Code page then data pages, at their offsets from base (base stands for
+ * guest address LAYOUT_CODE). */
+static void put_code_and_data(uint8_t *base, const uint8_t *code, uint32_t code_len,
+			      const uint8_t *data, uint32_t data_len)
 {
 	if (code_len > PAGE_SIZE)
 		code_len = PAGE_SIZE;
 	if (data_len > LAYOUT_DATA_SIZE)
 		data_len = LAYOUT_DATA_SIZE;
-	copy(ram + LAYOUT_CODE, code, code_len);
-	fill(ram + LAYOUT_CODE + code_len, 0xf4, PAGE_SIZE - code_len);
-	fill(ram + LAYOUT_CODE + PAGE_SIZE, 0, LAYOUT_DATA - LAYOUT_CODE - PAGE_SIZE);
-	copy(ram + LAYOUT_DATA, data, data_len);
-	fill(ram + LAYOUT_DATA + data_len, 0,
-	     LAYOUT_RAM_SIZE - LAYOUT_DATA - data_len);
+	copy(base, code, code_len);
+	fill(base + code_len, 0xf4, PAGE_SIZE - code_len);
+	copy(base + (LAYOUT_DATA - LAYOUT_CODE), data, data_len);
+	fill(base + (LAYOUT_DATA - LAYOUT_CODE) + data_len, 0, LAYOUT_DATA_SIZE - data_len);
+}
+
+void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
+		     const uint8_t *data, uint32_t data_len)
+{
+	put_code_and_data(ram + LAYOUT_CODE, code, code_len, data, data_len);
+	fill(ram + LAYOUT_STACK, 0, PAGE_SIZE);
+	fill(ram + LAYOUT_IST, 0, PAGE_SIZE);
+}
+
+void layout_clear_holes(uint8_t *ram)
+{
+	for (unsigned i = 0; i < RW_NHOLES; i++)
+		fill(ram + rw_holes[i], 0, PAGE_SIZE);
+}
+
+void layout_case_window(uint8_t *win, const uint8_t *code, uint32_t code_len,
+			const uint8_t *data, uint32_t data_len)
+{
+	fill(win, 0, LAYOUT_CMP_SIZE);
+	put_code_and_data(win + (LAYOUT_CODE - LAYOUT_CMP_BASE), code, code_len, data, data_len);
 }
 
 uint64_t layout_page_flags(uint64_t gva)

@@ -113,10 +113,20 @@
  * tables. Freestanding: the TMK runtime links it too. */
 void layout_build(uint8_t *ram);
 
-/* Resets the writable part (code, data, stack, exception stack) for one
- * case: code bytes then HLT padding, data bytes then zeros, zeroed stacks. */
+/* Resets the writable pages (code, data, stack, exception stack) for one
+ * case: code bytes then HLT padding, data bytes then zeros, zeroed stacks.
+ * The unmapped pages between them are left alone: no guest access can
+ * reach them, and skipping them is a third of the per-case reset. */
 void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
 		     const uint8_t *data, uint32_t data_len);
+/* Zeroes the unmapped pages inside the writable part. Only KVM itself can
+ * write there (an MSR that points KVM at guest memory): the KVM executor
+ * calls this whenever it restores MSRs. layout_build() leaves them zero. */
+void layout_clear_holes(uint8_t *ram);
+/* The compare window (LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE bytes) as a case
+ * starts: the same bytes layout_reset_rw() puts there. */
+void layout_case_window(uint8_t *win, const uint8_t *code, uint32_t code_len,
+			const uint8_t *data, uint32_t data_len);
 
 /* Page-table flags the layout gives the page holding gva, or 0 when the
  * layout leaves it unmapped. Used by tests to check the walkers. */

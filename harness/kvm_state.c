@@ -112,6 +112,10 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	if (k->need_restore) {
 		if (kvm_restore_extra(k, k->need_restore, err, errlen) < 0)
 			return -1;
+		/* An MSR may have pointed KVM at guest memory (kvmclock,
+		 * steal time): clear what it could have written there. */
+		if (k->need_restore & KVM_RESTORE_MSRS)
+			layout_clear_holes(k->ram);
 		k->need_restore = 0;
 	}
 	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)
