@@ -133,7 +133,9 @@ static void note_reached(struct worker *w, const struct outcome *ref, int unsupp
 		if (!names[i][0])
 			continue;
 		char nm[32];
-		snprintf(nm, sizeof(nm), "%.15s", names[i]);
+		size_t len = strnlen(names[i], 15);
+		memcpy(nm, names[i], len);
+		nm[len] = 0;
 		struct name_slot *s = name_slot(w, nm);
 		if (!s || s->reached_sent)
 			continue;

@@ -35,16 +35,18 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+/* The builtins become inline stores or the C library's vectorised
+ * routines (the per-case reset is on the hot path); the freestanding TMK
+ * runtime provides memset/memcpy of its own. */
 static void fill(uint8_t *p, uint8_t byte, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		p[i] = byte;
+	__builtin_memset(p, byte, n);
 }
 
 static void copy(uint8_t *dst, const uint8_t *src, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		dst[i] = src[i];
+	if (n)
+		__builtin_memcpy(dst, src, n);
 }
 
 /* Segment descriptors with the accessed bit preset (SDM 3A 3.4.5). */

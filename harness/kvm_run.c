@@ -144,7 +144,12 @@ static int kvm_on_internal_error(struct kvm_ctx *k, struct outcome *out)
 	};
 	kvm_state_capture(k, &out->state);
 	outcome_push(out, &e);
-	k->need_restore = KVM_RESTORE_ALL;
+	/* An emulation failure executed nothing (the emulator gave up before
+	 * the instruction took effect): what earlier instructions changed is
+	 * covered by the code scan. It is common in campaigns (undefined
+	 * opcodes, INT3), so it must not pay for a full restore. */
+	if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+		k->need_restore = KVM_RESTORE_ALL;
 	return KVM_STOP;
 }
 

@@ -38,7 +38,7 @@ struct min_opts {
 	unsigned long eval_budget; /* 0: MIN_EVAL_BUDGET */
 	unsigned rounds_max;       /* 0: MIN_ROUNDS_MAX */
 	/* Wall-clock budget in ms, 0: none. Candidates that loop until the
-	 * executors' TIMEOUT cost ~50 ms each, so a caller with a deadline
+	 * executors' TIMEOUT cost KVM_TIME_BUDGET_US (8 ms) each, so a caller with a deadline
 	 * (a campaign) sets this. Stopping early is like a spent budget. */
 	unsigned long ms_budget;
 };
