@@ -16,7 +16,8 @@ static inline const cs_x86 *x86(const cs_insn *insn)
 
 static inline int opsize16(const cs_insn *insn)
 {
-	return x86(insn)->prefix[2] == X86_PREFIX_OPSIZE;
+	/* REX.W wins over 66h (SDM Vol. 2A 2.2.1.2). */
+	return x86(insn)->prefix[2] == X86_PREFIX_OPSIZE && !(x86(insn)->rex & 8);
 }
 
 static inline uint64_t sext(uint64_t v, unsigned size)

@@ -1,0 +1,70 @@
+/* What the reference does with bytes Capstone cannot decode: #UD only
+ * where the architecture says so (opcodes invalid in 64-bit mode, unused
+ * group encodings, LOCK on an instruction that cannot take it); anything
+ * else ends the case unsupported, since Capstone 4 misses valid encodings. */
+#include <string.h>
+#include "check.h"
+#include "executor.h"
+
+static struct executor ref;
+static struct outcome out;
+
+static const struct exit_event *run(const uint8_t *code, unsigned len)
+{
+	struct test_case c;
+	case_init(&c);
+	c.gpr[RAX] = 0x12000;
+	memcpy(c.code, code, len);
+	c.code_len = len;
+	if (ref.ops->run(&ref, &c, &out) < 0)
+		return NULL;
+	return outcome_terminal(&out);
+}
+
+static void want_ud(const char *what, const uint8_t *code, unsigned len)
+{
+	const struct exit_event *t = run(code, len);
+	CHECK(t && t->kind == EXIT_EXCEPTION && t->addr == 6 && t->rip == 0x10000,
+	      "%s: #UD at the first byte", what);
+}
+
+static void want_unsupported(const char *what, const uint8_t *code, unsigned len)
+{
+	const struct exit_event *t = run(code, len);
+	CHECK(t && t->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "(undecodable)"),
+	      "%s: unsupported (undecodable), got kind %d '%s'", what, t ? t->kind : -1, out.mnemonic);
+}
+
+int main(void)
+{
+	ref.ops = &ref_executor_ops;
+	if (ref.ops->init(&ref, ref.err, sizeof(ref.err)) < 0) {
+		printf("FAILED: init: %s\n", ref.err);
+		return 1;
+	}
+	static const uint8_t push_es[] = { 0x06, 0xf4 };
+	static const uint8_t rex_aaa[] = { 0x48, 0x37, 0xf4 };
+	static const uint8_t ff7[] = { 0xff, 0xff, 0xf4 };
+	static const uint8_t fe2[] = { 0xfe, 0x10, 0xf4 };
+	static const uint8_t lock_mov[] = { 0xf0, 0x89, 0x00, 0xf4 };
+	static const uint8_t nop_dx[] = { 0x66, 0x0f, 0x1f, 0xc2, 0xf4 };
+	want_ud("PUSH ES (06)", push_es, sizeof(push_es));
+	want_ud("REX + AAA (37)", rex_aaa, sizeof(rex_aaa));
+	want_ud("FF /7", ff7, sizeof(ff7));
+	want_ud("FE /2", fe2, sizeof(fe2));
+	want_ud("LOCK MOV", lock_mov, sizeof(lock_mov));
+	want_unsupported("NOP DX (66 0F 1F C2), valid but unknown to Capstone 4", nop_dx, sizeof(nop_dx));
+	/* F3 before 66 is decoded with the right operand size (prefix order). */
+	static const uint8_t div16[] = { 0x66, 0xf3, 0xf7, 0xf1, 0xf4 }; /* rep div cx */
+	struct test_case c;
+	case_init(&c);
+	c.gpr[RAX] = 0x10064;
+	c.gpr[RCX] = 10;
+	memcpy(c.code, div16, sizeof(div16));
+	c.code_len = sizeof(div16);
+	ref.ops->run(&ref, &c, &out);
+	CHECK_EQ_U64(out.state.gpr[RAX], 0x1000a, "66 F3 F7 /6 is a 16-bit DIV: AX = 100/10, upper RAX kept");
+	CHECK_EQ_U64(out.state.gpr[RDX], 0, "DX = remainder 0");
+	ref.ops->fini(&ref);
+	return check_done("test_ref_decode");
+}
