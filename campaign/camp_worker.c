@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "min.h"
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -66,6 +67,7 @@ struct worker {
 	struct sig_slot *sigs;
 	struct name_slot *names;
 	int dead_pipe;
+	struct executor *xref, *xkvm; /* for minimizing new buckets */
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -181,6 +183,7 @@ struct first_ctx {
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
 	const struct divergence *d;
+	const struct test_case *original; /* before minimization, or NULL */
 };
 
 static void print_case(FILE *f, const void *x, const void *unused)
@@ -195,6 +198,9 @@ static void print_case(FILE *f, const void *x, const void *unused)
 	cf.expect = *fc->ref;
 	divergence_describe(fc->d, line, sizeof(line));
 	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->d->signature);
+	if (fc->original)
+		fprintf(f, "# minimized from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
+			fc->original->id, fc->original->code_len, fc->c->code_len);
 	fprintf(f, "# %s\n", line);
 	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
 	case_print(f, &cf);
@@ -209,12 +215,67 @@ static void print_kvm(FILE *f, const void *x, const void *unused)
 	fprintf(f, "signature %s\ndivergence %s\ncase %s seed 0x%016llx\nkvm outcome:\n",
 		fc->d->signature, line, fc->c->id, (unsigned long long)fc->c->seed);
 	outcome_print(f, fc->kvm, fc->c);
+	if (fc->original) {
+		static struct case_file cf;
+		memset(&cf, 0, sizeof(cf));
+		cf.c = *fc->original;
+		fprintf(f, "\noriginal case (as generated, before minimization):\n");
+		case_print(f, &cf);
+	}
+}
+
+/* Minimizing a new bucket's case: the predicate runs both executors and
+ * asks for the same signature (minimizer/min.h). */
+struct min_ctx {
+	struct executor *xref, *xkvm;
+	struct outcome *ref, *kvm;
+	struct divergence d;
+	const char *signature;
+};
+
+static int same_signature(void *p, const struct test_case *c)
+{
+	struct min_ctx *m = p;
+	if (m->xref->ops->run(m->xref, c, m->ref) < 0 || m->xkvm->ops->run(m->xkvm, c, m->kvm) < 0)
+		return -1;
+	return outcome_diff(m->ref, m->kvm, &m->d) == VERDICT_DIVERGE &&
+	       !strcmp(m->d.signature, m->signature);
+}
+
+/* A campaign minimizes each new bucket before saving it, within
+ * CAMP_MIN_MS; the original case travels along. Returns 1 with *out set
+ * (and m's outcomes/divergence describing it) when a smaller case keeps
+ * the signature. */
+#define CAMP_MIN_MS 2000
+static int minimize_first(struct worker *w, const struct first_ctx *fc, struct min_ctx *m,
+			  struct test_case *out)
+{
+	if (!w->xref || !w->xkvm)
+		return 0;
+	m->xref = w->xref;
+	m->xkvm = w->xkvm;
+	m->signature = fc->d->signature;
+	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
+	int rc = min_case_ex(fc->c, same_signature, m, out, NULL, &opts, NULL);
+	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || same_signature(m, out) != 1)
+		return 0;
+	snprintf(out->id, sizeof(out->id), "%.50s-min", fc->c->id);
+	return out->code_len < fc->c->code_len || out->data_len < fc->c->data_len ||
+	       min_nondefault_regs(out) < min_nondefault_regs(fc->c);
 }
 
 /* A new signature for this worker: send the case and KVM's outcome as text.
  * The parent keeps the first one it receives and drops the others. */
-static void send_first(struct worker *w, const struct first_ctx *fc)
+static void send_first(struct worker *w, const struct first_ctx *fc0)
 {
+	static struct test_case small;
+	static struct min_ctx m;
+	if (!m.ref && !(m.ref = malloc(sizeof(*m.ref))))
+		return;
+	if (!m.kvm && !(m.kvm = malloc(sizeof(*m.kvm))))
+		return;
+	struct first_ctx minimized = { &small, m.ref, m.kvm, &m.d, fc0->c };
+	const struct first_ctx *fc = minimize_first(w, fc0, &m, &small) ? &minimized : fc0;
 	size_t l1 = 0, l2 = 0;
 	char *t1 = print_to_string(print_case, fc, NULL, &l1);
 	char *t2 = print_to_string(print_kvm, fc, NULL, &l2);
@@ -365,6 +426,8 @@ void camp_worker_main(const struct camp_worker_args *a)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
+	w.xref = xref;
+	w.xkvm = xkvm;
 	if (!h)
 		fatal(&w, "worker: executors failed to open (see the message above)");
 
@@ -406,7 +469,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
-			struct first_ctx fc = { c, ref, kvm, &d };
+			struct first_ctx fc = { c, ref, kvm, &d, NULL };
 			note_divergence(&w, &fc);
 		}
 	}
