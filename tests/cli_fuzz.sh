@@ -36,6 +36,18 @@ first=$(ls -d "$T"/a/buckets/*/ | head -1)
 "$X" run -q "$first/case.case" > "$T/run.log" 2>&1
 rc=$?
 [ $rc -le 1 ] && ok "a bucket's case.case parses and runs (exit $rc)" || bad "exitdiff run on $first/case.case: exit $rc $(head -2 "$T/run.log")"
+# New buckets are minimized: a minimized case keeps its bucket's signature
+# and carries its original along.
+nmin=0 minok=1
+for d in "$T"/a/buckets/*/; do
+	grep -q '^# minimized from' "$d/case.case" || continue
+	nmin=$((nmin + 1))
+	sig=$(sed -n 's/^# exitdiff fuzz: first case of bucket //p' "$d/case.case")
+	"$X" run -q "$d/case.case" 2>&1 | grep -qF "verdict: DIVERGENCE $sig" || { minok=0; echo "  $d: minimized case does not show $sig"; }
+	grep -q '^original case' "$d/kvm-outcome.txt" || { minok=0; echo "  $d: original case missing"; }
+done
+[ $nmin -ge 1 ] && [ $minok = 1 ] && ok "$nmin minimized bucket(s) keep their signature and the original case" ||
+	bad "minimized buckets: $nmin, all keep signature: $minok"
 lines=$(wc -l < "$T/a/stats.jsonl")
 [ "$lines" -ge 1 ] && grep -q '"execs":2000' "$T/a/stats.jsonl" && grep -q '"unsupported_top"' "$T/a/stats.jsonl" &&
 	grep -q '"exits_kvm"' "$T/a/stats.jsonl" && grep -q '"ref_mnemonics"' "$T/a/stats.jsonl" &&
