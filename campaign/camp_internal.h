@@ -134,8 +134,5 @@ int camp_store_crash(const char *out, const struct test_case *c, const char *why
 /* Appends one line to OUT/stats.jsonl. */
 int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
 			  double rate, unsigned workers);
-/* Writes data to path atomically (path.tmp + rename). */
-int camp_write_atomic(const char *path, const char *data, size_t len, char *err,
-		      size_t errlen);
 
 #endif

@@ -15,41 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "camp_internal.h"
+#include "file_io.h"
 #include "case_text.h"
 
 #define STATE_MAGIC "exitdiff-campaign-state 1"
 
-int camp_write_atomic(const char *path, const char *data, size_t len, char *err,
-		      size_t errlen)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = write(fd, data + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			snprintf(err, errlen, "%s: write: %s", tmp, strerror(errno));
-			close(fd);
-			unlink(tmp);
-			return -1;
-		}
-		done += (size_t)n;
-	}
-	close(fd);
-	if (rename(tmp, path) < 0) {
-		snprintf(err, errlen, "rename %s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
 
 static int mkdir_ok(const char *path, char *err, size_t errlen)
 {
@@ -78,33 +48,11 @@ int camp_store_init(const char *out, char *err, size_t errlen)
 	return 0;
 }
 
+/* A missing or unreadable file reads as absent (NULL). */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0;
-	*len = 0;
-	for (;;) {
-		if (*len + 1 >= cap) {
-			cap = cap ? 2 * cap : 4096;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-		}
-		size_t n = fread(buf + *len, 1, cap - *len - 1, f);
-		*len += n;
-		if (!n)
-			break;
-	}
-	fclose(f);
-	buf[*len] = 0;
-	return buf;
+	char *buf, err[16];
+	return file_read_all(path, 0, &buf, len, err, sizeof(err)) == 0 ? buf : NULL;
 }
 
 /* Loads one bucket from OUT/buckets/NAME/hits. A directory without hits is
@@ -230,7 +178,7 @@ static int write_hits(const char *out, const struct camp_bucket *b, char *err, s
 	snprintf(p, sizeof(p), "%s/%s/hits", out, b->dir);
 	int n = snprintf(text, sizeof(text), "signature %s\nhits %" PRIu64 "\nseed 0x%016" PRIx64
 			 "\ncase case.case\n", b->sig, b->hits, b->seed);
-	return camp_write_atomic(p, text, (size_t)n, err, errlen);
+	return file_write_atomic(p, text, (size_t)n, err, errlen);
 }
 
 int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *case_text,
@@ -244,10 +192,10 @@ int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *ca
 	if (mkdir_ok(p, err, errlen) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/%s/case.case", out, b->dir);
-	if (camp_write_atomic(p, case_text, len1, err, errlen) < 0)
+	if (file_write_atomic(p, case_text, len1, err, errlen) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/%s/kvm-outcome.txt", out, b->dir);
-	if (camp_write_atomic(p, kvm_text, len2, err, errlen) < 0)
+	if (file_write_atomic(p, kvm_text, len2, err, errlen) < 0)
 		return -1;
 	b->dirty = 0;
 	return write_hits(out, b, err, errlen);
@@ -306,7 +254,7 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 	fclose(f);
 	char p[4096];
 	snprintf(p, sizeof(p), "%s/state", out);
-	int rc = camp_write_atomic(p, text, len, err, errlen);
+	int rc = file_write_atomic(p, text, len, err, errlen);
 	free(text);
 	return rc;
 }
@@ -328,7 +276,7 @@ int camp_store_crash(const char *out, const struct test_case *c, const char *why
 	case_print(f, &cf);
 	fclose(f);
 	snprintf(path, pathlen, "%s/crashes/%s.case", out, c->id);
-	int rc = camp_write_atomic(path, text, len, err, errlen);
+	int rc = file_write_atomic(path, text, len, err, errlen);
 	free(text);
 	return rc;
 }

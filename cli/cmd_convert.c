@@ -1,12 +1,12 @@
 /* exitdiff convert: between the text (.case) and binary (.bin) forms. The
  * direction follows the output's extension. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "case_bin.h"
 #include "case_text.h"
 #include "cli.h"
+#include "file_io.h"
 
 static int has_ext(const char *path, const char *ext)
 {
@@ -14,25 +14,17 @@ static int has_ext(const char *path, const char *ext)
 	return dot && !strcmp(dot, ext);
 }
 
-static int load_any(const char *path, struct case_file *cf)
+static int load_any(const char *path, struct case_file *cf, char *err, size_t errlen)
 {
-	if (has_ext(path, ".case")) {
-		char err[512];
-		if (case_load(path, cf, err, sizeof(err)) == 0)
-			return 0;
-		fprintf(stderr, "%s\n", err);
+	if (has_ext(path, ".case"))
+		return case_load(path, cf, err, errlen);
+	char *buf;
+	size_t n;
+	if (file_read_all(path, CASE_BIN_MAX, &buf, &n, err, errlen) < 0)
 		return -1;
-	}
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		fprintf(stderr, "exitdiff convert: cannot open %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	static uint8_t buf[CASE_BIN_MAX];
-	size_t n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
 	memset(cf, 0, sizeof(*cf));
-	case_decode(buf, n, &cf->c);
+	case_decode((const uint8_t *)buf, n, &cf->c);
+	free(buf);
 	return 0;
 }
 
@@ -43,29 +35,29 @@ int cmd_convert(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	struct case_file *cf = malloc(sizeof(*cf));
+	char err[512], *text = NULL;
+	size_t len = 0;
 	int rc = EXIT_USAGE;
-	if (load_any(argv[1], cf) < 0)
-		goto out;
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", argv[2]);
-	FILE *f = fopen(tmp, "wb");
-	if (!f) {
-		fprintf(stderr, "exitdiff convert: cannot write %s: %s\n", tmp, strerror(errno));
+	if (!cf || load_any(argv[1], cf, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", cf ? err : "exitdiff convert: out of memory");
 		goto out;
 	}
 	if (has_ext(argv[2], ".case")) {
-		case_print(f, cf);
-	} else {
-		static uint8_t buf[CASE_BIN_MAX];
-		size_t n = case_encode(&cf->c, buf, sizeof(buf));
-		fwrite(buf, 1, n, f);
+		FILE *m = open_memstream(&text, &len);
+		if (!m)
+			goto out;
+		case_print(m, cf);
+		fclose(m);
+	} else if ((text = malloc(CASE_BIN_MAX))) {
+		len = case_encode(&cf->c, (uint8_t *)text, CASE_BIN_MAX);
 	}
-	if (fclose(f) != 0 || rename(tmp, argv[2]) != 0) {
-		fprintf(stderr, "exitdiff convert: cannot write %s: %s\n", argv[2], strerror(errno));
+	if (!text || file_write_atomic(argv[2], text, len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exitdiff convert: %s\n", text ? err : "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
+	free(text);
 	free(cf);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "case_fields.h"
 #include "case_text.h"
+#include "file_io.h"
 
 struct parser {
 	const char *file;
@@ -662,30 +663,10 @@ int case_parse(const char *text, size_t len, const char *filename,
 
 int case_load(const char *path, struct case_file *cf, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	char *buf;
+	size_t n;
+	if (file_read_all(path, CASE_FILE_MAX, &buf, &n, err, errlen) < 0)
 		return -1;
-	}
-	char *buf = malloc(CASE_FILE_MAX + 1);
-	if (!buf) {
-		fclose(f);
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -1;
-	}
-	size_t n = fread(buf, 1, CASE_FILE_MAX + 1, f);
-	int rerr = ferror(f);
-	int saved = errno;
-	fclose(f);
-	if (rerr || n > CASE_FILE_MAX) {
-		if (rerr)
-			snprintf(err, errlen, "cannot read %s: %s", path, strerror(saved));
-		else
-			snprintf(err, errlen, "%s: larger than %u bytes: not a case file",
-				 path, CASE_FILE_MAX);
-		free(buf);
-		return -1;
-	}
 	/* The stem: the last path component without its extension. */
 	char stem[sizeof(cf->c.id)];
 	const char *base = strrchr(path, '/');

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "case_fields.h"
 #include "case_text.h"
+#include "file_io.h"
 
 /* Bytes per code/data line and per mem line: short enough to read. */
 #define CODE_PER_LINE 16
@@ -191,37 +192,10 @@ static int starts_section(const char *line, size_t n)
 
 int case_record(const char *path, const struct case_file *cf, char *err, size_t errlen)
 {
-	FILE *in = fopen(path, "rb");
-	if (!in) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+	char *text;
+	size_t len;
+	if (file_read_all(path, 0, &text, &len, err, errlen) < 0)
 		return -1;
-	}
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 65536;
-			char *t = realloc(text, cap);
-			if (!t) {
-				free(text);
-				fclose(in);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -1;
-			}
-			text = t;
-		}
-		size_t n = fread(text + len, 1, cap - len, in);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	int rerr = ferror(in);
-	fclose(in);
-	if (rerr) {
-		free(text);
-		snprintf(err, errlen, "cannot read %s", path);
-		return -1;
-	}
 	/* The header: everything before the first known/expect line. */
 	size_t keep = 0;
 	while (keep < len) {
@@ -231,13 +205,12 @@ int case_record(const char *path, const struct case_file *cf, char *err, size_t 
 			break;
 		keep = end;
 	}
-
-	char tmp[4096];
-	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-	FILE *out = fopen(tmp, "wb");
+	char *out_text = NULL;
+	size_t out_len = 0;
+	FILE *out = open_memstream(&out_text, &out_len);
 	if (!out) {
 		free(text);
-		snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s: out of memory", path);
 		return -1;
 	}
 	fwrite(text, 1, keep, out);
@@ -245,16 +218,8 @@ int case_record(const char *path, const struct case_file *cf, char *err, size_t 
 		fputc('\n', out);
 	free(text);
 	print_known_and_expect(out, cf);
-	int werr = ferror(out);
-	if (fclose(out) != 0 || werr) {
-		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	fclose(out);
+	int rc = file_write_atomic(path, out_text, out_len, err, errlen);
+	free(out_text);
+	return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "known.h"
+#include "file_io.h"
 
 static int is_space(char ch)
 {
@@ -116,37 +117,10 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 
 int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	char *buf;
+	size_t len;
+	if (file_read_all(path, 0, &buf, &len, err, errlen) < 0)
 		return -1;
-	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	for (;;) {
-		if (len == cap) {
-			cap = cap ? 2 * cap : 4096;
-			char *nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				snprintf(err, errlen, "%s: out of memory", path);
-				return -1;
-			}
-			buf = nb;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(buf);
-		snprintf(err, errlen, "%s: read error", path);
-		return -1;
-	}
 	int rc = known_parse(k, buf, len, path, err, errlen);
 	free(buf);
 	return rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tmk_host.h"
+#include "file_io.h"
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -13,35 +14,6 @@ static uint32_t rd32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-static int read_all(const char *path, uint8_t **buf, size_t *len,
-		    char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return -1;
-	}
-	size_t cap = 1 << 16, n = 0;
-	uint8_t *b = malloc(cap);
-	for (;;) {
-		if (n == cap)
-			b = realloc(b, cap *= 2);
-		size_t r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		free(b);
-		snprintf(err, errlen, "%s: read error", path);
-		return -1;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 /* The names live at a guest address inside the loaded part of the image:
  * file offset = hdr_off + (addr - header_addr). */
@@ -72,7 +44,7 @@ int tmk_image_load(const char *path, struct tmk_image *img, char *err, size_t er
 {
 	memset(img, 0, sizeof(*img));
 	snprintf(img->path, sizeof(img->path), "%s", path);
-	if (read_all(path, &img->file, &img->file_len, err, errlen) < 0)
+	if (file_read_all(path, 0, (char **)&img->file, &img->file_len, err, errlen) < 0)
 		return -1;
 	size_t lim = img->file_len < TMK_MB_SEARCH ? img->file_len : TMK_MB_SEARCH;
 	size_t off = 0;
