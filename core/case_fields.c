@@ -79,6 +79,8 @@ const struct case_ev_key case_ev_keys[] = {
 	 * records is lost in a round trip. */
 	{ "rip",      EVF_RIP,    ALL_KINDS },
 	{ "cr2",      EVF_CR2,    ALL_KINDS },
+	/* The reference's instruction behind the event (names signatures). */
+	{ "by",       EVF_BY,     ALL_KINDS },
 };
 const size_t case_ev_key_count = sizeof(case_ev_keys) / sizeof(case_ev_keys[0]);
 

@@ -24,7 +24,7 @@ void case_field_set(struct outcome *o, const struct case_state_field *f, uint64_
 /* Event fields of "exit KIND key=value ..." lines. */
 enum case_ev_field {
 	EVF_ADDR, EVF_SIZE, EVF_DATA, EVF_RIP, EVF_CR2, EVF_ERROR, EVF_NDATA,
-	EVF_BUDGET,
+	EVF_BUDGET, EVF_BY,
 };
 struct case_ev_key {
 	const char *key;

@@ -390,6 +390,12 @@ static int ev_field(struct parser *p, struct exit_event *e, char *tok)
 	uint64_t v;
 	if (!*val)
 		return perr(p, "missing value for '%s'", key);
+	if (k->field == EVF_BY) {
+		if (strlen(val) >= sizeof(e->by))
+			return perr(p, "'by' longer than %zu characters", sizeof(e->by) - 1);
+		strcpy(e->by, val);
+		return 0;
+	}
 	switch (k->field) {
 	case EVF_BUDGET:
 		if (strcmp(val, "steps") == 0)

@@ -75,6 +75,8 @@ static void print_event(FILE *f, const struct exit_event *e)
 		fprintf(f, " rip=0x%" PRIx64, e->rip);
 	if (!cr2_done && e->cr2)
 		fprintf(f, " cr2=0x%" PRIx64, e->cr2);
+	if (e->by[0])
+		fprintf(f, " by=%.*s", (int)sizeof(e->by) - 1, e->by);
 	fputc('\n', f);
 }
 

@@ -83,6 +83,17 @@ static const char *pick_mnemonic(const struct outcome *a, const struct outcome *
 {
 	const char *ma = a->mnemonic, *mb = b->mnemonic;
 	size_t la = sizeof(a->mnemonic);
+	/* A trace divergence is named by the instruction behind the first
+	 * event that differs (the reference's side, which knows it). */
+	if ((d->cls == DIV_TRACE || d->cls == DIV_EXCEPTION) && d->event_index >= 0) {
+		unsigned i = (unsigned)d->event_index;
+		const char *ea = i < a->n_events ? a->events[i].by : "";
+		const char *eb = i < b->n_events ? b->events[i].by : "";
+		if (strnlen(ea, sizeof(a->events[0].by)))
+			return ea;
+		if (strnlen(eb, sizeof(b->events[0].by)))
+			return eb;
+	}
 	if (d->cls == DIV_GPR) {
 		int r = gpr_from_name(d->field);
 		if (r >= 0) {

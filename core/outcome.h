@@ -42,6 +42,10 @@ struct exit_event {
 	uint64_t data;
 	uint64_t rip;
 	uint64_t cr2;
+	/* The reference's instruction that produced the event, spaces made
+	 * '_' ("rep_insb"); "" from KVM. Names trace divergences in
+	 * signatures; never compared. */
+	char by[16];
 };
 
 struct end_state {

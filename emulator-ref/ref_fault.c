@@ -15,6 +15,18 @@
  * every fault before they commit any result. */
 #include "ref_internal.h"
 
+/* Names the instruction behind an event (exit_event.by). */
+static void stamp(const struct ref_cpu *cpu, struct exit_event *e)
+{
+	if (!cpu->insn)
+		return;
+	const char *m = cpu->insn->mnemonic;
+	size_t i = 0;
+	for (; m[i] && i < sizeof(e->by) - 1; i++)
+		e->by[i] = m[i] == ' ' ? '_' : m[i];
+	e->by[i] = 0;
+}
+
 static enum ref_status deliver(struct ref_cpu *cpu, unsigned vector,
 			       int has_error_code, uint32_t error_code, int trap)
 {
@@ -29,6 +41,7 @@ static enum ref_status deliver(struct ref_cpu *cpu, unsigned vector,
 	cpu->rip = e.rip;
 	if (!trap)
 		cpu->rflags |= RFLAGS_RF;
+	stamp(cpu, &e);
 	outcome_push(cpu->out, &e);
 	return REF_STOP;
 }
@@ -59,11 +72,14 @@ enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 			     uint64_t addr, uint64_t rip)
 {
 	struct exit_event e = { .kind = (uint8_t)kind, .addr = addr, .rip = rip };
+	stamp(cpu, &e);
 	outcome_push(cpu->out, &e);
 	return REF_STOP;
 }
 
 int ref_event(struct ref_cpu *cpu, const struct exit_event *e)
 {
-	return outcome_push(cpu->out, e) ? 0 : -1;
+	struct exit_event named = *e;
+	stamp(cpu, &named);
+	return outcome_push(cpu->out, &named) ? 0 : -1;
 }

@@ -286,6 +286,18 @@ static void test_signatures(void)
 	outcome_diff(&a, &b, &d);
 	CHECK(!strcmp(d.signature, "exception#9/hlt:terminal:hlt"),
 	      "unnamed vector prints as a number (%s)", d.signature);
+	/* A trace divergence is named by the instruction behind the event
+	 * (exit_event.by), not by the one that ended the case. */
+	reset();
+	b.events[0].data ^= 1;
+	strcpy(a.events[0].by, "rep_outsb");
+	outcome_diff(&a, &b, &d);
+	CHECK(d.cls == DIV_TRACE && !strcmp(d.signature, "hlt/hlt:event.data:rep_outsb"),
+	      "trace divergence named by the event's instruction (%s)", d.signature);
+	a.events[0].by[0] = 0;
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/hlt:event.data:hlt"),
+	      "without 'by' the case's last instruction names it (%s)", d.signature);
 }
 
 int main(void)
