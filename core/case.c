@@ -11,6 +11,18 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_LONG64] = "long64",
 };
 
+static const char *const rflags_names[32] = {
+	[0] = "CF", [2] = "PF", [4] = "AF", [6] = "ZF", [7] = "SF", [8] = "TF",
+	[9] = "IF", [10] = "DF", [11] = "OF", [12] = "IOPL", [13] = "IOPL",
+	[14] = "NT", [16] = "RF", [17] = "VM", [18] = "AC", [19] = "VIF",
+	[20] = "VIP", [21] = "ID",
+};
+
+const char *rflags_bit_name(unsigned bit)
+{
+	return bit < 32 ? rflags_names[bit] : NULL;
+}
+
 void case_init(struct test_case *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -56,6 +56,10 @@ struct test_case {
  * register zero, RFLAGS = 0x2, no code, no data. */
 void case_init(struct test_case *c);
 
+/* The name of RFLAGS bit 0..63 (SDM Vol. 1 3.4.3), or NULL for a reserved
+ * bit. */
+const char *rflags_bit_name(unsigned bit);
+
 const char *mode_name(enum cpu_mode m);
 const char *gpr_name(enum gpr r);
 /* Returns the register index for a name ("rax".."r15"), or -1. */

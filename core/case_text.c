@@ -251,13 +251,6 @@ static int kw_knobs(struct parser *p, const char *kw, char *rest)
 	return 0;
 }
 
-static const char *const rflags_bit_names[32] = {
-	[0] = "CF", [2] = "PF", [4] = "AF", [6] = "ZF", [7] = "SF", [8] = "TF",
-	[9] = "IF", [10] = "DF", [11] = "OF", [12] = "IOPL", [13] = "IOPL",
-	[14] = "NT", [16] = "RF", [17] = "VM", [18] = "AC", [19] = "VIF",
-	[20] = "VIP", [21] = "ID",
-};
-
 static int kw_rflags(struct parser *p, const char *kw, char *rest)
 {
 	char *v;
@@ -267,7 +260,7 @@ static int kw_rflags(struct parser *p, const char *kw, char *rest)
 	uint64_t bad = f & ~(uint64_t)(RFLAGS_CASE_SETTABLE | RFLAGS_FIXED1);
 	if (bad) {
 		int bit = __builtin_ctzll(bad);
-		const char *name = bit < 32 ? rflags_bit_names[bit] : NULL;
+		const char *name = rflags_bit_name((unsigned)bit);
 		return perr(p, "rflags bit %d (%s) cannot be set by a case "
 			    "(settable: CF PF AF ZF SF DF OF)", bit, name ? name : "reserved");
 	}

@@ -16,14 +16,6 @@ static const char *const vector_names[] = {
 	"TS", "NP", "SS", "GP", "PF", NULL, "MF", "AC", "MC", "XM", "VE", "CP",
 };
 
-/* RFLAGS bit names (SDM Vol. 1 3.4.3); unnamed bits print as "bitN". */
-static const char *const rflags_names[32] = {
-	[0] = "CF", [2] = "PF", [4] = "AF", [6] = "ZF", [7] = "SF", [8] = "TF",
-	[9] = "IF", [10] = "DF", [11] = "OF", [12] = "IOPL", [13] = "IOPL",
-	[14] = "NT", [16] = "RF", [17] = "VM", [18] = "AC", [19] = "VIF",
-	[20] = "VIP", [21] = "ID",
-};
-
 /* The system registers, in comparison order. */
 #define SYSREG(n, m) { n, offsetof(struct end_state, m), \
 	sizeof(((struct end_state *)0)->m) }
@@ -217,9 +209,11 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 
 static void rflags_field(uint64_t diff, char *buf, size_t len)
 {
+	/* Unnamed (reserved) bits print as "bitN". */
 	int bit = __builtin_ctzll(diff);
-	if (bit < 32 && rflags_names[bit])
-		snprintf(buf, len, "rflags.%s", rflags_names[bit]);
+	const char *name = rflags_bit_name((unsigned)bit);
+	if (name)
+		snprintf(buf, len, "rflags.%s", name);
 	else
 		snprintf(buf, len, "rflags.bit%d", bit);
 }
