@@ -73,6 +73,12 @@ struct kvm_ctx {
 #define KVM_RESTORE_ALL   0xfu
 
 /* kvm_vm.c */
+/* A flat 4 GiB segment with the accessed bit preset, as the layout's GDT
+ * holds it (db: default size 32, l: 64-bit code). The TMK runner uses it
+ * too. */
+void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
+		      uint8_t db, uint8_t l);
+
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen);
 void kvm_vm_close(struct kvm_ctx *k);
 /* Destroys and recreates the vCPU (same VM, same memory), then sets it up

@@ -42,7 +42,7 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Flat segment with the accessed bit preset, as the GDT holds it. */
-static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
+void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 			 uint8_t db, uint8_t l)
 {
 	memset(s, 0, sizeof(*s));
@@ -62,8 +62,8 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
  * gives IA-32e mode; CS.L=1 selects 64-bit code). */
 static void long_mode_sregs(struct kvm_sregs *s)
 {
-	flat_segment(&s->cs, SEL_CODE64, 0xb, 0, 1);
-	flat_segment(&s->ds, SEL_DATA, 0x3, 1, 0);
+	kvm_flat_segment(&s->cs, SEL_CODE64, 0xb, 0, 1);
+	kvm_flat_segment(&s->ds, SEL_DATA, 0x3, 1, 0);
 	s->es = s->fs = s->gs = s->ss = s->ds;
 
 	memset(&s->tr, 0, sizeof(s->tr));

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/kvm.h>
+#include "kvm.h"
+#include "layout.h"
 #include "tmk_host.h"
 
 #define TMK_RAM_SIZE   (8u << 20)
@@ -85,19 +87,6 @@ static int setup_cpuid(struct runner *r, char *err, size_t errlen)
 	return 0;
 }
 
-static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type, int code64, int db)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffffu;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->s = 1;
-	s->g = 1;
-	s->l = (uint8_t)code64;
-	s->db = (uint8_t)db;
-}
 
 static int setup_cpu(struct runner *r, const struct tmk_image *img,
 		     char *err, size_t errlen)
@@ -113,18 +102,18 @@ static int setup_cpu(struct runner *r, const struct tmk_image *img,
 	if (r->o->entry64) {
 		if (!img->has_xd || !img->entry64)
 			FAILF("%s: the image records no 64-bit entry", img->path);
-		seg(&sr.cs, 0x08, 0xb, 1, 0);
-		seg(&sr.ds, 0x10, 0x3, 0, 1);
-		sr.cr0 = 0x80010033ull;
+		kvm_flat_segment(&sr.cs, SEL_CODE64, 0xb, 0, 1);
+		kvm_flat_segment(&sr.ds, SEL_DATA, 0x3, 1, 0);
+		sr.cr0 = LM_CR0;
 		sr.cr3 = img->boot_cr3;
-		sr.cr4 = 0x620;
-		sr.efer = 0xd01;
+		sr.cr4 = LM_CR4;
+		sr.efer = LM_EFER;
 		rg.rip = img->entry64;
 	} else {
 		/* Multiboot v1 machine state: flat 32-bit segments, CR0.PE
 		 * only, EFLAGS.IF clear. */
-		seg(&sr.cs, 0x08, 0xb, 0, 1);
-		seg(&sr.ds, 0x10, 0x3, 0, 1);
+		kvm_flat_segment(&sr.cs, SEL_CODE64, 0xb, 1, 0);
+		kvm_flat_segment(&sr.ds, SEL_DATA, 0x3, 1, 0);
 		sr.cr0 = 0x11;
 		sr.cr3 = sr.cr4 = sr.efer = 0;
 		rg.rip = img->entry32;
