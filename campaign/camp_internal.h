@@ -97,6 +97,9 @@ struct camp_state {
 };
 
 void camp_counts_add(struct camp_counts *t, const struct camp_counts *d);
+/* d = a - b, field by field (a worker's unreported counts). */
+void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,
+		     const struct camp_counts *b);
 struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig);
 struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known);
 /* Adds n to name's count (n may be 0: registers the name). */

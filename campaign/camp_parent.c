@@ -220,18 +220,8 @@ static void reap(struct parent *p, unsigned i)
 		snprintf(why, sizeof(why), "worker %u exited with status %d", i, WEXITSTATUS(status));
 	p->st.crashes++;
 	/* What the dead worker counted but never reported. */
-	struct camp_counts lost = ws->shared->cnt, *rep = &ws->reported;
-	lost.execs -= rep->execs;
-	lost.agree -= rep->agree;
-	lost.diverge -= rep->diverge;
-	lost.unsupported -= rep->unsupported;
-	lost.known -= rep->known;
-	lost.exec_failures -= rep->exec_failures;
-	lost.unconfirmed -= rep->unconfirmed;
-	for (int e = 0; e < EXIT_KIND_COUNT; e++) {
-		lost.exits_ref[e] -= rep->exits_ref[e];
-		lost.exits_kvm[e] -= rep->exits_kvm[e];
-	}
+	struct camp_counts shared = ws->shared->cnt, lost;
+	camp_counts_sub(&lost, &shared, &ws->reported);
 	camp_counts_add(&p->st.tot, &lost);
 	uint64_t k = ws->shared->k;
 	if (__atomic_load_n(&ws->shared->busy, __ATOMIC_ACQUIRE)) {

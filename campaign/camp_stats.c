@@ -6,19 +6,27 @@
 #include <time.h>
 #include "camp_internal.h"
 
+/* struct camp_counts holds only uint64_t counters: add and subtract them
+ * as one array, so a new counter needs no code here. */
+#define CAMP_NCOUNTS (sizeof(struct camp_counts) / sizeof(uint64_t))
+_Static_assert(sizeof(struct camp_counts) % sizeof(uint64_t) == 0,
+	       "struct camp_counts holds only uint64_t counters");
+
 void camp_counts_add(struct camp_counts *t, const struct camp_counts *d)
 {
-	t->execs += d->execs;
-	t->agree += d->agree;
-	t->diverge += d->diverge;
-	t->unsupported += d->unsupported;
-	t->known += d->known;
-	t->exec_failures += d->exec_failures;
-	t->unconfirmed += d->unconfirmed;
-	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
-		t->exits_ref[i] += d->exits_ref[i];
-		t->exits_kvm[i] += d->exits_kvm[i];
-	}
+	uint64_t *tv = (uint64_t *)t;
+	const uint64_t *dv = (const uint64_t *)d;
+	for (size_t i = 0; i < CAMP_NCOUNTS; i++)
+		tv[i] += dv[i];
+}
+
+void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,
+		     const struct camp_counts *b)
+{
+	uint64_t *dv = (uint64_t *)d;
+	const uint64_t *av = (const uint64_t *)a, *bv = (const uint64_t *)b;
+	for (size_t i = 0; i < CAMP_NCOUNTS; i++)
+		dv[i] = av[i] - bv[i];
 }
 
 struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig)

@@ -376,18 +376,8 @@ static void flush(struct worker *w)
 	 * already in. */
 	memset(&r, 0, sizeof(r));
 	r.type = REC_COUNTS;
-	struct camp_counts now = *w->cnt, *d = &r.c;
-	d->execs = now.execs - w->sent.execs;
-	d->agree = now.agree - w->sent.agree;
-	d->diverge = now.diverge - w->sent.diverge;
-	d->unsupported = now.unsupported - w->sent.unsupported;
-	d->known = now.known - w->sent.known;
-	d->exec_failures = now.exec_failures - w->sent.exec_failures;
-	d->unconfirmed = now.unconfirmed - w->sent.unconfirmed;
-	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
-		d->exits_ref[i] = now.exits_ref[i] - w->sent.exits_ref[i];
-		d->exits_kvm[i] = now.exits_kvm[i] - w->sent.exits_kvm[i];
-	}
+	struct camp_counts now = *w->cnt;
+	camp_counts_sub(&r.c, &now, &w->sent);
 	send_rec(w, &r);
 	w->sent = now;
 }
