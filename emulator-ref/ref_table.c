@@ -8,6 +8,7 @@
  * exists the reference must be strong: the build defines REF_HAVE_ALU then
  * (CMakeLists.txt), and __has_include covers builds configured without it. */
 #include "ref_internal.h"
+#include "ref_ext_priv.h"
 
 #if defined(REF_WITHOUT_ALU)
 /* Escape hatch: build the framework alone (e.g. while ref_alu.c does not
@@ -45,6 +46,10 @@ void ref_table_build(void)
 		return;
 	merge(ref_sem_ctl, ref_sem_ctl_count);
 	merge(ref_sem_ctl_io, ref_sem_ctl_io_count);
+	merge(ref_sem_bits, ref_sem_bits_count);
+	merge(ref_sem_xchg, ref_sem_xchg_count);
+	merge(ref_sem_flagreg, ref_sem_flagreg_count);
+	merge(ref_sem_string, ref_sem_string_count);
 #ifndef REF_WITHOUT_ALU
 	const struct ref_sem *alu = ref_sem_alu;
 	const unsigned *alu_count = &ref_sem_alu_count;

@@ -1,0 +1,23 @@
+/* Private to the 64-bit breadth families (ref_bits.c, ref_xchg.c,
+ * ref_flagreg.c, ref_string.c): their table fragments, which ref_table.c
+ * merges, and the comparison flags two of them share. */
+#ifndef EXITDIFF_REF_EXT_PRIV_H
+#define EXITDIFF_REF_EXT_PRIV_H
+
+#include "ref_internal.h"
+
+extern const struct ref_sem ref_sem_bits[];    /* BT* BSF BSR LZCNT TZCNT
+						  POPCNT BSWAP SHLD SHRD */
+extern const unsigned ref_sem_bits_count;
+extern const struct ref_sem ref_sem_xchg[];    /* XADD CMPXCHG CMPXCHG8B/16B */
+extern const unsigned ref_sem_xchg_count;
+extern const struct ref_sem ref_sem_flagreg[]; /* LAHF SAHF PUSHF POPF CLI */
+extern const unsigned ref_sem_flagreg_count;
+extern const struct ref_sem ref_sem_string[];  /* MOVS STOS LODS SCAS CMPS */
+extern const unsigned ref_sem_string_count;
+
+/* All six status flags of the comparison a - b in size bytes, as CMP
+ * sets them (SDM Vol. 1 3.4.3.1); defined in ref_xchg.c. */
+uint64_t ref_cmp_flags(uint64_t a, uint64_t b, unsigned size);
+
+#endif

@@ -1,0 +1,97 @@
+/* Moving RFLAGS as data: LAHF SAHF PUSHF POPF, and CLI. SDM Vol. 2A LAHF
+ * and CLI, Vol. 2B SAHF, PUSHF/PUSHFQ, POPF/POPFQ. */
+#include "ref_alu_priv.h"
+#include "ref_ext_priv.h"
+
+/* The flags AH carries: SF ZF 0 AF 0 PF 1 CF (bits 7..0). */
+#define AH_FLAGS (RFLAGS_SF | RFLAGS_ZF | RFLAGS_AF | RFLAGS_PF | RFLAGS_CF)
+
+/* LAHF/SAHF are valid in 64-bit mode only with
+ * CPUID.80000001H:ECX.LAHF-SAHF[bit 0]; else #UD. */
+static enum ref_status lahf_ok(struct ref_cpu *cpu)
+{
+	const struct cpuid_entry *e = cpuid_lookup(cpu->cpuid, 0x80000001u, 0);
+	if (!cpu->cpuid)
+		return REF_UNSUPPORTED;
+	if (!e || !(e->ecx & 1))
+		return ref_raise(cpu, 6, 0, 0);
+	return REF_NEXT;
+}
+
+static enum ref_status flg_lahf(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	enum ref_status st = lahf_ok(cpu);
+	if (st != REF_NEXT)
+		return st;
+	/* Copying an undefined flag into AH would make it data. */
+	if (cpu->undefined_flags & AH_FLAGS)
+		return REF_UNSUPPORTED;
+	uint64_t ah = (cpu->rflags & AH_FLAGS) | RFLAGS_FIXED1;
+	ref_set_reg(cpu, X86_REG_AH, ah);
+	ref_note_gpr_write(cpu, RAX);
+	return REF_NEXT;
+}
+
+static enum ref_status flg_sahf(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	enum ref_status st = lahf_ok(cpu);
+	if (st != REF_NEXT)
+		return st;
+	ref_set_flags(cpu, AH_FLAGS, ref_get_reg(cpu, X86_REG_AH) & AH_FLAGS);
+	return REF_NEXT;
+}
+
+/* PUSHF (66h: 16 bits) / PUSHFQ: the image has VM and RF cleared. */
+static enum ref_status flg_pushf(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	if (cpu->undefined_flags & RFLAGS_STATUS)
+		return REF_UNSUPPORTED;
+	unsigned size = ref_has_prefix(insn, 0x66) ? 2 : 8;
+	uint64_t v = cpu->rflags & ~(RFLAGS_RF | (1ull << 17));
+	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
+}
+
+/* POPF at CPL0 in 64-bit mode (SDM Vol. 2B POPF, Operation and Table
+ * 4-16): every non-reserved flag may change except VIP, VIF and VM
+ * (unaffected); RF is cleared; reserved bits keep their fixed values.
+ * 66h pops 16 bits and changes only flags 15:0. TF would single-step and
+ * IF would open interrupts, changing how the case runs: not modeled. */
+#define POPF_CHANGEABLE (RFLAGS_STATUS | RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | \
+			 (3ull << 12) /* IOPL */ | (1ull << 14) /* NT */ | \
+			 (1ull << 18) /* AC */ | (1ull << 21) /* ID */)
+
+static enum ref_status flg_popf(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	unsigned size = ref_has_prefix(insn, 0x66) ? 2 : 8;
+	uint64_t rsp = cpu->gpr[RSP], v;
+	if (ref_pop(cpu, &v, size) < 0)
+		return REF_STOP;
+	uint64_t mask = POPF_CHANGEABLE & (size == 2 ? 0xffffull : ~0ull);
+	if ((v & mask & (RFLAGS_TF | RFLAGS_IF)) != (cpu->rflags & (RFLAGS_TF | RFLAGS_IF))) {
+		cpu->gpr[RSP] = rsp;
+		return REF_UNSUPPORTED;
+	}
+	uint64_t other = mask & ~(uint64_t)RFLAGS_STATUS;
+	cpu->rflags = (cpu->rflags & ~other & ~RFLAGS_RF) | (v & other);
+	ref_set_flags(cpu, RFLAGS_STATUS, v & RFLAGS_STATUS);
+	return REF_NEXT;
+}
+
+/* CLI at CPL0 clears IF (SDM Vol. 2A CLI, Table 3-7). STI is not modeled:
+ * it opens interrupts after a one-instruction shadow. */
+static enum ref_status flg_cli(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	cpu->rflags &= ~(uint64_t)RFLAGS_IF;
+	return REF_NEXT;
+}
+
+const struct ref_sem ref_sem_flagreg[] = {
+	{ X86_INS_LAHF, flg_lahf },    { X86_INS_SAHF, flg_sahf },
+	{ X86_INS_PUSHF, flg_pushf }, { X86_INS_PUSHFQ, flg_pushf },
+	{ X86_INS_POPF, flg_popf },  { X86_INS_POPFQ, flg_popf },
+	{ X86_INS_CLI, flg_cli },
+};
+const unsigned ref_sem_flagreg_count = sizeof(ref_sem_flagreg) / sizeof(ref_sem_flagreg[0]);

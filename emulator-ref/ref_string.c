@@ -1,0 +1,170 @@
+/* String instructions MOVS STOS LODS SCAS CMPS, every element size, with
+ * REP/REPE/REPNE, both DF directions and the address-size override.
+ * SDM Vol. 2B MOVS/STOS/LODS/SCAS/CMPS, REP/REPE/REPNE; Vol. 1 7.3.9.
+ *
+ * One element per iteration through ref_mem_read/ref_mem_write, so an
+ * MMIO element is one event. After each element RSI/RDI step by the size
+ * (down when DF = 1) and, with a repeat prefix, RCX counts down: a fault
+ * mid-way leaves the state of the elements done, RIP at the instruction,
+ * so the instruction restarts (SDM Vol. 2B REP: "the instruction can be
+ * restarted"). 67h makes the pointers and the count ESI/EDI/ECX (32-bit
+ * writes zero-extend). The source DS:RSI takes a segment override (only FS
+ * and GS add a base in 64-bit mode); the destination is always ES:RDI.
+ * F2 before MOVS/STOS/LODS acts as F3, as in KVM's emulator. */
+#include "ref_alu_priv.h"
+#include "ref_ext_priv.h"
+
+/* A repeat longer than this many elements is not modeled: the walk off the
+ * mapped 2 MiB would fault long before, except with MMIO or a repeated
+ * single element, where the trace limit ends it anyway. */
+#define STR_MAX_ELEMENTS (1u << 21)
+
+enum str_kind { STR_MOVS, STR_STOS, STR_LODS, STR_SCAS, STR_CMPS };
+
+static const struct str_op {
+	unsigned id;
+	uint8_t kind;
+	uint8_t size;   /* 1, or 0 = 2/4/8 from 66h and REX.W */
+} str_ops[] = {
+	{ X86_INS_MOVSB, STR_MOVS, 1 }, { X86_INS_MOVSW, STR_MOVS, 0 },
+	{ X86_INS_MOVSD, STR_MOVS, 0 }, { X86_INS_MOVSQ, STR_MOVS, 0 },
+	{ X86_INS_STOSB, STR_STOS, 1 }, { X86_INS_STOSW, STR_STOS, 0 },
+	{ X86_INS_STOSD, STR_STOS, 0 }, { X86_INS_STOSQ, STR_STOS, 0 },
+	{ X86_INS_LODSB, STR_LODS, 1 }, { X86_INS_LODSW, STR_LODS, 0 },
+	{ X86_INS_LODSD, STR_LODS, 0 }, { X86_INS_LODSQ, STR_LODS, 0 },
+	{ X86_INS_SCASB, STR_SCAS, 1 }, { X86_INS_SCASW, STR_SCAS, 0 },
+	{ X86_INS_SCASD, STR_SCAS, 0 }, { X86_INS_SCASQ, STR_SCAS, 0 },
+	{ X86_INS_CMPSB, STR_CMPS, 1 }, { X86_INS_CMPSW, STR_CMPS, 0 },
+	{ X86_INS_CMPSD, STR_CMPS, 0 }, { X86_INS_CMPSQ, STR_CMPS, 0 },
+};
+
+static uint64_t str_get(const struct ref_cpu *cpu, int gpr, int a32)
+{
+	return a32 ? (cpu->gpr[gpr] & 0xffffffffu) : cpu->gpr[gpr];
+}
+
+static void str_set(struct ref_cpu *cpu, int gpr, uint64_t v, int a32)
+{
+	cpu->gpr[gpr] = a32 ? (v & 0xffffffffu) : v;
+	ref_note_gpr_write(cpu, gpr);
+}
+
+/* The source segment: the last segment-override byte among the legacy
+ * prefixes, else DS. */
+static enum ref_seg str_src_seg(const cs_insn *insn)
+{
+	enum ref_seg seg = SEG_DS;
+	for (unsigned i = 0; i < insn->size; i++) {
+		switch (insn->bytes[i]) {
+		case 0x26: seg = SEG_ES; break;
+		case 0x2e: seg = SEG_CS; break;
+		case 0x36: seg = SEG_SS; break;
+		case 0x3e: seg = SEG_DS; break;
+		case 0x64: seg = SEG_FS; break;
+		case 0x65: seg = SEG_GS; break;
+		case 0xf0: case 0xf2: case 0xf3: case 0x66: case 0x67: break;
+		default: return seg;
+		}
+	}
+	return seg;
+}
+
+/* The opcode byte after the legacy and REX prefixes. */
+static uint8_t str_opcode(const cs_insn *insn)
+{
+	for (unsigned i = 0; i < insn->size; i++) {
+		uint8_t b = insn->bytes[i];
+		if (b != 0xf0 && b != 0xf2 && b != 0xf3 && b != 0x26 && b != 0x2e &&
+		    b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65 && b != 0x66 &&
+		    b != 0x67 && (b & 0xf0) != 0x40)
+			return b;
+	}
+	return 0;
+}
+
+static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	const struct str_op *op = NULL;
+	for (unsigned i = 0; i < sizeof(str_ops) / sizeof(str_ops[0]); i++)
+		if (str_ops[i].id == insn->id)
+			op = &str_ops[i];
+	const cs_x86 *x = &insn->detail->x86;
+	/* MOVSD and CMPSD also name the SSE2 scalar-double instructions
+	 * (F2 0F 10, F2 0F C2): only the one-byte opcodes A4..AF are ours. */
+	uint8_t opc = str_opcode(insn);
+	if (!op || opc < 0xa4 || opc > 0xaf || (opc >= 0xa8 && opc <= 0xa9))
+		return REF_UNSUPPORTED;
+	unsigned size = op->size;
+	if (!size)
+		size = (x->rex & 8) ? 8 : ref_has_prefix(insn, 0x66) ? 2 : 4;
+	const uint64_t m = alu_mask(size);
+	const int a32 = x->addr_size == 4;
+	const int rep = ref_has_prefix(insn, 0xf3) ? 0xf3 : ref_has_prefix(insn, 0xf2) ? 0xf2 : 0;
+	const int cmp = op->kind == STR_SCAS || op->kind == STR_CMPS;
+	const uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
+	const enum ref_seg sseg = str_src_seg(insn);
+	const uint64_t sbase = (sseg == SEG_FS || sseg == SEG_GS) ? cpu->seg_base[sseg] : 0;
+	const int uses_src = op->kind == STR_MOVS || op->kind == STR_LODS || op->kind == STR_CMPS;
+	const int uses_dst = op->kind != STR_LODS;
+
+	for (uint32_t n = 0;; n++) {
+		if (rep && str_get(cpu, RCX, a32) == 0)
+			break;
+		if (n >= STR_MAX_ELEMENTS)
+			return REF_UNSUPPORTED;
+		uint64_t src = 0, dst = 0;
+		const uint64_t sla = str_get(cpu, RSI, a32) + sbase;
+		const uint64_t dla = str_get(cpu, RDI, a32);
+		if (uses_src)
+			ALU_TRY(ref_mem_read(cpu, sseg, sla, size, &src));
+		switch (op->kind) {
+		case STR_MOVS:
+			ALU_TRY(ref_mem_write(cpu, SEG_ES, dla, size, src));
+			break;
+		case STR_STOS:
+			ALU_TRY(ref_mem_write(cpu, SEG_ES, dla, size, cpu->gpr[RAX] & m));
+			break;
+		case STR_LODS:
+			/* A 32-bit load zero-extends RAX; 8/16 merge. */
+			ref_set_reg(cpu, size == 1 ? X86_REG_AL : size == 2 ? X86_REG_AX :
+				    size == 4 ? X86_REG_EAX : X86_REG_RAX, src);
+			ref_note_gpr_write(cpu, RAX);
+			break;
+		case STR_SCAS:
+			/* Compares rAX - ES:[rDI]. */
+			ALU_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
+			ref_set_flags(cpu, RFLAGS_STATUS, ref_cmp_flags(cpu->gpr[RAX] & m, dst, size));
+			break;
+		default:
+			/* CMPS compares [rSI] - ES:[rDI], source read first. */
+			ALU_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
+			ref_set_flags(cpu, RFLAGS_STATUS, ref_cmp_flags(src, dst, size));
+			break;
+		}
+		if (uses_src)
+			str_set(cpu, RSI, str_get(cpu, RSI, a32) + step, a32);
+		if (uses_dst)
+			str_set(cpu, RDI, str_get(cpu, RDI, a32) + step, a32);
+		if (!rep)
+			break;
+		str_set(cpu, RCX, str_get(cpu, RCX, a32) - 1, a32);
+		/* REPE stops when ZF = 0, REPNE when ZF = 1 (SCAS/CMPS only). */
+		if (cmp && !!(cpu->rflags & RFLAGS_ZF) != (rep == 0xf3))
+			break;
+	}
+	return REF_NEXT;
+}
+
+const struct ref_sem ref_sem_string[] = {
+	{ X86_INS_MOVSB, str_exec }, { X86_INS_MOVSW, str_exec },
+	{ X86_INS_MOVSD, str_exec }, { X86_INS_MOVSQ, str_exec },
+	{ X86_INS_STOSB, str_exec }, { X86_INS_STOSW, str_exec },
+	{ X86_INS_STOSD, str_exec }, { X86_INS_STOSQ, str_exec },
+	{ X86_INS_LODSB, str_exec }, { X86_INS_LODSW, str_exec },
+	{ X86_INS_LODSD, str_exec }, { X86_INS_LODSQ, str_exec },
+	{ X86_INS_SCASB, str_exec }, { X86_INS_SCASW, str_exec },
+	{ X86_INS_SCASD, str_exec }, { X86_INS_SCASQ, str_exec },
+	{ X86_INS_CMPSB, str_exec }, { X86_INS_CMPSW, str_exec },
+	{ X86_INS_CMPSD, str_exec }, { X86_INS_CMPSQ, str_exec },
+};
+const unsigned ref_sem_string_count = sizeof(ref_sem_string) / sizeof(ref_sem_string[0]);
