@@ -496,6 +496,19 @@ static int ex_writer(struct parser *p, const char *kw, char *rest)
 	return take_text(p, kw, rest, dst, sizeof(o->writer_flags));
 }
 
+/* "ran 0xRIP MNEMONIC": what the reference executed there. */
+static int ex_ran(struct parser *p, const char *kw, char *rest)
+{
+	uint64_t rip;
+	if (parse_num(p, next_tok(&rest), "ran address", &rip) < 0)
+		return -1;
+	if (!rip)
+		return perr(p, "'ran' at address 0");
+	struct ran_insn *r = &p->cf->expect.ran[RAN_SLOT(rip)];
+	r->rip = rip;
+	return take_text(p, kw, rest, r->mnemonic, sizeof(r->mnemonic));
+}
+
 static int ex_mem(struct parser *p, const char *kw, char *rest)
 {
 	uint64_t addr;
@@ -550,6 +563,7 @@ static const struct keyword expect_keywords[] = {
 	{ "env", ex_env, 1 },
 	{ "mnemonic", ex_mnemonic, 1 },
 	{ "writer", ex_writer, 1 },
+	{ "ran", ex_ran, 0 },
 	{ "mem", ex_mem, 0 },
 	{ "expect", ex_dup_expect, 0 },
 };

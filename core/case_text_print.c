@@ -87,6 +87,10 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 		print_event(f, &o->events[i]);
 	if (o->mnemonic[0])
 		fprintf(f, "  mnemonic %.*s\n", (int)sizeof(o->mnemonic), o->mnemonic);
+	for (unsigned i = 0; i < RAN_SLOTS; i++)
+		if (o->ran[i].rip)
+			fprintf(f, "  ran 0x%" PRIx64 " %.*s\n", o->ran[i].rip,
+				(int)sizeof(o->ran[i].mnemonic), o->ran[i].mnemonic);
 	for (size_t i = 0; i < case_state_field_count; i++) {
 		const struct case_state_field *sf = &case_state_fields[i];
 		uint64_t v = case_field_get(o, sf);

@@ -86,6 +86,14 @@ static const char *pick_mnemonic(const struct outcome *a, const struct outcome *
 		if (strnlen(eb, sizeof(b->events[0].by)))
 			return eb;
 	}
+	/* Terminal kinds differ: KVM stopped at its RIP (an emulation
+	 * failure, a fault the reference did not take); name the instruction
+	 * the reference ran there, when it ran one. */
+	if (d->cls == DIV_TERMINAL && b->state.rip) {
+		const struct ran_insn *r = &a->ran[RAN_SLOT(b->state.rip)];
+		if (r->rip == b->state.rip && strnlen(r->mnemonic, sizeof(r->mnemonic)))
+			return r->mnemonic;
+	}
 	if (d->cls == DIV_GPR) {
 		int r = gpr_from_name(d->field);
 		if (r >= 0) {

@@ -48,6 +48,9 @@ struct exit_event {
 	char by[16];
 };
 
+#define RAN_SLOTS 16
+#define RAN_SLOT(rip) ((unsigned)((rip) ^ ((rip) >> 4)) & (RAN_SLOTS - 1))
+
 struct end_state {
 	uint64_t gpr[GPR_COUNT];
 	uint64_t rip, rflags;
@@ -72,6 +75,14 @@ struct outcome {
 	char writer_mem[16];
 	/* Instructions executed (reference), 0 when unknown. */
 	uint32_t steps;
+	/* What the reference ran at recent addresses, one slot per address
+	 * hash (RAN_SLOTS), mnemonic spaces made '_': when KVM stops
+	 * somewhere else than the reference (an emulation failure, say), the
+	 * signature names the instruction at KVM's RIP. rip 0 = empty. */
+	struct ran_insn {
+		uint64_t rip;
+		char mnemonic[16];
+	} ran[RAN_SLOTS];
 	/* Guest memory LAYOUT_CMP_BASE .. +LAYOUT_CMP_SIZE at the end. */
 	uint8_t mem[LAYOUT_CMP_SIZE];
 };

@@ -266,6 +266,20 @@ static int lock_refused(struct ref_priv *p, uint64_t rip, const uint8_t *b, unsi
 	return had_lock && decode(p, rip, t, n) != NULL;
 }
 
+/* Remembers what ran at rip (outcome.ran): a fixed 16-byte copy of
+ * Capstone's mnemonic buffer (32 bytes), spaces made '_'. */
+static void note_ran(struct outcome *out, uint64_t rip, const char *mnemonic)
+{
+	struct ran_insn *r = &out->ran[RAN_SLOT(rip)];
+	if (r->rip == rip)
+		return;
+	r->rip = rip;
+	size_t i = 0;
+	for (; i < sizeof(r->mnemonic) - 1 && mnemonic[i]; i++)
+		r->mnemonic[i] = mnemonic[i] == ' ' ? '_' : mnemonic[i];
+	r->mnemonic[i] = 0;
+}
+
 /* Capstone's "tests flag" bits and the RFLAGS bits they name. */
 static const struct { uint64_t test, flag; } flag_tests[] = {
 	{ X86_EFLAGS_TEST_CF, RFLAGS_CF }, { X86_EFLAGS_TEST_PF, RFLAGS_PF },
@@ -345,6 +359,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		decoded_any = 1;
 		steps++;
 		cpu.insn = insn;
+		note_ran(out, cpu.rip, insn->mnemonic);
 		cpu.next_rip = cpu.rip + insn->size;
 		const cs_x86 *x = &insn->detail->x86;
 

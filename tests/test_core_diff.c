@@ -298,6 +298,18 @@ static void test_signatures(void)
 	outcome_diff(&a, &b, &d);
 	CHECK(!strcmp(d.signature, "hlt/hlt:event.data:hlt"),
 	      "without 'by' the case's last instruction names it (%s)", d.signature);
+	/* Terminal kinds differ: named by what the reference ran at KVM's RIP. */
+	reset();
+	b.events[2] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .addr = 1 };
+	b.state.rip = 0x10004;
+	a.ran[RAN_SLOT(0x10004)] = (struct ran_insn){ .rip = 0x10004, .mnemonic = "popcnt" };
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:popcnt"),
+	      "terminal mismatch named by the instruction at KVM's RIP (%s)", d.signature);
+	a.ran[RAN_SLOT(0x10004)].rip = 0x20004;
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:hlt"),
+	      "no instruction known at KVM's RIP: the last one names it (%s)", d.signature);
 }
 
 int main(void)
