@@ -1,6 +1,7 @@
 /* The known-divergence list (format in known.h). Looked up only when a
  * case diverges, so a linear scan is plenty. */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,9 +65,8 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 	}
 	memset(e, 0, sizeof(*e));
 	memcpy(e->sig, s + sig0, siglen);
-	if (siglen && e->sig[siglen - 1] == '*') {
+	if (memchr(e->sig, '*', siglen)) {
 		e->prefix = 1;
-		e->sig[siglen - 1] = 0;
 		if (siglen == 1) {
 			snprintf(err, errlen, "a lone '*' would match every divergence");
 			return -1;
@@ -137,8 +137,9 @@ const struct known_entry *known_find(const struct known_list *k, const char *sig
 				return e;
 			continue;
 		}
+		/* The longest matching pattern is the most specific one. */
 		size_t pl = strlen(e->sig);
-		if (pl > best_len && !strncmp(e->sig, sig, pl)) {
+		if (pl > best_len && fnmatch(e->sig, sig, 0) == 0) {
 			best = e;
 			best_len = pl;
 		}

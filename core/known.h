@@ -3,7 +3,8 @@
  *
  *   SIGNATURE  reason text          # comments and blank lines ignored
  *
- * A signature ending in '*' matches every signature with that prefix. */
+ * A signature with a '*' is a pattern: '*' matches any run of characters
+ * (fnmatch), so "exception#PF/exception#PF:mem:*" or "hlt/hlt:*:tzcnt". */
 #ifndef EXITDIFF_KNOWN_H
 #define EXITDIFF_KNOWN_H
 
@@ -14,7 +15,7 @@
 struct known_entry {
 	char sig[SIGNATURE_MAX];
 	char reason[200];
-	int prefix;          /* sig ended in '*': prefix match (the '*' is dropped) */
+	int prefix;          /* sig holds a '*': a pattern, matched with fnmatch */
 	unsigned line;
 };
 

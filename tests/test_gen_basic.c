@@ -124,6 +124,14 @@ static void check_known(void)
 	CHECK(e && !e->prefix && e->line == 5, "known: exact entry beats a prefix entry");
 	CHECK(!known_find(&k, "hlt/exception#PF:rip:movx"), "known: no match for another signature");
 	known_free(&k);
+	/* A '*' may stand anywhere in a pattern. */
+	const char *mid = "hlt/hlt:*:tzcnt  TZCNT run as BSF\n";
+	CHECK(known_parse(&k, mid, strlen(mid), "mid.txt", err, sizeof(err)) == 0, "known: mid-pattern parses");
+	CHECK(known_find(&k, "hlt/hlt:rax:tzcnt") && known_find(&k, "hlt/hlt:rflags.ZF:tzcnt"),
+	      "known: mid pattern matches any field");
+	CHECK(!known_find(&k, "hlt/hlt:rax:bsf") && !known_find(&k, "exception#PF/hlt:rax:tzcnt"),
+	      "known: mid pattern matches nothing else");
+	known_free(&k);
 
 	static const struct { const char *text; const char *want; } bad[] = {
 		{ "# ok\nlonely-signature\n", "bad.txt:2: " },
