@@ -27,10 +27,17 @@ int cmd_minimize(int argc, char **argv);
 struct session {
 	struct executor kvm;
 	struct executor ref;
-	int have_kvm, have_ref;
+	struct executor uc;     /* the Unicorn oracle (NEED_UNICORN) */
+	int have_kvm, have_ref, have_uc;
 };
 
-enum { NEED_KVM = 1, NEED_REF = 2 };
+/* NEED_UNICORN fails with a message when built without Unicorn. */
+enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4 };
+
+/* --oracle: runs Unicorn on a diverging case and prints one line saying
+ * which side it takes (cli/oracle.c). Needs a session with NEED_UNICORN. */
+void oracle_report(struct session *s, const struct test_case *c,
+		   const struct outcome *ref, const struct outcome *kvm);
 /* Returns 0, or -1 after printing a one-line error. */
 int session_open(struct session *s, unsigned need);
 void session_close(struct session *s);

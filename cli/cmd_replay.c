@@ -23,6 +23,7 @@ struct replay_ctx {
 	struct case_file cf;
 	struct outcome ref, kvm;
 	int tap;
+	int oracle;   /* --oracle: Unicorn's side on XFAIL/FAIL (not with --tap) */
 	int index;
 };
 
@@ -88,11 +89,13 @@ static enum result judge(struct replay_ctx *x, char *why, size_t len)
 
 int cmd_replay(int argc, char **argv)
 {
-	int tap = 0, nargs = 0;
+	int tap = 0, oracle = 0, nargs = 0;
 	char **args = calloc(argc, sizeof(char *));
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--tap"))
 			tap = 1;
+		else if (!strcmp(argv[i], "--oracle"))
+			oracle = 1;
 		else if (argv[i][0] == '-') {
 			cli_error("replay", "unknown option '%s'", argv[i]);
 			free(args);
@@ -111,7 +114,7 @@ int cmd_replay(int argc, char **argv)
 	if (n < 0)
 		return EXIT_USAGE;
 	struct replay_ctx *x = calloc(1, sizeof(*x));
-	if (!x || session_open(&x->s, NEED_KVM | NEED_REF) < 0) {
+	if (!x || session_open(&x->s, NEED_KVM | NEED_REF | (oracle ? NEED_UNICORN : 0)) < 0) {
 		free(x);
 		paths_free(paths, n);
 		return EXIT_USAGE;
@@ -134,6 +137,10 @@ int cmd_replay(int argc, char **argv)
 			r = judge(x, why, sizeof(why));
 		}
 		report(x, r, id, why);
+		/* The expectation stands in for the reference it came from
+		 * (not when it was taken from KVM). */
+		if (oracle && !tap && (r == R_XFAIL || r == R_FAIL) && !x->cf.expect_from_kvm)
+			oracle_report(&x->s, &x->cf.c, &x->cf.expect, &x->kvm);
 		t.passed += r == R_PASS || r == R_XFAIL;
 		t.known += r == R_XFAIL;
 		t.failed += r == R_FAIL || r == R_ERROR;

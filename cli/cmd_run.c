@@ -12,6 +12,7 @@ struct run_opts {
 	int record;
 	const char *known;
 	int quiet;
+	int oracle;
 };
 
 static void env_line(const struct executor *kvm, char *buf, size_t len)
@@ -74,6 +75,8 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		printf("verdict: DIVERGENCE %s\n  %s\n", d.signature, line);
 		if (cf->known_reason[0] && !strcmp(cf->known_signature, d.signature))
 			printf("  known divergence: %s\n", cf->known_reason);
+		if (o->oracle)
+			oracle_report(s, &cf->c, ref, kvm);
 	} else {
 		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
 		       "NOT COMPARED (the reference ends unsupported)");
@@ -102,6 +105,8 @@ int cmd_run(int argc, char **argv)
 			o.record = 1;
 		else if (!strcmp(argv[i], "--quiet") || !strcmp(argv[i], "-q"))
 			o.quiet = 1;
+		else if (!strcmp(argv[i], "--oracle"))
+			o.oracle = 1;
 		else if (!strcmp(argv[i], "--known") && i + 1 < argc)
 			o.known = argv[++i];
 		else if (argv[i][0] == '-') {
@@ -122,7 +127,7 @@ int cmd_run(int argc, char **argv)
 	if (n < 0)
 		return EXIT_USAGE;
 	struct session s;
-	if (session_open(&s, NEED_KVM | NEED_REF) < 0) {
+	if (session_open(&s, NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN : 0)) < 0) {
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}

@@ -2,6 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#ifdef EXITDIFF_HAVE_UNICORN
+#include "uc_oracle.h"
+#endif
 
 static int init_one(struct executor *ex, const struct executor_ops *ops,
 		    struct cpuid_table *cpuid)
@@ -33,14 +36,31 @@ int session_open(struct session *s, unsigned need)
 		}
 		s->have_ref = 1;
 	}
+	if (need & NEED_UNICORN) {
+#ifdef EXITDIFF_HAVE_UNICORN
+		if (init_one(&s->uc, &unicorn_executor_ops,
+			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			session_close(s);
+			return -1;
+		}
+		s->have_uc = 1;
+#else
+		fprintf(stderr, "exitdiff: built without Unicorn: install libunicorn-dev "
+			"and rebuild for --oracle\n");
+		session_close(s);
+		return -1;
+#endif
+	}
 	return 0;
 }
 
 void session_close(struct session *s)
 {
+	if (s->have_uc)
+		s->uc.ops->fini(&s->uc);
 	if (s->have_ref)
 		s->ref.ops->fini(&s->ref);
 	if (s->have_kvm)
 		s->kvm.ops->fini(&s->kvm);
-	s->have_ref = s->have_kvm = 0;
+	s->have_uc = s->have_ref = s->have_kvm = 0;
 }

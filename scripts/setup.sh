@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build gcc libc6-dev binutils libcapstone-dev linux-libc-dev)
+packages=(cmake ninja-build gcc libc6-dev binutils libcapstone-dev linux-libc-dev libunicorn-dev)
 packages+=("$@")   # callers add what their job needs (e.g. clang, qemu-system-x86)
 
 missing=()

@@ -1,0 +1,156 @@
+/* The Unicorn executor: executor_ops over uc_setup/uc_hooks/uc_state.
+ *
+ * How a run ends (docs/unicorn.md has the full table):
+ *   HLT outside the stubs           -> HLT (rip after it)
+ *   a CPU exception (intr hook)     -> EXCEPTION, frame values rebuilt
+ *   REF_STEP_BUDGET instructions    -> TIMEOUT addr 0
+ *   trace full                      -> TIMEOUT addr 1 (outcome_push)
+ *   SYSCALL, SYSENTER, CPUID without a table -> UNSUPPORTED
+ *   UC_ERR_INSN_INVALID             -> EXCEPTION #UD at RIP
+ *   any other Unicorn error, or a stop nobody asked for
+ *                                   -> UNSUPPORTED, mnemonic "uc:<reason>"
+ * so a run always yields an outcome; -1 only when the engine cannot even
+ * be set up for the case. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unicorn/x86.h>
+#include "uc_internal.h"
+#include "uc_oracle.h"
+
+/* A wall-clock backstop under the step budget, in microseconds: Unicorn
+ * cannot hang the caller whatever the guest does. */
+#define UC_TIME_BUDGET_US 2000000u
+
+static int uc_init(struct executor *ex, char *err, size_t errlen)
+{
+	struct uc_ctx *u = calloc(1, sizeof(*u));
+	if (!u) {
+		snprintf(err, errlen, "unicorn: out of memory");
+		return -1;
+	}
+	if (uc_ctx_open(u, err, errlen) < 0) {
+		uc_ctx_close(u);
+		free(u);
+		return -1;
+	}
+	u->cpuid = ex->cpuid;
+	ex->priv = u;
+	unsigned maj = 0, min = 0;
+	uc_version(&maj, &min);
+	snprintf(ex->env.backend, sizeof(ex->env.backend), "unicorn-%u.%u", maj, min);
+	return 0;
+}
+
+static void uc_fini(struct executor *ex)
+{
+	struct uc_ctx *u = ex->priv;
+	if (u) {
+		uc_ctx_close(u);
+		free(u);
+	}
+	ex->priv = NULL;
+}
+
+static void terminal(struct uc_ctx *u, enum exit_kind k, uint64_t addr, uint64_t rip,
+		     const char *mnemonic)
+{
+	struct exit_event e = { .kind = (uint8_t)k, .addr = addr, .rip = rip };
+	if (mnemonic)
+		snprintf(u->out->mnemonic, sizeof(u->out->mnemonic), "%s", mnemonic);
+	outcome_push(u->out, &e);
+}
+
+/* Short names for the mnemonic of an UNSUPPORTED end (the outcome keeps
+ * 31 characters; uc_strerror's sentences do not fit). */
+static const char *const uc_err_names[] = {
+	[UC_ERR_OK] = "stopped",
+	[UC_ERR_NOMEM] = "nomem",
+	[UC_ERR_READ_UNMAPPED] = "read_unmapped",
+	[UC_ERR_WRITE_UNMAPPED] = "write_unmapped",
+	[UC_ERR_FETCH_UNMAPPED] = "fetch_unmapped",
+	[UC_ERR_HOOK] = "hook",
+	[UC_ERR_MAP] = "map",
+	[UC_ERR_WRITE_PROT] = "write_prot",
+	[UC_ERR_READ_PROT] = "read_prot",
+	[UC_ERR_FETCH_PROT] = "fetch_prot",
+	[UC_ERR_ARG] = "arg",
+	[UC_ERR_READ_UNALIGNED] = "read_unaligned",
+	[UC_ERR_WRITE_UNALIGNED] = "write_unaligned",
+	[UC_ERR_FETCH_UNALIGNED] = "fetch_unaligned",
+	[UC_ERR_EXCEPTION] = "exception",
+	[UC_ERR_RESOURCE] = "resource",
+};
+
+/* Unicorn ended the run by itself (an error, or a stop no hook asked
+ * for): always a terminal event, never a crash. */
+static void unexpected_end(struct uc_ctx *u, uc_err rc)
+{
+	struct outcome *o = u->out;
+	if (rc == UC_ERR_INSN_INVALID) {
+		u->vector = 6;
+		u->exc_rip = o->state.rip;
+		uc_finish_exception(u);
+		return;
+	}
+	size_t timed_out = 0;
+	if (rc == UC_ERR_OK && uc_query(u->uc, UC_QUERY_TIMEOUT, &timed_out) == UC_ERR_OK &&
+	    timed_out) {
+		terminal(u, EXIT_TIMEOUT, 0, 0, NULL);
+		return;
+	}
+	char m[32];
+	const char *name = (unsigned)rc < sizeof(uc_err_names) / sizeof(uc_err_names[0]) &&
+			   uc_err_names[rc] ? uc_err_names[rc] : NULL;
+	if (name)
+		snprintf(m, sizeof(m), "uc:%s", name);
+	else
+		snprintf(m, sizeof(m), "uc:error_%d", (int)rc);
+	terminal(u, EXIT_UNSUPPORTED, 0, o->state.rip, m);
+}
+
+static int uc_run(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	struct uc_ctx *u = ex->priv;
+	outcome_init(out);
+	if (uc_load_case(u, c, ex->err, sizeof(ex->err)) < 0) {
+		char why[160];
+		snprintf(why, sizeof(why), "%.150s", ex->err);
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: %s", c->id, why);
+		return -1;
+	}
+	u->out = out;
+	uc_err rc = uc_emu_start(u->uc, LAYOUT_CODE, ~0ull, UC_TIME_BUDGET_US, 0);
+	/* Every other stop has taken the state already (a hook saw it). */
+	if (u->stop == UC_STOP_BUDGET || u->stop == UC_STOP_TRACE_FULL ||
+	    u->stop == UC_STOP_UNSUPPORTED || u->stop == UC_STOP_NONE)
+		uc_snapshot(u);
+	out->steps = u->steps;
+	switch (u->stop) {
+	case UC_STOP_HLT:
+	case UC_STOP_TRACE_FULL:
+		break;
+	case UC_STOP_EXCEPTION:
+		uc_finish_exception(u);
+		break;
+	case UC_STOP_BUDGET:
+		terminal(u, EXIT_TIMEOUT, 0, 0, NULL);
+		break;
+	case UC_STOP_UNSUPPORTED:
+		out->state.rip = u->insn_addr;
+		terminal(u, EXIT_UNSUPPORTED, 0, u->insn_addr, u->unsupported);
+		break;
+	case UC_STOP_NONE:
+		unexpected_end(u, rc);
+		break;
+	}
+	u->out = NULL;
+	return 0;
+}
+
+const struct executor_ops unicorn_executor_ops = {
+	.name = "unicorn",
+	.init = uc_init,
+	.run = uc_run,
+	.fini = uc_fini,
+};

@@ -1,0 +1,237 @@
+/* Unicorn callbacks -> exit events, normalised like the KVM harness
+ * (harness/kvm_run.c, docs/harness.md "Exit normalisation"): one IO event
+ * per port access (string and REP forms: per element, since QEMU runs
+ * each element through the same port helper), device reads answered with
+ * the layout.h open-bus bytes, a HLT ends the case.
+ *
+ * Unicorn does not deliver exceptions through the IDT: a UC_HOOK_INTR
+ * callback sees the vector instead, before anything is pushed, and Unicorn
+ * would then resume at the next instruction. The hook stops the engine and
+ * uc_state.c builds the event the harness would have read from the IST
+ * frame. */
+#include <stdio.h>
+#include <string.h>
+#include <unicorn/x86.h>
+#include "uc_internal.h"
+
+int uc_push(struct uc_ctx *u, const struct exit_event *e)
+{
+	if (!u->out || u->stop != UC_STOP_NONE)
+		return 0;
+	if (outcome_push(u->out, e))
+		return 1;
+	u->stop = UC_STOP_TRACE_FULL;
+	uc_emu_stop(u->uc);
+	return 0;
+}
+
+void uc_snapshot(struct uc_ctx *u)
+{
+	if (!u->out || u->captured)
+		return;
+	uc_capture(u, &u->out->state);
+	memcpy(u->out->mem, u->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+	u->captured = 1;
+}
+
+static void stop(struct uc_ctx *u, enum uc_stop why)
+{
+	if (u->stop == UC_STOP_NONE)
+		u->stop = why;
+	uc_emu_stop(u->uc);
+}
+
+static uint32_t on_in(uc_engine *uc, uint32_t port, int size, void *user)
+{
+	(void)uc;
+	struct uc_ctx *u = user;
+	unsigned n = size > 0 && size <= 4 ? (unsigned)size : 1;
+	uint32_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint32_t)ENV_IO_READ_BYTE << (8 * i);
+	struct exit_event e = {
+		.kind = EXIT_IO, .dir = DIR_IN, .size = (uint8_t)n,
+		.addr = port & 0xffff, .data = v,
+	};
+	uc_push(u, &e);
+	return v;
+}
+
+static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void *user)
+{
+	(void)uc;
+	struct uc_ctx *u = user;
+	unsigned n = size > 0 && size <= 4 ? (unsigned)size : 1;
+	if (n < 4)
+		value &= (1u << (8 * n)) - 1;
+	struct exit_event e = {
+		.kind = EXIT_IO, .dir = DIR_OUT, .size = (uint8_t)n,
+		.addr = port & 0xffff, .data = value,
+	};
+	uc_push(u, &e);
+}
+
+static int is_legacy_prefix(uint8_t b)
+{
+	return b == 0x66 || b == 0x67 || b == 0xf0 || b == 0xf2 || b == 0xf3 ||
+	       b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 ||
+	       b == 0x65 || (b >= 0x40 && b <= 0x4f);
+}
+
+/* Every instruction: the step budget, the HLT check, and the start of a
+ * new instruction for the #PF access tracking. Unicorn's HLT would stop
+ * the engine with nothing to tell it from other stops, so it is caught
+ * here, before it runs. */
+static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
+{
+	(void)uc;
+	struct uc_ctx *u = user;
+	u->insn_addr = addr;
+	u->insn_size = size;
+	u->acc_valid = 0;
+	if (u->steps++ >= REF_STEP_BUDGET) {
+		stop(u, UC_STOP_BUDGET);
+		return;
+	}
+	if (size == 0 || size > 15 || addr + size > LAYOUT_RAM_SIZE)
+		return;
+	const uint8_t *p = u->ram + addr;
+	if (p[size - 1] != 0xf4)
+		return;
+	for (uint32_t i = 0; i + 1 < size; i++)
+		if (!is_legacy_prefix(p[i]))
+			return;
+	uint64_t next = addr + size;
+	if (addr >= LAYOUT_STUBS && addr < LAYOUT_STUBS + 256) {
+		/* Only reachable if Unicorn ever delivers through the IDT:
+		 * the harness rule (HLT at a stub is that vector). */
+		u->vector = (uint32_t)(addr - LAYOUT_STUBS);
+		u->exc_rip = addr;
+		stop(u, UC_STOP_EXCEPTION);
+		return;
+	}
+	/* Taken before the HLT runs; the run loop then reports RIP after
+	 * it, as KVM does. */
+	struct exit_event e = { .kind = EXIT_HLT, .rip = next };
+	if (uc_push(u, &e)) {
+		uc_snapshot(u);
+		u->out->state.rip = next;
+		stop(u, UC_STOP_HLT);
+	}
+}
+
+static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+		   int64_t value, void *user)
+{
+	(void)uc;
+	(void)size;
+	(void)value;
+	struct uc_ctx *u = user;
+	u->acc_valid = 1;
+	u->acc_write = type == UC_MEM_WRITE;
+	u->acc_addr = addr;
+}
+
+static void on_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+	struct uc_ctx *u = user;
+	if (u->stop != UC_STOP_NONE)
+		return;
+	u->vector = intno;
+	uc_reg_read(uc, UC_X86_REG_RIP, &u->exc_rip);
+	/* Unicorn does not stop at once: it moves RIP on and may run into
+	 * further faults before it sees the stop (measured: CR2 read as
+	 * 0xfffffffffffffffe afterwards). So the end state is taken here. */
+	uc_snapshot(u);
+	stop(u, UC_STOP_EXCEPTION);
+}
+
+/* QEMU's #UD reaches the intr hook; this one catches what Unicorn itself
+ * refuses to decode, and makes it the same #UD. */
+static bool on_invalid(uc_engine *uc, void *user)
+{
+	struct uc_ctx *u = user;
+	if (u->stop == UC_STOP_NONE) {
+		u->vector = 6;
+		uc_reg_read(uc, UC_X86_REG_RIP, &u->exc_rip);
+		uc_snapshot(u);
+		stop(u, UC_STOP_EXCEPTION);
+	}
+	return true;
+}
+
+/* Unicorn hands SYSCALL and SYSENTER to a hook and then just goes on (it
+ * never does the control transfer), so they are UNSUPPORTED here. */
+static void on_syscall(uc_engine *uc, void *user)
+{
+	(void)uc;
+	struct uc_ctx *u = user;
+	strcpy(u->unsupported, "syscall");
+	uc_snapshot(u);
+	stop(u, UC_STOP_UNSUPPORTED);
+}
+
+static void on_sysenter(uc_engine *uc, void *user)
+{
+	(void)uc;
+	struct uc_ctx *u = user;
+	strcpy(u->unsupported, "sysenter");
+	uc_snapshot(u);
+	stop(u, UC_STOP_UNSUPPORTED);
+}
+
+/* CPUID: Unicorn's own model ("qemu64") is not what the KVM guest reads;
+ * answer from the calibrated table like the reference does, and without
+ * a table say UNSUPPORTED like the reference does. */
+static int on_cpuid(uc_engine *uc, void *user)
+{
+	struct uc_ctx *u = user;
+	uint64_t rax = 0, rcx = 0;
+	uc_reg_read(uc, UC_X86_REG_RAX, &rax);
+	uc_reg_read(uc, UC_X86_REG_RCX, &rcx);
+	const struct cpuid_entry *ce = u->cpuid ?
+		cpuid_lookup(u->cpuid, (uint32_t)rax, (uint32_t)rcx) : NULL;
+	if (!u->cpuid) {
+		strcpy(u->unsupported, "cpuid");
+		uc_snapshot(u);
+		stop(u, UC_STOP_UNSUPPORTED);
+		return 1;
+	}
+	uint64_t a = ce ? ce->eax : 0, b = ce ? ce->ebx : 0, c = ce ? ce->ecx : 0,
+		 d = ce ? ce->edx : 0;
+	uc_reg_write(uc, UC_X86_REG_RAX, &a);
+	uc_reg_write(uc, UC_X86_REG_RBX, &b);
+	uc_reg_write(uc, UC_X86_REG_RCX, &c);
+	uc_reg_write(uc, UC_X86_REG_RDX, &d);
+	return 1;
+}
+
+int uc_hooks_install(struct uc_ctx *u, char *err, size_t errlen)
+{
+	static const struct { int type, insn; void *cb; const char *what; } hooks[] = {
+		{ UC_HOOK_INSN, UC_X86_INS_IN, (void *)on_in, "IN" },
+		{ UC_HOOK_INSN, UC_X86_INS_OUT, (void *)on_out, "OUT" },
+		{ UC_HOOK_INSN, UC_X86_INS_SYSCALL, (void *)on_syscall, "SYSCALL" },
+		{ UC_HOOK_INSN, UC_X86_INS_SYSENTER, (void *)on_sysenter, "SYSENTER" },
+		{ UC_HOOK_INSN, UC_X86_INS_CPUID, (void *)on_cpuid, "CPUID" },
+		{ UC_HOOK_CODE, 0, (void *)on_code, "code" },
+		{ UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, 0, (void *)on_mem, "memory" },
+		{ UC_HOOK_INTR, 0, (void *)on_intr, "interrupt" },
+		{ UC_HOOK_INSN_INVALID, 0, (void *)on_invalid, "invalid instruction" },
+	};
+	for (size_t i = 0; i < sizeof(hooks) / sizeof(hooks[0]); i++) {
+		uc_hook h;
+		uc_err e;
+		if (hooks[i].type == UC_HOOK_INSN)
+			e = uc_hook_add(u->uc, &h, hooks[i].type, hooks[i].cb, u, 1, 0,
+					hooks[i].insn);
+		else
+			e = uc_hook_add(u->uc, &h, hooks[i].type, hooks[i].cb, u, 1, 0);
+		if (e != UC_ERR_OK) {
+			snprintf(err, errlen, "unicorn: adding the %s hook: %s", hooks[i].what,
+				 uc_strerror(e));
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,73 @@
+/* Shared by the Unicorn oracle's files: the per-executor context and the
+ * hooks that turn Unicorn callbacks into exit events. */
+#ifndef EXITDIFF_UC_INTERNAL_H
+#define EXITDIFF_UC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <unicorn/unicorn.h>
+#include "executor.h"
+#include "layout.h"
+#include "outcome.h"
+
+/* Why the run loop stopped Unicorn (set by a hook before uc_emu_stop). */
+enum uc_stop {
+	UC_STOP_NONE = 0,   /* still running, or Unicorn returned by itself */
+	UC_STOP_HLT,        /* a HLT outside the stubs: EXIT_HLT pushed */
+	UC_STOP_EXCEPTION,  /* an exception was raised (intr hook) */
+	UC_STOP_BUDGET,     /* REF_STEP_BUDGET instructions ran */
+	UC_STOP_TRACE_FULL, /* outcome_push refused: trace is full */
+	UC_STOP_UNSUPPORTED,/* an instruction Unicorn fakes (SYSCALL ...) */
+};
+
+struct uc_ctx {
+	uc_engine *uc;
+	uint8_t *ram;                 /* LAYOUT_RAM_SIZE bytes, mapped at GPA 0 */
+	uint8_t *pristine_sys;        /* system part as layout_build() left it */
+	uc_context *ctx0;             /* CPU state every case starts from */
+	uint8_t *scratch;             /* the next case's RW pages, built here */
+	const struct cpuid_table *cpuid;
+	struct outcome *out;          /* the case being run */
+	enum uc_stop stop;
+	int captured;                 /* end state + memory already taken */
+	uint32_t steps;
+	uint32_t mmio_step;           /* steps at the last MMIO event */
+	/* The exception the intr hook saw. */
+	uint32_t vector;
+	uint64_t exc_rip;             /* RIP at the hook: the faulting insn */
+	/* The last data access of the current instruction (memory hooks),
+	 * for the #PF error code Unicorn does not expose. */
+	int acc_valid, acc_write;
+	uint64_t acc_addr;
+	/* The current instruction (code hook). */
+	uint64_t insn_addr;
+	uint32_t insn_size;
+	char unsupported[32];         /* mnemonic for UC_STOP_UNSUPPORTED */
+};
+
+/* uc_setup.c: engine, memory, long-mode system state. */
+int uc_ctx_open(struct uc_ctx *u, char *err, size_t errlen);
+void uc_ctx_close(struct uc_ctx *u);
+/* Resets RAM and all CPU state for case c. Returns 0, or -1 with err. */
+/* The Unicorn register id of GPR i (enum gpr order). */
+int uc_gpr_reg(unsigned i);
+int uc_load_case(struct uc_ctx *u, const struct test_case *c, char *err, size_t errlen);
+
+/* uc_hooks.c: installs every hook once per engine. */
+int uc_hooks_install(struct uc_ctx *u, char *err, size_t errlen);
+/* Pushes e; on a full trace, asks Unicorn to stop. Returns 1 if pushed. */
+int uc_push(struct uc_ctx *u, const struct exit_event *e);
+
+/* Takes the end state and the compare window now, once per run. */
+void uc_snapshot(struct uc_ctx *u);
+
+/* uc_state.c: end state and the terminal exception event. */
+void uc_capture(struct uc_ctx *u, struct end_state *st);
+/* Pushes the EXCEPTION event for the exception the intr hook recorded and
+ * fixes up the end state like a delivered frame would show it. */
+void uc_finish_exception(struct uc_ctx *u);
+/* The #PF error code (SDM Vol. 3A 4.7) Unicorn computed but keeps to
+ * itself, recomputed from the page tables and the recorded access. */
+uint32_t uc_pf_error_code(const struct uc_ctx *u, uint64_t cr2);
+
+#endif
