@@ -21,7 +21,7 @@
  * (a & b) | ((a | b) & ~r) is the vector of carries out of every bit: CF
  * is its top bit, AF is the carry into bit 4, OF is set when both inputs
  * have the same sign and the result has the other one. */
-static uint64_t add_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
+uint64_t ref_add_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
 {
 	uint64_t carries = (a & b) | ((a | b) & ~r);
 	uint64_t f = alu_szp(r, size);
@@ -39,7 +39,7 @@ static uint64_t add_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
  * a_i ^ b_i ^ r_i; CF is the borrow out of the top bit, AF the borrow into
  * bit 4, OF set when the operands' signs differ and the result's sign is
  * not the minuend's. */
-static uint64_t sub_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
+uint64_t ref_sub_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
 {
 	uint64_t borrows = (~a & b) | (~(a ^ b) & r);
 	uint64_t f = alu_szp(r, size);
@@ -101,10 +101,10 @@ static enum ref_status alu_binary(struct ref_cpu *cpu, const cs_insn *insn)
 	uint64_t r, f = 0;
 	int logic = 0;
 	switch (op->fn) {
-	case FN_ADD: r = (a + b) & m; f = add_flags(a, b, r, size); break;
-	case FN_ADC: r = (a + b + cf) & m; f = add_flags(a, b, r, size); break;
-	case FN_SUB: r = (a - b) & m; f = sub_flags(a, b, r, size); break;
-	case FN_SBB: r = (a - b - cf) & m; f = sub_flags(a, b, r, size); break;
+	case FN_ADD: r = (a + b) & m; f = ref_add_flags(a, b, r, size); break;
+	case FN_ADC: r = (a + b + cf) & m; f = ref_add_flags(a, b, r, size); break;
+	case FN_SUB: r = (a - b) & m; f = ref_sub_flags(a, b, r, size); break;
+	case FN_SBB: r = (a - b - cf) & m; f = ref_sub_flags(a, b, r, size); break;
 	case FN_AND: r = a & b; logic = 1; break;
 	case FN_OR:  r = a | b; logic = 1; break;
 	default:     r = a ^ b; logic = 1; break;
@@ -136,19 +136,19 @@ static enum ref_status alu_unary(struct ref_cpu *cpu, const cs_insn *insn)
 	case X86_INS_INC:
 		/* CF is not affected (SDM Vol. 2A INC). */
 		r = (a + 1) & m;
-		f = add_flags(a, 1, r, size);
+		f = ref_add_flags(a, 1, r, size);
 		fmask &= ~(uint64_t)RFLAGS_CF;
 		break;
 	case X86_INS_DEC:
 		r = (a - 1) & m;
-		f = sub_flags(a, 1, r, size);
+		f = ref_sub_flags(a, 1, r, size);
 		fmask &= ~(uint64_t)RFLAGS_CF;
 		break;
 	case X86_INS_NEG:
 		/* 0 - a: CF = (a != 0) falls out of the borrow (SDM Vol. 2B
 		 * NEG). */
 		r = (0 - a) & m;
-		f = sub_flags(0, a, r, size);
+		f = ref_sub_flags(0, a, r, size);
 		break;
 	default: /* NOT: no flags (SDM Vol. 2B NOT) */
 		r = ~a & m;

@@ -55,4 +55,10 @@ enum ref_status ref_alu_mul(struct ref_cpu *cpu, const cs_insn *insn);
 enum ref_status ref_alu_imul(struct ref_cpu *cpu, const cs_insn *insn);
 enum ref_status ref_alu_div(struct ref_cpu *cpu, const cs_insn *insn);
 
+/* Status flags of r = a + b (+ carry in) and r = a - b (- borrow in) in
+ * size bytes, from the carry/borrow vectors (ref_alu.c). Shared by every
+ * family that adds or compares: XADD, CMPXCHG, SCAS, CMPS. */
+uint64_t ref_add_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size);
+uint64_t ref_sub_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size);
+
 #endif

@@ -4,7 +4,7 @@
 #ifndef EXITDIFF_REF_EXT_PRIV_H
 #define EXITDIFF_REF_EXT_PRIV_H
 
-#include "ref_internal.h"
+#include "ref_alu_priv.h"
 
 extern const struct ref_sem ref_sem_bits[];    /* BT* BSF BSR LZCNT TZCNT
 						  POPCNT BSWAP SHLD SHRD */
@@ -17,7 +17,10 @@ extern const struct ref_sem ref_sem_string[];  /* MOVS STOS LODS SCAS CMPS */
 extern const unsigned ref_sem_string_count;
 
 /* All six status flags of the comparison a - b in size bytes, as CMP
- * sets them (SDM Vol. 1 3.4.3.1); defined in ref_xchg.c. */
-uint64_t ref_cmp_flags(uint64_t a, uint64_t b, unsigned size);
+ * sets them (SDM Vol. 1 3.4.3.1). */
+static inline uint64_t ref_cmp_flags(uint64_t a, uint64_t b, unsigned size)
+{
+	return ref_sub_flags(a, b, (a - b) & alu_mask(size), size);
+}
 
 #endif

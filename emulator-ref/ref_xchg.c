@@ -12,32 +12,6 @@
 
 /* Carry vector of a + b = r: CF its top bit, AF the carry into bit 4, OF
  * when both inputs share a sign the result lacks (SDM Vol. 1 3.4.3.1). */
-static uint64_t xchg_add_flags(uint64_t a, uint64_t b, uint64_t r, unsigned size)
-{
-	uint64_t c = (a & b) | ((a | b) & ~r), f = alu_szp(r, size);
-	if (c & alu_msb(size))
-		f |= RFLAGS_CF;
-	if ((a ^ b ^ r) & 0x10)
-		f |= RFLAGS_AF;
-	if ((a ^ r) & (b ^ r) & alu_msb(size))
-		f |= RFLAGS_OF;
-	return f;
-}
-
-/* Flags of the comparison a - b (as CMP). */
-uint64_t ref_cmp_flags(uint64_t a, uint64_t b, unsigned size)
-{
-	uint64_t r = (a - b) & alu_mask(size);
-	uint64_t bo = (~a & b) | (~(a ^ b) & r), f = alu_szp(r, size);
-	if (bo & alu_msb(size))
-		f |= RFLAGS_CF;
-	if ((a ^ b ^ r) & 0x10)
-		f |= RFLAGS_AF;
-	if ((a ^ b) & (a ^ r) & alu_msb(size))
-		f |= RFLAGS_OF;
-	return f;
-}
-
 /* XADD: TEMP = SRC + DEST; SRC = DEST; DEST = TEMP, flags as ADD. With
  * both operands the same register the second write wins: the sum. */
 static enum ref_status xchg_xadd(struct ref_cpu *cpu, const cs_insn *insn)
@@ -59,7 +33,7 @@ static enum ref_status xchg_xadd(struct ref_cpu *cpu, const cs_insn *insn)
 		ALU_TRY(ref_write_op(cpu, 1, d));
 		ALU_TRY(ref_write_op(cpu, 0, r));
 	}
-	ref_set_flags(cpu, RFLAGS_STATUS, xchg_add_flags(d, s, r, size));
+	ref_set_flags(cpu, RFLAGS_STATUS, ref_add_flags(d, s, r, size));
 	return REF_NEXT;
 }
 
