@@ -38,4 +38,18 @@ static inline int check_done(const char *suite)
 	fclose(f_); \
 } while (0)
 
+/* Golden rows spell instruction bytes as hex ("4801d8"): decodes up to
+ * max bytes, returns how many, or -1 on a bad digit. */
+static inline int hex_bytes(const char *h, uint8_t *out, unsigned max)
+{
+	unsigned n = 0;
+	for (; h[0] && h[1] && n < max; h += 2) {
+		unsigned v;
+		if (sscanf(h, "%2x", &v) != 1)
+			return -1;
+		out[n++] = (uint8_t)v;
+	}
+	return (int)n;
+}
+
 #endif

@@ -13,18 +13,6 @@
 #include "../emulator-ref/ref_internal.h"
 #include "test_ref_alu_rows.h"
 
-static int hex_bytes(const char *h, uint8_t *out, unsigned max)
-{
-	unsigned n = 0;
-	for (; h[0] && h[1] && n < max; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (uint8_t)v;
-	}
-	return (int)n;
-}
-
 static uint64_t cell_of(const struct outcome *o)
 {
 	uint64_t v;

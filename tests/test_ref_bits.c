@@ -18,18 +18,6 @@
 #define CELL_OFF 0x100u
 #define CELL_RDI (LAYOUT_DATA + CELL_OFF + 16)
 
-static int hex_bytes(const char *h, uint8_t *out, unsigned max)
-{
-	unsigned n = 0;
-	for (; h[0] && h[1] && n < max; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (uint8_t)v;
-	}
-	return (int)n;
-}
-
 static int row_case(const struct bits_row *r, struct test_case *c)
 {
 	case_init(c);

@@ -15,18 +15,6 @@
 #define BUF_OFF 0x200u
 #define BUF (LAYOUT_DATA + BUF_OFF)
 
-static int hex_bytes(const char *h, uint8_t *out, unsigned max)
-{
-	unsigned n = 0;
-	for (; h[0] && h[1] && n < max; h += 2) {
-		unsigned v;
-		if (sscanf(h, "%2x", &v) != 1)
-			return -1;
-		out[n++] = (uint8_t)v;
-	}
-	return (int)n;
-}
-
 static uint64_t ptr_of(const struct str_row *r, int64_t off)
 {
 	return r->abs ? (uint64_t)off : BUF + (uint64_t)off;
