@@ -9,6 +9,9 @@ static const char *const gpr_names[GPR_COUNT] = {
 
 static const char *const mode_names[MODE_COUNT] = {
 	[MODE_LONG64] = "long64",
+	[MODE_PROT32] = "prot32",
+	[MODE_PROT32PG] = "prot32-paged",
+	[MODE_REAL16] = "real16",
 };
 
 static const char *const rflags_names[32] = {

@@ -6,14 +6,32 @@
 #include <stdint.h>
 #include "config.h"
 
+/* The CPU mode a case starts in; core/mode.h gives each its initial system
+ * state, core/layout.h where everything is. Numbers are stored in binary
+ * cases: append only. */
 enum cpu_mode {
-	MODE_LONG64 = 0, /* 64-bit long mode, 4-level paging */
+	MODE_LONG64 = 0,   /* 64-bit long mode, 4-level paging */
+	MODE_PROT32 = 1,   /* 32-bit protected mode, flat segments, paging off */
+	MODE_PROT32PG = 2, /* 32-bit protected mode, flat, 2-level 32-bit paging */
+	MODE_REAL16 = 3,   /* 16-bit real mode, every segment at 0x1000 */
 	MODE_COUNT
 };
 
-/* Environment knobs: bits that change the environment a case runs in.
- * None is defined yet; the field exists so formats carry it from day one. */
-#define KNOBS_KNOWN 0u
+/* Environment knobs: bits that change the environment a case runs in
+ * (CPL, CR0/CR4/EFER bits). The table of names, registers and the modes
+ * each applies to is in core/knobs.c; KNOBS_KNOWN is every defined bit. */
+#define KNOB_CPL3         (1u << 0)  /* long64: the case runs at CPL3 */
+#define KNOB_CR0_TS       (1u << 1)  /* CR0.TS=1: x87/SSE raise #NM */
+#define KNOB_CR0_EM       (1u << 2)  /* CR0.EM=1: x87 #NM, SSE #UD */
+#define KNOB_CR4_TSD      (1u << 3)  /* CR4.TSD=1: RDTSC(P) #GP above CPL0 */
+#define KNOB_CR4_UMIP     (1u << 4)  /* CR4.UMIP=1: SGDT.. #GP above CPL0 */
+#define KNOB_CR4_OSXSAVE  (1u << 5)  /* CR4.OSXSAVE=1: XGETBV/XSETBV usable */
+#define KNOB_CR4_FSGSBASE (1u << 6)  /* CR4.FSGSBASE=1: RDFSBASE.. usable */
+#define KNOB_CR4_SMAP     (1u << 7)  /* CR4.SMAP=1: CPL0 data access to
+					user pages faults unless RFLAGS.AC */
+#define KNOB_NO_OSFXSR    (1u << 8)  /* CR4.OSFXSR=0: SSE raises #UD */
+#define KNOB_NO_SCE       (1u << 9)  /* EFER.SCE=0: SYSCALL raises #UD */
+#define KNOBS_KNOWN       0x3ffu
 
 /* General-purpose registers in hardware encoding order (ModRM reg field). */
 enum gpr {
@@ -52,8 +70,9 @@ struct test_case {
 	uint8_t data[CASE_DATA_MAX];
 };
 
-/* The defaults every case starts from: RSP at the stack top, every other
- * register zero, RFLAGS = 0x2, no code, no data. */
+/* The defaults every case starts from: long64, RSP at the stack top,
+ * every other register zero, RFLAGS = 0x2, no code, no data. (In real mode
+ * the same RSP means SP 0x6000 from SS base 0x10000: the same stack top.) */
 void case_init(struct test_case *c);
 
 /* The name of RFLAGS bit 0..63 (SDM Vol. 1 3.4.3), or NULL for a reserved

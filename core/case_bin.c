@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "case_bin.h"
+#include "knobs.h"
+#include "mode.h"
 
 #define BIN_FLAG_MODE_MASK 0x0fu
 #define BIN_FLAG_HAS_DATA  0x10u
@@ -47,11 +49,11 @@ void case_decode(const uint8_t *buf, size_t len, struct test_case *c)
 		 (unsigned long long)fnv1a64(buf, r.len));
 	uint8_t flags = (uint8_t)rd(&r, 1);
 	c->mode = (uint8_t)((flags & BIN_FLAG_MODE_MASK) % MODE_COUNT);
-	c->knobs = (uint32_t)rd(&r, 4) & KNOBS_KNOWN;
+	c->knobs = (uint32_t)rd(&r, 4) & knobs_for_mode((enum cpu_mode)c->mode);
 	uint32_t mask = (uint32_t)rd(&r, 3);
 	for (int i = 0; i < GPR_COUNT; i++)
 		if (mask & (1u << i))
-			c->gpr[i] = rd(&r, 8);
+			c->gpr[i] = rd(&r, 8) & mode_reg_mask((enum cpu_mode)c->mode);
 	if (mask & (1u << BIN_REG_RFLAGS))
 		c->rflags = (rd(&r, 8) & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
 	if (flags & BIN_FLAG_HAS_DATA) {

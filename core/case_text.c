@@ -12,6 +12,8 @@
 #include <string.h>
 #include "case_fields.h"
 #include "case_text.h"
+#include "knobs.h"
+#include "mode.h"
 #include "file_io.h"
 
 struct parser {
@@ -22,6 +24,7 @@ struct parser {
 	struct case_file *cf;
 	int in_expect;
 	int expect_line;
+	int mode_line, knobs_line;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -225,6 +228,7 @@ static int kw_mode(struct parser *p, const char *kw, char *rest)
 	for (int m = 0; m < MODE_COUNT; m++)
 		if (strcmp(v, mode_name((enum cpu_mode)m)) == 0) {
 			p->cf->c.mode = (uint8_t)m;
+			p->mode_line = p->line;
 			return 0;
 		}
 	return perr(p, "unknown mode '%s'", v);
@@ -238,16 +242,49 @@ static int kw_seed(struct parser *p, const char *kw, char *rest)
 	return parse_num(p, v, "seed", &p->cf->c.seed);
 }
 
+/* "knobs cpl3 cr4.tsd" by name, or one number (older files). */
 static int kw_knobs(struct parser *p, const char *kw, char *rest)
 {
-	char *v;
-	uint64_t k;
-	if (one_value(p, kw, rest, &v) < 0 || parse_num(p, v, "knobs", &k) < 0)
-		return -1;
+	uint64_t k = 0;
+	char *save = NULL;
+	(void)kw;
+	for (char *t = strtok_r(rest, " \t", &save); t; t = strtok_r(NULL, " \t", &save)) {
+		const struct knob_def *d = knob_by_name(t);
+		uint64_t num;
+		if (d)
+			k |= d->bit;
+		else if (t[0] >= '0' && t[0] <= '9' && parse_num(p, t, "knobs", &num) == 0)
+			k |= num;
+		else
+			return perr(p, "unknown knob '%s'", t);
+	}
 	if (k & ~(uint64_t)KNOBS_KNOWN)
-		return perr(p, "knobs '%s' has unknown bits 0x%" PRIx64, v,
-			    k & ~(uint64_t)KNOBS_KNOWN);
+		return perr(p, "knobs have unknown bits 0x%" PRIx64, k & ~(uint64_t)KNOBS_KNOWN);
 	p->cf->c.knobs = (uint32_t)k;
+	p->knobs_line = p->line;
+	return 0;
+}
+
+/* Checks that need the whole case: knobs and register widths by mode. */
+static int check_mode(struct parser *p)
+{
+	const struct test_case *c = &p->cf->c;
+	enum cpu_mode m = (enum cpu_mode)c->mode;
+	if (!knobs_valid_for(c->knobs, m)) {
+		char names[128];
+		p->line = p->knobs_line;
+		return perr(p, "knobs '%s' do not apply to mode %s",
+			    knobs_format(c->knobs & ~knobs_for_mode(m), names, sizeof(names)),
+			    mode_name(m));
+	}
+	uint64_t mask = mode_reg_mask(m);
+	for (int r = 0; r < GPR_COUNT; r++) {
+		if (c->gpr[r] & ~mask) {
+			p->line = p->mode_line;
+			return perr(p, "%s 0x%" PRIx64 " is wider than mode %s allows (32 bits)",
+				    gpr_name((enum gpr)r), c->gpr[r], mode_name(m));
+		}
+	}
 	return 0;
 }
 
@@ -653,6 +690,8 @@ static int parse_text(const char *text, size_t len, const char *filename,
 			return -1;
 		pos = end + 1;
 	}
+	if (check_mode(&p) < 0)
+		return -1;
 	if (cf->has_expect) {
 		const struct exit_event *t = outcome_terminal(&cf->expect);
 		if (!t || !exit_kind_is_terminal((enum exit_kind)t->kind)) {

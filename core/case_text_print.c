@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include "case_fields.h"
 #include "case_text.h"
+#include "knobs.h"
+#include "mode.h"
 #include "file_io.h"
 
 /* Bytes per code/data line and per mem line: short enough to read. */
@@ -151,8 +153,10 @@ void case_print(FILE *f, const struct case_file *cf)
 	fprintf(f, "mode %s\n", mode_name((enum cpu_mode)c->mode));
 	if (c->seed)
 		fprintf(f, "seed 0x%" PRIx64 "\n", c->seed);
-	if (c->knobs)
-		fprintf(f, "knobs 0x%" PRIx32 "\n", c->knobs);
+	if (c->knobs) {
+		char names[256];
+		fprintf(f, "knobs %s\n", knobs_format(c->knobs, names, sizeof(names)));
+	}
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (c->gpr[r] != def.gpr[r])
 			fprintf(f, "%s 0x%" PRIx64 "\n", gpr_name((enum gpr)r), c->gpr[r]);

@@ -103,6 +103,48 @@ static void build_idt_and_stubs(uint8_t *ram)
 	fill(ram + LAYOUT_STUBS, 0xf4, PAGE_SIZE);
 }
 
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* Real mode: vector v -> REAL_STUB_SEG:v (SDM Vol. 3B 20.1.4). */
+static void build_ivt(uint8_t *ram)
+{
+	for (unsigned v = 0; v < 256; v++)
+		put32(ram + LAYOUT_IVT + 4 * v, v | ((uint32_t)REAL_STUB_SEG << 16));
+}
+
+/* 32-bit interrupt gates (type 0xE) to the same stubs through the 32-bit
+ * code segment; no privilege change, so no stack switch (SDM 3A 6.11,
+ * 6.12.1). DPL as in the 64-bit IDT. */
+static void build_idt32(uint8_t *ram)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		uint32_t off = LAYOUT_STUBS + v;
+		uint32_t dpl = (v == 3 || v == 4) ? 3 : 0;
+		put32(ram + LAYOUT_IDT32 + 8 * v, (off & 0xffff) | ((uint32_t)SEL_CODE32 << 16));
+		put32(ram + LAYOUT_IDT32 + 8 * v + 4,
+		      (off & 0xffff0000u) | ((0x8eu | (dpl << 5)) << 8));
+	}
+}
+
+/* 32-bit paging (SDM 3A 4.3): the same pages and flags as the 4-level
+ * tables, without NX, which 32-bit paging does not have. */
+static void build_page_tables32(uint8_t *ram)
+{
+	for (uint32_t a = LAYOUT_PD32; a < LAYOUT_PT32_HI + PAGE_SIZE; a += PAGE_SIZE)
+		fill(ram + a, 0, PAGE_SIZE);
+	put32(ram + LAYOUT_PD32, LAYOUT_PT32 | (uint32_t)PTE_TABLE);
+	put32(ram + LAYOUT_PD32 + 4 * (LAYOUT_MMIO >> 22), LAYOUT_PT32_HI | (uint32_t)PTE_TABLE);
+	for (unsigned i = 0; i < LAYOUT_NPAGES; i++) {
+		uint32_t gva = (uint32_t)layout_pages[i].gva;
+		uint32_t pt = gva >= 0x400000u ? LAYOUT_PT32_HI : LAYOUT_PT32;
+		put32(ram + pt + 4 * ((gva >> 12) & 1023), gva | (uint32_t)layout_pages[i].flags);
+	}
+}
+
 static void build_page_tables(uint8_t *ram)
 {
 	for (uint32_t a = LAYOUT_PML4; a < LAYOUT_PT_HI + PAGE_SIZE; a += PAGE_SIZE)
@@ -127,6 +169,9 @@ void layout_build(uint8_t *ram)
 	build_gdt_and_tss(ram);
 	build_idt_and_stubs(ram);
 	build_page_tables(ram);
+	build_ivt(ram);
+	build_idt32(ram);
+	build_page_tables32(ram);
 }
 
 /* The unmapped pages between the writable ones: no guest access reaches

@@ -6,12 +6,15 @@
  * Guest physical == guest virtual (identity paging). Everything the guest
  * can reach lives in the first 96 KiB, plus one MMIO page far above RAM.
  *
- *   0x00000 .. 0x00fff  unmapped (null page: any access faults)
+ *   0x00000 .. 0x00fff  unmapped (null page: any access faults); the
+ *                       real-mode IVT lives at its start
  *   0x01000             GDT, then the 64-bit TSS in the same page   (RO)
  *   0x02000             IDT, 256 16-byte gates, all on IST1          (RO)
  *   0x03000             exception stubs: one HLT byte per vector      (RO, X)
  *   0x04000 .. 0x09fff  page tables (PML4, PDPT, PD, PT, PD_HI, PT_HI)(RO)
- *   0x0a000 .. 0x0ffff  reserved, unmapped
+ *   0x0a000             IDT32: 256 8-byte gates (prot32 modes)       (RO)
+ *   0x0b000 .. 0x0dfff  32-bit paging: PD32, PT32, PT32_HI             (RO)
+ *   0x0e000 .. 0x0ffff  reserved, unmapped
  *   0x10000             code page: case code, then HLT padding      (RW, X)
  *   0x11000             unmapped (a jump past the code page faults)
  *   0x12000 .. 0x13fff  data pages 0 and 1 (a split access crosses)   (RW, NX)
@@ -22,6 +25,12 @@
  *   0xc0000000          MMIO window: mapped by the page tables, backed by
  *                       no memory, so every access is an MMIO exit   (RW, X)
  *   everything else     not present: #PF
+ *
+ * Without paging (prot32, real16) every byte of RAM is reachable and
+ * everything outside it is an MMIO exit. The system part (below
+ * LAYOUT_RW_BASE) sits in a read-only memslot, so a write there is an MMIO
+ * write exit that changes nothing; the unmapped pages inside the writable
+ * part are plain RAM then, reset per case (mode_reset_ram in mode.h).
  *
  * "RO" pages are mapped read-only with CR0.WP=1, so a case that writes them
  * takes #PF instead of corrupting the environment. All A and D bits (PTEs
@@ -44,6 +53,11 @@
 #define LAYOUT_PT         0x07000u   /* covers 0..2 MiB with 4 KiB pages */
 #define LAYOUT_PD_HI      0x08000u   /* covers 3..4 GiB */
 #define LAYOUT_PT_HI      0x09000u   /* covers the 2 MiB around the MMIO window */
+#define LAYOUT_IVT        0x00000u   /* real mode: 256 offset:segment */
+#define LAYOUT_IDT32      0x0a000u   /* prot32: 256 8-byte gates */
+#define LAYOUT_PD32       0x0b000u   /* 32-bit paging: covers 0..4 GiB */
+#define LAYOUT_PT32       0x0c000u   /* covers 0..4 MiB */
+#define LAYOUT_PT32_HI    0x0d000u   /* covers the 4 MiB around the MMIO window */
 #define LAYOUT_CODE       0x10000u
 #define LAYOUT_DATA       0x12000u
 #define LAYOUT_DATA_SIZE  0x02000u
@@ -76,7 +90,14 @@
 #define SEL_UCODE64 0x3b   /* DPL3 64-bit code, for the CPL3 knob */
 #define LAYOUT_GDT_ENTRIES 8
 
-/* Initial system state of 64-bit long mode, CPL0. */
+/* Real mode: every segment register holds REAL_SEG (base 0x10000), so
+ * code, data and stack are at offsets 0, 0x2000 and below 0x6000. The IVT
+ * sends vector v to REAL_STUB_SEG:v, the HLT at LAYOUT_STUBS + v. */
+#define REAL_SEG       ((uint16_t)(LAYOUT_CODE >> 4))
+#define REAL_STUB_SEG  ((uint16_t)(LAYOUT_STUBS >> 4))
+
+/* Initial system state of 64-bit long mode, CPL0 (core/mode.c has every
+ * mode). */
 #define LM_CR0   0x80010033ull /* PG WP NE ET MP PE */
 #define LM_CR4   0x00000620ull /* OSXMMEXCPT OSFXSR PAE */
 #define LM_EFER  0x00000d01ull /* NXE LMA LME SCE */

@@ -55,7 +55,7 @@ static enum ref_status bits_bt(struct ref_cpu *cpu, const cs_insn *insn)
 		if (x->addr_size == 4)
 			ea &= 0xffffffffu;
 		enum ref_seg seg = ref_op_seg(cpu, 0);
-		uint64_t la = ea + ((seg == SEG_FS || seg == SEG_GS) ? cpu->seg_base[seg] : 0);
+		uint64_t la = ea + ((seg == SEG_FS || seg == SEG_GS) ? cpu->seg[seg].base : 0);
 		ALU_TRY((writes ? ref_mem_read_rmw : ref_mem_read)(cpu, seg, la, size, &a));
 		uint64_t r = a;
 		switch (insn->id) {

@@ -88,7 +88,7 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 	/* INS always writes ES:RDI (no override); OUTS reads DS:RSI, whose
 	 * segment may be overridden (only FS/GS add a base). */
 	enum ref_seg seg = is_in ? SEG_ES : ref_op_seg(cpu, 1);
-	uint64_t base = (seg == SEG_FS || seg == SEG_GS) ? cpu->seg_base[seg] : 0;
+	uint64_t base = (seg == SEG_FS || seg == SEG_GS) ? cpu->seg[seg].base : 0;
 	int ptr = is_in ? RDI : RSI;
 
 	for (;;) {

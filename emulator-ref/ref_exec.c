@@ -51,15 +51,26 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 {
 	memset(cpu, 0, sizeof(*cpu));
 	memcpy(cpu->gpr, c->gpr, sizeof(cpu->gpr));
-	cpu->rip = cpu->next_rip = LAYOUT_CODE;
+	struct mode_env env;
+	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+	cpu->mode = c->mode;
+	cpu->knobs = c->knobs;
+	cpu->cpl = env.cpl;
+	cpu->code_bits = env.code_bits;
+	cpu->rip = cpu->next_rip = env.rip;
 	cpu->rflags = c->rflags;
-	cpu->cr0 = LM_CR0;
-	cpu->cr3 = LM_CR3;
-	cpu->cr4 = LM_CR4;
-	cpu->efer = LM_EFER;
-	for (int s = 0; s < SEG_COUNT; s++)
-		cpu->sel[s] = SEL_DATA;
-	cpu->sel[SEG_CS] = SEL_CODE64;
+	cpu->cr0 = env.cr0;
+	cpu->cr3 = env.cr3;
+	cpu->cr4 = env.cr4;
+	cpu->efer = env.efer;
+	cpu->xcr0 = env.xcr0;
+	memcpy(cpu->seg, env.seg, sizeof(cpu->seg));
+	cpu->tr = env.tr;
+	cpu->ldtr = env.ldtr;
+	cpu->gdtr_base = env.gdt_base;
+	cpu->gdtr_limit = env.gdt_limit;
+	cpu->idtr_base = env.idt_base;
+	cpu->idtr_limit = env.idt_limit;
 	cpu->ram = ram;
 	cpu->out = out;
 }
@@ -403,12 +414,12 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	s->cr4 = cpu.cr4;
 	s->cr8 = cpu.cr8;
 	s->efer = cpu.efer;
-	s->cs = cpu.sel[SEG_CS];
-	s->ds = cpu.sel[SEG_DS];
-	s->es = cpu.sel[SEG_ES];
-	s->fs = cpu.sel[SEG_FS];
-	s->gs = cpu.sel[SEG_GS];
-	s->ss = cpu.sel[SEG_SS];
+	s->cs = cpu.seg[SEG_CS].sel;
+	s->ds = cpu.seg[SEG_DS].sel;
+	s->es = cpu.seg[SEG_ES].sel;
+	s->fs = cpu.seg[SEG_FS].sel;
+	s->gs = cpu.seg[SEG_GS].sel;
+	s->ss = cpu.seg[SEG_SS].sel;
 	out->undefined_flags = cpu.undefined_flags;
 	out->steps = steps;
 	memcpy(out->mem, p->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);

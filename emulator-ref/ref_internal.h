@@ -16,7 +16,9 @@
 #include "../core/case.h"
 #include "../core/outcome.h"
 #include "../core/executor.h"
+#include "../core/mode.h"
 
+/* Same order as enum seg_reg (the Sreg encoding). */
 enum ref_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
 
 struct ref_cpu {
@@ -24,9 +26,22 @@ struct ref_cpu {
 	uint64_t rip;        /* address of the instruction being executed */
 	uint64_t next_rip;   /* rip + length; a taken branch overwrites it */
 	uint64_t rflags;
-	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
-	uint16_t sel[SEG_COUNT];
-	uint64_t seg_base[SEG_COUNT]; /* only FS and GS bases matter in 64-bit */
+	uint64_t cr0, cr2, cr3, cr4, cr8, efer, xcr0;
+	/* Segment registers with their hidden parts; in 64-bit mode only the
+	 * FS and GS bases matter (SDM Vol. 3A 3.4.4). Start: mode_env_init. */
+	struct seg_desc seg[SEG_COUNT];
+	struct seg_desc tr, ldtr;
+	uint64_t gdtr_base, idtr_base;
+	uint16_t gdtr_limit, idtr_limit;
+	uint8_t mode;        /* enum cpu_mode of the case */
+	uint8_t cpl;         /* current privilege level */
+	uint8_t code_bits;   /* 16, 32, 64: the code segment's default size */
+	uint32_t knobs;      /* KNOB_* of the case */
+	/* System registers the system instructions model (ref_sys*.c):
+	 * debug registers, and the MSRs of the documented set. */
+	uint64_t dr[8];
+	uint64_t msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base;
+	uint64_t msr_tsc_aux, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
 	uint8_t *ram;        /* LAYOUT_RAM_SIZE bytes, GPA 0 at ram[0] */
 	struct outcome *out;
 	const struct cpuid_table *cpuid;
@@ -149,6 +164,18 @@ void ref_note_gpr_write(struct ref_cpu *cpu, int gpr);
 /* The I/O and string-I/O fragment of ref_ctl (ref_ctl_io.c). */
 extern const struct ref_sem ref_sem_ctl_io[];
 extern const unsigned ref_sem_ctl_io_count;
+
+/* ---- modes and system state (ref_seg.c, ref_sys*.c) ----------------------
+ * Loads segment register s with selector sel the way MOV Sreg / POP Sreg /
+ * far transfers do in the current mode: real mode sets base = sel << 4;
+ * protected and long mode read the GDT/LDT descriptor and raise #GP/#SS/#NP
+ * with the selector as error code (SDM Vol. 3A 3.4.3, 5.5-5.8; Vol. 2
+ * "MOV - Move", "Operation" of MOV Sreg). Returns 0, or -1 after raising
+ * (the handler returns REF_STOP). */
+int ref_seg_load(struct ref_cpu *cpu, enum ref_seg s, uint16_t sel);
+/* 1 when the current instruction may run at this CPL; else raises #GP(0)
+ * and returns 0 (privileged instructions, SDM Vol. 3A 5.9). */
+int ref_require_cpl0(struct ref_cpu *cpu);
 
 /* Fills the dense table from every fragment; idempotent. ref_lookup calls
  * it on first use, so it is only an optimisation to call it early. */

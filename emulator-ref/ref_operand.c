@@ -57,7 +57,7 @@ uint64_t ref_op_addr(const struct ref_cpu *cpu, int i)
 	uint64_t a = ref_op_ea(cpu, i);
 	enum ref_seg s = ref_op_seg(cpu, i);
 	if (s == SEG_FS || s == SEG_GS)
-		a += cpu->seg_base[s];
+		a += cpu->seg[s].base;
 	return a;
 }
 

@@ -103,7 +103,7 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	const int cmp = op->kind == STR_SCAS || op->kind == STR_CMPS;
 	const uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
 	const enum ref_seg sseg = str_src_seg(insn);
-	const uint64_t sbase = (sseg == SEG_FS || sseg == SEG_GS) ? cpu->seg_base[sseg] : 0;
+	const uint64_t sbase = (sseg == SEG_FS || sseg == SEG_GS) ? cpu->seg[sseg].base : 0;
 	const int uses_src = op->kind == STR_MOVS || op->kind == STR_LODS || op->kind == STR_CMPS;
 	const int uses_dst = op->kind != STR_LODS;
 

@@ -2,6 +2,8 @@
  * encoding decodes back to the same case. */
 #include <string.h>
 #include "case_bin.h"
+#include "knobs.h"
+#include "mode.h"
 #include "layout.h"
 #include "check.h"
 
@@ -20,7 +22,7 @@ static uint64_t next(void)
 static const char *broken(const struct test_case *c)
 {
 	if (c->mode >= MODE_COUNT) return "mode < MODE_COUNT";
-	if (c->knobs & ~KNOBS_KNOWN) return "knobs within KNOBS_KNOWN";
+	if (!knobs_valid_for(c->knobs, (enum cpu_mode)c->mode)) return "knobs of the mode";
 	if (c->code_len > CASE_CODE_MAX) return "code_len <= CASE_CODE_MAX";
 	if (c->data_len > CASE_DATA_MAX) return "data_len <= CASE_DATA_MAX";
 	if ((c->rflags & ~(uint64_t)RFLAGS_CASE_SETTABLE) != RFLAGS_FIXED1)
@@ -66,7 +68,16 @@ static void test_fixed(void)
 		0x48, 0x01, 0xd8, 0xf4,
 	};
 	case_decode(in, sizeof(in), &c1);
-	CHECK_EQ_U64(c1.knobs, 0, "knobs 0xffffffff masked with KNOBS_KNOWN");
+	CHECK_EQ_U64(c1.knobs, knobs_for_mode(MODE_LONG64),
+		     "knobs 0xffffffff masked to the knobs of long64");
+	CHECK(c1.knobs & KNOB_CPL3, "long64 keeps the cpl3 knob (knobs 0x%x)", c1.knobs);
+	static const uint8_t in32[] = { 0x01, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00,
+					0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11 };
+	case_decode(in32, sizeof(in32), &c2);
+	CHECK(c2.mode == MODE_PROT32 && !(c2.knobs & KNOB_CPL3) &&
+	      c2.gpr[RAX] == 0x55667788ull,
+	      "prot32: cpl3 knob dropped, rax cut to 32 bits (knobs 0x%x rax 0x%llx)",
+	      c2.knobs, (unsigned long long)c2.gpr[RAX]);
 	CHECK_EQ_U64(c1.gpr[RAX], 0x1122334455667788ull, "rax little-endian");
 	CHECK_EQ_U64(c1.gpr[RSP], LAYOUT_STACK_TOP, "absent rsp keeps its default");
 	CHECK_EQ_U64(c1.rflags, RFLAGS_CASE_SETTABLE | RFLAGS_FIXED1,
@@ -163,10 +174,11 @@ static void test_random_cases(void)
 	for (int i = 0; i < 5000; i++) {
 		case_init(&c1);
 		c1.mode = (uint8_t)(next() % MODE_COUNT);
-		c1.knobs = (uint32_t)next() & KNOBS_KNOWN;
+		c1.knobs = (uint32_t)next() & knobs_for_mode((enum cpu_mode)c1.mode);
 		for (int r = 0; r < GPR_COUNT; r++)
 			if (next() & 1)
-				c1.gpr[r] = next() % 3 ? next() : 0;
+				c1.gpr[r] = (next() % 3 ? next() : 0) &
+					    mode_reg_mask((enum cpu_mode)c1.mode);
 		c1.rflags = (next() & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
 		c1.code_len = (uint32_t)(next() % (CASE_CODE_MAX + 1));
 		if (i % 10)

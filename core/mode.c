@@ -1,0 +1,209 @@
+/* The initial system state per mode (see mode.h) and the exception frame
+ * reader every executor shares. */
+#include <string.h>
+#include "mode.h"
+#include "knobs.h"
+#include "layout.h"
+
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_OSFXSR_XMM 0x600ull
+
+static struct seg_desc flat(uint16_t sel, uint8_t type, uint8_t db, uint8_t l)
+{
+	return (struct seg_desc){ .base = 0, .limit = 0xffffffffu, .sel = sel,
+				  .type = type, .s = 1, .dpl = (uint8_t)(sel & 3),
+				  .present = 1, .db = db, .l = l, .g = 1 };
+}
+
+static struct seg_desc real_seg(uint16_t sel, uint8_t type)
+{
+	return (struct seg_desc){ .base = (uint64_t)sel << 4, .limit = 0xffff, .sel = sel,
+				  .type = type, .s = 1, .present = 1 };
+}
+
+static void set_data_segs(struct mode_env *e, struct seg_desc d)
+{
+	e->seg[SR_ES] = e->seg[SR_SS] = e->seg[SR_DS] = e->seg[SR_FS] = e->seg[SR_GS] = d;
+}
+
+static void long64(struct mode_env *e, uint32_t knobs)
+{
+	e->cr0 = LM_CR0;
+	e->cr3 = LM_CR3;
+	e->cr4 = LM_CR4;
+	e->efer = LM_EFER;
+	e->paging = 4;
+	e->code_bits = 64;
+	e->idt_base = LAYOUT_IDT;
+	e->idt_limit = 0xfff;
+	if (knobs & KNOB_CPL3) {
+		/* SDM 3A 5.5: the CPL is CS.RPL; SS must match it. */
+		e->cpl = 3;
+		e->seg[SR_CS] = flat(SEL_UCODE64, 0xb, 0, 1);
+		set_data_segs(e, flat(SEL_UDATA, 0x3, 1, 0));
+	} else {
+		e->seg[SR_CS] = flat(SEL_CODE64, 0xb, 0, 1);
+		set_data_segs(e, flat(SEL_DATA, 0x3, 1, 0));
+	}
+}
+
+static void prot32(struct mode_env *e, int paged)
+{
+	e->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
+	if (paged) {
+		e->cr0 |= CR0_PG | CR0_WP;
+		e->cr3 = LAYOUT_PD32;
+		e->paging = 2;
+	}
+	e->cr4 = CR4_OSFXSR_XMM;
+	e->code_bits = 32;
+	e->idt_base = LAYOUT_IDT32;
+	e->idt_limit = 256 * 8 - 1;
+	e->seg[SR_CS] = flat(SEL_CODE32, 0xb, 1, 0);
+	set_data_segs(e, flat(SEL_DATA, 0x3, 1, 0));
+}
+
+static void real16(struct mode_env *e)
+{
+	e->cr0 = CR0_MP | CR0_ET | CR0_NE;
+	e->cr4 = CR4_OSFXSR_XMM;
+	e->code_bits = 16;
+	e->rip = 0;
+	e->idt_base = LAYOUT_IVT;
+	e->idt_limit = 0x3ff;
+	e->seg[SR_CS] = real_seg(REAL_SEG, 0xb);
+	set_data_segs(e, real_seg(REAL_SEG, 0x3));
+}
+
+void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
+{
+	memset(e, 0, sizeof(*e));
+	e->xcr0 = 1; /* x87 only: the reset value (SDM 1 13.3) */
+	e->rip = LAYOUT_CODE;
+	e->gdt_base = LAYOUT_GDT;
+	e->gdt_limit = LAYOUT_GDT_ENTRIES * 8 - 1;
+	/* The busy TSS and an unusable LDT in every mode; a 64-bit and a
+	 * 32-bit busy TSS share type 0xB (SDM 3A 8.2.2). */
+	e->tr = (struct seg_desc){ .base = LAYOUT_TSS, .limit = 0x67, .sel = SEL_TSS,
+				   .type = 0xb, .present = 1 };
+	e->ldtr = (struct seg_desc){ .type = 0x2, .unusable = 1 };
+	switch (m) {
+	case MODE_PROT32: prot32(e, 0); break;
+	case MODE_PROT32PG: prot32(e, 1); break;
+	case MODE_REAL16: real16(e); break;
+	default: long64(e, knobs); break;
+	}
+	knobs &= knobs_for_mode(m);
+	for (unsigned i = 0; i < knob_def_count; i++) {
+		const struct knob_def *k = &knob_defs[i];
+		uint64_t *reg = k->reg == KNOB_REG_CR0 ? &e->cr0 :
+				k->reg == KNOB_REG_CR4 ? &e->cr4 :
+				k->reg == KNOB_REG_EFER ? &e->efer : NULL;
+		if (!(knobs & k->bit) || !reg)
+			continue;
+		*reg = k->set ? (*reg | k->mask) : (*reg & ~k->mask);
+	}
+}
+
+void mode_reset_ram(uint8_t *ram, const struct test_case *c)
+{
+	layout_reset_rw(ram, c->code, c->code_len, c->data, c->data_len);
+	if (c->mode == MODE_PROT32 || c->mode == MODE_REAL16)
+		layout_clear_holes(ram);
+}
+
+uint64_t mode_reg_mask(enum cpu_mode m)
+{
+	return m == MODE_LONG64 ? ~0ull : 0xffffffffull;
+}
+
+uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel)
+{
+	return m == MODE_REAL16 ? (uint64_t)sel << 4 : 0;
+}
+
+static uint64_t ram_le(const uint8_t *ram, uint64_t gpa, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (gpa + i < LAYOUT_RAM_SIZE)
+			v |= (uint64_t)ram[gpa + i] << (8 * i);
+	return v;
+}
+
+/* Long mode: every gate uses IST1, so the frame starts at a fixed depth
+ * below LAYOUT_IST_TOP and its depth says whether an error code was
+ * pushed (SDM 3A 6.14.2). */
+static void frame64(const uint8_t *ram, struct end_state *st, struct exit_event *e)
+{
+	uint64_t f = st->gpr[RSP];
+	if (f == LAYOUT_IST_TOP - 48) {
+		e->has_error_code = 1;
+		e->error_code = (uint32_t)ram_le(ram, f, 4);
+		f += 8;
+	}
+	if (f < LAYOUT_IST || f > LAYOUT_IST_TOP - 40)
+		return;
+	st->rip = ram_le(ram, f, 8);
+	st->cs = (uint16_t)ram_le(ram, f + 8, 2);
+	st->rflags = ram_le(ram, f + 16, 8);
+	st->gpr[RSP] = ram_le(ram, f + 24, 8);
+	st->ss = (uint16_t)ram_le(ram, f + 32, 2);
+}
+
+/* Protected mode, no privilege change: [error code,] EIP, CS, EFLAGS on
+ * the current stack (SDM 3A 6.12.1, figure 6-4). */
+static void frame32(const uint8_t *ram, struct end_state *st, struct exit_event *e,
+		    unsigned vector)
+{
+	uint32_t esp = (uint32_t)st->gpr[RSP];
+	if (VECTOR_HAS_ERROR_CODE(vector)) {
+		e->has_error_code = 1;
+		e->error_code = (uint32_t)ram_le(ram, esp, 4);
+		esp += 4;
+	}
+	st->rip = ram_le(ram, esp, 4);
+	st->cs = (uint16_t)ram_le(ram, esp + 4, 2);
+	st->rflags = ram_le(ram, esp + 8, 4);
+	st->gpr[RSP] = (uint32_t)(esp + 12);
+}
+
+/* Real mode: FLAGS, CS, IP as 16-bit words at SS:SP, which wraps inside
+ * the segment (SDM 3B 20.1.4). RFLAGS bits above 15 are not pushed: they
+ * keep their value at the stub. */
+static void frame16(const uint8_t *ram, struct end_state *st)
+{
+	uint64_t ss = (uint64_t)st->ss << 4;
+	uint16_t sp = (uint16_t)st->gpr[RSP];
+	st->rip = ram_le(ram, ss + sp, 2);
+	st->cs = (uint16_t)ram_le(ram, ss + (uint16_t)(sp + 2), 2);
+	st->rflags = (st->rflags & ~0xffffull) | ram_le(ram, ss + (uint16_t)(sp + 4), 2);
+	st->gpr[RSP] = (st->gpr[RSP] & ~0xffffull) | (uint16_t)(sp + 6);
+}
+
+int mode_stub_exception(enum cpu_mode m, const uint8_t *ram, struct end_state *st,
+			struct exit_event *e)
+{
+	uint64_t hlt = mode_seg_base(m, st->cs) + st->rip - 1;
+	if (hlt < LAYOUT_STUBS || hlt >= LAYOUT_STUBS + 256)
+		return 0;
+	unsigned vector = (unsigned)(hlt - LAYOUT_STUBS);
+	memset(e, 0, sizeof(*e));
+	e->kind = EXIT_EXCEPTION;
+	e->addr = vector;
+	if (m == MODE_LONG64)
+		frame64(ram, st, e);
+	else if (m == MODE_REAL16)
+		frame16(ram, st);
+	else
+		frame32(ram, st, e, vector);
+	e->rip = st->rip;
+	if (vector == 14)
+		e->cr2 = st->cr2;
+	return 1;
+}
