@@ -11,6 +11,7 @@ const struct case_state_field case_state_fields[] = {
 	SF("rip", state.rip, 0),
 	SF("rflags", state.rflags, 0),
 	SF("undefined-flags", undefined_flags, 1),
+	SF("undefined-gprs", undefined_gprs, 1),
 	SF("rax", state.gpr[RAX], 0), SF("rcx", state.gpr[RCX], 0),
 	SF("rdx", state.gpr[RDX], 0), SF("rbx", state.gpr[RBX], 0),
 	SF("rsp", state.gpr[RSP], 0), SF("rbp", state.gpr[RBP], 0),

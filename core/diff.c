@@ -284,8 +284,9 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 	const struct end_state *sa = &a->state, *sb = &b->state;
 	if (sa->rip != sb->rip)
 		return diverge(a, b, d, DIV_RIP, "rip", sa->rip, sb->rip);
+	uint32_t undef_gprs = a->undefined_gprs | b->undefined_gprs;
 	for (int r = 0; r < GPR_COUNT; r++)
-		if (sa->gpr[r] != sb->gpr[r])
+		if (sa->gpr[r] != sb->gpr[r] && !(undef_gprs & (1u << r)))
 			return diverge(a, b, d, DIV_GPR, gpr_name((enum gpr)r),
 				       sa->gpr[r], sb->gpr[r]);
 	uint64_t undef = a->undefined_flags | b->undefined_flags;

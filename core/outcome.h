@@ -65,6 +65,9 @@ struct outcome {
 	/* RFLAGS bits the architecture leaves undefined after the
 	 * instructions executed (reference only; 0 from KVM). Masked. */
 	uint64_t undefined_flags;
+	/* GPRs (1 << enum gpr) whose value no executor can predict: written
+	 * by RDTSC, RDRAND, RDSEED and the like (reference only). Masked. */
+	uint32_t undefined_gprs;
 	/* Mnemonic of the instruction that ended the case or of the
 	 * unsupported one; "" when unknown (KVM). */
 	char mnemonic[32];
