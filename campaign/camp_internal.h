@@ -10,6 +10,22 @@
 #include "known.h"
 #include "outcome.h"
 
+/* Per lane (mode, and long64 at CPL3: gen.h enum gen_lane). steps sums
+ * the instructions the reference executed; each UNSUPPORTED case adds
+ * one it did not model, so modeled share = steps / (steps + unsupported). */
+struct camp_lane_counts {
+	uint64_t execs, agree, diverge, unsupported, known, steps, exec_failures;
+};
+/* Per lane and template family: cases that contain at least one
+ * instruction of the family (a case with several families counts in each). */
+struct camp_fam_counts {
+	uint64_t cases, agree, diverge, unsupported;
+};
+#define CAMP_LANE_FIELDS 7
+#define CAMP_FAM_FIELDS 4
+extern const char *const camp_lane_field_names[CAMP_LANE_FIELDS];
+extern const char *const camp_fam_field_names[CAMP_FAM_FIELDS];
+
 /* Counters a worker batches and the parent sums. */
 struct camp_counts {
 	uint64_t execs, agree, diverge, unsupported, known, exec_failures;
@@ -17,6 +33,8 @@ struct camp_counts {
 	 * the time budget run out, say): counted, never bucketed. */
 	uint64_t unconfirmed;
 	uint64_t exits_ref[EXIT_KIND_COUNT], exits_kvm[EXIT_KIND_COUNT];
+	struct camp_lane_counts lane[LANE_COUNT];
+	struct camp_fam_counts fam[LANE_COUNT][FAM_COUNT];
 };
 
 /* Worker -> parent messages: fixed-size records on the worker's own pipe
@@ -35,6 +53,8 @@ struct camp_rec {
 	uint32_t type;
 	uint32_t known;
 	uint32_t len1, len2;
+	uint32_t lane;   /* REC_UNSUP: enum gen_lane of the cases */
+	uint32_t pad;
 	uint64_t n, seed;
 	char name[SIGNATURE_MAX];
 	struct camp_counts c;
@@ -58,6 +78,7 @@ struct camp_worker_args {
 	uint64_t k0, k_end;         /* local exec range [k0, k_end) */
 	double deadline;            /* CLOCK_MONOTONIC seconds, 0 = none */
 	const struct generator *gen;
+	const struct gen_config *gcfg; /* mode/knob policy, NULL = long64 only */
 	const struct known_list *known;
 	const struct campaign_backend *backend;
 	struct camp_shared *shared;
@@ -94,7 +115,19 @@ struct camp_state {
 	size_t nb, capb;
 	struct camp_name_count *unsup, *reached;
 	size_t nunsup, capunsup, nreached, capreached;
+	/* UNSUPPORTED mnemonics per lane. */
+	struct camp_name_count *lunsup[LANE_COUNT];
+	size_t nlunsup[LANE_COUNT], caplunsup[LANE_COUNT];
 };
+
+/* The bucket key of a divergence: the signature, with "@MODE" appended
+ * outside long64 (the same symptom in real16 and long64 is more often than
+ * not a different path of KVM's emulator). long64 signatures, CPL3
+ * included, stay as they are so the known-divergence list keeps matching.
+ * sig holds SIGNATURE_MAX bytes; the base is cut to make room. */
+void camp_sig_add_mode(char *sig, unsigned mode);
+/* The mode a bucket key names: the "@MODE" suffix, else long64. */
+unsigned camp_sig_mode(const char *sig);
 
 void camp_counts_add(struct camp_counts *t, const struct camp_counts *d);
 /* d = a - b, field by field (a worker's unreported counts). */

@@ -83,7 +83,7 @@ static int spawn(struct parent *p, unsigned i)
 		struct camp_worker_args a = {
 			.index = i, .seed = p->o->seed, .base = p->base,
 			.k0 = ws->k_next, .k_end = ws->k_end, .deadline = p->deadline,
-			.gen = p->o->gen, .known = &p->known, .backend = p->backend,
+			.gen = p->o->gen, .gcfg = p->o->gcfg, .known = &p->known, .backend = p->backend,
 			.shared = ws->shared, .fd = fds[1],
 		};
 		camp_worker_main(&a);
@@ -148,6 +148,9 @@ static void consume(struct parent *p, struct wslot *ws)
 		case REC_UNSUP:
 			name_clean(nm, sizeof(nm), r.name);
 			camp_names_add(&p->st.unsup, &p->st.nunsup, &p->st.capunsup, nm, r.n);
+			if (r.lane < LANE_COUNT)
+				camp_names_add(&p->st.lunsup[r.lane], &p->st.nlunsup[r.lane],
+					       &p->st.caplunsup[r.lane], nm, r.n);
 			break;
 		case REC_REACHED:
 			name_clean(nm, sizeof(nm), r.name);
@@ -228,7 +231,7 @@ static void reap(struct parent *p, unsigned i)
 		/* The case is regenerated from its seed: generators are
 		 * deterministic, so this is the very case it died on. */
 		static struct test_case c;
-		gen_make(p->o->gen, ws->shared->seed, &c);
+		gen_make_ex(p->o->gen, p->o->gcfg, ws->shared->seed, &c, NULL);
 		char full[256], path[4200], err[512];
 		snprintf(full, sizeof(full), "%s while running this case (exec %" PRIu64 ")", why, k);
 		if (camp_store_crash(p->o->out, &c, full, path, sizeof(path), err, sizeof(err)) < 0)

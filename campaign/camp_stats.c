@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "camp_internal.h"
+#include "mode.h"
 
 /* struct camp_counts holds only uint64_t counters: add and subtract them
  * as one array, so a new counter needs no code here. */
@@ -91,21 +92,80 @@ uint64_t camp_known_hits(const struct camp_state *s)
 	return n;
 }
 
+const char *const camp_lane_field_names[CAMP_LANE_FIELDS] = {
+	"execs", "agree", "diverge", "unsupported", "known", "steps", "exec_failures",
+};
+const char *const camp_fam_field_names[CAMP_FAM_FIELDS] = {
+	"cases", "agree", "diverge", "unsupported",
+};
+_Static_assert(sizeof(struct camp_lane_counts) == CAMP_LANE_FIELDS * sizeof(uint64_t),
+	       "camp_lane_field_names names every field");
+_Static_assert(sizeof(struct camp_fam_counts) == CAMP_FAM_FIELDS * sizeof(uint64_t),
+	       "camp_fam_field_names names every field");
+
+void camp_sig_add_mode(char *sig, unsigned mode)
+{
+	if (mode == MODE_LONG64 || mode >= MODE_COUNT)
+		return;
+	const char *mn = mode_name((enum cpu_mode)mode);
+	size_t ml = strlen(mn) + 1, len = strnlen(sig, SIGNATURE_MAX - 1);
+	if (len + ml > SIGNATURE_MAX - 1)
+		len = SIGNATURE_MAX - 1 - ml;
+	sig[len] = '@';
+	memcpy(sig + len + 1, mn, ml);
+}
+
+unsigned camp_sig_mode(const char *sig)
+{
+	const char *at = strrchr(sig, '@');
+	if (at)
+		for (unsigned m = 0; m < MODE_COUNT; m++)
+			if (!strcmp(at + 1, mode_name((enum cpu_mode)m)))
+				return m;
+	return MODE_LONG64;
+}
+
+static unsigned lane_mode(unsigned lane)
+{
+	static const uint8_t m[LANE_COUNT] = {
+		[LANE_LONG64] = MODE_LONG64, [LANE_LONG64_CPL3] = MODE_LONG64,
+		[LANE_PROT32] = MODE_PROT32, [LANE_PROT32PG] = MODE_PROT32PG,
+		[LANE_REAL16] = MODE_REAL16,
+	};
+	return m[lane];
+}
+
+/* New buckets of the lane's mode (the two long64 lanes share theirs). */
+static size_t lane_buckets(const struct camp_state *s, unsigned lane)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		n += !s->b[i].known && camp_sig_mode(s->b[i].sig) == lane_mode(lane);
+	return n;
+}
+
+static double ratio(uint64_t a, uint64_t b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
 void camp_state_free(struct camp_state *s)
 {
+	for (int l = 0; l < LANE_COUNT; l++)
+		free(s->lunsup[l]);
 	free(s->b);
 	free(s->unsup);
 	free(s->reached);
 	memset(s, 0, sizeof(*s));
 }
 
-/* Indices of the top (up to) 5 unsupported mnemonics, by count. */
-static size_t top5(const struct camp_state *s, size_t idx[5])
+/* Indices of the top (up to) 5 names of v, by count. */
+static size_t top5_of(const struct camp_name_count *v, size_t nv, size_t idx[5])
 {
 	size_t n = 0;
-	for (size_t i = 0; i < s->nunsup; i++) {
+	for (size_t i = 0; i < nv; i++) {
 		size_t pos = n < 5 ? n++ : 5;
-		while (pos > 0 && s->unsup[idx[pos - 1]].n < s->unsup[i].n) {
+		while (pos > 0 && v[idx[pos - 1]].n < v[i].n) {
 			if (pos < 5)
 				idx[pos] = idx[pos - 1];
 			pos--;
@@ -114,6 +174,11 @@ static size_t top5(const struct camp_state *s, size_t idx[5])
 			idx[pos] = i;
 	}
 	return n;
+}
+
+static size_t top5(const struct camp_state *s, size_t idx[5])
+{
+	return top5_of(s->unsup, s->nunsup, idx);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -140,6 +205,50 @@ static void json_exits(FILE *f, const uint64_t *h)
 			continue;
 		fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", exit_kind_name((enum exit_kind)i), h[i]);
 		first = 0;
+	}
+	fputc('}', f);
+}
+
+/* "lanes": {"real16": {execs.., modeled_share, agree_rate, buckets,
+ * unsupported_top, families: {"alu": {cases, agree, diverge,
+ * unsupported}}}}: lanes without execs left out. */
+static void json_lanes(FILE *f, const struct camp_state *s)
+{
+	fputc('{', f);
+	int first = 1;
+	for (unsigned l = 0; l < LANE_COUNT; l++) {
+		const struct camp_lane_counts *lc = &s->tot.lane[l];
+		if (!lc->execs)
+			continue;
+		fprintf(f, "%s\"%s\":{", first ? "" : ",", gen_lane_name((enum gen_lane)l));
+		first = 0;
+		const uint64_t *v = (const uint64_t *)lc;
+		for (unsigned i = 0; i < CAMP_LANE_FIELDS; i++)
+			fprintf(f, "\"%s\":%" PRIu64 ",", camp_lane_field_names[i], v[i]);
+		uint64_t ran = lc->execs - lc->exec_failures;
+		fprintf(f, "\"modeled_share\":%.4f,\"agree_rate\":%.4f,\"buckets\":%zu,"
+			"\"unsupported_top\":[", ratio(lc->steps, lc->steps + lc->unsupported),
+			ratio(lc->agree, ran), lane_buckets(s, l));
+		size_t idx[5], nt = top5_of(s->lunsup[l], s->nlunsup[l], idx);
+		for (size_t i = 0; i < nt; i++) {
+			fprintf(f, "%s{\"mnemonic\":", i ? "," : "");
+			json_str(f, s->lunsup[l][idx[i]].name);
+			fprintf(f, ",\"count\":%" PRIu64 "}", s->lunsup[l][idx[i]].n);
+		}
+		fputs("],\"families\":{", f);
+		int ff = 1;
+		for (unsigned k = 0; k < FAM_COUNT; k++) {
+			const struct camp_fam_counts *fc = &s->tot.fam[l][k];
+			if (!fc->cases)
+				continue;
+			fprintf(f, "%s\"%s\":{", ff ? "" : ",", gen_family_name(k));
+			ff = 0;
+			const uint64_t *fv = (const uint64_t *)fc;
+			for (unsigned i = 0; i < CAMP_FAM_FIELDS; i++)
+				fprintf(f, "%s\"%s\":%" PRIu64, i ? "," : "", camp_fam_field_names[i], fv[i]);
+			fputc('}', f);
+		}
+		fputs("}}", f);
 	}
 	fputc('}', f);
 }
@@ -172,17 +281,29 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 	fprintf(f, ",\"exits_kvm\":");
 	json_exits(f, s->tot.exits_kvm);
 	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"unconfirmed\":%" PRIu64
-		",\"crashes\":%" PRIu64 ",\"workers\":%u}\n", s->nreached, s->tot.exec_failures,
+		",\"crashes\":%" PRIu64 ",\"workers\":%u,\"lanes\":", s->nreached, s->tot.exec_failures,
 		s->tot.unconfirmed, s->crashes, workers);
+	json_lanes(f, s);
+	fputs("}\n", f);
 }
 
 void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
 		      double rate)
 {
-	snprintf(buf, len, "[%6.0fs] execs %" PRIu64 " (%.0f/s)  buckets %zu  known hits %" PRIu64
-		 "  unsupported %.1f%%  mnemonics %zu  crashes %" PRIu64,
-		 t, s->tot.execs, rate, camp_buckets_new(s), camp_known_hits(s),
-		 100.0 * unsup_rate(s), s->nreached, s->crashes);
+	int n = snprintf(buf, len, "[%6.0fs] execs %" PRIu64 " (%.0f/s)  buckets %zu  known hits %" PRIu64
+			 "  unsupported %.1f%%  mnemonics %zu  crashes %" PRIu64,
+			 t, s->tot.execs, rate, camp_buckets_new(s), camp_known_hits(s),
+			 100.0 * unsup_rate(s), s->nreached, s->crashes);
+	/* Per lane: agreement and modeled share, "real16 97.1%/99.0%". */
+	for (unsigned l = 0; l < LANE_COUNT && n > 0 && (size_t)n < len; l++) {
+		const struct camp_lane_counts *lc = &s->tot.lane[l];
+		if (!lc->execs)
+			continue;
+		n += snprintf(buf + n, len - (size_t)n, "%s%s %.1f%%/%.1f%%", l ? "  " : "  | ",
+			      gen_lane_name((enum gen_lane)l),
+			      100.0 * ratio(lc->agree, lc->execs - lc->exec_failures),
+			      100.0 * ratio(lc->steps, lc->steps + lc->unsupported));
+	}
 }
 
 static int by_hits(const void *x, const void *y)
@@ -209,6 +330,22 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		fputc('\n', f);
 	}
 	fprintf(f, "  reference reached %zu distinct mnemonics\n", s->nreached);
+	fprintf(f, "  %-13s %9s %8s %8s %8s %8s %8s  %s\n", "lane", "execs", "agree%", "diverge%",
+		"unsup%", "modeled%", "buckets", "top unsupported");
+	for (unsigned l = 0; l < LANE_COUNT; l++) {
+		const struct camp_lane_counts *lc = &s->tot.lane[l];
+		if (!lc->execs)
+			continue;
+		uint64_t ran = lc->execs - lc->exec_failures;
+		size_t li[5], lt = top5_of(s->lunsup[l], s->nlunsup[l], li);
+		fprintf(f, "  %-13s %9" PRIu64 " %8.2f %8.2f %8.2f %8.2f %8zu ", gen_lane_name((enum gen_lane)l),
+			lc->execs, 100.0 * ratio(lc->agree, ran), 100.0 * ratio(lc->diverge, ran),
+			100.0 * ratio(lc->unsupported, ran), 100.0 * ratio(lc->steps, lc->steps + lc->unsupported),
+			lane_buckets(s, l));
+		for (size_t i = 0; i < lt && i < 3; i++)
+			fprintf(f, " %s (%" PRIu64 ")", s->lunsup[l][li[i]].name, s->lunsup[l][li[i]].n);
+		fputc('\n', f);
+	}
 	struct camp_bucket *sorted = malloc((s->nb ? s->nb : 1) * sizeof(*sorted));
 	if (!sorted)
 		return;

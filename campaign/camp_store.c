@@ -87,6 +87,47 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 }
 
+static int lane_by_name(const char *n)
+{
+	for (int l = 0; l < LANE_COUNT; l++)
+		if (!strcmp(n, gen_lane_name((enum gen_lane)l)))
+			return l;
+	return -1;
+}
+
+/* "lane LANE FIELD N", "fam LANE FAMILY FIELD N", "lane_unsup LANE NAME N":
+ * the per-lane counters (camp_store_flush). Returns 1 when line was one. */
+static int load_lane_line(const char *line, struct camp_state *s)
+{
+	char k[32], ln[32], a[64], b[32];
+	unsigned long long v;
+	int n = sscanf(line, "%31s %31s %63s %31s %llu", k, ln, a, b, &v);
+	int l = n >= 4 ? lane_by_name(ln) : -1;
+	if (l < 0)
+		return 0;
+	if (n == 4 && !strcmp(k, "lane")) {
+		v = strtoull(b, NULL, 10);
+		for (unsigned i = 0; i < CAMP_LANE_FIELDS; i++)
+			if (!strcmp(a, camp_lane_field_names[i]))
+				((uint64_t *)&s->tot.lane[l])[i] = v;
+		return 1;
+	}
+	if (n == 4 && !strcmp(k, "lane_unsup")) {
+		camp_names_add(&s->lunsup[l], &s->nlunsup[l], &s->caplunsup[l], a,
+			       strtoull(b, NULL, 10));
+		return 1;
+	}
+	if (n == 5 && !strcmp(k, "fam")) {
+		for (unsigned f = 0; f < FAM_COUNT; f++)
+			if (!strcmp(a, gen_family_name(f)))
+				for (unsigned i = 0; i < CAMP_FAM_FIELDS; i++)
+					if (!strcmp(b, camp_fam_field_names[i]))
+						((uint64_t *)&s->tot.fam[l][f])[i] = v;
+		return 1;
+	}
+	return 0;
+}
+
 int camp_store_load(const char *out, struct camp_state *s, char *err, size_t errlen)
 {
 	char p[4096];
@@ -115,6 +156,8 @@ int camp_store_load(const char *out, struct camp_state *s, char *err, size_t err
 				s->elapsed_before = d;
 				continue;
 			}
+			if (load_lane_line(line, s))
+				continue;
 			if (sscanf(line, "%63s %127s %llu", k, a, &v) == 3) {
 				int kind = exit_kind_from_name(a);
 				if (!strcmp(k, "exits_ref") && kind >= 0)
@@ -242,6 +285,28 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 			if (*q == ' ')
 				*q = '_';
 		fprintf(f, "unsupported_mnemonic %s %" PRIu64 "\n", nm, s->unsup[i].n);
+	}
+	for (unsigned l = 0; l < LANE_COUNT; l++) {
+		const char *ln = gen_lane_name((enum gen_lane)l);
+		const uint64_t *lv = (const uint64_t *)&c->lane[l];
+		for (unsigned i = 0; i < CAMP_LANE_FIELDS; i++)
+			if (lv[i])
+				fprintf(f, "lane %s %s %" PRIu64 "\n", ln, camp_lane_field_names[i], lv[i]);
+		for (unsigned fa = 0; fa < FAM_COUNT; fa++) {
+			const uint64_t *fv = (const uint64_t *)&c->fam[l][fa];
+			for (unsigned i = 0; i < CAMP_FAM_FIELDS; i++)
+				if (fv[i])
+					fprintf(f, "fam %s %s %s %" PRIu64 "\n", ln, gen_family_name(fa),
+						camp_fam_field_names[i], fv[i]);
+		}
+		for (size_t i = 0; i < s->nlunsup[l]; i++) {
+			char nm[32];
+			snprintf(nm, sizeof(nm), "%s", s->lunsup[l][i].name);
+			for (char *q = nm; *q; q++)
+				if (*q == ' ')
+					*q = '_';
+			fprintf(f, "lane_unsup %s %s %" PRIu64 "\n", ln, nm, s->lunsup[l][i].n);
+		}
 	}
 	for (size_t i = 0; i < s->nreached; i++) {
 		char nm[32];

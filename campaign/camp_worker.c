@@ -68,6 +68,8 @@ struct worker {
 	struct name_slot *names;
 	int dead_pipe;
 	struct executor *xref, *xkvm; /* for minimizing new buckets */
+	unsigned lane, mode;          /* of the case in hand */
+	char base_sig[SIGNATURE_MAX]; /* its signature before camp_sig_add_mode */
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -150,12 +152,15 @@ static void note_reached(struct worker *w, const struct outcome *ref, int unsupp
 	}
 }
 
+/* Unsupported counts are kept per lane: the slot key is "LANE:mnemonic"
+ * (a digit and a colon no mnemonic starts with). */
 static void note_unsupported(struct worker *w, const char *mnemonic)
 {
 	char nm[32];
-	snprintf(nm, sizeof(nm), "%s", mnemonic[0] ? mnemonic : "?");
+	snprintf(nm, sizeof(nm), "%u:%.29s", w->lane, mnemonic[0] ? mnemonic : "?");
 	struct name_slot *s = name_slot(w, nm);
 	if (s) {
+		s->unsup = 1;
 		s->delta++;
 		return;
 	}
@@ -163,7 +168,8 @@ static void note_unsupported(struct worker *w, const char *mnemonic)
 	memset(&r, 0, sizeof(r));
 	r.type = REC_UNSUP;
 	r.n = 1;
-	snprintf(r.name, sizeof(r.name), "%s", nm);
+	r.lane = w->lane;
+	snprintf(r.name, sizeof(r.name), "%s", nm + 2);
 	send_rec(w, &r);
 }
 
@@ -254,7 +260,8 @@ static int minimize_first(struct worker *w, const struct first_ctx *fc, struct m
 		return 0;
 	m->xref = w->xref;
 	m->xkvm = w->xkvm;
-	m->signature = fc->d->signature;
+	/* The executors' signature, without the bucket's mode suffix. */
+	m->signature = w->base_sig;
 	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
 	int rc = min_case_ex(fc->c, same_signature, m, out, NULL, &opts, NULL);
 	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || same_signature(m, out) != 1)
@@ -275,7 +282,11 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 	if (!m.kvm && !(m.kvm = malloc(sizeof(*m.kvm))))
 		return;
 	struct first_ctx minimized = { &small, m.ref, m.kvm, &m.d, fc0->c };
-	const struct first_ctx *fc = minimize_first(w, fc0, &m, &small) ? &minimized : fc0;
+	const struct first_ctx *fc = fc0;
+	if (minimize_first(w, fc0, &m, &small)) {
+		camp_sig_add_mode(m.d.signature, w->mode);
+		fc = &minimized;
+	}
 	size_t l1 = 0, l2 = 0;
 	char *t1 = print_to_string(print_case, fc, NULL, &l1);
 	char *t2 = print_to_string(print_kvm, fc, NULL, &l2);
@@ -318,8 +329,10 @@ static void note_divergence(struct worker *w, const struct first_ctx *fc)
 		struct sig_slot *s = &w->sigs[(h + i) & (SIG_SLOTS - 1)];
 		if (s->used && !strcmp(s->sig, sig)) {
 			s->delta++;
-			if (s->known)
+			if (s->known) {
 				w->cnt->known++;
+				w->cnt->lane[w->lane].known++;
+			}
 			return;
 		}
 		if (!s->used) {
@@ -327,8 +340,10 @@ static void note_divergence(struct worker *w, const struct first_ctx *fc)
 			snprintf(s->sig, sizeof(s->sig), "%s", sig);
 			s->known = known_find(w->a->known, sig) != NULL;
 			s->delta = 1;
-			if (s->known)
+			if (s->known) {
 				w->cnt->known++;
+				w->cnt->lane[w->lane].known++;
+			}
 			else
 				send_first(w, fc);
 			return;
@@ -340,8 +355,10 @@ static void note_divergence(struct worker *w, const struct first_ctx *fc)
 	r.type = REC_HIT;
 	r.n = 1;
 	r.known = known_find(w->a->known, sig) != NULL;
-	if (r.known)
+	if (r.known) {
 		w->cnt->known++;
+		w->cnt->lane[w->lane].known++;
+	}
 	snprintf(r.name, sizeof(r.name), "%s", sig);
 	send_rec(w, &r);
 }
@@ -368,7 +385,8 @@ static void flush(struct worker *w)
 		memset(&r, 0, sizeof(r));
 		r.type = REC_UNSUP;
 		r.n = s->delta;
-		snprintf(r.name, sizeof(r.name), "%s", s->name);
+		r.lane = (uint32_t)(s->name[0] - '0');
+		snprintf(r.name, sizeof(r.name), "%s", s->name + 2);
 		send_rec(w, &r);
 		s->delta = 0;
 	}
@@ -436,31 +454,63 @@ void camp_worker_main(const struct camp_worker_args *a)
 		a->shared->seed = seed;
 		a->shared->k = k;
 		__atomic_store_n(&a->shared->busy, 1, __ATOMIC_RELEASE);
-		gen_make(a->gen, seed, c);
+		struct gen_info gi;
+		gen_make_ex(a->gen, a->gcfg, seed, c, &gi);
 		int rr = xref->ops->run(xref, c, ref);
 		int rk = xkvm->ops->run(xkvm, c, kvm);
 		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
+		w.lane = gen_lane_of(c);
+		w.mode = c->mode;
+		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
+		lc->execs++;
 		if (rr < 0 || rk < 0) {
+			/* Said once per worker and lane: a mode an executor
+			 * cannot run yet must not fail silently. */
+			if (!lc->exec_failures)
+				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s executor failed on %s (%s): %s\n",
+					a->index, rr < 0 ? "reference" : "KVM", c->id,
+					gen_lane_name((enum gen_lane)w.lane), rr < 0 ? xref->err : xkvm->err);
 			w.cnt->exec_failures++;
+			lc->exec_failures++;
 			continue;
 		}
+		lc->steps += ref->steps;
 		w.cnt->exits_ref[terminal_kind(ref)]++;
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
 		struct divergence d;
 		enum verdict v = outcome_diff(ref, kvm, &d);
 		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
+		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
+		int cls = 3;
 		if (v == VERDICT_AGREE) {
 			w.cnt->agree++;
+			lc->agree++;
+			cls = 0;
 		} else if (v == VERDICT_UNSUPPORTED) {
 			w.cnt->unsupported++;
+			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
+			cls = 2;
 		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
+			lc->diverge++;
+			cls = 1;
+			memcpy(w.base_sig, d.signature, sizeof(w.base_sig));
+			camp_sig_add_mode(d.signature, c->mode);
 			struct first_ctx fc = { c, ref, kvm, &d, NULL };
 			note_divergence(&w, &fc);
+		}
+		for (unsigned f = 0; f < FAM_COUNT; f++) {
+			if (!(gi.families & (1u << f)))
+				continue;
+			struct camp_fam_counts *fc = &w.cnt->fam[w.lane][f];
+			fc->cases++;
+			fc->agree += cls == 0;
+			fc->diverge += cls == 1;
+			fc->unsupported += cls == 2;
 		}
 	}
 	flush(&w);

@@ -13,7 +13,8 @@
  *   OUT/buckets/<...>/kvm-outcome.txt   KVM's outcome and the divergence
  *   OUT/buckets/<...>/hits              signature, hit count (commit mark)
  *   OUT/crashes/<case-id>.case          case a worker died on
- *   OUT/stats.jsonl                     one JSON line every ~2 s
+ *   OUT/stats.jsonl                     one JSON line every ~2 s, with
+ *                                       per-lane (mode) and per-family counts
  *   OUT/state                           totals for resume
  */
 #ifndef EXITDIFF_CAMPAIGN_H
@@ -29,6 +30,7 @@ struct campaign_opts {
 	uint64_t execs;             /* execs in this run, 0 = none */
 	uint64_t seed;
 	const struct generator *gen;
+	const struct gen_config *gcfg; /* modes and knobs, NULL = long64 only */
 	const char *out;            /* output directory */
 	const char *known_path;     /* known-divergence list, NULL = none */
 	double stats_period;        /* seconds between stats lines (~2) */

@@ -20,7 +20,14 @@ int cmd_fuzz(int argc, char **argv);
 
 /* Parses a non-negative number (decimal, 0x hex); 0 or -1. (cmd_gen.c) */
 int cli_parse_u64(const char *s, uint64_t *out);
+/* --mode / --knobs of `gen` and `fuzz` (cmd_gen.c): parses v into cfg.
+ * Returns 0, or -1 after printing the error as `exitdiff CMD: ...`. */
+struct gen_config;
+int cli_gen_option(const char *cmd, const char *opt, const char *v, struct gen_config *cfg);
 int cmd_minimize(int argc, char **argv);
+/* exitdiff run --lockstep FILE: KVM single-stepped beside the reference
+ * (cli/cmd_lockstep.c, docs/lockstep.md). */
+int cmd_lockstep(int argc, char **argv);
 
 /* Both executors, set up once per process. The reference answers CPUID
  * with the table the KVM executor calibrated in its guest. */

@@ -31,7 +31,8 @@ static const struct campaign_backend session_backend = { fuzz_open, fuzz_close }
 
 static const char usage_line[] =
 	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
-	"[--generator NAME] [--out DIR] [--known FILE]";
+	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|all] "
+	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE]";
 
 int cmd_fuzz(int argc, char **argv)
 {
@@ -39,6 +40,10 @@ int cmd_fuzz(int argc, char **argv)
 		.jobs = 1, .seed = 1, .out = "fuzz-out", .stats_period = 2.0,
 	};
 	const char *gen_name = "insn", *known = NULL;
+	/* Default: every mode (weighted toward long64), a share of CPL3 and
+	 * a little of random knobs (generators/gen_table.c). */
+	static struct gen_config gcfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
+	o.gcfg = &gcfg;
 	int no_known = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -52,7 +57,8 @@ int cmd_fuzz(int argc, char **argv)
 			int known_opt = !strcmp(a, "--jobs") || !strcmp(a, "--time") ||
 					!strcmp(a, "--execs") || !strcmp(a, "--seed") ||
 					!strcmp(a, "--generator") || !strcmp(a, "--out") ||
-					!strcmp(a, "--known") || !strcmp(a, "--stats-period");
+					!strcmp(a, "--known") || !strcmp(a, "--stats-period") ||
+					!strcmp(a, "--mode") || !strcmp(a, "--knobs");
 			if (known_opt) {
 				cli_error("fuzz", "option '%s' needs a value", a);
 				return EXIT_USAGE;
@@ -86,6 +92,9 @@ int cmd_fuzz(int argc, char **argv)
 			}
 		} else if (!strcmp(a, "--generator")) {
 			gen_name = v;
+		} else if (!strcmp(a, "--mode") || !strcmp(a, "--knobs")) {
+			if (cli_gen_option("fuzz", a, v, &gcfg) < 0)
+				return EXIT_USAGE;
 		} else if (!strcmp(a, "--out")) {
 			o.out = v;
 		} else if (!strcmp(a, "--known")) {
@@ -102,6 +111,11 @@ int cmd_fuzz(int argc, char **argv)
 	o.gen = gen_lookup(gen_name);
 	if (!o.gen) {
 		cli_error("fuzz", "unknown generator '%s' (exitdiff gen --list)", gen_name);
+		return EXIT_USAGE;
+	}
+	char err[300];
+	if (gen_config_check(&gcfg, err, sizeof(err)) < 0) {
+		cli_error("fuzz", "%s", err);
 		return EXIT_USAGE;
 	}
 	if (!known && !no_known && access(DEFAULT_KNOWN, R_OK) == 0)

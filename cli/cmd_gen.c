@@ -1,6 +1,7 @@
 /* exitdiff gen: writes N generated cases as .case files. Deterministic:
- * the same generator, seed and count give byte-identical files. Case i of
- * seed S is the case a campaign's worker 0 runs as its exec i. */
+ * the same generator, seed, count, --mode and --knobs give byte-identical
+ * files. Case i of seed S is the case a campaign's worker 0 runs as its
+ * exec i with the same --mode and --knobs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "case_text.h"
 #include "cli.h"
 #include "gen.h"
+#include "knobs.h"
 
 int cli_parse_u64(const char *s, uint64_t *out)
 {
@@ -28,6 +30,29 @@ static void list_generators(FILE *f)
 {
 	for (size_t i = 0; i < gen_table_n; i++)
 		fprintf(f, "  %-6s %s\n", gen_table[i].name, gen_table[i].help);
+	fprintf(f, "modes (--mode, comma list or all): long64 prot32 prot32-paged real16\n"
+		"knobs (--knobs none|random|NAME,...):\n");
+	for (unsigned i = 0; i < knob_def_count; i++)
+		fprintf(f, "  %-13s %s\n", knob_defs[i].name, knob_defs[i].why);
+}
+
+int cli_gen_option(const char *cmd, const char *opt, const char *v, struct gen_config *cfg)
+{
+	char err[300];
+	if (!strcmp(opt, "--mode")) {
+		cfg->modes = gen_parse_modes(v);
+		if (!cfg->modes) {
+			cli_error(cmd, "bad --mode '%s' (want long64, prot32, prot32-paged, real16, "
+				  "all, or a comma list)", v ? v : "");
+			return -1;
+		}
+		return 0;
+	}
+	if (gen_parse_knobs(v, cfg, err, sizeof(err)) < 0) {
+		cli_error(cmd, "%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 /* Writes one case atomically (temp + rename): an interrupted run never
@@ -66,6 +91,7 @@ int cmd_gen(int argc, char **argv)
 {
 	const char *name = "insn", *out = NULL;
 	uint64_t seed = 1, count = 1;
+	struct gen_config cfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -88,13 +114,18 @@ int cmd_gen(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			i++;
+		} else if (!strcmp(a, "--mode") || !strcmp(a, "--knobs")) {
+			if (!v) goto missing;
+			if (cli_gen_option("gen", a, v, &cfg) < 0)
+				return EXIT_USAGE;
+			i++;
 		} else if (!strcmp(a, "-o") || !strcmp(a, "--out")) {
 			if (!v) goto missing;
 			out = v;
 			i++;
 		} else {
 			cli_error("gen", "unknown option '%s' (usage: exitdiff gen --generator NAME "
-				  "--seed S --count N -o DIR)", a);
+				  "--seed S --count N [--mode M] [--knobs K] -o DIR; --list)", a);
 			return EXIT_USAGE;
 		}
 		continue;
@@ -105,6 +136,11 @@ missing:
 	const struct generator *g = gen_lookup(name);
 	if (!g) {
 		cli_error("gen", "unknown generator '%s' (exitdiff gen --list)", name);
+		return EXIT_USAGE;
+	}
+	char err[300];
+	if (gen_config_check(&cfg, err, sizeof(err)) < 0) {
+		cli_error("gen", "%s", err);
 		return EXIT_USAGE;
 	}
 	if (!out) {
@@ -121,7 +157,7 @@ missing:
 	}
 	static struct test_case c;
 	for (uint64_t i = 0; i < count; i++) {
-		gen_make(g, gen_case_seed(seed, 0, i), &c);
+		gen_make_ex(g, &cfg, gen_case_seed(seed, 0, i), &c, NULL);
 		snprintf(c.id, sizeof(c.id), "%s-%llu-%llu", g->name,
 			 (unsigned long long)seed, (unsigned long long)i);
 		if (write_case(out, &c) < 0)

@@ -98,6 +98,9 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--lockstep"))
+			return cmd_lockstep(argc, argv); /* cli/cmd_lockstep.c */
 	char **files = calloc(argc, sizeof(char *));
 	int nfiles = 0;
 	for (int i = 1; i < argc; i++) {

@@ -9,7 +9,8 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]] [--oracle]  both executors, outcomes side by side, the diff" },
+	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]] [--oracle]  both executors, outcomes side by side, the diff;\n"
+	  "      run --lockstep FILE.case [--against ref|unicorn] [--max-steps N]  single-step KVM beside the other, name the first instruction where they part" },
 	{ "replay",  cmd_replay,  "replay DIR|FILE... [--tap] [--oracle]  corpus regression against recorded expectations" },
 	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
 	{ "convert", cmd_convert, "convert IN OUT               between .case text and binary (.bin) forms" },

@@ -143,6 +143,10 @@ static void build_page_tables32(uint8_t *ram)
 		uint32_t pt = gva >= 0x400000u ? LAYOUT_PT32_HI : LAYOUT_PT32;
 		put32(ram + pt + 4 * ((gva >> 12) & 1023), gva | (uint32_t)layout_pages[i].flags);
 	}
+	/* The IDT32 must be mapped for any exception to be delivered with
+	 * paging on (SDM 3A 6.10: the IDT base is linear); read-only. */
+	put32(ram + LAYOUT_PT32 + 4 * (LAYOUT_IDT32 >> 12),
+	      LAYOUT_IDT32 | (uint32_t)(PTE_P | PTE_A | PTE_D));
 }
 
 static void build_page_tables(uint8_t *ram)

@@ -60,8 +60,8 @@ struct mode_env {
 void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs);
 
 /* Resets everything a case can have changed in guest RAM (LAYOUT_RAM_SIZE
- * bytes): layout_reset_rw(), plus layout_clear_holes() in the modes without
- * paging, where the unmapped pages are plain RAM. */
+ * bytes): layout_reset_rw() and layout_clear_holes(): without paging the
+ * unmapped pages are plain RAM a case can write. */
 void mode_reset_ram(uint8_t *ram, const struct test_case *c);
 
 /* Bits of a GPR, RIP and RFLAGS that mean something in mode m. Outside

@@ -6,8 +6,10 @@
  * faults are restartable). Near branches take a 66h prefix differently on
  * Intel (ignored, 64-bit target) and AMD (16-bit target), and Capstone
  * decodes the AMD form: those encodings are UNSUPPORTED rather than a
- * guess. */
-#include "ref_internal.h"
+ * guess. Outside 64-bit mode the operand size (CS.D, 66h) is unambiguous:
+ * targets are truncated to it and checked against the CS limit, and the
+ * stack is SS:SP or SS:ESP (ref_stack.c). */
+#include "ref_mode_priv.h"
 
 static inline const cs_x86 *x86(const cs_insn *insn)
 {
@@ -20,6 +22,18 @@ static inline int opsize16(const cs_insn *insn)
 	return x86(insn)->prefix[2] == X86_PREFIX_OPSIZE && !(x86(insn)->rex & 8);
 }
 
+/* A 66h near branch in 64-bit mode: Intel and AMD differ (see above). */
+static inline int vendor_form(const struct ref_cpu *cpu, const cs_insn *insn)
+{
+	return cpu->code_bits == 64 && opsize16(insn);
+}
+
+static inline int sreg_op(const cs_insn *insn, int i)
+{
+	const cs_x86_op *o = &x86(insn)->operands[i];
+	return o->type == X86_OP_REG && ref_mode_sreg(o->reg) >= 0;
+}
+
 static inline uint64_t sext(uint64_t v, unsigned size)
 {
 	unsigned sh = 64 - 8 * size;
@@ -30,8 +44,9 @@ static inline uint64_t sext(uint64_t v, unsigned size)
 
 static enum ref_status sem_mov(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	(void)insn;
 	uint64_t v;
+	if (x86(insn)->op_count == 2 && (sreg_op(insn, 0) || sreg_op(insn, 1)))
+		return ref_mode_mov_sreg(cpu, insn);
 	if (ref_read_op(cpu, 1, &v) < 0 || ref_write_op(cpu, 0, v) < 0)
 		return REF_STOP;
 	return REF_NEXT;
@@ -89,7 +104,9 @@ static enum ref_status sem_xchg(struct ref_cpu *cpu, const cs_insn *insn)
 
 static enum ref_status sem_push(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	unsigned size = opsize16(insn) ? 2 : 8;
+	if (sreg_op(insn, 0))
+		return ref_mode_push_sreg(cpu, insn);
+	unsigned size = ref_opsize(cpu, insn, 1);
 	uint64_t v;
 	/* The source (also PUSH RSP, PUSH [RSP]) is read before RSP moves
 	 * (SDM Vol. 2B PUSH). Immediates are sign-extended by Capstone. */
@@ -102,13 +119,15 @@ static enum ref_status sem_push(struct ref_cpu *cpu, const cs_insn *insn)
 
 static enum ref_status sem_pop(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	unsigned size = opsize16(insn) ? 2 : 8;
-	uint64_t old = cpu->gpr[RSP], v;
-	if (ref_mem_read(cpu, SEG_SS, old, size, &v) < 0)
+	if (sreg_op(insn, 0))
+		return ref_mode_pop_sreg(cpu, insn);
+	unsigned size = ref_opsize(cpu, insn, 1);
+	uint64_t old = cpu->gpr[RSP], v, m = ref_stack_mask(cpu);
+	if (ref_mem_read_off(cpu, SEG_SS, old & m, size, &v) < 0)
 		return REF_STOP;
 	/* A memory destination addressed with RSP uses the incremented RSP
 	 * (SDM Vol. 2B POP); POP RSP then overwrites the increment. */
-	cpu->gpr[RSP] = old + size;
+	cpu->gpr[RSP] = (old & ~m) | ((old + size) & m);
 	if (ref_write_op(cpu, 0, v) < 0) {
 		cpu->gpr[RSP] = old;
 		return REF_STOP;
@@ -121,14 +140,28 @@ static enum ref_status sem_pop(struct ref_cpu *cpu, const cs_insn *insn)
 
 /* ---- control flow -------------------------------------------------------- */
 
-/* A branch to a non-canonical address faults on the branch itself:
- * #GP(0) with RIP = the branch (SDM Vol. 2A JMP/CALL/RET, 64-bit mode). */
-static enum ref_status branch_to(struct ref_cpu *cpu, uint64_t target)
+/* A branch to a non-canonical address (64-bit mode) or past the CS limit
+ * faults on the branch itself: #GP(0) with RIP = the branch (SDM Vol. 2A
+ * JMP/CALL/RET "Operation"). */
+static int target_ok(const struct ref_cpu *cpu, uint64_t *target, unsigned opsize)
 {
-	if (!ref_canonical(target))
+	if (cpu->code_bits == 64)
+		return ref_canonical(*target);
+	*target &= opsize == 2 ? 0xffffull : 0xffffffffull;
+	return *target <= cpu->seg[SEG_CS].limit;
+}
+
+enum ref_status ref_mode_branch(struct ref_cpu *cpu, uint64_t target, unsigned opsize)
+{
+	if (!target_ok(cpu, &target, opsize))
 		return ref_raise(cpu, 13, 1, 0);
 	cpu->next_rip = target;
 	return REF_NEXT;
+}
+
+static enum ref_status branch_to(struct ref_cpu *cpu, uint64_t target)
+{
+	return ref_mode_branch(cpu, target, ref_opsize(cpu, cpu->insn, 1));
 }
 
 static int branch_target(struct ref_cpu *cpu, const cs_insn *insn, uint64_t *t)
@@ -143,7 +176,7 @@ static int branch_target(struct ref_cpu *cpu, const cs_insn *insn, uint64_t *t)
 static enum ref_status sem_jmp(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	uint64_t t;
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
 	if (branch_target(cpu, insn, &t) < 0)
 		return REF_STOP;
@@ -152,7 +185,7 @@ static enum ref_status sem_jmp(struct ref_cpu *cpu, const cs_insn *insn)
 
 static enum ref_status sem_jcc(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
 	int cc = ref_cond_of_insn(insn->id);
 	if (cc < 0)
@@ -165,15 +198,16 @@ static enum ref_status sem_jcc(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	uint64_t t;
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
 	if (branch_target(cpu, insn, &t) < 0)
 		return REF_STOP;
 	/* Target checked before the return address is pushed (SDM Vol. 2A
-	 * CALL, 64-bit near call pseudocode). */
-	if (!ref_canonical(t))
+	 * CALL, near call pseudocode). */
+	unsigned size = ref_opsize(cpu, insn, 1);
+	if (!target_ok(cpu, &t, size))
 		return ref_raise(cpu, 13, 1, 0);
-	if (ref_push(cpu, cpu->next_rip, 8) < 0)
+	if (ref_push(cpu, cpu->next_rip, size) < 0)
 		return REF_STOP;
 	cpu->next_rip = t;
 	return REF_NEXT;
@@ -182,14 +216,16 @@ static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status sem_ret(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	uint64_t t;
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
-	if (ref_mem_read(cpu, SEG_SS, cpu->gpr[RSP], 8, &t) < 0)
+	unsigned size = ref_opsize(cpu, insn, 1);
+	uint64_t m = ref_stack_mask(cpu), sp = cpu->gpr[RSP];
+	if (ref_mem_read_off(cpu, SEG_SS, sp & m, size, &t) < 0)
 		return REF_STOP;
-	if (!ref_canonical(t))
+	if (!target_ok(cpu, &t, size))
 		return ref_raise(cpu, 13, 1, 0);
 	uint64_t imm = x86(insn)->op_count ? (uint64_t)x86(insn)->operands[0].imm & 0xffff : 0;
-	cpu->gpr[RSP] += 8 + imm;
+	cpu->gpr[RSP] = (sp & ~m) | ((sp + size + imm) & m);
 	ref_note_gpr_write(cpu, RSP);
 	cpu->next_rip = t;
 	return REF_NEXT;
@@ -199,12 +235,11 @@ static enum ref_status sem_ret(struct ref_cpu *cpu, const cs_insn *insn)
  * 32-bit count write zero-extends into RCX like any 32-bit write. */
 static enum ref_status sem_loop(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
-	int a32 = x86(insn)->addr_size == 4;
-	uint64_t cnt = cpu->gpr[RCX] - 1;
-	if (a32)
-		cnt &= 0xffffffffu;
+	unsigned as = x86(insn)->addr_size;
+	uint64_t am = as == 2 ? 0xffffull : as == 4 ? 0xffffffffull : ~0ull;
+	uint64_t cnt = (cpu->gpr[RCX] - 1) & am;
 	int zf = (cpu->rflags & RFLAGS_ZF) != 0;
 	int take = cnt != 0;
 	if (insn->id == X86_INS_LOOPE)
@@ -212,9 +247,10 @@ static enum ref_status sem_loop(struct ref_cpu *cpu, const cs_insn *insn)
 	else if (insn->id == X86_INS_LOOPNE)
 		take = take && !zf;
 	uint64_t t = (uint64_t)x86(insn)->operands[0].imm;
-	if (take && !ref_canonical(t))
+	if (take && !target_ok(cpu, &t, ref_opsize(cpu, insn, 1)))
 		return ref_raise(cpu, 13, 1, 0);
-	cpu->gpr[RCX] = cnt;
+	/* A 16-bit count merges into CX, a 32-bit one zero-extends. */
+	cpu->gpr[RCX] = as == 2 ? (cpu->gpr[RCX] & ~0xffffull) | cnt : cnt;
 	ref_note_gpr_write(cpu, RCX);
 	if (take)
 		cpu->next_rip = t;
@@ -223,11 +259,13 @@ static enum ref_status sem_loop(struct ref_cpu *cpu, const cs_insn *insn)
 
 static enum ref_status sem_jrcxz(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (opsize16(insn))
+	if (vendor_form(cpu, insn))
 		return REF_UNSUPPORTED;
 	uint64_t cnt = cpu->gpr[RCX];
 	if (insn->id == X86_INS_JECXZ)
 		cnt &= 0xffffffffu;
+	else if (insn->id == X86_INS_JCXZ)
+		cnt &= 0xffffu;
 	if (cnt != 0)
 		return REF_NEXT;
 	return branch_to(cpu, (uint64_t)x86(insn)->operands[0].imm);
@@ -281,6 +319,18 @@ const struct ref_sem ref_sem_ctl[] = {
 	{ X86_INS_LOOP, sem_loop },     { X86_INS_LOOPE, sem_loop },
 	{ X86_INS_LOOPNE, sem_loop },
 	{ X86_INS_JRCXZ, sem_jrcxz },   { X86_INS_JECXZ, sem_jrcxz },
+	{ X86_INS_JCXZ, sem_jrcxz },
+	/* Segment registers, far transfers, interrupts (ref_mode_ctl.c). */
+	{ X86_INS_LDS, ref_mode_lxs },  { X86_INS_LES, ref_mode_lxs },
+	{ X86_INS_LSS, ref_mode_lxs },  { X86_INS_LFS, ref_mode_lxs },
+	{ X86_INS_LGS, ref_mode_lxs },
+	{ X86_INS_LJMP, ref_mode_ljmp }, { X86_INS_LCALL, ref_mode_lcall },
+	{ X86_INS_RETF, ref_mode_retf }, { X86_INS_RETFQ, ref_mode_retf },
+	{ X86_INS_INT, ref_mode_int },  { X86_INS_INTO, ref_mode_into },
+	{ X86_INS_IRET, ref_mode_iret }, { X86_INS_IRETD, ref_mode_iret },
+	{ X86_INS_IRETQ, ref_mode_iret },
+	{ X86_INS_PUSHAW, ref_mode_pusha }, { X86_INS_PUSHAL, ref_mode_pusha },
+	{ X86_INS_POPAW, ref_mode_popa }, { X86_INS_POPAL, ref_mode_popa },
 	{ X86_INS_NOP, sem_nop },       { X86_INS_HLT, sem_hlt },
 	{ X86_INS_UD2, sem_ud },        { X86_INS_UD0, sem_ud },
 	{ X86_INS_INT3, sem_int3 },

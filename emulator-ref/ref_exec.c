@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ref_internal.h"
+#include "ref_ext_priv.h"
 
 /* Decoded instructions, direct-mapped by RIP. Capstone with details costs
  * far more than executing an instruction (it also formats op_str text), so
@@ -21,12 +22,17 @@
 struct dcache_slot {
 	uint64_t rip;
 	uint8_t n;           /* bytes fetched; 0 = empty */
+	uint8_t bits;        /* decode mode: 16, 32 or 64 */
 	uint8_t bytes[15];
 	cs_insn *insn;       /* cs_malloc'd on first use */
 };
 
+/* One Capstone handle per code-segment size (SDM Vol. 3A 3.4.5: CS.D and
+ * CS.L give the default operand and address size). */
+enum { DEC_16, DEC_32, DEC_64, DEC_COUNT };
+
 struct ref_priv {
-	csh cs;
+	csh cs[DEC_COUNT];
 	cs_insn *insn;       /* scratch for the decode being tried */
 	struct dcache_slot dcache[DCACHE_SLOTS];
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd was computed from */
@@ -73,6 +79,7 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 	cpu->idtr_limit = env.idt_limit;
 	cpu->ram = ram;
 	cpu->out = out;
+	cpu->delivering = -1;
 }
 
 /* Bits 51:MAXPHYADDR of paging entries are reserved (SDM Vol. 3A 4.5).
@@ -95,18 +102,25 @@ static int ref_init(struct executor *ex, char *err, size_t errlen)
 			 sizeof(*p), __FILE__, __LINE__);
 		return -1;
 	}
-	cs_err ce = cs_open(CS_ARCH_X86, CS_MODE_64, &p->cs);
-	if (ce != CS_ERR_OK) {
-		snprintf(err, errlen, "ref: cs_open failed: %s (%s:%d)",
-			 cs_strerror(ce), __FILE__, __LINE__);
-		free(p);
-		return -1;
+	static const cs_mode modes[DEC_COUNT] = { CS_MODE_16, CS_MODE_32, CS_MODE_64 };
+	for (unsigned i = 0; i < DEC_COUNT; i++) {
+		cs_err ce = cs_open(CS_ARCH_X86, modes[i], &p->cs[i]);
+		if (ce != CS_ERR_OK) {
+			snprintf(err, errlen, "ref: cs_open(mode %u) failed: %s (%s:%d)",
+				 i, cs_strerror(ce), __FILE__, __LINE__);
+			while (i--)
+				cs_close(&p->cs[i]);
+			free(p);
+			return -1;
+		}
+		cs_option(p->cs[i], CS_OPT_DETAIL, CS_OPT_ON);
 	}
-	cs_option(p->cs, CS_OPT_DETAIL, CS_OPT_ON);
-	p->insn = cs_malloc(p->cs);
+	/* Every handle allocates the same cs_insn layout: any one serves. */
+	p->insn = cs_malloc(p->cs[DEC_64]);
 	if (!p->insn) {
 		snprintf(err, errlen, "ref: cs_malloc failed (%s:%d)", __FILE__, __LINE__);
-		cs_close(&p->cs);
+		for (unsigned i = 0; i < DEC_COUNT; i++)
+			cs_close(&p->cs[i]);
 		free(p);
 		return -1;
 	}
@@ -126,21 +140,91 @@ static void ref_fini(struct executor *ex)
 		if (p->dcache[i].insn)
 			cs_free(p->dcache[i].insn, 1);
 	cs_free(p->insn, 1);
-	cs_close(&p->cs);
+	for (unsigned i = 0; i < DEC_COUNT; i++)
+		cs_close(&p->cs[i]);
 	free(p);
 	ex->priv = NULL;
 }
 
-/* Only GPR register operands are modeled: a segment, control, debug or
- * vector register anywhere makes the form UNSUPPORTED (MOV to/from CRn
- * shares X86_INS_MOV with the plain move). */
-static int operands_modeled(const cs_x86 *x)
+static int is_sreg(x86_reg r)
 {
+	return r == X86_REG_ES || r == X86_REG_CS || r == X86_REG_SS ||
+	       r == X86_REG_DS || r == X86_REG_FS || r == X86_REG_GS;
+}
+
+static int is_crdr(x86_reg r)
+{
+	return (r >= X86_REG_CR0 && r <= X86_REG_CR15) ||
+	       (r >= X86_REG_DR0 && r <= X86_REG_DR15);
+}
+
+/* GPR register operands are modeled everywhere; segment registers only
+ * by MOV, PUSH and POP (ref_ctl.c loads them through ref_seg_load); a
+ * control, debug or vector register makes the form UNSUPPORTED (MOV
+ * to/from CRn shares X86_INS_MOV with the plain move: the run loop hands
+ * those to ref_sys_mov_crdr when it exists). */
+static int operands_modeled(unsigned id, const cs_x86 *x)
+{
+	int sreg_ok = id == X86_INS_MOV || id == X86_INS_PUSH || id == X86_INS_POP;
 	for (unsigned i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_REG &&
-		    ref_reg_gpr(x->operands[i].reg) < 0)
+		    ref_reg_gpr(x->operands[i].reg) < 0 &&
+		    !(sreg_ok && is_sreg(x->operands[i].reg)))
 			return 0;
 	return 1;
+}
+
+static int has_crdr(const cs_x86 *x)
+{
+	for (unsigned i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_REG && is_crdr(x->operands[i].reg))
+			return 1;
+	return 0;
+}
+
+/* Families written for 64-bit mode only, whose operand or address sizes
+ * would be wrong in 16/32-bit code: PUSHF/POPF (8-byte default), and the
+ * string instructions with a 16-bit address size (they step RSI/RDI as
+ * 32 or 64 bits) or in 16-bit code. They end UNSUPPORTED there until they learn the modes. */
+static int legacy_gated(const struct ref_cpu *cpu, const cs_insn *insn)
+{
+	static const uint8_t flag_ops[X86_INS_ENDING] = {
+		[X86_INS_PUSHF] = 1, [X86_INS_PUSHFD] = 1, [X86_INS_POPF] = 1,
+		[X86_INS_POPFD] = 1,
+	};
+	static const uint8_t str_ops[X86_INS_ENDING] = {
+		[X86_INS_MOVSB] = 1, [X86_INS_MOVSW] = 1, [X86_INS_MOVSD] = 1,
+		[X86_INS_STOSB] = 1, [X86_INS_STOSW] = 1, [X86_INS_STOSD] = 1,
+		[X86_INS_LODSB] = 1, [X86_INS_LODSW] = 1, [X86_INS_LODSD] = 1,
+		[X86_INS_SCASB] = 1, [X86_INS_SCASW] = 1, [X86_INS_SCASD] = 1,
+		[X86_INS_CMPSB] = 1, [X86_INS_CMPSW] = 1, [X86_INS_CMPSD] = 1,
+		[X86_INS_INSB] = 1, [X86_INS_INSW] = 1, [X86_INS_INSD] = 1,
+		[X86_INS_OUTSB] = 1, [X86_INS_OUTSW] = 1, [X86_INS_OUTSD] = 1,
+	};
+	if (flag_ops[insn->id])
+		return 1;
+	/* ref_string.c also takes the element size of A5/AB/AD/AF as 4
+	 * without 66h: wrong in 16-bit code. */
+	return str_ops[insn->id] &&
+	       (insn->detail->x86.addr_size == 2 || cpu->code_bits == 16);
+}
+
+/* Privilege checks the run loop makes before dispatch (SDM Vol. 3A 5.9
+ * and Vol. 1 18.2.1): HLT needs CPL0; CLI, STI and the I/O instructions
+ * need CPL <= IOPL, and our TSS has no I/O permission bitmap, so a failed
+ * IOPL check is #GP(0) for I/O as well. */
+static int privilege_fault(const struct ref_cpu *cpu, unsigned id)
+{
+	static const uint8_t iopl_ops[X86_INS_ENDING] = {
+		[X86_INS_CLI] = 1, [X86_INS_STI] = 1, [X86_INS_IN] = 1, [X86_INS_OUT] = 1,
+		[X86_INS_INSB] = 1, [X86_INS_INSW] = 1, [X86_INS_INSD] = 1,
+		[X86_INS_OUTSB] = 1, [X86_INS_OUTSW] = 1, [X86_INS_OUTSD] = 1,
+	};
+	if (cpu->cpl == 0)
+		return 0;
+	if (id == X86_INS_HLT)
+		return 1;
+	return iopl_ops[id] && cpu->cpl > ((cpu->rflags >> 12) & 3);
 }
 
 /* A fetch stopped at la before a whole instruction was available. */
@@ -148,7 +232,9 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
 {
 	uint64_t gpa;
 	uint32_t pfec;
-	if (!ref_canonical(la)) {
+	if (cpu->code_bits != 64)
+		la &= 0xffffffffu;
+	if (cpu->code_bits == 64 && !ref_canonical(la)) {
 		ref_raise(cpu, 13, 1, 0);
 	} else if (ref_translate(cpu, la, REF_ACC_FETCH, &gpa, &pfec) < 0) {
 		ref_raise_pf(cpu, la, pfec);
@@ -188,13 +274,14 @@ static void order_prefixes(uint8_t *b, unsigned n)
 	memcpy(b + nr, other, no);
 }
 
-static const cs_insn *decode(struct ref_priv *p, uint64_t rip,
+static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
 			     const uint8_t *buf, unsigned n)
 {
-	struct dcache_slot *sl = &p->dcache[(rip ^ (rip >> 9)) & (DCACHE_SLOTS - 1)];
-	if (sl->n == n && sl->rip == rip && memcmp(sl->bytes, buf, n) == 0)
+	struct dcache_slot *sl = &p->dcache[(rip ^ (rip >> 9) ^ bits) & (DCACHE_SLOTS - 1)];
+	if (sl->n == n && sl->rip == rip && sl->bits == bits && memcmp(sl->bytes, buf, n) == 0)
 		return sl->insn;
-	if (!sl->insn && !(sl->insn = cs_malloc(p->cs)))
+	unsigned dm = bits == 16 ? DEC_16 : bits == 32 ? DEC_32 : DEC_64;
+	if (!sl->insn && !(sl->insn = cs_malloc(p->cs[dm])))
 		return NULL;
 	uint8_t ordered[15];
 	memcpy(ordered, buf, n);
@@ -205,12 +292,21 @@ static const cs_insn *decode(struct ref_priv *p, uint64_t rip,
 	/* Decode into the scratch insn and swap it in on success: a failed
 	 * decode then never clobbers the instruction executed last (its
 	 * mnemonic names the outcome). */
-	if (!cs_disasm_iter(p->cs, &code, &size, &addr, p->insn))
+	if (!cs_disasm_iter(p->cs[dm], &code, &size, &addr, p->insn))
 		return NULL;
+	/* Capstone 4 names 98/99 CWDE/CDQ in 16-bit code too; without 66h
+	 * they are CBW/CWD there (SDM Vol. 2A CBW, CWD: operand size 16). */
+	if (bits == 16 && !ref_has_prefix(p->insn, 0x66) &&
+	    (p->insn->id == X86_INS_CWDE || p->insn->id == X86_INS_CDQ)) {
+		int cwd = p->insn->id == X86_INS_CDQ;
+		p->insn->id = cwd ? X86_INS_CWD : X86_INS_CBW;
+		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic), cwd ? "cwd" : "cbw");
+	}
 	cs_insn *t = sl->insn;
 	sl->insn = p->insn;
 	p->insn = t;
 	sl->rip = rip;
+	sl->bits = (uint8_t)bits;
 	sl->n = (uint8_t)n;
 	memcpy(sl->bytes, buf, n);
 	return sl->insn;
@@ -228,7 +324,7 @@ static void copy_mnemonic(struct outcome *out, const char *m)
  * any legacy and REX prefixes: bytes Capstone cannot decode starting with
  * one of these are #UD on the CPU. Anything else Capstone fails on ends
  * the case unsupported instead. */
-static int invalid_in_64bit(const uint8_t *b, unsigned n)
+static int invalid_opcode(unsigned bits, const uint8_t *b, unsigned n)
 {
 	static const uint8_t i64[] = {
 		0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f,
@@ -237,9 +333,12 @@ static int invalid_in_64bit(const uint8_t *b, unsigned n)
 	unsigned i = 0;
 	while (i < n && (b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x2e ||
 			 b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
-			 b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67 || (b[i] & 0xf0) == 0x40))
+			 b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67 ||
+			 (bits == 64 && (b[i] & 0xf0) == 0x40)))
 		i++;
-	for (unsigned k = 0; i < n && k < sizeof(i64); k++)
+	/* The i64 entries are valid outside 64-bit mode (Capstone decodes
+	 * them there); the unassigned group encodings are #UD in every mode. */
+	for (unsigned k = 0; bits == 64 && i < n && k < sizeof(i64); k++)
 		if (b[i] == i64[k])
 			return 1;
 	/* Opcode groups whose ModRM.reg values are unassigned (table A-6):
@@ -261,7 +360,8 @@ static int invalid_in_64bit(const uint8_t *b, unsigned n)
  * LOCK MOV). When the same bytes with the LOCK replaced by a DS override
  * decode, the LOCK alone made them invalid: #UD (SDM Vol. 2A LOCK: "an
  * undefined opcode exception will be generated" for other instructions). */
-static int lock_refused(struct ref_priv *p, uint64_t rip, const uint8_t *b, unsigned n)
+static int lock_refused(struct ref_priv *p, unsigned bits, uint64_t rip, const uint8_t *b,
+			unsigned n)
 {
 	uint8_t t[15];
 	int had_lock = 0;
@@ -274,7 +374,7 @@ static int lock_refused(struct ref_priv *p, uint64_t rip, const uint8_t *b, unsi
 			t[i] = 0x3e;
 			had_lock = 1;
 		}
-	return had_lock && decode(p, rip, t, n) != NULL;
+	return had_lock && decode(p, bits, rip, t, n) != NULL;
 }
 
 /* Remembers what ran at rip (outcome.ran): a fixed 16-byte copy of
@@ -299,6 +399,33 @@ static const struct { uint64_t test, flag; } flag_tests[] = {
 };
 
 /* RFLAGS bits the instruction reads. */
+/* GPRs the instruction reads: register operands it reads, the base and
+ * index of memory operands, and Capstone's implicit reads. */
+static uint32_t gprs_read(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	uint32_t m = 0;
+	for (unsigned i = 0; i < x->op_count; i++) {
+		const cs_x86_op *op = &x->operands[i];
+		int g;
+		if (op->type == X86_OP_REG && (op->access & CS_AC_READ) &&
+		    (g = ref_reg_gpr(op->reg)) >= 0)
+			m |= 1u << g;
+		if (op->type == X86_OP_MEM) {
+			if ((g = ref_reg_gpr(op->mem.base)) >= 0)
+				m |= 1u << g;
+			if ((g = ref_reg_gpr(op->mem.index)) >= 0)
+				m |= 1u << g;
+		}
+	}
+	for (unsigned i = 0; i < insn->detail->regs_read_count; i++) {
+		int g = ref_reg_gpr((x86_reg)insn->detail->regs_read[i]);
+		if (g >= 0)
+			m |= 1u << g;
+	}
+	return m;
+}
+
 static uint64_t flags_read(const cs_x86 *x)
 {
 	uint64_t m = 0;
@@ -306,6 +433,65 @@ static uint64_t flags_read(const cs_x86 *x)
 		if (x->eflags & flag_tests[i].test)
 			m |= flag_tests[i].flag;
 	return m;
+}
+
+/* Fetches up to 15 bytes at CS:rip. Outside 64-bit mode the bytes past
+ * the CS limit are not fetchable (*limited set: a decode that needs them
+ * is #GP(0), SDM Vol. 3A 5.3). */
+static unsigned fetch_insn(struct ref_cpu *cpu, uint8_t *buf, uint64_t *fault_la,
+			   unsigned *want, int *limited)
+{
+	uint64_t la = cpu->rip;
+	*want = 15;
+	*limited = 0;
+	if (cpu->code_bits != 64) {
+		uint64_t lim = cpu->seg[SEG_CS].limit;
+		if (cpu->rip > lim)
+			*want = 0;
+		else if (lim - cpu->rip + 1 < 15)
+			*want = (unsigned)(lim - cpu->rip + 1);
+		*limited = *want < 15;
+		la = (cpu->seg[SEG_CS].base + cpu->rip) & 0xffffffffu;
+	}
+	return *want ? ref_fetch(cpu, la, buf, *want, fault_la) : 0;
+}
+
+/* Copies the end state, masked to what the mode defines (mode_reg_mask),
+ * and turns a HLT in an exception stub into the EXCEPTION it reports,
+ * through the one frame reader every executor shares. */
+static void finish(struct ref_priv *p, struct ref_cpu *cpu, struct outcome *out)
+{
+	struct end_state *s = &out->state;
+	uint64_t m = mode_reg_mask((enum cpu_mode)cpu->mode);
+	for (unsigned i = 0; i < GPR_COUNT; i++)
+		s->gpr[i] = cpu->gpr[i] & m;
+	s->rip = cpu->rip & m;
+	s->rflags = cpu->rflags & m;
+	s->cr0 = cpu->cr0;
+	s->cr2 = cpu->cr2;
+	s->cr3 = cpu->cr3;
+	s->cr4 = cpu->cr4;
+	s->cr8 = cpu->cr8;
+	s->efer = cpu->efer;
+	s->cs = cpu->seg[SEG_CS].sel;
+	s->ds = cpu->seg[SEG_DS].sel;
+	s->es = cpu->seg[SEG_ES].sel;
+	s->fs = cpu->seg[SEG_FS].sel;
+	s->gs = cpu->seg[SEG_GS].sel;
+	s->ss = cpu->seg[SEG_SS].sel;
+	struct exit_event *t = out->n_events ? &out->events[out->n_events - 1] : NULL;
+	if (t && t->kind == EXIT_HLT) {
+		struct exit_event e;
+		if (mode_stub_exception((enum cpu_mode)cpu->mode, p->ram, s, &e)) {
+			memcpy(e.by, cpu->raised_by, sizeof(e.by));
+			*t = e;
+			char name[sizeof(out->mnemonic)] = "";
+			memcpy(name, cpu->raised_by, sizeof(cpu->raised_by));
+			name[sizeof(cpu->raised_by) - 1] = 0;
+			if (name[0])
+				copy_mnemonic(out, name);
+		}
+	}
 }
 
 static int ref_run(struct executor *ex, const struct test_case *c,
@@ -317,7 +503,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		return -1;
 	}
 	outcome_init(out);
-	layout_reset_rw(p->ram, c->code, c->code_len, c->data, c->data_len);
+	mode_reset_ram(p->ram, c);
 	if (ex->cpuid != p->rsvd_for) {
 		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
 		p->rsvd_for = ex->cpuid;
@@ -339,21 +525,31 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		}
 		uint8_t buf[15];
 		uint64_t fault_la = 0;
-		unsigned n = ref_fetch(&cpu, cpu.rip, buf, sizeof(buf), &fault_la);
-		const cs_insn *next = n ? decode(p, cpu.rip, buf, n) : NULL;
+		unsigned want;
+		int limited;
+		unsigned n = fetch_insn(&cpu, buf, &fault_la, &want, &limited);
+		const cs_insn *next = n ? decode(p, cpu.code_bits, cpu.rip, buf, n) : NULL;
 		cpu.insn = NULL;
 		if (!next) {
 			/* Bytes before an unfetchable one that do not form an
 			 * instruction: the fetch faults there (SDM Vol. 3A
-			 * 6.15 #PF, CR2 = the unfetchable byte). A full
-			 * 15-byte window that does not decode is #UD. */
-			if (n < sizeof(buf)) {
+			 * 6.15 #PF, CR2 = the unfetchable byte); past the CS
+			 * limit it is #GP(0). A full 15-byte window that does
+			 * not decode is #UD. */
+			enum ref_status st = REF_STOP;
+			if (n < want) {
 				fetch_fault(&cpu, fault_la, out);
 				if (out->mnemonic[0])
 					decoded_any = 0;
-			} else if (invalid_in_64bit(buf, n) || lock_refused(p, cpu.rip, buf, n)) {
+			} else if (limited) {
 				cpu.next_rip = cpu.rip;
-				ref_raise(&cpu, 6, 0, 0);
+				st = ref_raise(&cpu, 13, 1, 0);
+				copy_mnemonic(out, "(limit)");
+				decoded_any = 0;
+			} else if (invalid_opcode(cpu.code_bits, buf, n) ||
+				   lock_refused(p, cpu.code_bits, cpu.rip, buf, n)) {
+				cpu.next_rip = cpu.rip;
+				st = ref_raise(&cpu, 6, 0, 0);
 				copy_mnemonic(out, "(bad)");
 				decoded_any = 0;
 			} else {
@@ -364,6 +560,12 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 				copy_mnemonic(out, "(undecodable)");
 				decoded_any = 0;
 			}
+			(void)st;
+			if (cpu.resume) {
+				cpu.resume = 0;
+				out->mnemonic[0] = 0;
+				continue;
+			}
 			break;
 		}
 		insn = next;
@@ -372,27 +574,51 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		cpu.insn = insn;
 		note_ran(out, cpu.rip, insn->mnemonic);
 		cpu.next_rip = cpu.rip + insn->size;
+		if (cpu.code_bits != 64)
+			cpu.next_rip &= 0xffffffffu; /* EIP is 32 bits wide */
 		const cs_x86 *x = &insn->detail->x86;
 
+		enum ref_status st;
+		ref_handler h = ref_lookup(insn->id);
 		if (x->prefix[0] == X86_PREFIX_LOCK &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
-			ref_raise(&cpu, 6, 0, 0);
-			break;
-		}
-		/* A flag left undefined by an earlier instruction has whatever
-		 * value the CPU chose; an instruction that consumes it (Jcc,
-		 * ADC, SETcc, ...) carries that choice into registers and
-		 * control flow, where masking cannot follow. Not comparable:
-		 * end as unsupported, named so coverage shows why. */
-		if (flags_read(x) & cpu.undefined_flags) {
+			st = ref_raise(&cpu, 6, 0, 0);
+		} else if (flags_read(x) & cpu.undefined_flags) {
+			/* A flag left undefined by an earlier instruction has
+			 * whatever value the CPU chose; an instruction that
+			 * consumes it (Jcc, ADC, SETcc, ...) carries that
+			 * choice into registers and control flow, where
+			 * masking cannot follow. Not comparable: end as
+			 * unsupported, named so coverage shows why. */
 			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
 			snprintf(undef_name, sizeof(undef_name), "undef-flags:%.15s", insn->mnemonic);
 			break;
+		} else if (ref_fpsse_check(&cpu, insn)) {
+			/* #NM/#UD by CR0.TS/EM and CR4.OSFXSR (ref_fpsse.c). */
+			st = REF_STOP;
+		} else if (out->undefined_gprs && (gprs_read(insn) & out->undefined_gprs)) {
+			/* The same reasoning for a register RDTSC or RDRAND
+			 * left unpredictable: its value would flow on. */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			snprintf(undef_name, sizeof(undef_name), "undef-gprs:%.15s", insn->mnemonic);
+			break;
+		} else if (privilege_fault(&cpu, insn->id)) {
+			st = ref_raise(&cpu, 13, 1, 0);
+		} else if (cpu.code_bits != 64 && legacy_gated(&cpu, insn)) {
+			st = REF_UNSUPPORTED;
+		} else if (insn->id == X86_INS_MOV && has_crdr(x)) {
+			st = ref_sys_mov_crdr ? ref_sys_mov_crdr(&cpu, insn) : REF_UNSUPPORTED;
+		} else {
+			st = (h && operands_modeled(insn->id, x)) ? h(&cpu, insn) : REF_UNSUPPORTED;
 		}
-		ref_handler h = ref_lookup(insn->id);
-		enum ref_status st = (h && operands_modeled(x)) ? h(&cpu, insn) : REF_UNSUPPORTED;
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;
+			continue;
+		}
+		if (st == REF_STOP && cpu.resume) {
+			/* An exception was delivered through the IVT/IDT32:
+			 * go on at its handler (the stub). */
+			cpu.resume = 0;
 			continue;
 		}
 		if (st == REF_UNSUPPORTED)
@@ -400,27 +626,14 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		break;
 	}
 
+	/* A handler may have named the outcome itself (ref_sys_unsupported:
+	 * "rdmsr:0x8b"); that name is kept. */
 	if (undef_name[0])
 		copy_mnemonic(out, undef_name);
-	else if (decoded_any && insn)
+	else if (decoded_any && insn && !out->mnemonic[0])
 		copy_mnemonic(out, insn->mnemonic);
-	struct end_state *s = &out->state;
-	memcpy(s->gpr, cpu.gpr, sizeof(s->gpr));
-	s->rip = cpu.rip;
-	s->rflags = cpu.rflags;
-	s->cr0 = cpu.cr0;
-	s->cr2 = cpu.cr2;
-	s->cr3 = cpu.cr3;
-	s->cr4 = cpu.cr4;
-	s->cr8 = cpu.cr8;
-	s->efer = cpu.efer;
-	s->cs = cpu.seg[SEG_CS].sel;
-	s->ds = cpu.seg[SEG_DS].sel;
-	s->es = cpu.seg[SEG_ES].sel;
-	s->fs = cpu.seg[SEG_FS].sel;
-	s->gs = cpu.seg[SEG_GS].sel;
-	s->ss = cpu.seg[SEG_SS].sel;
-	out->undefined_flags = cpu.undefined_flags;
+	finish(p, &cpu, out);
+	out->undefined_flags = cpu.undefined_flags & mode_reg_mask((enum cpu_mode)c->mode);
 	out->steps = steps;
 	memcpy(out->mem, p->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	return 0;

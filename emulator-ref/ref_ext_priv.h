@@ -15,6 +15,29 @@ extern const struct ref_sem ref_sem_flagreg[]; /* LAHF SAHF PUSHF POPF CLI */
 extern const unsigned ref_sem_flagreg_count;
 extern const struct ref_sem ref_sem_string[];  /* MOVS STOS LODS SCAS CMPS */
 extern const unsigned ref_sem_string_count;
+extern const struct ref_sem ref_sem_misc[];    /* ENTER LEAVE MOVBE ADCX ADOX
+						  fences CLFLUSH* PREFETCH*
+						  MOVNTI CRC32 UD1 XLAT BOUND
+						  BCD (ref_misc.c) */
+extern const unsigned ref_sem_misc_count;
+
+/* x87/MMX/SSE/AVX availability (ref_fpsse.c): raises #NM or #UD as
+ * CR0.EM/TS/MP, CR4.OSFXSR/OSXSAVE and XCR0 demand and returns 1 (the
+ * case then stops, or resumes at the delivered handler), else 0. The run
+ * loop calls it after the LOCK check, before the table lookup. */
+int ref_fpsse_check(struct ref_cpu *cpu, const cs_insn *insn);
+/* The system-instruction family (ref_sys*.c, private header ref_sys_priv.h). */
+extern const struct ref_sem ref_sem_sys[];      /* MOV CR/DR, CLTS, LMSW, SMSW,
+						   INVLPG, WBINVD, STI, STAC,
+						   MONITOR, SWAPGS */
+extern const unsigned ref_sem_sys_count;
+extern const struct ref_sem ref_sem_sys_desc[]; /* LGDT.. SLDT STR LLDT LTR
+						   VERR VERW LAR LSL */
+extern const unsigned ref_sem_sys_desc_count;
+extern const struct ref_sem ref_sem_sys_msr[];  /* RDMSR WRMSR SYSCALL SYSRET
+						   RDTSC(P) RDRAND XGETBV
+						   XSETBV RD/WRFSBASE.. */
+extern const unsigned ref_sem_sys_msr_count;
 
 /* All six status flags of the comparison a - b in size bytes, as CMP
  * sets them (SDM Vol. 1 3.4.3.1). */

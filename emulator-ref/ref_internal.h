@@ -54,6 +54,16 @@ struct ref_cpu {
 	 * every paging-structure entry (SDM Vol. 3A 4.5); set by
 	 * ref_cpu_reset from CPUID 0x80000008 when known. */
 	uint64_t pte_rsvd;
+	/* Exception delivery outside long mode (ref_fault.c): the vector
+	 * being delivered (-1: none), so a fault while pushing its frame
+	 * becomes #DF or a shutdown (SDM Vol. 3A 6.15, table 6-5); resume
+	 * set when a delivery succeeded and the run loop must go on at
+	 * rip (the handler still returns REF_STOP). */
+	int16_t delivering;
+	uint8_t resume;
+	uint64_t deliver_rsp; /* RSP when the first delivery started */
+	char raised_by[16];   /* mnemonic that raised the last delivered
+				 exception ('_' for spaces), for the event */
 };
 
 /* What a handler tells the run loop. */
@@ -181,8 +191,11 @@ int ref_require_cpl0(struct ref_cpu *cpu);
  * it on first use, so it is only an optimisation to call it early. */
 void ref_table_build(void);
 
-/* Kinds of linear access, for the page walk and the #PF error code. */
-enum ref_access { REF_ACC_READ = 0, REF_ACC_WRITE = 1, REF_ACC_FETCH = 2 };
+/* Kinds of linear access, for the page walk and the #PF error code.
+ * REF_ACC_SUPER may be or'ed in: an implicit supervisor access (descriptor
+ * tables, the IDT) that ignores CPL3 (SDM Vol. 3A 4.6). */
+enum ref_access { REF_ACC_READ = 0, REF_ACC_WRITE = 1, REF_ACC_FETCH = 2,
+		  REF_ACC_SUPER = 8 };
 
 /* #PF error code bits (SDM Vol. 3A 4.7). */
 #define PFEC_P    (1u << 0)
@@ -249,5 +262,44 @@ void ref_note_mem_write(struct ref_cpu *cpu);
  * touch RAM. */
 void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 		   uint8_t *ram, struct outcome *out);
+
+/* ---- modes (ref_seg.c, ref_mem.c, ref_stack.c; refmodes) --------------- */
+/* CS load by a far JMP/CALL/RET/IRET to the same privilege level (SDM
+ * Vol. 3A 5.8.1): returns 0 with the descriptor in *d (not loaded yet; the
+ * caller commits with ref_seg_commit_cs once everything else checked),
+ * -1 after raising, 1 when the target is not modeled (call/task gates,
+ * privilege changes). new_cpl is the CPL the transfer runs at after. */
+int ref_seg_check_cs(struct ref_cpu *cpu, uint16_t sel, uint8_t new_cpl,
+		     struct seg_desc *d);
+void ref_seg_commit_cs(struct ref_cpu *cpu, const struct seg_desc *d);
+/* Segment limit and type checks of one access outside 64-bit mode (SDM
+ * Vol. 3A 5.3; Vol. 3B 20.1.3 in real mode): 0, or -1 after raising
+ * #GP(0) (#SS(0) for SS). off is the offset in the segment. */
+int ref_seg_check(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
+		  unsigned size, enum ref_access acc);
+/* Segment-relative access outside 64-bit mode: off is the offset (already
+ * truncated to the address size); limit check, base, then as ref_mem_*. */
+int ref_mem_read_off(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
+		     unsigned size, uint64_t *v);
+int ref_mem_write_off(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
+		      unsigned size, uint64_t v);
+/* Implicit supervisor read of linear memory (GDT, IDT, IVT): no
+ * segmentation; a page-walk failure raises #PF. 0, or -1 after raising. */
+int ref_mem_sys_read(struct ref_cpu *cpu, uint64_t la, unsigned size, uint64_t *v);
+/* Stack offset mask: SS.B selects ESP or SP outside 64-bit mode. */
+static inline uint64_t ref_stack_mask(const struct ref_cpu *cpu)
+{
+	if (cpu->mode == MODE_LONG64 && cpu->code_bits == 64)
+		return ~0ull;
+	return cpu->seg[SEG_SS].db ? 0xffffffffull : 0xffffull;
+}
+/* Operand size in bytes of insn in the current mode (66h, REX.W); stack
+ * operations (PUSH/POP/CALL/RET) default to 8 in 64-bit mode. */
+unsigned ref_opsize(const struct ref_cpu *cpu, const cs_insn *insn, int stack);
+/* MOV to/from CRn/DRn, for the system-instruction family (ref_sys*.c):
+ * when defined, the run loop hands it every MOV with such an operand;
+ * else those forms stay UNSUPPORTED. */
+enum ref_status ref_sys_mov_crdr(struct ref_cpu *cpu, const cs_insn *insn)
+	__attribute__((weak));
 
 #endif

@@ -28,9 +28,29 @@ uint64_t ref_op_ea(const struct ref_cpu *cpu, int i)
 		a += ref_get_reg(cpu, m->base);
 	if (m->index != X86_REG_INVALID)
 		a += ref_get_reg(cpu, m->index) * (uint64_t)m->scale;
-	if (cpu->insn->detail->x86.addr_size == 4)
+	/* Outside 64-bit mode the address size is 16 or 32 bits by CS.D
+	 * and 67h (SDM Vol. 1 3.6); the offset wraps at that size. */
+	unsigned as = cpu->insn->detail->x86.addr_size;
+	if (as == 4)
 		a &= 0xffffffffu;
+	else if (as == 2)
+		a &= 0xffffu;
 	return a;
+}
+
+unsigned ref_opsize(const struct ref_cpu *cpu, const cs_insn *insn, int stack)
+{
+	int o16 = ref_has_prefix(insn, 0x66);
+	if (cpu->code_bits == 64) {
+		/* REX.W wins over 66h (SDM Vol. 2A 2.2.1.2); stack operations
+		 * default to 64 bits (SDM Vol. 1 3.6.1). */
+		if (insn->detail->x86.rex & 8)
+			return 8;
+		return o16 ? 2 : stack ? 8 : 4;
+	}
+	if (cpu->code_bits == 32)
+		return o16 ? 2 : 4;
+	return o16 ? 4 : 2;
 }
 
 enum ref_seg ref_op_seg(const struct ref_cpu *cpu, int i)

@@ -89,4 +89,7 @@ void ref_set_reg(struct ref_cpu *cpu, x86_reg r, uint64_t v)
 	case 4: *g = v & 0xffffffffu; break; /* zero-extends: SDM Vol. 1 3.4.1.1 */
 	default: *g = v; break;
 	}
+	/* A full write makes an unpredictable register (RDTSC's) known again. */
+	if (i->size >= 4 && cpu->out)
+		cpu->out->undefined_gprs &= ~(1u << i->gpr);
 }

@@ -50,6 +50,10 @@ void ref_table_build(void)
 	merge(ref_sem_xchg, ref_sem_xchg_count);
 	merge(ref_sem_flagreg, ref_sem_flagreg_count);
 	merge(ref_sem_string, ref_sem_string_count);
+	merge(ref_sem_misc, ref_sem_misc_count);
+	merge(ref_sem_sys, ref_sem_sys_count);
+	merge(ref_sem_sys_desc, ref_sem_sys_desc_count);
+	merge(ref_sem_sys_msr, ref_sem_sys_msr_count);
 #ifndef REF_WITHOUT_ALU
 	const struct ref_sem *alu = ref_sem_alu;
 	const unsigned *alu_count = &ref_sem_alu_count;

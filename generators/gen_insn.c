@@ -3,11 +3,19 @@
  * encoded with legacy prefixes, REX, ModRM/SIB/displacement and immediates
  * (SDM Vol. 2A chapter 2), with memory operands aimed at the interesting
  * regions of the layout by choosing the base/index register values.
+ *
+ * Outside long64 (SDM Vol. 2A 2.2.1, 2.1.5): no REX (40-4F are INC/DEC),
+ * default operand and address sizes of 16 (real16) or 32 bits, 66/67
+ * toggling them, 16-bit ModRM addressing (table 2-1: BX/BP + SI/DI), no
+ * RIP-relative form (mod 00 rm 101 is [disp32]), rel16 branches with a
+ * 16-bit operand size, and targets that are offsets from the segment base
+ * in real mode.
  */
 #include <string.h>
 #include "gen.h"
 #include "gen_templates.h"
 #include "layout.h"
+#include "mode.h"
 
 /* An instruction under construction. Longer than 15 bytes on purpose: a
  * pile of prefixes may exceed the architectural limit, which must #GP
@@ -23,6 +31,15 @@ struct enc {
 	int ind_reg;        /* register holding an indirect branch target, -1 */
 };
 
+/* The encoding context of the case's mode. */
+struct mctx {
+	int lm;             /* long64: REX, RIP-relative, 64-bit operands */
+	int r16;            /* real16: 16-bit defaults */
+	unsigned nregs;     /* 16 with REX, 8 without */
+	uint64_t ip_base;   /* linear address of offset 0 of the code: RIP
+			       values are offsets from it (real mode: CS base) */
+};
+
 static void put(struct enc *e, uint64_t v, unsigned bytes)
 {
 	for (unsigned i = 0; i < bytes; i++)
@@ -30,9 +47,9 @@ static void put(struct enc *e, uint64_t v, unsigned bytes)
 }
 
 /* Registers other than RSP, so aiming never moves the stack. */
-static unsigned pick_reg_not_rsp(struct gen_rng *r)
+static unsigned pick_reg_not_rsp(struct gen_rng *r, unsigned nregs)
 {
-	unsigned g = gen_rng_below(r, 15);
+	unsigned g = gen_rng_below(r, nregs - 1);
 	return g >= RSP ? g + 1 : g;
 }
 
@@ -57,18 +74,33 @@ static uint64_t pick_leaf(struct gen_rng *r)
 
 static uint64_t pick_msr(struct gen_rng *r)
 {
-	static const uint32_t msrs[] = { 0x10, 0x1b, 0x3a, 0x8b, 0xe7, 0xe8, 0x174,
-					 0x175, 0x176, 0x1a0, 0x277, 0x6e0,
-					 0xc0000080, 0xc0000081, 0xc0000082,
-					 0xc0000084, 0xc0000100, 0xc0000101,
-					 0xc0000102, 0xc0000103, 0x4b564d00 };
-	if (gen_rng_chance(r, 85))
-		return msrs[gen_rng_below(r, sizeof(msrs) / sizeof(msrs[0]))];
+	/* The documented ones the reference models (SDM Vol. 4 table 2-2:
+	 * SYSENTER_CS/ESP/EIP 174-176, EFER, STAR, LSTAR, CSTAR, FMASK,
+	 * FS/GS/KERNEL_GS base, TSC_AUX) two thirds of the time; then a few
+	 * others KVM answers (TSC, APIC base, feature control, PAT, misc
+	 * enable, a KVM paravirtual one); then random. */
+	static const uint32_t doc[] = { 0x174, 0x175, 0x176, 0xc0000080, 0xc0000080,
+					0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
+					0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103 };
+	static const uint32_t other[] = { 0x10, 0x1b, 0x3a, 0x8b, 0xe7, 0xe8, 0x1a0, 0x277,
+					  0x6e0, 0x4b564d00 };
+	unsigned k = gen_rng_below(r, 100);
+	if (k < 67)
+		return doc[gen_rng_below(r, sizeof(doc) / sizeof(doc[0]))];
+	if (k < 87)
+		return other[gen_rng_below(r, sizeof(other) / sizeof(other[0]))];
 	return gen_rng_next(r) & 0xffffffffu;
 }
 
-static uint64_t pick_selector(struct gen_rng *r)
+static uint64_t pick_selector(struct gen_rng *r, enum cpu_mode m)
 {
+	/* Real mode: any value loads base = value << 4 (SDM Vol. 3B 20.1.1);
+	 * mostly the environment's own segment so the case goes on working. */
+	if (m == MODE_REAL16) {
+		static const uint16_t rs[] = { REAL_SEG, REAL_SEG, REAL_SEG, 0, REAL_STUB_SEG,
+					       REAL_SEG + 0x200, 0xffff, 0xc000 };
+		return rs[gen_rng_below(r, sizeof(rs) / sizeof(rs[0]))];
+	}
 	static const uint16_t sels[] = { 0, SEL_CODE64, SEL_DATA, SEL_DATA, SEL_TSS,
 					 SEL_CODE32, SEL_UDATA, SEL_UCODE64, 0x13,
 					 0x40, 0xffff, 0x3 };
@@ -96,13 +128,55 @@ static int32_t pick_disp(struct gen_rng *r, unsigned bytes)
  * field is `reg`, choosing an addressing form and setting the registers so
  * the effective address lands on an interesting target. Returns the REX
  * X/B bits it needs. */
+/* 16-bit addressing (SDM Vol. 2A table 2-1): rm picks BX+SI, BX+DI,
+ * BP+SI, BP+DI, SI, DI, BP (disp16 alone with mod 00) or BX; the sum
+ * wraps at 16 bits. */
+static void emit_mem16(struct gen_rng *r, struct test_case *c, struct enc *e, unsigned reg)
+{
+	static const int8_t base_of[8] = { RBX, RBX, RBP, RBP, -1, -1, RBP, RBX };
+	static const int8_t index_of[8] = { RSI, RDI, RSI, RDI, RSI, RDI, -1, -1 };
+	uint16_t target = (uint16_t)gen_pointer(r);
+	unsigned rm = gen_rng_below(r, 8), mod = gen_rng_below(r, 3);
+	e->b[e->n++] = (uint8_t)((mod << 6) | ((reg & 7) << 3) | rm);
+	if (mod == 0 && rm == 6) {
+		put(e, target, 2);
+		return;
+	}
+	uint16_t disp = mod == 1 ? (uint16_t)(int16_t)(int8_t)pick_disp(r, 1)
+			: mod == 2 ? (uint16_t)pick_disp(r, 4) : 0;
+	if (mod == 1)
+		put(e, (uint8_t)disp, 1);
+	else if (mod == 2)
+		put(e, disp, 2);
+	uint16_t idx = 0;
+	if (index_of[rm] >= 0) {
+		idx = gen_rng_chance(r, 70) ? (uint16_t)gen_rng_below(r, 16) : (uint16_t)gen_value(r);
+		c->gpr[index_of[rm]] = idx;
+	}
+	if (base_of[rm] >= 0)
+		c->gpr[base_of[rm]] = (uint16_t)(target - disp - idx);
+	else if (index_of[rm] >= 0)
+		c->gpr[index_of[rm]] = (uint16_t)(target - disp);
+	/* The upper half of the register must not matter (SDM Vol. 1 3.3.6). */
+	if (gen_rng_chance(r, 20)) {
+		int g = base_of[rm] >= 0 ? base_of[rm] : index_of[rm];
+		c->gpr[g] |= (uint64_t)(uint16_t)gen_rng_next(r) << 16;
+	}
+}
+
 static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
-			 unsigned reg, int a32)
+			 unsigned reg, int a32, const struct mctx *mc)
 {
 	uint64_t target = gen_pointer(r);
 	unsigned rex = 0, k = gen_rng_below(r, 100);
 	uint8_t modrm_reg = (uint8_t)((reg & 7) << 3);
 
+	if (!mc->lm && k < 10) {
+		/* [disp32] (mod 00, rm 101): absolute outside 64-bit mode. */
+		e->b[e->n++] = modrm_reg | 0x05;
+		put(e, (uint32_t)target, 4);
+		return 0;
+	}
 	if (k < 10) {
 		/* [rip + disp32] (SDM Vol. 2A 2.2.1.6): aimed once the
 		 * length is known; targets in reach of the code page. */
@@ -133,7 +207,7 @@ static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
 		return 0;
 	}
 
-	unsigned base = pick_reg_not_rsp(r);
+	unsigned base = pick_reg_not_rsp(r, mc->nregs);
 	/* 23..29: [index*scale + disp32]; 30..49: [base + index*scale];
 	 * else plain [base] (SIB anyway when the base is RSP/R12). */
 	int no_base = k < 30;
@@ -142,7 +216,7 @@ static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
 	unsigned scale = gen_rng_below(r, 4);
 	int64_t idx_val = 0;
 	if (sib && (no_base || gen_rng_chance(r, 85))) {
-		index = pick_reg_not_rsp(r);
+		index = pick_reg_not_rsp(r, mc->nregs);
 		idx_val = gen_rng_chance(r, 80) ? (int64_t)gen_rng_below(r, 16)
 					       : (int64_t)gen_value(r);
 	}
@@ -181,15 +255,72 @@ static unsigned emit_mem(struct gen_rng *r, struct test_case *c, struct enc *e,
 				       ((uint64_t)idx_val << scale);
 		/* With a 32-bit address size the upper half must not matter
 		 * (SDM Vol. 1 3.3.7): put garbage there sometimes. */
-		if (a32 && base != index && gen_rng_chance(r, 30))
+		if (mc->lm && a32 && base != index && gen_rng_chance(r, 30))
 			c->gpr[base] ^= gen_rng_next(r) << 32;
 	}
 	return rex;
 }
 
+/* A value for a control register write: mostly the mode's own value with
+ * one bit flipped (what a kernel would write, next to a reserved bit), so
+ * a write gets past the first checks often. */
+static uint64_t pick_cr_value(struct gen_rng *r, const struct test_case *c, unsigned cr)
+{
+	struct mode_env env;
+	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+	uint64_t v = cr == 0 ? env.cr0 : cr == 3 ? env.cr3 : cr == 4 ? env.cr4 : 0;
+	if (gen_rng_chance(r, 20))
+		return gen_value(r);
+	if (gen_rng_chance(r, 70))
+		v ^= 1ull << gen_rng_below(r, cr == 8 ? 4 : 32);
+	return v;
+}
+
+/* WRMSR's EDX:EAX by MSR: EFER near the mode's own value (one bit
+ * flipped: reserved bits #GP, LME/LMA changes are refused while paging),
+ * base MSRs canonical or just not (SDM Vol. 4 2.1, Vol. 3A 3.4.4), TSC_AUX
+ * with or without its reserved upper half. */
+static void aim_wrmsr(struct gen_rng *r, struct test_case *c)
+{
+	uint32_t msr = (uint32_t)c->gpr[RCX];
+	uint64_t v;
+	if (msr == 0xc0000080) {
+		struct mode_env env;
+		mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+		v = env.efer ^ (gen_rng_chance(r, 60) ? 1ull << gen_rng_below(r, 16) : 0);
+	} else if (msr >= 0xc0000100 && msr <= 0xc0000102) {
+		v = gen_rng_chance(r, 70) ? gen_pointer(r)
+					  : (gen_rng_chance(r, 50) ? 0x0000800000000000ull
+								   : 0xffff800000000000ull) +
+						    gen_rng_below(r, 16);
+	} else if (msr == 0xc0000103) {
+		v = gen_rng_chance(r, 80) ? gen_rng_below(r, 256) : gen_value(r);
+	} else {
+		v = gen_value(r);
+	}
+	c->gpr[RAX] = (uint32_t)v;
+	c->gpr[RDX] = v >> 32;
+}
+
+/* XSETBV (SDM Vol. 2B): XCR0 must keep x87 (bit 0), AVX needs SSE. */
+static void aim_xcr(struct gen_rng *r, struct test_case *c)
+{
+	static const uint32_t vals[] = { 1, 3, 7, 0, 2, 5, 0xe7, 0x207 };
+	c->gpr[RCX] = gen_rng_chance(r, 85) ? 0 : gen_rng_below(r, 3);
+	c->gpr[RAX] = vals[gen_rng_below(r, sizeof(vals) / sizeof(vals[0]))];
+	c->gpr[RDX] = gen_rng_chance(r, 90) ? 0 : gen_value(r);
+}
+
 unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 {
 	const struct gen_template *t = &gen_templates[ti];
+	struct mctx mc = {
+		.lm = c->mode == MODE_LONG64,
+		.r16 = c->mode == MODE_REAL16,
+		.nregs = c->mode == MODE_LONG64 ? 16 : 8,
+		.ip_base = c->mode == MODE_REAL16 ? LAYOUT_CODE : 0,
+	};
+	gen_cur_mode = c->mode;
 	struct enc e;
 	memset(&e, 0, sizeof(e));
 	e.ind_reg = -1;
@@ -202,6 +333,11 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 	int o16 = (f & T_OSZ) ? gen_rng_chance(r, 15) : gen_rng_chance(r, 2);
 	int w = (f & T_W) ? gen_rng_chance(r, 45) : gen_rng_chance(r, 3);
 	int a32 = (memish || (f & T_COUNT)) ? gen_rng_chance(r, 8) : gen_rng_chance(r, 1);
+	if (!mc.lm)
+		w = 0;
+	/* Effective sizes: 66 and 67 toggle the mode's defaults. */
+	unsigned osz = w ? 64 : mc.r16 ? (o16 ? 32 : 16) : (o16 ? 16 : 32);
+	unsigned asz = mc.lm ? (a32 ? 32 : 64) : mc.r16 ? (a32 ? 32 : 16) : (a32 ? 16 : 32);
 
 	/* Legacy prefixes, in a random order (any order is legal, SDM Vol. 2A
 	 * 2.1.1); the mandatory prefix goes last where it must be. */
@@ -237,6 +373,10 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 					    : gen_rng_below(r, 8);
 	else if (t->op_len == 2 && t->op[0] == 0x0f && (t->op[1] == 0x20 || t->op[1] == 0x22))
 		reg = pick_ctrl_reg(r);
+	if (!mc.lm) {
+		reg &= 7;
+		rm &= 7;
+	}
 	unsigned cc = gen_rng_below(r, 16);
 
 	/* REX comes right before the opcode; emitted after we know X/B, so
@@ -254,19 +394,24 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 	}
 	if (has_modrm) {
 		rex |= (reg >> 3) << 2;
-		if (mem) {
-			rex |= emit_mem(r, c, &e, reg, a32);
+		if (mem && asz == 16) {
+			emit_mem16(r, c, &e, reg);
+		} else if (mem) {
+			rex |= emit_mem(r, c, &e, reg, a32, &mc);
 		} else {
 			e.b[e.n++] = (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7));
 			rex |= rm >> 3;
 			if (f & T_IND)
 				e.ind_reg = (int)rm;
 			if ((f & T_SREG) && t->op[0] == 0x8e && rm != RSP)
-				c->gpr[rm] = pick_selector(r);
+				c->gpr[rm] = pick_selector(r, (enum cpu_mode)c->mode);
+			if ((f & T_CRV) && rm != RSP)
+				c->gpr[rm] = pick_cr_value(r, c, reg);
 		}
 	}
-	/* A REX with no bits still matters: it turns AH..BH into SPL..DIL. */
-	if (rex || gen_rng_chance(r, 6))
+	/* A REX with no bits still matters: it turns AH..BH into SPL..DIL.
+	 * Outside 64-bit mode there is no REX at all. */
+	if (mc.lm && (rex || gen_rng_chance(r, 6)))
 		e.b[rex_pos] = (uint8_t)(0x40 | rex);
 	else {
 		memmove(&e.b[rex_pos], &e.b[rex_pos + 1], e.n - rex_pos - 1);
@@ -276,7 +421,7 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 	}
 
 	/* Immediates. */
-	unsigned isz = o16 ? 2 : 4;
+	unsigned isz = osz == 16 ? 2 : 4;
 	switch (t->imm) {
 	case I_8:
 		put(&e, gen_imm(r, 1), 1);
@@ -288,27 +433,36 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 		put(&e, gen_imm(r, isz), isz);
 		break;
 	case I_V:
-		isz = w ? 8 : isz;
+		isz = osz / 8;
 		put(&e, gen_rng_chance(r, 30) ? gen_pointer(r) : gen_imm(r, isz), isz);
 		break;
 	case I_REL8:
 	case I_REL32:
-		e.rel = t->imm == I_REL8 ? 1 : 4;
+		/* In 64-bit mode Intel keeps rel32 under 66 (SDM Vol. 2A JMP);
+		 * elsewhere a 16-bit operand size means rel16. */
+		e.rel = t->imm == I_REL8 ? 1 : (!mc.lm && osz == 16) ? 2 : 4;
 		e.rel_pos = e.n;
 		put(&e, 0, (unsigned)e.rel);
 		break;
 	case I_MOFFS:
-		put(&e, gen_pointer(r), a32 ? 4 : 8);
+		put(&e, gen_pointer(r), asz / 8);
 		break;
 	case I_16_8:
 		put(&e, gen_rng_chance(r, 80) ? gen_rng_below(r, 64) : gen_imm(r, 2), 2);
 		put(&e, gen_rng_chance(r, 80) ? gen_rng_below(r, 3) : gen_imm(r, 1), 1);
 		break;
+	case I_FAR:
+		/* Offset, then selector: patched below once the length is known. */
+		e.rel_pos = e.n;
+		put(&e, 0, isz + 2);
+		break;
 	}
 
 	if (c->code_len + e.n + 1 > CASE_CODE_MAX)
 		return 0;
-	uint64_t next_rip = LAYOUT_CODE + c->code_len + e.n;
+	/* RIP of the next instruction, as the guest sees it (an offset from
+	 * CS base in real mode). */
+	uint64_t next_rip = LAYOUT_CODE - mc.ip_base + c->code_len + e.n;
 	if (e.riprel)
 		for (unsigned i = 0; i < 4; i++)
 			e.b[e.disp_pos + i] = (uint8_t)((e.target - next_rip) >> (8 * i));
@@ -323,6 +477,19 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 			d = 0;
 		for (int i = 0; i < e.rel; i++)
 			e.b[e.rel_pos + i] = (uint8_t)((uint64_t)d >> (8 * i));
+	}
+	if (t->imm == I_FAR) {
+		/* A far target in the same code, through the mode's own code
+		 * selector most of the time; else another selector (a data
+		 * or null one faults, the stub segment lands on a HLT). */
+		uint64_t off = next_rip + gen_rng_below(r, 12);
+		uint16_t sel = mc.r16 ? REAL_SEG : SEL_CODE32;
+		if (gen_rng_chance(r, 20))
+			sel = (uint16_t)pick_selector(r, (enum cpu_mode)c->mode);
+		for (unsigned i = 0; i < isz; i++)
+			e.b[e.rel_pos + i] = (uint8_t)(off >> (8 * i));
+		e.b[e.rel_pos + isz] = (uint8_t)sel;
+		e.b[e.rel_pos + isz + 1] = (uint8_t)(sel >> 8);
 	}
 	if (e.ind_reg >= 0 && e.ind_reg != RSP)
 		c->gpr[e.ind_reg] = gen_rng_chance(r, 85)
@@ -341,26 +508,48 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 		c->gpr[RAX] = pick_leaf(r);
 		c->gpr[RCX] = gen_rng_below(r, 3);
 	}
-	if (f & T_MSR)
+	if (f & T_MSR) {
 		c->gpr[RCX] = pick_msr(r);
+		if (t->op[1] == 0x30 && gen_rng_chance(r, 80))
+			aim_wrmsr(r, c);
+	}
+	if (f & T_XCR)
+		aim_xcr(r, c);
 	if (t->imm == I_8 && (t->op[0] & 0xfc) == 0xe4 && t->op_len == 1)
 		e.b[e.n - 1] = (uint8_t)gen_port(r); /* IN/OUT imm8 */
 
 	memcpy(c->code + c->code_len, e.b, e.n);
 	c->code_len += e.n;
+	if (gen_cur_info) {
+		gen_cur_info->families |= 1u << t->family;
+		gen_cur_info->insns++;
+	}
 	return e.n;
+}
+
+/* The weight a template is drawn with in mode m: 0 when invalid there.
+ * SSE/x87 rows count a third of their table weight: they stay in the
+ * stream (KVM's emulator handles some of them) as a small share, since
+ * the reference leaves SSE data moves UNSUPPORTED and a case stops there. */
+static unsigned template_weight(size_t i, unsigned m)
+{
+	const struct gen_template *t = &gen_templates[i];
+	if (!gen_template_ok(t, m))
+		return 0;
+	return t->family == FAM_FP ? t->weight : 3u * t->weight;
 }
 
 unsigned gen_insn_one(struct gen_rng *r, struct test_case *c)
 {
-	static unsigned total;
-	if (!total)
+	static unsigned total[MODE_COUNT];
+	unsigned m = c->mode < MODE_COUNT ? c->mode : MODE_LONG64;
+	if (!total[m])
 		for (size_t i = 0; i < gen_templates_n; i++)
-			total += gen_templates[i].weight;
-	unsigned w = gen_rng_below(r, total);
+			total[m] += template_weight(i, m);
+	unsigned w = gen_rng_below(r, total[m]);
 	size_t i = 0;
-	while (w >= gen_templates[i].weight)
-		w -= gen_templates[i++].weight;
+	while (w >= template_weight(i, m))
+		w -= template_weight(i++, m);
 	return gen_insn_template(r, c, i);
 }
 

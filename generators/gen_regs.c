@@ -100,21 +100,86 @@ static const struct region regions[] = {
 };
 #define N_REGIONS (sizeof(regions) / sizeof(regions[0]))
 
-uint64_t gen_pointer(struct gen_rng *r)
+/* Without paging (prot32) every RAM byte is reachable: the holes are
+ * plain RAM, the system area is a read-only memslot (a write is an MMIO
+ * write exit that changes nothing), and every GPA at or above
+ * LAYOUT_RAM_SIZE is an MMIO exit, including an access that straddles the
+ * end of RAM. */
+static const struct region regions32[] = {
+	{ LAYOUT_DATA,              LAYOUT_DATA_SIZE, 24 }, /* data pages */
+	{ LAYOUT_DATA + 0x0ff0,     0x20,             10 }, /* page split */
+	{ LAYOUT_DATA + 0x1ff0,     0x10,              4 }, /* data end */
+	{ LAYOUT_MMIO,              0x40,             10 }, /* MMIO window */
+	{ LAYOUT_RAM_SIZE,          0x40,              6 }, /* just above RAM */
+	{ LAYOUT_RAM_SIZE - 0x8,    0x8,               3 }, /* RAM/MMIO straddle */
+	{ 0xfffffff0u,              0x10,              2 }, /* 4 GiB wrap */
+	{ LAYOUT_STACK_TOP - 0x80,  0x80,              8 }, /* stack */
+	{ LAYOUT_CODE,              0x100,             4 }, /* self-modify */
+	{ 0x11000,                  0x40,              2 }, /* holes: RAM here */
+	{ 0x14000,                  0x40,              2 },
+	{ 0x16000,                  0x40,              2 },
+	{ LAYOUT_IVT,               0x400,             2 }, /* RO system area */
+	{ LAYOUT_GDT,               0x40,              2 },
+	{ LAYOUT_IDT32,             0x100,             2 },
+	{ LAYOUT_STUBS,             0x40,              1 },
+	{ LAYOUT_PD32,              0x40,              1 },
+};
+
+/* Real mode: offsets from the one segment base (REAL_SEG << 4 = 0x10000).
+ * Offsets from 0x8000 up are linear 0x18000 and up: above RAM, MMIO exits.
+ * A word at offset 0xffff crosses the segment limit (#GP, or #SS on the
+ * stack: SDM Vol. 3B 20.1.1); 32-bit offsets past 0xffff fault the same. */
+#define RO(x) ((x) - LAYOUT_CODE)
+static const struct region regions16[] = {
+	{ RO(LAYOUT_DATA),             LAYOUT_DATA_SIZE, 24 }, /* data pages */
+	{ RO(LAYOUT_DATA) + 0x0ff0,    0x20,             10 },
+	{ RO(LAYOUT_DATA) + 0x1ff0,    0x10,              4 },
+	{ RO(LAYOUT_STACK_TOP) - 0x80, 0x80,              8 }, /* stack */
+	{ 0x0,                         0x100,             4 }, /* code */
+	{ RO(LAYOUT_RAM_SIZE),         0x8000,           12 }, /* MMIO */
+	{ RO(LAYOUT_RAM_SIZE) - 0x8,   0x8,               3 }, /* straddle */
+	{ 0xfff0,                      0x10,              4 }, /* limit edge */
+	{ 0x1000,                      0x40,              2 }, /* holes */
+	{ 0x4000,                      0x40,              2 },
+	{ 0x6000,                      0x40,              2 },
+	{ LAYOUT_DATA,                 0x10,              2 }, /* > 0xffff */
+};
+#undef RO
+
+uint8_t gen_cur_mode = MODE_LONG64;
+
+static uint64_t pick_region(struct gen_rng *r, const struct region *rg, size_t n)
 {
-	static unsigned total;
-	if (!total)
-		for (size_t i = 0; i < N_REGIONS; i++)
-			total += regions[i].weight;
+	unsigned total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += rg[i].weight;
 	unsigned w = gen_rng_below(r, total);
 	size_t i = 0;
-	while (w >= regions[i].weight)
-		w -= regions[i++].weight;
-	uint64_t off = gen_rng_below(r, regions[i].span);
+	while (w >= rg[i].weight)
+		w -= rg[i++].weight;
+	uint64_t off = gen_rng_below(r, rg[i].span);
 	/* Aligned addresses are the common case in real code. */
 	if (gen_rng_chance(r, 50))
 		off &= ~7ull;
-	return regions[i].base + off;
+	return rg[i].base + off;
+}
+
+uint64_t gen_pointer_mode(struct gen_rng *r, enum cpu_mode m)
+{
+	switch (m) {
+	case MODE_PROT32:
+	case MODE_PROT32PG:
+		return pick_region(r, regions32, sizeof(regions32) / sizeof(regions32[0]));
+	case MODE_REAL16:
+		return pick_region(r, regions16, sizeof(regions16) / sizeof(regions16[0]));
+	default:
+		return pick_region(r, regions, N_REGIONS);
+	}
+}
+
+uint64_t gen_pointer(struct gen_rng *r)
+{
+	return gen_pointer_mode(r, (enum cpu_mode)gen_cur_mode);
 }
 
 uint16_t gen_port(struct gen_rng *r)
@@ -133,15 +198,20 @@ uint16_t gen_port(struct gen_rng *r)
 
 static uint64_t gen_rsp(struct gen_rng *r)
 {
+	/* Real mode: SP is an offset in the stack segment; its top is 0x6000
+	 * (SS base 0x10000 + 0x6000 = LAYOUT_STACK_TOP). */
+	uint64_t top = gen_cur_mode == MODE_REAL16 ? LAYOUT_STACK_TOP - LAYOUT_CODE
+						     : LAYOUT_STACK_TOP;
+	uint64_t bottom = top - (LAYOUT_STACK_TOP - LAYOUT_STACK);
 	unsigned k = gen_rng_below(r, 100);
 	if (k < 80)
-		return LAYOUT_STACK_TOP;
+		return top;
 	if (k < 90) /* room on both sides: POP works, PUSH works */
-		return LAYOUT_STACK_TOP - 8 * (1 + gen_rng_below(r, 16));
+		return top - 8 * (1 + gen_rng_below(r, 16));
 	if (k < 93) /* misaligned */
-		return LAYOUT_STACK_TOP - 1 - gen_rng_below(r, 7);
+		return top - 1 - gen_rng_below(r, 7);
 	if (k < 96) /* at the bottom: the next PUSH faults */
-		return LAYOUT_STACK + gen_rng_below(r, 3) * 8;
+		return bottom + gen_rng_below(r, 3) * 8;
 	return gen_pointer(r);
 }
 

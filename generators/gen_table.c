@@ -4,6 +4,8 @@
 #include <string.h>
 #include "case_bin.h"
 #include "gen.h"
+#include "knobs.h"
+#include "mode.h"
 
 const struct generator gen_table[] = {
 	{ "insn", gen_insn, "1-8 templated instructions (prefixes, ModRM/SIB, aimed memory operands), usually then HLT" },
@@ -20,16 +22,132 @@ const struct generator *gen_lookup(const char *name)
 	return NULL;
 }
 
+struct gen_info *gen_cur_info;
+
+static const char *const lane_names[LANE_COUNT] = {
+	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
+	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
+	[LANE_REAL16] = "real16",
+};
+
+const char *gen_lane_name(enum gen_lane l)
+{
+	return (unsigned)l < LANE_COUNT ? lane_names[l] : "?";
+}
+
+enum gen_lane gen_lane_of(const struct test_case *c)
+{
+	switch (c->mode) {
+	case MODE_PROT32: return LANE_PROT32;
+	case MODE_PROT32PG: return LANE_PROT32PG;
+	case MODE_REAL16: return LANE_REAL16;
+	default: return (c->knobs & KNOB_CPL3) ? LANE_LONG64_CPL3 : LANE_LONG64;
+	}
+}
+
+/* Default mode mix: mostly long64 (where the native and the emulated
+ * paths of KVM both run), a fair share of the emulator-only modes, and a
+ * little prot32-paged: this KVM shuts the vCPU down when CR0.PG is set
+ * outside long mode, so each such case is the same known divergence. */
+static const uint8_t mode_weight[MODE_COUNT] = {
+	[MODE_LONG64] = 60, [MODE_PROT32] = 18, [MODE_PROT32PG] = 4, [MODE_REAL16] = 18,
+};
+
+/* Each knob of the mode with probability pct. */
+static uint32_t random_knobs(struct gen_rng *r, enum cpu_mode m, unsigned pct)
+{
+	uint32_t k = 0, avail = knobs_for_mode(m);
+	for (unsigned i = 0; i < knob_def_count; i++)
+		if ((avail & knob_defs[i].bit) && gen_rng_chance(r, pct))
+			k |= knob_defs[i].bit;
+	return k;
+}
+
+/* Mode and knobs of one case, from their own stream of the seed. */
+static void pick_env(const struct gen_config *cfg, uint64_t seed, struct test_case *c)
+{
+	if (!cfg) {
+		c->mode = MODE_LONG64;
+		c->knobs = 0;
+		return;
+	}
+	struct gen_rng r;
+	gen_rng_seed(&r, gen_mix64(seed ^ 0x6d6f64656b6e6f62ull));
+	unsigned allowed = cfg->modes ? cfg->modes : (1u << MODE_COUNT) - 1, total = 0;
+	for (unsigned m = 0; m < MODE_COUNT; m++) {
+		if (cfg->policy == GEN_KNOBS_FIXED && !knobs_valid_for(cfg->knobs, (enum cpu_mode)m))
+			allowed &= ~(1u << m);
+		if (allowed & (1u << m))
+			total += mode_weight[m];
+	}
+	enum cpu_mode m = MODE_LONG64;
+	if (total) {
+		unsigned w = gen_rng_below(&r, total);
+		for (unsigned i = 0; i < MODE_COUNT; i++) {
+			if (!(allowed & (1u << i)))
+				continue;
+			if (w < mode_weight[i]) {
+				m = (enum cpu_mode)i;
+				break;
+			}
+			w -= mode_weight[i];
+		}
+	}
+	uint32_t k = 0;
+	switch (cfg->policy) {
+	case GEN_KNOBS_DEFAULT:
+		if (m == MODE_LONG64 && gen_rng_chance(&r, 25))
+			k |= KNOB_CPL3;
+		if (gen_rng_chance(&r, 10))
+			k |= random_knobs(&r, m, 30);
+		break;
+	case GEN_KNOBS_RANDOM:
+		k = random_knobs(&r, m, 30);
+		break;
+	case GEN_KNOBS_FIXED:
+		k = cfg->knobs;
+		break;
+	default:
+		break;
+	}
+	c->mode = (uint8_t)m;
+	c->knobs = k & knobs_for_mode(m);
+}
+
 void gen_make(const struct generator *g, uint64_t seed, struct test_case *c)
+{
+	gen_make_ex(g, NULL, seed, c, NULL);
+}
+
+void gen_make_ex(const struct generator *g, const struct gen_config *cfg, uint64_t seed,
+		 struct test_case *c, struct gen_info *info)
 {
 	struct gen_rng r;
 	case_init(c);
+	pick_env(cfg, seed, c);
+	uint8_t mode = c->mode;
+	uint32_t knobs = c->knobs;
+	if (info)
+		memset(info, 0, sizeof(*info));
+	gen_cur_info = info;
+	gen_cur_mode = mode;
 	gen_rng_seed(&r, seed);
 	g->fn(&r, c);
+	gen_cur_info = NULL;
+	gen_cur_mode = MODE_LONG64;
 	/* The invariants every executor relies on (case.h), enforced here
-	 * once rather than trusted in each generator. */
-	c->mode = MODE_LONG64;
-	c->knobs &= KNOBS_KNOWN;
+	 * once rather than trusted in each generator (raw decodes any mode:
+	 * the picked one wins). Outside long64 a case may not set more than
+	 * the low 32 bits of a register (SDM Vol. 1 3.4.1.1). */
+	c->mode = mode;
+	c->knobs = knobs & KNOBS_KNOWN;
+	uint64_t mask = mode_reg_mask((enum cpu_mode)mode);
+	for (int i = 0; i < GPR_COUNT; i++)
+		c->gpr[i] &= mask;
+	/* R8-R15 exist only in 64-bit mode: outside it they stay zero. */
+	if (mode != MODE_LONG64)
+		for (int i = R8; i < GPR_COUNT; i++)
+			c->gpr[i] = 0;
 	c->rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
 	if (c->code_len > CASE_CODE_MAX)
 		c->code_len = CASE_CODE_MAX;
@@ -43,6 +161,77 @@ void gen_make(const struct generator *g, uint64_t seed, struct test_case *c)
 	for (int i = 15; i >= 0; i--)
 		c->id[n++] = "0123456789abcdef"[(seed >> (4 * i)) & 15];
 	c->id[n] = 0;
+}
+
+uint8_t gen_parse_modes(const char *s)
+{
+	uint8_t mask = 0;
+	char buf[128];
+	if (!s || strlen(s) >= sizeof(buf))
+		return 0;
+	strcpy(buf, s);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "all")) {
+			mask |= (1u << MODE_COUNT) - 1;
+			continue;
+		}
+		unsigned m;
+		for (m = 0; m < MODE_COUNT; m++)
+			if (!strcmp(t, mode_name((enum cpu_mode)m)))
+				break;
+		if (m == MODE_COUNT)
+			return 0;
+		mask |= (uint8_t)(1u << m);
+	}
+	return mask;
+}
+
+int gen_parse_knobs(const char *s, struct gen_config *cfg, char *err, size_t errlen)
+{
+	char buf[256];
+	if (!s || !*s || strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "bad --knobs '%s' (want none, random or NAME,...)", s ? s : "");
+		return -1;
+	}
+	if (!strcmp(s, "none")) {
+		cfg->policy = GEN_KNOBS_NONE;
+		cfg->knobs = 0;
+		return 0;
+	}
+	if (!strcmp(s, "random")) {
+		cfg->policy = GEN_KNOBS_RANDOM;
+		cfg->knobs = 0;
+		return 0;
+	}
+	strcpy(buf, s);
+	uint32_t k = 0;
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		const struct knob_def *d = knob_by_name(t);
+		if (!d) {
+			char names[256];
+			knobs_format(KNOBS_KNOWN, names, sizeof(names));
+			snprintf(err, errlen, "unknown knob '%s' (knobs: %s)", t, names);
+			return -1;
+		}
+		k |= d->bit;
+	}
+	cfg->policy = GEN_KNOBS_FIXED;
+	cfg->knobs = k;
+	return 0;
+}
+
+int gen_config_check(const struct gen_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->policy != GEN_KNOBS_FIXED)
+		return 0;
+	unsigned allowed = cfg->modes ? cfg->modes : (1u << MODE_COUNT) - 1;
+	for (unsigned m = 0; m < MODE_COUNT; m++)
+		if ((allowed & (1u << m)) && knobs_valid_for(cfg->knobs, (enum cpu_mode)m))
+			return 0;
+	char names[256];
+	knobs_format(cfg->knobs, names, sizeof(names));
+	snprintf(err, errlen, "knobs '%s' apply to none of the selected modes", names);
+	return -1;
 }
 
 /* raw: the baseline every structured generator must beat. Random bytes,

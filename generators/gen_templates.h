@@ -28,6 +28,7 @@ enum timm {
 	I_REL32,  /* branch, rel32 (rel16 with 66 is #UD-ish on Intel: kept) */
 	I_MOFFS,  /* absolute address, 8 bytes (4 with 67) */
 	I_16_8,   /* ENTER iw, ib */
+	I_FAR,    /* ptr16:16 / ptr16:32: offset by operand size, then selector */
 };
 
 /* Template flags: which prefixes make sense, which registers to aim. */
@@ -48,6 +49,11 @@ enum tflag {
 	T_IND    = 1u << 13, /* ModRM operand is a branch target */
 	T_SREG   = 1u << 14, /* ModRM reg field is a segment register */
 	T_MOFFS  = 1u << 15, /* has a memory operand without ModRM */
+	T_LM64   = 1u << 16, /* long64 only (invalid or another instruction
+				outside 64-bit mode, SDM Vol. 2D A.2.5 "o64") */
+	T_LEG    = 1u << 17, /* 16/32-bit modes only ("i64": #UD in long64) */
+	T_XCR    = 1u << 18, /* XCR index in ECX, value in EDX:EAX (XSETBV) */
+	T_CRV    = 1u << 19, /* writes a control register: aim the source */
 };
 
 struct gen_template {
@@ -58,9 +64,13 @@ struct gen_template {
 	uint8_t dlo, dhi;     /* F_DIGIT: digit range */
 	uint8_t imm;          /* enum timm */
 	uint8_t mand;         /* mandatory prefix (0x66/0xf2/0xf3) or 0 */
-	uint16_t flags;       /* enum tflag */
+	uint32_t flags;       /* enum tflag */
 	uint8_t weight;       /* relative frequency */
+	uint8_t family;       /* enum gen_family (gen.h): the instruction class */
 };
+
+/* 1 when template t may be generated in mode m (enum cpu_mode). */
+int gen_template_ok(const struct gen_template *t, unsigned mode);
 
 extern const struct gen_template gen_templates[];
 extern const size_t gen_templates_n;

@@ -2,7 +2,8 @@
  * Internal API of the KVM executor (harness/). One VM with one vCPU per
  * executor, created in init and reused for every case. See docs/harness.md.
  *
- *   kvm_vm.c        device, VM, memslots, vCPU, initial system state
+ *   kvm_vm.c        device, VM, memslots, vCPU
+ *   kvm_mode.c      vCPU system state per (mode, knobs), from core/mode.c
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
  *   kvm_exits.def   KVM exit reason -> name, handler
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 #include "executor.h"
+#include "mode.h"
 
 /* Environment variable overriding the device path (tests point it at a
  * missing file to check the error path). */
@@ -27,6 +29,23 @@
 /* MSRs a case can change with WRMSR or SWAPGS and that KVM_SET_SREGS does
  * not restore (EFER, FS/GS base are part of sregs). */
 #define KVM_SAVED_MSRS_MAX 16
+
+/* The sregs of one (mode, knobs) pair as KVM accepted them (kvm_mode.c).
+ * Few pairs occur, so a small direct-mapped table holds them; a pair
+ * that misses is rebuilt with two ioctls. */
+#define KVM_TMPL_SLOTS 64
+struct kvm_tmpl {
+	uint32_t key;              /* mode | knobs << 2 */
+	uint8_t used;
+	uint8_t cpl;
+	uint8_t paging;            /* levels of the page walk, 0 = unpaged */
+	uint8_t altered;           /* KVM took the sregs but reports others */
+	int refused;               /* errno of KVM_SET_SREGS, 0 = accepted */
+	uint64_t seen_cr0, seen_cr4, seen_efer; /* what it reports, if altered */
+	uint64_t rip;              /* first RIP of the mode */
+	struct kvm_sregs sregs;
+	char why[160];             /* when refused: what, for the error */
+};
 
 struct kvm_ctx {
 	int sys_fd, vm_fd, vcpu_fd;
@@ -45,9 +64,12 @@ struct kvm_ctx {
 	 * of re-set. Cleared when the vCPU is (re)created or KVM_RUN failed. */
 	int sync_fresh;
 
-	/* Pristine state captured once after setup, restored per case. */
+	/* Pristine state captured once after setup, restored per case.
+	 * sregs0 is the long64 CPL0 template; sregs_kvm what KVM reported
+	 * for a fresh vCPU (the fields no mode sets, e.g. apic_base). */
 	struct kvm_regs regs0;
 	struct kvm_sregs sregs0;
+	struct kvm_sregs sregs_kvm;
 	struct kvm_vcpu_events events0;
 	struct kvm_cpuid2 *cpuid2;
 	struct kvm_msrs *msrs0;    /* KVM_SAVED_MSRS_MAX entries, heap */
@@ -60,9 +82,19 @@ struct kvm_ctx {
 	 * everything is re-set. */
 	unsigned need_restore;
 
+	/* The case being run: its mode (masks, exception frames) and its
+	 * template (what an early EINTR reloads). */
+	uint8_t mode;
+	const struct kvm_tmpl *cur;
+	struct kvm_tmpl tmpl[KVM_TMPL_SLOTS];
+	struct kvm_tmpl tmpl64;    /* long64, no knobs: never evicted */
+	/* Tests only: CR4 bits to treat as refused by KVM (0 otherwise),
+	 * so the refusal path runs on a KVM that accepts every knob. */
+	uint64_t test_refuse_cr4;
+
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vcpu_recreations, run_failures, io_flushes;
-	uint64_t sregs_sets, events_sets, cr8_resets;
+	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
 };
 
 /* need_restore bits. */
@@ -85,13 +117,31 @@ void kvm_vm_close(struct kvm_ctx *k);
  * again. Used when KVM_RUN keeps failing after a terminal exit. */
 int kvm_vcpu_recreate(struct kvm_ctx *k, char *err, size_t errlen);
 
+/* kvm_mode.c */
+/* A segment register as KVM takes it, from core/mode.h's seg_desc. */
+void kvm_seg_from_desc(struct kvm_segment *s, const struct seg_desc *d);
+/* Every system field of s from a mode environment; fields no mode sets
+ * (apic_base) are left as they were. */
+void kvm_sregs_from_env(struct kvm_sregs *s, const struct mode_env *e);
+/* The template of (m, knobs), built on first use (this sets the vCPU's
+ * sregs). Never NULL; t->refused != 0 with t->why when KVM refuses it. */
+const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs);
+/* Forgets every template (a new vCPU). */
+void kvm_tmpl_reset(struct kvm_ctx *k);
+/* Runs a long64 HLT guest so that whatever a template build left pending
+ * in KVM (a triple fault) is spent before the next case (kvm_executor.c). */
+void kvm_settle(struct kvm_ctx *k);
+
 /* kvm_state.c */
 /* Which extra state a case's code can change, from a scan of its bytes. */
 unsigned kvm_scan_code(const uint8_t *code, uint32_t len);
 /* Restores the state in mask (KVM_RESTORE_*) with ioctls. */
 int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen);
-/* Loads the case's registers and the initial system state for the next
- * KVM_RUN (sync regs, or ioctls without them). */
+/* Loads the case's registers and the initial system state of its mode and
+ * knobs for the next KVM_RUN (sync regs, or ioctls without them). Returns
+ * 0, -1 when KVM failed, KVM_CASE_REFUSED when the case cannot run here
+ * (mode/knobs invalid, or KVM refuses them): err says why, no retry helps. */
+#define KVM_CASE_REFUSED (-2)
 int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		   char *err, size_t errlen);
 /* After an exit: fresh registers and sregs (no-op with sync regs). */
@@ -104,7 +154,8 @@ static inline struct kvm_sregs *kvm_sregs_of(struct kvm_ctx *k)
 {
 	return &k->run->s.regs.sregs;
 }
-/* Fills out->state from the vCPU. */
+/* Fills out->state from the vCPU; GPRs, RIP and RFLAGS masked to the
+ * current mode (mode_reg_mask). */
 void kvm_state_capture(struct kvm_ctx *k, struct end_state *st);
 
 /* kvm_run.c */
@@ -133,12 +184,38 @@ int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
 void kvm_env_fill(struct environment_info *env);
 
 /* kvm_executor.c: one case from reset to outcome (memory window included).
- * Returns 0, or -1 when KVM failed (err says why, with the case id). */
+ * Returns 0, -1 when KVM failed, KVM_CASE_REFUSED (kvm_state_load) (err
+ * says why, with the case id). */
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen);
 /* The FLOOR of `exitdiff bench`: n times set RIP through
  * sync regs and KVM_RUN a code page holding one HLT; no reset, no capture.
  * Returns 0, or -1 (reason in ex->err). */
 int kvm_bench_bare_run(struct executor *ex, unsigned n);
+
+/* kvm_step.c: single-stepping for `exitdiff run --lockstep` (lockstep
+ * engineer; docs/lockstep.md). */
+struct kvm_step {
+	struct kvm_ctx *k;
+	uint8_t mode;              /* enum cpu_mode of the case */
+	int active;                /* guest debug is on */
+	unsigned exits, debug_exits, io_exits;
+	unsigned rep_merged;       /* debug exits inside one REP instruction */
+	unsigned io_completions;   /* I/O steps ended by an immediate exit */
+	int hlt_stepped;           /* a HLT retired as a debug exit */
+	uint64_t dr6;              /* of the last KVM_EXIT_DEBUG */
+	uint32_t exception;        /* vector KVM reported with it (1 = #DB) */
+};
+/* Loads case c into k and turns single-stepping on. Returns 0; -1 when
+ * KVM failed; -2 when this KVM cannot single-step (err says why). */
+int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case *c,
+		   char *err, size_t errlen);
+/* Runs to the next KVM_EXIT_DEBUG, appending the I/O and MMIO events met
+ * on the way to out; out->state and out->mem are then the vCPU's. Returns
+ * 1 after a debug exit, 0 when out got its terminal event (HLT, exception
+ * stub, shutdown, ...), -1 when KVM failed (err says why). */
+int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t errlen);
+/* Turns single-stepping off; the next case re-sets all vCPU state. */
+void kvm_step_end(struct kvm_step *s);
 
 #endif

@@ -8,6 +8,31 @@
 #include "kvm.h"
 #include "layout.h"
 
+/* Runs a small long64 CPL0 guest of the executor's own (not a case) to
+ * its end. Returns 0 with o filled, or -1 (err says why). */
+static int kvm_run_internal(struct kvm_ctx *k, const char *id, const uint8_t *code,
+			    uint32_t len, struct outcome **o, char *err, size_t errlen)
+{
+	struct test_case *c = malloc(sizeof(*c));
+	*o = malloc(sizeof(**o));
+	int rc = -1;
+	if (!c || !*o) {
+		snprintf(err, errlen, "%s: out of memory", id);
+		goto out;
+	}
+	case_init(c);
+	snprintf(c->id, sizeof(c->id), "%s", id);
+	memcpy(c->code, code, len);
+	c->code_len = len;
+	outcome_init(*o);
+	if (kvm_state_load(k, c, err, errlen) < 0 || kvm_run_case(k, *o, err, errlen) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(c);
+	return rc;
+}
+
 /* KVM_SET_SREGS does not reset CR8 on this KVM (kvm_pvm: a MOV CR8 in
  * one case was still visible to the next, measured): put it back from
  * inside the guest with a MOV CR8 of its own. Only cases that changed CR8
@@ -19,39 +44,44 @@ static int kvm_reset_cr8(struct kvm_ctx *k, char *err, size_t errlen)
 		0x44, 0x0f, 0x22, 0xc0, /* mov cr8, rax */
 		0xf4,                   /* hlt */
 	};
-	struct test_case *c = malloc(sizeof(*c));
-	struct outcome *o = malloc(sizeof(*o));
-	int rc = -1;
-	if (!c || !o) {
-		snprintf(err, errlen, "resetting CR8: out of memory");
-		goto out;
-	}
-	case_init(c);
-	snprintf(c->id, sizeof(c->id), "cr8-reset");
-	memcpy(c->code, clear_cr8, sizeof(clear_cr8));
-	c->code_len = sizeof(clear_cr8);
-	outcome_init(o);
-	if (kvm_state_load(k, c, err, errlen) < 0 || kvm_run_case(k, o, err, errlen) < 0)
-		goto out;
-	if (o->state.cr8 != k->sregs0.cr8) {
+	struct outcome *o = NULL;
+	int rc = kvm_run_internal(k, "cr8-reset", clear_cr8, sizeof(clear_cr8), &o, err, errlen);
+	if (rc == 0 && o->state.cr8 != k->sregs0.cr8) {
 		snprintf(err, errlen, "resetting CR8: still 0x%llx after the reset guest",
 			 (unsigned long long)o->state.cr8);
-		goto out;
+		rc = -1;
 	}
-	k->cr8_resets++;
-	rc = 0;
-out:
-	free(c);
+	if (rc == 0)
+		k->cr8_resets++;
 	free(o);
 	return rc;
+}
+
+void kvm_settle(struct kvm_ctx *k)
+{
+	static const uint8_t hlt[] = { 0xf4 };
+	char err[160];
+	/* At most twice: a pending triple fault makes the first run a
+	 * SHUTDOWN, the second must then end at its HLT. */
+	for (int i = 0; i < 2; i++) {
+		struct outcome *o = NULL;
+		int rc = kvm_run_internal(k, "settle", hlt, sizeof(hlt), &o, err, sizeof(err));
+		int done = rc == 0 && outcome_terminal(o) &&
+			   outcome_terminal(o)->kind == EXIT_HLT;
+		free(o);
+		k->settles++;
+		if (done)
+			break;
+	}
 }
 
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen)
 {
 	outcome_init(out);
-	if (kvm_state_load(k, c, err, errlen) < 0)
-		return -1;
+	int rc = kvm_state_load(k, c, err, errlen);
+	if (rc < 0)
+		return rc;
 	if (kvm_run_case(k, out, err, errlen) < 0)
 		return -1;
 	/* What this case may have changed outside the sync regs is put back
@@ -136,14 +166,15 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 		snprintf(ex->err, sizeof(ex->err), "case %s: KVM executor not initialised", c->id);
 		return -1;
 	}
-	if (c->mode != MODE_LONG64) {
-		snprintf(ex->err, sizeof(ex->err), "case %s: mode %s is not supported by the KVM executor yet",
-			 c->id, mode_name((enum cpu_mode)c->mode));
-		return -1;
-	}
 	for (int attempt = 0; attempt < 3; attempt++) {
-		if (kvm_exec_case(&p->k, c, out, why, sizeof(why)) == 0)
+		int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));
+		if (rc == 0)
 			return 0;
+		if (rc == KVM_CASE_REFUSED) {
+			/* The message names the case already; no retry helps. */
+			snprintf(ex->err, sizeof(ex->err), "%s", why);
+			return -1;
+		}
 		p->k.need_restore = KVM_RESTORE_ALL;
 		if (attempt == 1 && kvm_vcpu_recreate(&p->k, why, sizeof(why)) < 0)
 			break;

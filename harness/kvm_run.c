@@ -72,53 +72,19 @@ static int kvm_on_mmio(struct kvm_ctx *k, struct outcome *out)
 	return outcome_push(out, &e) ? KVM_GO_ON : KVM_STOP;
 }
 
-static uint64_t ram64(const struct kvm_ctx *k, uint64_t gpa)
-{
-	uint64_t v;
-	memcpy(&v, k->ram + gpa, sizeof(v));
-	return v;
-}
-
 /*
- * Every IDT gate uses IST1 (layout.h), so an exception always switches to
- * a fresh stack at LAYOUT_IST_TOP (16-byte aligned, SDM 3A 6.14.2/6.14.5)
- * and pushes SS, RSP, RFLAGS, CS, RIP and maybe an error code, then runs
- * the one-byte HLT stub of its vector. The depth of the frame tells
- * whether an error code was pushed, which covers INT n to a vector that
- * normally has one (no error code then).
+ * A HLT in an exception stub (linear LAYOUT_STUBS + vector) is an
+ * exception: core/mode.c's mode_stub_exception() reads the frame the
+ * delivery pushed (IST1 frame in long mode, the case's own stack in prot32
+ * and real16: SDM Vol. 3A 6.12.1, 6.14.2; Vol. 3B 20.1.4) and rewrites the
+ * end state to the state at the exception, exactly as the reference does.
+ * CR2 comes from the sregs through the captured state.
  */
-static int kvm_on_exception(struct kvm_ctx *k, struct outcome *out, unsigned vector)
-{
-	const struct kvm_regs *r = kvm_regs_of(k);
-	struct exit_event e = { .kind = EXIT_EXCEPTION, .addr = vector };
-	uint64_t frame = r->rsp;
-	if (r->rsp == LAYOUT_IST_TOP - 48) {
-		e.has_error_code = 1;
-		e.error_code = (uint32_t)ram64(k, r->rsp);
-		frame = r->rsp + 8;
-	}
-	kvm_state_capture(k, &out->state);
-	if (frame >= LAYOUT_IST && frame <= LAYOUT_IST_TOP - 40) {
-		e.rip = ram64(k, frame);
-		out->state.rip = e.rip;
-		out->state.cs = (uint16_t)ram64(k, frame + 8);
-		out->state.rflags = ram64(k, frame + 16);
-		out->state.gpr[RSP] = ram64(k, frame + 24);
-		out->state.ss = (uint16_t)ram64(k, frame + 32);
-	}
-	if (vector == 14)
-		e.cr2 = kvm_sregs_of(k)->cr2;
-	outcome_push(out, &e);
-	return KVM_STOP;
-}
-
 static int kvm_on_hlt(struct kvm_ctx *k, struct outcome *out)
 {
-	uint64_t rip = kvm_regs_of(k)->rip;
-	if (rip - 1 >= LAYOUT_STUBS && rip - 1 < LAYOUT_STUBS + 256)
-		return kvm_on_exception(k, out, (unsigned)(rip - 1 - LAYOUT_STUBS));
-	struct exit_event e = { .kind = EXIT_HLT, .rip = rip };
 	kvm_state_capture(k, &out->state);
+	struct exit_event e = { .kind = EXIT_HLT, .rip = out->state.rip };
+	(void)mode_stub_exception((enum cpu_mode)k->mode, k->ram, &out->state, &e);
 	outcome_push(out, &e);
 	return KVM_STOP;
 }
@@ -266,7 +232,7 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			if (k->have_sync && run->kvm_dirty_regs) {
 				/* Not consumed: (re)load everything. */
 				run->s.regs.regs = loaded;
-				run->s.regs.sregs = k->sregs0;
+				run->s.regs.sregs = k->cur->sregs;
 				run->s.regs.events = k->events0;
 				run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
 						      KVM_SYNC_X86_EVENTS;

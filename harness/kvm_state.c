@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "kvm.h"
+#include "knobs.h"
 #include "layout.h"
 
 #define KVM_SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
@@ -82,28 +83,75 @@ int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen
 	return 0;
 }
 
-static void regs_from_case(struct kvm_regs *r, const struct test_case *c)
+/* GPRs from the case, masked to the mode (outside long64 a case may not
+ * set the upper halves, SDM Vol. 1 3.4.1.1); RIP is the mode's first. */
+static void regs_from_case(struct kvm_regs *r, const struct test_case *c, uint64_t rip)
 {
-	r->rax = c->gpr[RAX];
-	r->rcx = c->gpr[RCX];
-	r->rdx = c->gpr[RDX];
-	r->rbx = c->gpr[RBX];
-	r->rsp = c->gpr[RSP];
-	r->rbp = c->gpr[RBP];
-	r->rsi = c->gpr[RSI];
-	r->rdi = c->gpr[RDI];
-	r->r8 = c->gpr[R8];
-	r->r9 = c->gpr[R9];
-	r->r10 = c->gpr[R10];
-	r->r11 = c->gpr[R11];
-	r->r12 = c->gpr[R12];
-	r->r13 = c->gpr[R13];
-	r->r14 = c->gpr[R14];
-	r->r15 = c->gpr[R15];
-	r->rip = LAYOUT_CODE;
+	uint64_t m = mode_reg_mask((enum cpu_mode)c->mode);
+	r->rax = c->gpr[RAX] & m;
+	r->rcx = c->gpr[RCX] & m;
+	r->rdx = c->gpr[RDX] & m;
+	r->rbx = c->gpr[RBX] & m;
+	r->rsp = c->gpr[RSP] & m;
+	r->rbp = c->gpr[RBP] & m;
+	r->rsi = c->gpr[RSI] & m;
+	r->rdi = c->gpr[RDI] & m;
+	r->r8 = c->gpr[R8] & m;
+	r->r9 = c->gpr[R9] & m;
+	r->r10 = c->gpr[R10] & m;
+	r->r11 = c->gpr[R11] & m;
+	r->r12 = c->gpr[R12] & m;
+	r->r13 = c->gpr[R13] & m;
+	r->r14 = c->gpr[R14] & m;
+	r->r15 = c->gpr[R15] & m;
+	r->rip = rip;
 	/* Bits a case cannot set (TF, IF, ...) would change how the whole
 	 * case runs; case.h keeps them out, and so does this. */
 	r->rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
+}
+
+/* 1 when the events KVM stored at the last exit are the pristine ones.
+ * An exception delivered from CPL3 (under kvm_pvm) leaves its vector in
+ * exception.nr with nothing injected or pending: stale, and no reason to
+ * pay for re-setting the events (measured: every CPL3 case did). */
+static int events_pristine(const struct kvm_vcpu_events *now,
+			   const struct kvm_vcpu_events *e0)
+{
+	struct kvm_vcpu_events v = *now;
+	if (!v.exception.injected && !v.exception.pending && !v.exception_has_payload) {
+		v.exception.nr = e0->exception.nr;
+		v.exception.has_error_code = e0->exception.has_error_code;
+		v.exception.error_code = e0->exception.error_code;
+	}
+	return memcmp(&v, e0, sizeof(v)) == 0;
+}
+
+/* The template of the case's mode and knobs, or NULL with err set when the
+ * case cannot run here. */
+static const struct kvm_tmpl *case_tmpl(struct kvm_ctx *k, const struct test_case *c,
+					char *err, size_t errlen)
+{
+	char names[96];
+	if (c->mode >= MODE_COUNT) {
+		snprintf(err, errlen, "case %s: unknown mode %u", c->id, c->mode);
+		return NULL;
+	}
+	if (!knobs_valid_for(c->knobs, (enum cpu_mode)c->mode)) {
+		knobs_format(c->knobs & ~knobs_for_mode((enum cpu_mode)c->mode), names, sizeof(names));
+		snprintf(err, errlen, "case %s: knobs 0x%x (%s) do not apply to mode %s",
+			 c->id, c->knobs, names[0] ? names : "unknown bits",
+			 mode_name((enum cpu_mode)c->mode));
+		return NULL;
+	}
+	/* The common pair first: no hashing, no call. */
+	if (c->mode == MODE_LONG64 && !c->knobs && k->tmpl64.used)
+		return &k->tmpl64;
+	const struct kvm_tmpl *t = kvm_tmpl_get(k, (enum cpu_mode)c->mode, c->knobs);
+	if (t->refused) {
+		snprintf(err, errlen, "case %s: %s", c->id, t->why);
+		return NULL;
+	}
+	return t;
 }
 
 int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
@@ -118,25 +166,30 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 			layout_clear_holes(k->ram);
 		k->need_restore = 0;
 	}
+	const struct kvm_tmpl *t = case_tmpl(k, c, err, errlen);
+	if (!t)
+		return KVM_CASE_REFUSED;
+	k->cur = t;
+	k->mode = c->mode;
 	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)
 		memcpy(k->ram, k->pristine_sys, LAYOUT_RW_BASE);
-	layout_reset_rw(k->ram, c->code, c->code_len, c->data, c->data_len);
+	mode_reset_ram(k->ram, c);
 
 	struct kvm_run *run = k->run;
-	regs_from_case(&run->s.regs.regs, c);
+	regs_from_case(&run->s.regs.regs, c, t->rip);
 	if (k->have_sync) {
 		/* Setting sregs costs ~0.7 us in KVM (a sixth of a case), and
 		 * most cases leave them as they were. KVM stored the current
-		 * ones at the last exit, so compare: equal means already set. */
+		 * ones at the last exit, so compare with the template of this
+		 * case's mode and knobs: equal means already set. */
 		uint32_t dirty = KVM_SYNC_X86_REGS;
 		if (!k->sync_fresh ||
-		    memcmp(&run->s.regs.sregs, &k->sregs0, sizeof(k->sregs0)) != 0) {
-			run->s.regs.sregs = k->sregs0;
+		    memcmp(&run->s.regs.sregs, &t->sregs, sizeof(t->sregs)) != 0) {
+			run->s.regs.sregs = t->sregs;
 			dirty |= KVM_SYNC_X86_SREGS;
 			k->sregs_sets++;
 		}
-		if (!k->sync_fresh ||
-		    memcmp(&run->s.regs.events, &k->events0, sizeof(k->events0)) != 0) {
+		if (!k->sync_fresh || !events_pristine(&run->s.regs.events, &k->events0)) {
 			run->s.regs.events = k->events0;
 			dirty |= KVM_SYNC_X86_EVENTS;
 			k->events_sets++;
@@ -145,12 +198,13 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		run->kvm_dirty_regs = dirty;
 		return 0;
 	}
-	run->s.regs.sregs = k->sregs0;
+	run->s.regs.sregs = t->sregs;
 	run->s.regs.events = k->events0;
 	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &run->s.regs.sregs) < 0 ||
 	    ioctl(k->vcpu_fd, KVM_SET_REGS, &run->s.regs.regs) < 0 ||
 	    ioctl(k->vcpu_fd, KVM_SET_VCPU_EVENTS, &run->s.regs.events) < 0) {
-		snprintf(err, errlen, "case %s: setting vCPU state: %s", c->id, strerror(errno));
+		snprintf(err, errlen, "case %s: setting vCPU state (mode %s): %s", c->id,
+			 mode_name((enum cpu_mode)c->mode), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -170,6 +224,7 @@ void kvm_state_capture(struct kvm_ctx *k, struct end_state *st)
 {
 	const struct kvm_regs *r = kvm_regs_of(k);
 	const struct kvm_sregs *s = kvm_sregs_of(k);
+	const uint64_t m = mode_reg_mask((enum cpu_mode)k->mode);
 	st->gpr[RAX] = r->rax;
 	st->gpr[RCX] = r->rcx;
 	st->gpr[RDX] = r->rdx;
@@ -188,6 +243,12 @@ void kvm_state_capture(struct kvm_ctx *k, struct end_state *st)
 	st->gpr[R15] = r->r15;
 	st->rip = r->rip;
 	st->rflags = r->rflags;
+	if (m != ~0ull) {
+		for (unsigned i = 0; i < GPR_COUNT; i++)
+			st->gpr[i] &= m;
+		st->rip &= m;
+		st->rflags &= m;
+	}
 	st->cr0 = s->cr0;
 	st->cr2 = s->cr2;
 	st->cr3 = s->cr3;

@@ -1,5 +1,5 @@
-/* Device, VM, memslots, vCPU and the initial system state of 64-bit long
- * mode (layout.h). Everything here runs once per executor (or when a vCPU
+/* Device, VM, memslots and vCPU; the system state of each mode is made in
+ * kvm_mode.c. Everything here runs once per executor (or when a vCPU
  * is recreated), never per case. */
 #include <errno.h>
 #include <fcntl.h>
@@ -56,38 +56,6 @@ void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 	s->s = 1;
 	s->l = l;
 	s->g = 1;
-}
-
-/* Long mode, CPL0 (SDM Vol. 3A 9.8.5: CR0.PG with EFER.LME and CR4.PAE
- * gives IA-32e mode; CS.L=1 selects 64-bit code). */
-static void long_mode_sregs(struct kvm_sregs *s)
-{
-	kvm_flat_segment(&s->cs, SEL_CODE64, 0xb, 0, 1);
-	kvm_flat_segment(&s->ds, SEL_DATA, 0x3, 1, 0);
-	s->es = s->fs = s->gs = s->ss = s->ds;
-
-	memset(&s->tr, 0, sizeof(s->tr));
-	s->tr.base = LAYOUT_TSS;
-	s->tr.limit = 0x67;
-	s->tr.selector = SEL_TSS;
-	s->tr.type = 0xb; /* 64-bit busy TSS (SDM 3A 8.2.2) */
-	s->tr.present = 1;
-
-	memset(&s->ldt, 0, sizeof(s->ldt));
-	s->ldt.type = 0x2;
-	s->ldt.unusable = 1;
-
-	s->gdt.base = LAYOUT_GDT;
-	s->gdt.limit = LAYOUT_GDT_ENTRIES * 8 - 1;
-	s->idt.base = LAYOUT_IDT;
-	s->idt.limit = 0xfff;
-	s->cr0 = LM_CR0;
-	s->cr2 = 0;
-	s->cr3 = LM_CR3;
-	s->cr4 = LM_CR4;
-	s->cr8 = 0;
-	s->efer = LM_EFER;
-	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
 }
 
 static int set_memslot(struct kvm_ctx *k, uint32_t slot, uint64_t gpa,
@@ -169,6 +137,30 @@ static void capture_extra(struct kvm_ctx *k)
 	}
 }
 
+/* XCR0 as core/mode.c says every mode starts (x87 only, the reset value,
+ * SDM Vol. 1 13.3). KVM's default is the same here, so this sets nothing;
+ * if a KVM starts otherwise, the restored copy (xcrs0) is fixed too. The
+ * guest can only read XCR0 with XGETBV: at CPL0 KVM's emulator does not
+ * implement it, at CPL3 under kvm_pvm it runs natively and reads the
+ * host's value (docs/harness.md). */
+static int set_xcr0(struct kvm_ctx *k, char *err, size_t errlen)
+{
+	struct mode_env env;
+	mode_env_init(&env, MODE_LONG64, 0);
+	if (!k->have_xcrs)
+		return 0;
+	for (uint32_t i = 0; i < k->xcrs0.nr_xcrs; i++) {
+		struct kvm_xcr *x = &k->xcrs0.xcrs[i];
+		if (x->xcr != 0 || x->value == env.xcr0)
+			continue;
+		x->value = env.xcr0;
+		if (ioctl(k->vcpu_fd, KVM_SET_XCRS, &k->xcrs0) < 0)
+			return fail(err, errlen, "KVM_SET_XCRS (XCR0=0x%llx): %s",
+				    (unsigned long long)env.xcr0, strerror(errno));
+	}
+	return 0;
+}
+
 static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
 {
 	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
@@ -186,16 +178,19 @@ static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
 	if (setup_cpuid(k, err, errlen) < 0)
 		return -1;
 
-	struct kvm_sregs s;
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &s) < 0)
+	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->sregs_kvm) < 0)
 		return fail(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
-	long_mode_sregs(&s);
-	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &s) < 0)
-		return fail(err, errlen, "KVM_SET_SREGS (long mode): %s", strerror(errno));
-	/* Read back: KVM may normalise fields (apic_base, unusable bits);
-	 * the per-case copy must be exactly what it accepts. */
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->sregs0) < 0)
-		return fail(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
+	/* Long mode at CPL0 (SDM Vol. 3A 9.8.5: CR0.PG with EFER.LME and
+	 * CR4.PAE gives IA-32e mode; CS.L=1 selects 64-bit code), from
+	 * core/mode.c like every other mode; the template is read back, so
+	 * the per-case copy is exactly what KVM accepts. */
+	kvm_tmpl_reset(k);
+	const struct kvm_tmpl *t = kvm_tmpl_get(k, MODE_LONG64, 0);
+	if (t->refused)
+		return fail(err, errlen, "long mode: %s", t->why);
+	k->sregs0 = t->sregs;
+	k->cur = t;
+	k->mode = MODE_LONG64;
 
 	memset(&k->regs0, 0, sizeof(k->regs0));
 	k->regs0.rip = LAYOUT_CODE;
@@ -206,6 +201,8 @@ static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
 	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &k->events0) < 0)
 		return fail(err, errlen, "KVM_GET_VCPU_EVENTS: %s", strerror(errno));
 	capture_extra(k);
+	if (set_xcr0(k, err, errlen) < 0)
+		return -1;
 
 	if (k->have_sync) {
 		k->run->kvm_valid_regs = KVM_SYNC_NEEDED;

@@ -78,6 +78,17 @@ static int is_legacy_prefix(uint8_t b)
 	       b == 0x65 || (b >= 0x40 && b <= 0x4f);
 }
 
+/* 1 when the instruction at addr (size bytes) has a REP/REPNE prefix. */
+static int has_rep(const struct uc_ctx *u, uint64_t addr, uint32_t size)
+{
+	if (size == 0 || size > 15 || addr + size > LAYOUT_RAM_SIZE)
+		return 0;
+	for (uint32_t i = 0; i < size && is_legacy_prefix(u->ram[addr + i]); i++)
+		if (u->ram[addr + i] == 0xf2 || u->ram[addr + i] == 0xf3)
+			return 1;
+	return 0;
+}
+
 /* Every instruction: the step budget, the HLT check, and the start of a
  * new instruction for the #PF access tracking. Unicorn's HLT would stop
  * the engine with nothing to tell it from other stops, so it is caught
@@ -86,10 +97,33 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 {
 	(void)uc;
 	struct uc_ctx *u = user;
+	/* QEMU runs a REP string instruction one iteration per pass through
+	 * this hook, at the same address. A bounded run (uc_run_steps, for
+	 * --lockstep) counts instructions as the reference does: the REP
+	 * once. The plain budget keeps counting passes, so that a huge RCX
+	 * still ends in TIMEOUT quickly. */
+	int rep_again = u->step_limit && u->steps && addr == u->insn_addr &&
+			has_rep(u, addr, size);
 	u->insn_addr = addr;
 	u->insn_size = size;
 	u->acc_valid = 0;
-	if (u->steps++ >= REF_STEP_BUDGET) {
+	if (u->ro_pending)
+		uc_ro_restore(u);
+	if (rep_again)
+		return;
+	if (u->steps++ >= (u->step_limit ? u->step_limit : REF_STEP_BUDGET)) {
+		/* The state after the last instruction allowed is the state
+		 * now, before this one runs; after uc_emu_stop Unicorn may
+		 * still run on into faults (CR2 measured as garbage there),
+		 * so it is taken here. */
+		u->steps--;
+		uc_snapshot(u);
+		/* RIP read inside a code hook is the linear address in
+		 * UC_MODE_16 (measured: 0x10001 for IP 1): take it from the
+		 * hook's address, relative to CS. */
+		if (u->out && !u->stop)
+			u->out->state.rip = (addr - uc_cs_base(u)) &
+					    mode_reg_mask((enum cpu_mode)u->mode);
 		stop(u, UC_STOP_BUDGET);
 		return;
 	}
@@ -98,10 +132,15 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	const uint8_t *p = u->ram + addr;
 	if (p[size - 1] != 0xf4)
 		return;
+	/* LOCK HLT is #UD (SDM Vol. 2A LOCK): QEMU raises it itself. */
 	for (uint32_t i = 0; i + 1 < size; i++)
-		if (!is_legacy_prefix(p[i]))
+		if (!is_legacy_prefix(p[i]) || p[i] == 0xf0)
 			return;
 	uint64_t next = addr + size;
+	uint16_t cs = 0;
+	uc_reg_read(uc, UC_X86_REG_CS, &cs);
+	if (cs & 3)
+		return; /* HLT above CPL0 is #GP(0): QEMU raises it itself */
 	if (addr >= LAYOUT_STUBS && addr < LAYOUT_STUBS + 256) {
 		/* Only reachable if Unicorn ever delivers through the IDT:
 		 * the harness rule (HLT at a stub is that vector). */
@@ -111,7 +150,9 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 		return;
 	}
 	/* Taken before the HLT runs; the run loop then reports RIP after
-	 * it, as KVM does. */
+	 * it, as KVM does. The hook sees linear addresses; RIP is relative
+	 * to CS (real mode: base 0x10000). */
+	next -= uc_cs_base(u);
 	struct exit_event e = { .kind = EXIT_HLT, .rip = next };
 	if (uc_push(u, &e)) {
 		uc_snapshot(u);
@@ -138,7 +179,8 @@ static void on_intr(uc_engine *uc, uint32_t intno, void *user)
 	if (u->stop != UC_STOP_NONE)
 		return;
 	u->vector = intno;
-	uc_reg_read(uc, UC_X86_REG_RIP, &u->exc_rip);
+	u->exc_rip = 0;
+	uc_reg_read(uc, uc_ip_reg(u), &u->exc_rip);
 	/* Unicorn does not stop at once: it moves RIP on and may run into
 	 * further faults before it sees the stop (measured: CR2 read as
 	 * 0xfffffffffffffffe afterwards). So the end state is taken here. */
@@ -153,7 +195,8 @@ static bool on_invalid(uc_engine *uc, void *user)
 	struct uc_ctx *u = user;
 	if (u->stop == UC_STOP_NONE) {
 		u->vector = 6;
-		uc_reg_read(uc, UC_X86_REG_RIP, &u->exc_rip);
+		u->exc_rip = 0;
+	uc_reg_read(uc, uc_ip_reg(u), &u->exc_rip);
 		uc_snapshot(u);
 		stop(u, UC_STOP_EXCEPTION);
 	}

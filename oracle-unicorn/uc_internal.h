@@ -9,6 +9,7 @@
 #include "executor.h"
 #include "layout.h"
 #include "outcome.h"
+#include "mode.h"
 
 /* Why the run loop stopped Unicorn (set by a hook before uc_emu_stop). */
 enum uc_stop {
@@ -22,15 +23,26 @@ enum uc_stop {
 
 struct uc_ctx {
 	uc_engine *uc;
+	uint8_t mode;                 /* enum cpu_mode this engine runs */
+	uint64_t mmio_base;           /* GPA of the MMIO region's offset 0 */
+	/* Unpaged modes: a write below LAYOUT_RW_BASE is an MMIO write that
+	 * changes nothing in KVM (read-only memslot); the old bytes are put
+	 * back at the next instruction (uc_modes.c). */
+	int ro_pending;
+	uint64_t ro_addr;
+	unsigned ro_size;
+	uint8_t ro_old[16];
 	uint8_t *ram;                 /* LAYOUT_RAM_SIZE bytes, mapped at GPA 0 */
 	uint8_t *pristine_sys;        /* system part as layout_build() left it */
 	uc_context *ctx0;             /* CPU state every case starts from */
+	uint32_t knobs;               /* of the case being run */
 	uint8_t *scratch;             /* the next case's RW pages, built here */
 	const struct cpuid_table *cpuid;
 	struct outcome *out;          /* the case being run */
 	enum uc_stop stop;
 	int captured;                 /* end state + memory already taken */
 	uint32_t steps;
+	uint32_t step_limit;          /* 0: REF_STEP_BUDGET (uc_run_steps) */
 	uint32_t mmio_step;           /* steps at the last MMIO event */
 	/* The exception the intr hook saw. */
 	uint32_t vector;
@@ -49,9 +61,36 @@ struct uc_ctx {
 int uc_ctx_open(struct uc_ctx *u, char *err, size_t errlen);
 void uc_ctx_close(struct uc_ctx *u);
 /* Resets RAM and all CPU state for case c. Returns 0, or -1 with err. */
-/* The Unicorn register id of GPR i (enum gpr order). */
-int uc_gpr_reg(unsigned i);
+/* The Unicorn register id of GPR i (enum gpr order) in u's mode
+ * (UC_X86_REG_INVALID for R8..R15 outside long mode), of RIP/EIP and of
+ * RFLAGS/EFLAGS. */
+int uc_gpr_reg(const struct uc_ctx *u, unsigned i);
+int uc_ip_reg(const struct uc_ctx *u);
+int uc_flags_reg(const struct uc_ctx *u);
 int uc_load_case(struct uc_ctx *u, const struct test_case *c, char *err, size_t errlen);
+
+/* MMIO region callbacks (uc_setup.c): events at mmio_base + offset. */
+uint64_t uc_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user);
+void uc_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user);
+
+/* uc_modes.c: engines for prot32, prot32-paged and real16 (UC_MODE_32/16,
+ * state from mode_env_init), and exception delivery there. */
+int uc_ctx_open_mode(struct uc_ctx *u, enum cpu_mode m, char *err, size_t errlen);
+/* CS base of the engine's current CS (mode_seg_base of its selector). */
+uint64_t uc_cs_base(struct uc_ctx *u);
+/* Outside long mode: delivers the recorded exception the architectural
+ * way (frame on the case's stack, SDM Vol. 3A 6.12.1; Vol. 3B 20.1.4),
+ * then reads it back with mode_stub_exception like every executor. */
+void uc_finish_exception_legacy(struct uc_ctx *u);
+/* 1 when the exception of vector v came from INT3/INTO/INT1/INT n at or
+ * just before linear address rip; *next = linear address after it
+ * (uc_state.c). */
+int uc_soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *next);
+/* Applies the case's knobs over the restored context. Returns 0, or 1
+ * when a knob cannot be had in Unicorn (why gets the "uc:..." name). */
+int uc_apply_knobs(struct uc_ctx *u, const struct test_case *c, char *why, size_t whylen);
+/* Puts back bytes a write to the read-only system part changed. */
+void uc_ro_restore(struct uc_ctx *u);
 
 /* uc_hooks.c: installs every hook once per engine. */
 int uc_hooks_install(struct uc_ctx *u, char *err, size_t errlen);

@@ -48,13 +48,12 @@ static void uc_strip_nx(uint8_t *ram)
 	}
 }
 static int load_data_selectors(struct uc_ctx *u, char *err, size_t errlen);
-static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user);
-static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
-		       void *user);
 
 int uc_ctx_open(struct uc_ctx *u, char *err, size_t errlen)
 {
 	memset(u, 0, sizeof(*u));
+	u->mode = MODE_LONG64;
+	u->mmio_base = LAYOUT_MMIO;
 	u->ram = aligned_alloc(PAGE_SIZE, LAYOUT_RAM_SIZE);
 	u->pristine_sys = malloc(LAYOUT_RW_BASE);
 	u->scratch = calloc(1, LAYOUT_RAM_SIZE);
@@ -78,7 +77,8 @@ int uc_ctx_open(struct uc_ctx *u, char *err, size_t errlen)
 	e = uc_mem_map_ptr(u->uc, 0, LAYOUT_RAM_SIZE, UC_PROT_ALL, u->ram);
 	if (e != UC_ERR_OK)
 		return uc_fail(err, errlen, "mapping guest RAM", e);
-	e = uc_mmio_map(u->uc, LAYOUT_MMIO, LAYOUT_MMIO_SIZE, mmio_read, u, mmio_write, u);
+	e = uc_mmio_map(u->uc, LAYOUT_MMIO, LAYOUT_MMIO_SIZE, uc_mmio_read, u,
+			uc_mmio_write, u);
 	if (e != UC_ERR_OK)
 		return uc_fail(err, errlen, "mapping the MMIO window", e);
 	if (uc_hooks_install(u, err, errlen) < 0 || load_system(u, err, errlen) < 0 ||
@@ -96,6 +96,7 @@ void uc_ctx_close(struct uc_ctx *u)
 {
 	if (u->ctx0)
 		uc_context_free(u->ctx0);
+
 	if (u->uc)
 		uc_close(u->uc);
 	free(u->ram);
@@ -125,7 +126,7 @@ static void push_mmio(struct uc_ctx *u, const struct exit_event *e)
 }
 
 /* Reads see open bus. */
-static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
+uint64_t uc_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 {
 	(void)uc;
 	struct uc_ctx *u = user;
@@ -136,14 +137,13 @@ static uint64_t mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
 		v |= (uint64_t)ENV_MMIO_READ_BYTE << (8 * i);
 	struct exit_event e = {
 		.kind = EXIT_MMIO, .dir = DIR_IN, .size = (uint8_t)size,
-		.addr = LAYOUT_MMIO + offset, .data = v,
+		.addr = u->mmio_base + offset, .data = v,
 	};
 	push_mmio(u, &e);
 	return v;
 }
 
-static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value,
-		       void *user)
+void uc_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value, void *user)
 {
 	(void)uc;
 	struct uc_ctx *u = user;
@@ -153,7 +153,7 @@ static void mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t v
 		value &= (1ull << (8 * size)) - 1;
 	struct exit_event e = {
 		.kind = EXIT_MMIO, .dir = DIR_OUT, .size = (uint8_t)size,
-		.addr = LAYOUT_MMIO + offset, .data = value,
+		.addr = u->mmio_base + offset, .data = value,
 	};
 	push_mmio(u, &e);
 }
@@ -242,9 +242,27 @@ static const int gpr_reg[GPR_COUNT] = {
 	[R15] = UC_X86_REG_R15,
 };
 
-int uc_gpr_reg(unsigned i)
+/* Outside 64-bit mode Unicorn knows only the 32-bit names (a read of RAX
+ * gives nothing in UC_MODE_32/16, measured) and no R8..R15 (0 here). */
+static const int gpr_reg32[GPR_COUNT] = {
+	[RAX] = UC_X86_REG_EAX, [RCX] = UC_X86_REG_ECX, [RDX] = UC_X86_REG_EDX,
+	[RBX] = UC_X86_REG_EBX, [RSP] = UC_X86_REG_ESP, [RBP] = UC_X86_REG_EBP,
+	[RSI] = UC_X86_REG_ESI, [RDI] = UC_X86_REG_EDI,
+};
+
+int uc_gpr_reg(const struct uc_ctx *u, unsigned i)
 {
-	return gpr_reg[i];
+	return u->mode == MODE_LONG64 ? gpr_reg[i] : gpr_reg32[i];
+}
+
+int uc_ip_reg(const struct uc_ctx *u)
+{
+	return u->mode == MODE_LONG64 ? UC_X86_REG_RIP : UC_X86_REG_EIP;
+}
+
+int uc_flags_reg(const struct uc_ctx *u)
+{
+	return u->mode == MODE_LONG64 ? UC_X86_REG_RFLAGS : UC_X86_REG_EFLAGS;
 }
 
 int uc_load_case(struct uc_ctx *u, const struct test_case *c, char *err, size_t errlen)
@@ -267,24 +285,34 @@ int uc_load_case(struct uc_ctx *u, const struct test_case *c, char *err, size_t 
 			 LAYOUT_RAM_SIZE - LAYOUT_RW_BASE);
 	if (e != UC_ERR_OK)
 		return uc_fail(err, errlen, "writing the case pages", e);
+	u->knobs = c->knobs;
 	if ((e = uc_context_restore(u->uc, u->ctx0)) != UC_ERR_OK)
 		return uc_fail(err, errlen, "restoring the initial CPU context", e);
 	e = uc_ctl_remove_cache(u->uc, (uint64_t)LAYOUT_RW_BASE, (uint64_t)LAYOUT_RAM_SIZE);
 	if (e != UC_ERR_OK)
 		return uc_fail(err, errlen, "dropping translated code", e);
-	for (unsigned i = 0; i < GPR_COUNT; i++)
-		if (wr(u, gpr_reg[i], &c->gpr[i], gpr_name(i), err, errlen))
+	/* Outside long mode the upper halves mean nothing (mode.h): the
+	 * case cannot set them, so neither does this. */
+	uint64_t m = mode_reg_mask((enum cpu_mode)c->mode);
+	for (unsigned i = 0; i < GPR_COUNT; i++) {
+		uint64_t v = c->gpr[i] & m;
+		int reg = uc_gpr_reg(u, i);
+		if (reg != UC_X86_REG_INVALID && wr(u, reg, &v, gpr_name(i), err, errlen))
 			return -1;
-	uint64_t rip = LAYOUT_CODE;
+	}
+	struct mode_env env;
+	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+	uint64_t rip = env.rip;
 	uint64_t rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
-	if (wr(u, UC_X86_REG_RIP, &rip, "RIP", err, errlen) ||
-	    wr(u, UC_X86_REG_RFLAGS, &rflags, "RFLAGS", err, errlen))
+	if (wr(u, uc_ip_reg(u), &rip, "RIP", err, errlen) ||
+	    wr(u, uc_flags_reg(u), &rflags, "RFLAGS", err, errlen))
 		return -1;
 	u->out = NULL;
 	u->stop = UC_STOP_NONE;
 	u->steps = 0;
 	u->captured = 0;
 	u->acc_valid = 0;
+	u->ro_pending = 0;
 	u->unsupported[0] = 0;
 	return 0;
 }

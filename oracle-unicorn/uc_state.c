@@ -24,9 +24,9 @@ static uint16_t rd16(struct uc_ctx *u, int reg)
 void uc_capture(struct uc_ctx *u, struct end_state *st)
 {
 	for (unsigned i = 0; i < GPR_COUNT; i++)
-		st->gpr[i] = rd(u, uc_gpr_reg(i));
-	st->rip = rd(u, UC_X86_REG_RIP);
-	st->rflags = rd(u, UC_X86_REG_RFLAGS);
+		st->gpr[i] = uc_gpr_reg(u, i) != UC_X86_REG_INVALID ? rd(u, uc_gpr_reg(u, i)) : 0;
+	st->rip = rd(u, uc_ip_reg(u));
+	st->rflags = rd(u, uc_flags_reg(u));
 	st->cr0 = rd(u, UC_X86_REG_CR0);
 	st->cr2 = rd(u, UC_X86_REG_CR2);
 	st->cr3 = rd(u, UC_X86_REG_CR3);
@@ -37,7 +37,15 @@ void uc_capture(struct uc_ctx *u, struct end_state *st)
 	/* NXE and SCE cannot be set in Unicorn 2.0.1 (uc_setup.c): report
 	 * them as the environment sets them, so EFER compares on the bits
 	 * Unicorn does keep. */
-	st->efer |= LM_EFER & ((1ull << 11) | 1ull);
+	if (u->mode == MODE_LONG64)
+		st->efer |= LM_EFER & ((1ull << 11) | 1ull);
+	/* Outside long mode executors report GPRs, RIP and RFLAGS masked to
+	 * 32 bits (mode.h). */
+	uint64_t width = mode_reg_mask((enum cpu_mode)u->mode);
+	for (unsigned i = 0; i < GPR_COUNT; i++)
+		st->gpr[i] &= width;
+	st->rip &= width;
+	st->rflags &= width;
 	st->cs = rd16(u, UC_X86_REG_CS);
 	st->ds = rd16(u, UC_X86_REG_DS);
 	st->es = rd16(u, UC_X86_REG_ES);
@@ -73,10 +81,13 @@ uint32_t uc_pf_error_code(const struct uc_ctx *u, uint64_t cr2)
 		table = pte & PTE_ADDR_MASK;
 	}
 	uint32_t ec = present ? 1u : 0u;
+	/* U/S (bit 2): the access was made at CPL3 (knob cpl3). */
+	if (u->knobs & KNOB_CPL3)
+		ec |= 1u << 2;
 	/* W/R (bit 1) and I/D (bit 4): a data access of this instruction
 	 * that reaches the faulting address is the culprit; with none, the
 	 * fault came from the instruction fetch (I/D is reported because
-	 * EFER.NXE is set). U/S (bit 2) stays 0: the case runs at CPL0. */
+	 * EFER.NXE is set). */
 	if (u->acc_valid && cr2 >= u->acc_addr && cr2 - u->acc_addr < 64) {
 		if (u->acc_write)
 			ec |= 1u << 1;
@@ -116,7 +127,7 @@ static unsigned soft_int_at(const struct uc_ctx *u, uint64_t rip, uint32_t v)
  * shows RIP already past INT3/INT n at its interrupt hook (measured), but
  * a fault shows the faulting instruction: so a software interrupt either
  * starts at RIP or ends there. *next gets the address after it. */
-static int soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *next)
+int uc_soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *next)
 {
 	unsigned len;
 	if (rip < LAYOUT_RAM_SIZE && (len = soft_int_at(u, rip, v))) {
@@ -141,10 +152,14 @@ static int soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *
 
 void uc_finish_exception(struct uc_ctx *u)
 {
+	if (u->mode != MODE_LONG64) {
+		uc_finish_exception_legacy(u);
+		return;
+	}
 	struct outcome *o = u->out;
 	uint32_t v = u->vector;
 	uint64_t rip = u->exc_rip, next = 0;
-	int trap = soft_int(u, rip, v, &next);
+	int trap = uc_soft_int(u, rip, v, &next);
 	struct exit_event e = { .kind = EXIT_EXCEPTION, .addr = v };
 	if (trap) {
 		e.rip = next;

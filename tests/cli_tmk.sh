@@ -141,6 +141,106 @@ if [ -e "$kd" ]; then
 	fi
 fi
 
+# --- every CPU mode and some knobs (core/mode.c's environments). The
+# expectations come from the reference; the greps on cases.c pin what they
+# must be, so a PASS means the guest really ended that way.
+mkdir -p "$tmp/modes" "$tmp/pg"
+mk() { # FILE LINES... : one .case file
+	local f=$1; shift
+	printf '%s\n' "$@" >"$tmp/$f"
+}
+mk modes/r16-mov.case "id r16-mov" "mode real16" "code b8 34 12 f4"
+mk modes/r16-int5.case "id r16-int5" "mode real16" "rbx 7" "code 43 cd 05 f4"
+mk modes/r16-mmio.case "id r16-mmio" "mode real16" "code 8b 86 fe ff f4"
+mk modes/p32-ud.case "id p32-ud" "mode prot32" "code 40 0f 0b f4"
+mk modes/p32-gp.case "id p32-gp" "mode prot32" "rax 0x18" "code 8e d8 f4"
+mk modes/p32-push.case "id p32-push" "mode prot32" "rax 0x11223344" "code 50 5b 43 f4"
+mk modes/cpl3-hlt.case "id cpl3-hlt" "mode long64" "knobs cpl3" "code 48 ff c0 f4"
+mk modes/cpl3-tsd.case "id cpl3-tsd" "mode long64" "knobs cpl3 cr4.tsd" "code 0f 31 f4"
+mk pg/p32pg-mov.case "id p32pg-mov" "mode prot32-paged" "code b8 78 56 34 12 f4"
+mnames="cpl3-hlt cpl3-tsd p32-gp p32-push p32-ud r16-int5 r16-mmio r16-mov"
+"$exitdiff" export "$tmp/modes" -o "$tmp/tmodes" >"$tmp/export.modes" 2>&1 \
+	|| { cat "$tmp/export.modes"; bad "export of the mode cases failed"; }
+cm="$tmp/tmodes/cases.c"
+want_in() { # CASE-ID PATTERN WHAT: PATTERN must be in that case's block of cases.c
+	awk -v id="\"$1\"" '/^static const struct tmk_case/ {b=""} {b=b $0 "\n"} index($0, ".id = " id) {f=1} f && /^};/ {print b; exit}' "$cm" \
+		| grep -q -- "$2" || bad "cases.c: $1 should embed $3"
+}
+want_in r16-mov ".mode = 3" "mode real16 (3)"
+want_in r16-mov "0x1234, 0x0, 0x0, 0x0" "AX = 0x1234"
+want_in r16-mov ".rip = 0x4," "IP 0x4 after the HLT"
+want_in r16-int5 ".vector = 5" "the INT 5 exception"
+want_in r16-mmio "0xffff, 0x0, 0x0, 0x0" "AX = 0xffff, read from MMIO at 0x1fffe"
+want_in p32-ud ".vector = 6" "#UD"
+want_in p32-ud ".exc_rip = 0x10001" "#UD at 0x10001"
+want_in p32-gp ".error_code = 0x18" "#GP(0x18)"
+want_in cpl3-hlt ".knobs = 0x1" "the cpl3 knob"
+want_in cpl3-hlt ".vector = 13" "#GP on HLT at CPL3"
+want_in cpl3-tsd ".vector = 13" "#GP on RDTSC at CPL3 with CR4.TSD"
+grep -q "Mode: real16, knobs: none" "$cm" && grep -q "Mode: long64, knobs: cpl3 cr4.tsd" "$cm" \
+	|| bad "cases.c comments lack the mode and knobs"
+grep -q "mov	*ax, 0x1234" "$cm" || grep -q "mov ax, 0x1234" "$cm" || bad "real16 code not disassembled as 16-bit"
+for f in mode.c mode.h knobs.c knobs.h case.h outcome.h config.h exit_kinds.def rt_modes.S; do
+	[ -e "$tmp/tmodes/$f" ] || bad "export directory lacks $f"
+done
+echo "checked: export of real16, prot32 and long64+knob cases embeds the expected ends"
+# cpl3-tsd is checked apart: where the harness diverges on it (kvm_pvm runs
+# CPL3 RDTSC natively, ignoring CR4.TSD), its TMK must fail under KVM.
+"$exitdiff" run "$tmp/modes/cpl3-tsd.case" >/dev/null 2>&1
+tsd_diverges=$?
+check_modes() { # LOG WHAT: every case PASS, cpl3-tsd as the harness says
+	local log=$1 what=$2 n
+	for n in $mnames; do
+		[ $n = cpl3-tsd ] && [ "$3" = kvm ] && continue
+		grep -q "$n" "$log" && ! grep -q -E "^FAIL: $n:|name: \"$n\", reason" "$log" \
+			|| bad "modes: $what: $n did not PASS"
+	done
+	if [ "$3" = kvm ] && [ $tsd_diverges -eq 1 ]; then
+		grep -q -E "^FAIL: cpl3-tsd: exception.rip|name: \"cpl3-tsd\", reason: \"exception.rip" "$log" \
+			|| bad "modes: $what: the harness diverges on cpl3-tsd, the TMK must fail on it"
+		echo "checked: modes: $what reproduces the cpl3-tsd divergence (CR4.TSD ignored at CPL3)"
+	elif [ "$3" = kvm ]; then
+		grep -q -E "^PASS: cpl3-tsd|name: \"cpl3-tsd\"\$" "$log" || bad "modes: $what: cpl3-tsd agrees in the harness but not in the TMK"
+	fi
+}
+for accel in tcg $([ $have_kvm = 1 ] && echo kvm); do
+	qemu "$tmp/tmodes" $accel >"$tmp/qm.$accel"
+	rc=$?
+	cat "$tmp/qm.$accel"
+	want=1
+	[ $accel = kvm ] && [ $tsd_diverges -eq 1 ] && want=3
+	[ $rc -eq $want ] || bad "modes: qemu -accel $accel exited $rc, wanted $want"
+	check_modes "$tmp/qm.$accel" "qemu -accel $accel" $accel
+	echo "checked: modes: qemu -accel $accel: status $rc"
+done
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/tmodes/tmk.bin" >"$tmp/run.modes" 2>&1
+	rc=$?
+	cat "$tmp/run.modes"
+	[ $rc -eq $tsd_diverges ] || bad "modes: exitdiff tmk exited $rc, wanted $tsd_diverges"
+	check_modes "$tmp/run.modes" "exitdiff tmk" kvm
+	echo "checked: modes: exitdiff tmk: exit $rc"
+fi
+# A wrong real-mode expectation must fail: AX 0x1235.
+cp -r "$tmp/tmodes" "$tmp/wmodes"
+sed -i '/"r16-mov"/,/^};/s/0x1234, 0x0, 0x0, 0x0/0x1235, 0x0, 0x0, 0x0/' "$tmp/wmodes/cases.c"
+make -s -C "$tmp/wmodes" >/dev/null 2>&1 || bad "make of the edited modes directory failed"
+qemu "$tmp/wmodes" tcg -append "test=r16-mov" >"$tmp/qm.wrong"
+rc=$?
+[ $rc -eq 3 ] && grep -q "^FAIL: r16-mov: rax wanted 0x1235 got 0x1234" "$tmp/qm.wrong" \
+	|| { cat "$tmp/qm.wrong"; bad "a wrong real16 expectation must FAIL on rax"; }
+echo "checked: a wrong real16 expectation FAILs"
+# prot32-paged: the architectural run under TCG passes; what this KVM does
+# is recorded (docs/tmk.md), not required.
+"$exitdiff" export "$tmp/pg" -o "$tmp/tpg" >/dev/null 2>&1 || bad "export of the prot32-paged case failed"
+qemu "$tmp/tpg" tcg >"$tmp/qp.tcg"
+[ $? -eq 1 ] && grep -q "^PASS: p32pg-mov" "$tmp/qp.tcg" || { cat "$tmp/qp.tcg"; bad "prot32-paged must PASS under TCG"; }
+echo "checked: prot32-paged passes under qemu -accel tcg"
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/tpg/tmk.bin" >"$tmp/run.pg" 2>&1
+	echo "recorded: prot32-paged under exitdiff tmk (exit $?): $(grep '^test ' "$tmp/run.pg" | tail -1)"
+fi
+
 # --- broken images: exit 2, one line naming the file.
 for cut in 100 20000; do
 	head -c $cut "$tmp/tmk/tmk.bin" >"$tmp/cut$cut.bin"

@@ -1,33 +1,39 @@
 /* Every instruction template of the insn generator, encoded with random
- * prefixes and operand forms, decodes (Capstone, 64-bit) to exactly the
- * length the encoder emitted. Templates invalid in 64-bit mode must not
- * decode. Instructions longer than 15 bytes are architecturally invalid
- * and skipped. */
+ * prefixes and operand forms in each mode it is valid in, decodes
+ * (Capstone in 64-, 32- and 16-bit mode) to exactly the length the encoder
+ * emitted. Templates invalid in 64-bit mode must not decode there.
+ * Instructions longer than 15 bytes are architecturally invalid and
+ * skipped. */
 #include <capstone/capstone.h>
 #include <string.h>
 #include "check.h"
 #include "gen.h"
 #include "gen_templates.h"
 
-int main(void)
+static unsigned total, skipped_long;
+
+static void check_mode(enum cpu_mode mode, cs_mode csm)
 {
 	csh cs;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		printf("SKIPPED: capstone cs_open failed\n");
-		return 77;
+	if (cs_open(CS_ARCH_X86, csm, &cs) != CS_ERR_OK) {
+		CHECK(0, "capstone cs_open for mode %s", mode_name(mode));
+		return;
 	}
 	static struct test_case c;
 	struct gen_rng r;
-	gen_rng_seed(&r, 42);
-	unsigned total = 0, skipped_long = 0;
+	gen_rng_seed(&r, 42 + mode);
+	const char *mn = mode_name(mode);
 	for (size_t t = 0; t < gen_templates_n; t++) {
 		const char *name = gen_templates[t].name;
-		int invalid64 = strstr(name, "(i64)") != NULL;
+		if (!gen_template_ok(&gen_templates[t], mode))
+			continue;
+		int invalid64 = mode == MODE_LONG64 && strstr(name, "(i64)") != NULL;
 		unsigned bad = 0, n_ok = 0, tries = 200;
 		size_t bad_len = 0, bad_got = 0;
 		uint8_t bad_bytes[32];
 		for (unsigned k = 0; k < tries; k++) {
 			case_init(&c);
+			c.mode = (uint8_t)mode;
 			unsigned len = gen_insn_template(&r, &c, t);
 			if (len > 15) {
 				skipped_long++;
@@ -44,8 +50,9 @@ int main(void)
 			 * (SDM Vol. 2A JMP/CALL/Jcc) but makes Capstone take
 			 * rel16 (AMD); Capstone 4 decodes UD0 (0F FF) without
 			 * the ModRM byte Intel now defines. */
-			if (got + 2 == len && gen_templates[t].imm == I_REL32 &&
-			    len > 4 && memchr(c.code, 0x66, len - 4))
+			if (mode == MODE_LONG64 && got + 2 == len &&
+			    gen_templates[t].imm == I_REL32 && len > 4 &&
+			    memchr(c.code, 0x66, len - 4))
 				got = len;
 			if (got && got < len && !strcmp(name, "ud0"))
 				got = len;
@@ -65,16 +72,29 @@ int main(void)
 			char hex[100] = "";
 			for (size_t i = 0; i < bad_len && i < 32; i++)
 				snprintf(hex + 3 * i, sizeof(hex) - 3 * i, "%02x ", bad_bytes[i]);
-			CHECK(0, "template '%s': %u of %u wrong (first: %s-> len %zu, capstone %zu)",
-			      name, bad, tries, hex, bad_len, bad_got);
+			CHECK(0, "%s: template '%s': %u of %u wrong (first: %s-> len %zu, capstone %zu)",
+			      mn, name, bad, tries, hex, bad_len, bad_got);
 		} else if (invalid64) {
-			CHECK(1, "template '%s': never decodes in 64-bit mode", name);
-		} else {
-			CHECK(n_ok > tries / 10, "template '%s': %u of %u decode with the emitted length",
-			      name, n_ok, tries);
+			CHECK(1, "%s: template '%s': never decodes in 64-bit mode", mn, name);
+		} else if (n_ok == 0 && mode == MODE_REAL16 && !strcmp(name, "popcnt")) {
+			/* Capstone 4.0.2 refuses F3 0F B8 in 16-bit mode (every
+			 * encoding): a decoder gap, and one the reference
+			 * inherits (it reports such a case UNSUPPORTED). */
+			printf("note: real16: capstone refuses every popcnt encoding\n");
+		} else if (n_ok <= tries / 10) {
+			CHECK(0, "%s: template '%s': %u of %u decode with the emitted length",
+			      mn, name, n_ok, tries);
 		}
 	}
-	printf("%u encodings checked, %u longer than 15 bytes skipped\n", total, skipped_long);
+	CHECK(1, "%s: every template valid in the mode decodes with the emitted length", mn);
 	cs_close(&cs);
+}
+
+int main(void)
+{
+	check_mode(MODE_LONG64, CS_MODE_64);
+	check_mode(MODE_PROT32, CS_MODE_32);
+	check_mode(MODE_REAL16, CS_MODE_16);
+	printf("%u encodings checked, %u longer than 15 bytes skipped\n", total, skipped_long);
 	return check_done("test_campaign_gen_decode");
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "diff.h"
+#include "knobs.h"
 #include "layout.h"
 #include "tmk_gen.h"
 
@@ -37,13 +38,16 @@ static void comment_text(FILE *f, const char *prefix, const char *s)
 static void disassembly(FILE *f, const struct test_case *c)
 {
 	csh h;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) {
+	cs_mode cm = c->mode == MODE_REAL16 ? CS_MODE_16 :
+		     c->mode == MODE_LONG64 ? CS_MODE_64 : CS_MODE_32;
+	if (cs_open(CS_ARCH_X86, cm, &h) != CS_ERR_OK) {
 		fprintf(f, " *   (capstone unavailable)\n");
 		return;
 	}
 	const uint8_t *code = c->code;
 	size_t left = c->code_len;
-	uint64_t addr = LAYOUT_CODE;
+	/* Real mode: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
+	uint64_t addr = c->mode == MODE_REAL16 ? 0 : LAYOUT_CODE;
 	cs_insn *insn = cs_malloc(h);
 	while (left) {
 		const uint8_t *p = code;
@@ -161,7 +165,10 @@ void tmk_gen_case(FILE *f, unsigned idx, const struct tmk_gen_case *g)
 	comment_text(f, "", c->id);
 	fprintf(f, "\n * From: ");
 	comment_text(f, "", g->path);
-	fprintf(f, "\n *\n * Code at 0x%x (%u bytes):\n", LAYOUT_CODE, c->code_len);
+	char kn[256];
+	fprintf(f, "\n * Mode: %s, knobs: %s\n", mode_name((enum cpu_mode)c->mode),
+		c->knobs ? knobs_format(c->knobs, kn, sizeof(kn)) : "none");
+	fprintf(f, " *\n * Code at 0x%x (%u bytes):\n", LAYOUT_CODE, c->code_len);
 	disassembly(f, c);
 	fprintf(f, " * Initial registers (others zero): rflags=0x%" PRIx64, c->rflags);
 	for (int i = 0; i < GPR_COUNT; i++)
@@ -208,7 +215,9 @@ void tmk_gen_case(FILE *f, unsigned idx, const struct tmk_gen_case *g)
 	fprintf(f, "static const struct tmk_case case%u = {\n", idx);
 	fprintf(f, "\t.id = ");
 	c_string(f, c->id);
-	fprintf(f, ",\n\t.gpr = ");
+	fprintf(f, ",\n\t.mode = %u, /* %s */\n\t.knobs = 0x%x,", c->mode,
+		mode_name((enum cpu_mode)c->mode), c->knobs);
+	fprintf(f, "\n\t.gpr = ");
 	gpr_list(f, c->gpr);
 	fprintf(f, ",\n\t.rflags = 0x%" PRIx64 ",\n", c->rflags);
 	fprintf(f, "\t.code_len = %u, .code = case%u_code,\n", c->code_len, idx);

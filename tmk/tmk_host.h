@@ -20,6 +20,9 @@
 #define TMK_HDR_MAGIC_HOST  "XDTMK64"
 #define TMK_NAME_MAX        64
 #define TMK_NAMES_MAX       256
+/* Legacy-mode cases: the runtime fills LAYOUT_RAM_SIZE up to here with the
+ * MMIO answer (tmk/runtime/tmk.h RM_BLOB_ADDR), so reads there agree. */
+#define TMK_LEGACY_MMIO_END 0x20000u
 
 struct tmk_image {
 	char path[256];

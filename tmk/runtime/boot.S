@@ -105,6 +105,12 @@ boot_gdt:
 	.quad 0x00af9a000000ffff   /* 0x08: 64-bit code, as SEL_CODE64 */
 	.quad 0x00cf92000000ffff   /* 0x10: data, as SEL_DATA */
 	.quad 0x00cf9a000000ffff   /* 0x18: 32-bit code for the switch */
+	/* 0x20: 16-bit code, base RM_BLOB_ADDR, limit 0xffff: the step from
+	 * protected to real mode (SDM Vol. 3A 10.9.2: the CS limit stays). */
+	.quad 0x00009a020000ffff
+	/* 0x28: 16-bit data, limit 0xffff: the real-mode limits the data
+	 * segments keep after CR0.PE is cleared. */
+	.quad 0x000092010000ffff
 boot_gdt_end:
 	.balign 8
 	.word 0
@@ -112,6 +118,7 @@ boot_gdtr:
 	.word boot_gdt_end - boot_gdt - 1
 	.quad boot_gdt
 
+	.globl boot_gdt, boot_gdtr
 	.globl mb_magic, mb_info
 mb_magic: .long 0
 mb_info:  .long 0
@@ -156,7 +163,7 @@ tramp_pt:
 
 	.section .bss
 	.balign 4096
-	.globl boot_stack_top
+	.globl boot_stack, boot_stack_top
 boot_stack:
 	.skip 16384
 boot_stack_top:

@@ -5,6 +5,7 @@
  */
 #include "tmk.h"
 #include "layout.h"
+#include "mode.h"
 
 static const char *const gpr_names[16] = {
 	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -45,6 +46,7 @@ static int code_byte_is(uint64_t gva, uint8_t b)
 void rt_observe(struct tmk_obs *o)
 {
 	memset(o, 0, sizeof(*o));
+	o->rsp_mask = ~0ull;
 	uint64_t *frame = (uint64_t *)(uintptr_t)rt_trap_frame;
 	unsigned vector = rt_trap_vector & 0xff;
 	if (rt_trap_frame == LAYOUT_IST_TOP - 48) {
@@ -72,6 +74,97 @@ void rt_observe(struct tmk_obs *o)
 	o->exc_rip = o->rip;
 	if (vector == 14)
 		o->cr2 = read_cr2();
+}
+
+static uint16_t ram16(uint64_t pa)
+{
+	const uint8_t *p = rt_phys(pa);
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+/*
+ * Legacy modes: rt_modes.S's NMI handler saved the GPRs and where the NMI
+ * frame is (prot32: it also copied EIP, CS, EFLAGS; real16: IP, CS, FLAGS
+ * are read here at SS:SP, wrapping in the segment). The state at the NMI
+ * is what an executor captures at a HLT exit, so the rest is the shared
+ * reader: mode_stub_exception() turns a stub HLT into the EXCEPTION with
+ * the state from the exception frame. Otherwise the byte before the NMI's
+ * return address decides: F4 a HLT, CD 02 the case's own INT 2 (which
+ * came straight to the handler), anything else a TIMEOUT.
+ */
+void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o)
+{
+	enum cpu_mode m = (enum cpu_mode)c->mode;
+	uint64_t mask = mode_reg_mask(m);
+	const struct rt_leg *l = &rt_leg;
+	struct end_state st;
+	memset(&st, 0, sizeof(st));
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < 16; i++)
+		st.gpr[i] = (i < 8 ? l->out_gpr[i] : c->gpr[i]) & mask;
+	st.ss = (uint16_t)l->out_ss;
+	if (m == MODE_REAL16) {
+		uint16_t sp = (uint16_t)l->out_esp;
+		uint64_t ss = (uint64_t)st.ss << 4;
+		st.rip = ram16(ss + sp);
+		st.cs = ram16(ss + (uint16_t)(sp + 2));
+		st.rflags = ram16(ss + (uint16_t)(sp + 4));
+		st.gpr[RSP] = (l->out_esp & ~0xffffu) | (uint16_t)(sp + 6);
+		o->nmi_frame = (uint32_t)(ss + sp);
+		o->nmi_frame_len = 6;
+	} else {
+		st.rip = l->out_eip;
+		st.cs = (uint16_t)l->out_cs;
+		st.rflags = l->out_eflags;
+		st.gpr[RSP] = (uint32_t)(l->out_esp + 12);
+		o->nmi_frame = l->out_esp;
+		o->nmi_frame_len = 12;
+	}
+	st.cr2 = read_cr2();
+	uint64_t after = mode_seg_base(m, st.cs) + st.rip;
+	struct exit_event e;
+	uint64_t stub_sp = st.gpr[RSP];
+	int stub = mode_stub_exception(m, rt_phys(0), &st, &e);
+	if (stub && stub_sp >= (uintptr_t)boot_stack && stub_sp <= (uintptr_t)boot_stack_top) {
+		/* The frame is on the runtime's stack: the switch into the mode
+		 * faulted (e.g. MOV CR0 setting PG). Read it from there. */
+		const uint32_t *f = (const uint32_t *)(uintptr_t)rt_phys(stub_sp);
+		o->kind = TMK_EXCEPTION;
+		o->vector = (uint8_t)e.addr;
+		o->entry_fault = 1;
+		o->entry_fault_eip = f[e.has_error_code ? 1 : 0];
+		o->entry_fault_cs = f[e.has_error_code ? 2 : 1] & 0xffff;
+		o->has_error_code = e.has_error_code;
+		o->error_code = e.has_error_code ? f[0] : 0;
+		return;
+	}
+	if (stub) {
+		o->kind = TMK_EXCEPTION;
+		o->vector = (uint8_t)e.addr;
+		o->has_error_code = e.has_error_code;
+		o->error_code = e.error_code;
+		o->exc_rip = e.rip;
+		o->cr2 = e.cr2;
+		if (m != MODE_REAL16)
+			o->rf_byte = (uint32_t)(st.gpr[RSP] - 2);
+	} else if (code_byte_is(after - 1, 0xf4)) {
+		o->kind = TMK_HLT;
+	} else if (code_byte_is(after - 2, 0xcd) && code_byte_is(after - 1, 0x02)) {
+		o->kind = TMK_EXCEPTION;
+		o->vector = 2;
+		o->exc_rip = st.rip;
+	} else {
+		o->kind = TMK_TIMEOUT;
+	}
+	for (int i = 0; i < 16; i++)
+		o->gpr[i] = st.gpr[i] & mask;
+	/* Real mode: KVM's injection of the runtime's NMI clears ESP[31:16]
+	 * (measured, kvm_pvm; QEMU TCG keeps them as SDM Vol. 3B 20.1.4 has
+	 * it), so only SP can be trusted after it. */
+	if (m == MODE_REAL16)
+		o->rsp_mask = 0xffff;
+	o->rip = st.rip & mask;
+	o->rflags = st.rflags & mask;
 }
 
 static int fail(const struct tmk_case *c, const char *field, uint64_t want, uint64_t got)
@@ -142,6 +235,23 @@ int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	     const uint8_t *initial)
 {
 	const struct tmk_expect *e = &c->expect;
+	if (o->entry_fault) {
+		rt_puts("FAIL: ");
+		rt_puts(c->id);
+		rt_puts(": entering the case's mode faulted: vector ");
+		rt_putdec(o->vector);
+		if (o->has_error_code) {
+			rt_puts(" error ");
+			rt_puthex(o->error_code);
+		}
+		rt_puts(" at ");
+		rt_puthex(o->entry_fault_cs);
+		rt_puts(":");
+		rt_puthex(o->entry_fault_eip);
+		rt_puts(" on the runtime's stack");
+		rt_puts("\n");
+		return 0;
+	}
 	if (e->kind != o->kind)
 		return fail_kind(c, o);
 	/* Both TIMEOUT agree whatever the state (core/diff.h). */
@@ -162,15 +272,26 @@ int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	}
 	if (e->rip != o->rip)
 		return fail(c, "rip", e->rip, o->rip);
-	for (int i = 0; i < 16; i++)
-		if (e->gpr[i] != o->gpr[i])
-			return fail(c, gpr_names[i], e->gpr[i], o->gpr[i]);
+	for (int i = 0; i < 16; i++) {
+		uint64_t m = i == 4 && o->rsp_mask ? o->rsp_mask : ~0ull;
+		if ((e->gpr[i] & m) != (o->gpr[i] & m))
+			return fail(c, gpr_names[i], e->gpr[i] & m, o->gpr[i] & m);
+	}
 	/* RF (bit 16) is how the frame was pushed, not what the case did. */
 	uint64_t mask = ~(e->undefined_flags | (1ull << 16));
 	if ((e->rflags & mask) != (o->rflags & mask))
 		return fail(c, "rflags", e->rflags & mask, o->rflags & mask);
 	build_expected(e, initial);
 	const uint8_t *now = rt_phys(LAYOUT_CMP_BASE);
+	/* The runtime's own NMI frame (legacy modes) is not the case's. */
+	for (uint32_t i = 0; i < o->nmi_frame_len; i++) {
+		uint32_t a = o->nmi_frame + i;
+		if (a >= LAYOUT_CMP_BASE && a - LAYOUT_CMP_BASE < LAYOUT_CMP_SIZE)
+			expected_window[a - LAYOUT_CMP_BASE] = now[a - LAYOUT_CMP_BASE];
+	}
+	uint32_t rf = o->rf_byte - LAYOUT_CMP_BASE;
+	if (o->rf_byte >= LAYOUT_CMP_BASE && rf < LAYOUT_CMP_SIZE)
+		expected_window[rf] = (uint8_t)((expected_window[rf] & ~1u) | (now[rf] & 1u));
 	uint32_t off = first_difference(expected_window, now);
 	if (off < LAYOUT_CMP_SIZE) {
 		rt_puts("FAIL: ");

@@ -5,7 +5,11 @@
  *  - every IDT gate's offset points at the trampoline alias (the IST, type,
  *    DPL and selector stay as layout.c wrote them);
  *  - PML4 slot 256 of the layout's tables points at the trampoline tables;
- *  - a one-shot PIT -> IOAPIC -> NMI bounds every case and wakes a HLT.
+ *  - a one-shot PIT -> IOAPIC -> NMI bounds every case and wakes a HLT;
+ *  - legacy modes: IDT32 gate 2 and IVT vector 2 (the NMI) point at the
+ *    runtime's handlers (rt_modes.S); every other vector keeps the layout's
+ *    stub, so exceptions are delivered exactly as in the executors; and
+ *    PT32 maps the runtime image (1 MiB up) for prot32-paged.
  */
 #include "tmk.h"
 #include "layout.h"
@@ -18,6 +22,7 @@
 #define MSR_KGS_BASE  0xc0000102u
 
 extern uint64_t tramp_pdpt[];
+extern uint8_t _bss_end[];
 
 /* Physical 0 as a pointer the compiler cannot reason about (layout.c
  * writes through it; -fno-delete-null-pointer-checks keeps it honest). */
@@ -52,6 +57,31 @@ static void patch_idt(uint8_t *ram)
 		g[7] = (uint8_t)(off >> 24);
 		for (int i = 0; i < 4; i++)
 			g[8 + i] = (uint8_t)(off >> (32 + 8 * i));
+	}
+}
+
+/* IDT32 gate 2 -> SEL_CODE32:leg_nmi32 (offset 15:0 at byte 0, 31:16 at
+ * byte 6, SDM Vol. 3A 6.11); IVT 2 -> RM_BLOB_SEG:rm_nmi (Vol. 3B 20.1.4);
+ * the image identity-mapped, supervisor, in PT32 (it lies in 0..4 MiB). */
+static void patch_legacy(uint8_t *ram)
+{
+	uint32_t off = (uint32_t)(uintptr_t)leg_nmi32;
+	uint8_t *g = ram + LAYOUT_IDT32 + 8 * 2;
+	g[0] = (uint8_t)off;
+	g[1] = (uint8_t)(off >> 8);
+	g[6] = (uint8_t)(off >> 16);
+	g[7] = (uint8_t)(off >> 24);
+	uint32_t rm = (uint32_t)(rm_nmi - rm_blob);
+	uint8_t *v = ram + LAYOUT_IVT + 4 * 2;
+	v[0] = (uint8_t)rm;
+	v[1] = (uint8_t)(rm >> 8);
+	v[2] = (uint8_t)RM_BLOB_SEG;
+	v[3] = (uint8_t)(RM_BLOB_SEG >> 8);
+	for (uint32_t a = TMK_LOAD_ADDR; a < (uint32_t)(uintptr_t)_bss_end; a += PAGE_SIZE) {
+		uint32_t pte = a | (uint32_t)(PTE_P | PTE_W | PTE_A | PTE_D);
+		uint8_t *e = ram + LAYOUT_PT32 + 4 * (a >> 12);
+		for (int i = 0; i < 4; i++)
+			e[i] = (uint8_t)(pte >> (8 * i));
 	}
 }
 
@@ -109,6 +139,7 @@ void rt_env_build(void)
 	if (!stage_ready) {
 		layout_build(stage);
 		patch_idt(stage);
+		patch_legacy(stage);
 		put64(stage + LAYOUT_PML4 + 8 * TMK_TRAMP_PML4I,
 		      (uint64_t)(uintptr_t)tramp_pdpt | PTE_P | PTE_W | PTE_A);
 		stage_ready = 1;

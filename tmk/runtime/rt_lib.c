@@ -1,6 +1,12 @@
 /* TMK runtime: the few libc functions gcc may emit calls to, even with
- * -ffreestanding (struct copies, zeroing), and a string compare. */
+ * -ffreestanding (struct copies, zeroing), a string compare, and the two
+ * that core/knobs.c (linked for mode_env_init's knob table) calls. */
+#include <stdarg.h>
+#include <stddef.h>
 #include "tmk.h"
+
+int strcmp(const char *a, const char *b);
+int snprintf(char *buf, size_t len, const char *fmt, ...);
 
 void *memcpy(void *d, const void *s, unsigned long n)
 {
@@ -32,4 +38,37 @@ int rt_streq(const char *a, const char *b)
 	while (*a && *a == *b)
 		a++, b++;
 	return *a == *b;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* Only what knobs_format() asks for: %s and plain text. */
+int snprintf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = 0;
+	va_start(ap, fmt);
+	for (const char *f = fmt; *f; f++) {
+		const char *s = f;
+		size_t k = 1;
+		if (f[0] == '%' && f[1] == 's') {
+			s = va_arg(ap, const char *);
+			k = 0;
+			while (s[k])
+				k++;
+			f++;
+		}
+		for (size_t i = 0; i < k; i++, n++)
+			if (n + 1 < len)
+				buf[n] = s[i];
+	}
+	va_end(ap);
+	if (len)
+		buf[n < len ? n : len - 1] = 0;
+	return (int)n;
 }

@@ -20,6 +20,41 @@
  * trampoline under the case's CR3). */
 #define TD_GPR     0      /* 16 quadwords, hardware order (RSP slot unused) */
 #define TD_FRAME   128    /* IRETQ frame: RIP, CS, RFLAGS, RSP, SS */
+#define TD_SEGS    168    /* DS, ES, FS, GS selectors (quadwords), loaded
+			     before the IRETQ (the cpl3 knob wants 0x33) */
+
+/* Legacy modes (prot32, prot32-paged, real16; rt_modes.S). The runtime
+ * leaves long mode for each such case and comes back when it ends. The
+ * shared block (struct rt_leg below; offsets for the assembly, all
+ * little-endian): what to load, then what the NMI handler saw. */
+#define LEG_GPR      0    /* 8 dwords: EAX..EDI, hardware order */
+#define LEG_EFLAGS   32
+#define LEG_CR0      36
+#define LEG_CR3      40
+#define LEG_CR4      44
+#define LEG_IDTR     48   /* limit word, base dword */
+#define LEG_SEG      56   /* ES, SS, DS, FS, GS selector words */
+#define LEG_FAR      68   /* EIP dword, CS word: the case's first instruction */
+#define LEG_GDTR     76   /* the layout's GDTR (limit, base) */
+#define LEG_BGDTR    84   /* the runtime's boot GDTR, for the way back */
+#define LEG_OUT_GPR  92   /* 8 dwords at the NMI */
+#define LEG_OUT_EIP  124  /* prot32: the NMI frame (EIP, CS, EFLAGS) */
+#define LEG_OUT_CS   128
+#define LEG_OUT_EFL  132
+#define LEG_OUT_SS   136
+#define LEG_OUT_ESP  140  /* ESP in the NMI handler: the NMI frame is there */
+#define LEG_SIZE     144
+/* Real mode cannot reach the image at 1 MiB: a position-independent blob
+ * (code + its copy of the block) is copied to RM_BLOB_ADDR and runs with
+ * CS = RM_BLOB_SEG. */
+#define RM_BLOB_ADDR 0x20000
+#define RM_BLOB_SEG  0x2000
+/* Runtime GDT selectors (boot.S): the way in and out of real mode. */
+#define BOOT_SEL_CODE64 0x08
+#define BOOT_SEL_DATA   0x10
+#define BOOT_SEL_CODE32 0x18
+#define BOOT_SEL_CODE16 0x20   /* base RM_BLOB_ADDR, limit 0xffff, 16-bit */
+#define BOOT_SEL_DATA16 0x28   /* limit 0xffff, 16-bit: real-mode limits */
 
 /* One-shot PIT channel 0 count that bounds a case (1.193182 MHz):
  * 59659 ticks = 50 ms, config.h's KVM_TIME_BUDGET_US. */
@@ -64,6 +99,8 @@ struct tmk_expect {
 
 struct tmk_case {
 	const char *id;
+	uint8_t mode;             /* enum cpu_mode of core/case.h */
+	uint32_t knobs;           /* KNOB_* bits */
 	uint64_t gpr[16];
 	uint64_t rflags;
 	uint32_t code_len, data_len;
@@ -105,10 +142,58 @@ struct tmk_obs {
 	uint64_t exc_rip, cr2;
 	uint64_t gpr[16];
 	uint64_t rip, rflags;
+	/* Bytes the runtime's own NMI frame overwrote on the case's stack
+	 * (legacy modes: no stack switch there), left out of the memory
+	 * compare; len 0 when none. */
+	uint32_t nmi_frame, nmi_frame_len;
+	/* prot32 exceptions: the byte holding RF (EFLAGS bit 16) of the
+	 * frame on the case's stack, 0 when none. RF in a fault's frame is
+	 * set by hardware and KVM, left clear by QEMU TCG: how the frame was
+	 * pushed, not what the case did (as RFLAGS.RF in rt_check). */
+	uint32_t rf_byte;
+	/* Legacy modes: an exception was taken on the runtime's own stack,
+	 * i.e. by the runtime's mode switch before the case ran (vector in
+	 * vector, the frame's EIP and CS here); entry_fault 0 when the case ran. */
+	uint8_t entry_fault;
+	uint32_t entry_fault_eip, entry_fault_cs;
+	/* GPR bits compared (real16: ESP[31:16] is not, see rt_check.c). */
+	uint64_t rsp_mask;
 };
+
+/* The legacy-mode block (offsets LEG_* above). */
+struct rt_leg {
+	uint32_t gpr[8];
+	uint32_t eflags, cr0, cr3, cr4;
+	uint16_t idt_limit;
+	uint32_t idt_base __attribute__((packed));
+	uint16_t pad0;
+	uint16_t seg[5];          /* ES SS DS FS GS */
+	uint16_t pad1;
+	uint32_t far_eip;
+	uint16_t far_cs, pad2;
+	uint16_t gdt_limit;
+	uint32_t gdt_base __attribute__((packed));
+	uint16_t pad3;
+	uint16_t bgdt_limit;
+	uint32_t bgdt_base __attribute__((packed));
+	uint16_t pad4;
+	uint32_t out_gpr[8];
+	uint32_t out_eip, out_cs, out_eflags, out_ss, out_esp;
+};
+
+/* rt_modes.S */
+extern struct rt_leg rt_leg;
+extern uint8_t rm_blob[], rm_blob_end[], rm_data[], rm_nmi[];
+extern uint8_t leg_nmi32[];
+extern uint32_t rt_leg_mode;     /* 0 protected mode, 1 real mode */
+/* Leaves long mode, runs the case described by rt_leg (or, real mode, by
+ * the blob's copy), returns in long mode when the runtime's NMI ended it. */
+void rt_run_legacy(void);
 
 /* rt_check.c */
 void rt_observe(struct tmk_obs *o);
+/* The same for a legacy-mode case (prot32, prot32-paged, real16). */
+void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o);
 /* Compares with the expectation; prints PASS/FAIL. Returns 1 on a pass. */
 int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	     const uint8_t *initial_window);
@@ -124,6 +209,7 @@ extern volatile uint64_t rt_trap_vector, rt_trap_frame;
 /* boot.S */
 extern uint32_t mb_magic, mb_info;
 extern uint64_t boot_pml4[];
+extern uint8_t boot_stack[], boot_stack_top[];
 #endif
 
 #endif

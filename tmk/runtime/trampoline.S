@@ -44,6 +44,12 @@ tramp_enter:
 	movl $LAYOUT_PML4, %eax
 	movq %rax, %cr3
 	leaq tramp_data + TD_FRAME(%rip), %rsp
+	/* The mode's data selectors (0x33 under the cpl3 knob: DPL3 data
+	 * loads fine at CPL0, SDM Vol. 3A 5.7); FS/GS bases become 0. */
+	movw tramp_data + TD_SEGS + 0(%rip), %ds
+	movw tramp_data + TD_SEGS + 8(%rip), %es
+	movw tramp_data + TD_SEGS + 16(%rip), %fs
+	movw tramp_data + TD_SEGS + 24(%rip), %gs
 	movq tramp_data + 8*1(%rip), %rcx
 	movq tramp_data + 8*2(%rip), %rdx
 	movq tramp_data + 8*3(%rip), %rbx
