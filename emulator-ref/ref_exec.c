@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ref_internal.h"
 #include "ref_ext_priv.h"
+#include "ref_steps.h"
 
 /* Decoded instructions, direct-mapped by RIP. Capstone with details costs
  * far more than executing an instruction (it also formats op_str text), so
@@ -518,8 +519,11 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	uint32_t steps = 0;
 	int decoded_any = 0;
 	char undef_name[sizeof(out->mnemonic)] = "";
+	/* lockstep runs the reference a bounded number of steps (ref_steps.c). */
+	const uint32_t budget = ref_step_limit && ref_step_limit < REF_STEP_BUDGET ?
+				ref_step_limit : REF_STEP_BUDGET;
 	for (;;) {
-		if (steps >= REF_STEP_BUDGET) {
+		if (steps >= budget) {
 			ref_terminal(&cpu, EXIT_TIMEOUT, 0, cpu.rip);
 			break;
 		}

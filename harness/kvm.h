@@ -30,13 +30,14 @@
  * not restore (EFER, FS/GS base are part of sregs). */
 #define KVM_SAVED_MSRS_MAX 16
 
-/* The sregs of one (mode, knobs) pair as KVM accepted them (kvm_mode.c).
- * Few pairs occur, so a small direct-mapped table holds them; a pair
- * that misses is rebuilt with two ioctls. */
-#define KVM_TMPL_SLOTS 64
+/* The sregs of one (mode, knobs) pair as KVM accepted them (kvm_mode.c),
+ * built on first use and kept: a table of pointers indexed by
+ * mode | knobs << 2 (4096 keys, 32 KiB; a campaign with random knobs
+ * uses a few hundred pairs, ~0.5 KiB each). */
+#define KVM_TMPL_KEYS ((uint32_t)(KNOBS_KNOWN + 1) << 2)
+_Static_assert(MODE_COUNT <= 4, "the template key keeps the mode in 2 bits");
 struct kvm_tmpl {
 	uint32_t key;              /* mode | knobs << 2 */
-	uint8_t used;
 	uint8_t cpl;
 	uint8_t paging;            /* levels of the page walk, 0 = unpaged */
 	uint8_t altered;           /* KVM took the sregs but reports others */
@@ -86,8 +87,7 @@ struct kvm_ctx {
 	 * template (what an early EINTR reloads). */
 	uint8_t mode;
 	const struct kvm_tmpl *cur;
-	struct kvm_tmpl tmpl[KVM_TMPL_SLOTS];
-	struct kvm_tmpl tmpl64;    /* long64, no knobs: never evicted */
+	struct kvm_tmpl *tmpl[KVM_TMPL_KEYS]; /* [0] = long64, no knobs */
 	/* Tests only: CR4 bits to treat as refused by KVM (0 otherwise),
 	 * so the refusal path runs on a KVM that accepts every knob. */
 	uint64_t test_refuse_cr4;
@@ -126,7 +126,7 @@ void kvm_sregs_from_env(struct kvm_sregs *s, const struct mode_env *e);
 /* The template of (m, knobs), built on first use (this sets the vCPU's
  * sregs). Never NULL; t->refused != 0 with t->why when KVM refuses it. */
 const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs);
-/* Forgets every template (a new vCPU). */
+/* Frees every template (a new vCPU, or the end). */
 void kvm_tmpl_reset(struct kvm_ctx *k);
 /* Runs a long64 HLT guest so that whatever a template build left pending
  * in KVM (a triple fault) is spent before the next case (kvm_executor.c). */

@@ -1,7 +1,8 @@
 /*
  * The vCPU system state of each (mode, knobs) pair, from core/mode.c's
  * mode_env_init(): one kvm_sregs template per pair, built the first time a
- * case uses the pair and kept in a small direct-mapped table. Building one
+ * case uses the pair and kept for the executor's life, indexed by
+ * mode | knobs << 2 (kvm.h, KVM_TMPL_KEYS). Building one
  * is KVM_SET_SREGS (does KVM accept it?) then KVM_GET_SREGS (does it keep
  * it as given?). KVM stores the same sregs in the sync regs at an exit, so
  * the per-case compare in kvm_state_load() finds them equal and skips
@@ -14,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include "kvm.h"
@@ -59,13 +61,6 @@ void kvm_sregs_from_env(struct kvm_sregs *s, const struct mode_env *e)
 	s->cr8 = 0;
 	s->efer = e->efer;
 	memset(s->interrupt_bitmap, 0, sizeof(s->interrupt_bitmap));
-}
-
-static unsigned tmpl_slot(uint32_t key)
-{
-	/* Knob bits shifted past the mode: fold them so pairs that differ in
-	 * one knob land in different slots. */
-	return (key ^ (key >> 6) ^ (key >> 11)) & (KVM_TMPL_SLOTS - 1);
 }
 
 /* Sets the template's sregs in the vCPU and reads back what KVM kept.
@@ -123,18 +118,27 @@ static void blame_knobs(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs,
 	knobs_format(bad, buf, len);
 }
 
+/* What kvm_tmpl_get() answers when it cannot make a template at all. */
+static const struct kvm_tmpl tmpl_out_of_range = {
+	.refused = EINVAL, .why = "mode or knobs out of range for a vCPU template",
+};
+static const struct kvm_tmpl tmpl_no_memory = {
+	.refused = ENOMEM, .why = "out of memory for a vCPU template",
+};
+
 const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs)
 {
 	uint32_t key = (uint32_t)m | knobs << 2;
-	/* long64 CPL0 has a slot of its own: it is never evicted, so the
-	 * settle guest and the common case never rebuild it. */
-	struct kvm_tmpl *t = key == 0 ? &k->tmpl64 : &k->tmpl[tmpl_slot(key)];
-	if (t->used && t->key == key)
-		return t;
-	memset(t, 0, sizeof(*t));
+	if ((unsigned)m >= MODE_COUNT || knobs > KNOBS_KNOWN)
+		return &tmpl_out_of_range;
+	if (k->tmpl[key])
+		return k->tmpl[key];
+	struct kvm_tmpl *t = calloc(1, sizeof(*t));
+	if (!t)
+		return &tmpl_no_memory;
 	int e = tmpl_try(k, t, m, knobs);
 	t->key = key;
-	t->used = 1;
+	k->tmpl[key] = t;
 	k->tmpl_builds++;
 	if (!e) {
 		if (t->altered)
@@ -143,24 +147,20 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 	}
 	t->refused = e;
 	char names[96] = "";
-	uint64_t cr4 = t->sregs.cr4, cr0 = t->sregs.cr0, efer = t->sregs.efer;
-	/* Blaming tries single knobs, which may evict this slot: the
-	 * message goes into a copy written back afterwards. */
-	struct kvm_tmpl keep = *t;
 	blame_knobs(k, m, knobs, names, sizeof(names));
-	snprintf(keep.why, sizeof(keep.why),
+	snprintf(t->why, sizeof(t->why),
 		 "KVM refuses %s in mode %s (KVM_SET_SREGS: %s; CR0=0x%llx CR4=0x%llx EFER=0x%llx)",
 		 names[0] ? names : "this environment", mode_name(m), strerror(e),
-		 (unsigned long long)cr0, (unsigned long long)cr4,
-		 (unsigned long long)efer);
-	t = key == 0 ? &k->tmpl64 : &k->tmpl[tmpl_slot(key)];
-	*t = keep;
+		 (unsigned long long)t->sregs.cr0, (unsigned long long)t->sregs.cr4,
+		 (unsigned long long)t->sregs.efer);
 	return t;
 }
 
 void kvm_tmpl_reset(struct kvm_ctx *k)
 {
-	memset(k->tmpl, 0, sizeof(k->tmpl));
-	memset(&k->tmpl64, 0, sizeof(k->tmpl64));
+	for (unsigned i = 0; i < KVM_TMPL_KEYS; i++) {
+		free(k->tmpl[i]);
+		k->tmpl[i] = NULL;
+	}
 	k->cur = NULL;
 }

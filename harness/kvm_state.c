@@ -144,8 +144,8 @@ static const struct kvm_tmpl *case_tmpl(struct kvm_ctx *k, const struct test_cas
 		return NULL;
 	}
 	/* The common pair first: no hashing, no call. */
-	if (c->mode == MODE_LONG64 && !c->knobs && k->tmpl64.used)
-		return &k->tmpl64;
+	if (c->mode == MODE_LONG64 && !c->knobs && k->tmpl[0])
+		return k->tmpl[0];
 	const struct kvm_tmpl *t = kvm_tmpl_get(k, (enum cpu_mode)c->mode, c->knobs);
 	if (t->refused) {
 		snprintf(err, errlen, "case %s: %s", c->id, t->why);

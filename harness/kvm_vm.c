@@ -288,6 +288,7 @@ int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 void kvm_vm_close(struct kvm_ctx *k)
 {
 	vcpu_destroy(k);
+	kvm_tmpl_reset(k);
 	if (k->vm_fd >= 0)
 		close(k->vm_fd);
 	if (k->sys_fd >= 0)

@@ -72,6 +72,20 @@ if [ $have_ref = 1 ]; then
 	check '[ $rc -eq 0 ]' "MMIO + #UD case: exit 0"
 	check 'printf "%s\n" "$out" | grep -q "^no divergence in 4 steps (both end exception)$"' \
 		"MMIO + #UD case: no divergence in 4 steps, both end in the exception"
+	# Step pitfalls of this KVM, on corpus cases that agree in `run`:
+	# SWAPGS's step also runs the next instruction; INT n stops at the
+	# stub's entry; a prot32 #UD frame carries the stepping TF.
+	out=$("$exitdiff" run --lockstep "$src/corpus/system/sys-swapgs.case" 2>&1); rc=$?
+	check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^no divergence in"' \
+		"sys-swapgs: a merged step is not a divergence"
+	for c in modes/real16-int-n modes/prot32-ud2 modes/prot32-io-string modes/real16-push-pop; do
+		out=$("$exitdiff" run --lockstep "$src/corpus/$c.case" 2>&1); rc=$?
+		check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^no divergence in"' \
+			"$c: no divergence in lockstep"
+	done
+	out=$("$exitdiff" run --lockstep "$src/corpus/modes/prot32-paged-hlt.case" 2>&1); rc=$?
+	check '[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "^first divergence at step 1: hlt/shutdown:terminal:mov$"' \
+		"prot32-paged: the known shutdown pinned at step 1"
 	out=$("$exitdiff" run --lockstep --max-steps 2 "$tmp/agree-io-rep.case" 2>&1); rc=$?
 	check 'printf "%s\n" "$out" | grep -q "^no divergence in 2 steps (the step limit"' \
 		"--max-steps 2 stops after two steps"

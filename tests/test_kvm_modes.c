@@ -639,6 +639,8 @@ static void bench_modes(void)
 		       exit_kind_name((enum exit_kind)outcome_terminal(&out)->kind));
 		/* prot32-paged re-sets by design; a CPL3 case ends in a
 		 * CPL0 stub, so its CS/SS differ from the template. */
+		if (!k->have_sync)
+			continue; /* the ioctl fallback sets sregs every case */
 		if (rows[i].mode == MODE_PROT32PG || rows[i].knobs & KNOB_CPL3)
 			CHECK(sets == n, "bench %s %s: sregs set for every case (%llu of %u)",
 			      mode_name(rows[i].mode), rows[i].what, (unsigned long long)sets, n);
