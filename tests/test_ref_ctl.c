@@ -2,7 +2,7 @@
  * cases through ref_executor_ops: exact events and end state. Expected
  * values are worked out by hand from the SDM and layout.h. */
 #include <string.h>
-#include "check.h"
+#include "outcome_check.h"
 #include "ref_internal.h"
 
 static struct executor ex;
@@ -27,30 +27,6 @@ static void go(const char *name, const uint8_t *code, unsigned n)
 		printf("run failed: %s\n", ex.err);
 }
 
-static const struct exit_event *term(void)
-{
-	static const struct exit_event none = { .kind = 0xff };
-	const struct exit_event *t = outcome_terminal(&out);
-	return t ? t : &none;
-}
-
-static void want_hlt(uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_HLT, "terminal kind hlt");
-	CHECK_EQ_U64(term()->rip, rip, "hlt event rip");
-	CHECK_EQ_U64(out.state.rip, rip, "state rip");
-}
-
-static void want_exc(unsigned vector, int has_ec, uint32_t ec, uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_EXCEPTION, "terminal kind exception");
-	CHECK_EQ_U64(term()->addr, vector, "vector");
-	CHECK_EQ_U64(term()->has_error_code, has_ec, "has error code");
-	CHECK_EQ_U64(term()->error_code, ec, "error code");
-	CHECK_EQ_U64(term()->rip, rip, "exception rip");
-	CHECK_EQ_U64(out.state.rip, rip, "state rip");
-}
-
 static uint64_t mem64(uint64_t gpa)
 {
 	uint64_t v;
@@ -62,7 +38,7 @@ static void test_mov(void)
 {
 	start();
 	go("mov rax, imm32 (sign-extended)", B(0x48, 0xc7, 0xc0, 0x00, 0x00, 0x00, 0x80, 0xf4));
-	want_hlt(0x10008);
+	oc_want_hlt(&out, 0x10008);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0xffffffff80000000ull, "rax");
 	CHECK(strcmp(out.writer_gpr[RAX], "mov") == 0, "writer of rax is mov (got '%s')", out.writer_gpr[RAX]);
 	CHECK_EQ_U64(out.steps, 2, "steps");
@@ -144,7 +120,7 @@ static void test_mov(void)
 	tc.gpr[RAX] = 0x99;
 	tc.gpr[RBX] = LAYOUT_GDT;
 	go("xchg with the RO GDT faults, register unchanged", B(0x48, 0x87, 0x03, 0xf4));
-	want_exc(14, 1, PFEC_P | PFEC_W, LAYOUT_CODE);
+	oc_want_exc(&out, 14, 1, PFEC_P | PFEC_W, LAYOUT_CODE);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x99, "rax unchanged");
 	CHECK_EQ_U64(out.state.cr2, LAYOUT_GDT, "cr2");
 	CHECK(out.state.rflags & RFLAGS_RF, "RF set in the reported RFLAGS of a fault");
@@ -190,25 +166,25 @@ static void test_stack(void)
 
 	start();
 	go("pop at the initial RSP faults", B(0x58, 0xf4));
-	want_exc(14, 1, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 14, 1, 0, LAYOUT_CODE);
 	CHECK_EQ_U64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp unchanged");
-	CHECK_EQ_U64(term()->cr2, LAYOUT_STACK_TOP, "cr2");
+	CHECK_EQ_U64(oc_term(&out)->cr2, LAYOUT_STACK_TOP, "cr2");
 
 	start();
 	tc.gpr[RSP] = 0x8000000000000000ull;
 	go("push with non-canonical RSP: #SS(0)", B(0x50));
-	want_exc(12, 1, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 12, 1, 0, LAYOUT_CODE);
 
 	start();
 	tc.gpr[RSP] = 0x8000000000000000ull;
 	go("mov rax, [rsp]: #SS(0); with a DS override: #GP(0)", B(0x48, 0x8b, 0x04, 0x24));
-	want_exc(12, 1, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 12, 1, 0, LAYOUT_CODE);
 	go("ds: mov rax, [rsp]", B(0x3e, 0x48, 0x8b, 0x04, 0x24));
-	want_exc(13, 1, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 13, 1, 0, LAYOUT_CODE);
 
 	start();
 	go("call +1; hlt; ret", B(0xe8, 0x01, 0, 0, 0, 0xf4, 0xc3));
-	want_hlt(0x10006);
+	oc_want_hlt(&out, 0x10006);
 	CHECK_EQ_U64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp back at top");
 	CHECK_EQ_U64(mem64(LAYOUT_STACK_TOP - 8), 0x10005, "return address on the stack");
 	CHECK_EQ_U64(out.steps, 3, "steps");
@@ -218,13 +194,13 @@ static void test_stack(void)
 	tc.data_len = 0;
 	go("ret 8 to the code page via a pushed target", B(0x68, 0x0a, 0x00, 0x01, 0x00, /* push 0x1000a */
 		0xc2, 0x08, 0x00, 0xf4, 0xf4, 0xf4));
-	want_hlt(0x1000b);
+	oc_want_hlt(&out, 0x1000b);
 	CHECK_EQ_U64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp: -8 (push) +8 +8 (ret 8)");
 
 	start();
 	tc.gpr[RAX] = 0x8000000000000000ull;
 	go("call rax (non-canonical): #GP(0) at the call, nothing pushed", B(0xff, 0xd0));
-	want_exc(13, 1, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 13, 1, 0, LAYOUT_CODE);
 	CHECK_EQ_U64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp unchanged");
 }
 
@@ -233,19 +209,19 @@ static void test_branch(void)
 	start();
 	tc.rflags = INITIAL_RFLAGS | RFLAGS_ZF;
 	go("je taken", B(0x74, 0x01, 0xf4, 0xf4));
-	want_hlt(0x10004);
+	oc_want_hlt(&out, 0x10004);
 	start();
 	go("je not taken", B(0x74, 0x01, 0xf4, 0xf4));
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	start();
 	tc.rflags = INITIAL_RFLAGS | RFLAGS_SF;
 	go("jl taken (SF != OF), jg not", B(0x7f, 0x02, 0x7c, 0x01, 0xf4, 0xf4));
-	want_hlt(0x10006);
+	oc_want_hlt(&out, 0x10006);
 
 	start();
 	tc.gpr[RCX] = 3;
 	go("lea rax,[rax+1]; loop", B(0x48, 0x8d, 0x40, 0x01, 0xe2, 0xfa, 0xf4));
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.gpr[RAX], 3, "three iterations");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0, "rcx");
 	CHECK_EQ_U64(out.steps, 7, "steps");
@@ -253,35 +229,35 @@ static void test_branch(void)
 	start();
 	tc.gpr[RCX] = 0x100000001ull;
 	go("67 loop uses ECX", B(0x67, 0xe2, 0xfd, 0xf4));
-	want_hlt(0x10004);
+	oc_want_hlt(&out, 0x10004);
 	CHECK_EQ_U64(out.state.gpr[RCX], 0, "rcx zero-extended");
 
 	start();
 	tc.gpr[RCX] = 0x100000000ull;
 	go("jecxz taken, jrcxz not", B(0x48, 0xe3, 0x02, 0x67, 0xe3, 0x01, 0xf4, 0xf4));
-	want_hlt(0x10008);
+	oc_want_hlt(&out, 0x10008);
 
 	start();
 	go("jmp to the unmapped page: fetch #PF", B(0xe9, 0xfb, 0x0f, 0, 0));
-	want_exc(14, 1, PFEC_ID, 0x11000);
-	CHECK_EQ_U64(term()->cr2, 0x11000, "cr2");
+	oc_want_exc(&out, 14, 1, PFEC_ID, 0x11000);
+	CHECK_EQ_U64(oc_term(&out)->cr2, 0x11000, "cr2");
 	CHECK(strcmp(out.mnemonic, "jmp") == 0, "mnemonic is the last executed (got '%s')", out.mnemonic);
 
 	start();
 	go("jmp to 0x10fff: the HLT padding executes", B(0xe9, 0xfa, 0x0f, 0, 0));
-	want_hlt(0x11000);
+	oc_want_hlt(&out, 0x11000);
 
 	start();
 	go("movabs prefix at 0x10ffe straddles into 0x11000: #PF",
 	   B(0x66, 0xc7, 0x05, 0xf5, 0x0f, 0, 0, 0x48, 0xb8,  /* mov word [0x10ffe], 0xb848 */
 	     0xe9, 0xf0, 0x0f, 0, 0));                     /* jmp 0x10ffe */
-	want_exc(14, 1, PFEC_ID, 0x10ffe);
-	CHECK_EQ_U64(term()->cr2, 0x11000, "cr2 = first unfetchable byte");
+	oc_want_exc(&out, 14, 1, PFEC_ID, 0x10ffe);
+	CHECK_EQ_U64(oc_term(&out)->cr2, 0x11000, "cr2 = first unfetchable byte");
 
 	start();
 	tc.gpr[RAX] = LAYOUT_DATA;
 	go("jmp rax into NX data", B(0xff, 0xe0));
-	want_exc(14, 1, PFEC_P | PFEC_ID, LAYOUT_DATA);
+	oc_want_exc(&out, 14, 1, PFEC_P | PFEC_ID, LAYOUT_DATA);
 }
 
 static void test_io(void)
@@ -340,8 +316,8 @@ static void test_io(void)
 	go("rep insb running off data page 1", B(0xf3, 0x6c, 0xf4));
 	CHECK_EQ_U64(out.n_events, 3, "in, in, #PF");
 	CHECK_EQ_U64(out.events[1].kind, EXIT_IO, "second in happened before the fault");
-	want_exc(14, 1, PFEC_W, LAYOUT_CODE);
-	CHECK_EQ_U64(term()->cr2, LAYOUT_DATA + 0x2000, "cr2");
+	oc_want_exc(&out, 14, 1, PFEC_W, LAYOUT_CODE);
+	CHECK_EQ_U64(oc_term(&out)->cr2, LAYOUT_DATA + 0x2000, "cr2");
 	CHECK_EQ_U64(out.state.gpr[RCX], 2, "rcx counts the completed element");
 	CHECK_EQ_U64(out.state.gpr[RDI], LAYOUT_DATA + 0x2000, "rdi");
 	CHECK_EQ_U64(out.mem[LAYOUT_DATA + 0x1fff - LAYOUT_CMP_BASE], 0xff, "first element stored");
@@ -351,48 +327,48 @@ static void test_io(void)
 	tc.gpr[RDI] = LAYOUT_DATA;
 	go("rep insb beyond the trace budget ends in TIMEOUT(events)", B(0xf3, 0x6c, 0xf4));
 	CHECK_EQ_U64(out.n_events, TRACE_MAX, "full trace");
-	CHECK_EQ_U64(term()->kind, EXIT_TIMEOUT, "timeout");
-	CHECK_EQ_U64(term()->addr, 1, "event budget");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_TIMEOUT, "timeout");
+	CHECK_EQ_U64(oc_term(&out)->addr, 1, "event budget");
 }
 
 static void test_stops(void)
 {
 	start();
 	go("int3", B(0x90, 0xcc, 0xf4));
-	want_exc(3, 0, 0, 0x10002);
+	oc_want_exc(&out, 3, 0, 0, 0x10002);
 	CHECK(!(out.state.rflags & RFLAGS_RF), "trap: RF not set");
 	start();
 	go("ud2", B(0x90, 0x0f, 0x0b));
-	want_exc(6, 0, 0, 0x10001);
+	oc_want_exc(&out, 6, 0, 0, 0x10001);
 	CHECK(strcmp(out.mnemonic, "ud2") == 0, "mnemonic ud2");
 	start();
 	go("hlt", B(0xf4));
-	want_hlt(0x10001);
+	oc_want_hlt(&out, 0x10001);
 	start();
 	go("nop forms fall into the padding", B(0x90, 0x0f, 0x1f, 0x00, 0x66, 0x0f, 0x1f, 0x44, 0x00, 0x00));
-	want_hlt(0x1000b);
+	oc_want_hlt(&out, 0x1000b);
 	start();
 	go("undecodable bytes: #UD", B(0xff, 0xff));
-	want_exc(6, 0, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 6, 0, 0, LAYOUT_CODE);
 	start();
 	tc.gpr[RAX] = LAYOUT_DATA;
 	go("lock mov: #UD", B(0xf0, 0x89, 0x00));
-	want_exc(6, 0, 0, LAYOUT_CODE);
+	oc_want_exc(&out, 6, 0, 0, LAYOUT_CODE);
 	start();
 	go("rdpmc is unsupported", B(0x90, 0x0f, 0x33));
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "unsupported");
-	CHECK_EQ_U64(term()->rip, 0x10001, "at its address");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
+	CHECK_EQ_U64(oc_term(&out)->rip, 0x10001, "at its address");
 	CHECK(strcmp(out.mnemonic, "rdpmc") == 0, "mnemonic rdpmc (got '%s')", out.mnemonic);
 	start();
 	tc.gpr[RAX] = ~0ull;
 	go("mov eax, ds zero-extends the selector (segment registers are modeled)",
 	   B(0x8c, 0xd8));
-	CHECK_EQ_U64(term()->kind, EXIT_HLT, "halts");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_HLT, "halts");
 	CHECK_EQ_U64(out.state.gpr[RAX], SEL_DATA, "rax = DS selector");
 	start();
 	go("jmp $ times out", B(0xeb, 0xfe));
-	CHECK_EQ_U64(term()->kind, EXIT_TIMEOUT, "timeout");
-	CHECK_EQ_U64(term()->addr, 0, "step budget");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_TIMEOUT, "timeout");
+	CHECK_EQ_U64(oc_term(&out)->addr, 0, "step budget");
 	CHECK_EQ_U64(out.steps, REF_STEP_BUDGET, "steps");
 }
 
@@ -400,7 +376,7 @@ static void test_cpuid(void)
 {
 	start();
 	go("cpuid without a table", B(0x0f, 0xa2, 0xf4));
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "unsupported");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	CHECK(strcmp(out.mnemonic, "cpuid") == 0, "mnemonic cpuid");
 
 	static struct cpuid_table t;
@@ -417,7 +393,7 @@ static void test_cpuid(void)
 	tc.gpr[RCX] = 9;
 	tc.gpr[RDX] = ~0ull;
 	go("cpuid leaf 1 (ignores ECX)", B(0x0f, 0xa2, 0xf4));
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x806f8, "eax");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0xfffa3203u, "ecx");
 	CHECK_EQ_U64(out.state.gpr[RDX], 0x178bfbff, "edx zero-extended");
@@ -430,7 +406,7 @@ static void test_cpuid(void)
 	tc.gpr[RAX] = 7;
 	tc.gpr[RCX] = 5;
 	go("cpuid leaf 7.5 (not calibrated)", B(0x0f, 0xa2, 0xf4));
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "unsupported");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	ex.cpuid = NULL;
 }
 

@@ -4,7 +4,7 @@
  * the SDM, layout.h and mode.h (the IVT sends vector v to 0x300:v, the
  * IDT32 to 0x28:0x3000+v, both HLT stubs). */
 #include <string.h>
-#include "check.h"
+#include "outcome_check.h"
 #include "ref_internal.h"
 #include "knobs.h"
 
@@ -31,29 +31,6 @@ static void go(const char *name, const uint8_t *code, unsigned n)
 		printf("run failed: %s\n", ex.err);
 }
 
-static const struct exit_event *term(void)
-{
-	static const struct exit_event none = { .kind = 0xff };
-	const struct exit_event *t = outcome_terminal(&out);
-	return t ? t : &none;
-}
-
-static void want_hlt(uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_HLT, "terminal kind hlt");
-	CHECK_EQ_U64(out.state.rip, rip, "state rip");
-}
-
-static void want_exc(unsigned vector, int has_ec, uint32_t ec, uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_EXCEPTION, "terminal kind exception");
-	CHECK_EQ_U64(term()->addr, vector, "vector");
-	CHECK_EQ_U64(term()->has_error_code, has_ec, "has error code");
-	CHECK_EQ_U64(term()->error_code, ec, "error code");
-	CHECK_EQ_U64(term()->rip, rip, "exception rip");
-	CHECK_EQ_U64(out.state.rip, rip, "state rip");
-}
-
 static const struct exit_event *ev(unsigned i)
 {
 	static const struct exit_event none = { .kind = 0xff };
@@ -72,7 +49,7 @@ static void real_mode(void)
 {
 	start(MODE_REAL16, 0);
 	go("mov ax, 0x1234; add ax, 1; hlt", B(0xb8, 0x34, 0x12, 0x05, 0x01, 0x00, 0xf4));
-	want_hlt(7);
+	oc_want_hlt(&out, 7);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x1235, "ax");
 	CHECK_EQ_U64(out.state.cs, REAL_SEG, "cs");
 
@@ -82,11 +59,11 @@ static void real_mode(void)
 	CHECK_EQ_U64(ev(0)->kind, EXIT_IO, "io");
 	CHECK_EQ_U64(ev(0)->addr, 0x80, "port");
 	CHECK_EQ_U64(ev(0)->data, 0x5a, "data");
-	want_hlt(5);
+	oc_want_hlt(&out, 5);
 
 	start(MODE_REAL16, 0);
 	go("ud2: frame IP CS FLAGS on SS:SP", B(0x0f, 0x0b));
-	want_exc(6, 0, 0, 0);
+	oc_want_exc(&out, 6, 0, 0, 0);
 	CHECK_EQ_U64(out.state.cs, REAL_SEG, "cs from the frame");
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "sp back above the frame");
 	CHECK_EQ_U64(mem_le(0x15ffa, 2), 0, "frame ip");
@@ -95,11 +72,11 @@ static void real_mode(void)
 
 	start(MODE_REAL16, 0);
 	go("mov ax, [0xffff]: a word at the segment end is #GP", B(0xa1, 0xff, 0xff));
-	want_exc(13, 0, 0, 0);
+	oc_want_exc(&out, 13, 0, 0, 0);
 
 	start(MODE_REAL16, 0);
 	go("mov ax, [bp-1]: SS-relative word at 0xffff is #SS", B(0x8b, 0x46, 0xff));
-	want_exc(12, 0, 0, 0);
+	oc_want_exc(&out, 12, 0, 0, 0);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "sp back above the frame");
 
 	start(MODE_REAL16, 0);
@@ -107,7 +84,7 @@ static void real_mode(void)
 	tc.gpr[RSI] = 1;
 	go("mov al, [bx+si]: the 16-bit offset wraps to 0 (the first code byte)",
 	   B(0x8a, 0x00, 0xf4));
-	want_hlt(3);
+	oc_want_hlt(&out, 3);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x8a, "al = code byte at offset 0");
 
 	start(MODE_REAL16, 0);
@@ -115,14 +92,14 @@ static void real_mode(void)
 	tc.data[0] = 0xa5;
 	go("mov ax, 0x1200; mov ds, ax; mov al, [0]: DS base 0x12000",
 	   B(0xb8, 0x00, 0x12, 0x8e, 0xd8, 0xa0, 0x00, 0x00, 0xf4));
-	want_hlt(9);
+	oc_want_hlt(&out, 9);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x12a5, "al from the data page");
 	CHECK_EQ_U64(out.state.ds, 0x1200, "ds");
 
 	start(MODE_REAL16, 0);
 	go("call far 0x1000:6; hlt; retf",
 	   B(0x9a, 0x06, 0x00, 0x00, 0x10, 0xf4, 0xcb));
-	want_hlt(6);
+	oc_want_hlt(&out, 6);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "sp balanced");
 	CHECK_EQ_U64(mem_le(0x15ffc, 2), 5, "pushed ip");
 	CHECK_EQ_U64(mem_le(0x15ffe, 2), REAL_SEG, "pushed cs");
@@ -133,7 +110,7 @@ static void real_mode(void)
 	CHECK_EQ_U64(ev(0)->kind, EXIT_MMIO, "mmio");
 	CHECK_EQ_U64(ev(0)->addr, 0x1ffff, "gpa");
 	CHECK_EQ_U64(ev(0)->dir, DIR_IN, "read");
-	want_hlt(4);
+	oc_want_hlt(&out, 4);
 	CHECK_EQ_U64(out.state.gpr[RAX] & 0xff, 0xff, "al = MMIO answer");
 
 	start(MODE_REAL16, 0);
@@ -143,35 +120,35 @@ static void real_mode(void)
 	CHECK_EQ_U64(ev(0)->addr, 0x3000, "gpa");
 	CHECK_EQ_U64(ev(0)->dir, DIR_OUT, "write");
 	CHECK_EQ_U64(ev(0)->data, 0x90, "data");
-	want_hlt(10);
+	oc_want_hlt(&out, 10);
 	CHECK_EQ_U64(out.state.ds, 0, "ds");
 
 	start(MODE_REAL16, 0);
 	go("jmp 0x1001:0x0005 lands on HLT padding at 0x10015", B(0xea, 0x05, 0x00, 0x01, 0x10));
-	want_hlt(6);
+	oc_want_hlt(&out, 6);
 	CHECK_EQ_U64(out.state.cs, 0x1001, "cs");
 
 	start(MODE_REAL16, 0);
 	go("int 0x21 through the IVT", B(0xcd, 0x21));
-	want_exc(0x21, 0, 0, 2);
+	oc_want_exc(&out, 0x21, 0, 0, 2);
 
 	start(MODE_REAL16, 0);
 	go("push 2; push cs; push 0x10; iret", B(0x6a, 0x02, 0x0e, 0x6a, 0x10, 0xcf));
-	want_hlt(0x11);
+	oc_want_hlt(&out, 0x11);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "sp");
 	CHECK_EQ_U64(out.state.rflags, 0x2, "flags");
 
 	start(MODE_REAL16, 0);
 	go("call +1; hlt; ret (16-bit near call/ret)",
 	   B(0xe8, 0x01, 0x00, 0xf4, 0xc3));
-	want_hlt(4);
+	oc_want_hlt(&out, 4);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "sp balanced");
 
 	start(MODE_REAL16, 0);
 	tc.data_len = 4;
 	memcpy(tc.data, (uint8_t[]){ 0x78, 0x56, 0x00, 0x20 }, 4);
 	go("les bx, [0x2000]", B(0xc4, 0x1e, 0x00, 0x20, 0xf4));
-	want_hlt(5);
+	oc_want_hlt(&out, 5);
 	CHECK_EQ_U64(out.state.gpr[RBX], 0x5678, "bx");
 	CHECK_EQ_U64(out.state.es, 0x2000, "es");
 
@@ -179,13 +156,13 @@ static void real_mode(void)
 	tc.gpr[RAX] = 0x8000;
 	tc.gpr[RDX] = 0x12345678;
 	go("cwd in 16-bit code (Capstone 4 says cdq): DX only", B(0x99, 0xf4));
-	want_hlt(2);
+	oc_want_hlt(&out, 2);
 	CHECK_EQ_U64(out.state.gpr[RDX], 0x1234ffff, "dx = sign of ax, upper half kept");
 
 	start(MODE_REAL16, 0);
 	tc.gpr[RSP] = 0x10001;
 	go("ud2 with SP=1: #SS while pushing, #DF, shutdown", B(0x0f, 0x0b));
-	CHECK_EQ_U64(term()->kind, EXIT_SHUTDOWN, "shutdown");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_SHUTDOWN, "shutdown");
 }
 
 static void prot_mode(void)
@@ -193,13 +170,13 @@ static void prot_mode(void)
 	start(MODE_PROT32, 0);
 	go("mov eax, 0x1234; add eax, 1; hlt",
 	   B(0xb8, 0x34, 0x12, 0, 0, 0x83, 0xc0, 0x01, 0xf4));
-	want_hlt(0x10009);
+	oc_want_hlt(&out, 0x10009);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x1235, "eax");
 	CHECK_EQ_U64(out.state.cs, SEL_CODE32, "cs");
 
 	start(MODE_PROT32, 0);
 	go("ud2: EIP CS EFLAGS on the stack", B(0x0f, 0x0b));
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "esp above the frame");
 	CHECK_EQ_U64(mem_le(0x15ff4, 4), 0x10000, "frame eip");
 	CHECK_EQ_U64(mem_le(0x15ff8, 4), SEL_CODE32, "frame cs");
@@ -213,62 +190,62 @@ static void prot_mode(void)
 	CHECK_EQ_U64(ev(1)->kind, EXIT_MMIO, "system-area write is MMIO");
 	CHECK_EQ_U64(ev(1)->addr, 0x3000, "gpa");
 	CHECK_EQ_U64(ev(1)->dir, DIR_OUT, "write");
-	want_hlt(0x1000d);
+	oc_want_hlt(&out, 0x1000d);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0xffffffff, "eax");
 
 	start(MODE_PROT32, 0);
 	go("mov ax, 0x18; mov ds, ax: a TSS is not data, #GP(0x18)",
 	   B(0x66, 0xb8, 0x18, 0, 0x8e, 0xd8));
-	want_exc(13, 1, 0x18, 0x10004);
+	oc_want_exc(&out, 13, 1, 0x18, 0x10004);
 
 	start(MODE_PROT32, 0);
 	go("mov ds, 0x0f (TI=1, RPL3): #GP(0xc)", B(0x66, 0xb8, 0x0f, 0, 0x8e, 0xd8));
-	want_exc(13, 1, 0xc, 0x10004);
+	oc_want_exc(&out, 13, 1, 0xc, 0x10004);
 
 	start(MODE_PROT32, 0);
 	go("mov ss, 0: #GP(0)", B(0x66, 0xb8, 0x00, 0x00, 0x8e, 0xd0));
-	want_exc(13, 1, 0, 0x10004);
+	oc_want_exc(&out, 13, 1, 0, 0x10004);
 
 	start(MODE_PROT32, 0);
 	go("xor eax, eax (AF undefined); ud2: the frame's FLAGS are unknown, unsupported",
 	   B(0x31, 0xc0, 0x0f, 0x0b));
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "unsupported");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	CHECK(strcmp(out.mnemonic, "undef-flags:frame") == 0, "mnemonic (got '%s')", out.mnemonic);
 
 	start(MODE_PROT32, 0);
 	go("mov ds, 0; mov eax, [0x12000]: null DS, #GP(0)",
 	   B(0x66, 0xb8, 0x00, 0x00, 0x8e, 0xd8, 0xa1, 0x00, 0x20, 0x01, 0x00));
-	want_exc(13, 1, 0, 0x10006);
+	oc_want_exc(&out, 13, 1, 0, 0x10006);
 	CHECK_EQ_U64(out.state.ds, 0, "ds null");
 
 	start(MODE_PROT32, 0);
 	go("mov ds, 0x33 (DPL3 data at CPL0); mov eax, [0x12000]",
 	   B(0xb8, 0x33, 0, 0, 0, 0x8e, 0xd8, 0xa1, 0x00, 0x20, 0x01, 0x00, 0xf4));
-	want_hlt(0x1000d);
+	oc_want_hlt(&out, 0x1000d);
 	CHECK_EQ_U64(out.state.ds, SEL_UDATA, "ds");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0, "eax");
 
 	start(MODE_PROT32, 0);
 	go("jmp 0x08:0x10007 (D=0: 16-bit code); mov ax, 0x1234; hlt",
 	   B(0xea, 0x07, 0x00, 0x01, 0x00, 0x08, 0x00, 0xb8, 0x34, 0x12));
-	want_hlt(0x1000b);
+	oc_want_hlt(&out, 0x1000b);
 	CHECK_EQ_U64(out.state.cs, SEL_CODE64, "cs");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x1234, "ax");
 
 	start(MODE_PROT32, 0);
 	go("int 0x21 through the IDT32", B(0xcd, 0x21));
-	want_exc(0x21, 0, 0, 0x10002);
+	oc_want_exc(&out, 0x21, 0, 0, 0x10002);
 	CHECK_EQ_U64(mem_le(0x15ffc, 4), 0x2, "frame eflags (no RF for a trap)");
 
 	start(MODE_PROT32, 0);
 	go("push 2; push cs; push 0x10010; iretd",
 	   B(0x6a, 0x02, 0x0e, 0x68, 0x10, 0x00, 0x01, 0x00, 0xcf));
-	want_hlt(0x10011);
+	oc_want_hlt(&out, 0x10011);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "esp");
 
 	start(MODE_PROT32, 0);
 	go("pushad; popad", B(0x60, 0x61, 0xf4));
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "esp");
 	CHECK_EQ_U64(mem_le(0x15fec, 4), 0x16000, "the pushed ESP");
 
@@ -278,64 +255,64 @@ static void prot_mode(void)
 	go("push eax with ESP=2 wraps at 4 GiB: implementation-specific, unsupported",
 	   B(0x50, 0xf4));
 	CHECK_EQ_U64(out.n_events, 1, "no access was made");
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "unsupported");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	CHECK(strcmp(out.mnemonic, "wrap-4g") == 0, "mnemonic wrap-4g (got '%s')", out.mnemonic);
 	CHECK_EQ_U64(out.state.gpr[RSP], 2, "esp unchanged");
 
 	start(MODE_PROT32PG, 0);
 	go("mov eax, [0x14000]: not present, #PF(0)", B(0xa1, 0x00, 0x40, 0x01, 0x00));
-	want_exc(14, 1, 0, 0x10000);
-	CHECK_EQ_U64(term()->cr2, 0x14000, "cr2");
+	oc_want_exc(&out, 14, 1, 0, 0x10000);
+	CHECK_EQ_U64(oc_term(&out)->cr2, 0x14000, "cr2");
 	CHECK_EQ_U64(mem_le(0x15ff0, 4), 0, "frame error code");
 
 	start(MODE_PROT32PG, 0);
 	go("mov [0x3000], al: read-only page with WP, #PF(P|W)", B(0xa2, 0x00, 0x30, 0, 0));
-	want_exc(14, 1, 3, 0x10000);
+	oc_want_exc(&out, 14, 1, 3, 0x10000);
 
 	start(MODE_PROT32PG, 0);
 	tc.gpr[RSP] = 0x14010;
 	go("ud2 with ESP on an unmapped page: #PF, #DF, shutdown", B(0x0f, 0x0b));
-	CHECK_EQ_U64(term()->kind, EXIT_SHUTDOWN, "shutdown");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_SHUTDOWN, "shutdown");
 }
 
 static void long_mode(void)
 {
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: hlt is #GP(0)", B(0xf4));
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 	CHECK_EQ_U64(out.state.cs, SEL_UCODE64, "cs");
 	CHECK_EQ_U64(out.state.ss, SEL_UDATA, "ss");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: read of the IST page is #PF(P|U)",
 	   B(0x48, 0x8b, 0x04, 0x25, 0x00, 0x70, 0x01, 0x00));
-	want_exc(14, 1, 5, 0x10000);
-	CHECK_EQ_U64(term()->cr2, LAYOUT_IST, "cr2");
+	oc_want_exc(&out, 14, 1, 5, 0x10000);
+	CHECK_EQ_U64(oc_term(&out)->cr2, LAYOUT_IST, "cr2");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: write to the code page is allowed (U, W)",
 	   B(0xc6, 0x05, 0x10, 0x00, 0x00, 0x00, 0x90, 0xf4));
-	CHECK_EQ_U64(term()->kind, EXIT_EXCEPTION, "the HLT at CPL3 faults");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_EXCEPTION, "the HLT at CPL3 faults");
 	CHECK_EQ_U64(mem_le(0x10017, 1), 0x90, "byte written");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: out is #GP(0) (IOPL 0, no bitmap)", B(0xe6, 0x80));
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 	CHECK_EQ_U64(out.n_events, 1, "no I/O event");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: int 0x21 is #GP(0x10a) (gate DPL0)", B(0xcd, 0x21));
-	want_exc(13, 1, 0x21 * 8 + 2, 0x10000);
+	oc_want_exc(&out, 13, 1, 0x21 * 8 + 2, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("cpl3: int3 goes through (gate DPL3)", B(0xcc));
-	want_exc(3, 0, 0, 0x10001);
+	oc_want_exc(&out, 3, 0, 0, 0x10001);
 
 	start(MODE_LONG64, 0);
 	go("iretq from CPL0 to CPL3, then hlt there: #GP(0)",
 	   B(0x6a, 0x33, 0x68, 0x00, 0x60, 0x01, 0x00, 0x6a, 0x02, 0x6a, 0x3b,
 	     0x68, 0x20, 0x00, 0x01, 0x00, 0x48, 0xcf));
-	want_exc(13, 1, 0, 0x10020);
+	oc_want_exc(&out, 13, 1, 0, 0x10020);
 	CHECK_EQ_U64(out.state.cs, SEL_UCODE64, "cs");
 	CHECK_EQ_U64(out.state.ss, SEL_UDATA, "ss");
 	CHECK_EQ_U64(out.state.ds, 0, "ds nulled (DPL0 < CPL3)");
@@ -344,16 +321,16 @@ static void long_mode(void)
 	start(MODE_LONG64, KNOB_CR4_SMAP);
 	go("cr4.smap: CPL0 read of a user page is #PF(P)",
 	   B(0x8b, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00));
-	want_exc(14, 1, 1, 0x10000);
+	oc_want_exc(&out, 14, 1, 1, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("int 0x21 at CPL0", B(0xcd, 0x21));
-	want_exc(0x21, 0, 0, 0x10002);
+	oc_want_exc(&out, 0x21, 0, 0, 0x10002);
 
 	start(MODE_LONG64, 0);
 	go("mov ax, 0x28; mov fs, ax; mov ax, fs", B(0x66, 0xb8, 0x10, 0x00, 0x8e, 0xe0,
 	   0x8c, 0xe1, 0xf4));
-	want_hlt(0x10009);
+	oc_want_hlt(&out, 0x10009);
 	CHECK_EQ_U64(out.state.fs, SEL_DATA, "fs");
 	CHECK_EQ_U64(out.state.gpr[RCX], SEL_DATA, "ecx");
 }

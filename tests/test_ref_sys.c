@@ -4,7 +4,7 @@
  * layout.h / mode.h (long64 CR0 0x80010033, CR4 0x620, EFER 0xd01, GDT
  * 0x1000 limit 0x3f, IDT 0x2000 limit 0xfff, TR 0x18). */
 #include <string.h>
-#include "check.h"
+#include "outcome_check.h"
 #include "ref_internal.h"
 #include "knobs.h"
 
@@ -45,31 +45,9 @@ static void go(const char *name, const char *hex)
 		printf("run failed: %s\n", ex.err);
 }
 
-static const struct exit_event *term(void)
-{
-	static const struct exit_event none = { .kind = 0xff };
-	const struct exit_event *t = outcome_terminal(&out);
-	return t ? t : &none;
-}
-
-static void want_hlt(uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_HLT, "terminal kind hlt");
-	CHECK_EQ_U64(out.state.rip, rip, "state rip");
-}
-
-static void want_exc(unsigned vector, int has_ec, uint32_t ec, uint64_t rip)
-{
-	CHECK_EQ_U64(term()->kind, EXIT_EXCEPTION, "terminal kind exception");
-	CHECK_EQ_U64(term()->addr, vector, "vector");
-	CHECK_EQ_U64(term()->has_error_code, has_ec, "has error code");
-	CHECK_EQ_U64(term()->error_code, ec, "error code");
-	CHECK_EQ_U64(term()->rip, rip, "exception rip");
-}
-
 static void want_unsupported(const char *mnemonic)
 {
-	CHECK_EQ_U64(term()->kind, EXIT_UNSUPPORTED, "terminal kind unsupported");
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "terminal kind unsupported");
 	CHECK(strcmp(out.mnemonic, mnemonic) == 0, "mnemonic '%s' (got '%s')", mnemonic,
 	      out.mnemonic);
 }
@@ -89,7 +67,7 @@ static void test_cr(void)
 	 * mov cr2,rsi; mov rbp,cr2; hlt */
 	go("read CR0 CR3 CR4 CR8, write CR2",
 	   "0f20c00f20db0f20e1440f20c20f20d70f22d60f20d5f4");
-	want_hlt(0x10017);
+	oc_want_hlt(&out, 0x10017);
 	CHECK_EQ_U64(out.state.gpr[RAX], LM_CR0, "rax = cr0");
 	CHECK_EQ_U64(out.state.gpr[RBX], LM_CR3, "rbx = cr3");
 	CHECK_EQ_U64(out.state.gpr[RCX], LM_CR4, "rcx = cr4");
@@ -101,40 +79,40 @@ static void test_cr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR0 | (1ull << 32);
 	go("mov cr0, rax with bit 32 -> #GP(0)", "0f22c0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 	CHECK_EQ_U64(out.state.cr0, LM_CR0, "cr0 unchanged");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR0 & ~(1ull << 31);
 	go("clear CR0.PG in 64-bit mode -> #GP(0)", "0f22c0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR0 | (1ull << 29);
 	go("CR0.NW without CD -> #GP(0)", "0f22c0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = (LM_CR0 | (1ull << 3) | (1ull << 7)) & ~(1ull << 4);
 	go("set CR0.TS; reserved bit 7 ignored, ET stays 1", "0f22c00f20c3f4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.cr0, LM_CR0 | (1ull << 3), "cr0 = TS set, bit 7 dropped, ET kept");
 	CHECK_EQ_U64(out.state.gpr[RBX], LM_CR0 | (1ull << 3), "read back");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 & ~(1ull << 5);
 	go("clear CR4.PAE in long mode -> #GP(0)", "0f22e0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 | (1ull << 15);
 	go("CR4 bit 15 (reserved) -> #GP(0)", "0f22e0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 | (1ull << 12);
 	go("CR4.LA57 without CPUID -> #GP(0)", "0f22e0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 | (1ull << 20);
@@ -144,19 +122,19 @@ static void test_cr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 | (1ull << 18) | (1ull << 2);
 	go("set CR4.OSXSAVE|TSD then XGETBV works", "0f22e00f01d0f4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.cr4, LM_CR4 | (1ull << 18) | (1ull << 2), "cr4");
 	CHECK_EQ_U64(out.state.gpr[RAX], 1, "xcr0 = x87");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR3 | (1ull << 52);
 	go("CR3 bit 52 -> #GP(0)", "0f22d8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x10;
 	go("CR8 = 0x10 -> #GP(0)", "440f22c0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x5000;
@@ -166,31 +144,31 @@ static void test_cr(void)
 	start(MODE_PROT32, 0);
 	tc.gpr[RAX] = 0x5000;
 	go("prot32 (paging off): CR3 is plain data", "0f22d80f20dbf4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.cr3, 0x5000, "cr3");
 	CHECK_EQ_U64(out.state.gpr[RBX], 0x5000, "ebx = cr3");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x5;
 	go("CR8 = 5", "440f22c0f4");
-	want_hlt(0x10005);
+	oc_want_hlt(&out, 0x10005);
 	CHECK_EQ_U64(out.state.cr8, 5, "cr8");
 
 	start(MODE_LONG64, 0);
 	go("mov rax, cr1 -> #UD", "0f20c8f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("mov rax, cr0 at CPL3 -> #GP(0)", "0f20c0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("mov rax, cr1 at CPL3: the privilege check wins -> #GP(0)", "0f20c8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_PROT32, 0);
 	go("prot32: mov eax, cr0; mov ebx, cr4", "0f20c00f20e3f4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x33, "eax = PE MP ET NE");
 	CHECK_EQ_U64(out.state.gpr[RBX], 0x600, "ebx = cr4");
 
@@ -208,7 +186,7 @@ static void test_dr(void)
 	 * mov rdi,dr5; hlt */
 	go("DR0 round trip, DR6/DR7 reset values, DR4/DR5 alias",
 	   "0f23c00f21c30f21f10f21fa0f21e60f21eff4");
-	want_hlt(0x10013);
+	oc_want_hlt(&out, 0x10013);
 	CHECK_EQ_U64(out.state.gpr[RBX], 0xffff800000001234ull, "dr0 (64 bits)");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0xffff0ff0, "dr6 reset");
 	CHECK_EQ_U64(out.state.gpr[RDX], 0x400, "dr7 reset");
@@ -223,7 +201,7 @@ static void test_dr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 1ull << 32;
 	go("DR7 bit 32 -> #GP(0)", "0f23f8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 1;
@@ -233,52 +211,52 @@ static void test_dr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x2000;
 	go("DR7.GD: next MOV DR is a #DB fault", "0f23f80f21c3f4");
-	want_exc(1, 0, 0, 0x10003);
+	oc_want_exc(&out, 1, 0, 0, 0x10003);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LM_CR4 | (1ull << 3);
 	go("CR4.DE makes DR4 #UD", "0f22e00f21e3f4");
-	want_exc(6, 0, 0, 0x10003);
+	oc_want_exc(&out, 6, 0, 0, 0x10003);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("mov rax, dr7 at CPL3 -> #GP(0)", "0f21f8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 }
 
 static void test_cr0_insns(void)
 {
 	start(MODE_LONG64, KNOB_CR0_TS);
 	go("CLTS clears CR0.TS (knob cr0.ts)", "0f06f4");
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	CHECK_EQ_U64(out.state.cr0, LM_CR0, "cr0 without TS");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("CLTS at CPL3 -> #GP(0)", "0f06f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RBX] = 0xaaaaaaaaaaaaaaaaull;
 	tc.gpr[RCX] = 0xcccccccccccccccc;
 	/* smsw ebx; smsw cx; smsw [0x12000]; hlt */
 	go("SMSW to r32, r16 and memory", "0f01e3660f01e10f01242500200100f4");
-	want_hlt(0x10010);
+	oc_want_hlt(&out, 0x10010);
 	CHECK_EQ_U64(out.state.gpr[RBX], LM_CR0 & 0xffffffffu, "ebx = cr0 zero-extended");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0xcccccccccccc0033ull, "cx = cr0[15:0]");
 	CHECK_EQ_U64(mem(0x12000, 4), 0x0033, "memory: 2 bytes");
 
 	start(MODE_LONG64, KNOB_CPL3 | KNOB_CR4_UMIP);
 	go("SMSW at CPL3 with UMIP -> #GP(0)", "0f01e0f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("SMSW at CPL3 without UMIP works (then HLT faults)", "0f01e0f4");
-	want_exc(13, 1, 0, 0x10003);
+	oc_want_exc(&out, 13, 1, 0, 0x10003);
 	CHECK_EQ_U64(out.state.gpr[RAX], LM_CR0 & 0xffffffffu, "eax = cr0");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x000e;
 	go("LMSW sets MP EM TS, keeps PE", "0f01f0f4");
-	want_hlt(0x10004);
+	oc_want_hlt(&out, 0x10004);
 	CHECK_EQ_U64(out.state.cr0, LM_CR0 | 0xe, "cr0");
 
 	start(MODE_REAL16, 0);
@@ -292,19 +270,19 @@ static void test_misc(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x0000800000000000ull;
 	go("INVLPG (non-canonical too), WBINVD, INVD: no-ops", "0f01380f090f08f4");
-	want_hlt(0x10008);
+	oc_want_hlt(&out, 0x10008);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("INVLPG at CPL3 -> #GP(0)", "0f0138f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("WBINVD at CPL3 -> #GP(0)", "0f09f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("STI, STAC", "fb0f01cbf4");
-	want_hlt(0x10005);
+	oc_want_hlt(&out, 0x10005);
 	CHECK_EQ_U64(out.state.rflags, 0x40202, "rflags IF AC");
 
 	start(MODE_LONG64, 0);
@@ -313,11 +291,11 @@ static void test_misc(void)
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("STAC at CPL3 -> #UD", "0f01cbf4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("MONITOR without CPUID.MONITOR -> #UD", "0f01c8f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0xffff888000001000ull;
@@ -326,17 +304,17 @@ static void test_misc(void)
 	tc.gpr[RAX] = 0x00001000u;
 	/* wrmsr KERNEL_GS_BASE; swapgs; mov ecx, GS_BASE; rdmsr; hlt */
 	go("SWAPGS swaps GS.base and KERNEL_GS_BASE", "0f300f01f8b9010100c00f32f4");
-	want_hlt(0x1000d);
+	oc_want_hlt(&out, 0x1000d);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x1000, "gs base low");
 	CHECK_EQ_U64(out.state.gpr[RDX], 0xffff8880u, "gs base high");
 
 	start(MODE_PROT32, 0);
 	go("prot32: SWAPGS -> #UD", "0f01f8f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("SWAPGS at CPL3 -> #GP(0)", "0f01f8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 }
 
 static void test_msr(void)
@@ -344,7 +322,7 @@ static void test_msr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000080u;
 	go("RDMSR EFER", "0f32f4");
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	CHECK_EQ_U64(out.state.gpr[RAX], LM_EFER, "eax = efer");
 	CHECK_EQ_U64(out.state.gpr[RDX], 0, "edx");
 
@@ -356,32 +334,32 @@ static void test_msr(void)
 	start(MODE_LONG64, KNOB_CPL3);
 	tc.gpr[RCX] = 0xc0000080u;
 	go("RDMSR at CPL3 -> #GP(0)", "0f32f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000082u;
 	tc.gpr[RDX] = 0x00008000u;
 	go("WRMSR LSTAR non-canonical -> #GP(0)", "0f30f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000080u;
 	tc.gpr[RAX] = 0xd01 & ~0x100u;
 	go("WRMSR EFER clearing LME with paging on -> #GP(0)", "0f30f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000080u;
 	tc.gpr[RAX] = 0x901;
 	go("WRMSR EFER: LMA written 0 is ignored", "0f300f32f4");
-	want_hlt(0x10005);
+	oc_want_hlt(&out, 0x10005);
 	CHECK_EQ_U64(out.state.efer, 0xd01, "efer");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000080u;
 	tc.gpr[RAX] = 0xd01 | (1u << 14);
 	go("WRMSR EFER reserved bit 14 -> #GP(0)", "0f30f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000084u;
@@ -394,14 +372,14 @@ static void test_msr(void)
 	tc.gpr[RAX] = 0x12345678;
 	tc.gpr[RDX] = 0x00008000u;
 	go("WRMSR SYSENTER_EIP non-canonical -> #GP(0)", "0f300f32f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0x176;
 	tc.gpr[RAX] = 0x12345678;
 	tc.gpr[RDX] = 0xffff8000u;
 	go("WRMSR SYSENTER_EIP canonical round trip", "0f300f32f4");
-	want_hlt(0x10005);
+	oc_want_hlt(&out, 0x10005);
 	CHECK_EQ_U64(out.state.gpr[RDX], 0xffff8000u, "edx");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x12345678, "eax");
 
@@ -419,11 +397,11 @@ static void test_msr(void)
 	ex.cpuid = &no_rdtscp;
 	tc.gpr[RCX] = 0xc0000103u;
 	go("RDMSR TSC_AUX without RDTSCP/RDPID -> #GP(0)", "0f32f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 	start(MODE_LONG64, 0);
 	ex.cpuid = &no_rdtscp;
 	go("RDTSCP without the feature -> #UD", "0f01f9f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0x10;
@@ -440,7 +418,7 @@ static void test_msr(void)
 	tc.gpr[RCX] = 0x277;
 	tc.gpr[RAX] = 0x02;
 	go("WRMSR PAT type 2 -> #GP(0)", "0f30f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 }
 
 static void test_syscall(void)
@@ -456,7 +434,7 @@ static void test_syscall(void)
 	snprintf(hex, sizeof(hex), "%s" "fb" "0f05" "%0*d" "4889c8f4", setup, 2 * 15, 0);
 	start(MODE_LONG64, 0);
 	go("SYSCALL through STAR/LSTAR/FMASK", hex);
-	want_hlt(0x10044);
+	oc_want_hlt(&out, 0x10044);
 	CHECK_EQ_U64(out.state.gpr[RCX], 0x10031, "rcx = return rip");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x10031, "rax = rcx at the target");
 	CHECK_EQ_U64(out.state.gpr[R11], 0x202, "r11 = rflags (IF from sti)");
@@ -466,14 +444,14 @@ static void test_syscall(void)
 
 	start(MODE_LONG64, KNOB_NO_SCE);
 	go("SYSCALL with EFER.SCE clear (no-sce) -> #UD", "0f05f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[R11] = 0x2d7;
 	/* STAR; mov ecx, 0x10016; sysretq at 0x13; (at 0x10016) hlt at CPL3 */
 	go("SYSRETQ to CPL3: the HLT there is #GP(0)",
 	   "b9810000c031c0ba080028000f30b916000100480f07f4f4f4f4");
-	want_exc(13, 1, 0, 0x10016);
+	oc_want_exc(&out, 13, 1, 0, 0x10016);
 	CHECK_EQ_U64(out.state.rflags, 0x2d7 | RFLAGS_RF, "rflags from r11 (fault frame has RF)");
 	CHECK_EQ_U64(out.state.cs, 0x3b, "cs = STAR[63:48]+16 | 3");
 	CHECK_EQ_U64(out.state.ss, 0x33, "ss = STAR[63:48]+8 | 3");
@@ -481,7 +459,7 @@ static void test_syscall(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0x0000800000000000ull;
 	go("SYSRETQ with non-canonical RCX -> #GP(0)", "480f07f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("SYSRET (32-bit) unsupported", "0f07f4");
@@ -489,7 +467,7 @@ static void test_syscall(void)
 
 	start(MODE_LONG64, 0);
 	go("SYSENTER with SYSENTER_CS = 0 -> #GP(0)", "0f34f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_PROT32, 0);
 	/* SYSENTER_CS 0x08, ESP 0x15f00, EIP 0x1002a; at 0x1002a:
@@ -497,7 +475,7 @@ static void test_syscall(void)
 	go("prot32: SYSENTER to CS 0x08 / SS 0x10, EIP and ESP from the MSRs",
 	   "b974010000b80800000031d20f30" "b975010000b8005f01000f30"
 	   "b976010000b82a0001000f30" "0f34" "0000" "89e0f4");
-	want_hlt(0x1002d);
+	oc_want_hlt(&out, 0x1002d);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x15f00, "eax = esp = SYSENTER_ESP");
 	CHECK_EQ_U64(out.state.cs, 0x08, "cs");
 	CHECK_EQ_U64(out.state.ss, 0x10, "ss");
@@ -508,14 +486,14 @@ static void test_syscall(void)
 	 * to 0x10020 at CPL3, where the HLT is #GP(0) */
 	go("SYSEXITQ to CPL3: CS = SYSENTER_CS+32|3, SS = +40|3",
 	   "b974010000b8180000005231d20f305a480f35f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4f4");
-	want_exc(13, 1, 0, 0x10020);
+	oc_want_exc(&out, 13, 1, 0, 0x10020);
 	CHECK_EQ_U64(out.state.cs, 0x3b, "cs");
 	CHECK_EQ_U64(out.state.ss, 0x43, "ss");
 	CHECK_EQ_U64(out.state.gpr[RSP], 0x174, "rsp = rcx (the MSR index left there)");
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("SYSEXIT at CPL3 -> #GP(0)", "480f35f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 }
 
 static void test_time_rand_xcr(void)
@@ -523,85 +501,85 @@ static void test_time_rand_xcr(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0x77;
 	go("RDTSC", "0f31f4");
-	want_hlt(0x10003);
+	oc_want_hlt(&out, 0x10003);
 	CHECK_EQ_U64(out.undefined_gprs, (1u << RAX) | (1u << RDX), "rax rdx undefined");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0x77, "rcx untouched");
 
 	start(MODE_LONG64, KNOB_CPL3 | KNOB_CR4_TSD);
 	go("RDTSC at CPL3 with CR4.TSD -> #GP(0)", "0f31f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("RDTSC at CPL3 without TSD works; HLT faults", "0f31f4");
-	want_exc(13, 1, 0, 0x10002);
+	oc_want_exc(&out, 13, 1, 0, 0x10002);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RCX] = 0xc0000103u;
 	tc.gpr[RAX] = 0x42;
 	go("WRMSR TSC_AUX; RDTSCP loads ECX", "0f300f01f9f4");
-	want_hlt(0x10006);
+	oc_want_hlt(&out, 0x10006);
 	CHECK_EQ_U64(out.state.gpr[RCX], 0x42, "ecx = tsc_aux");
 
 	start(MODE_LONG64, 0);
 	tc.rflags = 0x2 | RFLAGS_ZF | RFLAGS_OF;
 	go("RDRAND eax", "0fc7f0f4");
-	want_hlt(0x10004);
+	oc_want_hlt(&out, 0x10004);
 	CHECK_EQ_U64(out.undefined_gprs, 1u << RAX, "rax undefined");
 	CHECK_EQ_U64(out.undefined_flags & RFLAGS_CF, RFLAGS_CF, "CF undefined");
 	CHECK_EQ_U64(out.state.rflags & (RFLAGS_ZF | RFLAGS_OF), 0, "ZF OF cleared");
 
 	start(MODE_LONG64, 0);
 	go("F2 RDRAND (NFx) -> #UD", "f20fc7f2f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("XGETBV without CR4.OSXSAVE -> #UD", "0f01d0f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CR4_OSXSAVE);
 	tc.gpr[RAX] = 7;
 	/* xsetbv (ecx=0, eax=7); xgetbv; hlt */
 	go("XSETBV x87|SSE|AVX then XGETBV", "0f01d10f01d0f4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.gpr[RAX], 7, "xcr0");
 
 	start(MODE_LONG64, KNOB_CR4_OSXSAVE);
 	tc.gpr[RAX] = 5;
 	go("XSETBV AVX without SSE -> #GP(0)", "0f01d1f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CR4_OSXSAVE);
 	tc.gpr[RAX] = 0x1f;
 	go("XSETBV unsupported bits -> #GP(0)", "0f01d1f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CR4_OSXSAVE);
 	tc.gpr[RAX] = 1;
 	tc.gpr[RCX] = 1;
 	go("XSETBV ECX=1 -> #GP(0)", "0f01d1f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CR4_OSXSAVE | KNOB_CPL3);
 	tc.gpr[RAX] = 1;
 	go("XSETBV at CPL3 -> #GP(0)", "0f01d1f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("RDFSBASE without CR4.FSGSBASE -> #UD", "f3480faec0f4");
-	want_exc(6, 0, 0, 0x10000);
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
 	start(MODE_LONG64, KNOB_CR4_FSGSBASE);
 	tc.gpr[RAX] = 0xffff888812345678ull;
 	/* wrfsbase rax; rdfsbase rbx; rdfsbase ecx; hlt */
 	go("WRFSBASE / RDFSBASE", "f3480faed0f3480faec3f30faec1f4");
-	want_hlt(0x1000f);
+	oc_want_hlt(&out, 0x1000f);
 	CHECK_EQ_U64(out.state.gpr[RBX], 0xffff888812345678ull, "rbx = fs base");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0x12345678, "ecx = fs base low");
 
 	start(MODE_LONG64, KNOB_CR4_FSGSBASE);
 	tc.gpr[RAX] = 0x0000800000000000ull;
 	go("WRGSBASE non-canonical -> #GP(0)", "f3480faed8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 }
 
 static void test_desc(void)
@@ -609,7 +587,7 @@ static void test_desc(void)
 	start(MODE_LONG64, 0);
 	/* sgdt [0x12000]; sidt [0x12010]; sldt eax; str ebx; hlt */
 	go("SGDT SIDT SLDT STR", "0f010425002001000f010c25102001000f00c00f00cbf4");
-	want_hlt(0x10017);
+	oc_want_hlt(&out, 0x10017);
 	CHECK_EQ_U64(mem(0x12000, 2), 0x3f, "gdt limit");
 	CHECK_EQ_U64(mem(0x12002, 8), 0x1000, "gdt base (8 bytes)");
 	CHECK_EQ_U64(mem(0x12010, 2), 0xfff, "idt limit");
@@ -630,23 +608,23 @@ static void test_desc(void)
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = LAYOUT_DATA + LAYOUT_DATA_SIZE - 6;
 	go("SGDT across into an unmapped page: #PF at the page, nothing written", "0f0100f4");
-	want_exc(14, 1, PFEC_W, 0x10000);
+	oc_want_exc(&out, 14, 1, PFEC_W, 0x10000);
 	CHECK_EQ_U64(out.state.cr2, LAYOUT_DATA + LAYOUT_DATA_SIZE, "cr2 = start of the second page");
 	CHECK_EQ_U64(mem(LAYOUT_DATA + LAYOUT_DATA_SIZE - 6, 6), 0, "first part not written");
 
 	start(MODE_PROT32, 0);
 	go("prot32: SGDT stores 6 bytes", "0f010500200100f4");
-	want_hlt(0x10008);
+	oc_want_hlt(&out, 0x10008);
 	CHECK_EQ_U64(mem(0x12000, 8), 0x1000003f, "limit 0x3f, base 0x1000, nothing more");
 
 	start(MODE_LONG64, KNOB_CPL3 | KNOB_CR4_UMIP);
 	go("SGDT at CPL3 with UMIP -> #GP(0)", "0f01042500200100f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	/* sgdt [0x12000]; lgdt [0x12000]; hlt */
 	go("LGDT of the same table", "0f01042500200100" "0f01142500200100f4");
-	want_hlt(0x10011);
+	oc_want_hlt(&out, 0x10011);
 
 	start(MODE_LONG64, 0);
 	tc.data[0] = 0x3f; tc.data[3] = 0x20;
@@ -656,34 +634,34 @@ static void test_desc(void)
 
 	start(MODE_LONG64, KNOB_CPL3);
 	go("LIDT at CPL3 -> #GP(0)", "0f011c2500200100f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x18;
 	go("LTR of the busy TSS -> #GP(0x18)", "0f00d8f4");
-	want_exc(13, 1, 0x18, 0x10000);
+	oc_want_exc(&out, 13, 1, 0x18, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("LTR null -> #GP(0)", "0f00d8f4");
-	want_exc(13, 1, 0, 0x10000);
+	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x13;
 	go("LLDT of a data descriptor -> #GP(0x10)", "0f00d0f4");
-	want_exc(13, 1, 0x10, 0x10000);
+	oc_want_exc(&out, 13, 1, 0x10, 0x10000);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x40;
 	go("LLDT beyond the GDT limit -> #GP(0x40)", "0f00d0f4");
-	want_exc(13, 1, 0x40, 0x10000);
+	oc_want_exc(&out, 13, 1, 0x40, 0x10000);
 
 	start(MODE_LONG64, 0);
 	go("LLDT null", "0f00d0f4");
-	want_hlt(0x10004);
+	oc_want_hlt(&out, 0x10004);
 
 	start(MODE_REAL16, 0);
 	go("real16: SLDT -> #UD", "0f00c0f4");
-	want_exc(6, 0, 0, 0x0);
+	oc_want_exc(&out, 6, 0, 0, 0x0);
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x10;
@@ -701,7 +679,7 @@ static void test_desc(void)
 	tc.gpr[RBX] = 0x08;
 	/* lar eax, bx; lsl ecx, bx; hlt */
 	go("LAR/LSL of the 64-bit code descriptor", "0f02c30f03cbf4");
-	want_hlt(0x10007);
+	oc_want_hlt(&out, 0x10007);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x00a09b00u, "lar: G L P DPL0 type b, S");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0xffffffffu, "lsl: limit scaled by G");
 }
