@@ -136,14 +136,14 @@ static const struct kvm_tmpl *case_tmpl(struct kvm_ctx *k, const struct test_cas
 		snprintf(err, errlen, "case %s: unknown mode %u", c->id, c->mode);
 		return NULL;
 	}
-	if (!knobs_valid_for(c->knobs, (enum cpu_mode)c->mode)) {
+	if (c->knobs && !knobs_valid_for(c->knobs, (enum cpu_mode)c->mode)) {
 		knobs_format(c->knobs & ~knobs_for_mode((enum cpu_mode)c->mode), names, sizeof(names));
 		snprintf(err, errlen, "case %s: knobs 0x%x (%s) do not apply to mode %s",
 			 c->id, c->knobs, names[0] ? names : "unknown bits",
 			 mode_name((enum cpu_mode)c->mode));
 		return NULL;
 	}
-	/* The common pair first: no hashing, no call. */
+	/* The common pair first, without a call. */
 	if (c->mode == MODE_LONG64 && !c->knobs && k->tmpl[0])
 		return k->tmpl[0];
 	const struct kvm_tmpl *t = kvm_tmpl_get(k, (enum cpu_mode)c->mode, c->knobs);
