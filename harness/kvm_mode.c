@@ -148,11 +148,14 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 	t->refused = e;
 	char names[96] = "";
 	blame_knobs(k, m, knobs, names, sizeof(names));
-	snprintf(t->why, sizeof(t->why),
-		 "KVM refuses %s in mode %s (KVM_SET_SREGS: %s; CR0=0x%llx CR4=0x%llx EFER=0x%llx)",
-		 names[0] ? names : "this environment", mode_name(m), strerror(e),
-		 (unsigned long long)t->sregs.cr0, (unsigned long long)t->sregs.cr4,
-		 (unsigned long long)t->sregs.efer);
+	/* A cut message still names the knobs first: checking the length
+	 * is what tells the compiler truncation was thought about. */
+	if (snprintf(t->why, sizeof(t->why),
+		     "KVM refuses %s in mode %s (KVM_SET_SREGS: %s; CR0=0x%llx CR4=0x%llx EFER=0x%llx)",
+		     names[0] ? names : "this environment", mode_name(m), strerror(e),
+		     (unsigned long long)t->sregs.cr0, (unsigned long long)t->sregs.cr4,
+		     (unsigned long long)t->sregs.efer) >= (int)sizeof(t->why))
+		t->why[sizeof(t->why) - 1] = 0;
 	return t;
 }
 
