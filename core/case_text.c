@@ -546,6 +546,21 @@ static int ex_ran(struct parser *p, const char *kw, char *rest)
 	return take_text(p, kw, rest, r->mnemonic, sizeof(r->mnemonic));
 }
 
+static int ex_undefined_mem(struct parser *p, const char *kw, char *rest)
+{
+	uint64_t addr, mask;
+	struct outcome *o = &p->cf->expect;
+	if (o->n_undefined_mem >= UNDEF_MEM_SLOTS)
+		return perr(p, "more than %d '%s' lines", UNDEF_MEM_SLOTS, kw);
+	if (parse_num_max(p, next_tok(&rest), "undefined-mem address", 0xffffffffu, &addr) < 0 ||
+	    parse_num_max(p, next_tok(&rest), "undefined-mem mask", 0xffffffffu, &mask) < 0)
+		return -1;
+	o->undefined_mem[o->n_undefined_mem].addr = (uint32_t)addr;
+	o->undefined_mem[o->n_undefined_mem].mask = (uint32_t)mask;
+	o->n_undefined_mem++;
+	return 0;
+}
+
 static int ex_mem(struct parser *p, const char *kw, char *rest)
 {
 	uint64_t addr;
@@ -601,6 +616,7 @@ static const struct keyword expect_keywords[] = {
 	{ "mnemonic", ex_mnemonic, 1 },
 	{ "writer", ex_writer, 1 },
 	{ "ran", ex_ran, 0 },
+	{ "undefined-mem", ex_undefined_mem, 0 },
 	{ "mem", ex_mem, 0 },
 	{ "expect", ex_dup_expect, 0 },
 };

@@ -89,6 +89,9 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 		print_event(f, &o->events[i]);
 	if (o->mnemonic[0])
 		fprintf(f, "  mnemonic %.*s\n", (int)sizeof(o->mnemonic), o->mnemonic);
+	for (uint32_t i = 0; i < o->n_undefined_mem && i < UNDEF_MEM_SLOTS; i++)
+		fprintf(f, "  undefined-mem 0x%" PRIx32 " 0x%" PRIx32 "\n",
+			o->undefined_mem[i].addr, o->undefined_mem[i].mask);
 	for (unsigned i = 0; i < RAN_SLOTS; i++)
 		if (o->ran[i].rip)
 			fprintf(f, "  ran 0x%" PRIx64 " %.*s\n", o->ran[i].rip,

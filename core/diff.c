@@ -226,6 +226,18 @@ static void rflags_field(uint64_t diff, char *buf, size_t len)
 		snprintf(buf, len, "rflags.bit%d", bit);
 }
 
+/* The undefined bits of the memory byte at addr (outcome.undefined_mem). */
+static uint8_t undefined_mem_byte(const struct outcome *o, uint64_t addr)
+{
+	uint8_t m = 0;
+	for (uint32_t k = 0; k < o->n_undefined_mem && k < UNDEF_MEM_SLOTS; k++) {
+		uint64_t base = o->undefined_mem[k].addr;
+		if (addr >= base && addr - base < 4)
+			m |= (uint8_t)(o->undefined_mem[k].mask >> (8 * (addr - base)));
+	}
+	return m;
+}
+
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			  struct divergence *d)
 {
@@ -307,6 +319,10 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		return VERDICT_AGREE;
 	for (size_t i = 0; i < LAYOUT_CMP_SIZE; i++)
 		if (a->mem[i] != b->mem[i]) {
+			uint8_t undef = undefined_mem_byte(a, LAYOUT_CMP_BASE + i) |
+					undefined_mem_byte(b, LAYOUT_CMP_BASE + i);
+			if (!((a->mem[i] ^ b->mem[i]) & ~undef))
+				continue;
 			d->addr = LAYOUT_CMP_BASE + i;
 			return diverge(a, b, d, DIV_MEM, "mem", a->mem[i], b->mem[i]);
 		}

@@ -49,6 +49,7 @@ struct exit_event {
 };
 
 #define RAN_SLOTS 16
+#define UNDEF_MEM_SLOTS 4
 #define RAN_SLOT(rip) ((unsigned)((rip) ^ ((rip) >> 4)) & (RAN_SLOTS - 1))
 
 struct end_state {
@@ -68,6 +69,14 @@ struct outcome {
 	/* GPRs (1 << enum gpr) whose value no executor can predict: written
 	 * by RDTSC, RDRAND, RDSEED and the like (reference only). Masked. */
 	uint32_t undefined_gprs;
+	/* Bits of compared memory no executor can predict: an RFLAGS image
+	 * with undefined status flags stored by PUSHF or an exception frame
+	 * (reference only). Masked by the diff bit for bit. */
+	uint32_t n_undefined_mem;
+	struct undefined_mem {
+		uint32_t addr;   /* guest address of the first byte */
+		uint32_t mask;   /* undefined bits of the 4 bytes from addr */
+	} undefined_mem[UNDEF_MEM_SLOTS];
 	/* Mnemonic of the instruction that ended the case or of the
 	 * unsupported one; "" when unknown (KVM). */
 	char mnemonic[32];

@@ -615,6 +615,13 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		} else {
 			st = (h && operands_modeled(insn->id, x)) ? h(&cpu, insn) : REF_UNSUPPORTED;
 		}
+		if (cpu.read_undefined_mem) {
+			/* It read an RFLAGS image with undefined bits back from
+			 * memory: like reading an undefined flag. */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			snprintf(undef_name, sizeof(undef_name), "undef-mem:%.15s", insn->mnemonic);
+			break;
+		}
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;
 			continue;

@@ -127,18 +127,20 @@ static int deliver_prot(struct ref_cpu *cpu, unsigned vector, int soft, int has_
 	return 0;
 }
 
+/* The frame puts FLAGS into memory: undefined status flags there are
+ * masked (outcome.undefined_mem), or make the case not comparable when
+ * the slot is MMIO. */
 static int saved_undefined_in_frame(struct ref_cpu *cpu)
 {
 	if (!(cpu->undefined_flags & RFLAGS_STATUS))
 		return 0;
 	/* The FLAGS slot is the first one pushed: 2 bytes below SP in real
 	 * mode, 4 below ESP through a 32-bit gate (a 16-bit gate is rare
-	 * enough to be judged by the same address). Outside the compared
-	 * window (MMIO, the system area) it does not matter. */
+	 * enough to be judged by the same address). */
 	uint64_t m = ref_stack_mask(cpu);
 	unsigned sz = cpu->mode == MODE_REAL16 ? 2 : 4;
 	uint64_t la = (cpu->seg[SEG_SS].base + ((cpu->gpr[RSP] - sz) & m)) & 0xffffffffu;
-	if (la + sz <= LAYOUT_CMP_BASE || la >= LAYOUT_CMP_BASE + LAYOUT_CMP_SIZE)
+	if (ref_note_undefined_store(cpu, la, sz, cpu->undefined_flags & RFLAGS_STATUS) == 0)
 		return 0;
 	snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "undef-flags:frame");
 	return 1;
@@ -166,9 +168,6 @@ static enum ref_status deliver_arch(struct ref_cpu *cpu, unsigned vector, int so
 	/* Only hardware exceptions with an error code push one (SDM Vol. 3A
 	 * 6.13); INT n never does. In real mode nothing does. */
 	has_error_code = has_error_code && !soft && VECTOR_HAS_ERROR_CODE(vector);
-	/* The frame puts FLAGS into compared memory, where an undefined
-	 * status flag cannot be masked (the same rule as PUSHF): the value
-	 * is the CPU's choice, so the case is not comparable. */
 	if (saved_undefined_in_frame(cpu))
 		return ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
 	uint64_t ret_ip = trap ? cpu->next_rip : cpu->rip;

@@ -46,9 +46,11 @@ static enum ref_status flg_sahf(struct ref_cpu *cpu, const cs_insn *insn)
 /* PUSHF (66h: 16 bits) / PUSHFQ: the image has VM and RF cleared. */
 static enum ref_status flg_pushf(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (cpu->undefined_flags & RFLAGS_STATUS)
-		return REF_UNSUPPORTED;
 	unsigned size = ref_has_prefix(insn, 0x66) ? 2 : 8;
+	/* Undefined flags in the image are masked where it lands. */
+	if (ref_note_undefined_store(cpu, cpu->gpr[RSP] - size, size,
+				     cpu->undefined_flags & RFLAGS_STATUS) < 0)
+		return REF_UNSUPPORTED;
 	uint64_t v = cpu->rflags & ~(RFLAGS_RF | (1ull << 17));
 	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
 }

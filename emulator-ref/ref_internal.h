@@ -37,6 +37,8 @@ struct ref_cpu {
 	uint8_t cpl;         /* current privilege level */
 	uint8_t code_bits;   /* 16, 32, 64: the code segment's default size */
 	uint32_t knobs;      /* KNOB_* of the case */
+	uint8_t read_undefined_mem; /* the instruction read undefined memory bits */
+	uint8_t undef_mem_fresh;    /* undefined_mem slots whose own store is to come */
 	/* System registers the system instructions model (ref_sys*.c):
 	 * debug registers, and the MSRs of the documented set. */
 	uint64_t dr[8];
@@ -245,6 +247,14 @@ static inline int ref_has_prefix(const cs_insn *insn, uint8_t p)
 	}
 	return 0;
 }
+
+/* Records that the store of size bytes at la (an RFLAGS image: PUSHF,
+ * an exception frame) holds the undefined bits mask, so the diff masks
+ * them (outcome.undefined_mem). Call before the store; a later write of
+ * those bytes defines them again, a read sets cpu->read_undefined_mem.
+ * Returns 0, or -1 when the bits cannot be masked (the store goes to
+ * MMIO, or the slots are full): the case is then not comparable. */
+int ref_note_undefined_store(struct ref_cpu *cpu, uint64_t la, unsigned size, uint64_t mask);
 
 /* Raises #PF for la with error code pfec (sets CR2). Returns REF_STOP. */
 enum ref_status ref_raise_pf(struct ref_cpu *cpu, uint64_t la, uint32_t pfec);

@@ -187,6 +187,32 @@ static int gpa_writable(uint64_t gpa, unsigned len)
  * not-present or read-only page faults with W=1 before anything is read
  * (measured on Intel hardware: ADD to a not-present page reports error
  * code W, CMP does not; SDM Vol. 3A 4.7). */
+/* Bytes [gpa, gpa+len) against the undefined memory bits (an RFLAGS image
+ * with undefined flags, outcome.undefined_mem): a write defines them
+ * again; a read carries them on, which the run loop ends as unsupported. */
+static void track_undefined_mem(struct ref_cpu *cpu, uint64_t gpa, unsigned len, int write)
+{
+	struct outcome *o = cpu->out;
+	uint32_t hit = 0;
+	for (uint32_t k = 0; k < o->n_undefined_mem && k < UNDEF_MEM_SLOTS; k++) {
+		struct undefined_mem *u = &o->undefined_mem[k];
+		for (unsigned b = 0; b < 4; b++) {
+			uint32_t bits = 0xffu << (8 * b);
+			if (!(u->mask & bits) || u->addr + b < gpa || u->addr + b >= gpa + len)
+				continue;
+			if (write && (cpu->undef_mem_fresh & (1u << k))) {
+				hit |= 1u << k; /* the store the slot was noted for */
+				continue;
+			}
+			if (write)
+				u->mask &= ~bits;
+			else
+				cpu->read_undefined_mem = 1;
+		}
+	}
+	cpu->undef_mem_fresh &= ~hit;
+}
+
 static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 			 unsigned size, enum ref_access acc, enum ref_access walk,
 			 uint8_t *buf)
@@ -221,6 +247,8 @@ static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 				memcpy(cpu->ram + gpa[f], buf + off, len[f]);
 			else
 				memcpy(buf + off, cpu->ram + gpa[f], len[f]);
+			if (cpu->out->n_undefined_mem)
+				track_undefined_mem(cpu, gpa[f], len[f], acc == REF_ACC_WRITE);
 			continue;
 		}
 		struct exit_event e = {
@@ -390,4 +418,23 @@ unsigned ref_fetch(struct ref_cpu *cpu, uint64_t la, uint8_t *buf, unsigned n,
 	if (got < n)
 		*fault_la = la + got;
 	return got;
+}
+
+int ref_note_undefined_store(struct ref_cpu *cpu, uint64_t la, unsigned size, uint64_t mask)
+{
+	/* Every page the layout maps is identity-mapped: la is the GPA. */
+	if (!mask)
+		return 0;
+	if (la < LAYOUT_RW_BASE || la + size > LAYOUT_RAM_SIZE)
+		return -1; /* an MMIO write: its data would carry the bits */
+	if (la + size <= LAYOUT_CMP_BASE || la >= LAYOUT_CMP_BASE + LAYOUT_CMP_SIZE)
+		return 0;  /* RAM nobody compares */
+	struct outcome *o = cpu->out;
+	if (o->n_undefined_mem >= UNDEF_MEM_SLOTS)
+		return -1;
+	o->undefined_mem[o->n_undefined_mem].addr = (uint32_t)la;
+	o->undefined_mem[o->n_undefined_mem].mask = (uint32_t)mask;
+	cpu->undef_mem_fresh |= 1u << o->n_undefined_mem;
+	o->n_undefined_mem++;
+	return 0;
 }

@@ -239,6 +239,23 @@ static void test_rules(void)
 	b.events[2] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .addr = 3 };
 	expect_div("internal error suberrors differ", DIV_TRACE, "event.suberror", NULL);
 
+	/* Undefined memory bits (an RFLAGS image with undefined flags). */
+	reset();
+	a.n_undefined_mem = 1;
+	a.undefined_mem[0] = (struct undefined_mem){ .addr = 0x15ffc, .mask = 0x10 };
+	a.mem[0x15ffc - LAYOUT_CMP_BASE] = 0x02;
+	b.mem[0x15ffc - LAYOUT_CMP_BASE] = 0x12;
+	expect_agree("a byte differing only in an undefined-mem bit (AF at 0x15ffc)");
+	b.mem[0x15ffc - LAYOUT_CMP_BASE] = 0x13;
+	expect_div("the same byte differing also in a defined bit", DIV_MEM, "mem", NULL);
+	reset();
+	a.n_undefined_mem = 1;
+	a.undefined_mem[0] = (struct undefined_mem){ .addr = 0x15ffc, .mask = 0x100 };
+	a.mem[0x15ffd - LAYOUT_CMP_BASE] ^= 0x01;
+	expect_agree("the mask's second byte covers the address after it");
+	a.mem[0x16000 - LAYOUT_CMP_BASE - 1] ^= 0x01;
+	expect_div("a byte past the slot is compared", DIV_MEM, "mem", NULL);
+
 	/* Empty traces never crash. */
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));

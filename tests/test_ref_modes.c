@@ -207,10 +207,33 @@ static void prot_mode(void)
 	oc_want_exc(&out, 13, 1, 0, 0x10004);
 
 	start(MODE_PROT32, 0);
-	go("xor eax, eax (AF undefined); ud2: the frame's FLAGS are unknown, unsupported",
+	go("xor eax, eax (AF undefined); ud2: the frame's FLAGS slot is masked",
+	   B(0x31, 0xc0, 0x0f, 0x0b));
+	oc_want_exc(&out, 6, 0, 0, 0x10002);
+	CHECK(out.n_undefined_mem == 1 && out.undefined_mem[0].addr == 0x15ffc &&
+	      out.undefined_mem[0].mask == RFLAGS_AF,
+	      "one undefined-mem slot: AF of the EFLAGS image at 0x15ffc (n=%u addr=0x%x mask=0x%x)",
+	      out.n_undefined_mem, out.undefined_mem[0].addr, out.undefined_mem[0].mask);
+
+	start(MODE_PROT32, 0);
+	tc.gpr[RSP] = 0x200000;
+	go("xor eax, eax; ud2 with ESP above RAM: the FLAGS image would be MMIO data, unsupported",
 	   B(0x31, 0xc0, 0x0f, 0x0b));
 	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	CHECK(strcmp(out.mnemonic, "undef-flags:frame") == 0, "mnemonic (got '%s')", out.mnemonic);
+
+	start(MODE_LONG64, 0);
+	go("xor eax, eax; pushfq; pop rbx: the image is masked, reading it back is unsupported",
+	   B(0x31, 0xc0, 0x9c, 0x5b, 0xf4));
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported at the pop");
+	CHECK(strcmp(out.mnemonic, "undef-mem:pop") == 0, "mnemonic (got '%s')", out.mnemonic);
+
+	start(MODE_LONG64, 0);
+	go("xor eax, eax; pushfq; mov qword [rsp], 0: the store defines the bytes again",
+	   B(0x31, 0xc0, 0x9c, 0x48, 0xc7, 0x04, 0x24, 0, 0, 0, 0, 0xf4));
+	oc_want_hlt(&out, 0x1000c);
+	CHECK(out.n_undefined_mem == 1 && out.undefined_mem[0].mask == 0,
+	      "the slot's mask is cleared by the overwrite (mask=0x%x)", out.undefined_mem[0].mask);
 
 	start(MODE_PROT32, 0);
 	go("mov ds, 0; mov eax, [0x12000]: null DS, #GP(0)",
