@@ -351,17 +351,29 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		return;
 	memcpy(sorted, s->b, s->nb * sizeof(*sorted));
 	qsort(sorted, s->nb, sizeof(*sorted), by_hits);
-	fprintf(f, "buckets (%zu new):\n", camp_buckets_new(s));
-	for (size_t i = 0; i < s->nb; i++)
-		if (!sorted[i].known)
+	/* The most-hit first; a long tail is only counted: every bucket is
+	 * under OUT/buckets/ and in stats.jsonl. */
+	enum { SHOW_NEW = 40, SHOW_KNOWN = 15 };
+	size_t nn = camp_buckets_new(s), nk = s->nb - nn, shown = 0;
+	fprintf(f, "buckets (%zu new):\n", nn);
+	for (size_t i = 0; i < s->nb && shown < SHOW_NEW; i++)
+		if (!sorted[i].known) {
 			fprintf(f, "  %-60s %10" PRIu64 "  %s/%s/case.case\n", sorted[i].sig,
 				sorted[i].hits, out, sorted[i].dir);
-	size_t nk = s->nb - camp_buckets_new(s);
+			shown++;
+		}
+	if (nn > shown)
+		fprintf(f, "  ... and %zu more new buckets under %s/buckets/\n", nn - shown, out);
 	if (nk) {
-		fprintf(f, "known divergences hit (%zu):\n", nk);
-		for (size_t i = 0; i < s->nb; i++)
-			if (sorted[i].known)
+		fprintf(f, "known divergences hit (%zu signatures):\n", nk);
+		shown = 0;
+		for (size_t i = 0; i < s->nb && shown < SHOW_KNOWN; i++)
+			if (sorted[i].known) {
 				fprintf(f, "  %-60s %10" PRIu64 "\n", sorted[i].sig, sorted[i].hits);
+				shown++;
+			}
+		if (nk > shown)
+			fprintf(f, "  ... and %zu more known signatures\n", nk - shown);
 	}
 	free(sorted);
 }
