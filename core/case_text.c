@@ -539,9 +539,9 @@ static int ex_ran(struct parser *p, const char *kw, char *rest)
 	uint64_t rip;
 	if (parse_num(p, next_tok(&rest), "ran address", &rip) < 0)
 		return -1;
-	if (!rip)
-		return perr(p, "'ran' at address 0");
-	struct ran_insn *r = &p->cf->expect.ran[RAN_SLOT(rip)];
+	struct ran_insn *r = ran_place(&p->cf->expect, rip);
+	if (!r)
+		return perr(p, "more than %d 'ran' lines", RAN_SLOTS);
 	r->rip = rip;
 	return take_text(p, kw, rest, r->mnemonic, sizeof(r->mnemonic));
 }

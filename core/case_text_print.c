@@ -93,7 +93,7 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 		fprintf(f, "  undefined-mem 0x%" PRIx32 " 0x%" PRIx32 "\n",
 			o->undefined_mem[i].addr, o->undefined_mem[i].mask);
 	for (unsigned i = 0; i < RAN_SLOTS; i++)
-		if (o->ran[i].rip)
+		if (o->ran[i].mnemonic[0])
 			fprintf(f, "  ran 0x%" PRIx64 " %.*s\n", o->ran[i].rip,
 				(int)sizeof(o->ran[i].mnemonic), o->ran[i].mnemonic);
 	for (size_t i = 0; i < case_state_field_count; i++) {

@@ -87,10 +87,11 @@ struct outcome {
 	char writer_mem[16];
 	/* Instructions executed (reference), 0 when unknown. */
 	uint32_t steps;
-	/* What the reference ran at recent addresses, one slot per address
-	 * hash (RAN_SLOTS), mnemonic spaces made '_': when KVM stops
+	/* What the reference ran at its first RAN_SLOTS addresses (probed
+	 * from an address hash: ran_find, ran_place), mnemonic spaces made '_': when KVM stops
 	 * somewhere else than the reference (an emulation failure, say), the
-	 * signature names the instruction at KVM's RIP. rip 0 = empty. */
+	 * signature names the instruction at KVM's RIP. An empty mnemonic marks
+	 * an empty slot (rip 0 is real mode's first IP). */
 	struct ran_insn {
 		uint64_t rip;
 		char mnemonic[16];
@@ -110,5 +111,33 @@ void outcome_init(struct outcome *o);
 int outcome_push(struct outcome *o, const struct exit_event *e);
 /* The terminal event (the last one), or NULL while the trace is empty. */
 const struct exit_event *outcome_terminal(const struct outcome *o);
+
+/* outcome.ran is probed linearly from RAN_SLOT(rip): the first RAN_SLOTS
+ * addresses a case runs all keep their slot (KVM's emulator stops at the
+ * first visit of an instruction it cannot run, often after the reference
+ * ran a loop elsewhere, and lockstep shows both took the same path up to
+ * there); later addresses are not kept. ran_find: the entry for rip, or
+ * NULL. ran_place: the slot to store rip in, NULL when all are taken. */
+static inline const struct ran_insn *ran_find(const struct outcome *o, uint64_t rip)
+{
+	for (unsigned i = 0; i < RAN_SLOTS; i++) {
+		const struct ran_insn *r = &o->ran[(RAN_SLOT(rip) + i) & (RAN_SLOTS - 1)];
+		if (!r->mnemonic[0])
+			return NULL;
+		if (r->rip == rip)
+			return r;
+	}
+	return NULL;
+}
+
+static inline struct ran_insn *ran_place(struct outcome *o, uint64_t rip)
+{
+	for (unsigned i = 0; i < RAN_SLOTS; i++) {
+		struct ran_insn *r = &o->ran[(RAN_SLOT(rip) + i) & (RAN_SLOTS - 1)];
+		if (!r->mnemonic[0] || r->rip == rip)
+			return r;
+	}
+	return NULL;
+}
 
 #endif

@@ -246,9 +246,14 @@ static const struct alu_extop {
 
 static enum ref_status alu_extend(struct ref_cpu *cpu, const cs_insn *insn)
 {
+	/* The form follows the operand size of the bytes, not Capstone's
+	 * name: Capstone 4 calls 66 64 99 CDQ although 66h makes it CWD. */
+	const int spread = insn->id == X86_INS_CWD || insn->id == X86_INS_CDQ ||
+			   insn->id == X86_INS_CQO;
+	const unsigned os = ref_opsize(cpu, insn, 0);
 	for (unsigned i = 0; i < sizeof(extops) / sizeof(extops[0]); i++) {
 		const struct alu_extop *o = &extops[i];
-		if (o->id != insn->id)
+		if (o->spread != spread || ref_reg_size(o->dst) != os)
 			continue;
 		int64_t v = alu_sext(ref_get_reg(cpu, o->src), o->size);
 		if (o->spread)

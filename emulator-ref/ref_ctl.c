@@ -110,9 +110,16 @@ static enum ref_status sem_push(struct ref_cpu *cpu, const cs_insn *insn)
 	uint64_t v;
 	/* The source (also PUSH RSP, PUSH [RSP]) is read before RSP moves
 	 * (SDM Vol. 2B PUSH). Immediates are sign-extended by Capstone. */
-	if (ref_read_op(cpu, 0, &v) < 0)
+	const cs_x86_op *o = &x86(insn)->operands[0];
+	if (o->type == X86_OP_MEM && o->size != size) {
+		/* 66h with REX.W: Capstone 4 sizes the operand by 66h, but
+		 * REX.W wins (SDM Vol. 2A 2.2.1.2), a 64-bit read. */
+		if (ref_mem_read(cpu, ref_op_seg(cpu, 0), ref_op_addr(cpu, 0), size, &v) < 0)
+			return REF_STOP;
+	} else if (ref_read_op(cpu, 0, &v) < 0) {
 		return REF_STOP;
-	if (x86(insn)->operands[0].type == X86_OP_IMM)
+	}
+	if (o->type == X86_OP_IMM)
 		v = (uint64_t)x86(insn)->operands[0].imm;
 	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
 }
@@ -127,10 +134,25 @@ static enum ref_status sem_pop(struct ref_cpu *cpu, const cs_insn *insn)
 		return REF_STOP;
 	/* A memory destination addressed with RSP uses the incremented RSP
 	 * (SDM Vol. 2B POP); POP RSP then overwrites the increment. */
-	cpu->gpr[RSP] = (old & ~m) | ((old + size) & m);
-	if (ref_write_op(cpu, 0, v) < 0) {
+	const uint64_t inc = (old & ~m) | ((old + size) & m);
+	const cs_x86_op *d = &x86(insn)->operands[0];
+	if (d->type == X86_OP_MEM) {
+		/* The address takes the incremented RSP, but a faulting store
+		 * is a fault: delivered (outside 64-bit mode, at once, onto
+		 * the stack) with RSP as before the POP (SDM Vol. 3A 6.5). */
+		cpu->gpr[RSP] = inc;
+		const enum ref_seg seg = ref_op_seg(cpu, 0);
+		const uint64_t la = ref_op_addr(cpu, 0);
 		cpu->gpr[RSP] = old;
-		return REF_STOP;
+		if (ref_mem_write(cpu, seg, la, d->size, v) < 0)
+			return REF_STOP;
+		cpu->gpr[RSP] = inc;
+	} else {
+		cpu->gpr[RSP] = inc;
+		if (ref_write_op(cpu, 0, v) < 0) {
+			cpu->gpr[RSP] = old;
+			return REF_STOP;
+		}
 	}
 	if (x86(insn)->operands[0].type != X86_OP_REG ||
 	    ref_reg_gpr(x86(insn)->operands[0].reg) != RSP)
@@ -164,10 +186,28 @@ static enum ref_status branch_to(struct ref_cpu *cpu, uint64_t target)
 	return ref_mode_branch(cpu, target, ref_opsize(cpu, cpu->insn, 1));
 }
 
+/* The target of a relative branch. With 66h and REX.W in 64-bit mode,
+ * Capstone 4 wraps the target to 16 bits as for 66h alone, but REX.W wins
+ * (SDM Vol. 2A 2.2.1.2): RIP + the sign-extended rel8/rel32 that ends the
+ * instruction. */
+static uint64_t rel_target(const struct ref_cpu *cpu, const cs_insn *insn)
+{
+	const cs_x86 *x = x86(insn);
+	if (cpu->code_bits != 64 || !(x->rex & 8) || !ref_has_prefix(insn, 0x66))
+		return (uint64_t)x->operands[0].imm;
+	const uint8_t op = x->opcode[0];
+	const unsigned n = (op == 0xe8 || op == 0xe9 || op == 0x0f) ? 4 : 1;
+	uint64_t rel = 0;
+	for (unsigned i = 0; i < n; i++)
+		rel |= (uint64_t)insn->bytes[insn->size - n + i] << (8 * i);
+	rel = n == 4 ? (uint64_t)(int64_t)(int32_t)rel : (uint64_t)(int64_t)(int8_t)rel;
+	return insn->address + insn->size + rel;
+}
+
 static int branch_target(struct ref_cpu *cpu, const cs_insn *insn, uint64_t *t)
 {
 	if (x86(insn)->operands[0].type == X86_OP_IMM) {
-		*t = (uint64_t)x86(insn)->operands[0].imm;
+		*t = rel_target(cpu, insn);
 		return 0;
 	}
 	return ref_read_op(cpu, 0, t);
@@ -192,7 +232,7 @@ static enum ref_status sem_jcc(struct ref_cpu *cpu, const cs_insn *insn)
 		return REF_UNSUPPORTED;
 	if (!ref_cond(cpu, (unsigned)cc))
 		return REF_NEXT;
-	return branch_to(cpu, (uint64_t)x86(insn)->operands[0].imm);
+	return branch_to(cpu, rel_target(cpu, insn));
 }
 
 static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
@@ -202,9 +242,24 @@ static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
 		return REF_UNSUPPORTED;
 	if (branch_target(cpu, insn, &t) < 0)
 		return REF_STOP;
-	/* Target checked before the return address is pushed (SDM Vol. 2A
-	 * CALL, near call pseudocode). */
+	/* The SDM's near-call pseudocode checks the target before the push
+	 * (Vol. 2A CALL), but the CPU in 64-bit mode pushes first: a
+	 * non-canonical target is #GP(0) on the CALL with RSP unchanged and
+	 * the return address already in memory, and a faulting push wins
+	 * over it (measured natively at CPL3 on this host). Outside 64-bit
+	 * mode the CS-limit check stays first, as written. */
 	unsigned size = ref_opsize(cpu, insn, 1);
+	if (cpu->code_bits == 64) {
+		uint64_t sp = cpu->gpr[RSP];
+		if (ref_push(cpu, cpu->next_rip, size) < 0)
+			return REF_STOP;
+		if (!target_ok(cpu, &t, size)) {
+			cpu->gpr[RSP] = sp;
+			return ref_raise(cpu, 13, 1, 0);
+		}
+		cpu->next_rip = t;
+		return REF_NEXT;
+	}
 	if (!target_ok(cpu, &t, size))
 		return ref_raise(cpu, 13, 1, 0);
 	if (ref_push(cpu, cpu->next_rip, size) < 0)
@@ -268,7 +323,7 @@ static enum ref_status sem_jrcxz(struct ref_cpu *cpu, const cs_insn *insn)
 		cnt &= 0xffffu;
 	if (cnt != 0)
 		return REF_NEXT;
-	return branch_to(cpu, (uint64_t)x86(insn)->operands[0].imm);
+	return branch_to(cpu, rel_target(cpu, insn));
 }
 
 /* ---- no-ops and stops ------------------------------------------------------ */

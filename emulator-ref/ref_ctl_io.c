@@ -39,13 +39,29 @@ static uint16_t port_of(const struct ref_cpu *cpu, const cs_x86_op *o)
 	return (uint16_t)cpu->gpr[RDX];
 }
 
+/* REX.W overrides 66h (SDM Vol. 2A 2.2.1.2); I/O has no 64-bit form, so
+ * 66h with REX.W is a 32-bit access where Capstone names the 16-bit
+ * register (KVM and Unicorn agree). */
+static int io_rexw_wide(const cs_insn *insn, unsigned size)
+{
+	return size == 2 && (x86(insn)->rex & 8);
+}
+
 static enum ref_status sem_in(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	const cs_x86 *x = x86(insn);
 	unsigned size = ref_reg_size(x->operands[0].reg);
+	int wide = io_rexw_wide(insn, size);
+	if (wide)
+		size = 4;
 	uint64_t v = io_answer(size);
 	if (io_event(cpu, DIR_IN, size, port_of(cpu, &x->operands[1]), v) < 0)
 		return REF_STOP;
+	if (wide) {
+		cpu->gpr[RAX] = (uint32_t)v; /* a 32-bit write zero-extends */
+		ref_note_gpr_write(cpu, RAX);
+		return REF_NEXT;
+	}
 	return ref_write_op(cpu, 0, v) < 0 ? REF_STOP : REF_NEXT;
 }
 
@@ -54,6 +70,10 @@ static enum ref_status sem_out(struct ref_cpu *cpu, const cs_insn *insn)
 	const cs_x86 *x = x86(insn);
 	unsigned size = ref_reg_size(x->operands[1].reg);
 	uint64_t v = ref_get_reg(cpu, x->operands[1].reg);
+	if (io_rexw_wide(insn, size)) {
+		size = 4;
+		v = (uint32_t)cpu->gpr[RAX];
+	}
 	if (io_event(cpu, DIR_OUT, size, port_of(cpu, &x->operands[0]), v) < 0)
 		return REF_STOP;
 	return REF_NEXT;
@@ -114,8 +134,12 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 }
 
 static enum ref_status sem_insb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, 1); }
-/* INSW/INSD and OUTSW/OUTSD share opcodes 6D/6F: 66h alone picks the size. */
-static unsigned wide_size(const cs_insn *i) { return ref_has_prefix(i, 0x66) ? 2 : 4; }
+/* INSW/INSD and OUTSW/OUTSD share opcodes 6D/6F: 66h picks 16 bits unless
+ * REX.W overrides it (SDM Vol. 2A 2.2.1.2; no 64-bit form: 32 bits). */
+static unsigned wide_size(const cs_insn *i)
+{
+	return ref_has_prefix(i, 0x66) && !(x86(i)->rex & 8) ? 2 : 4;
+}
 static enum ref_status sem_insw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
 static enum ref_status sem_insd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
 static enum ref_status sem_outsb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, 1); }

@@ -303,6 +303,15 @@ static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
 		p->insn->id = cwd ? X86_INS_CWD : X86_INS_CBW;
 		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic), cwd ? "cwd" : "cbw");
 	}
+	/* Capstone 4 names F3 0F BC/BD with a 16-bit operand (real mode, or
+	 * 66h) BSF/BSR; the F3 makes it TZCNT/LZCNT (SDM Vol. 2B TZCNT, Vol.
+	 * 2A LZCNT; ref_bits.c runs it so). Name it so: the name keys
+	 * signatures and the known list. The id stays (ref_bits.c dispatches
+	 * on it and falls back to BSF/BSR without BMI1/ABM). */
+	if ((p->insn->id == X86_INS_BSF || p->insn->id == X86_INS_BSR) &&
+	    ref_has_prefix(p->insn, 0xf3))
+		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic),
+			 p->insn->id == X86_INS_BSF ? "tzcnt" : "lzcnt");
 	cs_insn *t = sl->insn;
 	sl->insn = p->insn;
 	p->insn = t;
@@ -382,8 +391,8 @@ static int lock_refused(struct ref_priv *p, unsigned bits, uint64_t rip, const u
  * Capstone's mnemonic buffer (32 bytes), spaces made '_'. */
 static void note_ran(struct outcome *out, uint64_t rip, const char *mnemonic)
 {
-	struct ran_insn *r = &out->ran[RAN_SLOT(rip)];
-	if (r->rip == rip)
+	struct ran_insn *r = ran_place(out, rip);
+	if (!r || (r->rip == rip && r->mnemonic[0]))
 		return;
 	r->rip = rip;
 	size_t i = 0;
@@ -402,10 +411,27 @@ static const struct { uint64_t test, flag; } flag_tests[] = {
 /* RFLAGS bits the instruction reads. */
 /* GPRs the instruction reads: register operands it reads, the base and
  * index of memory operands, and Capstone's implicit reads. */
+/* Implicit GPR reads Capstone 4.0.2 leaves out of regs_read (SDM Vol. 2
+ * Operation of each): XLATB's AL and EBX, the BCD adjusts' AL/AH, ENTER's
+ * ESP and EBP. Without them an AL left unpredictable by RDTSC flowed into
+ * XLATB's address unnoticed. */
+static const uint32_t gprs_read_extra[X86_INS_ENDING] = {
+	[X86_INS_XLATB] = 1u << RAX | 1u << RBX,
+	[X86_INS_AAM] = 1u << RAX, [X86_INS_AAD] = 1u << RAX,
+	[X86_INS_DAA] = 1u << RAX, [X86_INS_DAS] = 1u << RAX,
+	[X86_INS_AAA] = 1u << RAX, [X86_INS_AAS] = 1u << RAX,
+	[X86_INS_ENTER] = 1u << RSP | 1u << RBP,
+};
+
 static uint32_t gprs_read(const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
-	uint32_t m = 0;
+	uint32_t m = gprs_read_extra[insn->id];
+	int g0;
+	/* CMPXCHG compares its destination: Capstone marks it write-only. */
+	if (insn->id == X86_INS_CMPXCHG && x->op_count && x->operands[0].type == X86_OP_REG &&
+	    (g0 = ref_reg_gpr(x->operands[0].reg)) >= 0)
+		m |= 1u << g0;
 	for (unsigned i = 0; i < x->op_count; i++) {
 		const cs_x86_op *op = &x->operands[i];
 		int g;
@@ -427,9 +453,24 @@ static uint32_t gprs_read(const cs_insn *insn)
 	return m;
 }
 
-static uint64_t flags_read(const cs_x86 *x)
+/* Flags read that Capstone 4.0.2 does not list as "tested" (its eflags
+ * for these carry only the MODIFY bits): each instruction's Operation in
+ * SDM Vol. 2 reads them. Without this an undefined CF left by BSF, AAM,
+ * a long SHR, ... flowed on into ADC/SBB/RCL/DAS results uncaught. */
+static const uint64_t flags_read_extra[X86_INS_ENDING] = {
+	[X86_INS_ADC] = RFLAGS_CF,  [X86_INS_SBB] = RFLAGS_CF,
+	[X86_INS_RCL] = RFLAGS_CF,  [X86_INS_RCR] = RFLAGS_CF,
+	[X86_INS_CMC] = RFLAGS_CF,  [X86_INS_SALC] = RFLAGS_CF,
+	[X86_INS_ADCX] = RFLAGS_CF, [X86_INS_ADOX] = RFLAGS_OF,
+	[X86_INS_INTO] = RFLAGS_OF,
+	[X86_INS_DAA] = RFLAGS_CF | RFLAGS_AF, [X86_INS_DAS] = RFLAGS_CF | RFLAGS_AF,
+	[X86_INS_AAA] = RFLAGS_AF,  [X86_INS_AAS] = RFLAGS_AF,
+};
+
+static uint64_t flags_read(const cs_insn *insn)
 {
-	uint64_t m = 0;
+	const cs_x86 *x = &insn->detail->x86;
+	uint64_t m = flags_read_extra[insn->id];
 	for (size_t i = 0; i < sizeof(flag_tests) / sizeof(flag_tests[0]); i++)
 		if (x->eflags & flag_tests[i].test)
 			m |= flag_tests[i].flag;
@@ -587,7 +628,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		if (x->prefix[0] == X86_PREFIX_LOCK &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
-		} else if (flags_read(x) & cpu.undefined_flags) {
+		} else if (flags_read(insn) & cpu.undefined_flags) {
 			/* A flag left undefined by an earlier instruction has
 			 * whatever value the CPU chose; an instruction that
 			 * consumes it (Jcc, ADC, SETcc, ...) carries that

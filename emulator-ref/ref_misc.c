@@ -65,6 +65,23 @@ static enum ref_status misc_ud(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status misc_fence(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	unsigned bit = insn->id == X86_INS_SFENCE ? 25 : 26;
+	/* The fences are NP 0F AE E8/F0/F8: with 66h, F2h or F3h the slot is
+	 * another instruction (INCSSP, UMONITOR/UMWAIT/TPAUSE, ...) that
+	 * Capstone 4 still calls a fence. Those need CR4.CET (SDM Vol. 2A
+	 * INCSSP) or CPUID.(7,0):ECX.WAITPKG[5] (Vol. 2B UMONITOR), neither
+	 * modeled: #UD without WAITPKG (checked natively: all nine forms raise
+	 * SIGILL here), not modeled with it. */
+	int mandatory = 0;
+	/* Every byte before the 0F escape is a prefix (a REX between F3 and
+	 * 0F is ignored, the F3 still counts). */
+	for (unsigned i = 0; i < insn->size && insn->bytes[i] != 0x0f; i++)
+		mandatory |= insn->bytes[i] == 0x66 || insn->bytes[i] == 0xf2 ||
+			     insn->bytes[i] == 0xf3;
+	if (mandatory) {
+		if (has_feature(cpu, 7, 'c', 5) != 0)
+			return REF_UNSUPPORTED; /* WAITPKG present or unknown */
+		return feature_gate(cpu, 0);
+	}
 	return feature_gate(cpu, has_feature(cpu, 1, 'd', bit));
 }
 
@@ -111,6 +128,12 @@ static enum ref_status misc_clflush(struct ref_cpu *cpu, const cs_insn *insn)
 	enum ref_status st = feature_gate(cpu, ok);
 	if (st != REF_NEXT)
 		return st;
+	/* The opcodes take no F2/F3 prefix (SDM Vol. 2A: CLFLUSH is "NP 0F
+	 * AE /7", CLFLUSHOPT/CLWB "NFx 66 0F AE /7 /6"); Capstone 4 still
+	 * decodes F2/F3 0F AE /7 as CLFLUSH. Checked natively on this host
+	 * at CPL3: both raise #UD, 66 0F AE /7 runs. */
+	if (ref_has_prefix(insn, 0xf2) || ref_has_prefix(insn, 0xf3))
+		return ref_raise(cpu, 6, 0, 0);
 	return probe_read(cpu, 0) < 0 ? REF_STOP : REF_NEXT;
 }
 
@@ -131,7 +154,9 @@ static enum ref_status misc_movnti(struct ref_cpu *cpu, const cs_insn *insn)
 
 /* ---- MOVBE -----------------------------------------------------------------
  * Load or store with the bytes reversed; needs CPUID.01H:ECX.MOVBE[bit 22]
- * (SDM Vol. 2B MOVBE). A 16-bit load writes only the low word. */
+ * (SDM Vol. 2B MOVBE). A 16-bit load writes only the low word. A REP (F3)
+ * prefix is #UD (SDM Vol. 2B MOVBE, "Protected Mode Exceptions"; checked
+ * natively: F3 0F 38 F0/F1 raise SIGILL); Capstone 4 still decodes it. */
 static uint64_t swap_bytes(uint64_t v, unsigned size)
 {
 	uint64_t r = 0;
@@ -146,6 +171,12 @@ static enum ref_status misc_movbe(struct ref_cpu *cpu, const cs_insn *insn)
 	enum ref_status st = feature_gate(cpu, has_feature(cpu, 1, 'c', 22));
 	if (st != REF_NEXT)
 		return st;
+	if (ref_has_prefix(insn, 0xf3))
+		return feature_gate(cpu, 0);
+	/* F2 0F 38 F0/F1 is CRC32 (SDM Vol. 2A CRC32), but Capstone 4 decodes
+	 * it in 16-bit code as MOVBE with MOVBE's operands: not modeled. */
+	if (ref_has_prefix(insn, 0xf2))
+		return REF_UNSUPPORTED;
 	unsigned size = x86(insn)->operands[0].size;
 	if (ref_read_op(cpu, 1, &v) < 0)
 		return REF_STOP;

@@ -107,6 +107,23 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	const int uses_src = op->kind == STR_MOVS || op->kind == STR_LODS || op->kind == STR_CMPS;
 	const int uses_dst = op->kind != STR_LODS;
 
+	/* A fault in a later iteration of REPE/REPNE CMPS/SCAS keeps RCX/RSI/
+	 * RDI of the iterations done but restores EFLAGS to its value before
+	 * the instruction (SDM Vol. 2B REP/REPE/REPZ/REPNE/REPNZ; checked
+	 * natively: a REPNE SCASB faulting in its 7th element keeps the flags
+	 * from before it). */
+	const uint64_t flags0 = cpu->rflags & RFLAGS_STATUS;
+	const uint64_t undef0 = cpu->undefined_flags & RFLAGS_STATUS;
+#define STR_TRY(expr) do { \
+		if ((expr) < 0) { \
+			if (cmp) { \
+				cpu->rflags = (cpu->rflags & ~(uint64_t)RFLAGS_STATUS) | flags0; \
+				cpu->undefined_flags = (cpu->undefined_flags & \
+					~(uint64_t)RFLAGS_STATUS) | undef0; \
+			} \
+			return REF_STOP; \
+		} \
+	} while (0)
 	for (uint32_t n = 0;; n++) {
 		if (rep && str_get(cpu, RCX, a32) == 0)
 			break;
@@ -115,14 +132,21 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 		uint64_t src = 0, dst = 0;
 		const uint64_t sla = str_get(cpu, RSI, a32) + sbase;
 		const uint64_t dla = str_get(cpu, RDI, a32);
+		/* CMPS reads ES:[rDI] before [rSI]: with both operands
+		 * faulting, the CPU reports the rDI one, and an MMIO [rSI] is
+		 * not read when ES:[rDI] faults (checked natively at CPL3:
+		 * CMPSB/CMPSQ fault on rDI first, MOVSB on rSI; the SDM
+		 * leaves the order open, Vol. 2A CMPS). */
+		if (op->kind == STR_CMPS)
+			STR_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
 		if (uses_src)
-			ALU_TRY(ref_mem_read(cpu, sseg, sla, size, &src));
+			STR_TRY(ref_mem_read(cpu, sseg, sla, size, &src));
 		switch (op->kind) {
 		case STR_MOVS:
-			ALU_TRY(ref_mem_write(cpu, SEG_ES, dla, size, src));
+			STR_TRY(ref_mem_write(cpu, SEG_ES, dla, size, src));
 			break;
 		case STR_STOS:
-			ALU_TRY(ref_mem_write(cpu, SEG_ES, dla, size, cpu->gpr[RAX] & m));
+			STR_TRY(ref_mem_write(cpu, SEG_ES, dla, size, cpu->gpr[RAX] & m));
 			break;
 		case STR_LODS:
 			/* A 32-bit load zero-extends RAX; 8/16 merge. */
@@ -132,12 +156,11 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			break;
 		case STR_SCAS:
 			/* Compares rAX - ES:[rDI]. */
-			ALU_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
+			STR_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
 			ref_set_flags(cpu, RFLAGS_STATUS, ref_cmp_flags(cpu->gpr[RAX] & m, dst, size));
 			break;
 		default:
-			/* CMPS compares [rSI] - ES:[rDI], source read first. */
-			ALU_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
+			/* CMPS compares [rSI] - ES:[rDI] (both read above). */
 			ref_set_flags(cpu, RFLAGS_STATUS, ref_cmp_flags(src, dst, size));
 			break;
 		}
@@ -152,6 +175,7 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 		if (cmp && !!(cpu->rflags & RFLAGS_ZF) != (rep == 0xf3))
 			break;
 	}
+#undef STR_TRY
 	return REF_NEXT;
 }
 

@@ -239,7 +239,11 @@ static enum ref_status desc_verify(struct ref_cpu *cpu, const cs_insn *insn)
 		unsigned size = ref_opsize(cpu, insn, 0);
 		uint64_t res;
 		if (lar) {
-			res = (d >> 32) & 0x00f0ff00u;
+			/* SDM Vol. 2A LAR masks with 00FxFF00H, x = limit
+			 * 19:16 left undefined; the CPU copies them (measured
+			 * natively: LAR of the user data selector 0x2b gives
+			 * 0x00cff300). */
+			res = (d >> 32) & 0x00ffff00u;
 		} else {
 			res = (d & 0xffff) | ((d >> 32) & 0xf0000);
 			if ((d >> 55) & 1)

@@ -239,6 +239,22 @@ static void test_rules(void)
 	b.events[2] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .addr = 3 };
 	expect_div("internal error suberrors differ", DIV_TRACE, "event.suberror", NULL);
 
+	/* The reference's step budget against another KVM end. */
+	reset();
+	a.events[2] = (struct exit_event){ .kind = EXIT_TIMEOUT, .addr = 0 };
+	a.steps = REF_STEP_BUDGET;
+	b.events[2] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .addr = 1 };
+	v = outcome_diff(&a, &b, &d);
+	CHECK(v == VERDICT_UNSUPPORTED && !strcmp(d.mnemonic, "step-budget"),
+	      "reference step budget vs internal error: not compared (verdict %d, %s)", v, d.mnemonic);
+	a.steps = 12;
+	v = outcome_diff(&a, &b, &d);
+	CHECK(v == VERDICT_DIVERGE, "a TIMEOUT before the step budget is still compared (verdict %d)", v);
+	reset();
+	b.events[2] = (struct exit_event){ .kind = EXIT_TIMEOUT, .addr = 0 };
+	v = outcome_diff(&a, &b, &d);
+	CHECK(v == VERDICT_DIVERGE, "KVM out of time where the reference halted: a divergence (%d)", v);
+
 	/* Undefined memory bits (an RFLAGS image with undefined flags). */
 	reset();
 	a.n_undefined_mem = 1;
@@ -327,6 +343,15 @@ static void test_signatures(void)
 	outcome_diff(&a, &b, &d);
 	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:hlt"),
 	      "no instruction known at KVM's RIP: the last one names it (%s)", d.signature);
+	/* Real mode starts at IP 0: a slot at rip 0 is a real entry. */
+	b.state.rip = 0;
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:hlt"),
+	      "empty slot at rip 0 names nothing (%s)", d.signature);
+	a.ran[RAN_SLOT(0)] = (struct ran_insn){ .rip = 0, .mnemonic = "mfence" };
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:mfence"),
+	      "KVM stopped at IP 0 (real mode): named by what ran there (%s)", d.signature);
 }
 
 int main(void)

@@ -199,9 +199,18 @@ static void test_stack(void)
 
 	start();
 	tc.gpr[RAX] = 0x8000000000000000ull;
-	go("call rax (non-canonical): #GP(0) at the call, nothing pushed", B(0xff, 0xd0));
+	go("call rax (non-canonical): #GP(0) at the call, return address already stored", B(0xff, 0xd0));
 	oc_want_exc(&out, 13, 1, 0, LAYOUT_CODE);
 	CHECK_EQ_U64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp unchanged");
+	/* The CPU pushes before it checks the target (measured natively). */
+	CHECK_EQ_U64(mem64(LAYOUT_STACK_TOP - 8), 0x10002, "return address in memory");
+
+	start();
+	tc.gpr[RAX] = 0x8000000000000000ull;
+	tc.gpr[RSP] = 0x11008; /* the push goes to the not-present 0x11000 page */
+	go("call rax (non-canonical) with a faulting push: the push's #PF wins", B(0xff, 0xd0));
+	oc_want_exc(&out, 14, 1, 2, LAYOUT_CODE); /* not present, write, CPL0 */
+	CHECK_EQ_U64(oc_term(&out)->cr2, 0x11000, "cr2 = the push's address");
 }
 
 static void test_branch(void)

@@ -113,6 +113,13 @@ static const struct misc_row misc_rows[] = {
 { "movbe, no CPUID table", 64, "0f38f007",
   0, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0,
   0, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0, ALL_, -2, 2, 0 },
+/* A REP prefix is #UD even with MOVBE present (SDM Vol. 2B MOVBE). */
+{ "f3 movbe eax,[rdi] #UD", 64, "f30f38f007",
+  0, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0,
+  0, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0, ALL_, 6, 0, 1 },
+{ "f3 movbe [rdi],eax #UD", 64, "f30f38f107",
+  0x11223344ull, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0,
+  0x11223344ull, 0, 0, 0, MSTK, 0, MC(0x20), Z8, 0, ALL_, 6, 0, 1 },
 /* ---- ADCX / ADOX ---- */
 { "adcx eax,ecx wraps", 64, "660f38f6c1",
   0xffffffffull, 0, 1, 0, MSTK, 0, 0, Z8, C_ | O_ | Z_,

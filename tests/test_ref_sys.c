@@ -680,7 +680,7 @@ static void test_desc(void)
 	/* lar eax, bx; lsl ecx, bx; hlt */
 	go("LAR/LSL of the 64-bit code descriptor", "0f02c30f03cbf4");
 	oc_want_hlt(&out, 0x10007);
-	CHECK_EQ_U64(out.state.gpr[RAX], 0x00a09b00u, "lar: G L P DPL0 type b, S");
+	CHECK_EQ_U64(out.state.gpr[RAX], 0x00af9b00u, "lar: G L P DPL0 type b, S, limit 19:16 (as the CPU)");
 	CHECK_EQ_U64(out.state.gpr[RCX], 0xffffffffu, "lsl: limit scaled by G");
 }
 
