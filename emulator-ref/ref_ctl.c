@@ -119,8 +119,13 @@ static enum ref_status sem_push(struct ref_cpu *cpu, const cs_insn *insn)
 	} else if (ref_read_op(cpu, 0, &v) < 0) {
 		return REF_STOP;
 	}
-	if (o->type == X86_OP_IMM)
+	if (o->type == X86_OP_IMM) {
 		v = (uint64_t)x86(insn)->operands[0].imm;
+		/* 66 REX.W 68 id: a 64-bit push of the sign-extended imm32;
+		 * Capstone 4 leaves it unextended as for 66h alone. */
+		if (size == 8 && x86(insn)->opcode[0] == 0x68)
+			v = (uint64_t)(int64_t)(int32_t)v;
+	}
 	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
 }
 

@@ -124,6 +124,17 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			return REF_STOP; \
 		} \
 	} while (0)
+	/* REP with 67h in 64-bit mode writes ECX and the ESI/EDI it uses
+	 * zero-extended before the first element, even with ECX = 0 or a
+	 * fault on it (measured natively on REP MOVSB; plain MOVSB keeps the
+	 * upper halves). */
+	if (rep && a32 && cpu->code_bits == 64) {
+		str_set(cpu, RCX, str_get(cpu, RCX, a32), a32);
+		if (uses_src)
+			str_set(cpu, RSI, str_get(cpu, RSI, a32), a32);
+		if (uses_dst)
+			str_set(cpu, RDI, str_get(cpu, RDI, a32), a32);
+	}
 	for (uint32_t n = 0;; n++) {
 		if (rep && str_get(cpu, RCX, a32) == 0)
 			break;

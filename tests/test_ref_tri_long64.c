@@ -15,6 +15,8 @@
  *  - A relative JMP/CALL/Jcc with 66h and REX.W is a 64-bit branch:
  *    Capstone 4 wraps its target to 16 bits as for 66h alone.
  *  - 66 64 99 is CWD (Capstone 4 calls it CDQ): DX only, upper RDX kept.
+ *  - REP with 67h in 64-bit mode zero-extends RCX/RSI/RDI before the first
+ *    element, even when ECX = 0 (measured natively with REP MOVSB).
  *  - LAR copies limit bits 19:16 of the descriptor (SDM Vol. 2A LAR masks
  *    with 00FxFF00H; the host CPU gives 0x00cff300 for a flat DPL3 data
  *    descriptor). */
@@ -103,6 +105,16 @@ static void push_rexw_over_66(void)
 	for (unsigned i = 0; i < 8; i++)
 		top |= (uint64_t)out.mem[off + i] << (8 * i);
 	CHECK_EQ_U64(top, 0x8877665544332211ull, "all 8 bytes of [r15] pushed");
+
+	case_init(&tc);
+	tc.mode = MODE_LONG64;
+	go("66 48 68 imm32: push 0xffff0000 sign-extended", B(0x66, 0x48, 0x68, 0x00, 0x00, 0xff, 0xff,
+							      0xf4));
+	oc_want_hlt(&out, 0x10008);
+	top = 0;
+	for (unsigned i = 0; i < 8; i++)
+		top |= (uint64_t)out.mem[off + i] << (8 * i);
+	CHECK_EQ_U64(top, 0xffffffffffff0000ull, "8-byte image of the sign-extended imm32");
 }
 
 static void fence_prefixes(void)
@@ -196,6 +208,20 @@ static void cwd_with_segment_prefix(void)
 	CHECK_EQ_U64(out.state.gpr[RAX], 0xff80, "RAX = 0xff80");
 }
 
+static void rep_a32_zero_extends(void)
+{
+	case_init(&tc);
+	tc.mode = MODE_LONG64;
+	tc.gpr[RSI] = 0x4000000000012000ull;
+	tc.gpr[RDI] = 0x8000000000012100ull;
+	tc.gpr[RCX] = 0x100000000ull;
+	go("f3 67 a4 with ECX = 0: no element, RCX/RSI/RDI zero-extended", B(0xf3, 0x67, 0xa4, 0xf4));
+	oc_want_hlt(&out, 0x10004);
+	CHECK_EQ_U64(out.state.gpr[RCX], 0, "RCX = 0");
+	CHECK_EQ_U64(out.state.gpr[RSI], 0x12000, "RSI = ESI");
+	CHECK_EQ_U64(out.state.gpr[RDI], 0x12100, "RDI = EDI");
+}
+
 static void lar_limit_bits(void)
 {
 	case_init(&tc);
@@ -229,6 +255,7 @@ int main(void)
 	rep_scas_fault_flags();
 	branch_rexw_over_66();
 	cwd_with_segment_prefix();
+	rep_a32_zero_extends();
 	lar_limit_bits();
 	ex.ops->fini(&ex);
 	return check_done("test_ref_tri_long64");
