@@ -46,7 +46,8 @@ static enum ref_status flg_sahf(struct ref_cpu *cpu, const cs_insn *insn)
 /* PUSHF (66h: 16 bits) / PUSHFQ: the image has VM and RF cleared. */
 static enum ref_status flg_pushf(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	unsigned size = ref_has_prefix(insn, 0x66) ? 2 : 8;
+	/* 66h gives 16 bits, unless REX.W (which wins, SDM Vol. 2A 2.2.1.2). */
+	unsigned size = ref_opsize(cpu, insn, 1);
 	/* Undefined flags in the image are masked where it lands. */
 	if (ref_note_undefined_store(cpu, cpu->gpr[RSP] - size, size,
 				     cpu->undefined_flags & RFLAGS_STATUS) < 0)

@@ -115,6 +115,12 @@ static void push_rexw_over_66(void)
 	for (unsigned i = 0; i < 8; i++)
 		top |= (uint64_t)out.mem[off + i] << (8 * i);
 	CHECK_EQ_U64(top, 0xffffffffffff0000ull, "8-byte image of the sign-extended imm32");
+
+	case_init(&tc);
+	tc.mode = MODE_LONG64;
+	go("66 48 9c: pushfq (REX.W beats 66h)", B(0x66, 0x48, 0x9c, 0xf4));
+	oc_want_hlt(&out, 0x10004);
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x15ff8, "pushf with 66h+REX.W: RSP -= 8");
 }
 
 static void fence_prefixes(void)
