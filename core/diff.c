@@ -79,6 +79,16 @@ static const char *pick_mnemonic(const struct outcome *a, const struct outcome *
 	 * event that differs (the reference's side, which knows it). */
 	if ((d->cls == DIV_TRACE || d->cls == DIV_EXCEPTION) && d->event_index >= 0) {
 		unsigned i = (unsigned)d->event_index;
+		/* Exceptions at different addresses: KVM faulted on an
+		 * instruction of its own (MOVBE's #UD while the reference went
+		 * on to fault later): name the one the reference ran there. */
+		if (d->cls == DIV_EXCEPTION && i < a->n_events && i < b->n_events &&
+		    a->events[i].kind == EXIT_EXCEPTION && b->events[i].kind == EXIT_EXCEPTION &&
+		    a->events[i].rip != b->events[i].rip) {
+			const struct ran_insn *r = ran_find(a, b->events[i].rip);
+			if (r && strnlen(r->mnemonic, sizeof(r->mnemonic)))
+				return r->mnemonic;
+		}
 		const char *ea = i < a->n_events ? a->events[i].by : "";
 		const char *eb = i < b->n_events ? b->events[i].by : "";
 		if (strnlen(ea, sizeof(a->events[0].by)))

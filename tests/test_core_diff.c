@@ -352,6 +352,19 @@ static void test_signatures(void)
 	outcome_diff(&a, &b, &d);
 	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:mfence"),
 	      "KVM stopped at IP 0 (real mode): named by what ran there (%s)", d.signature);
+	/* Exceptions at different addresses: named by what the reference ran
+	 * where KVM faulted, not by the reference's own faulting one. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.n_events = b.n_events = 1;
+	a.events[0] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 13, .rip = 0x10008,
+					   .by = "mov" };
+	b.events[0] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 6, .rip = 0x10003 };
+	strcpy(a.mnemonic, "mov");
+	*ran_place(&a, 0x10003) = (struct ran_insn){ .rip = 0x10003, .mnemonic = "movbe" };
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "exception#GP/exception#UD:exception.vector:movbe"),
+	      "KVM's #UD at an earlier instruction is named by it (%s)", d.signature);
 }
 
 int main(void)
