@@ -110,13 +110,18 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
 	}
 }
 
+void mode_reset_ram_tracked(uint8_t *ram, const struct test_case *c, uint8_t *holes_dirty)
+{
+	layout_reset_rw(ram, c->code, c->code_len, c->data, c->data_len);
+	if (*holes_dirty)
+		layout_clear_holes(ram);
+	*holes_dirty = c->mode == MODE_PROT32 || c->mode == MODE_REAL16;
+}
+
 void mode_reset_ram(uint8_t *ram, const struct test_case *c)
 {
-	/* Always the holes too: a case without paging may have written them,
-	 * and the next case of any mode compares them (they are inside the
-	 * compare window). Three pages of memset cost less than tracking. */
-	layout_reset_rw(ram, c->code, c->code_len, c->data, c->data_len);
-	layout_clear_holes(ram);
+	uint8_t dirty = 1;
+	mode_reset_ram_tracked(ram, c, &dirty);
 }
 
 uint64_t mode_reg_mask(enum cpu_mode m)

@@ -63,6 +63,11 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs);
  * bytes): layout_reset_rw() and layout_clear_holes(): without paging the
  * unmapped pages are plain RAM a case can write. */
 void mode_reset_ram(uint8_t *ram, const struct test_case *c);
+/* The same for an executor that keeps *holes_dirty with its RAM (start it
+ * at 1, or 0 when the holes are known zero): the holes are cleared only
+ * after a case without paging ran, the
+ * only kind that can write them. Saves a third of the reset. */
+void mode_reset_ram_tracked(uint8_t *ram, const struct test_case *c, uint8_t *holes_dirty);
 
 /* Bits of a GPR, RIP and RFLAGS that mean something in mode m. Outside
  * 64-bit mode the upper halves are undefined (SDM Vol. 1 3.4.1.1), so

@@ -38,6 +38,7 @@ struct ref_priv {
 	struct dcache_slot dcache[DCACHE_SLOTS];
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd was computed from */
 	uint64_t pte_rsvd;
+	uint8_t holes_dirty;  /* mode_reset_ram_tracked */
 	uint8_t ram[LAYOUT_RAM_SIZE];
 };
 
@@ -58,8 +59,15 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 {
 	memset(cpu, 0, sizeof(*cpu));
 	memcpy(cpu->gpr, c->gpr, sizeof(cpu->gpr));
-	struct mode_env env;
-	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+	/* Consecutive cases mostly share mode and knobs: keep the last
+	 * environment (a tenth of a one-HLT case otherwise). */
+	static __thread struct mode_env env;
+	static __thread int env_key = -1;
+	int key = (int)(c->knobs << 2 | c->mode);
+	if (key != env_key) {
+		mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
+		env_key = key;
+	}
 	cpu->mode = c->mode;
 	cpu->knobs = c->knobs;
 	cpu->cpl = env.cpl;
@@ -545,7 +553,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		return -1;
 	}
 	outcome_init(out);
-	mode_reset_ram(p->ram, c);
+	mode_reset_ram_tracked(p->ram, c, &p->holes_dirty);
 	if (ex->cpuid != p->rsvd_for) {
 		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
 		p->rsvd_for = ex->cpuid;

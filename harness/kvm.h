@@ -54,6 +54,7 @@ struct kvm_ctx {
 	size_t run_size;
 	uint8_t *ram;              /* LAYOUT_RAM_SIZE bytes, guest phys 0 */
 	uint8_t *pristine_sys;     /* [0, LAYOUT_RW_BASE) when !ro_slot */
+	uint8_t holes_dirty;       /* mode_reset_ram_tracked */
 	char device[128];
 
 	/* Capabilities. */

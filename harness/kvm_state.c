@@ -173,7 +173,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	k->mode = c->mode;
 	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)
 		memcpy(k->ram, k->pristine_sys, LAYOUT_RW_BASE);
-	mode_reset_ram(k->ram, c);
+	mode_reset_ram_tracked(k->ram, c, &k->holes_dirty);
 
 	struct kvm_run *run = k->run;
 	regs_from_case(&run->s.regs.regs, c, t->rip);
