@@ -2,8 +2,27 @@
 #ifndef EXITDIFF_TEST_OUTCOME_CHECK_H
 #define EXITDIFF_TEST_OUTCOME_CHECK_H
 
+#include <stdio.h>
+#include <string.h>
 #include "check.h"
+#include "executor.h"
 #include "outcome.h"
+
+/* Code bytes spelled inline: go("name", B(0x90, 0xf4)). */
+#define B(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
+
+/* Runs code as case tc (its other fields as the caller set them) on ex
+ * into o, printing the mode and name first so failures read in context. */
+static inline void oc_run_code(struct executor *ex, struct test_case *tc, struct outcome *o,
+			       const char *name, const uint8_t *code, unsigned n)
+{
+	snprintf(tc->id, sizeof(tc->id), "%s", name);
+	memcpy(tc->code, code, n);
+	tc->code_len = n;
+	printf("-- [%s] %s\n", mode_name((enum cpu_mode)tc->mode), name);
+	if (ex->ops->run(ex, tc, o) != 0)
+		printf("run failed: %s\n", ex->err);
+}
 
 /* The terminal event, or a kind-0xff placeholder when the trace is empty
  * (so the checks fail instead of crashing). */

@@ -9,7 +9,6 @@ static struct executor ex;
 static struct outcome out;
 static struct test_case tc;
 
-#define B(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
 
 /* Starts a case: defaults, then the caller sets registers/data, then go. */
 static void start(void)
@@ -19,12 +18,7 @@ static void start(void)
 
 static void go(const char *name, const uint8_t *code, unsigned n)
 {
-	snprintf(tc.id, sizeof(tc.id), "%s", name);
-	memcpy(tc.code, code, n);
-	tc.code_len = n;
-	printf("-- %s\n", name);
-	if (ex.ops->run(&ex, &tc, &out) != 0)
-		printf("run failed: %s\n", ex.err);
+	oc_run_code(&ex, &tc, &out, name, code, n);
 }
 
 static uint64_t mem64(uint64_t gpa)

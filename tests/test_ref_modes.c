@@ -12,7 +12,6 @@ static struct executor ex;
 static struct outcome out;
 static struct test_case tc;
 
-#define B(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
 
 static void start(enum cpu_mode m, uint32_t knobs)
 {
@@ -23,12 +22,7 @@ static void start(enum cpu_mode m, uint32_t knobs)
 
 static void go(const char *name, const uint8_t *code, unsigned n)
 {
-	snprintf(tc.id, sizeof(tc.id), "%s", name);
-	memcpy(tc.code, code, n);
-	tc.code_len = n;
-	printf("-- [%s] %s\n", mode_name((enum cpu_mode)tc.mode), name);
-	if (ex.ops->run(&ex, &tc, &out) != 0)
-		printf("run failed: %s\n", ex.err);
+	oc_run_code(&ex, &tc, &out, name, code, n);
 }
 
 static const struct exit_event *ev(unsigned i)

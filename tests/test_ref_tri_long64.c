@@ -28,16 +28,10 @@ static struct executor ex;
 static struct outcome out;
 static struct test_case tc;
 
-#define B(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
 
 static void go(const char *name, const uint8_t *code, unsigned n)
 {
-	snprintf(tc.id, sizeof(tc.id), "%s", name);
-	memcpy(tc.code, code, n);
-	tc.code_len = n;
-	printf("-- [long64] %s\n", name);
-	if (ex.ops->run(&ex, &tc, &out) != 0)
-		printf("run failed: %s\n", ex.err);
+	oc_run_code(&ex, &tc, &out, name, code, n);
 }
 
 static void want_io(unsigned i, unsigned dir, unsigned size, uint64_t port)
