@@ -16,24 +16,8 @@
 #include "case_text.h"
 #include "check.h"
 #include "diff.h"
+#include "fake_executor.h"
 
-static int fake_init(struct executor *ex, char *err, size_t len)
-{
-	(void)ex, (void)err, (void)len;
-	return 0;
-}
-static void fake_fini(struct executor *ex) { (void)ex; }
-
-static void base_outcome(const struct test_case *c, struct outcome *o)
-{
-	outcome_init(o);
-	struct exit_event e = { .kind = EXIT_HLT, .rip = LAYOUT_CODE + 1 };
-	outcome_push(o, &e);
-	memcpy(o->state.gpr, c->gpr, sizeof(o->state.gpr));
-	o->state.rip = LAYOUT_CODE + 1;
-	o->state.rflags = c->rflags;
-	case_initial_mem(c, o->mem);
-}
 
 static int fake_ref_run(struct executor *ex, const struct test_case *c, struct outcome *o)
 {
