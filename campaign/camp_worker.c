@@ -52,6 +52,9 @@ struct sig_slot {
 	char sig[SIGNATURE_MAX];
 	uint64_t delta;
 	uint8_t used, known;
+	/* Non-zero: hits count on slot alias - 1, the signature of this
+	 * one's first divergence (min_cut_first). */
+	uint16_t alias;
 };
 
 struct name_slot {
@@ -67,9 +70,8 @@ struct worker {
 	struct sig_slot *sigs;
 	struct name_slot *names;
 	int dead_pipe;
-	struct executor *xref, *xkvm; /* for minimizing new buckets */
+	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
 	unsigned lane, mode;          /* of the case in hand */
-	char base_sig[SIGNATURE_MAX]; /* its signature before camp_sig_add_mode */
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -189,7 +191,10 @@ struct first_ctx {
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
 	const struct divergence *d;
-	const struct test_case *original; /* before minimization, or NULL */
+	const char *base_sig;             /* d's signature before camp_sig_add_mode */
+	const struct test_case *original; /* as generated, when c is not, or NULL */
+	int cut_at;                       /* code offset of the cut HLT, or -1 */
+	int minimized;
 };
 
 static void print_case(FILE *f, const void *x, const void *unused)
@@ -204,9 +209,12 @@ static void print_case(FILE *f, const void *x, const void *unused)
 	cf.expect = *fc->ref;
 	divergence_describe(fc->d, line, sizeof(line));
 	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->d->signature);
+	if (fc->cut_at >= 0)
+		fprintf(f, "# cut at its first divergence: HLT at code offset 0x%x\n",
+			(unsigned)fc->cut_at);
 	if (fc->original)
-		fprintf(f, "# minimized from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
-			fc->original->id, fc->original->code_len, fc->c->code_len);
+		fprintf(f, "# %s from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
+			fc->minimized ? "minimized" : "cut", fc->original->id, fc->original->code_len, fc->c->code_len);
 	fprintf(f, "# %s\n", line);
 	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
 	case_print(f, &cf);
@@ -225,13 +233,14 @@ static void print_kvm(FILE *f, const void *x, const void *unused)
 		static struct case_file cf;
 		memset(&cf, 0, sizeof(cf));
 		cf.c = *fc->original;
-		fprintf(f, "\noriginal case (as generated, before minimization):\n");
+		fprintf(f, "\noriginal case (as generated, before cutting and minimization):\n");
 		case_print(f, &cf);
 	}
 }
 
-/* Minimizing a new bucket's case: the predicate runs both executors and
- * asks for the same signature (minimizer/min.h). */
+/* Cutting and minimizing a new bucket's case: the predicate runs both
+ * executors and asks for a divergence with the given signature, or any
+ * divergence when signature is NULL (minimizer/min.h). */
 struct min_ctx {
 	struct executor *xref, *xkvm;
 	struct outcome *ref, *kvm;
@@ -245,7 +254,18 @@ static int same_signature(void *p, const struct test_case *c)
 	if (m->xref->ops->run(m->xref, c, m->ref) < 0 || m->xkvm->ops->run(m->xkvm, c, m->kvm) < 0)
 		return -1;
 	return outcome_diff(m->ref, m->kvm, &m->d) == VERDICT_DIVERGE &&
-	       !strcmp(m->d.signature, m->signature);
+	       (!m->signature || !strcmp(m->d.signature, m->signature));
+}
+
+static int min_ctx_open(struct min_ctx *m, struct worker *w)
+{
+	m->xref = w->xref;
+	m->xkvm = w->xkvm;
+	if (!m->ref && !(m->ref = malloc(sizeof(*m->ref))))
+		return -1;
+	if (!m->kvm && !(m->kvm = malloc(sizeof(*m->kvm))))
+		return -1;
+	return w->xref && w->xkvm ? 0 : -1;
 }
 
 /* A campaign minimizes each new bucket before saving it, within
@@ -256,12 +276,9 @@ static int same_signature(void *p, const struct test_case *c)
 static int minimize_first(struct worker *w, const struct first_ctx *fc, struct min_ctx *m,
 			  struct test_case *out)
 {
-	if (!w->xref || !w->xkvm)
-		return 0;
-	m->xref = w->xref;
-	m->xkvm = w->xkvm;
+	(void)w;
 	/* The executors' signature, without the bucket's mode suffix. */
-	m->signature = w->base_sig;
+	m->signature = fc->base_sig;
 	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
 	int rc = min_case_ex(fc->c, same_signature, m, out, NULL, &opts, NULL);
 	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || same_signature(m, out) != 1)
@@ -277,13 +294,12 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 {
 	static struct test_case small;
 	static struct min_ctx m;
-	if (!m.ref && !(m.ref = malloc(sizeof(*m.ref))))
-		return;
-	if (!m.kvm && !(m.kvm = malloc(sizeof(*m.kvm))))
-		return;
-	struct first_ctx minimized = { &small, m.ref, m.kvm, &m.d, fc0->c };
+	struct first_ctx minimized = { &small, m.ref, m.kvm, &m.d, NULL,
+				       fc0->original ? fc0->original : fc0->c, fc0->cut_at, 1 };
 	const struct first_ctx *fc = fc0;
-	if (minimize_first(w, fc0, &m, &small)) {
+	if (min_ctx_open(&m, w) == 0 && minimize_first(w, fc0, &m, &small)) {
+		minimized.ref = m.ref;
+		minimized.kvm = m.kvm;
 		camp_sig_add_mode(m.d.signature, w->mode);
 		fc = &minimized;
 	}
@@ -321,33 +337,82 @@ static int confirmed(struct executor *xkvm, const struct test_case *c,
 	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }
 
-static void note_divergence(struct worker *w, const struct first_ctx *fc)
+/* The slot of sig, claimed when new (*fresh = 1); NULL when the table
+ * is full. */
+static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 {
-	const char *sig = fc->d->signature;
 	uint32_t h = hash_str(sig);
+	*fresh = 0;
 	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
 		struct sig_slot *s = &w->sigs[(h + i) & (SIG_SLOTS - 1)];
-		if (s->used && !strcmp(s->sig, sig)) {
-			s->delta++;
-			if (s->known) {
-				w->cnt->known++;
-				w->cnt->lane[w->lane].known++;
-			}
-			return;
-		}
+		if (s->used && !strcmp(s->sig, sig))
+			return s;
 		if (!s->used) {
 			s->used = 1;
 			snprintf(s->sig, sizeof(s->sig), "%s", sig);
 			s->known = known_find(w->a->known, sig) != NULL;
-			s->delta = 1;
-			if (s->known) {
-				w->cnt->known++;
-				w->cnt->lane[w->lane].known++;
+			*fresh = 1;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static void count_hit(struct worker *w, struct sig_slot *s)
+{
+	s->delta++;
+	if (s->known) {
+		w->cnt->known++;
+		w->cnt->lane[w->lane].known++;
+	}
+}
+
+/* A signature this worker has not seen and the known list does not name:
+ * the bucket is named by the case's first divergence (min_cut_first), so a
+ * wrong value is named by the instruction that produced it, not by each
+ * instruction that later copied it. s then counts its hits there; later
+ * cases with s's signature follow the first one's cut without cutting. */
+static void new_signature(struct worker *w, struct sig_slot *s, const struct first_ctx *fc)
+{
+	static struct test_case cut;
+	static struct min_ctx m;
+	char base[SIGNATURE_MAX];
+	m.signature = NULL;
+	if (min_ctx_open(&m, w) == 0 &&
+	    min_cut_first(fc->c, fc->ref, same_signature, &m, &cut) == 1 &&
+	    same_signature(&m, &cut) == 1 &&
+	    confirmed(m.xkvm, &cut, m.kvm, m.ref, &m.d)) {
+		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
+		memcpy(base, m.d.signature, sizeof(base));
+		camp_sig_add_mode(m.d.signature, w->mode);
+		int fresh;
+		struct sig_slot *t = sig_slot(w, m.d.signature, &fresh);
+		if (t && t != s) {
+			s->alias = (uint16_t)(t - w->sigs + 1);
+			if (fresh && !t->known) {
+				int at = -1;
+				for (uint32_t i = 0; i < cut.code_len && at < 0; i++)
+					if (cut.code[i] != fc->c->code[i])
+						at = (int)i;
+				struct first_ctx cfc = { &cut, m.ref, m.kvm, &m.d, base, fc->c, at, 0 };
+				send_first(w, &cfc);
 			}
-			else
-				send_first(w, fc);
 			return;
 		}
+	}
+	send_first(w, fc);
+}
+
+static void note_divergence(struct worker *w, const struct first_ctx *fc)
+{
+	const char *sig = fc->d->signature;
+	int fresh;
+	struct sig_slot *s = sig_slot(w, sig, &fresh);
+	if (s) {
+		if (fresh && !s->known)
+			new_signature(w, s, fc);
+		count_hit(w, s->alias ? &w->sigs[s->alias - 1] : s);
+		return;
 	}
 	/* Table full: one record per hit. */
 	struct camp_rec r;
@@ -498,9 +563,10 @@ void camp_worker_main(const struct camp_worker_args *a)
 			w.cnt->diverge++;
 			lc->diverge++;
 			cls = 1;
-			memcpy(w.base_sig, d.signature, sizeof(w.base_sig));
+			char base[SIGNATURE_MAX];
+			memcpy(base, d.signature, sizeof(base));
 			camp_sig_add_mode(d.signature, c->mode);
-			struct first_ctx fc = { c, ref, kvm, &d, NULL };
+			struct first_ctx fc = { c, ref, kvm, &d, base, NULL, -1, 0 };
 			note_divergence(&w, &fc);
 		}
 		for (unsigned f = 0; f < FAM_COUNT; f++) {

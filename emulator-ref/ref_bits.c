@@ -96,8 +96,12 @@ static enum ref_status bits_scan(struct ref_cpu *cpu, int forward)
 	s &= alu_mask(size);
 	if (s) {
 		ALU_TRY(ref_write_op(cpu, 0, forward ? lowest_set(s) : highest_set(s)));
+	} else if (cpu->insn->detail->x86.operands[0].type == X86_OP_REG) {
+		/* A zero source leaves the destination (all 64 bits) unchanged;
+		 * it is still this instruction's result, so a differing value
+		 * there is named by it, not by whatever ran last. */
+		ref_note_gpr_write(cpu, ref_reg_gpr(cpu->insn->detail->x86.operands[0].reg));
 	}
-	/* A zero source leaves the destination (all 64 bits) unchanged. */
 	ref_set_flags(cpu, RFLAGS_ZF, s ? 0 : RFLAGS_ZF);
 	ref_undefine_flags(cpu, RFLAGS_CF | BITS_SZAPO);
 	return REF_NEXT;

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include "case.h"
+#include "outcome.h"
 
 /* Returns 1 when candidate still shows the behaviour being kept (the same
  * divergence signature), 0 when not, -1 when the predicate itself failed
@@ -66,5 +67,21 @@ int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
 
 /* Number of registers (the 16 GPRs and RFLAGS) that differ from case_init. */
 unsigned min_nondefault_regs(const struct test_case *c);
+
+/* The first divergence: the shortest prefix of c's run that still
+ * diverges. The cut points are the instructions the reference ran
+ * (ref->ran) inside c's code; a cut replaces the first byte of one with
+ * HLT, so everything before it runs as before and the case stops there.
+ * A binary search over the cut points in address order asks diverges()
+ * (1: the candidate diverges, whatever its signature) and keeps the
+ * earliest cut that does: the state after the instruction before it is
+ * where KVM and the reference first part, which is what names the
+ * divergence (a value written by one instruction and copied by later ones
+ * is named by its writer, not by its last copier). Returns 1 with *out set
+ * to the cut case, 0 when only the whole case diverges (out untouched), -1
+ * when the predicate failed. Loops and backward jumps only make the search
+ * miss a shorter cut: a returned cut always diverged. */
+int min_cut_first(const struct test_case *c, const struct outcome *ref,
+		  min_pred diverges, void *ctx, struct test_case *out);
 
 #endif

@@ -52,6 +52,22 @@ for d in "$T"/a/buckets/*/; do
 done
 [ $nmin -ge 1 ] && [ $minok = 1 ] && ok "$nmin minimized bucket(s) keep their signature and the original case" ||
 	bad "minimized buckets: $nmin, all keep signature: $minok"
+# A new signature is named by its first divergence: the case cut with a
+# HLT after the instruction where the states part. A cut bucket's case must
+# still diverge, and its original case (as generated) must not end in the
+# cut's HLT at that offset.
+ncut=0 cutok=1
+for d in "$T"/a/buckets/*/; do
+	at=$(sed -n 's/^# cut at its first divergence: HLT at code offset //p' "$d/case.case")
+	[ -n "$at" ] || continue
+	ncut=$((ncut + 1))
+	"$X" run -q "$d/case.case" 2>&1 | grep -q "verdict: DIVERGENCE" || { cutok=0; echo "  $d: cut case does not diverge"; }
+	orig=$(sed -n '/^original case/,$p' "$d/kvm-outcome.txt" | sed -n 's/^code //p' | tr -d '\n ')
+	byte=${orig:$((2 * at)):2}
+	[ -n "$byte" ] && [ "$byte" != f4 ] || { cutok=0; echo "  $d: original byte at $at is '$byte'"; }
+done
+[ $ncut -ge 1 ] && [ $cutok = 1 ] && ok "$ncut bucket(s) named by their first divergence: cut cases diverge, cut inside the original code" ||
+	bad "cut buckets: $ncut, all right: $cutok"
 lines=$(wc -l < "$T/a/stats.jsonl")
 [ "$lines" -ge 1 ] && grep -q '"execs":2000' "$T/a/stats.jsonl" && grep -q '"unsupported_top"' "$T/a/stats.jsonl" &&
 	grep -q '"exits_kvm"' "$T/a/stats.jsonl" && grep -q '"ref_mnemonics"' "$T/a/stats.jsonl" &&
