@@ -320,6 +320,12 @@ static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
 	    ref_has_prefix(p->insn, 0xf3))
 		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic),
 			 p->insn->id == X86_INS_BSF ? "tzcnt" : "lzcnt");
+	/* Capstone 4 decodes RDPID (F3 0F C7 /7, mod = 3) as RDSEED with an
+	 * F3 prefix; ref_sys_msr.c runs it as RDPID by that prefix. The name
+	 * keys signatures, so it says what the CPU runs. */
+	if (p->insn->id == X86_INS_RDSEED && ref_has_prefix(p->insn, 0xf3) &&
+	    !ref_has_prefix(p->insn, 0xf2))
+		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic), "rdpid");
 	cs_insn *t = sl->insn;
 	sl->insn = p->insn;
 	p->insn = t;
@@ -371,7 +377,18 @@ static int invalid_opcode(unsigned bits, const uint8_t *b, unsigned n)
 	for (unsigned k = 0; i + 1 < n && k < sizeof(groups) / sizeof(groups[0]); k++)
 		if (b[i] == groups[k].op && (groups[k].bad_reg >> ((b[i + 1] >> 3) & 7) & 1))
 			return 1;
-	return 0;
+	if (i + 1 >= n)
+		return 0;
+	/* Group 11 /7 is only XABORT (C6 F8) and XBEGIN (C7 F8); MOV Sreg
+	 * has no segment register 6 or 7 (SDM Vol. 2B MOV: "#UD if attempt
+	 * is made to load the CS register or if the reg field is 6 or 7");
+	 * 0F FF is UD0, #UD by definition (Vol. 2B UD). Capstone 4 decodes
+	 * none of them. */
+	if ((b[i] == 0xc6 || b[i] == 0xc7) && (b[i + 1] >> 3 & 7) == 7 && b[i + 1] != 0xf8)
+		return 1;
+	if ((b[i] == 0x8c || b[i] == 0x8e) && (b[i + 1] >> 3 & 7) >= 6)
+		return 1;
+	return b[i] == 0x0f && b[i + 1] == 0xff;
 }
 
 /* Capstone 4 refuses some LOCK-prefixed instructions outright (F0 89 03,

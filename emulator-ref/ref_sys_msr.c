@@ -349,9 +349,13 @@ static enum ref_status msr_rdtsc(struct ref_cpu *cpu, const cs_insn *insn)
  * CPUID.(7,0):EBX.RDSEED[18]. The value is unpredictable and so is CF
  * (the CPU may fail: CF=0, destination 0); OF SF ZF AF PF are cleared
  * (SDM Vol. 2B RDRAND, "Flags Affected"). */
+static enum ref_status msr_rdpid(struct ref_cpu *cpu, const cs_insn *insn);
+
 static enum ref_status msr_rdrand(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	int seed = insn->id == X86_INS_RDSEED;
+	if (seed && ref_has_prefix(insn, 0xf3) && !ref_has_prefix(insn, 0xf2))
+		return msr_rdpid(cpu, insn);
 	int f = seed ? ref_sys_feature(cpu, 7, 0, CPUID_EBX, 18) :
 		       ref_sys_feature(cpu, 1, 0, CPUID_ECX, 30);
 	if (f < 0)
@@ -369,6 +373,28 @@ static enum ref_status msr_rdrand(struct ref_cpu *cpu, const cs_insn *insn)
 	ref_sys_undefine_gpr(cpu, g);
 	ref_set_flags(cpu, RFLAGS_STATUS, 0);
 	ref_undefine_flags(cpu, RFLAGS_CF);
+	return REF_NEXT;
+}
+
+/* RDPID r32/r64 (F3 0F C7 /7, mod = 3): the register gets TSC_AUX, all 64
+ * bits in 64-bit mode (zero-extended: TSC_AUX is 32 bits wide), r32
+ * elsewhere; #UD without CPUID.(7,0):ECX.RDPID[22]; no CPL or CR4.TSD
+ * check, unlike RDTSCP (SDM Vol. 2B RDPID). Capstone 4 decodes these bytes
+ * as RDSEED with an F3 prefix, which is how it gets here; a 66h prefix
+ * is not an RDPID form (only the two above are listed), so it is left
+ * unsupported rather than guessed. */
+static enum ref_status msr_rdpid(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	int f = ref_sys_feature(cpu, 7, 0, CPUID_ECX, 22);
+	if (f < 0)
+		return REF_UNSUPPORTED;
+	if (!f)
+		return ref_sys_ud(cpu);
+	const cs_x86_op *o = &insn->detail->x86.operands[0];
+	int g = o->type == X86_OP_REG ? ref_reg_gpr(o->reg) : -1;
+	if (g < 0 || ref_has_prefix(insn, 0x66))
+		return REF_UNSUPPORTED;
+	ref_sys_set_gpr(cpu, g, cpu->msr_tsc_aux & 0xffffffffu);
 	return REF_NEXT;
 }
 

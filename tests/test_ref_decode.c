@@ -53,6 +53,18 @@ int main(void)
 	want_ud("FF /7", ff7, sizeof(ff7));
 	want_ud("FE /2", fe2, sizeof(fe2));
 	want_ud("LOCK MOV", lock_mov, sizeof(lock_mov));
+	static const uint8_t ud0[] = { 0x0f, 0xff, 0x00, 0xf4 };
+	static const uint8_t lock_rex_ud0[] = { 0xf0, 0x45, 0x0f, 0xff, 0xc1, 0xf4 };
+	static const uint8_t mov_sreg6[] = { 0x8e, 0xf0, 0xf4 };      /* mov sreg6, ax */
+	static const uint8_t mov_from_sreg7[] = { 0x8c, 0xf8, 0xf4 }; /* mov eax, sreg7 */
+	static const uint8_t c7_f9[] = { 0xc7, 0xf9, 0, 0, 0, 0, 0xf4 };
+	static const uint8_t c6_7mem[] = { 0xc6, 0x38, 0x00, 0xf4 };
+	want_ud("UD0 (0F FF /r)", ud0, sizeof(ud0));
+	want_ud("LOCK REX UD0", lock_rex_ud0, sizeof(lock_rex_ud0));
+	want_ud("MOV to segment register 6 (8E /6)", mov_sreg6, sizeof(mov_sreg6));
+	want_ud("MOV from segment register 7 (8C /7)", mov_from_sreg7, sizeof(mov_from_sreg7));
+	want_ud("C7 /7 other than XBEGIN (C7 F9)", c7_f9, sizeof(c7_f9));
+	want_ud("C6 /7 with a memory operand (not XABORT)", c6_7mem, sizeof(c6_7mem));
 	want_unsupported("NOP DX (66 0F 1F C2), valid but unknown to Capstone 4", nop_dx, sizeof(nop_dx));
 	/* F3 before 66 is decoded with the right operand size (prefix order). */
 	static const uint8_t div16[] = { 0x66, 0xf3, 0xf7, 0xf1, 0xf4 }; /* rep div cx */

@@ -520,6 +520,32 @@ static void test_time_rand_xcr(void)
 	oc_want_hlt(&out, 0x10006);
 	CHECK_EQ_U64(out.state.gpr[RCX], 0x42, "ecx = tsc_aux");
 
+	/* RDPID (F3 0F C7 /7): Capstone 4 says rdseed; with the feature the
+	 * register gets TSC_AUX (r64 in 64-bit mode, no CPL check), without
+	 * it #UD (SDM Vol. 2B RDPID). */
+	static struct cpuid_table rdpid = { .n = 2, .e = {
+		{ 7, 0, 0, 0, 1u << 22, 0 },
+		{ 0x80000001u, 0, 0, 0, 0, 1u << 27 } } };
+	start(MODE_LONG64, KNOB_CPL3);
+	ex.cpuid = &rdpid;
+	tc.gpr[R9] = 0xffffffffffffffffull;
+	go("RDPID r9 at CPL3: TSC_AUX (0) zero-extended into all 64 bits", "f3410fc7f9f4");
+	oc_want_exc(&out, 13, 1, 0, 0x10005);
+	CHECK_EQ_U64(out.state.gpr[R9], 0, "r9 = tsc_aux");
+	CHECK(!strcmp(out.ran[RAN_SLOT(0x10000)].mnemonic, "rdpid"), "named rdpid (got '%s')",
+	      out.ran[RAN_SLOT(0x10000)].mnemonic);
+	start(MODE_LONG64, 0);
+	ex.cpuid = &rdpid;
+	tc.gpr[RCX] = 0xc0000103u;
+	tc.gpr[RAX] = 0x1234;
+	go("WRMSR TSC_AUX; RDPID rdx", "0f30f30fc7faf4");
+	oc_want_hlt(&out, 0x10007);
+	CHECK_EQ_U64(out.state.gpr[RDX], 0x1234, "rdx = tsc_aux");
+	CHECK_EQ_U64(out.undefined_gprs, 0, "RDPID's result is predictable");
+	start(MODE_LONG64, 0);
+	go("RDPID without the feature -> #UD", "f30fc7f8f4");
+	oc_want_exc(&out, 6, 0, 0, 0x10000);
+
 	start(MODE_LONG64, 0);
 	tc.rflags = 0x2 | RFLAGS_ZF | RFLAGS_OF;
 	go("RDRAND eax", "0fc7f0f4");
