@@ -263,7 +263,7 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
  * gets F3 66 right. Legacy prefixes mean the same in any order (SDM Vol. 2A
  * 2.1.1), so F2/F3 are moved to the front of the prefix run before
  * decoding; the length and every operand stay the same. */
-static void order_prefixes(uint8_t *b, unsigned n)
+static void order_prefixes(uint8_t *b, unsigned n, int rep_last)
 {
 	unsigned run = 0;
 	while (run < n && (b[run] == 0xf0 || b[run] == 0xf2 || b[run] == 0xf3 ||
@@ -279,8 +279,8 @@ static void order_prefixes(uint8_t *b, unsigned n)
 		else
 			other[no++] = b[i];
 	}
-	memcpy(b, rep, nr);
-	memcpy(b + nr, other, no);
+	memcpy(b + (rep_last ? no : 0), rep, nr);
+	memcpy(b + (rep_last ? 0 : nr), other, no);
 }
 
 static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
@@ -292,16 +292,23 @@ static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
 	unsigned dm = bits == 16 ? DEC_16 : bits == 32 ? DEC_32 : DEC_64;
 	if (!sl->insn && !(sl->insn = cs_malloc(p->cs[dm])))
 		return NULL;
-	uint8_t ordered[15];
-	memcpy(ordered, buf, n);
-	order_prefixes(ordered, n);
-	const uint8_t *code = ordered;
-	size_t size = n;
-	uint64_t addr = rip;
 	/* Decode into the scratch insn and swap it in on success: a failed
 	 * decode then never clobbers the instruction executed last (its
-	 * mnemonic names the outcome). */
-	if (!cs_disasm_iter(p->cs[dm], &code, &size, &addr, p->insn))
+	 * mnemonic names the outcome). But for the F2/F3 opcodes of the
+	 * SSE-era map (POPCNT: F3 0F B8) Capstone 4 wants the F3 last, next to
+	 * the opcode (67 F3 0F B8 decodes, F3 67 0F B8 does not): the second
+	 * try puts it there. */
+	uint8_t ordered[15];
+	int ok = 0;
+	for (int rep_last = 0; rep_last < 2 && !ok; rep_last++) {
+		memcpy(ordered, buf, n);
+		order_prefixes(ordered, n, rep_last);
+		const uint8_t *code = ordered;
+		size_t size = n;
+		uint64_t addr = rip;
+		ok = cs_disasm_iter(p->cs[dm], &code, &size, &addr, p->insn);
+	}
+	if (!ok)
 		return NULL;
 	/* Capstone 4 names 98/99 CWDE/CDQ in 16-bit code too; without 66h
 	 * they are CBW/CWD there (SDM Vol. 2A CBW, CWD: operand size 16). */

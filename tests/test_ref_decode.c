@@ -77,6 +77,20 @@ int main(void)
 	ref.ops->run(&ref, &c, &out);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x1000a, "66 F3 F7 /6 is a 16-bit DIV: AX = 100/10, upper RAX kept");
 	CHECK_EQ_U64(out.state.gpr[RDX], 0, "DX = remainder 0");
+	/* POPCNT with F3 among other prefixes: Capstone 4 wants the F3 next
+	 * to the opcode, the reference tries that second (prefix order). */
+	static const uint8_t popcnt67[] = { 0xf3, 0x67, 0x0f, 0xb8, 0x08, 0xf4 }; /* popcnt ecx, [eax] */
+	case_init(&c);
+	c.gpr[RAX] = 0x12000;
+	c.data_len = 4;
+	c.data[0] = 0xff, c.data[1] = 0x01;
+	memcpy(c.code, popcnt67, sizeof(popcnt67));
+	c.code_len = sizeof(popcnt67);
+	static struct cpuid_table popcnt = { .n = 1, .e = { { 1, 0, 0, 0, 1u << 23, 0 } } };
+	ref.cpuid = &popcnt;
+	ref.ops->run(&ref, &c, &out);
+	CHECK_EQ_U64(out.state.rip, 0x10006, "F3 67 0F B8 decodes (POPCNT) and runs to the HLT");
+	CHECK_EQ_U64(out.state.gpr[RCX], 9, "popcnt ecx, [eax] = 9 bits of 0x1ff");
 	ref.ops->fini(&ref);
 	return check_done("test_ref_decode");
 }
