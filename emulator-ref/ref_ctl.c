@@ -362,6 +362,16 @@ static enum ref_status sem_int3(struct ref_cpu *cpu, const cs_insn *insn)
 	return ref_raise_trap(cpu, 3);
 }
 
+/* INT1 (ICEBP, F1): a #DB trap (the frame holds the next RIP) delivered
+ * like a hardware exception, so no gate DPL check at CPL3 (SDM Vol. 2B
+ * INT n/INTO/INT3/INT1: "INT1 ... does not perform the DPL check";
+ * checked natively: vector 1, RIP after the F1). */
+static enum ref_status sem_int1(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	return ref_raise_trap(cpu, 1);
+}
+
 const struct ref_sem ref_sem_ctl[] = {
 	{ X86_INS_MOV, sem_mov },       { X86_INS_MOVABS, sem_mov },
 	{ X86_INS_MOVZX, sem_mov },     { X86_INS_MOVSX, sem_movsx },
@@ -394,5 +404,6 @@ const struct ref_sem ref_sem_ctl[] = {
 	{ X86_INS_NOP, sem_nop },       { X86_INS_HLT, sem_hlt },
 	{ X86_INS_UD2, sem_ud },        { X86_INS_UD0, sem_ud },
 	{ X86_INS_INT3, sem_int3 },
+	{ X86_INS_INT1, sem_int1 },
 };
 const unsigned ref_sem_ctl_count = sizeof(ref_sem_ctl) / sizeof(ref_sem_ctl[0]);

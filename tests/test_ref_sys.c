@@ -267,6 +267,18 @@ static void test_cr0_insns(void)
 
 static void test_misc(void)
 {
+	/* INT1 (ICEBP): a #DB trap with no gate DPL check, so at CPL3 too
+	 * (the layout's gates are DPL0: INT 1 there is #GP(0x0a)). */
+	start(MODE_LONG64, KNOB_CPL3);
+	go("INT1 at CPL3 -> #DB, RIP after the F1", "f1f4");
+	oc_want_exc(&out, 1, 0, 0, 0x10001);
+	start(MODE_LONG64, KNOB_CPL3);
+	go("INT 1 at CPL3 -> #GP(1*8+2): the gate's DPL applies", "cd01f4");
+	oc_want_exc(&out, 13, 1, 0x0a, 0x10000);
+	start(MODE_REAL16, 0);
+	go("INT1 in real mode -> IVT vector 1, IP after the F1", "f1f4");
+	oc_want_exc(&out, 1, 0, 0, 0x1);
+
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x0000800000000000ull;
 	go("INVLPG (non-canonical too), WBINVD, INVD: no-ops", "0f01380f090f08f4");
