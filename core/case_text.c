@@ -513,6 +513,13 @@ static int ex_mnemonic(struct parser *p, const char *kw, char *rest)
 			 sizeof(p->cf->expect.mnemonic));
 }
 
+static int ex_prev(struct parser *p, const char *kw, char *rest)
+{
+	cut_comment(rest);
+	return take_text(p, kw, rest, p->cf->expect.prev_mnemonic,
+			 sizeof(p->cf->expect.prev_mnemonic));
+}
+
 static int ex_writer(struct parser *p, const char *kw, char *rest)
 {
 	struct outcome *o = &p->cf->expect;
@@ -614,6 +621,7 @@ static const struct keyword expect_keywords[] = {
 	{ "exit", ex_exit, 0 },
 	{ "env", ex_env, 1 },
 	{ "mnemonic", ex_mnemonic, 1 },
+	{ "prev", ex_prev, 1 },
 	{ "writer", ex_writer, 1 },
 	{ "ran", ex_ran, 0 },
 	{ "undefined-mem", ex_undefined_mem, 0 },

@@ -89,6 +89,8 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 		print_event(f, &o->events[i]);
 	if (o->mnemonic[0])
 		fprintf(f, "  mnemonic %.*s\n", (int)sizeof(o->mnemonic), o->mnemonic);
+	if (o->prev_mnemonic[0])
+		fprintf(f, "  prev %.*s\n", (int)sizeof(o->prev_mnemonic), o->prev_mnemonic);
 	for (uint32_t i = 0; i < o->n_undefined_mem && i < UNDEF_MEM_SLOTS; i++)
 		fprintf(f, "  undefined-mem 0x%" PRIx32 " 0x%" PRIx32 "\n",
 			o->undefined_mem[i].addr, o->undefined_mem[i].mask);

@@ -139,6 +139,13 @@ static void sign_from(const struct outcome *a, const struct outcome *b,
 {
 	char ta[32], tb[32], mn[32];
 	const char *m = pick_mnemonic(ma, mb, d);
+	/* The HLT that ended the case (a HLT always does) can only be behind
+	 * its own exit or fault: anything else it would be named for was
+	 * done by the instruction before it. */
+	if (!strcmp(m, "hlt") && d->cls != DIV_TERMINAL && d->cls != DIV_EXCEPTION &&
+	    strnlen(ma->prev_mnemonic, sizeof(ma->prev_mnemonic)) &&
+	    strnlen(ma->prev_mnemonic, sizeof(ma->prev_mnemonic)) < sizeof(ma->prev_mnemonic))
+		m = ma->prev_mnemonic;
 	/* The source may lack a terminator at its full size: copy bounded. */
 	size_t n = strnlen(m, sizeof(mn) - 1);
 	memcpy(mn, m, n);

@@ -80,6 +80,12 @@ struct outcome {
 	/* Mnemonic of the instruction that ended the case or of the
 	 * unsupported one; "" when unknown (KVM). */
 	char mnemonic[32];
+	/* The instruction the reference ran just before that one ("" when
+	 * none or KVM): a HLT that ends a case cannot make a register or the
+	 * trace differ, so a signature that would name it names this one
+	 * (core/diff.c; a case cut short at its first divergence ends in a
+	 * HLT right after the culprit). Text format: "prev MNEMONIC". */
+	char prev_mnemonic[16];
 	/* Per-field mnemonic of the last instruction that wrote it, for
 	 * signatures (reference only; "" when unknown). */
 	char writer_gpr[GPR_COUNT][16];

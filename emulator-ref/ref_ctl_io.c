@@ -79,19 +79,6 @@ static enum ref_status sem_out(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
-/* Writes an address/count register at the address size: 67h makes it
- * ESI/EDI/ECX, and the 32-bit write zero-extends (SDM Vol. 1 3.4.1.1). */
-static void set_areg(struct ref_cpu *cpu, int gpr, uint64_t v, int a32)
-{
-	cpu->gpr[gpr] = a32 ? (v & 0xffffffffu) : v;
-	ref_note_gpr_write(cpu, gpr);
-}
-
-static uint64_t get_areg(const struct ref_cpu *cpu, int gpr, int a32)
-{
-	return a32 ? (cpu->gpr[gpr] & 0xffffffffu) : cpu->gpr[gpr];
-}
-
 /* INS/OUTS, one element per iteration (SDM Vol. 2A INS, OUTS, REP). A
  * fault mid-way leaves RCX/RSI/RDI as the completed iterations left them
  * and RIP at the instruction, so it restarts. F2 acts like F3 here, as in
@@ -102,7 +89,7 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 {
 	const cs_x86 *x = x86(insn);
 	int rep = x->prefix[0] == X86_PREFIX_REP || x->prefix[0] == X86_PREFIX_REPNE;
-	int a32 = x->addr_size == 4;
+	unsigned asz = x->addr_size;
 	uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
 	uint16_t port = (uint16_t)cpu->gpr[RDX];
 	/* INS always writes ES:RDI (no override); OUTS reads DS:RSI, whose
@@ -112,9 +99,9 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 	int ptr = is_in ? RDI : RSI;
 
 	for (;;) {
-		if (rep && get_areg(cpu, RCX, a32) == 0)
+		if (rep && ref_areg_get(cpu, RCX, asz) == 0)
 			break;
-		uint64_t la = get_areg(cpu, ptr, a32) + base, v;
+		uint64_t la = ref_areg_get(cpu, ptr, asz) + base, v;
 		if (is_in) {
 			v = io_answer(size);
 			if (io_event(cpu, DIR_IN, size, port, v) < 0 ||
@@ -125,26 +112,28 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 			    io_event(cpu, DIR_OUT, size, port, v) < 0)
 				return REF_STOP;
 		}
-		set_areg(cpu, ptr, get_areg(cpu, ptr, a32) + step, a32);
+		ref_areg_set(cpu, ptr, ref_areg_get(cpu, ptr, asz) + step, asz);
 		if (!rep)
 			break;
-		set_areg(cpu, RCX, get_areg(cpu, RCX, a32) - 1, a32);
+		ref_areg_set(cpu, RCX, ref_areg_get(cpu, RCX, asz) - 1, asz);
 	}
 	return REF_NEXT;
 }
 
 static enum ref_status sem_insb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, 1); }
-/* INSW/INSD and OUTSW/OUTSD share opcodes 6D/6F: 66h picks 16 bits unless
- * REX.W overrides it (SDM Vol. 2A 2.2.1.2; no 64-bit form: 32 bits). */
-static unsigned wide_size(const cs_insn *i)
+/* INSW/INSD and OUTSW/OUTSD share opcodes 6D/6F: the operand size picks
+ * 16 or 32 bits (66h flips the code size's default; REX.W overrides 66h
+ * and there is no 64-bit form, so 32 bits: SDM Vol. 2A 2.2.1.2). */
+static unsigned wide_size(struct ref_cpu *c, const cs_insn *i)
 {
-	return ref_has_prefix(i, 0x66) && !(x86(i)->rex & 8) ? 2 : 4;
+	unsigned n = ref_opsize(c, i, 0);
+	return n > 4 ? 4 : n;
 }
-static enum ref_status sem_insw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
-static enum ref_status sem_insd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(i)); }
+static enum ref_status sem_insw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(c, i)); }
+static enum ref_status sem_insd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 1, wide_size(c, i)); }
 static enum ref_status sem_outsb(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, 1); }
-static enum ref_status sem_outsw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(i)); }
-static enum ref_status sem_outsd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(i)); }
+static enum ref_status sem_outsw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(c, i)); }
+static enum ref_status sem_outsd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(c, i)); }
 
 /* CPUID answers what the guest really read at calibration (leaf = EAX,
  * subleaf = ECX). A leaf that ignores ECX was calibrated with subleaves

@@ -191,31 +191,17 @@ static int has_crdr(const cs_x86 *x)
 	return 0;
 }
 
-/* Families written for 64-bit mode only, whose operand or address sizes
- * would be wrong in 16/32-bit code: PUSHF/POPF (8-byte default), and the
- * string instructions with a 16-bit address size (they step RSI/RDI as
- * 32 or 64 bits) or in 16-bit code. They end UNSUPPORTED there until they learn the modes. */
+/* Families written for 64-bit mode only, whose operand sizes would be
+ * wrong in 16/32-bit code: PUSHF/POPF (8-byte default). They end
+ * UNSUPPORTED there until they learn the modes. */
 static int legacy_gated(const struct ref_cpu *cpu, const cs_insn *insn)
 {
 	static const uint8_t flag_ops[X86_INS_ENDING] = {
 		[X86_INS_PUSHF] = 1, [X86_INS_PUSHFD] = 1, [X86_INS_POPF] = 1,
 		[X86_INS_POPFD] = 1,
 	};
-	static const uint8_t str_ops[X86_INS_ENDING] = {
-		[X86_INS_MOVSB] = 1, [X86_INS_MOVSW] = 1, [X86_INS_MOVSD] = 1,
-		[X86_INS_STOSB] = 1, [X86_INS_STOSW] = 1, [X86_INS_STOSD] = 1,
-		[X86_INS_LODSB] = 1, [X86_INS_LODSW] = 1, [X86_INS_LODSD] = 1,
-		[X86_INS_SCASB] = 1, [X86_INS_SCASW] = 1, [X86_INS_SCASD] = 1,
-		[X86_INS_CMPSB] = 1, [X86_INS_CMPSW] = 1, [X86_INS_CMPSD] = 1,
-		[X86_INS_INSB] = 1, [X86_INS_INSW] = 1, [X86_INS_INSD] = 1,
-		[X86_INS_OUTSB] = 1, [X86_INS_OUTSW] = 1, [X86_INS_OUTSD] = 1,
-	};
-	if (flag_ops[insn->id])
-		return 1;
-	/* ref_string.c also takes the element size of A5/AB/AD/AF as 4
-	 * without 66h: wrong in 16-bit code. */
-	return str_ops[insn->id] &&
-	       (insn->detail->x86.addr_size == 2 || cpu->code_bits == 16);
+	(void)cpu;
+	return flag_ops[insn->id];
 }
 
 /* Privilege checks the run loop makes before dispatch (SDM Vol. 3A 5.9
@@ -592,6 +578,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	uint32_t steps = 0;
 	int decoded_any = 0;
 	char undef_name[sizeof(out->mnemonic)] = "";
+	char cur_mnemonic[sizeof(out->prev_mnemonic)] = ""; /* zero-padded */
 	/* lockstep runs the reference a bounded number of steps (ref_steps.c). */
 	const uint32_t budget = ref_step_limit && ref_step_limit < REF_STEP_BUDGET ?
 				ref_step_limit : REF_STEP_BUDGET;
@@ -648,6 +635,10 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		insn = next;
 		decoded_any = 1;
 		steps++;
+		memcpy(out->prev_mnemonic, cur_mnemonic, sizeof(cur_mnemonic));
+		memset(cur_mnemonic, 0, sizeof(cur_mnemonic));
+		memcpy(cur_mnemonic, insn->mnemonic,
+		       strnlen(insn->mnemonic, sizeof(cur_mnemonic) - 1));
 		cpu.insn = insn;
 		note_ran(out, cpu.rip, insn->mnemonic);
 		cpu.next_rip = cpu.rip + insn->size;
@@ -657,7 +648,9 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 
 		enum ref_status st;
 		ref_handler h = ref_lookup(insn->id);
-		if (x->prefix[0] == X86_PREFIX_LOCK &&
+		/* Capstone keeps one group-1 prefix: F0 F2 or F2 F0 may show
+		 * only the REPNE, so the bytes decide (SDM Vol. 2A 2.1.1). */
+		if (ref_has_prefix(insn, 0xf0) &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
 		} else if (flags_read(insn) & cpu.undefined_flags) {

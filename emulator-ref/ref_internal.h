@@ -306,6 +306,16 @@ static inline uint64_t ref_stack_mask(const struct ref_cpu *cpu)
 /* Operand size in bytes of insn in the current mode (66h, REX.W); stack
  * operations (PUSH/POP/CALL/RET) default to 8 in 64-bit mode. */
 unsigned ref_opsize(const struct ref_cpu *cpu, const cs_insn *insn, int stack);
+/* rSI, rDI and rCX of a string instruction at its address size asz (2, 4
+ * or 8 bytes): a 16-bit write keeps the bits above, a 32-bit one
+ * zero-extends (SDM Vol. 1 3.4.1.1; Vol. 2B REP: the count is CX, ECX or
+ * RCX by address size). The write is noted for signatures. */
+static inline uint64_t ref_areg_get(const struct ref_cpu *cpu, int gpr, unsigned asz)
+{
+	return asz == 2 ? cpu->gpr[gpr] & 0xffffu :
+	       asz == 4 ? cpu->gpr[gpr] & 0xffffffffu : cpu->gpr[gpr];
+}
+void ref_areg_set(struct ref_cpu *cpu, int gpr, uint64_t v, unsigned asz);
 /* MOV to/from CRn/DRn, for the system-instruction family (ref_sys*.c):
  * when defined, the run loop hands it every MOV with such an operand;
  * else those forms stay UNSUPPORTED. */

@@ -438,3 +438,12 @@ int ref_note_undefined_store(struct ref_cpu *cpu, uint64_t la, unsigned size, ui
 	o->n_undefined_mem++;
 	return 0;
 }
+
+void ref_areg_set(struct ref_cpu *cpu, int gpr, uint64_t v, unsigned asz)
+{
+	if (asz == 2)
+		cpu->gpr[gpr] = (cpu->gpr[gpr] & ~0xffffull) | (v & 0xffffu);
+	else
+		cpu->gpr[gpr] = asz == 4 ? v & 0xffffffffu : v;
+	ref_note_gpr_write(cpu, gpr);
+}

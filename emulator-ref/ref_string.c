@@ -38,17 +38,6 @@ static const struct str_op {
 	{ X86_INS_CMPSD, STR_CMPS, 0 }, { X86_INS_CMPSQ, STR_CMPS, 0 },
 };
 
-static uint64_t str_get(const struct ref_cpu *cpu, int gpr, int a32)
-{
-	return a32 ? (cpu->gpr[gpr] & 0xffffffffu) : cpu->gpr[gpr];
-}
-
-static void str_set(struct ref_cpu *cpu, int gpr, uint64_t v, int a32)
-{
-	cpu->gpr[gpr] = a32 ? (v & 0xffffffffu) : v;
-	ref_note_gpr_write(cpu, gpr);
-}
-
 /* The source segment: the last segment-override byte among the legacy
  * prefixes, else DS. */
 static enum ref_seg str_src_seg(const cs_insn *insn)
@@ -94,11 +83,11 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	uint8_t opc = str_opcode(insn);
 	if (!op || opc < 0xa4 || opc > 0xaf || (opc >= 0xa8 && opc <= 0xa9))
 		return REF_UNSUPPORTED;
-	unsigned size = op->size;
-	if (!size)
-		size = (x->rex & 8) ? 8 : ref_has_prefix(insn, 0x66) ? 2 : 4;
+	/* The W/D/Q forms share their opcodes: the operand size (66h,
+	 * REX.W, the code size) picks the element. */
+	const unsigned size = op->size ? op->size : ref_opsize(cpu, insn, 0);
 	const uint64_t m = alu_mask(size);
-	const int a32 = x->addr_size == 4;
+	const unsigned asz = x->addr_size;
 	const int rep = ref_has_prefix(insn, 0xf3) ? 0xf3 : ref_has_prefix(insn, 0xf2) ? 0xf2 : 0;
 	const int cmp = op->kind == STR_SCAS || op->kind == STR_CMPS;
 	const uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
@@ -128,21 +117,21 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	 * zero-extended before the first element, even with ECX = 0 or a
 	 * fault on it (measured natively on REP MOVSB; plain MOVSB keeps the
 	 * upper halves). */
-	if (rep && a32 && cpu->code_bits == 64) {
-		str_set(cpu, RCX, str_get(cpu, RCX, a32), a32);
+	if (rep && asz == 4 && cpu->code_bits == 64) {
+		ref_areg_set(cpu, RCX, ref_areg_get(cpu, RCX, asz), asz);
 		if (uses_src)
-			str_set(cpu, RSI, str_get(cpu, RSI, a32), a32);
+			ref_areg_set(cpu, RSI, ref_areg_get(cpu, RSI, asz), asz);
 		if (uses_dst)
-			str_set(cpu, RDI, str_get(cpu, RDI, a32), a32);
+			ref_areg_set(cpu, RDI, ref_areg_get(cpu, RDI, asz), asz);
 	}
 	for (uint32_t n = 0;; n++) {
-		if (rep && str_get(cpu, RCX, a32) == 0)
+		if (rep && ref_areg_get(cpu, RCX, asz) == 0)
 			break;
 		if (n >= STR_MAX_ELEMENTS)
 			return REF_UNSUPPORTED;
 		uint64_t src = 0, dst = 0;
-		const uint64_t sla = str_get(cpu, RSI, a32) + sbase;
-		const uint64_t dla = str_get(cpu, RDI, a32);
+		const uint64_t sla = ref_areg_get(cpu, RSI, asz) + sbase;
+		const uint64_t dla = ref_areg_get(cpu, RDI, asz);
 		/* CMPS reads ES:[rDI] before [rSI]: with both operands
 		 * faulting, the CPU reports the rDI one, and an MMIO [rSI] is
 		 * not read when ES:[rDI] faults (checked natively at CPL3:
@@ -176,12 +165,12 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			break;
 		}
 		if (uses_src)
-			str_set(cpu, RSI, str_get(cpu, RSI, a32) + step, a32);
+			ref_areg_set(cpu, RSI, ref_areg_get(cpu, RSI, asz) + step, asz);
 		if (uses_dst)
-			str_set(cpu, RDI, str_get(cpu, RDI, a32) + step, a32);
+			ref_areg_set(cpu, RDI, ref_areg_get(cpu, RDI, asz) + step, asz);
 		if (!rep)
 			break;
-		str_set(cpu, RCX, str_get(cpu, RCX, a32) - 1, a32);
+		ref_areg_set(cpu, RCX, ref_areg_get(cpu, RCX, asz) - 1, asz);
 		/* REPE stops when ZF = 0, REPNE when ZF = 1 (SCAS/CMPS only). */
 		if (cmp && !!(cpu->rflags & RFLAGS_ZF) != (rep == 0xf3))
 			break;

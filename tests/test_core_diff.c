@@ -365,6 +365,44 @@ static void test_signatures(void)
 	outcome_diff(&a, &b, &d);
 	CHECK(!strcmp(d.signature, "exception#GP/exception#UD:exception.vector:movbe"),
 	      "KVM's #UD at an earlier instruction is named by it (%s)", d.signature);
+
+	/* A case ending at HLT: what would be named "hlt" (no writer, or the
+	 * HLT's event) is named by the instruction before it; the HLT's own
+	 * exit or fault keeps its name. */
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.n_events = 1;
+	a.events[0] = (struct exit_event){ .kind = EXIT_HLT, .rip = 0x10006, .by = "hlt" };
+	b.n_events = 2;
+	b.events[0] = (struct exit_event){ .kind = EXIT_MMIO, .dir = DIR_IN, .addr = 0xc0000000, .size = 1 };
+	b.events[1] = (struct exit_event){ .kind = EXIT_HLT, .rip = 0x10006 };
+	a.state.rip = b.state.rip = 0x10006;
+	strcpy(a.mnemonic, "hlt");
+	strcpy(a.prev_mnemonic, "clflush");
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/hlt:event.count:clflush"),
+	      "an extra KVM event before the HLT is named by the instruction before it (%s)",
+	      d.signature);
+	b.n_events = 1;
+	b.events[0] = b.events[1];
+	b.state.gpr[RCX] = 0x20;
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/hlt:rcx:clflush"),
+	      "a register no instruction wrote is named by the one before the HLT (%s)", d.signature);
+	b.state.gpr[RCX] = 0;
+	b.events[0] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .rip = 0x10005 };
+	b.state.rip = 0x10005;
+	*ran_place(&a, 0x10005) = (struct ran_insn){ .rip = 0x10005, .mnemonic = "hlt" };
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:hlt"),
+	      "the HLT's own exit differing keeps its name (%s)", d.signature);
+	a.prev_mnemonic[0] = 0;
+	b.events[0] = a.events[0];
+	b.state.rip = a.state.rip;
+	b.state.gpr[RCX] = 0x20;
+	outcome_diff(&a, &b, &d);
+	CHECK(!strcmp(d.signature, "hlt/hlt:rcx:hlt"),
+	      "nothing ran before the HLT: it keeps the name (%s)", d.signature);
 }
 
 int main(void)

@@ -50,6 +50,7 @@ static const char *cf_diff(const struct case_file *x, const struct case_file *y)
 	if (memcmp(&o->state, &p->state, sizeof(o->state))) return "state";
 	if (o->undefined_flags != p->undefined_flags) return "undefined_flags";
 	if (strcmp(o->mnemonic, p->mnemonic)) return "mnemonic";
+	if (strcmp(o->prev_mnemonic, p->prev_mnemonic)) return "prev_mnemonic";
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (strcmp(o->writer_gpr[r], p->writer_gpr[r])) return "writer_gpr";
 	if (strcmp(o->writer_flags, p->writer_flags)) return "writer_flags";
@@ -152,6 +153,7 @@ static void build_full(struct case_file *cf)
 	o->state.cs = SEL_CODE64; o->state.ss = SEL_DATA; o->state.ds = SEL_DATA;
 	o->state.es = SEL_DATA; o->state.fs = 0; o->state.gs = SEL_UDATA;
 	strcpy(o->mnemonic, "rep movsb");
+	strcpy(o->prev_mnemonic, "cld");
 	strcpy(o->writer_gpr[RAX], "add");
 	strcpy(o->writer_gpr[R12], "imul");
 	strcpy(o->writer_flags, "imul");
