@@ -191,19 +191,6 @@ static int has_crdr(const cs_x86 *x)
 	return 0;
 }
 
-/* Families written for 64-bit mode only, whose operand sizes would be
- * wrong in 16/32-bit code: PUSHF/POPF (8-byte default). They end
- * UNSUPPORTED there until they learn the modes. */
-static int legacy_gated(const struct ref_cpu *cpu, const cs_insn *insn)
-{
-	static const uint8_t flag_ops[X86_INS_ENDING] = {
-		[X86_INS_PUSHF] = 1, [X86_INS_PUSHFD] = 1, [X86_INS_POPF] = 1,
-		[X86_INS_POPFD] = 1,
-	};
-	(void)cpu;
-	return flag_ops[insn->id];
-}
-
 /* Privilege checks the run loop makes before dispatch (SDM Vol. 3A 5.9
  * and Vol. 1 18.2.1): HLT needs CPL0; CLI, STI and the I/O instructions
  * need CPL <= IOPL, and our TSS has no I/O permission bitmap, so a failed
@@ -674,8 +661,6 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 			break;
 		} else if (privilege_fault(&cpu, insn->id)) {
 			st = ref_raise(&cpu, 13, 1, 0);
-		} else if (cpu.code_bits != 64 && legacy_gated(&cpu, insn)) {
-			st = REF_UNSUPPORTED;
 		} else if (insn->id == X86_INS_MOV && has_crdr(x)) {
 			st = ref_sys_mov_crdr ? ref_sys_mov_crdr(&cpu, insn) : REF_UNSUPPORTED;
 		} else {

@@ -43,35 +43,41 @@ static enum ref_status flg_sahf(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
-/* PUSHF (66h: 16 bits) / PUSHFQ: the image has VM and RF cleared. */
+/* PUSHF/PUSHFD/PUSHFQ: the operand size (66h flips the code size's
+ * default, REX.W wins in 64-bit mode: SDM Vol. 2A 2.2.1.2) picks 16, 32
+ * or 64 bits; the image has VM and RF cleared. */
 static enum ref_status flg_pushf(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	/* 66h gives 16 bits, unless REX.W (which wins, SDM Vol. 2A 2.2.1.2). */
 	unsigned size = ref_opsize(cpu, insn, 1);
-	/* Undefined flags in the image are masked where it lands. */
-	if (ref_note_undefined_store(cpu, cpu->gpr[RSP] - size, size,
-				     cpu->undefined_flags & RFLAGS_STATUS) < 0)
+	/* Undefined flags in the image are masked where it lands: SS:SP
+	 * outside 64-bit mode. */
+	uint64_t la = cpu->gpr[RSP] - size;
+	if (cpu->code_bits != 64)
+		la = (cpu->seg[SEG_SS].base + (la & ref_stack_mask(cpu))) & 0xffffffffu;
+	if (ref_note_undefined_store(cpu, la, size, cpu->undefined_flags & RFLAGS_STATUS) < 0)
 		return REF_UNSUPPORTED;
 	uint64_t v = cpu->rflags & ~(RFLAGS_RF | (1ull << 17));
 	return ref_push(cpu, v, size) < 0 ? REF_STOP : REF_NEXT;
 }
 
-/* POPF at CPL0 in 64-bit mode (SDM Vol. 2B POPF, Operation and Table
- * 4-16): every non-reserved flag may change except VIP, VIF and VM
- * (unaffected); RF is cleared; reserved bits keep their fixed values.
- * 66h pops 16 bits and changes only flags 15:0. TF would single-step and
- * IF would open interrupts, changing how the case runs: not modeled. */
+/* POPF at CPL0 (SDM Vol. 2B POPF, Operation and Table 4-16; the same in
+ * real mode and protected mode at CPL0, outside virtual-8086 mode): every
+ * non-reserved flag may change except VIP, VIF and VM (unaffected); RF is
+ * cleared; reserved bits keep their fixed values. A 16-bit POPF (66h, or
+ * the default in 16-bit code) changes only flags 15:0, a 32-bit one 31:0.
+ * TF would single-step and IF would open interrupts, changing how the case
+ * runs: not modeled. */
 #define POPF_CHANGEABLE (RFLAGS_STATUS | RFLAGS_TF | RFLAGS_IF | RFLAGS_DF | \
 			 (3ull << 12) /* IOPL */ | (1ull << 14) /* NT */ | \
 			 (1ull << 18) /* AC */ | (1ull << 21) /* ID */)
 
 static enum ref_status flg_popf(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	unsigned size = ref_has_prefix(insn, 0x66) ? 2 : 8;
+	unsigned size = ref_opsize(cpu, insn, 1);
 	uint64_t rsp = cpu->gpr[RSP], v;
 	if (ref_pop(cpu, &v, size) < 0)
 		return REF_STOP;
-	uint64_t mask = POPF_CHANGEABLE & (size == 2 ? 0xffffull : ~0ull);
+	uint64_t mask = POPF_CHANGEABLE & alu_mask(size);
 	if ((v & mask & (RFLAGS_TF | RFLAGS_IF)) != (cpu->rflags & (RFLAGS_TF | RFLAGS_IF))) {
 		cpu->gpr[RSP] = rsp;
 		return REF_UNSUPPORTED;
@@ -93,8 +99,8 @@ static enum ref_status flg_cli(struct ref_cpu *cpu, const cs_insn *insn)
 
 const struct ref_sem ref_sem_flagreg[] = {
 	{ X86_INS_LAHF, flg_lahf },    { X86_INS_SAHF, flg_sahf },
-	{ X86_INS_PUSHF, flg_pushf }, { X86_INS_PUSHFQ, flg_pushf },
-	{ X86_INS_POPF, flg_popf },  { X86_INS_POPFQ, flg_popf },
+	{ X86_INS_PUSHF, flg_pushf }, { X86_INS_PUSHFD, flg_pushf }, { X86_INS_PUSHFQ, flg_pushf },
+	{ X86_INS_POPF, flg_popf },  { X86_INS_POPFD, flg_popf },  { X86_INS_POPFQ, flg_popf },
 	{ X86_INS_CLI, flg_cli },
 };
 const unsigned ref_sem_flagreg_count = sizeof(ref_sem_flagreg) / sizeof(ref_sem_flagreg[0]);
