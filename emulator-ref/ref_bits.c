@@ -162,22 +162,26 @@ static enum ref_status bits_popcnt(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
-/* BSWAP r32/r64; with a 16-bit operand the result is undefined (SDM
- * Vol. 2A BSWAP), so that form is not modeled. No flags. */
+/* BSWAP r32/r64 (SDM Vol. 2A BSWAP). The operand size comes from the
+ * mode, 66h and REX.W (Capstone 4 names the 32-bit register whatever 66h
+ * says). With a 16-bit operand the result is undefined: the register is
+ * marked unpredictable (outcome.undefined_gprs), as RDRAND's is. No flags. */
 static enum ref_status bits_bswap(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (insn->detail->x86.op_count != 1 || ref_has_prefix(insn, 0x66))
+	const cs_x86 *x = &insn->detail->x86;
+	int g = x->op_count == 1 && x->operands[0].type == X86_OP_REG ?
+		ref_reg_gpr(x->operands[0].reg) : -1;
+	if (g < 0)
 		return REF_UNSUPPORTED;
-	const unsigned size = ref_op_size(cpu, 0);
-	uint64_t v;
-	ALU_TRY(ref_read_op(cpu, 0, &v));
-	if (size == 8)
-		v = __builtin_bswap64(v);
-	else if (size == 4)
-		v = __builtin_bswap32((uint32_t)v);
-	else
-		return REF_UNSUPPORTED;
-	ALU_TRY(ref_write_op(cpu, 0, v));
+	const unsigned size = ref_opsize(cpu, insn, 0);
+	if (size == 2) {
+		cpu->out->undefined_gprs |= 1u << g;
+	} else {
+		uint64_t v = cpu->gpr[g];
+		/* A 32-bit result zero-extends (SDM Vol. 1 3.4.1.1). */
+		cpu->gpr[g] = size == 8 ? __builtin_bswap64(v) : __builtin_bswap32((uint32_t)v);
+	}
+	ref_note_gpr_write(cpu, g);
 	return REF_NEXT;
 }
 

@@ -258,7 +258,32 @@ static enum ref_status desc_verify(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
+/* ARPL r/m16, r16 (63 /r outside 64-bit mode, where 63 is MOVSXD): when
+ * the destination selector's RPL is below the source's, raise it to it and
+ * set ZF, else clear ZF; nothing else changes and the destination is only
+ * written when adjusted. #UD in real mode (SDM Vol. 2A ARPL). */
+static enum ref_status desc_arpl(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	if (!ref_sys_protected(cpu))
+		return ref_sys_ud(cpu);
+	const cs_x86 *x = &insn->detail->x86;
+	uint64_t dst, src;
+	if (x->op_count != 2 || x->operands[1].type != X86_OP_REG)
+		return REF_UNSUPPORTED;
+	if (ref_read_op_rmw(cpu, 0, &dst) < 0 || ref_read_op(cpu, 1, &src) < 0)
+		return REF_STOP;
+	if ((dst & 3) < (src & 3)) {
+		if (ref_write_op(cpu, 0, (dst & 0xfffc) | (src & 3)) < 0)
+			return REF_STOP;
+		ref_set_flags(cpu, RFLAGS_ZF, RFLAGS_ZF);
+	} else {
+		ref_set_flags(cpu, RFLAGS_ZF, 0);
+	}
+	return REF_NEXT;
+}
+
 const struct ref_sem ref_sem_sys_desc[] = {
+	{ X86_INS_ARPL, desc_arpl },
 	{ X86_INS_LGDT, desc_lgdt },     { X86_INS_LIDT, desc_lgdt },
 	{ X86_INS_SGDT, desc_sgdt },     { X86_INS_SIDT, desc_sgdt },
 	{ X86_INS_SLDT, desc_sldt_str }, { X86_INS_STR, desc_sldt_str },

@@ -4,7 +4,8 @@
  * the code under test: the operand size is 16 bits by default in 16-bit
  * code and 32 with 66h (the other way round in 32-bit code); the image
  * goes to SS:SP; POPF at CPL0 loads every non-reserved flag of its width
- * but VM, VIF and VIP; a POPF that would change IF or TF is not modeled. */
+ * but VM, VIF and VIP; a POPF that would change IF or TF is not modeled.
+ * Also BSWAP's operand size in 16-bit code (66h: 32 bits; else undefined). */
 #include <string.h>
 #include "outcome_check.h"
 #include "layout.h"
@@ -82,6 +83,24 @@ int main(void)
 	start(MODE_PROT32);
 	go("prot32 push 0x200; popfd sets IF: not modeled", B(0x68, 0x00, 0x02, 0x00, 0x00, 0x9d, 0xf4));
 	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
+
+	/* BSWAP with a 16-bit operand: the result is undefined (SDM Vol. 2A
+	 * BSWAP), so the register is unpredictable; 66h in 16-bit code makes
+	 * it the 32-bit form. */
+	start(MODE_REAL16);
+	tc.gpr[RCX] = 0x11223344;
+	go("real16 bswap cx: undefined", B(0x0f, 0xc9, 0xf4));
+	oc_want_hlt(&out, 3);
+	CHECK_EQ_U64(out.undefined_gprs, 1u << RCX, "RCX unpredictable");
+	start(MODE_REAL16);
+	tc.gpr[RCX] = 0x11223344;
+	go("real16 66 bswap ecx", B(0x66, 0x0f, 0xc9, 0xf4));
+	CHECK_EQ_U64(out.state.gpr[RCX], 0x44332211, "ecx swapped");
+	CHECK_EQ_U64(out.undefined_gprs, 0, "nothing unpredictable");
+	start(MODE_LONG64);
+	tc.gpr[RCX] = 0xaabbccdd11223344ull;
+	go("long64 bswap ecx zero-extends", B(0x0f, 0xc9, 0xf4));
+	CHECK_EQ_U64(out.state.gpr[RCX], 0x44332211, "rcx = swapped ecx");
 
 	ex.ops->fini(&ex);
 	return check_done("test_ref_pushf16");

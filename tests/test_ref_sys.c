@@ -622,6 +622,25 @@ static void test_time_rand_xcr(void)
 
 static void test_desc(void)
 {
+	/* ARPL (63 /r outside 64-bit mode): RPL raised to the source's. */
+	start(MODE_PROT32, 0);
+	tc.gpr[RAX] = 0x28;
+	tc.gpr[RCX] = 0x33;
+	go("ARPL ax, cx: RPL 0 -> 3, ZF", "63c8f4");
+	oc_want_hlt(&out, 0x10003);
+	CHECK_EQ_U64(out.state.gpr[RAX], 0x2b, "ax = 0x2b");
+	CHECK_EQ_U64(out.state.rflags & RFLAGS_ZF, RFLAGS_ZF, "ZF set");
+	start(MODE_PROT32, 0);
+	tc.gpr[RAX] = 0xffff002b;
+	tc.gpr[RCX] = 0x31;
+	tc.rflags = 0x2 | RFLAGS_ZF;
+	go("ARPL ax, cx: RPL 3 >= 1, nothing changes but ZF", "63c8f4");
+	CHECK_EQ_U64(out.state.gpr[RAX], 0xffff002b, "eax unchanged");
+	CHECK_EQ_U64(out.state.rflags & RFLAGS_ZF, 0, "ZF clear");
+	start(MODE_REAL16, 0);
+	go("ARPL in real mode -> #UD", "63c8f4");
+	oc_want_exc(&out, 6, 0, 0, 0);
+
 	start(MODE_LONG64, 0);
 	/* sgdt [0x12000]; sidt [0x12010]; sldt eax; str ebx; hlt */
 	go("SGDT SIDT SLDT STR", "0f010425002001000f010c25102001000f00c00f00cbf4");
