@@ -135,13 +135,37 @@ static enum ref_status sem_outsb(struct ref_cpu *c, const cs_insn *i) { return s
 static enum ref_status sem_outsw(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(c, i)); }
 static enum ref_status sem_outsd(struct ref_cpu *c, const cs_insn *i) { return string_io(c, i, 0, wide_size(c, i)); }
 
+/* 1 when leaf is above the highest leaf of its range (basic 0, hypervisor
+ * 0x40000000, extended 0x80000000: each range's first leaf gives its
+ * highest) or in no range; 0 when in range or when its range's first leaf
+ * was not calibrated (unknown: only an exact answer will do). */
+static int cpuid_out_of_range(const struct cpuid_table *t, uint32_t leaf)
+{
+	uint32_t first = leaf & 0xf0000000u;
+	if (first != 0 && first != 0x40000000u && first != 0x80000000u)
+		return 1;
+	const struct cpuid_entry *top = cpuid_lookup(t, first, 0);
+	return top && (leaf > top->eax || top->eax < first);
+}
+
 /* CPUID answers what the guest really read at calibration (leaf = EAX,
  * subleaf = ECX). A leaf that ignores ECX was calibrated with subleaves
- * 0..3 giving identical answers; then any subleaf gets that answer. With
- * no answer known the case ends UNSUPPORTED: never a false divergence. */
+ * 0..3 giving identical answers; then any subleaf gets that answer. A leaf
+ * above its range's highest (or in no range) gets the highest basic
+ * leaf's answer (SDM Vol. 2A CPUID: "If a value entered for CPUID.EAX is
+ * higher than the maximum input value for basic or extended function ...,
+ * the data for the highest basic information leaf is returned"; KVM does
+ * the same for an Intel guest). With no answer known the case ends
+ * UNSUPPORTED: never a false divergence. */
 static const struct cpuid_entry *cpuid_find(const struct cpuid_table *t,
 					    uint32_t leaf, uint32_t sub)
 {
+	if (t && cpuid_out_of_range(t, leaf)) {
+		const struct cpuid_entry *b = cpuid_lookup(t, 0, 0);
+		if (!b)
+			return NULL;
+		leaf = b->eax;
+	}
 	const struct cpuid_entry *e = cpuid_lookup(t, leaf, sub);
 	if (e || !t)
 		return e;

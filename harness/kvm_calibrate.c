@@ -20,6 +20,7 @@
 #define CAL_MAX      (0x1000u / 16u)   /* answers fit in data page 1 */
 #define CAL_BASIC_MAX 0x20u
 #define CAL_EXT_MAX  0x80000008u
+#define CAL_HV_MAX   0x40000010u
 #define CAL_SUBLEAVES 4u
 
 static const uint8_t cal_program[] = {
@@ -105,26 +106,36 @@ int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
 		goto done;
 	}
 
-	/* First the two max-leaf queries, then the full list. */
+	/* First the max-leaf queries of the three ranges, then every leaf
+	 * of each (up to a cap) with CAL_SUBLEAVES subleaves: the reference
+	 * answers any subleaf of a leaf whose first ones agree (the generator
+	 * sets ECX to 0..2). The hypervisor range (KVM's signature leaves) is
+	 * taken only when its first leaf says so. */
 	list[0][0] = 0;
 	list[1][0] = 0x80000000u;
-	if (cal_run(k, (const uint32_t (*)[2])list, 2, probe, c, out, err, errlen) < 0)
+	list[2][0] = 0x40000000u;
+	if (cal_run(k, (const uint32_t (*)[2])list, 3, probe, c, out, err, errlen) < 0)
 		goto done;
 	uint32_t max_basic = probe->e[0].eax, max_ext = probe->e[1].eax;
+	uint32_t max_hv = probe->e[2].eax;
 	if (max_basic > CAL_BASIC_MAX)
 		max_basic = CAL_BASIC_MAX;
 	if (max_ext > CAL_EXT_MAX)
 		max_ext = CAL_EXT_MAX;
+	if (max_hv < 0x40000000u || max_hv > CAL_HV_MAX)
+		max_hv = max_hv < 0x40000000u ? 0 : CAL_HV_MAX;
 
 	unsigned n = 0;
-	for (uint32_t leaf = 0; leaf <= max_basic; leaf++)
-		for (uint32_t sub = 0; sub < CAL_SUBLEAVES; sub++) {
-			list[n][0] = leaf;
-			list[n++][1] = sub;
-		}
-	for (uint32_t leaf = 0x80000000u; leaf >= 0x80000000u && leaf <= max_ext; leaf++) {
-		list[n][0] = leaf;
-		list[n++][1] = 0;
+	const uint32_t ranges[3][2] = { { 0, max_basic }, { 0x40000000u, max_hv },
+					{ 0x80000000u, max_ext } };
+	for (unsigned r = 0; r < 3; r++) {
+		if (r && ranges[r][1] < ranges[r][0])
+			continue;
+		for (uint32_t leaf = ranges[r][0]; leaf <= ranges[r][1]; leaf++)
+			for (uint32_t sub = 0; sub < CAL_SUBLEAVES && n < CAL_MAX; sub++) {
+				list[n][0] = leaf;
+				list[n++][1] = sub;
+			}
 	}
 	t->n = 0;
 	rc = cal_run(k, (const uint32_t (*)[2])list, n, t, c, out, err, errlen);

@@ -349,6 +349,12 @@ static void test_cpuid(void)
 	      (const char *)&e0->ebx, (const char *)&e0->edx, (const char *)&e0->ecx);
 	CHECK(cpuid_lookup(ex.cpuid, 0x80000000u, 0) != NULL, "cpuid: leaf 0x80000000 calibrated");
 	CHECK(cpuid_lookup(ex.cpuid, 1, 3) != NULL || e0->eax < 1, "cpuid: leaf 1 subleaf 3 calibrated");
+	const struct cpuid_entry *hv = cpuid_lookup(ex.cpuid, 0x40000000u, 0);
+	CHECK(hv && (hv->eax < 0x40000000u || cpuid_lookup(ex.cpuid, hv->eax, 3) != NULL),
+	      "cpuid: the hypervisor range's leaves calibrated with 4 subleaves (up to 0x%x)",
+	      hv ? hv->eax : 0);
+	CHECK(cpuid_lookup(ex.cpuid, 0x80000001u, 2) != NULL,
+	      "cpuid: extended leaves calibrated with subleaves too (0x80000001.2)");
 
 	/* A case reading CPUID sees what the table says. */
 	start("cpuid-1", CODE(0x0f, 0xa2, 0xf4)); /* cpuid; hlt */

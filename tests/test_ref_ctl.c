@@ -410,6 +410,38 @@ static void test_cpuid(void)
 	tc.gpr[RCX] = 5;
 	go("cpuid leaf 7.5 (not calibrated)", B(0x0f, 0xa2, 0xf4));
 	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
+
+	/* Leaves above their range's highest, or in no range, get the
+	 * highest basic leaf's answer (SDM Vol. 2A CPUID). Basic leaves go
+	 * to 0x10, extended to 0x80000001, hypervisor to 0x40000001. */
+	static struct cpuid_table r;
+	r.n = 0;
+	r.e[r.n++] = (struct cpuid_entry){ 0, 0, 0x10, 1, 2, 3 };
+	for (uint32_t s = 0; s < 4; s++)
+		r.e[r.n++] = (struct cpuid_entry){ 0x10, s, 0xa0 + s, 0xb0, 0xc0, 0xd0 };
+	r.e[r.n++] = (struct cpuid_entry){ 0x80000000u, 0, 0x80000001u, 0, 0, 0 };
+	r.e[r.n++] = (struct cpuid_entry){ 0x40000000u, 0, 0x40000001u, 0x4b4d564b, 0, 0 };
+	ex.cpuid = &r;
+	static const uint32_t above[] = { 0x11, 0x80000002u, 0x12345678u, 0x40000005u, 0xffffffffu };
+	for (unsigned i = 0; i < sizeof(above) / sizeof(above[0]); i++) {
+		start();
+		tc.gpr[RAX] = above[i];
+		tc.gpr[RCX] = 1;
+		go("cpuid above its range", B(0x0f, 0xa2, 0xf4));
+		CHECK(oc_term(&out)->kind == EXIT_HLT && out.state.gpr[RAX] == 0xa1 &&
+		      out.state.gpr[RDX] == 0xd0,
+		      "leaf 0x%x.1 answers as leaf 0x10.1 (eax 0x%llx)", above[i],
+		      (unsigned long long)out.state.gpr[RAX]);
+	}
+	start();
+	tc.gpr[RAX] = 0x5;
+	go("cpuid leaf 5, in range but not calibrated", B(0x0f, 0xa2, 0xf4));
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
+	r.n--; /* no hypervisor range calibrated: its leaves are unknown */
+	start();
+	tc.gpr[RAX] = 0x40000005u;
+	go("cpuid 0x40000005 without a calibrated hypervisor range", B(0x0f, 0xa2, 0xf4));
+	CHECK_EQ_U64(oc_term(&out)->kind, EXIT_UNSUPPORTED, "unsupported");
 	ex.cpuid = NULL;
 }
 
