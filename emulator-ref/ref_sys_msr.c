@@ -345,6 +345,36 @@ static enum ref_status msr_rdtsc(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
+/* RDPMC: EDX:EAX = performance counter ECX, unpredictable. #GP(0) above
+ * CPL0 without CR4.PCE, and for a counter the PMU does not have: general
+ * ones (ECX[30] = 0) below CPUID.0AH:EAX[15:8], fixed ones (ECX[30] = 1)
+ * below EDX[4:0] from PMU version 2 (SDM Vol. 2B RDPMC, Vol. 3B 20.2). A
+ * guest without a PMU (version 0) has no counter at all. Bits of ECX
+ * other than 30 and the index are not modeled. */
+#define CR4_PCE (1ull << 8)
+static enum ref_status msr_rdpmc(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	if (cpu->cpl > 0 && !(cpu->cr4 & CR4_PCE))
+		return ref_sys_gp(cpu, 0);
+	const struct cpuid_entry *pm = cpu->cpuid ? cpuid_lookup(cpu->cpuid, 0xa, 0) : NULL;
+	if (!pm)
+		return REF_UNSUPPORTED;
+	uint32_t ecx = (uint32_t)cpu->gpr[RCX], idx = ecx & 0x3fffffffu;
+	unsigned version = pm->eax & 0xff, general = (pm->eax >> 8) & 0xff;
+	unsigned fixed = version >= 2 ? (pm->edx & 0x1f) : 0;
+	int valid = version && ((ecx & (1u << 30)) ? idx < fixed : idx < general);
+	if (!valid)
+		return ref_sys_gp(cpu, 0);
+	if (ecx >> 31)
+		return REF_UNSUPPORTED;
+	ref_sys_set_gpr(cpu, RAX, 0);
+	ref_sys_set_gpr(cpu, RDX, 0);
+	ref_sys_undefine_gpr(cpu, RAX);
+	ref_sys_undefine_gpr(cpu, RDX);
+	return REF_NEXT;
+}
+
 /* RDRAND/RDSEED r16/32/64: #UD without CPUID.01H:ECX.RDRAND[30] /
  * CPUID.(7,0):EBX.RDSEED[18]. The value is unpredictable and so is CF
  * (the CPU may fail: CF=0, destination 0); OF SF ZF AF PF are cleared
@@ -482,6 +512,7 @@ const struct ref_sem ref_sem_sys_msr[] = {
 	{ X86_INS_SYSCALL, msr_syscall },   { X86_INS_SYSRET, msr_sysret },
 	{ X86_INS_SYSENTER, msr_sysenter }, { X86_INS_SYSEXIT, msr_sysexit },
 	{ X86_INS_RDTSC, msr_rdtsc },       { X86_INS_RDTSCP, msr_rdtsc },
+	{ X86_INS_RDPMC, msr_rdpmc },
 	{ X86_INS_RDRAND, msr_rdrand },     { X86_INS_RDSEED, msr_rdrand },
 	{ X86_INS_XGETBV, msr_xgetbv },     { X86_INS_XSETBV, msr_xsetbv },
 	{ X86_INS_RDFSBASE, msr_fsgsbase }, { X86_INS_RDGSBASE, msr_fsgsbase },

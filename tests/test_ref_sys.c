@@ -558,6 +558,33 @@ static void test_time_rand_xcr(void)
 	go("RDPID without the feature -> #UD", "f30fc7f8f4");
 	oc_want_exc(&out, 6, 0, 0, 0x10000);
 
+	/* RDPMC: counters from CPUID.0AH (SDM Vol. 2B RDPMC). */
+	static struct cpuid_table pmu = { .n = 1, .e = { { 0xa, 0, 0x0402, 0, 0, 3 } } };
+	static struct cpuid_table no_pmu = { .n = 1, .e = { { 0xa, 0, 0, 0, 0, 0 } } };
+	static const struct { struct cpuid_table *t; uint32_t knobs; uint64_t ecx; int ok; const char *what; } pmc[] = {
+		{ &pmu, 0, 3, 1, "general counter 3 of 4" },
+		{ &pmu, 0, 4, 0, "general counter 4 of 4: #GP(0)" },
+		{ &pmu, 0, 0x40000002, 1, "fixed counter 2 of 3" },
+		{ &pmu, 0, 0x40000003, 0, "fixed counter 3 of 3: #GP(0)" },
+		{ &no_pmu, 0, 0, 0, "no PMU (version 0): #GP(0)" },
+		{ &pmu, KNOB_CPL3, 0, 0, "CPL3 without CR4.PCE: #GP(0)" },
+	};
+	for (unsigned i = 0; i < sizeof(pmc) / sizeof(pmc[0]); i++) {
+		start(MODE_LONG64, pmc[i].knobs);
+		ex.cpuid = pmc[i].t;
+		tc.gpr[RCX] = pmc[i].ecx;
+		go(pmc[i].what, "0f33f4");
+		if (pmc[i].ok) {
+			oc_want_hlt(&out, 0x10003);
+			CHECK_EQ_U64(out.undefined_gprs, (1u << RAX) | (1u << RDX), "EDX:EAX unpredictable");
+		} else {
+			oc_want_exc(&out, 13, 1, 0, 0x10000);
+		}
+	}
+	start(MODE_LONG64, 0);
+	go("RDPMC without CPUID leaf 0AH known: unsupported", "0f33f4");
+	want_unsupported("rdpmc");
+
 	start(MODE_LONG64, 0);
 	tc.rflags = 0x2 | RFLAGS_ZF | RFLAGS_OF;
 	go("RDRAND eax", "0fc7f0f4");
