@@ -17,6 +17,7 @@
 #include "camp_internal.h"
 #include "case_text.h"
 #include "diff.h"
+#include "knobs.h"
 
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
@@ -367,6 +368,14 @@ static void count_hit(struct worker *w, struct sig_slot *s)
 	}
 }
 
+static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
+				  const struct first_ctx *fc, int cut);
+
+static uint16_t slot_ref(const struct worker *w, const struct sig_slot *t)
+{
+	return (uint16_t)(t - w->sigs + 1);
+}
+
 /* A signature this worker has not seen and the known list does not name:
  * the bucket is named by the case's first divergence (min_cut_first), so a
  * wrong value is named by the instruction that produced it, not by each
@@ -385,33 +394,79 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
 		memcpy(base, m.d.signature, sizeof(base));
 		camp_sig_add_mode(m.d.signature, w->mode);
-		int fresh;
-		struct sig_slot *t = sig_slot(w, m.d.signature, &fresh);
+		int at = -1;
+		for (uint32_t i = 0; i < cut.code_len && at < 0; i++)
+			if (cut.code[i] != fc->c->code[i])
+				at = (int)i;
+		struct first_ctx cfc = { &cut, m.ref, m.kvm, &m.d, base, fc->c, at, 0 };
+		char key[SIGNATURE_MAX];
+		memcpy(key, m.d.signature, sizeof(key));
+		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
 		if (t && t != s) {
-			s->alias = (uint16_t)(t - w->sigs + 1);
-			if (fresh && !t->known) {
-				int at = -1;
-				for (uint32_t i = 0; i < cut.code_len && at < 0; i++)
-					if (cut.code[i] != fc->c->code[i])
-						at = (int)i;
-				struct first_ctx cfc = { &cut, m.ref, m.kvm, &m.d, base, fc->c, at, 0 };
-				send_first(w, &cfc);
-			}
+			s->alias = slot_ref(w, t);
 			return;
 		}
 	}
 	send_first(w, fc);
 }
 
+/* The slot a divergence with signature sig, from a case with knobs,
+ * counts on (follow its alias), claimed and resolved the first time:
+ * known, named by its first divergence (cut), or a new bucket whose case
+ * is sent. An entry of the known list with a knob condition ([cr4.smap]
+ * SIGNATURE) makes the same signature known for some cases and not for
+ * others, so with such entries a case with knobs is looked up per (sig,
+ * knobs) once; a match counts under "SIGNATURE[knob,...]", a separate
+ * known key. NULL when the table is full. */
+static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
+				  const struct first_ctx *fc, int cut)
+{
+	char key[SIGNATURE_MAX];
+	int per_knobs = knobs && w->a->known && w->a->known->knob_entries;
+	if (per_knobs)
+		snprintf(key, sizeof(key), "%.110s|%x", sig, knobs);
+	int fresh;
+	struct sig_slot *s = sig_slot(w, per_knobs ? key : sig, &fresh);
+	if (!s || !fresh)
+		return s;
+	if (per_knobs) {
+		s->known = 0;
+		const struct known_entry *e = known_find_for(w->a->known, sig, knobs);
+		struct sig_slot *t;
+		if (e && e->knobs) {
+			char names[24], *p = names;
+			knobs_format(e->knobs, names, sizeof(names));
+			while ((p = strchr(p, ' ')))
+				*p = ',';
+			snprintf(key, sizeof(key), "%.100s[%.23s]", sig, names);
+			t = sig_slot(w, key, &fresh);
+			if (t)
+				t->known = 1;
+		} else {
+			t = bucket_of(w, sig, 0, fc, cut);
+		}
+		if (t && t != s)
+			s->alias = slot_ref(w, t);
+		return s;
+	}
+	if (!s->known) {
+		if (cut)
+			new_signature(w, s, fc);
+		else
+			send_first(w, fc);
+	}
+	return s;
+}
+
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
 	const char *sig = fc->d->signature;
-	int fresh;
-	struct sig_slot *s = sig_slot(w, sig, &fresh);
+	struct sig_slot *s = bucket_of(w, sig, fc->c->knobs, fc, 1);
 	if (s) {
-		if (fresh && !s->known)
-			new_signature(w, s, fc);
-		count_hit(w, s->alias ? &w->sigs[s->alias - 1] : s);
+		/* Aliases chain at most (sig, knobs) -> sig -> its cut. */
+		for (int hops = 0; s->alias && hops < 4; hops++)
+			s = &w->sigs[s->alias - 1];
+		count_hit(w, s);
 		return;
 	}
 	/* Table full: one record per hit. */
@@ -419,7 +474,7 @@ static void note_divergence(struct worker *w, const struct first_ctx *fc)
 	memset(&r, 0, sizeof(r));
 	r.type = REC_HIT;
 	r.n = 1;
-	r.known = known_find(w->a->known, sig) != NULL;
+	r.known = known_find_for(w->a->known, sig, fc->c->knobs) != NULL;
 	if (r.known) {
 		w->cnt->known++;
 		w->cnt->lane[w->lane].known++;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "known.h"
 #include "file_io.h"
+#include "knobs.h"
 
 static int is_space(char ch)
 {
@@ -40,9 +41,49 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 		*empty = 1;
 		return 0;
 	}
+	uint32_t knobs = 0;
+	if (s[i] == '[') {
+		/* [knob,knob]: the entry holds only for cases with them. */
+		size_t k0 = ++i;
+		while (i < len && s[i] != ']' && !is_space(s[i]))
+			i++;
+		if (i == len || s[i] != ']') {
+			snprintf(err, errlen, "unclosed '[' (want: [KNOB,KNOB] SIGNATURE  reason)");
+			return -1;
+		}
+		for (size_t a = k0; a < i;) {
+			size_t b = a;
+			while (b < i && s[b] != ',')
+				b++;
+			char name[32];
+			const struct knob_def *d = NULL;
+			if (b - a < sizeof(name)) {
+				memcpy(name, s + a, b - a);
+				name[b - a] = 0;
+				d = knob_by_name(name);
+			}
+			if (!d) {
+				snprintf(err, errlen, "unknown knob '%.*s' in [...]", (int)(b - a), s + a);
+				return -1;
+			}
+			knobs |= d->bit;
+			a = b + 1;
+		}
+		if (!knobs) {
+			snprintf(err, errlen, "empty [] (name at least one knob)");
+			return -1;
+		}
+		i++;
+		while (i < len && is_space(s[i]))
+			i++;
+	}
 	size_t sig0 = i;
 	while (i < len && !is_space(s[i]))
 		i++;
+	if (i == sig0) {
+		snprintf(err, errlen, "no signature after the knobs");
+		return -1;
+	}
 	size_t siglen = i - sig0;
 	if (siglen >= SIGNATURE_MAX) {
 		snprintf(err, errlen, "signature longer than %d characters", SIGNATURE_MAX - 1);
@@ -65,6 +106,7 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 	}
 	memset(e, 0, sizeof(*e));
 	memcpy(e->sig, s + sig0, siglen);
+	e->knobs = knobs;
 	if (memchr(e->sig, '*', siglen)) {
 		e->prefix = 1;
 		if (siglen == 1) {
@@ -99,12 +141,13 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 		}
 		if (!empty) {
 			for (size_t i = 0; i < k->n; i++)
-				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].prefix == e.prefix) {
+				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].knobs == e.knobs) {
 					snprintf(err, errlen, "%s:%u: signature '%s' already listed at line %u",
 						 filename, line, e.sig, k->e[i].line);
 					return -1;
 				}
 			e.line = line;
+			k->knob_entries += e.knobs != 0;
 			if (add(k, &e) < 0) {
 				snprintf(err, errlen, "%s:%u: out of memory", filename, line);
 				return -1;
@@ -126,20 +169,25 @@ int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-const struct known_entry *known_find(const struct known_list *k, const char *sig)
+const struct known_entry *known_find_for(const struct known_list *k, const char *sig,
+					 uint32_t knobs)
 {
 	const struct known_entry *best = NULL;
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
+		if (e->knobs & ~knobs)
+			continue;
 		if (!e->prefix) {
-			if (!strcmp(e->sig, sig))
-				return e;
+			if (!strcmp(e->sig, sig) && (!best || best->prefix || best->knobs))
+				best = e, best_len = (size_t)-1;
 			continue;
 		}
 		/* The longest matching pattern is the most specific one. */
 		size_t pl = strlen(e->sig);
-		if (pl > best_len && fnmatch(e->sig, sig, 0) == 0) {
+		if (best_len != (size_t)-1 &&
+		    (pl > best_len || (pl == best_len && best && best->knobs && !e->knobs)) &&
+		    fnmatch(e->sig, sig, 0) == 0) {
 			best = e;
 			best_len = pl;
 		}
@@ -147,9 +195,15 @@ const struct known_entry *known_find(const struct known_list *k, const char *sig
 	return best;
 }
 
+const struct known_entry *known_find(const struct known_list *k, const char *sig)
+{
+	return known_find_for(k, sig, 0);
+}
+
 void known_free(struct known_list *k)
 {
 	free(k->e);
 	k->e = NULL;
 	k->n = k->cap = 0;
+	k->knob_entries = 0;
 }

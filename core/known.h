@@ -1,10 +1,13 @@
 /* The known-divergence list: signatures a campaign counts but does not save
  * as new. File format, one entry per line:
  *
- *   SIGNATURE  reason text          # comments and blank lines ignored
+ *   [KNOB,KNOB] SIGNATURE  reason text   # comments and blank lines ignored
  *
  * A signature with a '*' is a pattern: '*' matches any run of characters
- * (fnmatch), so "exception#PF/exception#PF:mem:*" or "hlt/hlt:*:tzcnt". */
+ * (fnmatch), so "exception#PF/exception#PF:mem:*" or "hlt/hlt:*:tzcnt".
+ * The optional leading [knobs] (names from core/knobs.c) makes the entry
+ * hold only for cases with all those knobs: a KVM behaviour a knob brings
+ * out whose signature alone would also name other bugs. */
 #ifndef EXITDIFF_KNOWN_H
 #define EXITDIFF_KNOWN_H
 
@@ -16,12 +19,14 @@ struct known_entry {
 	char sig[SIGNATURE_MAX];
 	char reason[200];
 	int prefix;          /* sig holds a '*': a pattern, matched with fnmatch */
+	uint32_t knobs;      /* KNOB_* bits a case needs for the entry to hold, 0: any */
 	unsigned line;
 };
 
 struct known_list {
 	struct known_entry *e;
 	size_t n, cap;
+	uint32_t knob_entries; /* entries with a knob condition */
 };
 
 /* Parses text (len bytes) into k (appending). filename is for messages.
@@ -30,8 +35,14 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 		const char *filename, char *err, size_t errlen);
 /* Reads and parses a file. Returns 0, or -1 with the reason in err. */
 int known_load(struct known_list *k, const char *path, char *err, size_t errlen);
-/* The entry matching sig (exact before prefix), or NULL. */
+/* The entry matching sig (exact before prefix) among those without a knob
+ * condition, or NULL. */
 const struct known_entry *known_find(const struct known_list *k, const char *sig);
+/* The same among the entries whose knobs a case with knobs has (exact
+ * before pattern, then the longest pattern; an unconditional entry before
+ * a conditional one of the same rank). */
+const struct known_entry *known_find_for(const struct known_list *k, const char *sig,
+					 uint32_t knobs);
 void known_free(struct known_list *k);
 
 #endif

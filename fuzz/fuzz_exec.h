@@ -69,7 +69,9 @@ const struct fx_stats *fx_stats(void);
  * not an error when optional. Returns the number of entries, or -1 with a
  * reason. */
 int fx_known_load(const char *path, int optional, char *err, size_t errlen);
-int fx_known_has(const char *signature);
+/* 1 when the list names signature for a case with these knobs (entries
+ * with a [knob] condition hold only for cases with those knobs). */
+int fx_known_has(const char *signature, uint32_t knobs);
 void fx_known_free(void);
 
 /* Writes the finding as DIR/<signature>-<hash>.case: the case with the

@@ -29,9 +29,9 @@ int fx_known_load(const char *path, int optional, char *err, size_t errlen)
 	return (int)known.n;
 }
 
-int fx_known_has(const char *signature)
+int fx_known_has(const char *signature, uint32_t knobs)
 {
-	return known_find(&known, signature) != NULL;
+	return known_find_for(&known, signature, knobs) != NULL;
 }
 
 /* Signatures hold '/', '#' and ':' (exception#UD/hlt:terminal:lzcnt): keep

@@ -155,7 +155,7 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 		return 0;
 	}
 	fx.st.diverge++;
-	if (fx_known_has(r->d.signature)) {
+	if (fx_known_has(r->d.signature, c->knobs)) {
 		r->known = 1;
 		fx.st.known++;
 		return 0;

@@ -1,0 +1,79 @@
+/* The known list's knob conditions: "[knob,knob] SIGNATURE  reason" holds
+ * only for cases with all those knobs; the lookup prefers an exact entry,
+ * then the longest pattern, then an unconditional entry over a conditional
+ * one of the same rank; bad conditions are errors naming file and line. */
+#include <string.h>
+#include "check.h"
+#include "knobs.h"
+#include "known.h"
+
+static struct known_list k;
+
+static int parse(const char *text, char *err, size_t len)
+{
+	known_free(&k);
+	return known_parse(&k, text, strlen(text), "list.txt", err, len);
+}
+
+static const char *reason(const char *sig, uint32_t knobs)
+{
+	const struct known_entry *e = known_find_for(&k, sig, knobs);
+	return e ? e->reason : "(none)";
+}
+
+int main(void)
+{
+	char err[256] = "";
+	const char *list =
+		"# a comment\n"
+		"[cr4.smap] */exception#PF:*  smap fetch fault\n"
+		"exception#UD/exception#PF:exception.vector:ud2  plain exact\n"
+		"[cpl3,cr4.tsd] exception#GP/hlt:*  cpl3 and tsd\n"
+		"[cpl3] hlt/hlt:rax:*  cpl3 pattern\n"
+		"hlt/hlt:rax:*  plain pattern\n";
+	int rc = parse(list, err, sizeof(err));
+	CHECK(rc == 0, "a list with knob conditions parses (%s)", err);
+	CHECK_EQ_U64(k.n, 5, "entries");
+	CHECK_EQ_U64(k.knob_entries, 3, "entries with a knob condition");
+	const struct knob_def *smap = knob_by_name("cr4.smap"), *cpl3 = knob_by_name("cpl3");
+	const struct knob_def *tsd = knob_by_name("cr4.tsd");
+	CHECK(smap && cpl3 && tsd, "knob names known");
+	if (!smap || !cpl3 || !tsd)
+		return check_done("test_core_known");
+
+	CHECK(!strcmp(reason("hlt/exception#PF:terminal:mov", smap->bit), "smap fetch fault"),
+	      "a conditional entry holds for a case with its knob");
+	CHECK(!strcmp(reason("hlt/exception#PF:terminal:mov", smap->bit | cpl3->bit), "smap fetch fault"),
+	      "and for a case with more knobs");
+	CHECK(!strcmp(reason("hlt/exception#PF:terminal:mov", 0), "(none)"),
+	      "not for a case without it");
+	CHECK(known_find(&k, "hlt/exception#PF:terminal:mov") == NULL,
+	      "known_find looks at unconditional entries only");
+	CHECK(!strcmp(reason("exception#UD/exception#PF:exception.vector:ud2", smap->bit), "plain exact"),
+	      "an exact entry beats a conditional pattern");
+	CHECK(!strcmp(reason("exception#GP/hlt:terminal:rdtsc", cpl3->bit), "(none)"),
+	      "an entry needing two knobs does not hold with one");
+	CHECK(!strcmp(reason("exception#GP/hlt:terminal:rdtsc", cpl3->bit | tsd->bit), "cpl3 and tsd"),
+	      "it holds with both");
+	CHECK(!strcmp(reason("hlt/hlt:rax:add", cpl3->bit), "plain pattern"),
+	      "same pattern with and without a condition: the unconditional one wins");
+	CHECK(!strcmp(reason("hlt/hlt:rax:add", 0), "plain pattern"), "without knobs too");
+
+	static const struct { const char *text, *want; } bad[] = {
+		{ "[cr4.nosuch] hlt/hlt:rax:*  r\n", "list.txt:1: unknown knob 'cr4.nosuch'" },
+		{ "\n[] hlt/hlt:rax:*  r\n", "list.txt:2: empty []" },
+		{ "[cpl3 hlt/hlt:rax:*  r\n", "list.txt:1: unclosed '['" },
+		{ "[cpl3]\n", "list.txt:1: no signature after the knobs" },
+		{ "[cpl3] a/b:c:d  r\n[cpl3] a/b:c:d  r2\n", "list.txt:2: signature 'a/b:c:d' already listed at line 1" },
+	};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = 0;
+		rc = parse(bad[i].text, err, sizeof(err));
+		CHECK(rc < 0 && !strncmp(err, bad[i].want, strlen(bad[i].want)),
+		      "rejected with '%s' (got '%s')", bad[i].want, err);
+	}
+	rc = parse("[cpl3] a/b:c:d  r\na/b:c:d  r2\n", err, sizeof(err));
+	CHECK(rc == 0, "one signature with and without a condition: two entries (%s)", err);
+	known_free(&k);
+	return check_done("test_core_known");
+}
