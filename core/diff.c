@@ -282,8 +282,7 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 	 * may simply have got further (4096 two-byte instructions through
 	 * zeroed memory reach MMIO). Not comparable. The other way round (KVM
 	 * ran out of time where the reference finished) stays a divergence. */
-	if (ka == EXIT_TIMEOUT && outcome_terminal(a)->addr == 0 &&
-	    a->steps >= REF_STEP_BUDGET) {
+	if (outcome_step_budget_spent(a)) {
 		d->verdict = VERDICT_UNSUPPORTED;
 		snprintf(d->field, sizeof(d->field), "unsupported");
 		snprintf(d->mnemonic, sizeof(d->mnemonic), "step-budget");
@@ -385,4 +384,10 @@ void divergence_describe(const struct divergence *d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s%s: a=0x%" PRIx64 " b=0x%" PRIx64 " (%s)",
 			 d->field, where, d->a, d->b, d->mnemonic);
+}
+
+int outcome_step_budget_spent(const struct outcome *ref)
+{
+	const struct exit_event *t = outcome_terminal(ref);
+	return t && t->kind == EXIT_TIMEOUT && t->addr == 0 && ref->steps >= REF_STEP_BUDGET;
 }

@@ -44,6 +44,12 @@ struct divergence {
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			  struct divergence *d);
 
+/* 1 when the reference outcome ref ended by spending its step budget:
+ * then no outcome of the other side can diverge from it (both TIMEOUT
+ * agree, any other end is not comparable), so a caller may give KVM a
+ * short time budget (executor.budget_us). */
+int outcome_step_budget_spent(const struct outcome *ref);
+
 /* One line: "field: a=0x.. b=0x.. (mnemonic)" for humans. */
 void divergence_describe(const struct divergence *d, char *buf, size_t len);
 

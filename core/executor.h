@@ -49,6 +49,11 @@ struct executor {
 	void *priv;
 	struct cpuid_table *cpuid;      /* shared: KVM fills, reference reads */
 	struct environment_info env;
+	/* KVM: when not 0, each run's time budget in us instead of
+	 * KVM_TIME_BUDGET_US. A caller sets it for a run whose verdict a longer
+	 * run could not change (the reference spent its step budget: any KVM
+	 * end compares as agree or not comparable, core/diff.c). */
+	uint32_t budget_us;
 	char err[256];
 };
 

@@ -83,6 +83,7 @@ struct kvm_ctx {
 	 * do not cover (MSRs, XCR0, DRs, FPU/SSE), or ended so badly that
 	 * everything is re-set. */
 	unsigned need_restore;
+	uint32_t budget_us;        /* ex->budget_us of the case in hand */
 
 	/* The case being run: its mode (masks, exception frames) and its
 	 * template (what an early EINTR reloads). */
@@ -173,6 +174,9 @@ int kvm_watchdog_init(char *err, size_t errlen);
 /* Marks the start of a case on this thread: arms the timer if it went idle
  * (one syscall only then). */
 void kvm_watchdog_begin(struct kvm_run *run);
+/* The same with the next tick due in us (then every period again): a case
+ * with a short budget ends at it. One timer syscall. */
+void kvm_watchdog_begin_within(struct kvm_run *run, uint32_t us);
 void kvm_watchdog_end(void);
 void kvm_watchdog_fini(void);
 uint64_t kvm_now_us(void);

@@ -166,6 +166,7 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 		snprintf(ex->err, sizeof(ex->err), "case %s: KVM executor not initialised", c->id);
 		return -1;
 	}
+	p->k.budget_us = ex->budget_us;
 	for (int attempt = 0; attempt < 3; attempt++) {
 		int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));
 		if (rc == 0)

@@ -174,6 +174,7 @@ static void kvm_timeout(struct kvm_ctx *k, struct outcome *out)
  * watchdog period plus KVM_TIME_BUDGET_US. */
 struct kvm_budget {
 	uint64_t deadline;     /* wall clock, us; 0 until the first interrupt */
+	int short_run;         /* a short budget: spent at the first interrupt */
 	uint64_t wall0, cpu0;  /* at the first interrupt */
 	unsigned extensions;
 };
@@ -195,7 +196,7 @@ static int budget_spent(struct kvm_budget *b)
 		b->wall0 = now;
 		b->cpu0 = thread_cpu_us();
 		b->deadline = now + KVM_TIME_BUDGET_US;
-		return 0;
+		return b->short_run;
 	}
 	if (now < b->deadline)
 		return 0;
@@ -213,10 +214,13 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	/* What was loaded, in case an early EINTR makes an older kernel
 	 * store the old registers over it before consuming the dirty bits. */
 	const struct kvm_regs loaded = run->s.regs.regs;
-	struct kvm_budget budget = { 0 };
+	struct kvm_budget budget = { .short_run = k->budget_us != 0 };
 	int rc = 0;
 
-	kvm_watchdog_begin(run);
+	if (k->budget_us)
+		kvm_watchdog_begin_within(run, k->budget_us);
+	else
+		kvm_watchdog_begin(run);
 	for (;;) {
 		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {

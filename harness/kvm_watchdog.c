@@ -108,6 +108,20 @@ void kvm_watchdog_begin(struct kvm_run *run)
 	}
 }
 
+void kvm_watchdog_begin_within(struct kvm_run *run, uint32_t us)
+{
+	run->immediate_exit = 0;
+	wd_run = run;
+	atomic_signal_fence(memory_order_seq_cst);
+	wd_idle = 0;
+	wd_armed = 1;
+	struct itimerspec its = {
+		.it_interval = { 0, KVM_WATCHDOG_PERIOD_US * 1000L },
+		.it_value = { us / 1000000, (long)(us % 1000000) * 1000 },
+	};
+	timer_settime(wd_timer, 0, &its, NULL);
+}
+
 void kvm_watchdog_end(void)
 {
 	wd_run = NULL;

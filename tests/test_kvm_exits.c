@@ -278,6 +278,25 @@ static void test_timeout(void)
 	CHECK(ms < 500, "jmp $: ended in %.1f ms (< 500 ms)", ms);
 	CHECK_EQ_U64(out.state.rip, LAYOUT_CODE, "jmp $: rip still on the jmp");
 
+	/* A short budget (executor.budget_us) ends the case at the first
+	 * watchdog interrupt; the default one needs at least two (the first
+	 * starts the budget). Counted in interrupts, not timed. */
+	struct kvm_ctx *k = ex.priv; /* struct kvm_priv starts with it */
+	uint64_t i0 = k->eintr;
+	start("jmp-self-default", CODE(0xeb, 0xfe));
+	e = go();
+	uint64_t full = k->eintr - i0;
+	ex.budget_us = 1000;
+	i0 = k->eintr;
+	start("jmp-self-short", CODE(0xeb, 0xfe));
+	e = go();
+	uint64_t brief = k->eintr - i0;
+	ex.budget_us = 0;
+	CHECK_EQ_U64(e->kind, EXIT_TIMEOUT, "jmp $ with budget_us 1000: timeout");
+	CHECK(brief == 1 && full >= 2,
+	      "short budget: ended at the first interrupt (%llu), the default took %llu",
+	      (unsigned long long)brief, (unsigned long long)full);
+
 	/* The next case runs normally. */
 	start("after-timeout", CODE(0xf4));
 	e = go();
