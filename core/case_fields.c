@@ -25,6 +25,10 @@ const struct case_state_field case_state_fields[] = {
 	SF("cr8", state.cr8, 0), SF("efer", state.efer, 0),
 	SF("cs", state.cs, 0), SF("ds", state.ds, 0), SF("es", state.es, 0),
 	SF("fs", state.fs, 0), SF("gs", state.gs, 0), SF("ss", state.ss, 0),
+#define XMM(i) SF("xmm" #i, state.xmm[i][0], 1), SF("xmm" #i ".hi", state.xmm[i][1], 1)
+	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
+	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
+#undef XMM
 };
 const size_t case_state_field_count =
 	sizeof(case_state_fields) / sizeof(case_state_fields[0]);

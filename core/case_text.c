@@ -526,7 +526,7 @@ static int ex_writer(struct parser *p, const char *kw, char *rest)
 	cut_comment(rest);
 	char *target = next_tok(&rest);
 	if (!target)
-		return perr(p, "missing target for 'writer' (a register, rflags or mem)");
+		return perr(p, "missing target for 'writer' (a register, rflags, mem or xmm)");
 	char *dst;
 	int r = gpr_from_name(target);
 	if (r >= 0)
@@ -535,6 +535,8 @@ static int ex_writer(struct parser *p, const char *kw, char *rest)
 		dst = o->writer_flags;
 	else if (strcmp(target, "mem") == 0)
 		dst = o->writer_mem;
+	else if (strcmp(target, "xmm") == 0)
+		dst = o->writer_xmm;
 	else
 		return perr(p, "unknown writer target '%s'", target);
 	return take_text(p, kw, rest, dst, sizeof(o->writer_flags));

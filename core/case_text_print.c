@@ -113,6 +113,8 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 			o->writer_flags);
 	if (o->writer_mem[0])
 		fprintf(f, "  writer mem %.*s\n", (int)sizeof(o->writer_mem), o->writer_mem);
+	if (o->writer_xmm[0])
+		fprintf(f, "  writer xmm %.*s\n", (int)sizeof(o->writer_xmm), o->writer_xmm);
 
 	/* Memory: only the runs of bytes that differ from the initial image. */
 	uint8_t *init = malloc(LAYOUT_CMP_SIZE);

@@ -119,6 +119,10 @@ static const char *pick_mnemonic(const struct outcome *a, const struct outcome *
 		ma = a->writer_mem;
 		mb = b->writer_mem;
 		la = sizeof(a->writer_mem);
+	} else if (d->cls == DIV_XMM) {
+		ma = a->writer_xmm;
+		mb = b->writer_xmm;
+		la = sizeof(a->writer_xmm);
 	}
 	if (strnlen(ma, la))
 		return ma;
@@ -345,6 +349,13 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		if (va != vb)
 			return diverge(a, b, d, DIV_SYSREG, sysregs[i].name, va, vb);
 	}
+	for (int r = 0; r < 16; r++)
+		for (int h = 0; h < 2; h++)
+			if (sa->xmm[r][h] != sb->xmm[r][h]) {
+				char field[16];
+				snprintf(field, sizeof(field), "xmm%d%s", r, h ? ".hi" : "");
+				return diverge(a, b, d, DIV_XMM, field, sa->xmm[r][h], sb->xmm[r][h]);
+			}
 	/* memcmp first: the byte loop only runs when something differs. */
 	if (!memcmp(a->mem, b->mem, LAYOUT_CMP_SIZE))
 		return VERDICT_AGREE;

@@ -25,6 +25,7 @@ enum divergence_class {
 	DIV_RFLAGS = 6,
 	DIV_SYSREG = 7,     /* CR0/2/3/4/8, EFER, segment selectors */
 	DIV_MEM = 8,
+	DIV_XMM = 9,        /* compared after the system registers, before memory */
 };
 
 struct divergence {

@@ -57,6 +57,11 @@ struct end_state {
 	uint64_t rip, rflags;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer;
 	uint16_t cs, ds, es, fs, gs, ss;
+	/* XMM0-15: [i][0] bits 63:0, [i][1] bits 127:64. Every case starts
+	 * with them zero (outside 64-bit mode only XMM0-7 exist; the others
+	 * stay zero). MXCSR is not compared: only LDMXCSR/FXRSTOR/XRSTOR change
+	 * it, and the reference does not model those. */
+	uint64_t xmm[16][2];
 };
 
 struct outcome {
@@ -91,6 +96,7 @@ struct outcome {
 	char writer_gpr[GPR_COUNT][16];
 	char writer_flags[16];
 	char writer_mem[16];
+	char writer_xmm[16];
 	/* Instructions executed (reference), 0 when unknown. */
 	uint32_t steps;
 	/* What the reference ran at its first RAN_SLOTS addresses (probed

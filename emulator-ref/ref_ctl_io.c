@@ -103,6 +103,10 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 			break;
 		uint64_t la = ref_areg_get(cpu, ptr, asz) + base, v;
 		if (is_in) {
+			/* A REP INS over its own bytes: see ref_rep_store_self. */
+			if (rep && ref_rep_store_self(cpu, seg, la - base, size, asz,
+						      ref_areg_get(cpu, RCX, asz)) < 0)
+				return REF_STOP;
 			v = io_answer(size);
 			if (io_event(cpu, DIR_IN, size, port, v) < 0 ||
 			    ref_mem_write(cpu, seg, la, size, v) < 0)

@@ -175,11 +175,13 @@ static int is_crdr(x86_reg r)
 static int operands_modeled(unsigned id, const cs_x86 *x)
 {
 	int sreg_ok = id == X86_INS_MOV || id == X86_INS_PUSH || id == X86_INS_POP;
-	for (unsigned i = 0; i < x->op_count; i++)
-		if (x->operands[i].type == X86_OP_REG &&
-		    ref_reg_gpr(x->operands[i].reg) < 0 &&
-		    !(sreg_ok && is_sreg(x->operands[i].reg)))
+	for (unsigned i = 0; i < x->op_count; i++) {
+		x86_reg r = x->operands[i].reg;
+		/* XMM0-15 are state too (ref_sse.c); MMX registers are not. */
+		if (x->operands[i].type == X86_OP_REG && ref_reg_gpr(r) < 0 &&
+		    !(sreg_ok && is_sreg(r)) && !(r >= X86_REG_XMM0 && r <= X86_REG_XMM15))
 			return 0;
+	}
 	return 1;
 }
 
@@ -426,6 +428,15 @@ static const uint32_t gprs_read_extra[X86_INS_ENDING] = {
 	[X86_INS_DAA] = 1u << RAX, [X86_INS_DAS] = 1u << RAX,
 	[X86_INS_AAA] = 1u << RAX, [X86_INS_AAS] = 1u << RAX,
 	[X86_INS_ENTER] = 1u << RSP | 1u << RBP,
+	/* The stack pointer of PUSH/POP Sreg, far RET, IRET and the INTs
+	 * (Capstone lists none for them); a 16-bit BSWAP SP left undefined
+	 * flowed into POP FS's address and FS. */
+	[X86_INS_PUSH] = 1u << RSP, [X86_INS_POP] = 1u << RSP,
+	[X86_INS_RETF] = 1u << RSP, [X86_INS_RETFQ] = 1u << RSP,
+	[X86_INS_IRET] = 1u << RSP, [X86_INS_IRETD] = 1u << RSP,
+	[X86_INS_IRETQ] = 1u << RSP, [X86_INS_INT] = 1u << RSP,
+	[X86_INS_INT3] = 1u << RSP, [X86_INS_INTO] = 1u << RSP,
+	[X86_INS_INT1] = 1u << RSP,
 };
 
 static uint32_t gprs_read(const cs_insn *insn)
@@ -526,6 +537,7 @@ static void finish(struct ref_priv *p, struct ref_cpu *cpu, struct outcome *out)
 	s->fs = cpu->seg[SEG_FS].sel;
 	s->gs = cpu->seg[SEG_GS].sel;
 	s->ss = cpu->seg[SEG_SS].sel;
+	memcpy(s->xmm, cpu->xmm, sizeof(s->xmm));
 	struct exit_event *t = out->n_events ? &out->events[out->n_events - 1] : NULL;
 	if (t && t->kind == EXIT_HLT) {
 		struct exit_event e;

@@ -21,6 +21,10 @@ extern const struct ref_sem ref_sem_misc[];    /* ENTER LEAVE MOVBE ADCX ADOX
 						  BCD (ref_misc.c) */
 extern const unsigned ref_sem_misc_count;
 
+extern const struct ref_sem ref_sem_sse[];     /* MOVAPS.. MOVDQU MOVD MOVQ
+						  PXOR PAND PANDN POR (ref_sse.c) */
+extern const unsigned ref_sem_sse_count;
+
 /* x87/MMX/SSE/AVX availability (ref_fpsse.c): raises #NM or #UD as
  * CR0.EM/TS/MP, CR4.OSFXSR/OSXSAVE and XCR0 demand and returns 1 (the
  * case then stops, or resumes at the delivered handler), else 0. The run

@@ -30,6 +30,11 @@ void ref_note_mem_write(struct ref_cpu *cpu)
 	note(cpu->out->writer_mem, cpu);
 }
 
+void ref_note_xmm_write(struct ref_cpu *cpu)
+{
+	note(cpu->out->writer_xmm, cpu);
+}
+
 void ref_set_flags(struct ref_cpu *cpu, uint64_t mask, uint64_t values)
 {
 	cpu->rflags = (cpu->rflags & ~mask) | (values & mask);

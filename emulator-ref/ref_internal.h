@@ -27,6 +27,7 @@ struct ref_cpu {
 	uint64_t next_rip;   /* rip + length; a taken branch overwrites it */
 	uint64_t rflags;
 	uint64_t cr0, cr2, cr3, cr4, cr8, efer, xcr0;
+	uint64_t xmm[16][2];  /* [i][0] bits 63:0 (ref_sse.c); zero at the start */
 	/* Segment registers with their hidden parts; in 64-bit mode only the
 	 * FS and GS bases matter (SDM Vol. 3A 3.4.4). Start: mode_env_init. */
 	struct seg_desc seg[SEG_COUNT];
@@ -266,6 +267,8 @@ enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 			     uint64_t addr, uint64_t rip);
 /* Records the current instruction as the last writer of memory. */
 void ref_note_mem_write(struct ref_cpu *cpu);
+/* Records the current instruction as the last writer of an XMM register. */
+void ref_note_xmm_write(struct ref_cpu *cpu);
 
 /* Initial state of a case, exactly as the KVM executor sets it: long mode
  * per layout.h, RIP = LAYOUT_CODE, GPRs and RFLAGS from the case. Does not
@@ -316,6 +319,14 @@ static inline uint64_t ref_areg_get(const struct ref_cpu *cpu, int gpr, unsigned
 	       asz == 4 ? cpu->gpr[gpr] & 0xffffffffu : cpu->gpr[gpr];
 }
 void ref_areg_set(struct ref_cpu *cpu, int gpr, uint64_t v, unsigned asz);
+/* A REP string store of size bytes at offset off of segment s that
+ * overwrites a byte of the REP instruction itself while elements remain:
+ * the CPU notices the self-modification and stops the REP at a
+ * model-specific element, then fetches the new bytes at the same RIP
+ * (ref_string.c). Returns -1 after ending the case UNSUPPORTED
+ * ("smc-rep"), else 0. count is the count before this element. */
+int ref_rep_store_self(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
+		       unsigned size, unsigned asz, uint64_t count);
 /* MOV to/from CRn/DRn, for the system-instruction family (ref_sys*.c):
  * when defined, the run loop hands it every MOV with such an operand;
  * else those forms stay UNSUPPORTED. */

@@ -11,6 +11,7 @@
  * writes zero-extend). The source DS:RSI takes a segment override (only FS
  * and GS add a base in 64-bit mode); the destination is always ES:RDI.
  * F2 before MOVS/STOS/LODS acts as F3, as in KVM's emulator. */
+#include <stdio.h>
 #include "ref_alu_priv.h"
 #include "ref_ext_priv.h"
 
@@ -67,6 +68,37 @@ static uint8_t str_opcode(const cs_insn *insn)
 		    b != 0x36 && b != 0x3e && b != 0x64 && b != 0x65 && b != 0x66 &&
 		    b != 0x67 && (b & 0xf0) != 0x40)
 			return b;
+	}
+	return 0;
+}
+
+/* A REP store into the REP instruction's own bytes with elements left is
+ * not predictable: the processor checks whether a store hits a prefetched
+ * instruction and then refetches it (SDM Vol. 3A 11.6), so the REP stops
+ * early and the new bytes run at the same RIP. Measured natively at CPL3
+ * (REP STOSB writing RET over itself): with RCX = 2 it stopped after the
+ * first element (RCX = 1) and ran the RET; with RCX = 64 right after the
+ * element that hit; with RCX = 2000 (fast strings, SDM Vol. 1 7.3.9.3) 112
+ * elements later. A store on the last element completes the REP, which
+ * goes on at the next instruction, as modeled. KVM's emulator does a
+ * third thing: it writes every element, then decodes the new bytes at the
+ * same RIP (corpus/modes/real16-rep-stos-self.case). */
+int ref_rep_store_self(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
+		       unsigned size, unsigned asz, uint64_t count)
+{
+	if (count <= 1 || !cpu->insn)
+		return 0;
+	const int flat = cpu->mode == MODE_LONG64 && cpu->code_bits == 64;
+	const uint64_t amask = asz == 2 ? 0xffffu : asz == 4 ? 0xffffffffu : ~0ull;
+	const uint64_t ibase = (flat ? 0 : cpu->seg[SEG_CS].base) + cpu->rip;
+	const uint64_t sbase = flat ? 0 : cpu->seg[s].base;
+	for (unsigned i = 0; i < size; i++) {
+		uint64_t la = sbase + ((off + i) & amask);
+		if (la - ibase < cpu->insn->size) {
+			ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
+			snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "smc-rep");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -129,6 +161,17 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			break;
 		if (n >= STR_MAX_ELEMENTS)
 			return REF_UNSUPPORTED;
+		/* The flags of the element before decided to go on; a fault
+		 * in this one is delivered with the flags from before the
+		 * instruction, so they must be back before the access that
+		 * raises it: the exception frame outside long mode holds
+		 * FLAGS (real16 REPNE SCASW with a #GP at the segment limit
+		 * pushed the last compare's AF). */
+		if (cmp && n > 0) {
+			cpu->rflags = (cpu->rflags & ~(uint64_t)RFLAGS_STATUS) | flags0;
+			cpu->undefined_flags = (cpu->undefined_flags &
+				~(uint64_t)RFLAGS_STATUS) | undef0;
+		}
 		uint64_t src = 0, dst = 0;
 		const uint64_t sla = ref_areg_get(cpu, RSI, asz) + sbase;
 		const uint64_t dla = ref_areg_get(cpu, RDI, asz);
@@ -141,6 +184,9 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			STR_TRY(ref_mem_read(cpu, SEG_ES, dla, size, &dst));
 		if (uses_src)
 			STR_TRY(ref_mem_read(cpu, sseg, sla, size, &src));
+		if (rep && (op->kind == STR_MOVS || op->kind == STR_STOS) &&
+		    ref_rep_store_self(cpu, SEG_ES, dla, size, asz, ref_areg_get(cpu, RCX, asz)) < 0)
+			return REF_STOP;
 		switch (op->kind) {
 		case STR_MOVS:
 			STR_TRY(ref_mem_write(cpu, SEG_ES, dla, size, src));

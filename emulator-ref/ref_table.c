@@ -54,6 +54,7 @@ void ref_table_build(void)
 	merge(ref_sem_sys, ref_sem_sys_count);
 	merge(ref_sem_sys_desc, ref_sem_sys_desc_count);
 	merge(ref_sem_sys_msr, ref_sem_sys_msr_count);
+	merge(ref_sem_sse, ref_sem_sse_count);
 #ifndef REF_WITHOUT_ALU
 	const struct ref_sem *alu = ref_sem_alu;
 	const unsigned *alu_count = &ref_sem_alu_count;

@@ -78,6 +78,8 @@ struct kvm_ctx {
 	struct kvm_xcrs xcrs0;
 	struct kvm_debugregs dbg0;
 	struct kvm_xsave *xsave0;
+	struct kvm_xsave *xsave_now;  /* kvm_read_xmm's buffer, xsave0's size */
+	unsigned long xsave_get;      /* KVM_GET_XSAVE or KVM_GET_XSAVE2 */
 
 	/* Set when the last case may have changed state that the sync regs
 	 * do not cover (MSRs, XCR0, DRs, FPU/SSE), or ended so badly that
@@ -105,6 +107,9 @@ struct kvm_ctx {
 #define KVM_RESTORE_DREGS (1u << 2)
 #define KVM_RESTORE_FPU   (1u << 3)
 #define KVM_RESTORE_ALL   0xfu
+/* Not a restore: the case may have written XMM registers, so the end state
+ * reads them (KVM_GET_FPU); without it they are still zero. */
+#define KVM_READ_XMM      (1u << 4)
 
 /* kvm_vm.c */
 /* A flat 4 GiB segment with the accessed bit preset, as the layout's GDT
@@ -137,6 +142,8 @@ void kvm_settle(struct kvm_ctx *k);
 /* kvm_state.c */
 /* Which extra state a case's code can change, from a scan of its bytes. */
 unsigned kvm_scan_code(const uint8_t *code, uint32_t len);
+/* Reads XMM0-15 into xmm ([i][0] low half). Returns 0, or -1 (err). */
+int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errlen);
 /* Restores the state in mask (KVM_RESTORE_*) with ioctls. */
 int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen);
 /* Loads the case's registers and the initial system state of its mode and

@@ -86,7 +86,10 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		return -1;
 	/* What this case may have changed outside the sync regs is put back
 	 * before the next one; most cases pay nothing for it. */
-	k->need_restore |= kvm_scan_code(c->code, c->code_len);
+	unsigned touched = kvm_scan_code(c->code, c->code_len);
+	k->need_restore |= touched & KVM_RESTORE_ALL;
+	if ((touched & KVM_READ_XMM) && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
+		return -1;
 	memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	k->cases++;
 	if (out->state.cr8 != k->sregs0.cr8 && kvm_reset_cr8(k, err, errlen) < 0)

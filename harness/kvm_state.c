@@ -20,28 +20,30 @@
  *   0F 01       SWAPGS (KERNEL_GS_BASE), XSETBV (XCR0), WRPKRU... -> MSRs, XCRs
  *   0F 23       MOV DRn, r                    -> debug registers
  *   D8..DF      x87                           -> FPU
- *   0F <sse>    SSE/MMX, LDMXCSR, FXRSTOR, XRSTOR(S) -> FPU
- *   C4 C5 62 8F VEX/EVEX/XOP prefixes         -> FPU
+ *   0F <sse>    SSE/MMX, LDMXCSR, FXRSTOR, XRSTOR(S) -> FPU, read XMM
+ *   C4 C5 62 8F VEX/EVEX/XOP prefixes         -> FPU, read XMM
  */
+#define SSE (KVM_RESTORE_FPU | KVM_READ_XMM)
 static const uint8_t scan_byte[256] = {
+	/* x87 cannot write an XMM register. */
 	[0xd8 ... 0xdf] = KVM_RESTORE_FPU,
-	[0xc4] = KVM_RESTORE_FPU, [0xc5] = KVM_RESTORE_FPU,
-	[0x62] = KVM_RESTORE_FPU, [0x8f] = KVM_RESTORE_FPU,
+	[0xc4] = SSE, [0xc5] = SSE, [0x62] = SSE, [0x8f] = SSE,
 };
 static const uint8_t scan_after_0f[256] = {
 	[0x01] = KVM_RESTORE_MSRS | KVM_RESTORE_XCRS,
 	[0x30] = KVM_RESTORE_MSRS,
 	[0x23] = KVM_RESTORE_DREGS,
 	[0x0e ... 0x0f] = KVM_RESTORE_FPU,
-	[0x10 ... 0x17] = KVM_RESTORE_FPU,
-	[0x28 ... 0x2f] = KVM_RESTORE_FPU,
-	[0x38] = KVM_RESTORE_FPU, [0x3a] = KVM_RESTORE_FPU,
-	[0x50 ... 0x7f] = KVM_RESTORE_FPU,
-	[0xae] = KVM_RESTORE_FPU,
-	[0xc2] = KVM_RESTORE_FPU,
-	[0xc4 ... 0xc7] = KVM_RESTORE_FPU,
-	[0xd0 ... 0xff] = KVM_RESTORE_FPU,
+	[0x10 ... 0x17] = SSE,
+	[0x28 ... 0x2f] = SSE,
+	[0x38] = SSE, [0x3a] = SSE,
+	[0x50 ... 0x7f] = SSE,
+	[0xae] = SSE,
+	[0xc2] = SSE,
+	[0xc4 ... 0xc7] = SSE,
+	[0xd0 ... 0xff] = SSE,
 };
+#undef SSE
 
 unsigned kvm_scan_code(const uint8_t *code, uint32_t len)
 {
@@ -261,4 +263,29 @@ void kvm_state_capture(struct kvm_ctx *k, struct end_state *st)
 	st->fs = s->fs.selector;
 	st->gs = s->gs.selector;
 	st->ss = s->ss.selector;
+}
+
+int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errlen)
+{
+	/* XSAVE layout (SDM Vol. 1 13.4): XMM0-15 at byte 160 of the legacy
+	 * area, XSTATE_BV at 512. With the SSE bit clear the registers are in
+	 * their init state, zero, whatever the area holds: KVM_GET_FPU reads
+	 * the area without that check. */
+	memset(xmm, 0, 16 * sizeof(xmm[0]));
+	if (!k->have_xsave)
+		return 0;
+	if (ioctl(k->vcpu_fd, k->xsave_get, k->xsave_now) < 0) {
+		snprintf(err, errlen, "KVM_GET_XSAVE: %s", strerror(errno));
+		return -1;
+	}
+	const uint8_t *x = (const uint8_t *)k->xsave_now->region;
+	uint64_t bv;
+	memcpy(&bv, x + 512, 8);
+	if (!(bv & 2))
+		return 0;
+	for (int i = 0; i < 16; i++) {
+		memcpy(&xmm[i][0], x + 160 + 16 * i, 8);
+		memcpy(&xmm[i][1], x + 168 + 16 * i, 8);
+	}
+	return 0;
 }

@@ -134,7 +134,25 @@ static void capture_extra(struct kvm_ctx *k)
 		unsigned long req = size > (int)sizeof(struct kvm_xsave) ?
 				    KVM_GET_XSAVE2 : KVM_GET_XSAVE;
 		k->have_xsave = ioctl(k->vcpu_fd, req, k->xsave0) == 0;
+		k->xsave_get = req;
 	}
+	if (k->have_xsave) {
+		/* Make the restored XMM registers explicit zeros, with the SSE
+		 * (and x87) bits of XSTATE_BV set. Left in their init state
+		 * (bit clear), KVM_SET_XSAVE does not touch the legacy XMM area,
+		 * and KVM_GET_FPU went on reporting the XMM values of an earlier
+		 * case although the guest saw zeros (measured under kvm_pvm). */
+		uint8_t *x = (uint8_t *)k->xsave0->region;
+		memset(x + 160, 0, 256);
+		uint64_t bv;
+		memcpy(&bv, x + 512, 8);
+		bv |= 3;
+		memcpy(x + 512, &bv, 8);
+	}
+	free(k->xsave_now);
+	k->xsave_now = calloc(1, (size_t)size);
+	if (!k->xsave_now)
+		k->have_xsave = 0;
 }
 
 /* XCR0 as core/mode.c says every mode starts (x87 only, the reset value,
@@ -300,9 +318,11 @@ void kvm_vm_close(struct kvm_ctx *k)
 	free(k->pristine_sys);
 	free(k->cpuid2);
 	free(k->xsave0);
+	free(k->xsave_now);
 	free(k->msrs0);
 	k->msrs0 = NULL;
 	k->pristine_sys = NULL;
 	k->cpuid2 = NULL;
 	k->xsave0 = NULL;
+	k->xsave_now = NULL;
 }

@@ -52,6 +52,15 @@ void uc_capture(struct uc_ctx *u, struct end_state *st)
 	st->fs = rd16(u, UC_X86_REG_FS);
 	st->gs = rd16(u, UC_X86_REG_GS);
 	st->ss = rd16(u, UC_X86_REG_SS);
+	/* XMM0-7, XMM8-15 only in 64-bit mode; each read is 16 bytes. */
+	unsigned nx = u->mode == MODE_LONG64 ? 16 : 8;
+	for (unsigned i = 0; i < nx; i++) {
+		uint64_t v[2] = { 0, 0 };
+		if (uc_reg_read(u->uc, UC_X86_REG_XMM0 + (int)i, v) == UC_ERR_OK) {
+			st->xmm[i][0] = v[0];
+			st->xmm[i][1] = v[1];
+		}
+	}
 }
 
 static uint64_t ram64(const struct uc_ctx *u, uint64_t gpa)
