@@ -231,6 +231,11 @@ const struct gen_template gen_templates[] = {
 	R2("movdqa st", 0x0f, 0x7f, F_RM, 0, 0, I_NONE, 0x66, 0, 1),
 	R2("movdqu", 0x0f, 0x6f, F_RM, 0, 0, I_NONE, 0xf3, 0, 1),
 	R2("movdqu st", 0x0f, 0x7f, F_RM, 0, 0, I_NONE, 0xf3, 0, 1),
+	R2("movq xmm/m,xmm", 0x0f, 0xd6, F_RM, 0, 0, I_NONE, 0x66, 0, 1),
+	R2("pxor", 0x0f, 0xef, F_RM, 0, 0, I_NONE, 0x66, 0, 1),
+	R2("pand/pandn", 0x0f, 0xdb, F_RM, 0, 0, I_NONE, 0x66, 0, 1),
+	R2("por", 0x0f, 0xeb, F_RM, 0, 0, I_NONE, 0x66, 0, 1),
+	R2("xorps", 0x0f, 0x57, F_RM, 0, 0, I_NONE, 0, 0, 1),
 	R2("fxsave/fxrstor", 0x0f, 0xae, F_DIGIT, 0, 1, I_NONE, 0, T_MEM, 1),
 #undef FAM
 #define FAM FAM_SYS
