@@ -26,15 +26,23 @@ static void note_xmm(struct ref_cpu *cpu, int x, uint64_t lo, uint64_t hi)
 	ref_note_xmm_write(cpu);
 }
 
-/* Reads 16 bytes of memory operand i into v; aligned: the #GP(0) rule.
- * Returns 0, -1 after raising, 1 when not modeled (page crossing). */
+/* The address of 16-byte memory operand i, after the alignment rule
+ * (aligned: #GP(0) unless 16-byte aligned). Returns 0 with *la set, -1
+ * after raising, 1 when not modeled (it crosses a 4 KiB boundary). */
+static int addr128(struct ref_cpu *cpu, int i, int aligned, uint64_t *la)
+{
+	*la = ref_op_addr(cpu, i);
+	if (aligned && (*la & 15))
+		return ref_raise(cpu, 13, 1, 0), -1;
+	return (*la & 0xfff) > 0xff0;
+}
+
 static int mem_read128(struct ref_cpu *cpu, int i, int aligned, uint64_t v[2])
 {
-	uint64_t la = ref_op_addr(cpu, i);
-	if (aligned && (la & 15))
-		return ref_raise(cpu, 13, 1, 0), -1;
-	if ((la & 0xfff) > 0xff0)
-		return 1;
+	uint64_t la;
+	int r = addr128(cpu, i, aligned, &la);
+	if (r)
+		return r;
 	enum ref_seg s = ref_op_seg(cpu, i);
 	if (ref_mem_read(cpu, s, la, 8, &v[0]) < 0 || ref_mem_read(cpu, s, la + 8, 8, &v[1]) < 0)
 		return -1;
@@ -43,11 +51,10 @@ static int mem_read128(struct ref_cpu *cpu, int i, int aligned, uint64_t v[2])
 
 static int mem_write128(struct ref_cpu *cpu, int i, int aligned, const uint64_t v[2])
 {
-	uint64_t la = ref_op_addr(cpu, i);
-	if (aligned && (la & 15))
-		return ref_raise(cpu, 13, 1, 0), -1;
-	if ((la & 0xfff) > 0xff0)
-		return 1;
+	uint64_t la;
+	int r = addr128(cpu, i, aligned, &la);
+	if (r)
+		return r;
 	enum ref_seg s = ref_op_seg(cpu, i);
 	if (ref_mem_write(cpu, s, la, 8, v[0]) < 0 || ref_mem_write(cpu, s, la + 8, 8, v[1]) < 0)
 		return -1;
@@ -86,6 +93,15 @@ static enum ref_status sse_mov128(struct ref_cpu *cpu, const cs_insn *insn)
 		      insn->id == X86_INS_MOVDQA;
 	if (x->op_count != 2)
 		return REF_UNSUPPORTED;
+	/* Only MOVDQU (F3 0F 6F/7F) takes F2/F3 here. Capstone 4 names
+	 * F2/F3 0F 10/11 (MOVSD/MOVSS) MOVUPS in 16-bit code, which moves
+	 * 128 bits instead of 32/64: not modeled. F2/F3 0F 28/29 it calls
+	 * MOVAPS in every mode; the CPU raises #UD (SDM Vol. 2 App. A table
+	 * A-3 leaves them empty; measured natively at CPL3: SIGILL). */
+	if ((insn->id == X86_INS_MOVAPS || insn->id == X86_INS_MOVUPS ||
+	     insn->id == X86_INS_MOVAPD || insn->id == X86_INS_MOVUPD) &&
+	    (ref_has_prefix(insn, 0xf3) || ref_has_prefix(insn, 0xf2)))
+		return aligned ? ref_raise(cpu, 6, 0, 0) : REF_UNSUPPORTED;
 	uint64_t v[2];
 	SSE_TRY(src128(cpu, 1, aligned, v));
 	const cs_x86_op *d = &x->operands[0];

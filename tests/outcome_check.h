@@ -6,6 +6,7 @@
 #include <string.h>
 #include "check.h"
 #include "executor.h"
+#include "layout.h"
 #include "outcome.h"
 
 /* Code bytes spelled inline: go("name", B(0x90, 0xf4)). */
@@ -22,6 +23,34 @@ static inline void oc_run_code(struct executor *ex, struct test_case *tc, struct
 	printf("-- [%s] %s\n", mode_name((enum cpu_mode)tc->mode), name);
 	if (ex->ops->run(ex, tc, o) != 0)
 		printf("run failed: %s\n", ex->err);
+}
+
+/* Opens the reference executor into ex. Returns 0, or -1 after printing
+ * why (the test then stops). */
+static inline int oc_open_ref(struct executor *ex)
+{
+	ex->ops = &ref_executor_ops;
+	if (ex->ops->init(ex, ex->err, sizeof(ex->err)) < 0) {
+		printf("FAILED: reference init: %s\n", ex->err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh case tc in mode m with knobs (case_init's registers). */
+static inline void oc_start(struct test_case *tc, enum cpu_mode m, uint32_t knobs)
+{
+	case_init(tc);
+	tc->mode = (uint8_t)m;
+	tc->knobs = knobs;
+}
+
+/* n (<= 8) bytes of o's compare window at guest address la. */
+static inline uint64_t oc_mem(const struct outcome *o, uint64_t la, unsigned n)
+{
+	uint64_t v = 0;
+	memcpy(&v, o->mem + (la - LAYOUT_CMP_BASE), n);
+	return v;
 }
 
 /* The terminal event, or a kind-0xff placeholder when the trace is empty

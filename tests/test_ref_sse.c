@@ -17,29 +17,18 @@ static void go(const char *name, const uint8_t *code, unsigned n)
 
 static void start(enum cpu_mode m, uint32_t knobs)
 {
-	case_init(&tc);
-	tc.mode = (uint8_t)m;
-	tc.knobs = knobs;
+	oc_start(&tc, m, knobs);
 	tc.gpr[RBX] = LAYOUT_DATA;
 	tc.data_len = 32;
 	for (unsigned i = 0; i < 32; i++)
 		tc.data[i] = (uint8_t)(0x10 + i);
 }
 
-static uint64_t mem(uint64_t la, unsigned n)
-{
-	uint64_t v = 0;
-	memcpy(&v, out.mem + (la - LAYOUT_CMP_BASE), n);
-	return v;
-}
 
 int main(void)
 {
-	ex.ops = &ref_executor_ops;
-	if (ex.ops->init(&ex, ex.err, sizeof(ex.err)) < 0) {
-		printf("FAILED: init: %s\n", ex.err);
+	if (oc_open_ref(&ex) < 0)
 		return 1;
-	}
 	/* Data bytes 0x10, 0x11, ... 0x2f from LAYOUT_DATA. */
 	const uint64_t q0 = 0x1716151413121110ull, q1 = 0x1f1e1d1c1b1a1918ull;
 
@@ -65,9 +54,9 @@ int main(void)
 	go("movdqu xmm2, [rbx]; movdqu [rbx+0x41], xmm2; movaps [rbx+0x60], xmm2",
 	   B(0xf3, 0x0f, 0x6f, 0x13, 0xf3, 0x0f, 0x7f, 0x53, 0x41, 0x0f, 0x29, 0x53, 0x60, 0xf4));
 	oc_want_hlt(&out, 0x1000e);
-	CHECK_EQ_U64(mem(LAYOUT_DATA + 0x41, 8), q0, "unaligned store, low half");
-	CHECK_EQ_U64(mem(LAYOUT_DATA + 0x49, 8), q1, "unaligned store, high half");
-	CHECK_EQ_U64(mem(LAYOUT_DATA + 0x68, 8), q1, "aligned store, high half");
+	CHECK_EQ_U64(oc_mem(&out, LAYOUT_DATA + 0x41, 8), q0, "unaligned store, low half");
+	CHECK_EQ_U64(oc_mem(&out, LAYOUT_DATA + 0x49, 8), q1, "unaligned store, high half");
+	CHECK_EQ_U64(oc_mem(&out, LAYOUT_DATA + 0x68, 8), q1, "aligned store, high half");
 
 	/* movq xmm3, rcx; movd xmm4, ecx; movq xmm5, xmm0 (upper zeroed);
 	 * movq rdx, xmm3; movd esi, xmm4 (zero-extends RSI). */
