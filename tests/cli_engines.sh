@@ -57,6 +57,13 @@ mkdir -p "$tmp/seed"
 out=$("$bin/exitdiff-fuzz-run" <"$tmp/seed/hlt-empty.bin" 2>&1); rc=$?
 [ $rc -eq 0 ] && [[ $out == "-: AGREE" ]] && pass "runner: the binary seed on stdin agrees too" ||
 	fail "runner on stdin: exit $rc; got: $out"
+# A new divergence is named by its first one, as in campaigns: a TZCNT
+# result KVM's emulator gets wrong, copied by a later MOV.
+printf 'id tzcnt-copied\nrcx 0x1234\ncode f3 48 0f bc cb\ncode 48 89 c8\ncode f4\n' >"$tmp/tz.case"
+out=$("$bin/exitdiff-fuzz-run" "$tmp/tz.case" 2>&1); rc=$?
+[ $rc -eq 1 ] && [[ $out == *"DIVERGENCE hlt/hlt:rcx:tzcnt"* ]] &&
+	pass "runner: a copied wrong value is named by the TZCNT that made it" ||
+	fail "runner on tzcnt-copied: exit $rc, wanted 1 and hlt/hlt:rcx:tzcnt; got: $out"
 out=$("$bin/exitdiff-fuzz-run" --bogus 2>&1); rc=$?
 [ $rc -eq 2 ] && pass "runner: unknown option exits 2" || fail "runner --bogus: exit $rc, wanted 2"
 
