@@ -241,6 +241,23 @@ if [ $have_kvm = 1 ]; then
 	echo "recorded: prot32-paged under exitdiff tmk (exit $?): $(grep '^test ' "$tmp/run.pg" | tail -1)"
 fi
 
+# --- XMM registers: the runtime zeroes them before a case and compares them
+# after (SSE loads KVM's emulator runs at CPL0, so every platform passes);
+# a planted wrong XMM0 value must FAIL naming xmm0.
+"$exitdiff" export "$src/corpus/move/sse-moves.case" -o "$tmp/xmm" >/dev/null 2>&1 || bad "export of sse-moves failed"
+grep -q '\.xmm\[0\] = { 0x8877665544332211, 0xffeeddccbbaa99 }' "$tmp/xmm/cases.c" || bad "cases.c lacks the expected XMM0"
+qemu "$tmp/xmm" tcg >"$tmp/q.xmm"
+[ $? -eq 1 ] && grep -q "^PASS: sse-moves" "$tmp/q.xmm" || { cat "$tmp/q.xmm"; bad "sse-moves must PASS under TCG"; }
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/xmm/tmk.bin" >"$tmp/run.xmm" 2>&1 || { cat "$tmp/run.xmm"; bad "sse-moves must PASS under exitdiff tmk"; }
+fi
+sed -i 's/\.xmm\[0\] = { 0x8877665544332211,/.xmm[0] = { 0x8877665544332212,/' "$tmp/xmm/cases.c"
+make -s -C "$tmp/xmm" >/dev/null 2>&1 || bad "make of the edited sse-moves failed"
+qemu "$tmp/xmm" tcg >"$tmp/q.xmm2"
+grep -q "^FAIL: sse-moves: xmm0 wanted 0x8877665544332212 got 0x8877665544332211" "$tmp/q.xmm2" \
+	|| { cat "$tmp/q.xmm2"; bad "a wrong XMM0 must FAIL naming xmm0"; }
+echo "checked: XMM registers compared by the TMK (sse-moves passes; a wrong xmm0 fails)"
+
 # --- broken images: exit 2, one line naming the file.
 for cut in 100 20000; do
 	head -c $cut "$tmp/tmk/tmk.bin" >"$tmp/cut$cut.bin"

@@ -327,7 +327,7 @@ static int write_docs(const char *outdir, struct slot *slots, unsigned n)
 		"  on registers and memory is checked. Reads are answered by the platform: all ones under\n"
 		"  exitdiff; under QEMU only for unassigned ports (0x60, 0x70, 0x3f8... are real devices),\n"
 		"  and QEMU's unassigned MMIO at 0xc0000000 may read differently.\n"
-		"- XMM and control registers are not compared: a divergence only there passes.\n"
+		"- Control and segment registers are not compared: a divergence only there passes.\n"
 		"- A case that ends in a triple fault resets the guest: it is reported as SKIP.\n"
 		"- A case is bounded by a one-shot PIT (50 ms) delivered as an NMI; a HLT ends there too.\n"
 		"- prot32 / real16 cases: the NMI's own frame below the final ESP (12 / 6 bytes), RF in a\n"

@@ -234,6 +234,10 @@ void tmk_gen_case(FILE *f, unsigned idx, const struct tmk_gen_case *g)
 	fprintf(f, ",\n\t\t.rip = 0x%" PRIx64 ", .rflags = 0x%" PRIx64
 		", .undefined_flags = 0x%" PRIx64 ",\n", e->state.rip, e->state.rflags,
 		e->undefined_flags);
+	for (int i = 0; i < 16; i++)
+		if (e->state.xmm[i][0] || e->state.xmm[i][1])
+			fprintf(f, "\t\t.xmm[%d] = { 0x%" PRIx64 ", 0x%" PRIx64 " },\n", i,
+				e->state.xmm[i][0], e->state.xmm[i][1]);
 	if (nmem)
 		fprintf(f, "\t\t.n_mem = %u, .mem = case%u_mem,\n", nmem, idx);
 	fprintf(f, "\t},\n};\n");

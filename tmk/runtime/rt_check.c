@@ -167,6 +167,44 @@ void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o)
 	o->rflags = st.rflags & mask;
 }
 
+/* The compiler uses no SSE register here (-mgeneral-regs-only): these are
+ * the case's. Plain 128-bit moves only: this code runs at CPL0, inside
+ * KVM's instruction emulator under kvm_pvm, which has no XORPS/PXOR. */
+static const uint64_t xmm_zeros[2] __attribute__((aligned(16)));
+
+void rt_xmm_zero(void)
+{
+	__asm__ volatile("movdqu (%0), %%xmm0\n\tmovdqu (%0), %%xmm1\n\t"
+			 "movdqu (%0), %%xmm2\n\tmovdqu (%0), %%xmm3\n\t"
+			 "movdqu (%0), %%xmm4\n\tmovdqu (%0), %%xmm5\n\t"
+			 "movdqu (%0), %%xmm6\n\tmovdqu (%0), %%xmm7\n\t"
+			 "movdqu (%0), %%xmm8\n\tmovdqu (%0), %%xmm9\n\t"
+			 "movdqu (%0), %%xmm10\n\tmovdqu (%0), %%xmm11\n\t"
+			 "movdqu (%0), %%xmm12\n\tmovdqu (%0), %%xmm13\n\t"
+			 "movdqu (%0), %%xmm14\n\tmovdqu (%0), %%xmm15"
+			 : : "r"(xmm_zeros) : "memory");
+}
+
+void rt_xmm_read(uint64_t xmm[16][2])
+{
+	__asm__ volatile("movdqu %%xmm0, 0x00(%0)\n\tmovdqu %%xmm1, 0x10(%0)\n\t"
+			 "movdqu %%xmm2, 0x20(%0)\n\tmovdqu %%xmm3, 0x30(%0)\n\t"
+			 "movdqu %%xmm4, 0x40(%0)\n\tmovdqu %%xmm5, 0x50(%0)\n\t"
+			 "movdqu %%xmm6, 0x60(%0)\n\tmovdqu %%xmm7, 0x70(%0)\n\t"
+			 "movdqu %%xmm8, 0x80(%0)\n\tmovdqu %%xmm9, 0x90(%0)\n\t"
+			 "movdqu %%xmm10, 0xa0(%0)\n\tmovdqu %%xmm11, 0xb0(%0)\n\t"
+			 "movdqu %%xmm12, 0xc0(%0)\n\tmovdqu %%xmm13, 0xd0(%0)\n\t"
+			 "movdqu %%xmm14, 0xe0(%0)\n\tmovdqu %%xmm15, 0xf0(%0)"
+			 : : "r"(xmm) : "memory");
+}
+
+static const char *const xmm_names[32] = {
+#define X(i) "xmm" #i, "xmm" #i ".hi"
+	X(0), X(1), X(2), X(3), X(4), X(5), X(6), X(7),
+	X(8), X(9), X(10), X(11), X(12), X(13), X(14), X(15),
+#undef X
+};
+
 static int fail(const struct tmk_case *c, const char *field, uint64_t want, uint64_t got)
 {
 	rt_puts("FAIL: ");
@@ -281,6 +319,10 @@ int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	uint64_t mask = ~(e->undefined_flags | (1ull << 16));
 	if ((e->rflags & mask) != (o->rflags & mask))
 		return fail(c, "rflags", e->rflags & mask, o->rflags & mask);
+	for (int i = 0; i < 16; i++)
+		for (int h = 0; h < 2; h++)
+			if (e->xmm[i][h] != o->xmm[i][h])
+				return fail(c, xmm_names[2 * i + h], e->xmm[i][h], o->xmm[i][h]);
 	build_expected(e, initial);
 	const uint8_t *now = rt_phys(LAYOUT_CMP_BASE);
 	/* The runtime's own NMI frame (legacy modes) is not the case's. */

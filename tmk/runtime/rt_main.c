@@ -239,6 +239,7 @@ static int run_case(const struct tmk_case *c)
 	struct mode_env env;
 	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
 	struct tmk_obs o;
+	rt_xmm_zero();
 	rt_timer_arm();
 	if (c->mode == MODE_LONG64) {
 		run_long64(c, &env);
@@ -250,6 +251,7 @@ static int run_case(const struct tmk_case *c)
 		rt_observe_legacy(c, &o);
 	}
 	rt_env_build(); /* back to a known system state before printing */
+	rt_xmm_read(o.xmm);
 	return rt_check(c, &o, initial_window);
 }
 

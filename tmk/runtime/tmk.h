@@ -93,6 +93,7 @@ struct tmk_expect {
 	uint64_t gpr[16];
 	uint64_t rip, rflags;
 	uint64_t undefined_flags; /* masked in RFLAGS */
+	uint64_t xmm[16][2];      /* [i][0] bits 63:0; zero unless the case wrote it */
 	uint32_t n_mem;
 	const struct tmk_mem_run *mem;
 };
@@ -158,6 +159,7 @@ struct tmk_obs {
 	uint32_t entry_fault_eip, entry_fault_cs;
 	/* GPR bits compared (real16: ESP[31:16] is not, see rt_check.c). */
 	uint64_t rsp_mask;
+	uint64_t xmm[16][2];
 };
 
 /* The legacy-mode block (offsets LEG_* above). */
@@ -194,6 +196,11 @@ void rt_run_legacy(void);
 void rt_observe(struct tmk_obs *o);
 /* The same for a legacy-mode case (prot32, prot32-paged, real16). */
 void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o);
+/* XMM0-15: zeroed before a case (every executor starts it so), read back
+ * after it, with the runtime's own CR0/CR4 (OSFXSR set, TS and EM clear)
+ * in force. */
+void rt_xmm_zero(void);
+void rt_xmm_read(uint64_t xmm[16][2]);
 /* Compares with the expectation; prints PASS/FAIL. Returns 1 on a pass. */
 int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	     const uint8_t *initial_window);
