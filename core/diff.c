@@ -144,9 +144,14 @@ static void sign_from(const struct outcome *a, const struct outcome *b,
 	char ta[32], tb[32], mn[32];
 	const char *m = pick_mnemonic(ma, mb, d);
 	/* The HLT that ended the case (a HLT always does) can only be behind
-	 * its own exit or fault: anything else it would be named for was
-	 * done by the instruction before it. */
-	if (!strcmp(m, "hlt") && d->cls != DIV_TERMINAL && d->cls != DIV_EXCEPTION &&
+	 * its own fault (CPL3): a register, memory or another event that
+	 * differs, or KVM ending otherwise where the reference halted, was
+	 * done by the instruction before it. (A case cut short at its first
+	 * divergence ends in just such a HLT, right after the culprit.) */
+	const struct exit_event *tma = outcome_terminal(ma);
+	int own = d->cls == DIV_EXCEPTION ||
+		  (d->cls == DIV_TERMINAL && !(tma && tma->kind == EXIT_HLT));
+	if (!strcmp(m, "hlt") && !own &&
 	    strnlen(ma->prev_mnemonic, sizeof(ma->prev_mnemonic)) &&
 	    strnlen(ma->prev_mnemonic, sizeof(ma->prev_mnemonic)) < sizeof(ma->prev_mnemonic))
 		m = ma->prev_mnemonic;

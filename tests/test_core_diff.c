@@ -394,8 +394,23 @@ static void test_signatures(void)
 	b.state.rip = 0x10005;
 	*ran_place(&a, 0x10005) = (struct ran_insn){ .rip = 0x10005, .mnemonic = "hlt" };
 	outcome_diff(&a, &b, &d);
-	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:hlt"),
-	      "the HLT's own exit differing keeps its name (%s)", d.signature);
+	CHECK(!strcmp(d.signature, "hlt/internal_error:terminal:clflush"),
+	      "KVM ending otherwise where the reference halted: the instruction before (%s)",
+	      d.signature);
+	/* At CPL3 the HLT faults: its own #GP differing keeps its name. */
+	struct outcome a3 = a, b3 = b;
+	a3.events[0] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 13, .has_error_code = 1,
+					    .rip = 0x10006, .by = "hlt" };
+	b3.events[0] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 13, .has_error_code = 1,
+					    .error_code = 8, .rip = 0x10006 };
+	b3.state.rip = a3.state.rip = 0x10006;
+	outcome_diff(&a3, &b3, &d);
+	CHECK(!strcmp(d.signature, "exception#GP/exception#GP:exception.error:hlt"),
+	      "the HLT's own fault differing keeps its name (%s)", d.signature);
+	b3.events[0] = (struct exit_event){ .kind = EXIT_INTERNAL_ERROR, .rip = 0x10006 };
+	outcome_diff(&a3, &b3, &d);
+	CHECK(!strcmp(d.signature, "exception#GP/internal_error:terminal:hlt"),
+	      "KVM ending otherwise where the HLT faulted keeps the name (%s)", d.signature);
 	a.prev_mnemonic[0] = 0;
 	b.events[0] = a.events[0];
 	b.state.rip = a.state.rip;
