@@ -45,6 +45,18 @@ enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4 };
  * which side it takes (cli/oracle.c). Needs a session with NEED_UNICORN. */
 void oracle_report(struct session *s, const struct test_case *c,
 		   const struct outcome *ref, const struct outcome *kvm);
+/* Whose side Unicorn takes, in triage order: agreeing with the reference
+ * points at KVM (first), with KVM at the reference. */
+enum oracle_side {
+	ORACLE_REFERENCE, ORACLE_NEITHER, ORACLE_BOTH, ORACLE_KVM, ORACLE_CANNOT, ORACLE_FAILED,
+};
+/* The same judgement as a value; detail gets the reason for NEITHER,
+ * CANNOT and FAILED ("" otherwise). */
+enum oracle_side oracle_judge(struct session *s, const struct test_case *c,
+			      const struct outcome *ref, const struct outcome *kvm,
+			      char *detail, size_t len);
+const char *oracle_side_name(enum oracle_side s);
+int cmd_triage(int argc, char **argv);
 /* Returns 0, or -1 after printing a one-line error. */
 int session_open(struct session *s, unsigned need);
 void session_close(struct session *s);

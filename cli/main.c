@@ -19,6 +19,7 @@ static const struct command {
 	{ "minimize", cmd_minimize, "minimize CASE -o OUT [--budget N] [--seconds S]  shrink a diverging case keeping its signature" },
 	{ "export",  cmd_export,  "export CASE... -o DIR [--no-build]  a self-contained TMK reproducer directory" },
 	{ "tmk",     cmd_tmk,     "tmk IMAGE [--list] [TEST]   run a TMK image in our own KVM runner" },
+	{ "triage",  cmd_triage,  "triage OUT [--no-oracle]    a campaign's buckets, Unicorn's side for each, KVM suspects first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

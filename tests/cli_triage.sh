@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# triage OUT: a campaign directory's buckets, each run again with Unicorn's
+# side, KVM suspects (Unicorn sides with the reference) first, reference
+# suspects (with KVM) after, cases that agree now last; by hits within a
+# side. The buckets are written here from known cases so every side is
+# certain: LOCK LFENCE (the CPU, the reference and Unicorn raise #UD; KVM's
+# emulator runs it), a real-mode REP STOSD whose last element overwrites
+# itself (the reference goes on as the CPU does; KVM and Unicorn decode the
+# new bytes again), and a case that agrees. Also --no-oracle, and input
+# errors (exit 2). Skipped without /dev/kvm or without Unicorn.
+set -u
+exitdiff=$1 src=$2
+if [ ! -e /dev/kvm ]; then echo "SKIPPED: /dev/kvm is not available"; exit 77; fi
+fail=0
+check() { if eval "$1"; then echo "checked: $2"; else echo "FAILED: $2"; fail=1; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+bucket() { # DIR HITS SIGNATURE CASEFILE
+	mkdir -p "$tmp/out/buckets/$1"
+	printf 'signature %s\nhits %s\nseed 0x1\ncase case.case\n' "$3" "$2" >"$tmp/out/buckets/$1/hits"
+	cp "$4" "$tmp/out/buckets/$1/case.case"
+}
+printf 'id rep-self\nmode real16\nrax 0xa0\nrcx 0x3\nrdi 0xa\nrflags 0x402\ncode f3 66 ab\n' >"$tmp/rep.case"
+printf 'id agree\ncode 90 f4\n' >"$tmp/agree.case"
+bucket lfence-a 3 "exception#UD/hlt:terminal:lfence" "$src/corpus/exception/ud-lock-lfence.case"
+bucket lfence-b 7 "exception#UD/hlt:terminal:lfence-b" "$src/corpus/exception/ud-lock-lfence.case"
+bucket rep-self 9 "hlt/hlt:rax:add@real16" "$tmp/rep.case"
+bucket agree 50 "hlt/hlt:rax:nop" "$tmp/agree.case"
+
+out=$("$exitdiff" triage "$tmp/out" 2>&1); rc=$?
+if printf "%s\n" "$out" | grep -q "built without Unicorn"; then
+	echo "SKIPPED: exitdiff was built without Unicorn; triage refused as it should"
+	exit 77
+fi
+printf "%s\n" "$out"
+order=$(printf "%s\n" "$out" | awk 'NR > 1 && / \/.*case.case$/ { n = split($NF, p, "/"); print p[n - 1] }' | tr '\n' ' ')
+check '[ $rc -eq 0 ]' "triage exits 0"
+check '[ "$order" = "lfence-b lfence-a rep-self agree " ]' "order: reference side by hits (7, 3), then kvm, then agrees now (got: $order)"
+check 'printf "%s\n" "$out" | grep -q "^reference  *7  exception#UD/hlt:terminal:lfence-b "' "the lfence bucket: unicorn sides with the reference, 7 hits"
+check 'printf "%s\n" "$out" | grep -q "^kvm  *9  hlt/hlt:rax:add@real16 "' "the self-overwriting REP: unicorn sides with KVM"
+check 'printf "%s\n" "$out" | grep -q "^agrees now  *50 "' "a case that agrees now says so"
+check 'printf "%s\n" "$out" | grep -q "^4 bucket(s): reference 2, kvm 1, agrees now 1,"' "the summary counts each side"
+
+out=$("$exitdiff" triage "$tmp/out" --no-oracle 2>&1); rc=$?
+check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^4 bucket(s): - 3, agrees now 1,"' "--no-oracle: no sides, the agreeing case still found"
+
+"$exitdiff" triage "$tmp/nonexistent" >/dev/null 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q nonexistent "$tmp/err"' "a missing directory: exit 2, one line naming it ($(cat "$tmp/err"))"
+"$exitdiff" triage "$tmp/out" --bogus >/dev/null 2>"$tmp/err"; rc=$?
+check '[ $rc -eq 2 ] && grep -q "unknown option" "$tmp/err"' "an unknown option: exit 2"
+exit $fail
