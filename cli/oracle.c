@@ -4,6 +4,7 @@
  * the reference points at KVM. docs/unicorn.md. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "cli.h"
 #include "diff.h"
 
@@ -77,9 +78,15 @@ void oracle_report(struct session *s, const struct test_case *c,
 	case ORACLE_BOTH:
 		printf("oracle: unicorn agrees with both (the difference is masked for it)\n");
 		break;
-	case ORACLE_NEITHER:
-		printf("oracle: unicorn agrees with neither (%s)\n", detail);
+	case ORACLE_NEITHER: {
+		/* detail: "SIG, vs SIDE", then the two descriptions. */
+		char *rest = strchr(detail, '\n');
+		if (rest)
+			*rest++ = 0;
+		printf("oracle: unicorn agrees with neither (%s)\n%s%s", detail,
+		       rest ? rest : "", rest ? "\n" : "");
 		break;
+	}
 	default:
 		printf("oracle: unicorn agrees with %s\n", oracle_side_name(side));
 		break;
