@@ -9,6 +9,7 @@
  * guess. Outside 64-bit mode the operand size (CS.D, 66h) is unambiguous:
  * targets are truncated to it and checked against the CS limit, and the
  * stack is SS:SP or SS:ESP (ref_stack.c). */
+#include <string.h>
 #include "ref_mode_priv.h"
 
 static inline const cs_x86 *x86(const cs_insn *insn)
@@ -194,19 +195,35 @@ static enum ref_status branch_to(struct ref_cpu *cpu, uint64_t target)
 /* The target of a relative branch. With 66h and REX.W in 64-bit mode,
  * Capstone 4 wraps the target to 16 bits as for 66h alone, but REX.W wins
  * (SDM Vol. 2A 2.2.1.2): RIP + the sign-extended rel8/rel32 that ends the
- * instruction. */
-static uint64_t rel_target(const struct ref_cpu *cpu, const cs_insn *insn)
+ * instruction. With 67h and REX.W it does the same, and for E8 it even
+ * reads a rel16 (5 bytes for 67 48 E8 rel32); the address size never
+ * applies to a relative displacement (SDM Vol. 2A CALL, JMP). The length
+ * is then recounted from the bytes and next_rip set past the rel32. */
+static uint64_t rel_target(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	const cs_x86 *x = x86(insn);
-	if (cpu->code_bits != 64 || !(x->rex & 8) || !ref_has_prefix(insn, 0x66))
+	if (cpu->code_bits != 64 || !(x->rex & 8) ||
+	    !(ref_has_prefix(insn, 0x66) || ref_has_prefix(insn, 0x67)))
 		return (uint64_t)x->operands[0].imm;
 	const uint8_t op = x->opcode[0];
 	const unsigned n = (op == 0xe8 || op == 0xe9 || op == 0x0f) ? 4 : 1;
+	unsigned p = 0; /* legacy prefixes and REX before the opcode */
+	while (p < insn->size && insn->bytes[p] != op)
+		p++;
+	const unsigned len = p + (op == 0x0f ? 2 : 1) + n;
+	uint8_t b[15];
+	memcpy(b, insn->bytes, insn->size);
+	if (len > insn->size && len <= sizeof(b)) {
+		uint64_t fault_la;
+		if (ref_fetch(cpu, insn->address, b, len, &fault_la) < len)
+			return (uint64_t)x->operands[0].imm; /* not modeled further */
+		cpu->next_rip = insn->address + len;
+	}
 	uint64_t rel = 0;
 	for (unsigned i = 0; i < n; i++)
-		rel |= (uint64_t)insn->bytes[insn->size - n + i] << (8 * i);
+		rel |= (uint64_t)b[len - n + i] << (8 * i);
 	rel = n == 4 ? (uint64_t)(int64_t)(int32_t)rel : (uint64_t)(int64_t)(int8_t)rel;
-	return insn->address + insn->size + rel;
+	return insn->address + len + rel;
 }
 
 static int branch_target(struct ref_cpu *cpu, const cs_insn *insn, uint64_t *t)

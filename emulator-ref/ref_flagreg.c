@@ -78,7 +78,14 @@ static enum ref_status flg_popf(struct ref_cpu *cpu, const cs_insn *insn)
 	if (ref_pop(cpu, &v, size) < 0)
 		return REF_STOP;
 	uint64_t mask = POPF_CHANGEABLE & alu_mask(size);
-	if ((v & mask & (RFLAGS_TF | RFLAGS_IF)) != (cpu->rflags & (RFLAGS_TF | RFLAGS_IF))) {
+	/* Above CPL0 IOPL keeps its value, and IF does too unless CPL <=
+	 * IOPL; no fault outside virtual-8086 mode (SDM Vol. 2B POPF,
+	 * Operation). */
+	if (cpu->cpl > 0)
+		mask &= ~(3ull << 12);
+	if (cpu->cpl > ((cpu->rflags >> 12) & 3))
+		mask &= ~(uint64_t)RFLAGS_IF;
+	if ((v & mask & (RFLAGS_TF | RFLAGS_IF)) != (cpu->rflags & mask & (RFLAGS_TF | RFLAGS_IF))) {
 		cpu->gpr[RSP] = rsp;
 		return REF_UNSUPPORTED;
 	}

@@ -56,11 +56,18 @@ unsigned ref_opsize(const struct ref_cpu *cpu, const cs_insn *insn, int stack)
 enum ref_seg ref_op_seg(const struct ref_cpu *cpu, int i)
 {
 	const x86_op_mem *m = &op(cpu, i)->mem;
+	/* In 64-bit mode ES/CS/SS/DS overrides are ignored (SDM Vol. 3A
+	 * 3.2.4): an [RBP]/[RSP] reference stays an SS one, so a non-canonical
+	 * address there is #SS(0) (Vol. 1 3.3.7.1), and 36h does not make
+	 * [RBX] one (#GP(0)). Measured natively on this host at CPL3:
+	 * 26/2E/3E 48 8B 45 00 #SS, 36 48 8B 03 #GP. KVM's emulator honours
+	 * the overrides (CPL0 lane: a KVM divergence). */
+	const int lm = cpu->code_bits == 64;
 	switch (m->segment) {
-	case X86_REG_ES: return SEG_ES;
-	case X86_REG_CS: return SEG_CS;
-	case X86_REG_SS: return SEG_SS;
-	case X86_REG_DS: return SEG_DS;
+	case X86_REG_ES: if (lm) break; return SEG_ES;
+	case X86_REG_CS: if (lm) break; return SEG_CS;
+	case X86_REG_SS: if (lm) break; return SEG_SS;
+	case X86_REG_DS: if (lm) break; return SEG_DS;
 	case X86_REG_FS: return SEG_FS;
 	case X86_REG_GS: return SEG_GS;
 	default: break;

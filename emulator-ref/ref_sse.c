@@ -61,6 +61,26 @@ static int mem_write128(struct ref_cpu *cpu, int i, int aligned, const uint64_t 
 	return 0;
 }
 
+/* The F2/F3 prefix that selects the opcode (the last one), or 0. With 66h
+ * as well, F2/F3 still selects, whatever the order (66 F3 0F 7E and F3 66
+ * 0F 7E are both MOVQ xmm, xmm/m64; F2/F3 with an opcode that has only
+ * NP/66h forms is #UD: SDM Vol. 2A 2.1.2, Vol. 2 App. A table A-3;
+ * measured natively at CPL3). Capstone 4 honours F2/F3 only when it comes
+ * after the 66h, so the bytes decide here. */
+static uint8_t sse_rep_prefix(const cs_insn *insn)
+{
+	uint8_t last = 0;
+	for (unsigned i = 0; i < insn->size; i++) {
+		uint8_t b = insn->bytes[i];
+		if (b == 0xf2 || b == 0xf3)
+			last = b;
+		else if (!(b == 0xf0 || b == 0x2e || b == 0x36 || b == 0x3e || b == 0x26 ||
+			   b == 0x64 || b == 0x65 || b == 0x66 || b == 0x67))
+			break;
+	}
+	return last;
+}
+
 #define SSE_TRY(expr) do { \
 		int r_ = (expr); \
 		if (r_ < 0) \
@@ -93,6 +113,14 @@ static enum ref_status sse_mov128(struct ref_cpu *cpu, const cs_insn *insn)
 		      insn->id == X86_INS_MOVDQA;
 	if (x->op_count != 2)
 		return REF_UNSUPPORTED;
+	/* 0F 6F/7F: F3 makes it MOVDQU (no alignment rule), F2 is #UD, even
+	 * where Capstone says MOVDQA (F3 66 0F 6F). */
+	if (insn->id == X86_INS_MOVDQA || insn->id == X86_INS_MOVDQU) {
+		uint8_t rep = sse_rep_prefix(insn);
+		if (rep == 0xf2)
+			return ref_raise(cpu, 6, 0, 0);
+		aligned = rep != 0xf3;
+	}
 	/* Only MOVDQU (F3 0F 6F/7F) takes F2/F3 here. Capstone 4 names
 	 * F2/F3 0F 10/11 (MOVSD/MOVSS) MOVUPS in 16-bit code, which moves
 	 * 128 bits instead of 32/64: not modeled. F2/F3 0F 28/29 it calls
@@ -127,6 +155,29 @@ static enum ref_status sse_movdq(struct ref_cpu *cpu, const cs_insn *insn)
 	const cs_x86_op *d = &x->operands[0], *s = &x->operands[1];
 	int xd = d->type == X86_OP_REG ? xmm_index(d->reg) : -1;
 	int xs = s->type == X86_OP_REG ? xmm_index(s->reg) : -1;
+	const uint8_t rep = sse_rep_prefix(insn), op = x->opcode[1];
+	if (rep && op == 0xd6)
+		return REF_UNSUPPORTED; /* MOVQ2DQ/MOVDQ2Q: an MMX register */
+	if (rep && (rep == 0xf2 || op != 0x7e))
+		return ref_raise(cpu, 6, 0, 0); /* F2 0F 6E/7E, F3 0F 6E */
+	if (rep && xd < 0) {
+		/* F3 0F 7E is MOVQ xmm, xmm/m64 (load into the ModRM.reg XMM)
+		 * where Capstone decoded F3 66 0F 7E as the 66h store form:
+		 * operand 0 is then the ModRM.rm side, operand 1 the XMM. */
+		if (xs < 0)
+			return REF_UNSUPPORTED;
+		uint64_t v;
+		if (d->type == X86_OP_MEM) {
+			if (ref_mem_read(cpu, ref_op_seg(cpu, 0), ref_op_addr(cpu, 0), 8, &v) < 0)
+				return REF_STOP;
+		} else if (d->type == X86_OP_REG && ref_reg_gpr(d->reg) >= 0) {
+			v = cpu->xmm[ref_reg_gpr(d->reg)][0]; /* same ModRM.rm number */
+		} else {
+			return REF_UNSUPPORTED;
+		}
+		note_xmm(cpu, xs, v, 0);
+		return REF_NEXT;
+	}
 	unsigned size = insn->id == X86_INS_MOVD ? 4 : 8;
 	uint64_t mask = size == 4 ? 0xffffffffull : ~0ull;
 	if (xd >= 0) {
@@ -160,6 +211,8 @@ static enum ref_status sse_movdq(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status sse_logic(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
+	if (sse_rep_prefix(insn))
+		return ref_raise(cpu, 6, 0, 0); /* no F2/F3 forms (sse_rep_prefix) */
 	if (x->op_count != 2 || x->operands[0].type != X86_OP_REG)
 		return REF_UNSUPPORTED;
 	int xd = xmm_index(x->operands[0].reg);
