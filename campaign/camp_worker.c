@@ -618,7 +618,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 		} else if (v == VERDICT_UNSUPPORTED) {
 			w.cnt->unsupported++;
 			lc->unsupported++;
-			note_unsupported(&w, ref->mnemonic);
+			/* The reference's unsupported instruction, or why the
+			 * outcomes are not comparable (step-budget, host-stall). */
+			note_unsupported(&w, d.mnemonic);
 			cls = 2;
 		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
 			w.cnt->unconfirmed++;
