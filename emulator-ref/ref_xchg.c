@@ -65,6 +65,12 @@ static enum ref_status xchg_cmpxchg(struct ref_cpu *cpu, const cs_insn *insn)
 	} else {
 		if (mem)
 			ALU_TRY(ref_write_op(cpu, 0, d));
+		else
+			/* A register destination keeps its value (measured: a
+			 * 32-bit one keeps bits 63:32), but it is still this
+			 * instruction's operand: a differing value there is
+			 * named by it. */
+			ref_note_gpr_write(cpu, ref_reg_gpr(insn->detail->x86.operands[0].reg));
 		ref_set_reg(cpu, acc, d);
 		ref_note_gpr_write(cpu, RAX);
 	}
