@@ -606,14 +606,16 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 					decoded_any = 0;
 			} else if (limited) {
 				cpu.next_rip = cpu.rip;
-				st = ref_raise(&cpu, 13, 1, 0);
+				/* Named before the raise: the delivery outside
+				 * long mode names the exception by it. */
 				copy_mnemonic(out, "(limit)");
+				st = ref_raise(&cpu, 13, 1, 0);
 				decoded_any = 0;
 			} else if (invalid_opcode(cpu.code_bits, buf, n) ||
 				   lock_refused(p, cpu.code_bits, cpu.rip, buf, n)) {
 				cpu.next_rip = cpu.rip;
-				st = ref_raise(&cpu, 6, 0, 0);
 				copy_mnemonic(out, "(bad)");
+				st = ref_raise(&cpu, 6, 0, 0);
 				decoded_any = 0;
 			} else {
 				/* Capstone 4 misses valid encodings (NOP r16

@@ -29,9 +29,9 @@
 /* Names the instruction behind an event (exit_event.by). */
 static void stamp(const struct ref_cpu *cpu, struct exit_event *e)
 {
-	if (!cpu->insn)
-		return;
-	const char *m = cpu->insn->mnemonic;
+	/* Bytes that did not decode have no insn: the run loop named them
+	 * ("(bad)", "(limit)") in the outcome first. */
+	const char *m = cpu->insn ? cpu->insn->mnemonic : cpu->out->mnemonic;
 	size_t i = 0;
 	for (; m[i] && i < sizeof(e->by) - 1; i++)
 		e->by[i] = m[i] == ' ' ? '_' : m[i];

@@ -66,6 +66,23 @@ int main(void)
 	want_ud("C7 /7 other than XBEGIN (C7 F9)", c7_f9, sizeof(c7_f9));
 	want_ud("C6 /7 with a memory operand (not XABORT)", c6_7mem, sizeof(c6_7mem));
 	want_unsupported("NOP DX (66 0F 1F C2), valid but unknown to Capstone 4", nop_dx, sizeof(nop_dx));
+	/* An undecodable #UD outside long mode is named by "(bad)", not by the
+	 * exception stub's HLT that ends the case (LOCK MFENCE in 32-bit code,
+	 * which Capstone 4 refuses). */
+	{
+		struct test_case pc;
+		case_init(&pc);
+		pc.mode = MODE_PROT32;
+		static const uint8_t lock_mfence[] = { 0xf0, 0x0f, 0xae, 0xf0, 0xf4 };
+		memcpy(pc.code, lock_mfence, sizeof(lock_mfence));
+		pc.code_len = sizeof(lock_mfence);
+		ref.ops->run(&ref, &pc, &out);
+		const struct exit_event *t = outcome_terminal(&out);
+		CHECK(t && t->kind == EXIT_EXCEPTION && t->addr == 6 && !strcmp(t->by, "(bad)") &&
+		      !strcmp(out.mnemonic, "(bad)"),
+		      "prot32 LOCK MFENCE: #UD named (bad) (by '%s', mnemonic '%s')",
+		      t ? t->by : "", out.mnemonic);
+	}
 	/* F3 before 66 is decoded with the right operand size (prefix order). */
 	static const uint8_t div16[] = { 0x66, 0xf3, 0xf7, 0xf1, 0xf4 }; /* rep div cx */
 	struct test_case c;
