@@ -123,11 +123,15 @@ if [ $write = 1 ]; then
 	doc=docs/fidelity.md
 	begin='<!-- fidelity:begin -->' end='<!-- fidelity:end -->'
 	grep -qF "$begin" "$doc" || { echo "fidelity.sh: no '$begin' marker in $doc" >&2; exit 1; }
-	tmp=$(mktemp)
-	awk -v b="$begin" -v e="$end" -v f=<(echo "$md") '
+	tmp=$(mktemp) mdfile=$(mktemp)
+	# A file, not a process substitution: awk's getline from /dev/fd/N
+	# stopped early there (measured: the per-class tables went missing).
+	printf '%s\n' "$md" > "$mdfile"
+	awk -v b="$begin" -v e="$end" -v f="$mdfile" '
 		$0 == b { print; while ((getline l < f) > 0) print l; skip = 1; next }
 		$0 == e { skip = 0 }
 		!skip { print }' "$doc" > "$tmp"
 	mv "$tmp" "$doc"
+	rm -f "$mdfile"
 	echo "fidelity.sh: wrote the figures into $doc" >&2
 fi
