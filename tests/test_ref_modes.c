@@ -354,12 +354,8 @@ static void long_mode(void)
 
 int main(void)
 {
-	ex.ops = &ref_executor_ops;
-	char err[256];
-	if (ex.ops->init(&ex, err, sizeof(err)) != 0) {
-		printf("init failed: %s\n", err);
+	if (oc_open_ref(&ex) < 0)
 		return 1;
-	}
 	real_mode();
 	prot_mode();
 	long_mode();

@@ -193,12 +193,8 @@ static void sse_f3_prefix(void)
 
 int main(void)
 {
-	ex.ops = &ref_executor_ops;
-	char err[256];
-	if (ex.ops->init(&ex, err, sizeof(err)) != 0) {
-		printf("init failed: %s\n", err);
+	if (oc_open_ref(&ex) < 0)
 		return 1;
-	}
 	rep_store_over_itself();
 	rep_store_still_modeled();
 	rep_scas_fault_flags();

@@ -255,12 +255,8 @@ static void cmpxchg_fail_names_dest(void)
 
 int main(void)
 {
-	ex.ops = &ref_executor_ops;
-	char err[256];
-	if (ex.ops->init(&ex, err, sizeof(err)) != 0) {
-		printf("init failed: %s\n", err);
+	if (oc_open_ref(&ex) < 0)
 		return 1;
-	}
 	/* SSE and SSE2 (leaf 1 EDX bits 25, 26: the fences); leaf 7 without
 	 * WAITPKG (ECX bit 5). */
 	static struct cpuid_table feat = { .n = 2, .e = {

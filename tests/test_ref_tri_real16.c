@@ -123,12 +123,8 @@ static void crc32_not_movbe(void)
 
 int main(void)
 {
-	ex.ops = &ref_executor_ops;
-	char err[256];
-	if (ex.ops->init(&ex, err, sizeof(err)) != 0) {
-		printf("init failed: %s\n", err);
+	if (oc_open_ref(&ex) < 0)
 		return 1;
-	}
 	/* SSE4.2 and MOVBE (leaf 1 ECX bits 20, 22), SSE and SSE2 (leaf 1
 	 * EDX bits 25, 26: the fences), BMI1 (7.0 EBX
 	 * bit 3: TZCNT), ABM (0x80000001 ECX bit 5: LZCNT). */
