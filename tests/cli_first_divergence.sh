@@ -9,11 +9,7 @@
 # Skipped without /dev/kvm.
 set -u
 exitdiff=$1
-if [ ! -e /dev/kvm ]; then echo "SKIPPED: /dev/kvm is not available"; exit 77; fi
-fail=0
-check() { if eval "$1"; then echo "checked: $2"; else echo "FAILED: $2"; fail=1; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib_cli.sh"
 
 cat > "$tmp/tzcnt-copied.case" <<'CASE'
 # tzcnt rcx, rbx (RBX = 0: 64; KVM's BSF leaves RCX); mov rax, rcx; hlt

@@ -9,11 +9,7 @@
 # refuse cleanly (exit 2), which is checked instead.
 set -u
 exitdiff=$1 src=$2
-if [ ! -e /dev/kvm ]; then echo "SKIPPED: /dev/kvm is not available"; exit 77; fi
-fail=0
-check() { if eval "$1"; then echo "checked: $2"; else echo "FAILED: $2"; fail=1; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib_cli.sh"
 
 cat > "$tmp/tzcnt-third.case" <<'CASE'
 # nop; inc eax; tzcnt eax, ecx (ECX = 0: the width, 32; BSF leaves EAX); hlt

@@ -10,11 +10,7 @@
 # errors (exit 2). Skipped without /dev/kvm or without Unicorn.
 set -u
 exitdiff=$1 src=$2
-if [ ! -e /dev/kvm ]; then echo "SKIPPED: /dev/kvm is not available"; exit 77; fi
-fail=0
-check() { if eval "$1"; then echo "checked: $2"; else echo "FAILED: $2"; fail=1; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib_cli.sh"
 
 bucket() { # DIR HITS SIGNATURE CASEFILE
 	mkdir -p "$tmp/out/buckets/$1"
