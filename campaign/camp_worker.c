@@ -241,32 +241,15 @@ static void print_kvm(FILE *f, const void *x, const void *unused)
 	}
 }
 
-/* Cutting and minimizing a new bucket's case: the predicate runs both
- * executors and asks for a divergence with the given signature, or any
- * divergence when signature is NULL (minimizer/min.h). */
-struct min_ctx {
-	struct executor *xref, *xkvm;
-	struct outcome *ref, *kvm;
-	struct divergence d;
-	const char *signature;
-};
-
-static int same_signature(void *p, const struct test_case *c)
+/* Cutting and minimizing a new bucket's case: min_both_pred over the
+ * worker's executors, into outcome buffers of the caller's. */
+static int both_open(struct min_both *b, struct worker *w)
 {
-	struct min_ctx *m = p;
-	if (m->xref->ops->run(m->xref, c, m->ref) < 0 || m->xkvm->ops->run(m->xkvm, c, m->kvm) < 0)
+	b->ref = w->xref;
+	b->kvm = w->xkvm;
+	if (!b->oref && !(b->oref = malloc(sizeof(*b->oref))))
 		return -1;
-	return outcome_diff(m->ref, m->kvm, &m->d) == VERDICT_DIVERGE &&
-	       (!m->signature || !strcmp(m->d.signature, m->signature));
-}
-
-static int min_ctx_open(struct min_ctx *m, struct worker *w)
-{
-	m->xref = w->xref;
-	m->xkvm = w->xkvm;
-	if (!m->ref && !(m->ref = malloc(sizeof(*m->ref))))
-		return -1;
-	if (!m->kvm && !(m->kvm = malloc(sizeof(*m->kvm))))
+	if (!b->okvm && !(b->okvm = malloc(sizeof(*b->okvm))))
 		return -1;
 	return w->xref && w->xkvm ? 0 : -1;
 }
@@ -276,15 +259,14 @@ static int min_ctx_open(struct min_ctx *m, struct worker *w)
  * (and m's outcomes/divergence describing it) when a smaller case keeps
  * the signature. */
 #define CAMP_MIN_MS 2000
-static int minimize_first(struct worker *w, const struct first_ctx *fc, struct min_ctx *m,
+static int minimize_first(const struct first_ctx *fc, struct min_both *m,
 			  struct test_case *out)
 {
-	(void)w;
 	/* The executors' signature, without the bucket's mode suffix. */
 	m->signature = fc->base_sig;
 	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
-	int rc = min_case_ex(fc->c, same_signature, m, out, NULL, &opts, NULL);
-	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || same_signature(m, out) != 1)
+	int rc = min_case_ex(fc->c, min_both_pred, m, out, NULL, &opts, NULL);
+	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || min_both_pred(m, out) != 1)
 		return 0;
 	snprintf(out->id, sizeof(out->id), "%.50s-min", fc->c->id);
 	return out->code_len < fc->c->code_len || out->data_len < fc->c->data_len ||
@@ -296,13 +278,13 @@ static int minimize_first(struct worker *w, const struct first_ctx *fc, struct m
 static void send_first(struct worker *w, const struct first_ctx *fc0)
 {
 	static struct test_case small;
-	static struct min_ctx m;
-	struct first_ctx minimized = { &small, m.ref, m.kvm, &m.d, NULL,
+	static struct min_both m;
+	struct first_ctx minimized = { &small, m.oref, m.okvm, &m.d, NULL,
 				       fc0->original ? fc0->original : fc0->c, fc0->cut_at, 1 };
 	const struct first_ctx *fc = fc0;
-	if (min_ctx_open(&m, w) == 0 && minimize_first(w, fc0, &m, &small)) {
-		minimized.ref = m.ref;
-		minimized.kvm = m.kvm;
+	if (both_open(&m, w) == 0 && minimize_first(fc0, &m, &small)) {
+		minimized.ref = m.oref;
+		minimized.kvm = m.okvm;
 		camp_sig_add_mode(m.d.signature, w->mode);
 		fc = &minimized;
 	}
@@ -386,13 +368,13 @@ static uint16_t slot_ref(const struct worker *w, const struct sig_slot *t)
 static void new_signature(struct worker *w, struct sig_slot *s, const struct first_ctx *fc)
 {
 	static struct test_case cut;
-	static struct min_ctx m;
+	static struct min_both m;
 	char base[SIGNATURE_MAX];
 	m.signature = NULL;
-	if (min_ctx_open(&m, w) == 0 &&
-	    min_cut_first(fc->c, fc->ref, same_signature, &m, &cut) == 1 &&
-	    same_signature(&m, &cut) == 1 &&
-	    confirmed(m.xkvm, &cut, m.kvm, m.ref, &m.d)) {
+	if (both_open(&m, w) == 0 &&
+	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut) == 1 &&
+	    min_both_pred(&m, &cut) == 1 &&
+	    confirmed(m.kvm, &cut, m.okvm, m.oref, &m.d)) {
 		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
 		memcpy(base, m.d.signature, sizeof(base));
 		camp_sig_add_mode(m.d.signature, w->mode);
@@ -400,7 +382,7 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 		for (uint32_t i = 0; i < cut.code_len && at < 0; i++)
 			if (cut.code[i] != fc->c->code[i])
 				at = (int)i;
-		struct first_ctx cfc = { &cut, m.ref, m.kvm, &m.d, base, fc->c, at, 0 };
+		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, at, 0 };
 		char key[SIGNATURE_MAX];
 		memcpy(key, m.d.signature, sizeof(key));
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);

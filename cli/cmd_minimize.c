@@ -10,13 +10,15 @@
 #include "diff.h"
 #include "min.h"
 
-/* The CLI predicate: both executors, outcome_diff, same signature. */
+/* The runs of the input and of the result (loud), and the minimizer's
+ * predicate: min_both_pred into the same outcome buffers, the signature
+ * kept, a candidate an executor cannot run counted as not the same bug. */
 struct min_cli_pred {
 	struct session *s;
 	char signature[SIGNATURE_MAX];
 	struct outcome *ref, *kvm;
 	struct divergence d;
-	unsigned long exec_failures;
+	struct min_both same;
 };
 
 /* Runs c on both executors and diffs. Returns 0, or -1 when an executor
@@ -32,23 +34,6 @@ static int run_both(struct min_cli_pred *p, const struct test_case *c, int loud)
 	}
 	outcome_diff(p->ref, p->kvm, &p->d);
 	return 0;
-}
-
-static int same_signature(void *ctx, const struct test_case *c)
-{
-	struct min_cli_pred *p = ctx;
-	if (run_both(p, c, 0) < 0) {
-		/* A candidate the executor cannot run is simply not the same
-		 * bug; the count is reported at the end. */
-		p->exec_failures++;
-		return 0;
-	}
-	/* UNSUPPORTED on the reference gives VERDICT_UNSUPPORTED: such a
-	 * candidate says nothing about the divergence, so it is not same. */
-	const struct exit_event *t = outcome_terminal(p->ref);
-	if (t && t->kind == EXIT_UNSUPPORTED)
-		return 0;
-	return p->d.verdict == VERDICT_DIVERGE && !strcmp(p->d.signature, p->signature);
 }
 
 static int usage(void)
@@ -107,6 +92,8 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 	struct case_file *in = malloc(sizeof(*in)), *out = malloc(sizeof(*out));
 	struct min_cli_pred p = { .s = s, .ref = malloc(sizeof(struct outcome)),
 				  .kvm = malloc(sizeof(struct outcome)) };
+	p.same = (struct min_both){ .ref = &s->ref, .kvm = &s->kvm, .oref = p.ref, .okvm = p.kvm,
+				    .signature = p.signature, .failure_is_no = 1 };
 	int rc = EXIT_USAGE;
 	if (!in || !out || !p.ref || !p.kvm) {
 		cli_error("minimize", "out of memory");
@@ -134,7 +121,7 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 
 	*out = *in;
 	struct min_stats st;
-	int r = min_case_ex(&in->c, same_signature, &p, &out->c, quiet ? NULL : stdout,
+	int r = min_case_ex(&in->c, min_both_pred, &p.same, &out->c, quiet ? NULL : stdout,
 			    opts, &st);
 	if (r != MIN_OK) {
 		/* NOT_SAME here means the divergence did not reproduce on a
@@ -158,9 +145,9 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 	make_output(out, in, &p);
 	if (write_case(out_path, out, in, &st) < 0)
 		goto done;
-	if (p.exec_failures)
+	if (p.same.exec_failures)
 		fprintf(stderr, "exitdiff minimize: note: %lu candidates failed to run and "
-			"counted as not same\n", p.exec_failures);
+			"counted as not same\n", p.same.exec_failures);
 	printf("wrote %s: signature %s kept, code %u -> %u bytes, %.1f ms\n", out_path,
 	       p.signature, in->c.code_len, out->c.code_len, st.ms);
 	rc = EXIT_AGREE;

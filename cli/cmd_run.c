@@ -50,41 +50,26 @@ static int make_expectation(struct case_file *cf, const struct outcome *ref,
 	return 0;
 }
 
-/* The predicate of min_cut_first: both executors, any divergence. */
-struct cut_ctx {
-	struct session *s;
-	struct outcome *ref, *kvm;
-	struct divergence d;
-};
-
-static int cut_diverges(void *p, const struct test_case *c)
-{
-	struct cut_ctx *x = p;
-	if (x->s->ref.ops->run(&x->s->ref, c, x->ref) < 0 ||
-	    x->s->kvm.ops->run(&x->s->kvm, c, x->kvm) < 0)
-		return -1;
-	return outcome_diff(x->ref, x->kvm, &x->d) == VERDICT_DIVERGE;
-}
-
 /* "first divergence: SIG": where the states first part when the case's
  * run is cut short with a HLT (the name a campaign buckets it by). */
 static void print_first_divergence(struct session *s, const struct test_case *c,
 				   const struct outcome *ref)
 {
-	struct cut_ctx x = { s, malloc(sizeof(*x.ref)), malloc(sizeof(*x.kvm)), { 0 } };
+	struct min_both b = { .ref = &s->ref, .kvm = &s->kvm, .oref = malloc(sizeof(*b.oref)),
+			      .okvm = malloc(sizeof(*b.okvm)) };
 	struct test_case *cut = malloc(sizeof(*cut));
-	if (x.ref && x.kvm && cut && min_cut_first(c, ref, cut_diverges, &x, cut) == 1 &&
-	    cut_diverges(&x, cut) == 1) {
+	if (b.oref && b.okvm && cut && min_cut_first(c, ref, min_both_pred, &b, cut) == 1 &&
+	    min_both_pred(&b, cut) == 1) {
 		unsigned at = 0;
 		while (at < c->code_len && cut->code[at] == c->code[at])
 			at++;
 		char line[256];
-		divergence_describe(&x.d, line, sizeof(line));
+		divergence_describe(&b.d, line, sizeof(line));
 		printf("  first divergence: %s (cut with HLT at code offset 0x%x)\n    %s\n",
-		       x.d.signature, at, line);
+		       b.d.signature, at, line);
 	}
-	free(x.ref);
-	free(x.kvm);
+	free(b.oref);
+	free(b.okvm);
 	free(cut);
 }
 

@@ -23,7 +23,6 @@ static struct {
 	/* A new divergence cut short at its first one (min_cut_first). */
 	struct test_case cut;
 	struct outcome cut_ref, cut_kvm;
-	struct divergence cut_d;
 	struct fx_stats st;
 	/* Signatures seen in this process: open addressing on 64-bit hashes
 	 * (0 = empty). A signature is reported and saved once. */
@@ -129,29 +128,21 @@ const struct fx_stats *fx_stats(void)
 	return &fx.st;
 }
 
-/* min_cut_first's predicate: both executors, any divergence. */
-static int cut_diverges(void *unused, const struct test_case *c)
-{
-	(void)unused;
-	if (fx.ref.ops->run(&fx.ref, c, &fx.cut_ref) < 0 ||
-	    fx.kvm.ops->run(&fx.kvm, c, &fx.cut_kvm) < 0)
-		return -1;
-	return outcome_diff(&fx.cut_ref, &fx.cut_kvm, &fx.cut_d) == VERDICT_DIVERGE;
-}
-
 /* A new signature is named by its first divergence, as campaign buckets
  * are: r then describes the cut case. Returns 1 when that one is known or
  * was seen already (nothing more to report), else 0. */
 static int name_by_first_divergence(const struct test_case *c, struct fx_result *r)
 {
-	if (min_cut_first(c, &fx.o_ref, cut_diverges, NULL, &fx.cut) != 1 ||
-	    cut_diverges(NULL, &fx.cut) != 1)
+	struct min_both both = { .ref = &fx.ref, .kvm = &fx.kvm,
+				 .oref = &fx.cut_ref, .okvm = &fx.cut_kvm };
+	if (min_cut_first(c, &fx.o_ref, min_both_pred, &both, &fx.cut) != 1 ||
+	    min_both_pred(&both, &fx.cut) != 1)
 		return 0;
 	snprintf(fx.cut.id, sizeof(fx.cut.id), "%.58s-cut", c->id);
 	r->c = &fx.cut;
 	r->ref = &fx.cut_ref;
 	r->kvm = &fx.cut_kvm;
-	r->d = fx.cut_d;
+	r->d = both.d;
 	if (fx_known_has(r->d.signature, c->knobs)) {
 		r->known = 1;
 		fx.st.known++;

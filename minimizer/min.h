@@ -8,6 +8,8 @@
 
 #include <stdio.h>
 #include "case.h"
+#include "diff.h"
+#include "executor.h"
 #include "outcome.h"
 
 /* Returns 1 when candidate still shows the behaviour being kept (the same
@@ -67,6 +69,22 @@ int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
 
 /* Number of registers (the 16 GPRs and RFLAGS) that differ from case_init. */
 unsigned min_nondefault_regs(const struct test_case *c);
+
+/* The predicate every caller of the minimizer and of min_cut_first needs:
+ * runs the candidate on the reference, then on KVM, diffs into d (the
+ * outcomes stay in oref/okvm for the caller), and answers 1 when it
+ * diverges with signature, or with any signature when that is NULL. An
+ * executor failure answers -1, or 0 counted in exec_failures when
+ * failure_is_no (a candidate the executor cannot run is not the bug). */
+struct min_both {
+	struct executor *ref, *kvm;
+	struct outcome *oref, *okvm;
+	const char *signature;
+	int failure_is_no;
+	unsigned long exec_failures;
+	struct divergence d;
+};
+int min_both_pred(void *ctx, const struct test_case *candidate);
 
 /* The first divergence: the shortest prefix of c's run that still
  * diverges. The cut points are the instructions the reference ran
