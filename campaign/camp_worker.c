@@ -600,9 +600,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		} else if (v == VERDICT_UNSUPPORTED) {
 			w.cnt->unsupported++;
 			lc->unsupported++;
-			/* The reference's unsupported instruction, or why the
-			 * outcomes are not comparable (step-budget, host-stall). */
-			note_unsupported(&w, d.mnemonic);
+			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
 		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
 			w.cnt->unconfirmed++;

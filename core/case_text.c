@@ -432,8 +432,6 @@ static int ev_field(struct parser *p, struct exit_event *e, char *tok)
 			v = 0;
 		else if (strcmp(val, "events") == 0)
 			v = 1;
-		else if (strcmp(val, "host") == 0)
-			v = TIMEOUT_HOST_STALL;
 		else if (parse_num(p, val, key, &v) < 0)
 			return -1;
 		e->addr = v;

@@ -61,8 +61,8 @@ static void print_event(FILE *f, const struct exit_event *e)
 		fprintf(f, " reason=0x%" PRIx64, e->addr);
 		break;
 	case EXIT_TIMEOUT:
-		if (e->addr <= TIMEOUT_HOST_STALL)
-			fprintf(f, " budget=%s", e->addr == 0 ? "steps" : e->addr == 1 ? "events" : "host");
+		if (e->addr <= 1)
+			fprintf(f, " budget=%s", e->addr ? "events" : "steps");
 		else
 			fprintf(f, " budget=%" PRIu64, e->addr);
 		break;

@@ -286,21 +286,6 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 	/* 2. Both spent their budget: where each got to is not comparable. */
 	if (ka == EXIT_TIMEOUT && kb == EXIT_TIMEOUT)
 		return VERDICT_AGREE;
-	/* KVM's time ran out because the host kept its thread from running
-	 * (a split-lock penalty, a loaded host): nothing about the guest. */
-	const struct outcome *stalled = ka == EXIT_TIMEOUT && outcome_terminal(a)->addr ==
-		TIMEOUT_HOST_STALL ? a : kb == EXIT_TIMEOUT &&
-		outcome_terminal(b)->addr == TIMEOUT_HOST_STALL ? b : NULL;
-	if (stalled) {
-		d->verdict = VERDICT_UNSUPPORTED;
-		snprintf(d->field, sizeof(d->field), "unsupported");
-		snprintf(d->mnemonic, sizeof(d->mnemonic), "host-stall");
-		char ta[32], tb[32];
-		term_name(a, ta, sizeof(ta));
-		term_name(b, tb, sizeof(tb));
-		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:host-stall", ta, tb);
-		return d->verdict;
-	}
 	/* The reference spent its step budget and KVM stopped otherwise: the
 	 * budgets count different things (instructions, vCPU time), so KVM
 	 * may simply have got further (4096 two-byte instructions through

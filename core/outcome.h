@@ -28,16 +28,10 @@ enum exit_dir { DIR_IN = 0, DIR_OUT = 1 }; /* MMIO: IN = read, OUT = write */
  *   SHUTDOWN       -
  *   INTERNAL_ERROR addr = suberror, data = first datum, error_code = ndata
  *   FAIL_ENTRY     addr = hardware entry failure reason
- *   TIMEOUT        addr = 0 step/time budget, 1 event budget,
- *                  TIMEOUT_HOST_STALL (KVM) the host kept the vCPU thread
- *                  from running through every extension of the budget
+ *   TIMEOUT        addr = 0 step/time budget, 1 event budget
  *   UNSUPPORTED    rip = instruction address; outcome.mnemonic names it
  *   OTHER          addr = KVM exit reason number, verbatim
  */
-/* TIMEOUT addr: the host, not the guest, ran the time out (a split-lock
- * penalty, a loaded host): not comparable (core/diff.c). */
-#define TIMEOUT_HOST_STALL 2
-
 struct exit_event {
 	uint8_t kind;            /* enum exit_kind */
 	uint8_t dir;             /* enum exit_dir */

@@ -157,11 +157,9 @@ static int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason)
 	return KVM_STOP;
 }
 
-/* budget: 0 the time budget, TIMEOUT_HOST_STALL the host kept the vCPU
- * thread from running (outcome.h). */
-static void kvm_timeout(struct kvm_ctx *k, struct outcome *out, uint64_t budget)
+static void kvm_timeout(struct kvm_ctx *k, struct outcome *out)
 {
-	struct exit_event e = { .kind = EXIT_TIMEOUT, .addr = budget };
+	struct exit_event e = { .kind = EXIT_TIMEOUT, .addr = 0 };
 	kvm_state_fetch(k);
 	kvm_state_capture(k, &out->state);
 	outcome_push(out, &e);
@@ -190,10 +188,7 @@ static uint64_t thread_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* 0 while the budget lasts; 1 when the case has spent it; 2 when every
- * extension found the vCPU thread still kept from running (it ran less
- * than half the wall time): the host stalled it, the guest did not run
- * away. Called on watchdog interrupts. */
+/* 1 when the case has spent its budget. Called on watchdog interrupts. */
 static int budget_spent(struct kvm_budget *b)
 {
 	uint64_t now = kvm_now_us();
@@ -206,10 +201,8 @@ static int budget_spent(struct kvm_budget *b)
 	if (now < b->deadline)
 		return 0;
 	uint64_t ran = thread_cpu_us() - b->cpu0, wall = now - b->wall0;
-	if (2 * ran >= wall)
+	if (2 * ran >= wall || b->extensions >= KVM_BUDGET_EXTENSIONS)
 		return 1;
-	if (b->extensions >= KVM_BUDGET_EXTENSIONS)
-		return 2;
 	b->extensions++;
 	b->deadline = now + KVM_TIME_BUDGET_US;
 	return 0;
@@ -248,9 +241,8 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 				run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
 						      KVM_SYNC_X86_EVENTS;
 			}
-			int spent = budget_spent(&budget);
-			if (spent) {
-				kvm_timeout(k, out, spent == 2 ? TIMEOUT_HOST_STALL : 0);
+			if (budget_spent(&budget)) {
+				kvm_timeout(k, out);
 				break;
 			}
 			run->immediate_exit = 0;

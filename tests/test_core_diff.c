@@ -366,21 +366,6 @@ static void test_signatures(void)
 	CHECK(!strcmp(d.signature, "exception#GP/exception#UD:exception.vector:movbe"),
 	      "KVM's #UD at an earlier instruction is named by it (%s)", d.signature);
 
-	/* KVM's time ran out because the host stalled its thread: whatever
-	 * the reference did, not comparable. */
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	a.n_events = b.n_events = 1;
-	a.events[0] = (struct exit_event){ .kind = EXIT_HLT, .rip = 0x10001, .by = "hlt" };
-	b.events[0] = (struct exit_event){ .kind = EXIT_TIMEOUT, .addr = TIMEOUT_HOST_STALL };
-	CHECK(outcome_diff(&a, &b, &d) == VERDICT_UNSUPPORTED &&
-	      !strcmp(d.signature, "hlt/timeout:unsupported:host-stall") &&
-	      !strcmp(d.mnemonic, "host-stall"),
-	      "a host-stall TIMEOUT is not comparable (%s)", d.signature);
-	b.events[0].addr = 0;
-	CHECK(outcome_diff(&a, &b, &d) == VERDICT_DIVERGE,
-	      "a guest TIMEOUT where the reference halted still diverges (%s)", d.signature);
-
 	/* A case ending at HLT: what would be named "hlt" (no writer, or the
 	 * HLT's event) is named by the instruction before it; the HLT's own
 	 * exit or fault keeps its name. */

@@ -206,15 +206,6 @@ static void test_round_trips(void)
 	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 6,
 						    .rip = 0x10000 };
 	round_trip("exception #UD without error code", &cf);
-	/* Every TIMEOUT budget: steps, events, host (a stalled KVM thread). */
-	for (uint64_t budget = 0; budget <= TIMEOUT_HOST_STALL; budget++) {
-		char what[64];
-		build_full(&cf);
-		base_expect(&cf, EXIT_TIMEOUT);
-		cf.expect.events[cf.expect.n_events - 1].addr = budget;
-		snprintf(what, sizeof(what), "timeout with budget %llu", (unsigned long long)budget);
-		round_trip(what, &cf);
-	}
 }
 
 /* A hand-written file parses to the values it says. */
