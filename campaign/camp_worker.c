@@ -370,19 +370,16 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 	static struct test_case cut;
 	static struct min_both m;
 	char base[SIGNATURE_MAX];
+	uint32_t at = 0;
 	m.signature = NULL;
 	if (both_open(&m, w) == 0 &&
-	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut) == 1 &&
+	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut, &at) == 1 &&
 	    min_both_pred(&m, &cut) == 1 &&
 	    confirmed(m.kvm, &cut, m.okvm, m.oref, &m.d)) {
 		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
 		memcpy(base, m.d.signature, sizeof(base));
 		camp_sig_add_mode(m.d.signature, w->mode);
-		int at = -1;
-		for (uint32_t i = 0; i < cut.code_len && at < 0; i++)
-			if (cut.code[i] != fc->c->code[i])
-				at = (int)i;
-		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, at, 0 };
+		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, (int)at, 0 };
 		char key[SIGNATURE_MAX];
 		memcpy(key, m.d.signature, sizeof(key));
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);

@@ -58,11 +58,9 @@ static void print_first_divergence(struct session *s, const struct test_case *c,
 	struct min_both b = { .ref = &s->ref, .kvm = &s->kvm, .oref = malloc(sizeof(*b.oref)),
 			      .okvm = malloc(sizeof(*b.okvm)) };
 	struct test_case *cut = malloc(sizeof(*cut));
-	if (b.oref && b.okvm && cut && min_cut_first(c, ref, min_both_pred, &b, cut) == 1 &&
+	uint32_t at = 0;
+	if (b.oref && b.okvm && cut && min_cut_first(c, ref, min_both_pred, &b, cut, &at) == 1 &&
 	    min_both_pred(&b, cut) == 1) {
-		unsigned at = 0;
-		while (at < c->code_len && cut->code[at] == c->code[at])
-			at++;
 		char line[256];
 		divergence_describe(&b.d, line, sizeof(line));
 		printf("  first divergence: %s (cut with HLT at code offset 0x%x)\n    %s\n",

@@ -135,7 +135,7 @@ static int name_by_first_divergence(const struct test_case *c, struct fx_result 
 {
 	struct min_both both = { .ref = &fx.ref, .kvm = &fx.kvm,
 				 .oref = &fx.cut_ref, .okvm = &fx.cut_kvm };
-	if (min_cut_first(c, &fx.o_ref, min_both_pred, &both, &fx.cut) != 1 ||
+	if (min_cut_first(c, &fx.o_ref, min_both_pred, &both, &fx.cut, NULL) != 1 ||
 	    min_both_pred(&both, &fx.cut) != 1)
 		return 0;
 	snprintf(fx.cut.id, sizeof(fx.cut.id), "%.58s-cut", c->id);

@@ -96,10 +96,11 @@ int min_both_pred(void *ctx, const struct test_case *candidate);
  * where KVM and the reference first part, which is what names the
  * divergence (a value written by one instruction and copied by later ones
  * is named by its writer, not by its last copier). Returns 1 with *out set
- * to the cut case, 0 when only the whole case diverges (out untouched), -1
+ * to the cut case and *cut_at (when not NULL) to the code offset of its HLT,
+ * 0 when only the whole case diverges (out untouched), -1
  * when the predicate failed. Loops and backward jumps only make the search
  * miss a shorter cut: a returned cut always diverged. */
 int min_cut_first(const struct test_case *c, const struct outcome *ref,
-		  min_pred diverges, void *ctx, struct test_case *out);
+		  min_pred diverges, void *ctx, struct test_case *out, uint32_t *cut_at);
 
 #endif

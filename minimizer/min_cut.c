@@ -34,7 +34,7 @@ static unsigned cut_points(const struct test_case *c, const struct outcome *ref,
 }
 
 int min_cut_first(const struct test_case *c, const struct outcome *ref,
-		  min_pred diverges, void *ctx, struct test_case *out)
+		  min_pred diverges, void *ctx, struct test_case *out, uint32_t *cut_at)
 {
 	uint32_t off[RAN_SLOTS];
 	unsigned n = cut_points(c, ref, off);
@@ -61,6 +61,8 @@ int min_cut_first(const struct test_case *c, const struct outcome *ref,
 	if (hi < n) {
 		*out = *c;
 		out->code[off[hi]] = 0xf4;
+		if (cut_at)
+			*cut_at = off[hi];
 	}
 	free(t);
 	return hi < n;

@@ -61,13 +61,14 @@ int main(void)
 			make(&c, &ref, modes[k], 12);
 			calls = 0;
 			memset(&out, 0, sizeof(out));
-			int r = min_cut_first(&c, &ref, pred_ran, &culprit, &out);
+			uint32_t at = ~0u;
+			int r = min_cut_first(&c, &ref, pred_ran, &culprit, &out, &at);
 			if (culprit == 11) {
 				CHECK(r == 0, "%s: divergence at the last instruction: no cut (got %d)",
 				      mode_name(modes[k]), r);
 				continue;
 			}
-			CHECK(r == 1 && first_hlt(&out) == (int)culprit + 1,
+			CHECK(r == 1 && first_hlt(&out) == (int)culprit + 1 && at == culprit + 1,
 			      "%s: culprit at offset %u: HLT cut right after it (got %d at %d)",
 			      mode_name(modes[k]), culprit, r, first_hlt(&out));
 			out.code[culprit + 1] = 0x90;
@@ -82,13 +83,14 @@ int main(void)
 	/* The case's own HLT at offset 6 is not a cut point: with the
 	 * culprit at 5 the next point is 7. */
 	unsigned culprit = 5;
+	uint32_t at;
 	make(&c, &ref, MODE_LONG64, 12);
 	c.code[6] = 0xf4;
-	int r = min_cut_first(&c, &ref, pred_ran, &culprit, &out);
+	int r = min_cut_first(&c, &ref, pred_ran, &culprit, &out, &at);
 	CHECK(r == 1 && out.code[6] == 0xf4 && out.code[7] == 0xf4 && !memcmp(out.code, c.code, 7),
 	      "the case's own HLT right after the culprit is kept, the cut goes to 7 (got %d)", r);
 	culprit = 2;
-	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out);
+	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out, &at);
 	CHECK(r == 1 && first_hlt(&out) == 3, "culprit before the case's HLT: cut at 3 (got %d at %d)",
 	      r, first_hlt(&out));
 
@@ -101,12 +103,12 @@ int main(void)
 		strcpy(p->mnemonic, "nop");
 	}
 	culprit = 1;
-	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out);
+	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out, &at);
 	CHECK(r == 1 && first_hlt(&out) == 4, "cut only where the reference ran (0, 4, 8): at 4 (got %d at %d)",
 	      r, first_hlt(&out));
 
 	fail_pred = 1;
-	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out);
+	r = min_cut_first(&c, &ref, pred_ran, &culprit, &out, &at);
 	CHECK(r == -1, "a failing predicate is reported (got %d)", r);
 	return check_done("test_min_cut");
 }
