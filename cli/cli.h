@@ -57,6 +57,8 @@ enum oracle_side oracle_judge(struct session *s, const struct test_case *c,
 			      char *detail, size_t len);
 const char *oracle_side_name(enum oracle_side s);
 int cmd_triage(int argc, char **argv);
+int cmd_env(int argc, char **argv);
+#define EXITDIFF_VERSION "0.9"
 /* Returns 0, or -1 after printing a one-line error. */
 int session_open(struct session *s, unsigned need);
 void session_close(struct session *s);

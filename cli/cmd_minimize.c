@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "host.h"
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
@@ -51,8 +52,9 @@ static void make_output(struct case_file *out, const struct case_file *in,
 	out->has_expect = 1;
 	out->expect_from_kvm = 0;
 	out->expect = *p->ref;
-	snprintf(out->expect_env, sizeof(out->expect_env), "kernel=%.60s backend=%.30s params=%.120s",
-		 k->env.kernel, k->env.backend, k->env.params);
+	environment_format(&k->env, out->expect_env, sizeof(out->expect_env));
+	/* Cut from a case with vendor sections: this host's vendor only. */
+	out->expect_vendor = in->vendors_recorded ? (uint8_t)host_info()->vendor : VENDOR_UNKNOWN;
 	if (in->known_reason[0])
 		snprintf(out->known_reason, sizeof(out->known_reason), "%s", in->known_reason);
 	else

@@ -19,6 +19,7 @@ static const struct command {
 	{ "minimize", cmd_minimize, "minimize CASE -o OUT [--budget N] [--seconds S]  shrink a diverging case keeping its signature" },
 	{ "export",  cmd_export,  "export CASE... -o DIR [--no-build]  a self-contained TMK reproducer directory" },
 	{ "tmk",     cmd_tmk,     "tmk IMAGE [--list] [TEST]   run a TMK image in our own KVM runner" },
+	{ "env",     cmd_env,     "env                         the host fingerprint recorded with expectations (also --version)" },
 	{ "triage",  cmd_triage,  "triage OUT [--no-oracle]    a campaign's buckets, Unicorn's side for each, KVM suspects first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -50,6 +51,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("exitdiff %s\n", EXITDIFF_VERSION);
+		return cmd_env(1, argv + 1);
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))

@@ -15,16 +15,23 @@
 #include "knobs.h"
 #include "mode.h"
 #include "file_io.h"
+#include "host.h"
 
 struct parser {
 	const char *file;
 	int line;
 	char *err;
 	size_t errlen;
-	struct case_file *cf;
+	struct case_file *cf;      /* where lines go: real, or scratch */
+	struct case_file *real;    /* the caller's */
+	struct case_file *scratch; /* another vendor's section, checked only */
+	int want_vendor;           /* whose vendor section fills real */
 	int in_expect;
 	int expect_line;
 	int mode_line, knobs_line;
+	int known_line;            /* a 'known' line before any section */
+	int section_vendor;        /* of the open section: VENDOR_UNKNOWN = any */
+	int neutral_sections;
 };
 
 __attribute__((format(printf, 2, 3)))
@@ -348,6 +355,8 @@ static int kw_data(struct parser *p, const char *kw, char *rest)
 
 static int kw_known(struct parser *p, const char *kw, char *rest)
 {
+	if (!p->in_expect)
+		p->known_line = p->line;
 	rest = skip_space(rest);
 	trim_right(rest);
 	if (!*rest)
@@ -357,21 +366,74 @@ static int kw_known(struct parser *p, const char *kw, char *rest)
 
 static int kw_known_sig(struct parser *p, const char *kw, char *rest)
 {
+	if (!p->in_expect)
+		p->known_line = p->line;
 	cut_comment(rest);
 	return take_text(p, kw, rest, p->cf->known_signature,
 			 sizeof(p->cf->known_signature));
 }
 
+/* An expect section must end with a terminal event. */
+static int close_section(struct parser *p)
+{
+	if (!p->in_expect)
+		return 0;
+	const struct exit_event *t = outcome_terminal(&p->cf->expect);
+	if (t && exit_kind_is_terminal((enum exit_kind)t->kind))
+		return 0;
+	p->line = p->expect_line;
+	return perr(p, "expect section does not end with a terminal "
+		    "exit event (hlt, exception, shutdown, ...)");
+}
+
 static int kw_expect(struct parser *p, const char *kw, char *rest)
 {
-	char *v = next_tok(&rest), *extra;
-	if (v && strcmp(v, "kvm") != 0)
-		return perr(p, "unexpected '%s' after 'expect' (want nothing or 'kvm')", v);
-	if (v && (extra = next_tok(&rest)))
-		return perr(p, "unexpected '%s' after '%s kvm'", extra, kw);
+	int from_kvm = 0, vendor = VENDOR_UNKNOWN;
+	char *v;
+	while ((v = next_tok(&rest))) {
+		if (!strcmp(v, "kvm") && !from_kvm)
+			from_kvm = 1;
+		else if (!strncmp(v, "vendor=", 7) && vendor == VENDOR_UNKNOWN &&
+			 (vendor = vendor_from_name(v + 7)) > 0)
+			;
+		else
+			return perr(p, "unexpected '%s' after '%s' (want 'kvm' and/or "
+				    "'vendor=intel|amd')", v, kw);
+	}
+	struct case_file *real = p->real;
+	int line = p->line;
+	if (close_section(p) < 0)
+		return -1;
+	p->line = line;
+	if (vendor == VENDOR_UNKNOWN) {
+		if (p->neutral_sections++)
+			return perr(p, "duplicate 'expect' (the first is at line %d)", p->expect_line);
+		if (real->vendors_recorded)
+			return perr(p, "'expect' without a vendor beside 'expect vendor=' sections");
+	} else {
+		if (p->neutral_sections)
+			return perr(p, "'expect vendor=%s' beside an 'expect' for any vendor",
+				    vendor_name((enum cpu_vendor)vendor));
+		if (real->vendors_recorded & (1u << vendor))
+			return perr(p, "duplicate 'expect vendor=%s'", vendor_name((enum cpu_vendor)vendor));
+		if (p->known_line)
+			return perr(p, "'known' at line %d: with vendor sections, known lines go "
+				    "inside their 'expect vendor=' section", p->known_line);
+		real->vendors_recorded |= (uint8_t)(1u << vendor);
+	}
+	p->section_vendor = vendor;
+	p->cf = real;
+	if (vendor != VENDOR_UNKNOWN && vendor != p->want_vendor) {
+		if (!p->scratch && !(p->scratch = malloc(sizeof(*p->scratch))))
+			return perr(p, "out of memory");
+		memset(p->scratch, 0, sizeof(*p->scratch));
+		p->scratch->c = real->c;
+		p->cf = p->scratch;
+	}
 	struct case_file *cf = p->cf;
 	cf->has_expect = 1;
-	cf->expect_from_kvm = v != NULL;
+	cf->expect_from_kvm = from_kvm;
+	cf->expect_vendor = (uint8_t)vendor;
 	p->in_expect = 1;
 	p->expect_line = p->line;
 	outcome_init(&cf->expect);
@@ -612,11 +674,12 @@ static int ex_state(struct parser *p, const char *kw, char *rest)
 	}
 }
 
-static int ex_dup_expect(struct parser *p, const char *kw, char *rest)
+/* Known lines inside a section belong to that vendor's expectation. */
+static int ex_known(struct parser *p, const char *kw, char *rest)
 {
-	(void)kw;
-	(void)rest;
-	return perr(p, "duplicate 'expect' (the first is at line %d)", p->expect_line);
+	if (p->section_vendor == VENDOR_UNKNOWN)
+		return perr(p, "'%s' must come before 'expect'", kw);
+	return strcmp(kw, "known") ? kw_known_sig(p, kw, rest) : kw_known(p, kw, rest);
 }
 
 static const struct keyword expect_keywords[] = {
@@ -628,7 +691,9 @@ static const struct keyword expect_keywords[] = {
 	{ "ran", ex_ran, 0 },
 	{ "undefined-mem", ex_undefined_mem, 0 },
 	{ "mem", ex_mem, 0 },
-	{ "expect", ex_dup_expect, 0 },
+	{ "expect", kw_expect, 0 },
+	{ "known", ex_known, 1 },
+	{ "known-signature", ex_known, 1 },
 };
 
 /* ---- driver ---------------------------------------------------------- */
@@ -667,11 +732,8 @@ static int parse_line(struct parser *p, char *line)
 			return tab[i].fn(p, kwbuf, rest);
 		}
 	cut_comment(rest);
-	if (p->in_expect) {
-		if (strcmp(kwbuf, "known") == 0 || strcmp(kwbuf, "known-signature") == 0)
-			return perr(p, "'%s' must come before 'expect'", kwbuf);
+	if (p->in_expect)
 		return ex_state(p, kwbuf, rest);
-	}
 	int r = gpr_from_name(kwbuf);
 	if (r >= 0) {
 		char *v;
@@ -684,55 +746,63 @@ static int parse_line(struct parser *p, char *line)
 	return perr(p, "unknown keyword '%s'", kwbuf);
 }
 
+static int parse_lines(struct parser *p, const char *text, size_t len);
+
 static int parse_text(const char *text, size_t len, const char *filename,
-		      const char *default_id, struct case_file *cf,
+		      const char *default_id, int vendor, struct case_file *cf,
 		      char *err, size_t errlen)
 {
-	char line[CASE_LINE_MAX + 1];
 	struct parser p = {
 		.file = filename ? filename : "<input>", .err = err,
-		.errlen = errlen, .cf = cf,
+		.errlen = errlen, .cf = cf, .real = cf, .want_vendor = vendor,
 	};
 	memset(cf, 0, sizeof(*cf));
 	case_init(&cf->c);
 	snprintf(cf->c.id, sizeof(cf->c.id), "%s", default_id);
 	if (err && errlen)
 		err[0] = 0;
+	int rc = parse_lines(&p, text, len);
+	free(p.scratch);
+	if (rc == 0 && cf->vendors_recorded && !(cf->vendors_recorded & (1u << vendor)))
+		cf->has_expect = 0; /* recorded on other vendors only */
+	return rc;
+}
 
+static int parse_lines(struct parser *p, const char *text, size_t len)
+{
+	char line[CASE_LINE_MAX + 1];
 	size_t pos = 0;
 	while (pos < len) {
-		p.line++;
+		p->line++;
 		size_t end = pos;
 		while (end < len && text[end] != '\n')
 			end++;
 		size_t n = end - pos;
 		if (n > CASE_LINE_MAX)
-			return perr(&p, "line longer than %d bytes", CASE_LINE_MAX);
+			return perr(p, "line longer than %d bytes", CASE_LINE_MAX);
 		if (memchr(text + pos, 0, n))
-			return perr(&p, "NUL byte in line");
+			return perr(p, "NUL byte in line");
 		memcpy(line, text + pos, n);
 		line[n] = 0;
-		if (parse_line(&p, line) < 0)
+		if (parse_line(p, line) < 0)
 			return -1;
 		pos = end + 1;
 	}
-	if (check_mode(&p) < 0)
+	if (check_mode(p) < 0)
 		return -1;
-	if (cf->has_expect) {
-		const struct exit_event *t = outcome_terminal(&cf->expect);
-		if (!t || !exit_kind_is_terminal((enum exit_kind)t->kind)) {
-			p.line = p.expect_line;
-			return perr(&p, "expect section does not end with a terminal "
-				    "exit event (hlt, exception, shutdown, ...)");
-		}
-	}
-	return 0;
+	return close_section(p);
+}
+
+int case_parse_for(const char *text, size_t len, const char *filename, int vendor,
+		   struct case_file *cf, char *err, size_t errlen)
+{
+	return parse_text(text, len, filename, "case", vendor, cf, err, errlen);
 }
 
 int case_parse(const char *text, size_t len, const char *filename,
 	       struct case_file *cf, char *err, size_t errlen)
 {
-	return parse_text(text, len, filename, "case", cf, err, errlen);
+	return case_parse_for(text, len, filename, host_info()->vendor, cf, err, errlen);
 }
 
 /* Files larger than this are not cases: a full case with a full expect
@@ -755,7 +825,7 @@ int case_load(const char *path, struct case_file *cf, char *err, size_t errlen)
 		sl = sizeof(stem) - 1;
 	memcpy(stem, base, sl);
 	stem[sl] = 0;
-	int r = parse_text(buf, n, path, sl ? stem : "case", cf, err, errlen);
+	int r = parse_text(buf, n, path, sl ? stem : "case", host_info()->vendor, cf, err, errlen);
 	free(buf);
 	return r;
 }

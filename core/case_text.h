@@ -17,14 +17,23 @@ struct case_file {
 	struct outcome expect;
 	char known_reason[256];   /* non-empty: a recorded known divergence */
 	char known_signature[SIGNATURE_MAX];
-	char expect_env[512];     /* where the expectation was recorded:
-				     "kernel=.. backend=.. params=.." */
+	char expect_env[640];     /* where the expectation was recorded:
+				     environment_format()'s line */
+	/* Expectations that hold on one CPU vendor only ("expect vendor=amd",
+	 * docs/formats.md): the section parsed into expect is the one for the
+	 * vendor asked for (expect_vendor); the others are only checked.
+	 * VENDOR_UNKNOWN: one section that holds on any vendor. */
+	uint8_t expect_vendor;
+	uint8_t vendors_recorded; /* 1 << enum cpu_vendor per vendor section */
 };
 
 /* Parses text (len bytes, need not be NUL-terminated). filename is used in
  * messages only. Returns 0, or -1 with "FILE:LINE: message" in err. */
 int case_parse(const char *text, size_t len, const char *filename,
 	       struct case_file *cf, char *err, size_t errlen);
+/* The same, taking the expect section of vendor (case_parse: the host's). */
+int case_parse_for(const char *text, size_t len, const char *filename, int vendor,
+		   struct case_file *cf, char *err, size_t errlen);
 /* Reads and parses a file; the case id defaults to the file's stem. */
 int case_load(const char *path, struct case_file *cf, char *err, size_t errlen);
 
@@ -35,7 +44,9 @@ void case_print(FILE *f, const struct case_file *cf);
 void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c);
 
 /* Rewrites path with a new expect section (and known lines), keeping the
- * text above the first "expect"/"known" line verbatim. Atomic (temp file +
+ * text above the first "expect"/"known" line verbatim. A vendor section
+ * (cf->expect_vendor set) replaces that vendor's section only; the other
+ * vendors' sections are kept as they are. Atomic (temp file +
  * rename). Returns 0 or -1 with a reason in err. */
 int case_record(const char *path, const struct case_file *cf,
 		char *err, size_t errlen);

@@ -13,6 +13,7 @@
 #include "knobs.h"
 #include "mode.h"
 #include "file_io.h"
+#include "vendor.h"
 
 /* Bytes per code/data line and per mem line: short enough to read. */
 #define CODE_PER_LINE 16
@@ -138,13 +139,19 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 
 static void print_known_and_expect(FILE *f, const struct case_file *cf)
 {
+	/* A vendor section carries its own known lines (indented inside it). */
+	const char *in = cf->expect_vendor ? "  " : "";
+	if (cf->expect_vendor && cf->has_expect)
+		fprintf(f, "expect%s vendor=%s\n", cf->expect_from_kvm ? " kvm" : "",
+			vendor_name((enum cpu_vendor)cf->expect_vendor));
 	if (cf->known_reason[0])
-		fprintf(f, "known %s\n", cf->known_reason);
+		fprintf(f, "%sknown %s\n", in, cf->known_reason);
 	if (cf->known_signature[0])
-		fprintf(f, "known-signature %s\n", cf->known_signature);
+		fprintf(f, "%sknown-signature %s\n", in, cf->known_signature);
 	if (!cf->has_expect)
 		return;
-	fprintf(f, "expect%s\n", cf->expect_from_kvm ? " kvm" : "");
+	if (!cf->expect_vendor)
+		fprintf(f, "expect%s\n", cf->expect_from_kvm ? " kvm" : "");
 	if (cf->expect_env[0])
 		fprintf(f, "  env %s\n", cf->expect_env);
 	outcome_print(f, &cf->expect, &cf->c);
@@ -192,6 +199,27 @@ void case_print(FILE *f, const struct case_file *cf)
 	print_known_and_expect(f, cf);
 }
 
+/* The vendor an "expect ... vendor=NAME" line names, VENDOR_UNKNOWN for
+ * none; -1 when the line is not an expect line. */
+static int section_vendor(const char *line, size_t n)
+{
+	char buf[128];
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, line, n);
+	buf[n] = 0;
+	buf[strcspn(buf, "#\r\n")] = 0;
+	char *save, *w = strtok_r(buf, " \t", &save);
+	if (!w || strcmp(w, "expect"))
+		return -1;
+	while ((w = strtok_r(NULL, " \t", &save)))
+		if (!strncmp(w, "vendor=", 7)) {
+			int v = vendor_from_name(w + 7);
+			return v < 0 ? VENDOR_UNKNOWN : v;
+		}
+	return VENDOR_UNKNOWN;
+}
+
 static int starts_section(const char *line, size_t n)
 {
 	size_t i = 0;
@@ -233,6 +261,21 @@ int case_record(const char *path, const struct case_file *cf, char *err, size_t 
 	fwrite(text, 1, keep, out);
 	if (keep && text[keep - 1] != '\n')
 		fputc('\n', out);
+	/* Other vendors' sections stay as they are (a host records its own). */
+	int keeping = 0;
+	for (size_t pos = keep; cf->expect_vendor && pos < len;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) + 1 : len;
+		int v = section_vendor(text + pos, end - pos);
+		if (v >= 0)
+			keeping = v != VENDOR_UNKNOWN && v != cf->expect_vendor;
+		if (keeping) {
+			fwrite(text + pos, 1, end - pos, out);
+			if (text[end - 1] != '\n')
+				fputc('\n', out);
+		}
+		pos = end;
+	}
 	free(text);
 	print_known_and_expect(out, cf);
 	fclose(out);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "case.h"
+#include "host.h"
 #include "outcome.h"
 
 /* CPUID answers the guest really reads, calibrated in the KVM guest at
@@ -18,18 +19,22 @@ struct cpuid_entry {
 struct cpuid_table {
 	uint32_t n;
 	struct cpuid_entry e[CPUID_TABLE_MAX];
+	/* What CPUID answers at CPL3 when that differs: a backend that runs
+	 * CPL3 guest code natively (kvm_pvm) lets the host CPU answer CPUID
+	 * there unless the CPU can make CPUID fault. NULL: as at CPL0. The
+	 * host's answers carry the APIC ID of whichever CPU ran the vCPU
+	 * thread: the reference leaves those registers undefined. */
+	struct cpuid_table *user;
 };
+/* CPUID output registers, as bits. */
+enum { CPUID_REG_EAX = 1, CPUID_REG_EBX = 2, CPUID_REG_ECX = 4, CPUID_REG_EDX = 8 };
+/* The registers of leaf whose answer names the logical processor (APIC
+ * IDs): 0 for most leaves (core/cpuid.c). */
+unsigned cpuid_per_cpu_regs(uint32_t leaf);
 /* Looks up (leaf, subleaf); NULL when the table has no such entry. */
 const struct cpuid_entry *cpuid_lookup(const struct cpuid_table *t,
 				       uint32_t leaf, uint32_t subleaf);
 
-/* Where a verdict was produced: kernel release, KVM backend module, the
- * KVM module parameters that change behaviour. Recorded with outcomes. */
-struct environment_info {
-	char kernel[64];
-	char backend[32];
-	char params[384];
-};
 
 struct executor;
 
@@ -54,6 +59,10 @@ struct executor {
 	 * run could not change (the reference spent its step budget: any KVM
 	 * end compares as agree or not comparable, core/diff.c). */
 	uint32_t budget_us;
+	/* Reference: the CPU vendor whose definition it follows where the
+	 * manuals differ (docs/vendors.md). VENDOR_UNKNOWN: the vendor of the
+	 * calibrated CPUID table, else of the host. */
+	enum cpu_vendor vendor;
 	char err[256];
 };
 

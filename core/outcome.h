@@ -74,6 +74,11 @@ struct outcome {
 	/* GPRs (1 << enum gpr) whose value no executor can predict: written
 	 * by RDTSC, RDRAND, RDSEED and the like (reference only). Masked. */
 	uint32_t undefined_gprs;
+	/* GPRs (1 << enum gpr) that hold, or held, a value the host decides:
+	 * CPUID's answers come from the calibrated table (reference only).
+	 * Compared between executors like any other; a recorded expectation
+	 * from another host says nothing about them (cli/cmd_replay.c). */
+	uint32_t host_gprs;
 	/* Bits of compared memory no executor can predict: an RFLAGS image
 	 * with undefined status flags stored by PUSHF or an exception frame
 	 * (reference only). Masked by the diff bit for bit. */

@@ -11,6 +11,7 @@
  * stack is SS:SP or SS:ESP (ref_stack.c). */
 #include <string.h>
 #include "ref_mode_priv.h"
+#include "ref_vendor.h"
 
 static inline const cs_x86 *x86(const cs_insn *insn)
 {
@@ -265,13 +266,13 @@ static enum ref_status sem_call(struct ref_cpu *cpu, const cs_insn *insn)
 	if (branch_target(cpu, insn, &t) < 0)
 		return REF_STOP;
 	/* The SDM's near-call pseudocode checks the target before the push
-	 * (Vol. 2A CALL), but the CPU in 64-bit mode pushes first: a
+	 * (Vol. 2A CALL), but an Intel CPU in 64-bit mode pushes first: a
 	 * non-canonical target is #GP(0) on the CALL with RSP unchanged and
 	 * the return address already in memory, and a faulting push wins
-	 * over it (measured natively at CPL3 on this host). Outside 64-bit
+	 * over it. An AMD CPU checks first (ref_vendor.c). Outside 64-bit
 	 * mode the CS-limit check stays first, as written. */
 	unsigned size = ref_opsize(cpu, insn, 1);
-	if (cpu->code_bits == 64) {
+	if (cpu->code_bits == 64 && ref_quirk(cpu, QUIRK_CALL_PUSHES_BEFORE_TARGET_CHECK)) {
 		uint64_t sp = cpu->gpr[RSP];
 		if (ref_push(cpu, cpu->next_rip, size) < 0)
 			return REF_STOP;

@@ -5,6 +5,7 @@
  * event per element. IN is answered with ENV_IO_READ_BYTE bytes. At CPL0
  * there is no IOPL or permission-bitmap check (SDM Vol. 1 18.5.1). */
 #include "ref_internal.h"
+#include "ref_sys_priv.h"
 
 static inline const cs_x86 *x86(const cs_insn *insn)
 {
@@ -188,7 +189,12 @@ static const struct cpuid_entry *cpuid_find(const struct cpuid_table *t,
 static enum ref_status sem_cpuid(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	(void)insn;
-	const struct cpuid_entry *e = cpuid_find(cpu->cpuid, (uint32_t)cpu->gpr[RAX],
+	/* CPL3 may read the host CPU's answers (executor.h, cpuid_table). */
+	const struct cpuid_table *t = cpu->cpuid;
+	int host_cpu = cpu->cpl == 3 && t && t->user;
+	if (host_cpu)
+		t = t->user;
+	const struct cpuid_entry *e = cpuid_find(t, (uint32_t)cpu->gpr[RAX],
 						 (uint32_t)cpu->gpr[RCX]);
 	if (!e)
 		return REF_UNSUPPORTED;
@@ -197,10 +203,29 @@ static enum ref_status sem_cpuid(struct ref_cpu *cpu, const cs_insn *insn)
 	cpu->gpr[RBX] = e->ebx;
 	cpu->gpr[RCX] = e->ecx;
 	cpu->gpr[RDX] = e->edx;
+	if (!host_cpu) {
+		/* Bits that mirror CR4 follow the case's CR4, not the one the
+		 * table was calibrated with (SDM Vol. 2A CPUID: leaf 1
+		 * ECX[27] OSXSAVE, leaf 7 ECX[4] OSPKE). The host CPU's own
+		 * answers mirror the host's CR4 instead: left as read. */
+		if (e->leaf == 1)
+			cpu->gpr[RCX] = (cpu->gpr[RCX] & ~(1ull << 27)) |
+					(cpu->cr4 & CR4_OSXSAVE ? 1ull << 27 : 0);
+		if (e->leaf == 7 && e->subleaf == 0)
+			cpu->gpr[RCX] = (cpu->gpr[RCX] & ~(1ull << 4)) |
+					(cpu->cr4 & CR4_PKE ? 1ull << 4 : 0);
+	}
 	ref_note_gpr_write(cpu, RAX);
 	ref_note_gpr_write(cpu, RBX);
 	ref_note_gpr_write(cpu, RCX);
 	ref_note_gpr_write(cpu, RDX);
+	static const enum gpr out_reg[4] = { RAX, RBX, RCX, RDX };
+	unsigned per_cpu = host_cpu ? cpuid_per_cpu_regs(e->leaf) : 0;
+	for (unsigned r = 0; r < 4; r++) {
+		cpu->out->host_gprs |= 1u << out_reg[r];
+		if (per_cpu & (1u << r))
+			cpu->out->undefined_gprs |= 1u << out_reg[r];
+	}
 	return REF_NEXT;
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ref_internal.h"
+#include "ref_vendor.h"
 #include "ref_ext_priv.h"
 #include "ref_steps.h"
 
@@ -36,8 +37,9 @@ struct ref_priv {
 	csh cs[DEC_COUNT];
 	cs_insn *insn;       /* scratch for the decode being tried */
 	struct dcache_slot dcache[DCACHE_SLOTS];
-	const struct cpuid_table *rsvd_for; /* table pte_rsvd was computed from */
+	const struct cpuid_table *rsvd_for; /* table pte_rsvd, vendor came from */
 	uint64_t pte_rsvd;
+	uint8_t vendor;       /* ref_vendor_pick for that table */
 	uint8_t holes_dirty;  /* mode_reset_ram_tracked */
 	uint8_t ram[LAYOUT_RAM_SIZE];
 };
@@ -563,8 +565,9 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	}
 	outcome_init(out);
 	mode_reset_ram_tracked(p->ram, c, &p->holes_dirty);
-	if (ex->cpuid != p->rsvd_for) {
+	if (ex->cpuid != p->rsvd_for || !p->vendor) {
 		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
+		p->vendor = (uint8_t)ref_vendor_pick(VENDOR_UNKNOWN, ex->cpuid);
 		p->rsvd_for = ex->cpuid;
 	}
 
@@ -572,6 +575,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	ref_cpu_reset(&cpu, c, p->ram, out);
 	cpu.cpuid = ex->cpuid;
 	cpu.pte_rsvd = p->pte_rsvd;
+	cpu.vendor = ex->vendor != VENDOR_UNKNOWN ? (uint8_t)ex->vendor : p->vendor;
 
 	const cs_insn *insn = NULL;
 	uint32_t steps = 0;

@@ -38,6 +38,7 @@ struct ref_cpu {
 	uint8_t cpl;         /* current privilege level */
 	uint8_t code_bits;   /* 16, 32, 64: the code segment's default size */
 	uint32_t knobs;      /* KNOB_* of the case */
+	uint8_t vendor;      /* enum cpu_vendor whose manual it follows (ref_vendor.c) */
 	uint8_t read_undefined_mem; /* the instruction read undefined memory bits */
 	uint8_t undef_mem_fresh;    /* undefined_mem slots whose own store is to come */
 	/* System registers the system instructions model (ref_sys*.c):

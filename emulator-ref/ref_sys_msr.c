@@ -6,6 +6,7 @@
  * An MSR outside the table ends the case UNSUPPORTED ("rdmsr:0x<index>"):
  * the hypervisor may know MSRs we do not model, so a #GP from us would be
  * a false report. */
+#include "ref_vendor.h"
 #include "ref_sys_priv.h"
 
 #define MSR_TSC             0x00000010u
@@ -222,9 +223,13 @@ static struct seg_desc flat_seg(uint16_t sel, uint8_t type, uint8_t dpl, uint8_t
 static enum ref_status msr_syscall(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	(void)insn;
-	/* Intel CPUs: #UD outside 64-bit mode or with EFER.SCE = 0. */
-	if (!ref_sys_64(cpu) || !(cpu->efer & EFER_SCE))
+	/* #UD with EFER.SCE = 0; outside 64-bit mode #UD on Intel, the
+	 * legacy-mode form on AMD (ref_vendor.c; not modeled). */
+	if (!(cpu->efer & EFER_SCE))
 		return ref_sys_ud(cpu);
+	if (!ref_sys_64(cpu))
+		return ref_quirk(cpu, QUIRK_SYSCALL_64_ONLY) ? ref_sys_ud(cpu) :
+			ref_sys_unsupported(cpu, "syscall:legacy");
 	if (cpu->undefined_flags)
 		return REF_UNSUPPORTED; /* R11 would carry an undefined flag */
 	uint64_t fl = cpu->rflags & ~RFLAGS_RF;
@@ -246,16 +251,21 @@ static enum ref_status msr_syscall(struct ref_cpu *cpu, const cs_insn *insn)
 
 static enum ref_status msr_sysret(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	if (!ref_sys_64(cpu) || !(cpu->efer & EFER_SCE))
+	if (!(cpu->efer & EFER_SCE))
+		return ref_sys_ud(cpu);
+	if (!ref_sys_64(cpu) && ref_quirk(cpu, QUIRK_SYSCALL_64_ONLY))
 		return ref_sys_ud(cpu);
 	if (!ref_require_cpl0(cpu))
 		return REF_STOP;
+	if (!ref_sys_64(cpu))
+		return ref_sys_unsupported(cpu, "sysret:legacy");
 	/* Without REX.W the return is to compatibility mode: not modeled. */
 	if (!(insn->detail->x86.rex & 8))
 		return ref_sys_unsupported(cpu, "sysret:compat");
 	/* Intel: a non-canonical RCX is #GP(0) at CPL0 (SDM Vol. 2B
-	 * SYSRET, 64-bit mode exceptions). */
-	if (!ref_canonical(cpu->gpr[RCX]))
+	 * SYSRET, 64-bit mode exceptions); AMD returns and the fetch at
+	 * CPL3 faults (ref_vendor.c). */
+	if (!ref_canonical(cpu->gpr[RCX]) && ref_quirk(cpu, QUIRK_SYSRET_CHECKS_RCX))
 		return ref_sys_gp(cpu, 0);
 	uint64_t nf = (cpu->gpr[R11] & 0x3c7fd7ull) | RFLAGS_FIXED1;
 	if (nf & RFLAGS_TF)
@@ -279,9 +289,11 @@ static enum ref_status msr_sysret(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status msr_sysenter(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	(void)insn;
+	int lma = (cpu->efer & EFER_LMA) != 0;
+	if (lma && !ref_quirk(cpu, QUIRK_SYSENTER_IN_LONG_MODE))
+		return ref_sys_ud(cpu);
 	if (!ref_sys_protected(cpu) || !(cpu->msr_sysenter_cs & 0xfffc))
 		return ref_sys_gp(cpu, 0);
-	int lma = (cpu->efer & EFER_LMA) != 0;
 	uint16_t sel = (uint16_t)(cpu->msr_sysenter_cs & 0xfffc);
 	cpu->seg[SEG_CS] = flat_seg(sel, 0xb, 0, (uint8_t)lma, (uint8_t)!lma);
 	cpu->seg[SEG_SS] = flat_seg((uint16_t)(sel + 8), 0x3, 0, 0, 1);
@@ -303,6 +315,8 @@ static enum ref_status msr_sysenter(struct ref_cpu *cpu, const cs_insn *insn)
  * modeled. */
 static enum ref_status msr_sysexit(struct ref_cpu *cpu, const cs_insn *insn)
 {
+	if ((cpu->efer & EFER_LMA) && !ref_quirk(cpu, QUIRK_SYSENTER_IN_LONG_MODE))
+		return ref_sys_ud(cpu);
 	if (!ref_sys_protected(cpu) || cpu->cpl != 0 || !(cpu->msr_sysenter_cs & 0xfffc))
 		return ref_sys_gp(cpu, 0);
 	if (!ref_sys_64(cpu) || !(insn->detail->x86.rex & 8))

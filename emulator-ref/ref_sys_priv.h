@@ -30,6 +30,7 @@
 #define CR4_PCIDE    (1ull << 17)
 #define CR4_OSXSAVE  (1ull << 18)
 #define CR4_SMEP     (1ull << 20)
+#define CR4_PKE      (1ull << 22)
 #define CR4_SMAP     (1ull << 21)
 /* EFER (SDM Vol. 3A 2.2.1, Vol. 4 table 2-2). */
 #define EFER_SCE (1ull << 0)

@@ -188,12 +188,15 @@ void kvm_watchdog_end(void);
 void kvm_watchdog_fini(void);
 uint64_t kvm_now_us(void);
 
-/* kvm_calibrate.c */
-int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
+/* kvm_calibrate.c: fills t with what the guest reads, running the probe
+ * with the given knobs (KNOB_CPL3: what CPL3 code reads). */
+int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t, uint32_t knobs,
 			char *err, size_t errlen);
 
 /* kvm_env.c */
 void kvm_env_fill(struct environment_info *env);
+/* Records a hash of the calibrated CPUID table in env->cpuid_hash. */
+void kvm_env_hash_cpuid(struct environment_info *env, const struct cpuid_table *t);
 
 /* kvm_executor.c: one case from reset to outcome (memory window included).
  * Returns 0, -1 when KVM failed, KVM_CASE_REFUSED (kvm_state_load) (err

@@ -53,11 +53,12 @@ static uint32_t get32(const uint8_t *p)
 
 /* Runs the program over n (leaf, subleaf) pairs; answers into t (appended). */
 static int cal_run(struct kvm_ctx *k, const uint32_t (*list)[2], unsigned n,
-		   struct cpuid_table *t, struct test_case *c, struct outcome *out,
-		   char *err, size_t errlen)
+		   struct cpuid_table *t, uint32_t knobs, struct test_case *c,
+		   struct outcome *out, char *err, size_t errlen)
 {
 	case_init(c);
-	snprintf(c->id, sizeof(c->id), "cpuid-calibration");
+	snprintf(c->id, sizeof(c->id), "cpuid-calibration%s", knobs ? "-cpl3" : "");
+	c->knobs = knobs;
 	memcpy(c->code, cal_program, sizeof(cal_program));
 	c->code_len = sizeof(cal_program);
 	for (unsigned i = 0; i < n; i++) {
@@ -72,7 +73,11 @@ static int cal_run(struct kvm_ctx *k, const uint32_t (*list)[2], unsigned n,
 		return -1;
 	const struct exit_event *e = outcome_terminal(out);
 	uint64_t want_rip = LAYOUT_CODE + sizeof(cal_program);
-	if (!e || e->kind != EXIT_HLT || e->rip != want_rip) {
+	/* At CPL3 the closing HLT is #GP(0), raised at the HLT itself. */
+	int done = knobs & KNOB_CPL3 ?
+		e && e->kind == EXIT_EXCEPTION && e->addr == 13 && e->rip == want_rip - 1 :
+		e && e->kind == EXIT_HLT && e->rip == want_rip;
+	if (!done) {
 		snprintf(err, errlen, "CPUID calibration: guest ended with %s (vector/addr 0x%llx, rip 0x%llx), wanted hlt at 0x%llx",
 			 e ? exit_kind_name(e->kind) : "nothing",
 			 e ? (unsigned long long)e->addr : 0ull,
@@ -93,7 +98,7 @@ static int cal_run(struct kvm_ctx *k, const uint32_t (*list)[2], unsigned n,
 	return 0;
 }
 
-int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
+int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t, uint32_t knobs,
 			char *err, size_t errlen)
 {
 	struct test_case *c = malloc(sizeof(*c));
@@ -114,7 +119,7 @@ int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
 	list[0][0] = 0;
 	list[1][0] = 0x80000000u;
 	list[2][0] = 0x40000000u;
-	if (cal_run(k, (const uint32_t (*)[2])list, 3, probe, c, out, err, errlen) < 0)
+	if (cal_run(k, (const uint32_t (*)[2])list, 3, probe, knobs, c, out, err, errlen) < 0)
 		goto done;
 	uint32_t max_basic = probe->e[0].eax, max_ext = probe->e[1].eax;
 	uint32_t max_hv = probe->e[2].eax;
@@ -138,7 +143,7 @@ int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t,
 			}
 	}
 	t->n = 0;
-	rc = cal_run(k, (const uint32_t (*)[2])list, n, t, c, out, err, errlen);
+	rc = cal_run(k, (const uint32_t (*)[2])list, n, t, knobs, c, out, err, errlen);
 done:
 	free(c);
 	free(out);

@@ -1,15 +1,12 @@
-/* Where a verdict was produced: kernel release, the KVM backend module and
- * the module parameters that change how KVM behaves. Recorded with
+/* Where a verdict was produced: the host (core/host.c), the CPUID table
+ * the guest reads, and the module parameters that change how KVM behaves. Recorded with
  * outcomes so a divergence can be tied to a configuration. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <dirent.h>
 #include <unistd.h>
 #include "kvm.h"
-
-static const char *const kvm_backends[] = { "kvm_pvm", "kvm_intel", "kvm_amd" };
 
 /* kvm.ko parameters that change guest-visible behaviour. Every parameter
  * of the backend module is recorded too (they are few and all matter). */
@@ -76,26 +73,40 @@ static void append_module_params(char *buf, size_t cap, const char *module)
 
 void kvm_env_fill(struct environment_info *env)
 {
-	struct utsname u;
 	memset(env, 0, sizeof(*env));
-	if (uname(&u) == 0)
-		snprintf(env->kernel, sizeof(env->kernel), "%.63s", u.release);
-
-	const char *backend = NULL;
-	for (size_t i = 0; i < sizeof(kvm_backends) / sizeof(kvm_backends[0]); i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/sys/module/%s", kvm_backends[i]);
-		if (access(path, F_OK) == 0) {
-			backend = kvm_backends[i];
-			break;
-		}
-	}
-	snprintf(env->backend, sizeof(env->backend), "%s", backend ? backend : "unknown");
-
+	environment_from_host(env);
 	char val[64];
 	for (size_t i = 0; i < sizeof(kvm_params) / sizeof(kvm_params[0]); i++)
 		if (read_param("kvm", kvm_params[i], val, sizeof(val)) == 0)
 			append_pair(env->params, sizeof(env->params), kvm_params[i], val);
-	if (backend)
-		append_module_params(env->params, sizeof(env->params), backend);
+	if (strcmp(env->backend, "unknown"))
+		append_module_params(env->params, sizeof(env->params), env->backend);
+}
+
+/* FNV-1a over the entries in order (CPL0's, then CPL3's when they differ):
+ * calibration always asks the same leaves in the same order, so equal
+ * tables give equal hashes. */
+static uint64_t hash_table(uint64_t h, const struct cpuid_table *t, int skip_per_cpu)
+{
+	for (uint32_t i = 0; i < t->n; i++) {
+		uint32_t w[6] = { t->e[i].leaf, t->e[i].subleaf, t->e[i].eax,
+				  t->e[i].ebx, t->e[i].ecx, t->e[i].edx };
+		/* The host's answers name the CPU the probe ran on. */
+		unsigned per_cpu = skip_per_cpu ? cpuid_per_cpu_regs(t->e[i].leaf) : 0;
+		for (unsigned r = 0; r < 4; r++)
+			if (per_cpu & (1u << r))
+				w[2 + r] = 0;
+		const uint8_t *b = (const uint8_t *)w;
+		for (size_t j = 0; j < sizeof(w); j++)
+			h = (h ^ b[j]) * 0x100000001b3ull;
+	}
+	return h;
+}
+
+void kvm_env_hash_cpuid(struct environment_info *env, const struct cpuid_table *t)
+{
+	uint64_t h = hash_table(0xcbf29ce484222325ull, t, 0);
+	if (t->user)
+		h = hash_table(h, t->user, 1);
+	snprintf(env->cpuid_hash, sizeof(env->cpuid_hash), "%016llx", (unsigned long long)h);
 }

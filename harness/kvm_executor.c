@@ -109,12 +109,43 @@ static void kvm_fini(struct executor *ex)
 		return;
 	kvm_watchdog_fini();
 	kvm_vm_close(&p->k);
+	if (ex->cpuid) {
+		/* The CPL3 view is always ours, the table only when own_cpuid. */
+		free(ex->cpuid->user);
+		ex->cpuid->user = NULL;
+	}
 	if (p->own_cpuid) {
 		free(ex->cpuid);
 		ex->cpuid = NULL;
 	}
 	free(p);
 	ex->priv = NULL;
+}
+
+static int same_table(const struct cpuid_table *a, const struct cpuid_table *b)
+{
+	return a->n == b->n && !memcmp(a->e, b->e, a->n * sizeof(a->e[0]));
+}
+
+/* CPUID as CPL3 code reads it; kept only when it differs from CPL0's. */
+static int calibrate_user(struct kvm_priv *p, struct cpuid_table *t, char *err, size_t errlen)
+{
+	struct cpuid_table *u = calloc(1, sizeof(*u));
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (kvm_calibrate_cpuid(&p->k, u, KNOB_CPL3, err, errlen) < 0) {
+		free(u);
+		return -1;
+	}
+	if (same_table(t, u)) {
+		free(u);
+		u = NULL;
+	}
+	free(t->user);
+	t->user = u;
+	return 0;
 }
 
 static int kvm_init(struct executor *ex, char *err, size_t errlen)
@@ -147,10 +178,12 @@ static int kvm_init(struct executor *ex, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (kvm_calibrate_cpuid(&p->k, ex->cpuid, err, errlen) < 0) {
+	if (kvm_calibrate_cpuid(&p->k, ex->cpuid, 0, err, errlen) < 0 ||
+	    calibrate_user(p, ex->cpuid, err, errlen) < 0) {
 		kvm_fini(ex);
 		return -1;
 	}
+	kvm_env_hash_cpuid(&ex->env, ex->cpuid);
 	return 0;
 }
 

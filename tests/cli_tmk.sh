@@ -53,7 +53,7 @@ grep -q "ud2" "$tmp/tmk/cases.c" && grep -q "recorded expectation" "$tmp/tmk/cas
 echo "checked: export writes and builds a self-contained directory"
 
 # The directory builds on its own, without exitdiff.
-cp -r "$tmp/tmk" "$tmp/copy" && make -s -C "$tmp/copy" clean >/dev/null && make -s -C "$tmp/copy" >/dev/null 2>&1 \
+cp -r "$tmp/tmk" "$tmp/copy" && make -s -C "$tmp/copy" clean >/dev/null && make -s -C "$tmp/copy" WERROR=-Werror >/dev/null 2>&1 \
 	&& [ -s "$tmp/copy/tmk.bin" ] || bad "the copied directory does not rebuild with make"
 echo "checked: the exported directory rebuilds with make alone"
 

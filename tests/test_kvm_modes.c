@@ -46,7 +46,7 @@ static const struct exit_event *go(void)
 
 static void want_kind(const struct exit_event *e, int kind, const char *what)
 {
-	char buf[128];
+	char buf[256];
 	snprintf(buf, sizeof(buf), "%s: %s: terminal kind (got %s)", tc.id, what,
 		 exit_kind_name((enum exit_kind)e->kind));
 	CHECK_EQ_U64(e->kind, kind, buf);
@@ -54,7 +54,7 @@ static void want_kind(const struct exit_event *e, int kind, const char *what)
 
 static void want_u64(uint64_t got, uint64_t want, const char *what)
 {
-	char buf[128];
+	char buf[256];
 	snprintf(buf, sizeof(buf), "%s: %s", tc.id, what);
 	CHECK_EQ_U64(got, want, buf);
 }

@@ -1,0 +1,40 @@
+#include "ref_internal.h"
+#include "ref_vendor.h"
+
+/* Rows: quirks. Columns: vendors (an unknown vendor follows Intel, the
+ * manual most of the reference is written from). */
+static const uint8_t quirks[QUIRK_COUNT][VENDOR_COUNT] = {
+	/* SDM Vol. 2A CALL: Intel CPUs write the return address, then
+	 * fault on the target (measured natively at CPL3); AMD CPUs check
+	 * the target first and store nothing (measured natively at CPL3 on
+	 * an EPYC, family 19h). */
+	[QUIRK_CALL_PUSHES_BEFORE_TARGET_CHECK] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* SDM Vol. 2B SYSRET: "If RCX is not canonical ... #GP(0)" at CPL0;
+	 * APM Vol. 3 SYSRET: RIP is loaded from RCX unchecked, and the
+	 * fetch at CPL3 faults (the well-known SYSRET difference). */
+	[QUIRK_SYSRET_CHECKS_RCX] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* APM Vol. 3 SYSENTER/SYSEXIT: #UD in long mode. SDM Vol. 2B
+	 * SYSENTER: available in IA-32e mode. */
+	[QUIRK_SYSENTER_IN_LONG_MODE] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* SDM Vol. 2B SYSCALL: #UD outside 64-bit mode. APM Vol. 3
+	 * SYSCALL: legacy and compatibility modes too, with EFER.SCE. */
+	[QUIRK_SYSCALL_64_ONLY] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+};
+
+int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q)
+{
+	return quirks[q][cpu->vendor < VENDOR_COUNT ? cpu->vendor : VENDOR_UNKNOWN];
+}
+
+enum cpu_vendor ref_vendor_pick(enum cpu_vendor ex_vendor, const struct cpuid_table *t)
+{
+	if (ex_vendor != VENDOR_UNKNOWN)
+		return ex_vendor;
+	const struct cpuid_entry *e0 = t ? cpuid_lookup(t, 0, 0) : NULL;
+	if (e0) {
+		enum cpu_vendor v = vendor_from_cpuid0(e0->ebx, e0->ecx, e0->edx);
+		if (v != VENDOR_UNKNOWN)
+			return v;
+	}
+	return vendor_of_host();
+}

@@ -1,0 +1,33 @@
+/* Where Intel's SDM and AMD's APM define an instruction differently, the
+ * reference follows the vendor of the host it is compared with
+ * (ref_cpu.vendor). One row per difference; docs/vendors.md is the same
+ * table with the measurements behind it. */
+#ifndef EXITDIFF_REF_VENDOR_H
+#define EXITDIFF_REF_VENDOR_H
+
+#include "vendor.h"
+
+enum ref_quirk {
+	/* A near CALL stores its return address before the target's
+	 * canonical check faults (the stack write is visible after #GP). */
+	QUIRK_CALL_PUSHES_BEFORE_TARGET_CHECK,
+	/* SYSRET with a non-canonical RCX faults #GP(0) at CPL0 instead of
+	 * returning and faulting on the fetch at CPL3. */
+	QUIRK_SYSRET_CHECKS_RCX,
+	/* SYSENTER and SYSEXIT run in IA-32e mode (else #UD). */
+	QUIRK_SYSENTER_IN_LONG_MODE,
+	/* SYSCALL and SYSRET run only in 64-bit mode (else #UD); the other
+	 * vendor runs them in legacy mode too (not modeled: UNSUPPORTED). */
+	QUIRK_SYSCALL_64_ONLY,
+	QUIRK_COUNT
+};
+
+struct ref_cpu;
+/* 1 when the cpu's vendor has the quirk. */
+int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q);
+/* The vendor a run follows: ex_vendor when set, else the calibrated CPUID
+ * table's leaf 0, else the host's. */
+struct cpuid_table;
+enum cpu_vendor ref_vendor_pick(enum cpu_vendor ex_vendor, const struct cpuid_table *t);
+
+#endif
