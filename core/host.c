@@ -122,18 +122,3 @@ void environment_format(const struct environment_info *env, char *buf, size_t le
 			buf[used - 8] = 0;  /* not even one pair fitted */
 	}
 }
-
-enum cpu_vendor environment_vendor(const char *line)
-{
-	const char *v = strstr(line, "vendor=");
-	if (!v || (v != line && v[-1] != ' '))
-		return VENDOR_UNKNOWN;
-	char name[16];
-	size_t n = strcspn(v + 7, " ");
-	if (n >= sizeof(name))
-		return VENDOR_UNKNOWN;
-	memcpy(name, v + 7, n);
-	name[n] = 0;
-	int vv = vendor_from_name(name);
-	return vv < 0 ? VENDOR_UNKNOWN : (enum cpu_vendor)vv;
-}

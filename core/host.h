@@ -39,8 +39,5 @@ void environment_from_host(struct environment_info *env);
  * "kernel=.. backend=.. vendor=.. cpu=.. microcode=.. cpuid=.. params=..",
  * cut at whole pairs to fit len. */
 void environment_format(const struct environment_info *env, char *buf, size_t len);
-/* The vendor named by a recorded environment line ("vendor=amd"), or
- * VENDOR_UNKNOWN when the line has none. */
-enum cpu_vendor environment_vendor(const char *line);
 
 #endif

@@ -8,6 +8,7 @@
 #include "known.h"
 #include "file_io.h"
 #include "knobs.h"
+#include "host.h"
 
 static int is_space(char ch)
 {
@@ -28,6 +29,31 @@ static int add(struct known_list *k, const struct known_entry *e)
 	return 0;
 }
 
+/* "vendor=NAME" or "backend=MODULE" into e: 1 when name is one, 0 when
+ * not (a knob then), -1 with a message when its value is bad. */
+static int host_condition(const char *name, struct known_entry *e, char *err, size_t errlen)
+{
+	if (!strncmp(name, "vendor=", 7)) {
+		int v = vendor_from_name(name + 7);
+		if (v < 0) {
+			snprintf(err, errlen, "unknown vendor '%s' (want intel or amd)", name + 7);
+			return -1;
+		}
+		e->vendor = v;
+		return 1;
+	}
+	if (!strncmp(name, "backend=", 8)) {
+		if (!name[8] || strlen(name + 8) >= sizeof(e->backend)) {
+			snprintf(err, errlen, "bad backend '%s' (want a KVM module name: kvm_pvm, kvm_intel, kvm_amd)",
+				 name + 8);
+			return -1;
+		}
+		snprintf(e->backend, sizeof(e->backend), "%s", name + 8);
+		return 1;
+	}
+	return 0;
+}
+
 /* Parses one line (no newline). Returns 0 (entry filled, or *empty set for
  * a blank/comment line) or -1 with a message (no location) in err. */
 static int parse_line(const char *s, size_t len, struct known_entry *e, int *empty,
@@ -42,6 +68,7 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 		return 0;
 	}
 	uint32_t knobs = 0;
+	memset(e, 0, sizeof(*e));
 	if (s[i] == '[') {
 		/* [knob,knob]: the entry holds only for cases with them. */
 		size_t k0 = ++i;
@@ -60,6 +87,13 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 			if (b - a < sizeof(name)) {
 				memcpy(name, s + a, b - a);
 				name[b - a] = 0;
+				int host = host_condition(name, e, err, errlen);
+				if (host < 0)
+					return -1;
+				if (host) {
+					a = b + 1;
+					continue;
+				}
 				d = knob_by_name(name);
 			}
 			if (!d) {
@@ -69,8 +103,8 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 			knobs |= d->bit;
 			a = b + 1;
 		}
-		if (!knobs) {
-			snprintf(err, errlen, "empty [] (name at least one knob)");
+		if (!knobs && !e->vendor && !e->backend[0]) {
+			snprintf(err, errlen, "empty [] (name at least one knob or host condition)");
 			return -1;
 		}
 		i++;
@@ -104,7 +138,6 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 			 (int)siglen, s + sig0);
 		return -1;
 	}
-	memset(e, 0, sizeof(*e));
 	memcpy(e->sig, s + sig0, siglen);
 	e->knobs = knobs;
 	if (memchr(e->sig, '*', siglen)) {
@@ -141,7 +174,8 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 		}
 		if (!empty) {
 			for (size_t i = 0; i < k->n; i++)
-				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].knobs == e.knobs) {
+				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].knobs == e.knobs &&
+				    k->e[i].vendor == e.vendor && !strcmp(k->e[i].backend, e.backend)) {
 					snprintf(err, errlen, "%s:%u: signature '%s' already listed at line %u",
 						 filename, line, e.sig, k->e[i].line);
 					return -1;
@@ -177,6 +211,10 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
 		if (e->knobs & ~knobs)
+			continue;
+		/* Host conditions: the host this process runs on. */
+		if ((e->vendor && e->vendor != (int)host_info()->vendor) ||
+		    (e->backend[0] && strcmp(e->backend, host_info()->backend)))
 			continue;
 		if (!e->prefix) {
 			if (!strcmp(e->sig, sig) && (!best || best->prefix || best->knobs))

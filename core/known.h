@@ -7,7 +7,10 @@
  * (fnmatch), so "exception#PF/exception#PF:mem:*" or "hlt/hlt:*:tzcnt".
  * The optional leading [knobs] (names from core/knobs.c) makes the entry
  * hold only for cases with all those knobs: a KVM behaviour a knob brings
- * out whose signature alone would also name other bugs. */
+ * out whose signature alone would also name other bugs. Host conditions
+ * stand among them: vendor=intel|amd and backend=MODULE (kvm_pvm, kvm_intel,
+ * kvm_amd) make the entry hold only on such a host ("[backend=kvm_pvm,cpl3]"),
+ * so a divergence seen on one backend or CPU is not assumed on another. */
 #ifndef EXITDIFF_KNOWN_H
 #define EXITDIFF_KNOWN_H
 
@@ -20,6 +23,8 @@ struct known_entry {
 	char reason[200];
 	int prefix;          /* sig holds a '*': a pattern, matched with fnmatch */
 	uint32_t knobs;      /* KNOB_* bits a case needs for the entry to hold, 0: any */
+	int vendor;          /* enum cpu_vendor the host must have, 0: any */
+	char backend[16];    /* KVM module the host must run, "": any */
 	unsigned line;
 };
 
