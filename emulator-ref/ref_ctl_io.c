@@ -6,6 +6,7 @@
  * there is no IOPL or permission-bitmap check (SDM Vol. 1 18.5.1). */
 #include "ref_internal.h"
 #include "ref_sys_priv.h"
+#include "ref_vendor.h"
 
 static inline const cs_x86 *x86(const cs_insn *insn)
 {
@@ -163,9 +164,14 @@ static int cpuid_out_of_range(const struct cpuid_table *t, uint32_t leaf)
  * the same for an Intel guest). With no answer known the case ends
  * UNSUPPORTED: never a false divergence. */
 static const struct cpuid_entry *cpuid_find(const struct cpuid_table *t,
-					    uint32_t leaf, uint32_t sub)
+					    uint32_t leaf, uint32_t sub, int highest_basic)
 {
 	if (t && cpuid_out_of_range(t, leaf)) {
+		/* AMD answers zeros instead (APM Vol. 3 CPUID: "undefined
+		 * function numbers return 0 in all four registers"). */
+		static const struct cpuid_entry zeros;
+		if (!highest_basic)
+			return &zeros;
 		const struct cpuid_entry *b = cpuid_lookup(t, 0, 0);
 		if (!b)
 			return NULL;
@@ -194,8 +200,8 @@ static enum ref_status sem_cpuid(struct ref_cpu *cpu, const cs_insn *insn)
 	int host_cpu = cpu->cpl == 3 && t && t->user;
 	if (host_cpu)
 		t = t->user;
-	const struct cpuid_entry *e = cpuid_find(t, (uint32_t)cpu->gpr[RAX],
-						 (uint32_t)cpu->gpr[RCX]);
+	const struct cpuid_entry *e = cpuid_find(t, (uint32_t)cpu->gpr[RAX], (uint32_t)cpu->gpr[RCX],
+						 ref_quirk(cpu, QUIRK_CPUID_OUT_OF_RANGE_IS_HIGHEST_BASIC));
 	if (!e)
 		return REF_UNSUPPORTED;
 	/* 32-bit results zero-extend (SDM Vol. 2A CPUID). */

@@ -19,6 +19,9 @@ static const uint8_t quirks[QUIRK_COUNT][VENDOR_COUNT] = {
 	/* SDM Vol. 2B SYSCALL: #UD outside 64-bit mode. APM Vol. 3
 	 * SYSCALL: legacy and compatibility modes too, with EFER.SCE. */
 	[QUIRK_SYSCALL_64_ONLY] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* SDM Vol. 2A CPUID: a leaf above the highest of its range returns
+	 * the highest basic leaf's data; APM Vol. 3 CPUID: zeros. */
+	[QUIRK_CPUID_OUT_OF_RANGE_IS_HIGHEST_BASIC] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
 };
 
 int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q)

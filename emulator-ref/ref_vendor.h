@@ -19,6 +19,9 @@ enum ref_quirk {
 	/* SYSCALL and SYSRET run only in 64-bit mode (else #UD); the other
 	 * vendor runs them in legacy mode too (not modeled: UNSUPPORTED). */
 	QUIRK_SYSCALL_64_ONLY,
+	/* CPUID of a leaf above its range's highest answers the highest
+	 * basic leaf (else: zeros). */
+	QUIRK_CPUID_OUT_OF_RANGE_IS_HIGHEST_BASIC,
 	QUIRK_COUNT
 };
 

@@ -153,6 +153,16 @@ static void cpuid_host_values(void)
 	run_as(VENDOR_UNKNOWN, "cpuid leaf 1 at CPL0 beside a host view", B(0x0f, 0xa2, 0xf4));
 	CHECK_EQ_U64(o.state.gpr[RBX], 0x00010800, "CPL0 reads the CPL0 table");
 	t.user = NULL;
+
+	/* A leaf above its range: Intel answers the highest basic leaf
+	 * (here 1, leaf 0's EAX), AMD zeros. */
+	for (int v = VENDOR_INTEL; v <= VENDOR_AMD; v++) {
+		oc_start(&tc, MODE_LONG64, 0);
+		tc.gpr[RAX] = 0x7fff;
+		run_as((enum cpu_vendor)v, "cpuid of an out-of-range leaf", B(0x0f, 0xa2, 0xf4));
+		CHECK_EQ_U64(o.state.gpr[RBX], v == VENDOR_INTEL ? 0x00010800 : 0,
+			     "out-of-range leaf: EBX of the highest basic leaf (Intel) or 0 (AMD)");
+	}
 	ex.cpuid = NULL;
 }
 
