@@ -173,7 +173,7 @@ static int is_crdr(x86_reg r)
  * by MOV, PUSH and POP (ref_ctl.c loads them through ref_seg_load); a
  * control, debug or vector register makes the form UNSUPPORTED (MOV
  * to/from CRn shares X86_INS_MOV with the plain move: the run loop hands
- * those to ref_sys_mov_crdr when it exists). */
+ * those to ref_sys_mov_crdr). */
 static int operands_modeled(unsigned id, const cs_x86 *x)
 {
 	int sreg_ok = id == X86_INS_MOV || id == X86_INS_PUSH || id == X86_INS_POP;
@@ -680,7 +680,7 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 		} else if (privilege_fault(&cpu, insn->id)) {
 			st = ref_raise(&cpu, 13, 1, 0);
 		} else if (insn->id == X86_INS_MOV && has_crdr(x)) {
-			st = ref_sys_mov_crdr ? ref_sys_mov_crdr(&cpu, insn) : REF_UNSUPPORTED;
+			st = ref_sys_mov_crdr(&cpu, insn);
 		} else {
 			st = (h && operands_modeled(insn->id, x)) ? h(&cpu, insn) : REF_UNSUPPORTED;
 		}

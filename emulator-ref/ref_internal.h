@@ -328,10 +328,8 @@ void ref_areg_set(struct ref_cpu *cpu, int gpr, uint64_t v, unsigned asz);
  * ("smc-rep"), else 0. count is the count before this element. */
 int ref_rep_store_self(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
 		       unsigned size, unsigned asz, uint64_t count);
-/* MOV to/from CRn/DRn, for the system-instruction family (ref_sys*.c):
- * when defined, the run loop hands it every MOV with such an operand;
- * else those forms stay UNSUPPORTED. */
-enum ref_status ref_sys_mov_crdr(struct ref_cpu *cpu, const cs_insn *insn)
-	__attribute__((weak));
+/* MOV to/from CRn/DRn (ref_sys.c): the run loop hands it every MOV with
+ * such an operand (Capstone names them all MOV). */
+enum ref_status ref_sys_mov_crdr(struct ref_cpu *cpu, const cs_insn *insn);
 
 #endif

@@ -1,30 +1,8 @@
 /* The semantics table: fragments from every family file merged into one
  * dense array indexed by Capstone instruction id. An id no fragment names
- * stays NULL and ends the case with UNSUPPORTED.
- *
- * ref_alu.c is written separately; until it exists its fragment is a weak
- * reference that resolves to NULL and counts as empty. Note that a weak
- * reference never pulls a member out of a static library, so when the file
- * exists the reference must be strong: the build defines REF_HAVE_ALU then
- * (CMakeLists.txt), and __has_include covers builds configured without it. */
+ * stays NULL and ends the case with UNSUPPORTED. */
 #include "ref_internal.h"
 #include "ref_ext_priv.h"
-
-#if defined(REF_WITHOUT_ALU)
-/* Escape hatch: build the framework alone (e.g. while ref_alu.c does not
- * link); the ALU family is then simply UNSUPPORTED. */
-#elif defined(REF_HAVE_ALU)
-#define REF_ALU_LINKED 1
-#elif defined(__has_include)
-#if __has_include("ref_alu.c")
-#define REF_ALU_LINKED 1
-#endif
-#endif
-
-#ifndef REF_ALU_LINKED
-#pragma weak ref_sem_alu
-#pragma weak ref_sem_alu_count
-#endif
 
 static ref_handler table[X86_INS_ENDING];
 static int table_built;
@@ -55,12 +33,7 @@ void ref_table_build(void)
 	merge(ref_sem_sys_desc, ref_sem_sys_desc_count);
 	merge(ref_sem_sys_msr, ref_sem_sys_msr_count);
 	merge(ref_sem_sse, ref_sem_sse_count);
-#ifndef REF_WITHOUT_ALU
-	const struct ref_sem *alu = ref_sem_alu;
-	const unsigned *alu_count = &ref_sem_alu_count;
-	if (alu && alu_count)
-		merge(alu, *alu_count);
-#endif
+	merge(ref_sem_alu, ref_sem_alu_count);
 	__atomic_store_n(&table_built, 1, __ATOMIC_RELEASE);
 }
 

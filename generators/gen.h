@@ -92,12 +92,6 @@ int gen_config_check(const struct gen_config *cfg, char *err, size_t errlen);
 void gen_make_ex(const struct generator *g, const struct gen_config *cfg, uint64_t seed,
 		 struct test_case *c, struct gen_info *info);
 
-/* The info of the case being generated (gen_make_ex sets it; NULL when
- * nobody asked). Templates add their family to it. */
-extern struct gen_info *gen_cur_info;
-/* The mode of the case being generated (enum cpu_mode): gen_pointer()
- * aims into its regions. gen_make_ex and gen_insn_template set it. */
-extern uint8_t gen_cur_mode;
 
 /* --- gen_regs.c --- */
 

@@ -320,7 +320,7 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 		.nregs = c->mode == MODE_LONG64 ? 16 : 8,
 		.ip_base = c->mode == MODE_REAL16 ? LAYOUT_CODE : 0,
 	};
-	gen_cur_mode = c->mode;
+	r->mode = c->mode;
 	struct enc e;
 	memset(&e, 0, sizeof(e));
 	e.ind_reg = -1;
@@ -520,9 +520,9 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 
 	memcpy(c->code + c->code_len, e.b, e.n);
 	c->code_len += e.n;
-	if (gen_cur_info) {
-		gen_cur_info->families |= 1u << t->family;
-		gen_cur_info->insns++;
+	if (r->info) {
+		r->info->families |= 1u << t->family;
+		r->info->insns++;
 	}
 	return e.n;
 }

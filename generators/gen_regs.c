@@ -146,8 +146,6 @@ static const struct region regions16[] = {
 };
 #undef RO
 
-uint8_t gen_cur_mode = MODE_LONG64;
-
 static uint64_t pick_region(struct gen_rng *r, const struct region *rg, size_t n)
 {
 	unsigned total = 0;
@@ -179,7 +177,7 @@ uint64_t gen_pointer_mode(struct gen_rng *r, enum cpu_mode m)
 
 uint64_t gen_pointer(struct gen_rng *r)
 {
-	return gen_pointer_mode(r, (enum cpu_mode)gen_cur_mode);
+	return gen_pointer_mode(r, (enum cpu_mode)r->mode);
 }
 
 uint16_t gen_port(struct gen_rng *r)
@@ -200,7 +198,7 @@ static uint64_t gen_rsp(struct gen_rng *r)
 {
 	/* Real mode: SP is an offset in the stack segment; its top is 0x6000
 	 * (SS base 0x10000 + 0x6000 = LAYOUT_STACK_TOP). */
-	uint64_t top = gen_cur_mode == MODE_REAL16 ? LAYOUT_STACK_TOP - LAYOUT_CODE
+	uint64_t top = r->mode == MODE_REAL16 ? LAYOUT_STACK_TOP - LAYOUT_CODE
 						     : LAYOUT_STACK_TOP;
 	uint64_t bottom = top - (LAYOUT_STACK_TOP - LAYOUT_STACK);
 	unsigned k = gen_rng_below(r, 100);

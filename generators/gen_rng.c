@@ -1,4 +1,5 @@
 /* Seeding and seed derivation for the generators' PRNG. */
+#include <stddef.h>
 #include "gen_rng.h"
 
 uint64_t gen_mix64(uint64_t x)
@@ -15,6 +16,8 @@ void gen_rng_seed(struct gen_rng *r, uint64_t seed)
 {
 	/* splitmix64 expands the seed: xoshiro's state must not be all zero,
 	 * and splitmix64 never yields four zero words in a row. */
+	r->mode = 0;
+	r->info = NULL;
 	uint64_t x = seed;
 	for (int i = 0; i < 4; i++) {
 		r->s[i] = gen_mix64(x);

@@ -6,11 +6,18 @@
 
 #include <stdint.h>
 
+struct gen_info;
+
+/* The generator's whole state, passed explicitly to every template: the
+ * PRNG, and what the case being generated asks of them. */
 struct gen_rng {
 	uint64_t s[4];
+	uint8_t mode;            /* enum cpu_mode: gen_pointer() aims into its regions */
+	struct gen_info *info;   /* templates add their family; NULL: nobody asked */
 };
 
-/* Seeds the state; every seed (even 0) gives a usable, distinct stream. */
+/* Seeds the state (mode long64, no info); every seed (even 0) gives a
+ * usable, distinct stream. */
 void gen_rng_seed(struct gen_rng *r, uint64_t seed);
 
 static inline uint64_t gen_rng_rotl(uint64_t x, int k)

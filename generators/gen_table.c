@@ -22,8 +22,6 @@ const struct generator *gen_lookup(const char *name)
 	return NULL;
 }
 
-struct gen_info *gen_cur_info;
-
 static const char *const lane_names[LANE_COUNT] = {
 	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
 	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
@@ -129,12 +127,10 @@ void gen_make_ex(const struct generator *g, const struct gen_config *cfg, uint64
 	uint32_t knobs = c->knobs;
 	if (info)
 		memset(info, 0, sizeof(*info));
-	gen_cur_info = info;
-	gen_cur_mode = mode;
 	gen_rng_seed(&r, seed);
+	r.mode = mode;
+	r.info = info;
 	g->fn(&r, c);
-	gen_cur_info = NULL;
-	gen_cur_mode = MODE_LONG64;
 	/* The invariants every executor relies on (case.h), enforced here
 	 * once rather than trusted in each generator (raw decodes any mode:
 	 * the picked one wins). Outside long64 a case may not set more than

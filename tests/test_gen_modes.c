@@ -158,7 +158,7 @@ static void check_families(void)
 	struct gen_rng r;
 	gen_rng_seed(&r, 1);
 	struct gen_info gi = { 0 };
-	gen_cur_info = &gi;
+	r.info = &gi;
 	size_t t_inc = gen_templates_n, t_swapgs = gen_templates_n;
 	for (size_t t = 0; t < gen_templates_n; t++) {
 		if (!strcmp(gen_templates[t].name, "inc r"))
@@ -175,7 +175,7 @@ static void check_families(void)
 	case_init(&c);
 	c.mode = MODE_PROT32;
 	gen_insn_template(&r, &c, t_inc);
-	gen_cur_info = NULL;
+	r.info = NULL;
 	CHECK(gi.insns == 1 && gi.families == 1u << gen_templates[t_inc].family,
 	      "gen_info records the family of an emitted template (%#x)", gi.families);
 }
