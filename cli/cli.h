@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "executor.h"
 
-/* Exit codes of every subcommand (DESIGN.md). */
+/* Exit codes of every subcommand (README, docs/guide.md). */
 enum { EXIT_AGREE = 0, EXIT_DIVERGE = 1, EXIT_USAGE = 2 };
 
 int cmd_run(int argc, char **argv);

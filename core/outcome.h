@@ -1,5 +1,6 @@
-/* The outcome: what an executor observed. Filled the same way by the KVM
- * executor, the reference executor and (later) the TMK runtime. */
+/* The outcome: what an executor observed. Filled the same way by every
+ * executor (KVM, the reference, Unicorn); the TMK runtime checks a case
+ * against one compiled into it. */
 #ifndef EXITDIFF_OUTCOME_H
 #define EXITDIFF_OUTCOME_H
 

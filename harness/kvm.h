@@ -208,8 +208,8 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
  * Returns 0, or -1 (reason in ex->err). */
 int kvm_bench_bare_run(struct executor *ex, unsigned n);
 
-/* kvm_step.c: single-stepping for `exitdiff run --lockstep` (lockstep
- * engineer; docs/lockstep.md). */
+/* kvm_step.c: single-stepping for `exitdiff run --lockstep`
+ * (docs/lockstep.md). */
 struct kvm_step {
 	struct kvm_ctx *k;
 	uint8_t mode;              /* enum cpu_mode of the case */
