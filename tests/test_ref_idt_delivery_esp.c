@@ -1,4 +1,5 @@
-/* Reference fixes found triaging the prot32 campaign lane (issue 5).
+/* Exception delivery through the IDT outside 64-bit mode, at the ESP of
+ * the moment of the fault.
  * Outside 64-bit mode the reference delivers an exception through the
  * IDT at once, pushing the frame at the current ESP; a handler that
  * changed ESP before the fault and restored it afterwards delivered the
@@ -77,5 +78,5 @@ int main(void)
 	CHECK(t && t->kind == EXIT_EXCEPTION && t->addr == 6 && t->rip == 0x10000,
 	      "f3 0f ae /7: #UD at 0x10000");
 	ref.ops->fini(&ref);
-	return check_done("test_ref_prot32_triage");
+	return check_done("test_ref_idt_delivery_esp");
 }

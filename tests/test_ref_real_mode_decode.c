@@ -1,5 +1,5 @@
-/* Reference fixes found triaging the real16 campaign lane (issue 5), each
- * checked through whole cases run by ref_executor_ops. Expected values are
+/* Real-mode decoding and naming (IP 0, TZCNT/LZCNT and CRC32 with 16-bit
+ * operands), each checked through whole cases run by ref_executor_ops. Expected values are
  * worked out from the SDM, not from the code under test.
  *  - Real mode starts at IP 0: what ran there must be remembered (the
  *    signature of a terminal mismatch names the instruction at KVM's RIP,
@@ -138,5 +138,5 @@ int main(void)
 	tzcnt_named();
 	crc32_not_movbe();
 	ex.ops->fini(&ex);
-	return check_done("test_ref_tri_real16");
+	return check_done("test_ref_real_mode_decode");
 }

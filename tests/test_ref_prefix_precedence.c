@@ -1,5 +1,6 @@
-/* Reference fixes found triaging the long64 campaign lane (issue 5), each
- * checked through whole cases run by ref_executor_ops. Expected values come
+/* Prefix precedence in 64-bit code (66h against REX.W, F2/F3 forms, 67h
+ * REP) and the instructions it decides, each checked through whole cases
+ * run by ref_executor_ops. Expected values come
  * from the SDM and the host CPU, not from the code under test.
  *  - 66h with REX.W on IN/OUT/INS/OUTS: REX.W overrides 66h (SDM Vol. 2A
  *    2.2.1.2) and I/O has no 64-bit form, so the access is 32 bits wide
@@ -274,5 +275,5 @@ int main(void)
 	lar_limit_bits();
 	cmpxchg_fail_names_dest();
 	ex.ops->fini(&ex);
-	return check_done("test_ref_tri_long64");
+	return check_done("test_ref_prefix_precedence");
 }

@@ -1,5 +1,6 @@
-/* Reference fixes from the second triage of the real16 campaign lane
- * (issue 5), checked through whole cases run by ref_executor_ops. Expected
+/* REP strings that fault or overwrite themselves, undefined stack pointers
+ * and F2/F3 forms of 0F 28/29/10/11, checked through whole cases run by
+ * ref_executor_ops. Expected
  * values come from the SDM and from runs on this host's CPU, not from the
  * code under test.
  *
@@ -201,5 +202,5 @@ int main(void)
 	undefined_sp_used();
 	sse_f3_prefix();
 	ex.ops->fini(&ex);
-	return check_done("test_ref_tri8_real16");
+	return check_done("test_ref_rep_faults_smc");
 }

@@ -1,6 +1,5 @@
-/* Reference fixes found in the second triage of the cpl3 campaign lane
- * (issue 5: `--mode long64 --knobs cpl3`), checked through whole cases run
- * by ref_executor_ops. Expected values come from the SDM and the host CPU
+/* Prefix precedence and privilege rules of 64-bit code, checked through
+ * whole cases run by ref_executor_ops. Expected values come from the SDM and the host CPU
  * (kvm_pvm runs CPL3 code on it), not from the code under test.
  *  - F2/F3 select an SSE opcode over 66h, whatever their order: 66 F3 0F
  *    7E and F3 66 0F 7E are MOVQ xmm, xmm/m64 (a load), 66 F3 0F 6F/7F
@@ -197,5 +196,5 @@ int main(void)
 	popf_cpl3();
 	rel_branch_67_rexw();
 	ex.ops->fini(&ex);
-	return check_done("test_ref_tri8_cpl3");
+	return check_done("test_ref_prefixes_privilege");
 }
