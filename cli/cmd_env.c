@@ -27,6 +27,7 @@ int cmd_env(int argc, char **argv)
 	printf("cpuid at cpl3: %s\n", s.kvm.cpuid && s.kvm.cpuid->user ?
 	       "the host CPU answers (differs from CPL0's; APIC IDs not compared)" :
 	       "as at CPL0");
+
 	session_close(&s);
 	return EXIT_AGREE;
 }

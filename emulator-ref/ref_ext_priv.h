@@ -42,6 +42,8 @@ extern const struct ref_sem ref_sem_sys_msr[];  /* RDMSR WRMSR SYSCALL SYSRET
 						   RDTSC(P) RDRAND XGETBV
 						   XSETBV RD/WRFSBASE.. */
 extern const unsigned ref_sem_sys_msr_count;
+extern const struct ref_sem ref_sem_hypercall[]; /* VMCALL VMMCALL: KVM's ABI */
+extern const unsigned ref_sem_hypercall_count;
 
 /* All six status flags of the comparison a - b in size bytes, as CMP
  * sets them (SDM Vol. 1 3.4.3.1). */

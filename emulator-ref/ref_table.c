@@ -33,6 +33,7 @@ void ref_table_build(void)
 	merge(ref_sem_sys_desc, ref_sem_sys_desc_count);
 	merge(ref_sem_sys_msr, ref_sem_sys_msr_count);
 	merge(ref_sem_sse, ref_sem_sse_count);
+	merge(ref_sem_hypercall, ref_sem_hypercall_count);
 	merge(ref_sem_alu, ref_sem_alu_count);
 	__atomic_store_n(&table_built, 1, __ATOMIC_RELEASE);
 }

@@ -184,6 +184,8 @@ const struct gen_template gen_templates[] = {
 	R1("int3", 0xcc, F_NONE, 0, 0, I_NONE, 0, 0, 1),
 	R1("int ib", 0xcd, F_NONE, 0, 0, I_8, 0, 0, 1),
 	R1("int1", 0xf1, F_NONE, 0, 0, I_NONE, 0, 0, 1),
+	R3("vmcall", 0x0f, 0x01, 0xc1, F_NONE, 0, 0, I_NONE, 0, T_HCALL, 1),
+	R3("vmmcall", 0x0f, 0x01, 0xd9, F_NONE, 0, 0, I_NONE, 0, T_HCALL, 1),
 #undef FAM
 #define FAM FAM_FLAGS
 	R1("nop", 0x90, F_NONE, 0, 0, I_NONE, 0, 0, 2),

@@ -54,6 +54,7 @@ enum tflag {
 	T_LEG    = 1u << 17, /* 16/32-bit modes only ("i64": #UD in long64) */
 	T_XCR    = 1u << 18, /* XCR index in ECX, value in EDX:EAX (XSETBV) */
 	T_CRV    = 1u << 19, /* writes a control register: aim the source */
+	T_HCALL  = 1u << 20, /* hypercall number in RAX (VMCALL, VMMCALL) */
 };
 
 struct gen_template {

@@ -83,16 +83,18 @@ void kvm_env_fill(struct environment_info *env)
 		append_module_params(env->params, sizeof(env->params), env->backend);
 }
 
-/* FNV-1a over the entries in order (CPL0's, then CPL3's when they differ):
+/* FNV-1a over the entries in order (CPL0's, then CPL3's when they differ),
+ * APIC IDs left out:
  * calibration always asks the same leaves in the same order, so equal
  * tables give equal hashes. */
-static uint64_t hash_table(uint64_t h, const struct cpuid_table *t, int skip_per_cpu)
+static uint64_t hash_table(uint64_t h, const struct cpuid_table *t)
 {
 	for (uint32_t i = 0; i < t->n; i++) {
 		uint32_t w[6] = { t->e[i].leaf, t->e[i].subleaf, t->e[i].eax,
 				  t->e[i].ebx, t->e[i].ecx, t->e[i].edx };
-		/* The host's answers name the CPU the probe ran on. */
-		unsigned per_cpu = skip_per_cpu ? cpuid_per_cpu_regs(t->e[i].leaf) : 0;
+		/* APIC IDs name a CPU, not the host's model: kvm_pvm answers
+		 * with the host CPU's, which differs from process to process. */
+		unsigned per_cpu = cpuid_per_cpu_regs(t->e[i].leaf);
 		for (unsigned r = 0; r < 4; r++)
 			if (per_cpu & (1u << r))
 				w[2 + r] = 0;
@@ -105,8 +107,8 @@ static uint64_t hash_table(uint64_t h, const struct cpuid_table *t, int skip_per
 
 void kvm_env_hash_cpuid(struct environment_info *env, const struct cpuid_table *t)
 {
-	uint64_t h = hash_table(0xcbf29ce484222325ull, t, 0);
+	uint64_t h = hash_table(0xcbf29ce484222325ull, t);
 	if (t->user)
-		h = hash_table(h, t->user, 1);
+		h = hash_table(h, t->user);
 	snprintf(env->cpuid_hash, sizeof(env->cpuid_hash), "%016llx", (unsigned long long)h);
 }
