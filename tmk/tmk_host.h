@@ -19,7 +19,6 @@
 #define TMK_MB_SEARCH       8192u       /* multiboot: header within 8 KiB */
 #define TMK_HDR_MAGIC_HOST  "XDTMK64"
 #define TMK_NAME_MAX        64
-#define TMK_NAMES_MAX       256
 /* Legacy-mode cases: the runtime fills LAYOUT_RAM_SIZE up to here with the
  * MMIO answer (tmk/runtime/tmk.h RM_BLOB_ADDR), so reads there agree. */
 #define TMK_LEGACY_MMIO_END 0x20000u
@@ -33,7 +32,8 @@ struct tmk_image {
 	int has_xd;                /* the exitdiff header follows */
 	uint32_t entry64, boot_cr3, names_addr;
 	int n_names;
-	char names[TMK_NAMES_MAX][TMK_NAME_MAX];
+	char (*names)[TMK_NAME_MAX];  /* malloc'd, n_names of them: an image
+					 holds any number of cases */
 };
 
 /* Reads and checks an image. Returns 0, or -1 with a one-line reason

@@ -26,13 +26,24 @@ static int read_names(struct tmk_image *img, char *err, size_t errlen)
 		return -1;
 	}
 	size_t off = base + (img->names_addr - img->load_addr);
+	int cap = 0;
 	while (off < img->file_len && img->file[off]) {
 		size_t len = strnlen((const char *)img->file + off, img->file_len - off);
-		if (off + len >= img->file_len || len >= TMK_NAME_MAX ||
-		    img->n_names == TMK_NAMES_MAX) {
-			snprintf(err, errlen, "%s: test name table is truncated or malformed",
-				 img->path);
+		if (off + len >= img->file_len || len >= TMK_NAME_MAX) {
+			snprintf(err, errlen, "%s: test name %d at file offset 0x%zx is %s",
+				 img->path, img->n_names + 1, off,
+				 off + len >= img->file_len ? "cut off by the end of the file" :
+				 "longer than a test name can be");
 			return -1;
+		}
+		if (img->n_names == cap) {
+			cap = cap ? 2 * cap : 64;
+			char (*n)[TMK_NAME_MAX] = realloc(img->names, (size_t)cap * sizeof(*n));
+			if (!n) {
+				snprintf(err, errlen, "%s: out of memory for %d test names", img->path, cap);
+				return -1;
+			}
+			img->names = n;
 		}
 		memcpy(img->names[img->n_names++], img->file + off, len + 1);
 		off += len + 1;
@@ -109,6 +120,9 @@ void tmk_image_free(struct tmk_image *img)
 	free(img->file);
 	img->file = NULL;
 	img->file_len = 0;
+	free(img->names);
+	img->names = NULL;
+	img->n_names = 0;
 }
 
 int tmk_image_find(const struct tmk_image *img, const char *name)

@@ -204,6 +204,14 @@ static const char *missing_feature(uint32_t knobs)
 /* Returns 1 on a pass, 0 on a failure, -1 when skipped. */
 static int run_case(const struct tmk_case *c)
 {
+	if (c->skip) {
+		rt_puts("SKIP: ");
+		rt_puts(c->id);
+		rt_puts(": ");
+		rt_puts(c->skip);
+		rt_puts("\n");
+		return -1;
+	}
 	const char *missing = missing_feature(c->knobs);
 	if (missing) {
 		rt_puts("SKIP: ");

@@ -155,6 +155,8 @@ leg_back32:
 	.code64
 leg_back64:
 	movq rt_leg_saved_rsp(%rip), %rsp
+	pushq $2                        /* the case's DF/AC must not reach C */
+	popfq
 	popq %r15
 	popq %r14
 	popq %r13

@@ -93,6 +93,9 @@ struct tmk_expect {
 	uint64_t gpr[16];
 	uint64_t rip, rflags;
 	uint64_t undefined_flags; /* masked in RFLAGS */
+	uint32_t masked_gprs;     /* 1 << GPR: not compared (no executor can
+				     predict it, RDTSC; or the host decides it,
+				     CPUID: outcome.h undefined_gprs, host_gprs) */
 	uint64_t xmm[16][2];      /* [i][0] bits 63:0; zero unless the case wrote it */
 	uint32_t n_mem;
 	const struct tmk_mem_run *mem;
@@ -107,6 +110,7 @@ struct tmk_case {
 	uint32_t code_len, data_len;
 	const uint8_t *code, *data;
 	struct tmk_expect expect;
+	const char *skip;         /* why a guest cannot reproduce it, or NULL */
 };
 
 /* Provided by the generated cases.c. */

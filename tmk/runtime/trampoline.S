@@ -121,6 +121,11 @@ rt_trap_entry:
 	movq %rax, rt_trap_frame(%rip)
 	movb $0, rt_in_case(%rip)
 	movq rt_saved_rsp(%rip), %rsp
+	/* The case's RFLAGS outlive the gate (only TF, NT, RF and IF are
+	 * cleared, SDM Vol. 3A 6.12.1): DF or AC set by the case would make
+	 * the runtime's own string copies run backwards or fault. */
+	pushq $2
+	popfq
 	popq %r15
 	popq %r14
 	popq %r13
