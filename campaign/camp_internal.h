@@ -113,6 +113,10 @@ struct camp_state {
 	uint64_t crashes;
 	struct camp_bucket *b;
 	size_t nb, capb;
+	/* Hash index over b (position + 1, 0 = empty; power-of-two size):
+	 * a campaign may hold tens of thousands of signatures, and every
+	 * hit record looks one up. */
+	size_t *bindex, bindex_cap;
 	struct camp_name_count *unsup, *reached;
 	size_t nunsup, capunsup, nreached, capreached;
 	/* UNSUPPORTED mnemonics per lane. */
@@ -138,7 +142,11 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 /* Adds n to name's count (n may be 0: registers the name). */
 void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 		    const char *name, uint64_t n);
+/* New buckets saved under OUT/buckets/ (their case, KVM outcome and hits
+ * files written). A signature counted without a saved case (its case
+ * never arrived, or writing it failed) is not one: see camp_buckets_unsaved. */
 size_t camp_buckets_new(const struct camp_state *s);
+size_t camp_buckets_unsaved(const struct camp_state *s);
 uint64_t camp_known_hits(const struct camp_state *s);
 void camp_state_free(struct camp_state *s);
 

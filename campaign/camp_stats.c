@@ -30,12 +30,31 @@ void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,
 		dv[i] = av[i] - bv[i];
 }
 
+static size_t hash_sig(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
 struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig)
 {
-	for (size_t i = 0; i < s->nb; i++)
-		if (!strcmp(s->b[i].sig, sig))
-			return &s->b[i];
+	if (!s->bindex_cap)
+		return NULL;
+	for (size_t j = hash_sig(sig) & (s->bindex_cap - 1); s->bindex[j];
+	     j = (j + 1) & (s->bindex_cap - 1))
+		if (!strcmp(s->b[s->bindex[j] - 1].sig, sig))
+			return &s->b[s->bindex[j] - 1];
 	return NULL;
+}
+
+static void bindex_put(size_t *ix, size_t cap, const char *sig, size_t pos)
+{
+	size_t j = hash_sig(sig) & (cap - 1);
+	while (ix[j])
+		j = (j + 1) & (cap - 1);
+	ix[j] = pos + 1;
 }
 
 struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known)
@@ -48,10 +67,22 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 		s->b = nb;
 		s->capb = cap;
 	}
-	struct camp_bucket *b = &s->b[s->nb++];
+	if (2 * (s->nb + 1) > s->bindex_cap) {
+		size_t cap = s->bindex_cap ? 2 * s->bindex_cap : 256;
+		size_t *ix = calloc(cap, sizeof(*ix));
+		if (!ix)
+			return NULL;
+		for (size_t i = 0; i < s->nb; i++)
+			bindex_put(ix, cap, s->b[i].sig, i);
+		free(s->bindex);
+		s->bindex = ix;
+		s->bindex_cap = cap;
+	}
+	struct camp_bucket *b = &s->b[s->nb];
 	memset(b, 0, sizeof(*b));
 	snprintf(b->sig, sizeof(b->sig), "%s", sig);
 	b->known = known;
+	bindex_put(s->bindex, s->bindex_cap, b->sig, s->nb++);
 	return b;
 }
 
@@ -79,7 +110,15 @@ size_t camp_buckets_new(const struct camp_state *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++)
-		n += !s->b[i].known;
+		n += !s->b[i].known && s->b[i].dir[0];
+	return n;
+}
+
+size_t camp_buckets_unsaved(const struct camp_state *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		n += !s->b[i].known && !s->b[i].dir[0];
 	return n;
 }
 
@@ -140,7 +179,8 @@ static size_t lane_buckets(const struct camp_state *s, unsigned lane)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++)
-		n += !s->b[i].known && camp_sig_mode(s->b[i].sig) == lane_mode(lane);
+		n += !s->b[i].known && s->b[i].dir[0] &&
+		     camp_sig_mode(s->b[i].sig) == lane_mode(lane);
 	return n;
 }
 
@@ -154,6 +194,7 @@ void camp_state_free(struct camp_state *s)
 	for (int l = 0; l < LANE_COUNT; l++)
 		free(s->lunsup[l]);
 	free(s->b);
+	free(s->bindex);
 	free(s->unsup);
 	free(s->reached);
 	memset(s, 0, sizeof(*s));
@@ -354,16 +395,27 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 	/* The most-hit first; a long tail is only counted: every bucket is
 	 * under OUT/buckets/ and in stats.jsonl. */
 	enum { SHOW_NEW = 40, SHOW_KNOWN = 15 };
-	size_t nn = camp_buckets_new(s), nk = s->nb - nn, shown = 0;
+	size_t nn = camp_buckets_new(s), nk = 0, shown = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		nk += s->b[i].known;
+	/* OUT as given may end in '/': paths are printed without "//". */
+	int outlen = (int)strlen(out);
+	while (outlen > 1 && out[outlen - 1] == '/')
+		outlen--;
 	fprintf(f, "buckets (%zu new):\n", nn);
 	for (size_t i = 0; i < s->nb && shown < SHOW_NEW; i++)
-		if (!sorted[i].known) {
-			fprintf(f, "  %-60s %10" PRIu64 "  %s/%s/case.case\n", sorted[i].sig,
-				sorted[i].hits, out, sorted[i].dir);
+		if (!sorted[i].known && sorted[i].dir[0]) {
+			fprintf(f, "  %-60s %10" PRIu64 "  %.*s/%s/case.case\n", sorted[i].sig,
+				sorted[i].hits, outlen, out, sorted[i].dir);
 			shown++;
 		}
 	if (nn > shown)
-		fprintf(f, "  ... and %zu more new buckets under %s/buckets/\n", nn - shown, out);
+		fprintf(f, "  ... and %zu more new buckets under %.*s/buckets/\n", nn - shown,
+			outlen, out);
+	size_t unsaved = camp_buckets_unsaved(s);
+	if (unsaved)
+		fprintf(f, "  %zu more signatures were hit but their case was not saved (see the "
+			"messages above); not counted as buckets\n", unsaved);
 	if (nk) {
 		fprintf(f, "known divergences hit (%zu signatures):\n", nk);
 		shown = 0;

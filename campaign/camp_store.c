@@ -55,17 +55,42 @@ static char *slurp(const char *path, size_t *len)
 	return file_read_all(path, 0, &buf, len, err, sizeof(err)) == 0 ? buf : NULL;
 }
 
-/* Loads one bucket from OUT/buckets/NAME/hits. A directory without hits is
- * a bucket whose writing was interrupted: it is ignored (and rewritten if
- * the signature comes again). */
+/* A bucket directory without its hits file is one whose writing a kill -9
+ * interrupted: nothing counted it, so it goes (its files are ours, written
+ * in the order case.case, kvm-outcome.txt, hits, each via a .tmp name),
+ * and the signature makes a new one if it comes again. The directory is
+ * kept when it holds anything else. */
+static void remove_partial_bucket(const char *out, const char *name)
+{
+	static const char *const files[] = {
+		"case.case", "case.case.tmp", "kvm-outcome.txt", "kvm-outcome.txt.tmp", "hits.tmp",
+	};
+	char p[4096];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/buckets/%s/%s", out, name, files[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/buckets/%s", out, name);
+	if (rmdir(p) == 0)
+		fprintf(stderr, "exitdiff fuzz: removed %s: an interrupted bucket (no hits file)\n", p);
+}
+
+/* Loads one bucket from OUT/buckets/NAME/hits; a bucket counts only when
+ * its case, KVM outcome and hits are all there. */
 static void load_bucket(const char *out, const char *name, struct camp_state *s)
 {
 	char p[4096];
 	size_t len;
+	snprintf(p, sizeof(p), "%s/buckets/%s/case.case", out, name);
+	int has_case = access(p, R_OK) == 0;
+	snprintf(p, sizeof(p), "%s/buckets/%s/kvm-outcome.txt", out, name);
+	int has_kvm = access(p, R_OK) == 0;
 	snprintf(p, sizeof(p), "%s/buckets/%s/hits", out, name);
-	char *t = slurp(p, &len);
-	if (!t)
+	char *t = has_case && has_kvm ? slurp(p, &len) : NULL;
+	if (!t) {
+		remove_partial_bucket(out, name);
 		return;
+	}
 	char sig[SIGNATURE_MAX] = "";
 	uint64_t hits = 0, seed = 0;
 	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
@@ -233,15 +258,21 @@ int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *ca
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 	snprintf(p, sizeof(p), "%s/%s", out, b->dir);
 	if (mkdir_ok(p, err, errlen) < 0)
-		return -1;
+		goto fail;
 	snprintf(p, sizeof(p), "%s/%s/case.case", out, b->dir);
 	if (file_write_atomic(p, case_text, len1, err, errlen) < 0)
-		return -1;
+		goto fail;
 	snprintf(p, sizeof(p), "%s/%s/kvm-outcome.txt", out, b->dir);
 	if (file_write_atomic(p, kvm_text, len2, err, errlen) < 0)
-		return -1;
+		goto fail;
 	b->dirty = 0;
-	return write_hits(out, b, err, errlen);
+	if (write_hits(out, b, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	/* Not saved: not a bucket (camp_buckets_new counts saved ones). */
+	b->dir[0] = 0;
+	return -1;
 }
 
 int camp_store_flush(const char *out, struct camp_state *s, double elapsed,

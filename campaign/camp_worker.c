@@ -23,9 +23,10 @@
 #define CAMP_SHORT_BUDGET_US 1000
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
-/* Signatures one worker tracks (open addressing, power of two). Beyond,
- * hits are sent one record each: slower, never lost. */
-#define SIG_SLOTS 4096
+/* Signature entries are allocated in blocks of this many, so a pointer to
+ * one stays valid while the table grows (bucket_of holds one across
+ * recursive lookups). */
+#define SIG_ENTRIES_PER_BLOCK 1024
 #define NAME_SLOTS 1024
 
 static volatile sig_atomic_t stop_requested;
@@ -54,10 +55,23 @@ static uint32_t hash_str(const char *s)
 struct sig_slot {
 	char sig[SIGNATURE_MAX];
 	uint64_t delta;
-	uint8_t used, known;
-	/* Non-zero: hits count on slot alias - 1, the signature of this
+	uint8_t known;
+	uint32_t self;       /* its own entry index */
+	/* Non-zero: hits count on entry alias - 1, the signature of this
 	 * one's first divergence (min_cut_first). */
-	uint16_t alias;
+	uint32_t alias;
+};
+
+/* Every signature (and signature|knobs key) a worker has seen, known ones
+ * included: the known list's patterns match every mnemonic in every mode,
+ * so a campaign meets thousands. The table grows instead of filling up: a
+ * full table used to send a new signature as a bare hit whose case never
+ * reached the parent. Memory: ~150 bytes per distinct key per worker. */
+struct sig_table {
+	struct sig_slot **blocks;   /* n entries in blocks of SIG_ENTRIES_PER_BLOCK */
+	size_t n, nblocks;
+	uint32_t *index;            /* open addressing: entry + 1, 0 = empty */
+	size_t index_cap;           /* power of two, at least 2 * n */
 };
 
 struct name_slot {
@@ -70,7 +84,7 @@ struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
 	struct camp_counts sent;     /* what REC_COUNTS already carried */
-	struct sig_slot *sigs;
+	struct sig_table sigs;
 	struct name_slot *names;
 	int dead_pipe;
 	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
@@ -322,25 +336,70 @@ static int confirmed(struct executor *xkvm, const struct test_case *c,
 	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }
 
-/* The slot of sig, claimed when new (*fresh = 1); NULL when the table
- * is full. */
+static struct sig_slot *sig_entry(const struct worker *w, size_t i)
+{
+	return &w->sigs.blocks[i / SIG_ENTRIES_PER_BLOCK][i % SIG_ENTRIES_PER_BLOCK];
+}
+
+/* Doubles the index and puts every entry back. Returns 0 or -1. */
+static int sig_index_grow(struct sig_table *t, struct worker *w)
+{
+	size_t cap = t->index_cap ? 2 * t->index_cap : 4 * SIG_ENTRIES_PER_BLOCK;
+	uint32_t *ix = calloc(cap, sizeof(*ix));
+	if (!ix)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j = hash_str(sig_entry(w, i)->sig) & (cap - 1);
+		while (ix[j])
+			j = (j + 1) & (cap - 1);
+		ix[j] = (uint32_t)(i + 1);
+	}
+	free(t->index);
+	t->index = ix;
+	t->index_cap = cap;
+	return 0;
+}
+
+/* A new entry at the end of the table, zeroed. NULL when out of memory. */
+static struct sig_slot *sig_append(struct sig_table *t, struct worker *w)
+{
+	if (t->n == t->nblocks * SIG_ENTRIES_PER_BLOCK) {
+		struct sig_slot **nb = realloc(t->blocks, (t->nblocks + 1) * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		t->blocks = nb;
+		if (!(nb[t->nblocks] = calloc(SIG_ENTRIES_PER_BLOCK, sizeof(**nb))))
+			return NULL;
+		t->nblocks++;
+	}
+	struct sig_slot *s = sig_entry(w, t->n);
+	s->self = (uint32_t)t->n++;
+	return s;
+}
+
+/* The entry of sig, claimed when new (*fresh = 1). The table grows; a
+ * worker that cannot grow it stops the campaign (fatal) rather than
+ * count a signature whose case it could not keep. */
 static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 {
-	uint32_t h = hash_str(sig);
+	struct sig_table *t = &w->sigs;
 	*fresh = 0;
-	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
-		struct sig_slot *s = &w->sigs[(h + i) & (SIG_SLOTS - 1)];
-		if (s->used && !strcmp(s->sig, sig))
+	if (2 * (t->n + 1) > t->index_cap && sig_index_grow(t, w) < 0)
+		fatal(w, "worker: out of memory growing the signature table");
+	size_t j = hash_str(sig) & (t->index_cap - 1);
+	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
+		struct sig_slot *s = sig_entry(w, t->index[j] - 1);
+		if (!strcmp(s->sig, sig))
 			return s;
-		if (!s->used) {
-			s->used = 1;
-			snprintf(s->sig, sizeof(s->sig), "%s", sig);
-			s->known = known_find(w->a->known, sig) != NULL;
-			*fresh = 1;
-			return s;
-		}
 	}
-	return NULL;
+	struct sig_slot *s = sig_append(t, w);
+	if (!s)
+		fatal(w, "worker: out of memory growing the signature table");
+	t->index[j] = (uint32_t)t->n;
+	snprintf(s->sig, sizeof(s->sig), "%s", sig);
+	s->known = known_find(w->a->known, sig) != NULL;
+	*fresh = 1;
+	return s;
 }
 
 static void count_hit(struct worker *w, struct sig_slot *s)
@@ -355,9 +414,10 @@ static void count_hit(struct worker *w, struct sig_slot *s)
 static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
 				  const struct first_ctx *fc, int cut);
 
-static uint16_t slot_ref(const struct worker *w, const struct sig_slot *t)
+/* The alias value naming t: its entry index + 1. */
+static uint32_t slot_ref(const struct sig_slot *t)
 {
-	return (uint16_t)(t - w->sigs + 1);
+	return t->self + 1;
 }
 
 /* A signature this worker has not seen and the known list does not name:
@@ -384,7 +444,7 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 		memcpy(key, m.d.signature, sizeof(key));
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
 		if (t && t != s) {
-			s->alias = slot_ref(w, t);
+			s->alias = slot_ref(t);
 			return;
 		}
 	}
@@ -398,7 +458,7 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
  * SIGNATURE) makes the same signature known for some cases and not for
  * others, so with such entries a case with knobs is looked up per (sig,
  * knobs) once; a match counts under "SIGNATURE[knob,...]", a separate
- * known key. NULL when the table is full. */
+ * known key. */
 static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
 				  const struct first_ctx *fc, int cut)
 {
@@ -427,7 +487,7 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 			t = bucket_of(w, sig, 0, fc, cut);
 		}
 		if (t && t != s)
-			s->alias = slot_ref(w, t);
+			s->alias = slot_ref(t);
 		return s;
 	}
 	if (!s->known) {
@@ -441,35 +501,19 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
-	const char *sig = fc->d->signature;
-	struct sig_slot *s = bucket_of(w, sig, fc->c->knobs, fc, 1);
-	if (s) {
-		/* Aliases chain at most (sig, knobs) -> sig -> its cut. */
-		for (int hops = 0; s->alias && hops < 4; hops++)
-			s = &w->sigs[s->alias - 1];
-		count_hit(w, s);
-		return;
-	}
-	/* Table full: one record per hit. */
-	struct camp_rec r;
-	memset(&r, 0, sizeof(r));
-	r.type = REC_HIT;
-	r.n = 1;
-	r.known = known_find_for(w->a->known, sig, fc->c->knobs) != NULL;
-	if (r.known) {
-		w->cnt->known++;
-		w->cnt->lane[w->lane].known++;
-	}
-	snprintf(r.name, sizeof(r.name), "%s", sig);
-	send_rec(w, &r);
+	struct sig_slot *s = bucket_of(w, fc->d->signature, fc->c->knobs, fc, 1);
+	/* Aliases chain at most (sig, knobs) -> sig -> its cut. */
+	for (int hops = 0; s->alias && hops < 4; hops++)
+		s = sig_entry(w, s->alias - 1);
+	count_hit(w, s);
 }
 
 static void flush(struct worker *w)
 {
 	struct camp_rec r;
-	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
-		struct sig_slot *s = &w->sigs[i];
-		if (!s->used || !s->delta)
+	for (size_t i = 0; i < w->sigs.n; i++) {
+		struct sig_slot *s = sig_entry(w, i);
+		if (!s->delta)
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.type = REC_HIT;
@@ -527,11 +571,10 @@ void camp_worker_main(const struct camp_worker_args *a)
 	if (getppid() == 1)
 		_exit(0);
 
-	w.sigs = calloc(SIG_SLOTS, sizeof(*w.sigs));
 	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
 	struct test_case *c = malloc(sizeof(*c));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
-	if (!w.sigs || !w.names || !c || !ref || !kvm)
+	if (!w.names || !c || !ref || !kvm)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
