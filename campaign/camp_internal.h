@@ -124,15 +124,6 @@ struct camp_state {
 	size_t nlunsup[LANE_COUNT], caplunsup[LANE_COUNT];
 };
 
-/* The bucket key of a divergence: the signature, with "@MODE" appended
- * outside long64 (the same symptom in real16 and long64 is more often than
- * not a different path of KVM's emulator). long64 signatures, CPL3
- * included, stay as they are so the known-divergence list keeps matching.
- * sig holds SIGNATURE_MAX bytes; the base is cut to make room. */
-void camp_sig_add_mode(char *sig, unsigned mode);
-/* The mode a bucket key names: the "@MODE" suffix, else long64. */
-unsigned camp_sig_mode(const char *sig);
-
 void camp_counts_add(struct camp_counts *t, const struct camp_counts *d);
 /* d = a - b, field by field (a worker's unreported counts). */
 void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "camp_internal.h"
+#include "finding.h"
 #include "mode.h"
 
 /* struct camp_counts holds only uint64_t counters: add and subtract them
@@ -142,28 +143,6 @@ _Static_assert(sizeof(struct camp_lane_counts) == CAMP_LANE_FIELDS * sizeof(uint
 _Static_assert(sizeof(struct camp_fam_counts) == CAMP_FAM_FIELDS * sizeof(uint64_t),
 	       "camp_fam_field_names names every field");
 
-void camp_sig_add_mode(char *sig, unsigned mode)
-{
-	if (mode == MODE_LONG64 || mode >= MODE_COUNT)
-		return;
-	const char *mn = mode_name((enum cpu_mode)mode);
-	size_t ml = strlen(mn) + 1, len = strnlen(sig, SIGNATURE_MAX - 1);
-	if (len + ml > SIGNATURE_MAX - 1)
-		len = SIGNATURE_MAX - 1 - ml;
-	sig[len] = '@';
-	memcpy(sig + len + 1, mn, ml);
-}
-
-unsigned camp_sig_mode(const char *sig)
-{
-	const char *at = strrchr(sig, '@');
-	if (at)
-		for (unsigned m = 0; m < MODE_COUNT; m++)
-			if (!strcmp(at + 1, mode_name((enum cpu_mode)m)))
-				return m;
-	return MODE_LONG64;
-}
-
 static unsigned lane_mode(unsigned lane)
 {
 	static const uint8_t m[LANE_COUNT] = {
@@ -180,7 +159,7 @@ static size_t lane_buckets(const struct camp_state *s, unsigned lane)
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++)
 		n += !s->b[i].known && s->b[i].dir[0] &&
-		     camp_sig_mode(s->b[i].sig) == lane_mode(lane);
+		     finding_key_mode(s->b[i].sig) == lane_mode(lane);
 	return n;
 }
 

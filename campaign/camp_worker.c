@@ -17,7 +17,7 @@
 #include "camp_internal.h"
 #include "case_text.h"
 #include "diff.h"
-#include "knobs.h"
+#include "finding.h"
 
 /* KVM's time budget for a case the reference ran to its step budget. */
 #define CAMP_SHORT_BUDGET_US 1000
@@ -208,7 +208,7 @@ struct first_ctx {
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
 	const struct divergence *d;
-	const char *base_sig;             /* d's signature before camp_sig_add_mode */
+	const char *base_sig;             /* d's signature before finding_key */
 	const struct test_case *original; /* as generated, when c is not, or NULL */
 	int cut_at;                       /* code offset of the cut HLT, or -1 */
 	int minimized;
@@ -299,7 +299,7 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 	if (both_open(&m, w) == 0 && minimize_first(fc0, &m, &small)) {
 		minimized.ref = m.oref;
 		minimized.kvm = m.okvm;
-		camp_sig_add_mode(m.d.signature, w->mode);
+		finding_key(m.d.signature, m.d.signature, w->mode);
 		fc = &minimized;
 	}
 	size_t l1 = 0, l2 = 0;
@@ -319,21 +319,6 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 	}
 	free(t1);
 	free(t2);
-}
-
-/* Runs KVM once more: a divergence is kept only when it comes back with
- * the same signature. Divergences are rare, so this costs nothing overall
- * and keeps host noise (a preempted run hitting the time budget) out of
- * the buckets. On success *d and kvm describe the second run. */
-static int confirmed(struct executor *xkvm, const struct test_case *c,
-		     struct outcome *kvm, const struct outcome *ref,
-		     struct divergence *d)
-{
-	char first[SIGNATURE_MAX];
-	memcpy(first, d->signature, sizeof(first));
-	if (xkvm->ops->run(xkvm, c, kvm) < 0)
-		return 0;
-	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }
 
 static struct sig_slot *sig_entry(const struct worker *w, size_t i)
@@ -397,7 +382,6 @@ static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 		fatal(w, "worker: out of memory growing the signature table");
 	t->index[j] = (uint32_t)t->n;
 	snprintf(s->sig, sizeof(s->sig), "%s", sig);
-	s->known = known_find(w->a->known, sig) != NULL;
 	*fresh = 1;
 	return s;
 }
@@ -435,15 +419,15 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 	if (both_open(&m, w) == 0 &&
 	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut, &at) == 1 &&
 	    min_both_pred(&m, &cut) == 1 &&
-	    confirmed(m.kvm, &cut, m.okvm, m.oref, &m.d)) {
+	    finding_confirmed(m.kvm, &cut, m.oref, m.okvm, &m.d)) {
 		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
 		memcpy(base, m.d.signature, sizeof(base));
-		camp_sig_add_mode(m.d.signature, w->mode);
+		finding_key(m.d.signature, m.d.signature, w->mode);
 		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, (int)at, 0 };
 		char key[SIGNATURE_MAX];
 		memcpy(key, m.d.signature, sizeof(key));
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
-		if (t && t != s) {
+		if (t != s) {
 			s->alias = slot_ref(t);
 			return;
 		}
@@ -462,34 +446,29 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
 				  const struct first_ctx *fc, int cut)
 {
-	char key[SIGNATURE_MAX];
+	char key[SIGNATURE_MAX], known_key[SIGNATURE_MAX];
 	int per_knobs = knobs && w->a->known && w->a->known->knob_entries;
 	if (per_knobs)
 		snprintf(key, sizeof(key), "%.110s|%x", sig, knobs);
 	int fresh;
 	struct sig_slot *s = sig_slot(w, per_knobs ? key : sig, &fresh);
-	if (!s || !fresh)
+	if (!fresh)
 		return s;
+	const struct known_entry *e = finding_known(w->a->known, sig, per_knobs ? knobs : 0,
+						    known_key);
 	if (per_knobs) {
-		s->known = 0;
-		const struct known_entry *e = known_find_for(w->a->known, sig, knobs);
 		struct sig_slot *t;
 		if (e && e->knobs) {
-			char names[24], *p = names;
-			knobs_format(e->knobs, names, sizeof(names));
-			while ((p = strchr(p, ' ')))
-				*p = ',';
-			snprintf(key, sizeof(key), "%.100s[%.23s]", sig, names);
-			t = sig_slot(w, key, &fresh);
-			if (t)
-				t->known = 1;
+			t = sig_slot(w, known_key, &fresh);
+			t->known = 1;
 		} else {
 			t = bucket_of(w, sig, 0, fc, cut);
 		}
-		if (t && t != s)
+		if (t != s)
 			s->alias = slot_ref(t);
 		return s;
 	}
+	s->known = e != NULL;
 	if (!s->known) {
 		if (cut)
 			new_signature(w, s, fc);
@@ -642,7 +621,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
+		} else if (!finding_confirmed(xkvm, c, ref, kvm, &d)) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
@@ -650,7 +629,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			cls = 1;
 			char base[SIGNATURE_MAX];
 			memcpy(base, d.signature, sizeof(base));
-			camp_sig_add_mode(d.signature, c->mode);
+			finding_key(d.signature, d.signature, c->mode);
 			struct first_ctx fc = { c, ref, kvm, &d, base, NULL, -1, 0 };
 			note_divergence(&w, &fc);
 		}
