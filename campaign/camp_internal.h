@@ -54,6 +54,10 @@ struct camp_rec {
 	uint32_t known;
 	uint32_t len1, len2;
 	uint32_t lane;   /* REC_UNSUP: enum gen_lane of the cases */
+	/* REC_FIRST: the saved case's mode and knobs; with minimized set, the
+	 * minimizer tried each knob away and a simpler mode, so these are
+	 * the ones the divergence needs. */
+	uint32_t mode, knobs, minimized;
 	uint32_t pad;
 	uint64_t n, seed;
 	char name[SIGNATURE_MAX];
@@ -97,6 +101,10 @@ struct camp_bucket {
 	char dir[256];              /* relative to OUT, "" for known ones */
 	uint64_t hits;
 	uint64_t seed;              /* case seed of the first case */
+	/* The saved case's environment (REC_FIRST); env_minimized: the knobs
+	 * are the needed ones (the minimizer dropped the others). */
+	uint32_t mode, knobs;
+	int env_known, env_minimized;
 	int known;
 	int dirty;                  /* hits changed since the last write */
 };

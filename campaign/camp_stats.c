@@ -392,9 +392,14 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		fprintf(f, "  ... and %zu more new buckets under %.*s/buckets/\n", nn - shown,
 			outlen, out);
 	size_t unsaved = camp_buckets_unsaved(s);
-	if (unsaved)
-		fprintf(f, "  %zu more signatures were hit but their case was not saved (see the "
-			"messages above); not counted as buckets\n", unsaved);
+	if (unsaved) {
+		fprintf(f, "  %zu more signatures were hit but their case was not saved; not counted "
+			"as buckets:", unsaved);
+		for (size_t i = 0, k = 0; i < s->nb && k < 5; i++)
+			if (!sorted[i].known && !sorted[i].dir[0] && k++ < 5)
+				fprintf(f, " %s", sorted[i].sig);
+		fputc('\n', f);
+	}
 	if (nk) {
 		fprintf(f, "known divergences hit (%zu signatures):\n", nk);
 		shown = 0;

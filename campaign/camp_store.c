@@ -17,6 +17,7 @@
 #include "camp_internal.h"
 #include "file_io.h"
 #include "case_text.h"
+#include "knobs.h"
 
 #define STATE_MAGIC "exitdiff-campaign-state 1"
 
@@ -75,6 +76,24 @@ static void remove_partial_bucket(const char *out, const char *name)
 		fprintf(stderr, "exitdiff fuzz: removed %s: an interrupted bucket (no hits file)\n", p);
 }
 
+/* "needs MODE KNOB KNOB..." or "carries ...": the environment line of a
+ * hits file (write_hits). */
+static void parse_env(char *line, struct camp_bucket *env)
+{
+	env->env_minimized = line[0] == 'n';
+	char *save, *tok = strtok_r(strchr(line, ' '), " ", &save);
+	for (unsigned m = 0; tok && m < MODE_COUNT; m++)
+		if (!strcmp(tok, mode_name((enum cpu_mode)m))) {
+			env->mode = m;
+			env->env_known = 1;
+		}
+	while (tok && (tok = strtok_r(NULL, " ", &save))) {
+		const struct knob_def *k = knob_by_name(tok);
+		if (k)
+			env->knobs |= k->bit;
+	}
+}
+
 /* Loads one bucket from OUT/buckets/NAME/hits; a bucket counts only when
  * its case, KVM outcome and hits are all there. */
 static void load_bucket(const char *out, const char *name, struct camp_state *s)
@@ -93,6 +112,7 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 	}
 	char sig[SIGNATURE_MAX] = "";
 	uint64_t hits = 0, seed = 0;
+	struct camp_bucket env = { .mode = 0 };
 	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
 		if (!strncmp(line, "signature ", 10))
 			snprintf(sig, sizeof(sig), "%s", line + 10);
@@ -100,6 +120,8 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 			hits = strtoull(line + 5, NULL, 0);
 		else if (!strncmp(line, "seed ", 5))
 			seed = strtoull(line + 5, NULL, 0);
+		else if (!strncmp(line, "needs ", 6) || !strncmp(line, "carries ", 8))
+			parse_env(line, &env);
 	}
 	free(t);
 	if (!sig[0] || camp_bucket_find(s, sig))
@@ -109,6 +131,10 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 		return;
 	b->hits = hits;
 	b->seed = seed;
+	b->mode = env.mode;
+	b->knobs = env.knobs;
+	b->env_known = env.env_known;
+	b->env_minimized = env.env_minimized;
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 }
 
@@ -242,10 +268,16 @@ static void bucket_dirname(const char *sig, char *buf, size_t len)
 
 static int write_hits(const char *out, const struct camp_bucket *b, char *err, size_t errlen)
 {
-	char p[4096], text[512];
+	char p[4096], text[768], kn[128];
 	snprintf(p, sizeof(p), "%s/%s/hits", out, b->dir);
 	int n = snprintf(text, sizeof(text), "signature %s\nhits %" PRIu64 "\nseed 0x%016" PRIx64
 			 "\ncase case.case\n", b->sig, b->hits, b->seed);
+	/* The saved case's environment: "needs" when the minimizer showed
+	 * every knob left is needed, else just what the case carries. */
+	if (b->env_known)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s %s %s\n",
+			      b->env_minimized ? "needs" : "carries",
+			      mode_name((enum cpu_mode)b->mode), knobs_format(b->knobs, kn, sizeof(kn)));
 	return file_write_atomic(p, text, (size_t)n, err, errlen);
 }
 

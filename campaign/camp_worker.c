@@ -18,6 +18,7 @@
 #include "case_text.h"
 #include "diff.h"
 #include "finding.h"
+#include "knobs.h"
 
 /* KVM's time budget for a case the reference ran to its step budget. */
 #define CAMP_SHORT_BUDGET_US 1000
@@ -232,6 +233,13 @@ static void print_case(FILE *f, const void *x, const void *unused)
 	if (fc->original)
 		fprintf(f, "# %s from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
 			fc->minimized ? "minimized" : "cut", fc->original->id, fc->original->code_len, fc->c->code_len);
+	if (fc->minimized) {
+		char kn[128];
+		knobs_format(fc->c->knobs, kn, sizeof(kn));
+		fprintf(f, "# needs: mode %s, knobs %s (the minimizer tried each other knob away "
+			"and a simpler mode: the divergence went or changed)\n",
+			mode_name((enum cpu_mode)fc->c->mode), kn[0] ? kn : "none");
+	}
 	fprintf(f, "# %s\n", line);
 	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
 	case_print(f, &cf);
@@ -310,6 +318,9 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 		memset(&r, 0, sizeof(r));
 		r.type = REC_FIRST;
 		r.seed = fc->c->seed;
+		r.mode = fc->c->mode;
+		r.knobs = fc->c->knobs;
+		r.minimized = (uint32_t)fc->minimized;
 		r.len1 = (uint32_t)l1;
 		r.len2 = (uint32_t)l2;
 		snprintf(r.name, sizeof(r.name), "%s", fc->d->signature);
@@ -404,6 +415,20 @@ static uint32_t slot_ref(const struct sig_slot *t)
 	return t->self + 1;
 }
 
+/* 1 when following t's aliases reaches s: aliasing s to t would make a
+ * cycle, and hits would land on a key whose case was never sent. */
+static int leads_to(const struct worker *w, const struct sig_slot *t, const struct sig_slot *s)
+{
+	for (int hops = 0; hops < 8; hops++) {
+		if (t == s)
+			return 1;
+		if (!t->alias)
+			return 0;
+		t = sig_entry(w, t->alias - 1);
+	}
+	return 1;
+}
+
 /* A signature this worker has not seen and the known list does not name:
  * the bucket is named by the case's first divergence (min_cut_first), so a
  * wrong value is named by the instruction that produced it, not by each
@@ -426,8 +451,13 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, (int)at, 0 };
 		char key[SIGNATURE_MAX];
 		memcpy(key, m.d.signature, sizeof(key));
+		/* The cut diverges with s's own signature: it is s's case. */
+		if (!strcmp(key, s->sig)) {
+			send_first(w, &cfc);
+			return;
+		}
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
-		if (t != s) {
+		if (!leads_to(w, t, s)) {
 			s->alias = slot_ref(t);
 			return;
 		}
@@ -464,7 +494,7 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 		} else {
 			t = bucket_of(w, sig, 0, fc, cut);
 		}
-		if (t != s)
+		if (!leads_to(w, t, s))
 			s->alias = slot_ref(t);
 		return s;
 	}
@@ -481,8 +511,9 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
 	struct sig_slot *s = bucket_of(w, fc->d->signature, fc->c->knobs, fc, 1);
-	/* Aliases chain at most (sig, knobs) -> sig -> its cut. */
-	for (int hops = 0; s->alias && hops < 4; hops++)
+	/* Aliases chain at most (sig, knobs) -> sig -> (cut, knobs) -> cut,
+	 * and never in a cycle (leads_to). */
+	for (int hops = 0; s->alias && hops < 8; hops++)
 		s = sig_entry(w, s->alias - 1);
 	count_hit(w, s);
 }
