@@ -149,6 +149,20 @@ size_t camp_buckets_unsaved(const struct camp_state *s);
 uint64_t camp_known_hits(const struct camp_state *s);
 void camp_state_free(struct camp_state *s);
 
+/* --- camp_clusters.c: buckets grouped by root-cause cluster --- */
+
+#define CAMP_CLUSTER_KEY 192
+struct camp_cluster {
+	char key[CAMP_CLUSTER_KEY];       /* core/cluster.h */
+	uint64_t hits;                    /* summed over its buckets */
+	size_t buckets;
+	const struct camp_bucket *example; /* its most-hit bucket (into s->b) */
+};
+/* The clusters of s's saved buckets, most hits first, into *out (malloc'd;
+ * the caller frees). Returns how many (0 with *out NULL when out of memory
+ * or nothing is saved). */
+size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out);
+
 /* Appends one JSON line (stats.jsonl fields: docs/campaigns.md). */
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		     unsigned workers);

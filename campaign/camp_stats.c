@@ -279,18 +279,42 @@ static double unsup_rate(const struct camp_state *s)
 	return ran ? (double)s->tot.unsupported / (double)ran : 0.0;
 }
 
+/* "clusters": how many, "cluster_top": the CLUSTERS_IN_JSON with the most
+ * hits, each {key, hits, buckets, example} (example: the case of its
+ * most-hit bucket, relative to OUT). */
+#define CLUSTERS_IN_JSON 10
+static void json_clusters(FILE *f, const struct camp_state *s)
+{
+	struct camp_cluster *c;
+	size_t nc = camp_clusters(s, &c);
+	fprintf(f, "\"clusters\":%zu,\"cluster_top\":[", nc);
+	for (size_t i = 0; i < nc && i < CLUSTERS_IN_JSON; i++) {
+		fprintf(f, "%s{\"key\":", i ? "," : "");
+		json_str(f, c[i].key);
+		fprintf(f, ",\"hits\":%" PRIu64 ",\"buckets\":%zu,\"example\":", c[i].hits,
+			c[i].buckets);
+		char ex[300];
+		snprintf(ex, sizeof(ex), "%s/case.case", c[i].example->dir);
+		json_str(f, ex);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	free(c);
+}
+
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		     unsigned workers)
 {
 	size_t idx[5];
 	size_t nt = top5(s, idx);
-	fprintf(f, "{\"time\":%.1f,\"unix\":%lld,\"execs\":%" PRIu64 ",\"execs_per_s\":%.1f,"
-		"\"buckets\":%zu,\"known_hits\":%" PRIu64 ",\"agree\":%" PRIu64
+	fprintf(f, "{\"time\":%.1f,\"unix\":%lld,\"execs\":%" PRIu64 ",\"execs_per_s\":%.1f,",
+		t, (long long)time(NULL), s->tot.execs, rate);
+	json_clusters(f, s);
+	fprintf(f, ",\"buckets\":%zu,\"known_hits\":%" PRIu64 ",\"agree\":%" PRIu64
 		",\"diverge\":%" PRIu64 ",\"unsupported\":%" PRIu64 ",\"unsupported_rate\":%.4f,"
 		"\"unsupported_top\":[",
-		t, (long long)time(NULL), s->tot.execs, rate, camp_buckets_new(s),
-		camp_known_hits(s), s->tot.agree, s->tot.diverge, s->tot.unsupported,
-		unsup_rate(s));
+		camp_buckets_new(s), camp_known_hits(s), s->tot.agree, s->tot.diverge,
+		s->tot.unsupported, unsup_rate(s));
 	for (size_t i = 0; i < nt; i++) {
 		fprintf(f, "%s{\"mnemonic\":", i ? "," : "");
 		json_str(f, s->unsup[idx[i]].name);
@@ -330,6 +354,27 @@ static int by_hits(const void *x, const void *y)
 {
 	const struct camp_bucket *a = x, *b = y;
 	return a->hits < b->hits ? 1 : a->hits > b->hits ? -1 : strcmp(a->sig, b->sig);
+}
+
+/* Clusters first: one line each (hits, buckets inside, key) and the case
+ * of its most-hit bucket. */
+#define CLUSTERS_SHOWN 20
+static void print_clusters(FILE *f, const struct camp_state *s, int outlen, const char *out)
+{
+	struct camp_cluster *c;
+	size_t nc = camp_clusters(s, &c);
+	if (!nc)
+		return;
+	fprintf(f, "clusters (%zu: REF/KVM terminals, field class, family, mode, [needed knobs]):\n",
+		nc);
+	for (size_t i = 0; i < nc && i < CLUSTERS_SHOWN; i++)
+		fprintf(f, "  %-66s %8" PRIu64 " hits %4zu bucket%s  e.g. %.*s/%s/case.case\n",
+			c[i].key, c[i].hits, c[i].buckets, c[i].buckets == 1 ? " " : "s", outlen,
+			out, c[i].example->dir);
+	if (nc > CLUSTERS_SHOWN)
+		fprintf(f, "  ... and %zu more clusters (stats.jsonl has the top %d)\n",
+			nc - CLUSTERS_SHOWN, CLUSTERS_IN_JSON);
+	free(c);
 }
 
 void camp_summary(FILE *f, const struct camp_state *s, const char *out, double secs)
@@ -381,6 +426,7 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 	int outlen = (int)strlen(out);
 	while (outlen > 1 && out[outlen - 1] == '/')
 		outlen--;
+	print_clusters(f, s, outlen, out);
 	fprintf(f, "buckets (%zu new):\n", nn);
 	for (size_t i = 0; i < s->nb && shown < SHOW_NEW; i++)
 		if (!sorted[i].known && sorted[i].dir[0]) {
