@@ -64,6 +64,10 @@ size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out)
 			cl->example = k[i].b;
 	}
 	free(k);
+	if (!nc) {
+		free(c);
+		return 0;
+	}
 	qsort(c, nc, sizeof(*c), by_cluster_hits);
 	*out = c;
 	return nc;
