@@ -54,6 +54,10 @@ struct camp_rec {
 	uint32_t known;
 	uint32_t len1, len2;
 	uint32_t lane;   /* REC_UNSUP: enum gen_lane of the cases */
+	/* REC_FIRST: the saved case's mode and knobs; with minimized set, the
+	 * minimizer tried each knob away and a simpler mode, so these are
+	 * the ones the divergence needs. */
+	uint32_t mode, knobs, minimized;
 	uint32_t pad;
 	uint64_t n, seed;
 	char name[SIGNATURE_MAX];
@@ -97,6 +101,10 @@ struct camp_bucket {
 	char dir[256];              /* relative to OUT, "" for known ones */
 	uint64_t hits;
 	uint64_t seed;              /* case seed of the first case */
+	/* The saved case's environment (REC_FIRST); env_minimized: the knobs
+	 * are the needed ones (the minimizer dropped the others). */
+	uint32_t mode, knobs;
+	int env_known, env_minimized;
 	int known;
 	int dirty;                  /* hits changed since the last write */
 };
@@ -113,21 +121,16 @@ struct camp_state {
 	uint64_t crashes;
 	struct camp_bucket *b;
 	size_t nb, capb;
+	/* Hash index over b (position + 1, 0 = empty; power-of-two size):
+	 * a campaign may hold tens of thousands of signatures, and every
+	 * hit record looks one up. */
+	size_t *bindex, bindex_cap;
 	struct camp_name_count *unsup, *reached;
 	size_t nunsup, capunsup, nreached, capreached;
 	/* UNSUPPORTED mnemonics per lane. */
 	struct camp_name_count *lunsup[LANE_COUNT];
 	size_t nlunsup[LANE_COUNT], caplunsup[LANE_COUNT];
 };
-
-/* The bucket key of a divergence: the signature, with "@MODE" appended
- * outside long64 (the same symptom in real16 and long64 is more often than
- * not a different path of KVM's emulator). long64 signatures, CPL3
- * included, stay as they are so the known-divergence list keeps matching.
- * sig holds SIGNATURE_MAX bytes; the base is cut to make room. */
-void camp_sig_add_mode(char *sig, unsigned mode);
-/* The mode a bucket key names: the "@MODE" suffix, else long64. */
-unsigned camp_sig_mode(const char *sig);
 
 void camp_counts_add(struct camp_counts *t, const struct camp_counts *d);
 /* d = a - b, field by field (a worker's unreported counts). */
@@ -138,9 +141,27 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 /* Adds n to name's count (n may be 0: registers the name). */
 void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 		    const char *name, uint64_t n);
+/* New buckets saved under OUT/buckets/ (their case, KVM outcome and hits
+ * files written). A signature counted without a saved case (its case
+ * never arrived, or writing it failed) is not one: see camp_buckets_unsaved. */
 size_t camp_buckets_new(const struct camp_state *s);
+size_t camp_buckets_unsaved(const struct camp_state *s);
 uint64_t camp_known_hits(const struct camp_state *s);
 void camp_state_free(struct camp_state *s);
+
+/* --- camp_clusters.c: buckets grouped by root-cause cluster --- */
+
+#define CAMP_CLUSTER_KEY 192
+struct camp_cluster {
+	char key[CAMP_CLUSTER_KEY];       /* core/cluster.h */
+	uint64_t hits;                    /* summed over its buckets */
+	size_t buckets;
+	const struct camp_bucket *example; /* its most-hit bucket (into s->b) */
+};
+/* The clusters of s's saved buckets, most hits first, into *out (malloc'd;
+ * the caller frees). Returns how many (0 with *out NULL when out of memory
+ * or nothing is saved). */
+size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out);
 
 /* Appends one JSON line (stats.jsonl fields: docs/campaigns.md). */
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,

@@ -112,6 +112,10 @@ static void handle_first(struct parent *p, const struct camp_rec *r, const char 
 	if (!b && !(b = camp_bucket_add(&p->st, r->name, 0)))
 		return;
 	b->seed = r->seed;
+	b->mode = r->mode;
+	b->knobs = r->knobs;
+	b->env_known = 1;
+	b->env_minimized = (int)r->minimized;
 	char err[512];
 	if (camp_store_new_bucket(p->o->out, b, t1, r->len1, t2, r->len2, err, sizeof(err)) < 0)
 		fprintf(stderr, "%sexitdiff fuzz: saving bucket %s: %s\n", msg_nl, r->name, err);

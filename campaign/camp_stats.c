@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "camp_internal.h"
+#include "finding.h"
 #include "mode.h"
 
 /* struct camp_counts holds only uint64_t counters: add and subtract them
@@ -30,12 +31,31 @@ void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,
 		dv[i] = av[i] - bv[i];
 }
 
+static size_t hash_sig(const char *s)
+{
+	uint32_t h = 2166136261u;
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 16777619u;
+	return h;
+}
+
 struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig)
 {
-	for (size_t i = 0; i < s->nb; i++)
-		if (!strcmp(s->b[i].sig, sig))
-			return &s->b[i];
+	if (!s->bindex_cap)
+		return NULL;
+	for (size_t j = hash_sig(sig) & (s->bindex_cap - 1); s->bindex[j];
+	     j = (j + 1) & (s->bindex_cap - 1))
+		if (!strcmp(s->b[s->bindex[j] - 1].sig, sig))
+			return &s->b[s->bindex[j] - 1];
 	return NULL;
+}
+
+static void bindex_put(size_t *ix, size_t cap, const char *sig, size_t pos)
+{
+	size_t j = hash_sig(sig) & (cap - 1);
+	while (ix[j])
+		j = (j + 1) & (cap - 1);
+	ix[j] = pos + 1;
 }
 
 struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known)
@@ -48,10 +68,22 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 		s->b = nb;
 		s->capb = cap;
 	}
-	struct camp_bucket *b = &s->b[s->nb++];
+	if (2 * (s->nb + 1) > s->bindex_cap) {
+		size_t cap = s->bindex_cap ? 2 * s->bindex_cap : 256;
+		size_t *ix = calloc(cap, sizeof(*ix));
+		if (!ix)
+			return NULL;
+		for (size_t i = 0; i < s->nb; i++)
+			bindex_put(ix, cap, s->b[i].sig, i);
+		free(s->bindex);
+		s->bindex = ix;
+		s->bindex_cap = cap;
+	}
+	struct camp_bucket *b = &s->b[s->nb];
 	memset(b, 0, sizeof(*b));
 	snprintf(b->sig, sizeof(b->sig), "%s", sig);
 	b->known = known;
+	bindex_put(s->bindex, s->bindex_cap, b->sig, s->nb++);
 	return b;
 }
 
@@ -79,7 +111,15 @@ size_t camp_buckets_new(const struct camp_state *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++)
-		n += !s->b[i].known;
+		n += !s->b[i].known && s->b[i].dir[0];
+	return n;
+}
+
+size_t camp_buckets_unsaved(const struct camp_state *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		n += !s->b[i].known && !s->b[i].dir[0];
 	return n;
 }
 
@@ -103,28 +143,6 @@ _Static_assert(sizeof(struct camp_lane_counts) == CAMP_LANE_FIELDS * sizeof(uint
 _Static_assert(sizeof(struct camp_fam_counts) == CAMP_FAM_FIELDS * sizeof(uint64_t),
 	       "camp_fam_field_names names every field");
 
-void camp_sig_add_mode(char *sig, unsigned mode)
-{
-	if (mode == MODE_LONG64 || mode >= MODE_COUNT)
-		return;
-	const char *mn = mode_name((enum cpu_mode)mode);
-	size_t ml = strlen(mn) + 1, len = strnlen(sig, SIGNATURE_MAX - 1);
-	if (len + ml > SIGNATURE_MAX - 1)
-		len = SIGNATURE_MAX - 1 - ml;
-	sig[len] = '@';
-	memcpy(sig + len + 1, mn, ml);
-}
-
-unsigned camp_sig_mode(const char *sig)
-{
-	const char *at = strrchr(sig, '@');
-	if (at)
-		for (unsigned m = 0; m < MODE_COUNT; m++)
-			if (!strcmp(at + 1, mode_name((enum cpu_mode)m)))
-				return m;
-	return MODE_LONG64;
-}
-
 static unsigned lane_mode(unsigned lane)
 {
 	static const uint8_t m[LANE_COUNT] = {
@@ -140,7 +158,8 @@ static size_t lane_buckets(const struct camp_state *s, unsigned lane)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++)
-		n += !s->b[i].known && camp_sig_mode(s->b[i].sig) == lane_mode(lane);
+		n += !s->b[i].known && s->b[i].dir[0] &&
+		     finding_key_mode(s->b[i].sig) == lane_mode(lane);
 	return n;
 }
 
@@ -154,6 +173,7 @@ void camp_state_free(struct camp_state *s)
 	for (int l = 0; l < LANE_COUNT; l++)
 		free(s->lunsup[l]);
 	free(s->b);
+	free(s->bindex);
 	free(s->unsup);
 	free(s->reached);
 	memset(s, 0, sizeof(*s));
@@ -259,18 +279,42 @@ static double unsup_rate(const struct camp_state *s)
 	return ran ? (double)s->tot.unsupported / (double)ran : 0.0;
 }
 
+/* "clusters": how many, "cluster_top": the CLUSTERS_IN_JSON with the most
+ * hits, each {key, hits, buckets, example} (example: the case of its
+ * most-hit bucket, relative to OUT). */
+#define CLUSTERS_IN_JSON 10
+static void json_clusters(FILE *f, const struct camp_state *s)
+{
+	struct camp_cluster *c;
+	size_t nc = camp_clusters(s, &c);
+	fprintf(f, "\"clusters\":%zu,\"cluster_top\":[", nc);
+	for (size_t i = 0; i < nc && i < CLUSTERS_IN_JSON; i++) {
+		fprintf(f, "%s{\"key\":", i ? "," : "");
+		json_str(f, c[i].key);
+		fprintf(f, ",\"hits\":%" PRIu64 ",\"buckets\":%zu,\"example\":", c[i].hits,
+			c[i].buckets);
+		char ex[300];
+		snprintf(ex, sizeof(ex), "%s/case.case", c[i].example->dir);
+		json_str(f, ex);
+		fputc('}', f);
+	}
+	fputc(']', f);
+	free(c);
+}
+
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		     unsigned workers)
 {
 	size_t idx[5];
 	size_t nt = top5(s, idx);
-	fprintf(f, "{\"time\":%.1f,\"unix\":%lld,\"execs\":%" PRIu64 ",\"execs_per_s\":%.1f,"
-		"\"buckets\":%zu,\"known_hits\":%" PRIu64 ",\"agree\":%" PRIu64
+	fprintf(f, "{\"time\":%.1f,\"unix\":%lld,\"execs\":%" PRIu64 ",\"execs_per_s\":%.1f,",
+		t, (long long)time(NULL), s->tot.execs, rate);
+	json_clusters(f, s);
+	fprintf(f, ",\"buckets\":%zu,\"known_hits\":%" PRIu64 ",\"agree\":%" PRIu64
 		",\"diverge\":%" PRIu64 ",\"unsupported\":%" PRIu64 ",\"unsupported_rate\":%.4f,"
 		"\"unsupported_top\":[",
-		t, (long long)time(NULL), s->tot.execs, rate, camp_buckets_new(s),
-		camp_known_hits(s), s->tot.agree, s->tot.diverge, s->tot.unsupported,
-		unsup_rate(s));
+		camp_buckets_new(s), camp_known_hits(s), s->tot.agree, s->tot.diverge,
+		s->tot.unsupported, unsup_rate(s));
 	for (size_t i = 0; i < nt; i++) {
 		fprintf(f, "%s{\"mnemonic\":", i ? "," : "");
 		json_str(f, s->unsup[idx[i]].name);
@@ -310,6 +354,27 @@ static int by_hits(const void *x, const void *y)
 {
 	const struct camp_bucket *a = x, *b = y;
 	return a->hits < b->hits ? 1 : a->hits > b->hits ? -1 : strcmp(a->sig, b->sig);
+}
+
+/* Clusters first: one line each (hits, buckets inside, key) and the case
+ * of its most-hit bucket. */
+#define CLUSTERS_SHOWN 20
+static void print_clusters(FILE *f, const struct camp_state *s, int outlen, const char *out)
+{
+	struct camp_cluster *c;
+	size_t nc = camp_clusters(s, &c);
+	if (!nc)
+		return;
+	fprintf(f, "clusters (%zu: REF/KVM terminals, field class, family, mode, [needed knobs]):\n",
+		nc);
+	for (size_t i = 0; i < nc && i < CLUSTERS_SHOWN; i++)
+		fprintf(f, "  %-66s %8" PRIu64 " hits %4zu bucket%s  e.g. %.*s/%s/case.case\n",
+			c[i].key, c[i].hits, c[i].buckets, c[i].buckets == 1 ? " " : "s", outlen,
+			out, c[i].example->dir);
+	if (nc > CLUSTERS_SHOWN)
+		fprintf(f, "  ... and %zu more clusters (stats.jsonl has the top %d)\n",
+			nc - CLUSTERS_SHOWN, CLUSTERS_IN_JSON);
+	free(c);
 }
 
 void camp_summary(FILE *f, const struct camp_state *s, const char *out, double secs)
@@ -354,16 +419,33 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 	/* The most-hit first; a long tail is only counted: every bucket is
 	 * under OUT/buckets/ and in stats.jsonl. */
 	enum { SHOW_NEW = 40, SHOW_KNOWN = 15 };
-	size_t nn = camp_buckets_new(s), nk = s->nb - nn, shown = 0;
+	size_t nn = camp_buckets_new(s), nk = 0, shown = 0;
+	for (size_t i = 0; i < s->nb; i++)
+		nk += s->b[i].known;
+	/* OUT as given may end in '/': paths are printed without "//". */
+	int outlen = (int)strlen(out);
+	while (outlen > 1 && out[outlen - 1] == '/')
+		outlen--;
+	print_clusters(f, s, outlen, out);
 	fprintf(f, "buckets (%zu new):\n", nn);
 	for (size_t i = 0; i < s->nb && shown < SHOW_NEW; i++)
-		if (!sorted[i].known) {
-			fprintf(f, "  %-60s %10" PRIu64 "  %s/%s/case.case\n", sorted[i].sig,
-				sorted[i].hits, out, sorted[i].dir);
+		if (!sorted[i].known && sorted[i].dir[0]) {
+			fprintf(f, "  %-60s %10" PRIu64 "  %.*s/%s/case.case\n", sorted[i].sig,
+				sorted[i].hits, outlen, out, sorted[i].dir);
 			shown++;
 		}
 	if (nn > shown)
-		fprintf(f, "  ... and %zu more new buckets under %s/buckets/\n", nn - shown, out);
+		fprintf(f, "  ... and %zu more new buckets under %.*s/buckets/\n", nn - shown,
+			outlen, out);
+	size_t unsaved = camp_buckets_unsaved(s);
+	if (unsaved) {
+		fprintf(f, "  %zu more signatures were hit but their case was not saved; not counted "
+			"as buckets:", unsaved);
+		for (size_t i = 0, k = 0; i < s->nb && k < 5; i++)
+			if (!sorted[i].known && !sorted[i].dir[0] && k++ < 5)
+				fprintf(f, " %s", sorted[i].sig);
+		fputc('\n', f);
+	}
 	if (nk) {
 		fprintf(f, "known divergences hit (%zu signatures):\n", nk);
 		shown = 0;

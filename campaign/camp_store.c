@@ -17,6 +17,7 @@
 #include "camp_internal.h"
 #include "file_io.h"
 #include "case_text.h"
+#include "knobs.h"
 
 #define STATE_MAGIC "exitdiff-campaign-state 1"
 
@@ -55,19 +56,63 @@ static char *slurp(const char *path, size_t *len)
 	return file_read_all(path, 0, &buf, len, err, sizeof(err)) == 0 ? buf : NULL;
 }
 
-/* Loads one bucket from OUT/buckets/NAME/hits. A directory without hits is
- * a bucket whose writing was interrupted: it is ignored (and rewritten if
- * the signature comes again). */
+/* A bucket directory without its hits file is one whose writing a kill -9
+ * interrupted: nothing counted it, so it goes (its files are ours, written
+ * in the order case.case, kvm-outcome.txt, hits, each via a .tmp name),
+ * and the signature makes a new one if it comes again. The directory is
+ * kept when it holds anything else. */
+static void remove_partial_bucket(const char *out, const char *name)
+{
+	static const char *const files[] = {
+		"case.case", "case.case.tmp", "kvm-outcome.txt", "kvm-outcome.txt.tmp", "hits.tmp",
+	};
+	char p[4096];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/buckets/%s/%s", out, name, files[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/buckets/%s", out, name);
+	if (rmdir(p) == 0)
+		fprintf(stderr, "exitdiff fuzz: removed %s: an interrupted bucket (no hits file)\n", p);
+}
+
+/* "needs MODE KNOB KNOB..." or "carries ...": the environment line of a
+ * hits file (write_hits). */
+static void parse_env(char *line, struct camp_bucket *env)
+{
+	env->env_minimized = line[0] == 'n';
+	char *save, *tok = strtok_r(strchr(line, ' '), " ", &save);
+	for (unsigned m = 0; tok && m < MODE_COUNT; m++)
+		if (!strcmp(tok, mode_name((enum cpu_mode)m))) {
+			env->mode = m;
+			env->env_known = 1;
+		}
+	while (tok && (tok = strtok_r(NULL, " ", &save))) {
+		const struct knob_def *k = knob_by_name(tok);
+		if (k)
+			env->knobs |= k->bit;
+	}
+}
+
+/* Loads one bucket from OUT/buckets/NAME/hits; a bucket counts only when
+ * its case, KVM outcome and hits are all there. */
 static void load_bucket(const char *out, const char *name, struct camp_state *s)
 {
 	char p[4096];
 	size_t len;
+	snprintf(p, sizeof(p), "%s/buckets/%s/case.case", out, name);
+	int has_case = access(p, R_OK) == 0;
+	snprintf(p, sizeof(p), "%s/buckets/%s/kvm-outcome.txt", out, name);
+	int has_kvm = access(p, R_OK) == 0;
 	snprintf(p, sizeof(p), "%s/buckets/%s/hits", out, name);
-	char *t = slurp(p, &len);
-	if (!t)
+	char *t = has_case && has_kvm ? slurp(p, &len) : NULL;
+	if (!t) {
+		remove_partial_bucket(out, name);
 		return;
+	}
 	char sig[SIGNATURE_MAX] = "";
 	uint64_t hits = 0, seed = 0;
+	struct camp_bucket env = { .mode = 0 };
 	for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
 		if (!strncmp(line, "signature ", 10))
 			snprintf(sig, sizeof(sig), "%s", line + 10);
@@ -75,6 +120,8 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 			hits = strtoull(line + 5, NULL, 0);
 		else if (!strncmp(line, "seed ", 5))
 			seed = strtoull(line + 5, NULL, 0);
+		else if (!strncmp(line, "needs ", 6) || !strncmp(line, "carries ", 8))
+			parse_env(line, &env);
 	}
 	free(t);
 	if (!sig[0] || camp_bucket_find(s, sig))
@@ -84,6 +131,10 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 		return;
 	b->hits = hits;
 	b->seed = seed;
+	b->mode = env.mode;
+	b->knobs = env.knobs;
+	b->env_known = env.env_known;
+	b->env_minimized = env.env_minimized;
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 }
 
@@ -217,10 +268,16 @@ static void bucket_dirname(const char *sig, char *buf, size_t len)
 
 static int write_hits(const char *out, const struct camp_bucket *b, char *err, size_t errlen)
 {
-	char p[4096], text[512];
+	char p[4096], text[768], kn[128];
 	snprintf(p, sizeof(p), "%s/%s/hits", out, b->dir);
 	int n = snprintf(text, sizeof(text), "signature %s\nhits %" PRIu64 "\nseed 0x%016" PRIx64
 			 "\ncase case.case\n", b->sig, b->hits, b->seed);
+	/* The saved case's environment: "needs" when the minimizer showed
+	 * every knob left is needed, else just what the case carries. */
+	if (b->env_known)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s %s %s\n",
+			      b->env_minimized ? "needs" : "carries",
+			      mode_name((enum cpu_mode)b->mode), knobs_format(b->knobs, kn, sizeof(kn)));
 	return file_write_atomic(p, text, (size_t)n, err, errlen);
 }
 
@@ -233,15 +290,21 @@ int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *ca
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 	snprintf(p, sizeof(p), "%s/%s", out, b->dir);
 	if (mkdir_ok(p, err, errlen) < 0)
-		return -1;
+		goto fail;
 	snprintf(p, sizeof(p), "%s/%s/case.case", out, b->dir);
 	if (file_write_atomic(p, case_text, len1, err, errlen) < 0)
-		return -1;
+		goto fail;
 	snprintf(p, sizeof(p), "%s/%s/kvm-outcome.txt", out, b->dir);
 	if (file_write_atomic(p, kvm_text, len2, err, errlen) < 0)
-		return -1;
+		goto fail;
 	b->dirty = 0;
-	return write_hits(out, b, err, errlen);
+	if (write_hits(out, b, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	/* Not saved: not a bucket (camp_buckets_new counts saved ones). */
+	b->dir[0] = 0;
+	return -1;
 }
 
 int camp_store_flush(const char *out, struct camp_state *s, double elapsed,

@@ -17,15 +17,17 @@
 #include "camp_internal.h"
 #include "case_text.h"
 #include "diff.h"
+#include "finding.h"
 #include "knobs.h"
 
 /* KVM's time budget for a case the reference ran to its step budget. */
 #define CAMP_SHORT_BUDGET_US 1000
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
-/* Signatures one worker tracks (open addressing, power of two). Beyond,
- * hits are sent one record each: slower, never lost. */
-#define SIG_SLOTS 4096
+/* Signature entries are allocated in blocks of this many, so a pointer to
+ * one stays valid while the table grows (bucket_of holds one across
+ * recursive lookups). */
+#define SIG_ENTRIES_PER_BLOCK 1024
 #define NAME_SLOTS 1024
 
 static volatile sig_atomic_t stop_requested;
@@ -54,10 +56,23 @@ static uint32_t hash_str(const char *s)
 struct sig_slot {
 	char sig[SIGNATURE_MAX];
 	uint64_t delta;
-	uint8_t used, known;
-	/* Non-zero: hits count on slot alias - 1, the signature of this
+	uint8_t known;
+	uint32_t self;       /* its own entry index */
+	/* Non-zero: hits count on entry alias - 1, the signature of this
 	 * one's first divergence (min_cut_first). */
-	uint16_t alias;
+	uint32_t alias;
+};
+
+/* Every signature (and signature|knobs key) a worker has seen, known ones
+ * included: the known list's patterns match every mnemonic in every mode,
+ * so a campaign meets thousands. The table grows instead of filling up: a
+ * full table used to send a new signature as a bare hit whose case never
+ * reached the parent. Memory: ~150 bytes per distinct key per worker. */
+struct sig_table {
+	struct sig_slot **blocks;   /* n entries in blocks of SIG_ENTRIES_PER_BLOCK */
+	size_t n, nblocks;
+	uint32_t *index;            /* open addressing: entry + 1, 0 = empty */
+	size_t index_cap;           /* power of two, at least 2 * n */
 };
 
 struct name_slot {
@@ -70,7 +85,7 @@ struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
 	struct camp_counts sent;     /* what REC_COUNTS already carried */
-	struct sig_slot *sigs;
+	struct sig_table sigs;
 	struct name_slot *names;
 	int dead_pipe;
 	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
@@ -194,7 +209,7 @@ struct first_ctx {
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
 	const struct divergence *d;
-	const char *base_sig;             /* d's signature before camp_sig_add_mode */
+	const char *base_sig;             /* d's signature before finding_key */
 	const struct test_case *original; /* as generated, when c is not, or NULL */
 	int cut_at;                       /* code offset of the cut HLT, or -1 */
 	int minimized;
@@ -218,6 +233,13 @@ static void print_case(FILE *f, const void *x, const void *unused)
 	if (fc->original)
 		fprintf(f, "# %s from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
 			fc->minimized ? "minimized" : "cut", fc->original->id, fc->original->code_len, fc->c->code_len);
+	if (fc->minimized) {
+		char kn[128];
+		knobs_format(fc->c->knobs, kn, sizeof(kn));
+		fprintf(f, "# needs: mode %s, knobs %s (the minimizer tried each other knob away "
+			"and a simpler mode: the divergence went or changed)\n",
+			mode_name((enum cpu_mode)fc->c->mode), kn[0] ? kn : "none");
+	}
 	fprintf(f, "# %s\n", line);
 	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
 	case_print(f, &cf);
@@ -256,8 +278,10 @@ static int both_open(struct min_both *b, struct worker *w)
 
 /* A campaign minimizes each new bucket before saving it, within
  * CAMP_MIN_MS; the original case travels along. Returns 1 with *out set
- * (and m's outcomes/divergence describing it) when a smaller case keeps
- * the signature. */
+ * (and m's outcomes/divergence describing it) when the minimizer ran and
+ * its result keeps the signature, even when nothing shrank: then its
+ * knobs and mode are known to be needed (the environment passes run
+ * first and tried each), which the bucket records. */
 #define CAMP_MIN_MS 2000
 static int minimize_first(const struct first_ctx *fc, struct min_both *m,
 			  struct test_case *out)
@@ -269,8 +293,7 @@ static int minimize_first(const struct first_ctx *fc, struct min_both *m,
 	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || min_both_pred(m, out) != 1)
 		return 0;
 	snprintf(out->id, sizeof(out->id), "%.50s-min", fc->c->id);
-	return out->code_len < fc->c->code_len || out->data_len < fc->c->data_len ||
-	       min_nondefault_regs(out) < min_nondefault_regs(fc->c);
+	return 1;
 }
 
 /* A new signature for this worker: send the case and KVM's outcome as text.
@@ -285,7 +308,7 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 	if (both_open(&m, w) == 0 && minimize_first(fc0, &m, &small)) {
 		minimized.ref = m.oref;
 		minimized.kvm = m.okvm;
-		camp_sig_add_mode(m.d.signature, w->mode);
+		finding_key(m.d.signature, m.d.signature, w->mode);
 		fc = &minimized;
 	}
 	size_t l1 = 0, l2 = 0;
@@ -296,6 +319,9 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 		memset(&r, 0, sizeof(r));
 		r.type = REC_FIRST;
 		r.seed = fc->c->seed;
+		r.mode = fc->c->mode;
+		r.knobs = fc->c->knobs;
+		r.minimized = (uint32_t)fc->minimized;
 		r.len1 = (uint32_t)l1;
 		r.len2 = (uint32_t)l2;
 		snprintf(r.name, sizeof(r.name), "%s", fc->d->signature);
@@ -307,40 +333,69 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 	free(t2);
 }
 
-/* Runs KVM once more: a divergence is kept only when it comes back with
- * the same signature. Divergences are rare, so this costs nothing overall
- * and keeps host noise (a preempted run hitting the time budget) out of
- * the buckets. On success *d and kvm describe the second run. */
-static int confirmed(struct executor *xkvm, const struct test_case *c,
-		     struct outcome *kvm, const struct outcome *ref,
-		     struct divergence *d)
+static struct sig_slot *sig_entry(const struct worker *w, size_t i)
 {
-	char first[SIGNATURE_MAX];
-	memcpy(first, d->signature, sizeof(first));
-	if (xkvm->ops->run(xkvm, c, kvm) < 0)
-		return 0;
-	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
+	return &w->sigs.blocks[i / SIG_ENTRIES_PER_BLOCK][i % SIG_ENTRIES_PER_BLOCK];
 }
 
-/* The slot of sig, claimed when new (*fresh = 1); NULL when the table
- * is full. */
+/* Doubles the index and puts every entry back. Returns 0 or -1. */
+static int sig_index_grow(struct sig_table *t, struct worker *w)
+{
+	size_t cap = t->index_cap ? 2 * t->index_cap : 4 * SIG_ENTRIES_PER_BLOCK;
+	uint32_t *ix = calloc(cap, sizeof(*ix));
+	if (!ix)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j = hash_str(sig_entry(w, i)->sig) & (cap - 1);
+		while (ix[j])
+			j = (j + 1) & (cap - 1);
+		ix[j] = (uint32_t)(i + 1);
+	}
+	free(t->index);
+	t->index = ix;
+	t->index_cap = cap;
+	return 0;
+}
+
+/* A new entry at the end of the table, zeroed. NULL when out of memory. */
+static struct sig_slot *sig_append(struct sig_table *t, struct worker *w)
+{
+	if (t->n == t->nblocks * SIG_ENTRIES_PER_BLOCK) {
+		struct sig_slot **nb = realloc(t->blocks, (t->nblocks + 1) * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		t->blocks = nb;
+		if (!(nb[t->nblocks] = calloc(SIG_ENTRIES_PER_BLOCK, sizeof(**nb))))
+			return NULL;
+		t->nblocks++;
+	}
+	struct sig_slot *s = sig_entry(w, t->n);
+	s->self = (uint32_t)t->n++;
+	return s;
+}
+
+/* The entry of sig, claimed when new (*fresh = 1). The table grows; a
+ * worker that cannot grow it stops the campaign (fatal) rather than
+ * count a signature whose case it could not keep. */
 static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 {
-	uint32_t h = hash_str(sig);
+	struct sig_table *t = &w->sigs;
 	*fresh = 0;
-	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
-		struct sig_slot *s = &w->sigs[(h + i) & (SIG_SLOTS - 1)];
-		if (s->used && !strcmp(s->sig, sig))
+	if (2 * (t->n + 1) > t->index_cap && sig_index_grow(t, w) < 0)
+		fatal(w, "worker: out of memory growing the signature table");
+	size_t j = hash_str(sig) & (t->index_cap - 1);
+	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
+		struct sig_slot *s = sig_entry(w, t->index[j] - 1);
+		if (!strcmp(s->sig, sig))
 			return s;
-		if (!s->used) {
-			s->used = 1;
-			snprintf(s->sig, sizeof(s->sig), "%s", sig);
-			s->known = known_find(w->a->known, sig) != NULL;
-			*fresh = 1;
-			return s;
-		}
 	}
-	return NULL;
+	struct sig_slot *s = sig_append(t, w);
+	if (!s)
+		fatal(w, "worker: out of memory growing the signature table");
+	t->index[j] = (uint32_t)t->n;
+	snprintf(s->sig, sizeof(s->sig), "%s", sig);
+	*fresh = 1;
+	return s;
 }
 
 static void count_hit(struct worker *w, struct sig_slot *s)
@@ -355,9 +410,24 @@ static void count_hit(struct worker *w, struct sig_slot *s)
 static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
 				  const struct first_ctx *fc, int cut);
 
-static uint16_t slot_ref(const struct worker *w, const struct sig_slot *t)
+/* The alias value naming t: its entry index + 1. */
+static uint32_t slot_ref(const struct sig_slot *t)
 {
-	return (uint16_t)(t - w->sigs + 1);
+	return t->self + 1;
+}
+
+/* 1 when following t's aliases reaches s: aliasing s to t would make a
+ * cycle, and hits would land on a key whose case was never sent. */
+static int leads_to(const struct worker *w, const struct sig_slot *t, const struct sig_slot *s)
+{
+	for (int hops = 0; hops < 8; hops++) {
+		if (t == s)
+			return 1;
+		if (!t->alias)
+			return 0;
+		t = sig_entry(w, t->alias - 1);
+	}
+	return 1;
 }
 
 /* A signature this worker has not seen and the known list does not name:
@@ -375,16 +445,21 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 	if (both_open(&m, w) == 0 &&
 	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut, &at) == 1 &&
 	    min_both_pred(&m, &cut) == 1 &&
-	    confirmed(m.kvm, &cut, m.okvm, m.oref, &m.d)) {
+	    finding_confirmed(m.kvm, &cut, m.oref, m.okvm, &m.d)) {
 		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
 		memcpy(base, m.d.signature, sizeof(base));
-		camp_sig_add_mode(m.d.signature, w->mode);
+		finding_key(m.d.signature, m.d.signature, w->mode);
 		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, (int)at, 0 };
 		char key[SIGNATURE_MAX];
 		memcpy(key, m.d.signature, sizeof(key));
+		/* The cut diverges with s's own signature: it is s's case. */
+		if (!strcmp(key, s->sig)) {
+			send_first(w, &cfc);
+			return;
+		}
 		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
-		if (t && t != s) {
-			s->alias = slot_ref(w, t);
+		if (!leads_to(w, t, s)) {
+			s->alias = slot_ref(t);
 			return;
 		}
 	}
@@ -398,38 +473,33 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
  * SIGNATURE) makes the same signature known for some cases and not for
  * others, so with such entries a case with knobs is looked up per (sig,
  * knobs) once; a match counts under "SIGNATURE[knob,...]", a separate
- * known key. NULL when the table is full. */
+ * known key. */
 static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t knobs,
 				  const struct first_ctx *fc, int cut)
 {
-	char key[SIGNATURE_MAX];
+	char key[SIGNATURE_MAX], known_key[SIGNATURE_MAX];
 	int per_knobs = knobs && w->a->known && w->a->known->knob_entries;
 	if (per_knobs)
 		snprintf(key, sizeof(key), "%.110s|%x", sig, knobs);
 	int fresh;
 	struct sig_slot *s = sig_slot(w, per_knobs ? key : sig, &fresh);
-	if (!s || !fresh)
+	if (!fresh)
 		return s;
+	const struct known_entry *e = finding_known(w->a->known, sig, per_knobs ? knobs : 0,
+						    known_key);
 	if (per_knobs) {
-		s->known = 0;
-		const struct known_entry *e = known_find_for(w->a->known, sig, knobs);
 		struct sig_slot *t;
 		if (e && e->knobs) {
-			char names[24], *p = names;
-			knobs_format(e->knobs, names, sizeof(names));
-			while ((p = strchr(p, ' ')))
-				*p = ',';
-			snprintf(key, sizeof(key), "%.100s[%.23s]", sig, names);
-			t = sig_slot(w, key, &fresh);
-			if (t)
-				t->known = 1;
+			t = sig_slot(w, known_key, &fresh);
+			t->known = 1;
 		} else {
 			t = bucket_of(w, sig, 0, fc, cut);
 		}
-		if (t && t != s)
-			s->alias = slot_ref(w, t);
+		if (!leads_to(w, t, s))
+			s->alias = slot_ref(t);
 		return s;
 	}
+	s->known = e != NULL;
 	if (!s->known) {
 		if (cut)
 			new_signature(w, s, fc);
@@ -441,35 +511,20 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
-	const char *sig = fc->d->signature;
-	struct sig_slot *s = bucket_of(w, sig, fc->c->knobs, fc, 1);
-	if (s) {
-		/* Aliases chain at most (sig, knobs) -> sig -> its cut. */
-		for (int hops = 0; s->alias && hops < 4; hops++)
-			s = &w->sigs[s->alias - 1];
-		count_hit(w, s);
-		return;
-	}
-	/* Table full: one record per hit. */
-	struct camp_rec r;
-	memset(&r, 0, sizeof(r));
-	r.type = REC_HIT;
-	r.n = 1;
-	r.known = known_find_for(w->a->known, sig, fc->c->knobs) != NULL;
-	if (r.known) {
-		w->cnt->known++;
-		w->cnt->lane[w->lane].known++;
-	}
-	snprintf(r.name, sizeof(r.name), "%s", sig);
-	send_rec(w, &r);
+	struct sig_slot *s = bucket_of(w, fc->d->signature, fc->c->knobs, fc, 1);
+	/* Aliases chain at most (sig, knobs) -> sig -> (cut, knobs) -> cut,
+	 * and never in a cycle (leads_to). */
+	for (int hops = 0; s->alias && hops < 8; hops++)
+		s = sig_entry(w, s->alias - 1);
+	count_hit(w, s);
 }
 
 static void flush(struct worker *w)
 {
 	struct camp_rec r;
-	for (uint32_t i = 0; i < SIG_SLOTS; i++) {
-		struct sig_slot *s = &w->sigs[i];
-		if (!s->used || !s->delta)
+	for (size_t i = 0; i < w->sigs.n; i++) {
+		struct sig_slot *s = sig_entry(w, i);
+		if (!s->delta)
 			continue;
 		memset(&r, 0, sizeof(r));
 		r.type = REC_HIT;
@@ -527,11 +582,10 @@ void camp_worker_main(const struct camp_worker_args *a)
 	if (getppid() == 1)
 		_exit(0);
 
-	w.sigs = calloc(SIG_SLOTS, sizeof(*w.sigs));
 	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
 	struct test_case *c = malloc(sizeof(*c));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
-	if (!w.sigs || !w.names || !c || !ref || !kvm)
+	if (!w.names || !c || !ref || !kvm)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
@@ -599,7 +653,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
+		} else if (!finding_confirmed(xkvm, c, ref, kvm, &d)) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
@@ -607,7 +661,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			cls = 1;
 			char base[SIGNATURE_MAX];
 			memcpy(base, d.signature, sizeof(base));
-			camp_sig_add_mode(d.signature, c->mode);
+			finding_key(d.signature, d.signature, c->mode);
 			struct first_ctx fc = { c, ref, kvm, &d, base, NULL, -1, 0 };
 			note_divergence(&w, &fc);
 		}

@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fnmatch.h>
+#include <unistd.h>
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
+#include "finding.h"
 #include "host.h"
+#include "known.h"
 #include "min.h"
 #include "show.h"
 
@@ -17,7 +20,13 @@ struct run_opts {
 	int vendor;   /* --vendor: the reference follows this vendor */
 	int quiet;
 	int oracle;
+	/* The known-divergence list a campaign would use (the corpus one when
+	 * readable): run says which bucket a divergence files under. */
+	struct known_list list;
+	int have_list;
 };
+
+#define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
 
 /* Fills cf's expectation from this run. Returns 0, or -1 when the case
  * diverges and no reason was given (nothing is written then). */
@@ -72,10 +81,24 @@ static int depends_on_vendor(struct session *s, const struct test_case *c,
 	return differs;
 }
 
+/* "bucket: KEY": what a campaign and the fuzzing engines file this
+ * divergence under (core/finding.h), and whether the known list names it. */
+static void print_bucket(const struct run_opts *o, const struct test_case *c, const char *sig)
+{
+	struct finding f;
+	finding_resolve(o->have_list ? &o->list : NULL, c, sig, &f);
+	if (f.known)
+		printf("  bucket: %s (known: %s)\n", f.key, f.known->reason);
+	else
+		printf("  bucket: %s (%s)\n", f.key, o->have_list ? "not on the known list" :
+		       "no known list read");
+}
+
 /* "first divergence: SIG": where the states first part when the case's
  * run is cut short with a HLT (the name a campaign buckets it by). */
-static void print_first_divergence(struct session *s, const struct test_case *c,
-				   const struct outcome *ref)
+static void print_first_divergence(struct session *s, const struct run_opts *o,
+				   const struct test_case *c, const struct outcome *ref,
+				   const struct divergence *whole)
 {
 	struct min_both b = { .ref = &s->ref, .kvm = &s->kvm, .oref = malloc(sizeof(*b.oref)),
 			      .okvm = malloc(sizeof(*b.okvm)) };
@@ -87,6 +110,9 @@ static void print_first_divergence(struct session *s, const struct test_case *c,
 		divergence_describe(&b.d, line, sizeof(line));
 		printf("  first divergence: %s (cut with HLT at code offset 0x%x)\n    %s\n",
 		       b.d.signature, at, line);
+		print_bucket(o, c, b.d.signature);
+	} else {
+		print_bucket(o, c, whole->signature);
 	}
 	free(b.oref);
 	free(b.okvm);
@@ -121,7 +147,7 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 			printf("  known divergence: %s\n", cf->known_reason);
 		if (o->oracle)
 			oracle_report(s, &cf->c, ref, kvm);
-		print_first_divergence(s, &cf->c, ref);
+		print_first_divergence(s, o, &cf->c, ref, &d);
 	} else {
 		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
 		       "NOT COMPARED (the reference ends unsupported)");
@@ -190,6 +216,13 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	s.ref.vendor = (enum cpu_vendor)o.vendor;
+	char kerr[512];
+	if (access(RUN_DEFAULT_KNOWN, R_OK) == 0) {
+		if (known_load(&o.list, RUN_DEFAULT_KNOWN, kerr, sizeof(kerr)) == 0)
+			o.have_list = 1;
+		else
+			fprintf(stderr, "exitdiff run: %s (bucket lines will not say what is known)\n", kerr);
+	}
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct case_file *cf = malloc(sizeof(*cf));
 	int rc = EXIT_AGREE;
@@ -203,6 +236,7 @@ int cmd_run(int argc, char **argv)
 	free(ref);
 	free(kvm);
 	free(cf);
+	known_free(&o.list);
 	session_close(&s);
 	paths_free(paths, n);
 	return rc;

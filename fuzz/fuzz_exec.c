@@ -239,8 +239,9 @@ static int run_input(const char *path, int verbose)
 	}
 	char line[256];
 	divergence_describe(&r.d, line, sizeof(line));
-	printf("%s: DIVERGENCE %s%s\n  %s\n", path, r.d.signature,
-	       r.known ? " (known)" : "", line);
+	printf("%s: DIVERGENCE %s%s%s\n  %s\n", path, r.key[0] ? r.key : r.d.signature,
+	       r.known ? " (known)" : "", r.unconfirmed ? " (unconfirmed: KVM differed on a second run)" : "",
+	       line);
 	if (r.saved[0])
 		printf("  saved: %s\n", r.saved);
 	return 1;

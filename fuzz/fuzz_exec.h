@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include "case.h"
 #include "diff.h"
+#include "executor.h"
+#include "known.h"
 #include "outcome.h"
 
 /* Environment variables read by fx_open. */
@@ -29,6 +31,9 @@ struct fx_options {
 	const char *engine;      /* "libfuzzer", "afl", "stdin": written into findings */
 	int save_findings;       /* write fresh divergences to the findings dir */
 	int quiet;               /* no stderr line per fresh finding */
+	/* The executors; NULL: the KVM executor and the reference. Tests plug
+	 * in fakes, as campaign tests do through struct campaign_backend. */
+	const struct executor_ops *kvm_ops, *ref_ops;
 };
 
 struct fx_result {
@@ -36,8 +41,10 @@ struct fx_result {
 	struct divergence d;
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
-	int known;               /* signature on the known list */
-	int fresh;               /* diverged, not known, first time in this process */
+	char key[SIGNATURE_MAX]; /* bucket key (core/finding.h): signature[@MODE] */
+	int known;               /* key on the known list */
+	int unconfirmed;         /* a second KVM run did not give the signature again */
+	int fresh;               /* diverged, confirmed, not known, first time in this process */
 	char saved[512];         /* path written, "" when nothing was saved
 				    (not saving, or the dir had it already) */
 };
@@ -59,7 +66,7 @@ int fx_run_case(const struct test_case *c, struct fx_result *r,
 
 /* Counters of this process, for the runner and reports. */
 struct fx_stats {
-	uint64_t runs, agree, diverge, unsupported, known, fresh, saved, exec_failures;
+	uint64_t runs, agree, diverge, unsupported, known, unconfirmed, fresh, saved, exec_failures;
 };
 const struct fx_stats *fx_stats(void);
 
@@ -69,12 +76,11 @@ const struct fx_stats *fx_stats(void);
  * not an error when optional. Returns the number of entries, or -1 with a
  * reason. */
 int fx_known_load(const char *path, int optional, char *err, size_t errlen);
-/* 1 when the list names signature for a case with these knobs (entries
- * with a [knob] condition hold only for cases with those knobs). */
-int fx_known_has(const char *signature, uint32_t knobs);
+/* The list loaded (empty when none), for finding_resolve (core/finding.h). */
+const struct known_list *fx_known_list(void);
 void fx_known_free(void);
 
-/* Writes the finding as DIR/<signature>-<hash>.case: the case with the
+/* Writes the finding as DIR/<bucket key>-<hash>.case: the case with the
  * reference outcome as expectation, the KVM outcome and the signature in
  * comments. Temp file + link, so a reader never sees half a file and the
  * first process to find a signature wins. Returns 0 (path in out), 1 when

@@ -29,9 +29,9 @@ int fx_known_load(const char *path, int optional, char *err, size_t errlen)
 	return (int)known.n;
 }
 
-int fx_known_has(const char *signature, uint32_t knobs)
+const struct known_list *fx_known_list(void)
 {
-	return known_find_for(&known, signature, knobs) != NULL;
+	return &known;
 }
 
 /* Signatures hold '/', '#' and ':' (exception#UD/hlt:terminal:lzcnt): keep
@@ -66,6 +66,8 @@ static int write_finding(FILE *f, const char *engine, const struct fx_result *r)
 	divergence_describe(&r->d, desc, sizeof(desc));
 	fprintf(f, "# exitdiff fuzz finding (engine: %s)\n", engine);
 	fprintf(f, "# signature: %s\n", r->d.signature);
+	if (strcmp(r->key, r->d.signature))
+		fprintf(f, "# bucket key: %s\n", r->key);
 	fprintf(f, "# divergence: %s\n", desc);
 	fprintf(f, "# replay: exitdiff run THIS.case (expect = reference outcome)\n");
 	fprintf(f, "# kvm outcome:\n");
@@ -93,13 +95,13 @@ int fx_save_finding(const char *dir, const char *engine, const struct fx_result 
 		snprintf(err, errlen, "%s: cannot create findings dir: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* One file per signature, shared by every process and engine writing
+	/* One file per bucket key, shared by every process and engine writing
 	 * to this dir (persistent AFL children and libFuzzer -fork jobs each
 	 * rediscover the same signatures): DIR/<signature>-<hash>.case, the
 	 * hash keeping signatures apart that sanitize alike. */
 	char name[SIGNATURE_MAX];
-	sanitize(r->d.signature, name, sizeof(name));
-	uint32_t h = fx_hash(FX_HASH_INIT, r->d.signature, strlen(r->d.signature));
+	sanitize(r->key, name, sizeof(name));
+	uint32_t h = fx_hash(FX_HASH_INIT, r->key, strlen(r->key));
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof(path), "%s/%s-%08x.case", dir, name, h);
 	if (access(path, F_OK) == 0)

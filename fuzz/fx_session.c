@@ -6,6 +6,7 @@
 #include <string.h>
 #include "case_bin.h"
 #include "executor.h"
+#include "finding.h"
 #include "fuzz_exec.h"
 #include "min.h"
 
@@ -36,6 +37,16 @@ static uint64_t sig_hash64(const char *s)
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 1099511628211ull;
 	return h ? h : 1;
+}
+
+static int seen_has(uint64_t h)
+{
+	if (!fx.seen_cap)
+		return 0;
+	for (size_t j = h & (fx.seen_cap - 1); fx.seen[j]; j = (j + 1) & (fx.seen_cap - 1))
+		if (fx.seen[j] == h)
+			return 1;
+	return 0;
 }
 
 /* Returns 1 when h was new (and is now recorded), 0 when seen before. */
@@ -100,9 +111,11 @@ int fx_open(const struct fx_options *o, char *err, size_t errlen)
 
 	/* KVM first: it calibrates CPUID in its guest, and the reference must
 	 * answer CPUID from that very table. */
-	if (init_executor(&fx.kvm, &kvm_executor_ops, NULL, err, errlen) < 0)
+	if (init_executor(&fx.kvm, o->kvm_ops ? o->kvm_ops : &kvm_executor_ops, NULL, err,
+			  errlen) < 0)
 		return -1;
-	if (init_executor(&fx.ref, &ref_executor_ops, fx.kvm.cpuid, err, errlen) < 0) {
+	if (init_executor(&fx.ref, o->ref_ops ? o->ref_ops : &ref_executor_ops, fx.kvm.cpuid, err,
+			  errlen) < 0) {
 		fx.kvm.ops->fini(&fx.kvm);
 		return -1;
 	}
@@ -128,6 +141,20 @@ const struct fx_stats *fx_stats(void)
 	return &fx.st;
 }
 
+/* Files r's divergence (core/finding.h): its bucket key, and whether the
+ * known list names it. Returns 1 when known. */
+static int resolve(const struct test_case *c, struct fx_result *r)
+{
+	struct finding f;
+	finding_resolve(fx_known_list(), c, r->d.signature, &f);
+	snprintf(r->key, sizeof(r->key), "%s", f.key);
+	if (!f.known)
+		return 0;
+	r->known = 1;
+	fx.st.known++;
+	return 1;
+}
+
 /* A new signature is named by its first divergence, as campaign buckets
  * are: r then describes the cut case. Returns 1 when that one is known or
  * was seen already (nothing more to report), else 0. */
@@ -136,19 +163,15 @@ static int name_by_first_divergence(const struct test_case *c, struct fx_result 
 	struct min_both both = { .ref = &fx.ref, .kvm = &fx.kvm,
 				 .oref = &fx.cut_ref, .okvm = &fx.cut_kvm };
 	if (min_cut_first(c, &fx.o_ref, min_both_pred, &both, &fx.cut, NULL) != 1 ||
-	    min_both_pred(&both, &fx.cut) != 1)
+	    min_both_pred(&both, &fx.cut) != 1 ||
+	    !finding_confirmed(&fx.kvm, &fx.cut, &fx.cut_ref, &fx.cut_kvm, &both.d))
 		return 0;
 	snprintf(fx.cut.id, sizeof(fx.cut.id), "%.58s-cut", c->id);
 	r->c = &fx.cut;
 	r->ref = &fx.cut_ref;
 	r->kvm = &fx.cut_kvm;
 	r->d = both.d;
-	if (fx_known_has(r->d.signature, c->knobs)) {
-		r->known = 1;
-		fx.st.known++;
-		return 1;
-	}
-	return !seen_add(sig_hash64(r->d.signature));
+	return resolve(c, r) || !seen_add(sig_hash64(r->key));
 }
 
 int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_t errlen)
@@ -182,12 +205,18 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 		return 0;
 	}
 	fx.st.diverge++;
-	if (fx_known_has(r->d.signature, c->knobs)) {
-		r->known = 1;
-		fx.st.known++;
+	if (resolve(c, r) || seen_has(sig_hash64(r->key)))
+		return 0;
+	/* A key met for the first time: KVM runs it again, as a campaign
+	 * does, so host noise never becomes a finding (and is not recorded
+	 * as seen: the next real one is reported). */
+	if (!finding_confirmed(&fx.kvm, c, &fx.o_ref, &fx.o_kvm, &r->d)) {
+		r->unconfirmed = 1;
+		fx.st.unconfirmed++;
 		return 0;
 	}
-	if (!seen_add(sig_hash64(r->d.signature)) || name_by_first_divergence(c, r))
+	seen_add(sig_hash64(r->key));
+	if (name_by_first_divergence(c, r))
 		return 0;
 	r->fresh = 1;
 	fx.st.fresh++;
@@ -205,7 +234,7 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 	}
 	/* Another process saved it already: it said so then. */
 	if (!fx.opt.quiet && !already)
-		fprintf(stderr, "exitdiff-fuzz: NEW DIVERGENCE %s%s%s\n", r->d.signature,
+		fprintf(stderr, "exitdiff-fuzz: NEW DIVERGENCE %s%s%s\n", r->key,
 			r->saved[0] ? " saved to " : "", r->saved);
 	return 0;
 }

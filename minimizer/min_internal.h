@@ -87,6 +87,7 @@ struct min_pass_ctx {
 	unsigned ninsns;
 	/* case_init's registers: GPRs, then RFLAGS at index GPR_COUNT. */
 	uint64_t def_regs[GPR_COUNT + 1];
+	struct test_case scratch;   /* a candidate under construction */
 	/* units -> indexes (instructions, registers, data bytes) */
 	uint16_t map[CASE_DATA_MAX > CASE_CODE_MAX ? CASE_DATA_MAX : CASE_CODE_MAX];
 };
@@ -97,6 +98,12 @@ struct min_pass {
 	unsigned long (*measure)(struct min_pass_ctx *p, const struct test_case *c);
 	void (*run)(struct min_pass_ctx *p);
 };
+
+/* Passes on the environment (min_pass_env.c): knobs, mode. */
+void min_pass_drop_knobs(struct min_pass_ctx *p);
+void min_pass_simpler_mode(struct min_pass_ctx *p);
+unsigned long min_measure_knobs(struct min_pass_ctx *p, const struct test_case *c);
+unsigned long min_measure_mode(struct min_pass_ctx *p, const struct test_case *c);
 
 /* Passes on registers and data (min_pass_state.c). */
 void min_pass_zero_regs(struct min_pass_ctx *p);

@@ -236,6 +236,10 @@ static unsigned long measure_imm_bits(struct min_pass_ctx *p, const struct test_
 /* ---- the policy: cheapest reduction per evaluation first ---- */
 
 static const struct min_pass passes[] = {
+	/* The environment first: a handful of evaluations, and a case back at
+	 * CPL0 or without paging is cheaper to run for every later pass. */
+	{ "drop-knobs",    "knobs",                min_measure_knobs,        min_pass_drop_knobs },
+	{ "simpler-mode",  "modes above the simplest", min_measure_mode,     min_pass_simpler_mode },
 	{ "drop-insns",    "instructions",         measure_insns,            pass_drop_insns },
 	{ "nop-insns",     "non-NOP instructions", measure_non_nops,         pass_nop_insns },
 	{ "zero-regs",     "non-default registers", min_measure_regs,        min_pass_zero_regs },

@@ -169,6 +169,18 @@ int main(void)
 	snprintf(p, sizeof(p), "%s/stats.jsonl", out);
 	struct stat sb;
 	CHECK(stat(p, &sb) == 0 && sb.st_size > 100, "stats.jsonl written (%lld bytes)", (long long)sb.st_size);
+	/* The RAX and RBX signatures are one cause by cluster key: the same
+	 * terminals, a GPR differs, no instruction named, long64, no knobs. */
+	char last[8192] = "";
+	FILE *sf = fopen(p, "r");
+	while (sf && fgets(last, sizeof(last), sf))
+		;
+	if (sf)
+		fclose(sf);
+	CHECK(strstr(last, "\"clusters\":1,") &&
+	      strstr(last, "{\"key\":\"hlt/hlt gpr none long64 [none]\",") &&
+	      strstr(last, "\"buckets\":2,\"example\":\"buckets/"),
+	      "stats.jsonl leads with one cluster holding both buckets: %.200s", last);
 
 	/* Resume: execs continue, hits are not lost. */
 	unsigned long long hits_before = hits;

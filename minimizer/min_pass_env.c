@@ -1,0 +1,72 @@
+/* Passes on the environment a case runs in: its knobs and its mode. A
+ * generated case carries every knob it was generated with (cr0.ts, cr0.em,
+ * cr4.umip, ... and cpl3), most of which the divergence does not need; a
+ * saved case that keeps them all makes one cause look like one bug per
+ * knob set. These passes keep only what the divergence needs.
+ *
+ * The predicate judges a candidate by the executors' signature, which
+ * never names the mode (the "@MODE" suffix is added where a divergence is
+ * filed, core/finding.h), so "the same divergence" in a simpler mode is the
+ * same terminal kinds, field and instruction there. */
+#include <string.h>
+#include "knobs.h"
+#include "min_internal.h"
+
+/* ---- drop-knobs: clear one knob at a time ----
+ * Knobs in table order (core/knobs.c), cpl3 first: a case that still
+ * diverges at CPL0 is the simpler report (and CPL0 runs are cheaper on a
+ * host that enters CPL3 code natively). */
+void min_pass_drop_knobs(struct min_pass_ctx *p)
+{
+	struct test_case *cand = &p->scratch;
+	for (unsigned i = 0; i < knob_def_count && !p->e->stop; i++) {
+		uint32_t bit = knob_defs[i].bit;
+		if (!(p->e->best.knobs & bit))
+			continue;
+		*cand = p->e->best;
+		cand->knobs &= ~bit;
+		min_try(p->e, cand);
+	}
+}
+
+unsigned long min_measure_knobs(struct min_pass_ctx *p, const struct test_case *c)
+{
+	(void)p;
+	return (unsigned long)__builtin_popcount(c->knobs);
+}
+
+/* ---- simpler-mode: the same code in a simpler mode ----
+ * Only where the code means the same thing: prot32-paged -> prot32 (the
+ * same 32-bit code and flat segments, the same pages, without the page
+ * walk: core/mode.h). long64, prot32 and real16 decode instructions
+ * differently (operand and address sizes, REX), so no other move keeps the
+ * instructions. Knobs the simpler mode does not have are dropped with it
+ * (none today: prot32 takes every prot32-paged knob). */
+static const struct {
+	enum cpu_mode from, to;
+} simpler[] = {
+	{ MODE_PROT32PG, MODE_PROT32 },
+};
+
+void min_pass_simpler_mode(struct min_pass_ctx *p)
+{
+	struct test_case *cand = &p->scratch;
+	for (size_t i = 0; i < sizeof(simpler) / sizeof(simpler[0]) && !p->e->stop; i++) {
+		if (p->e->best.mode != simpler[i].from)
+			continue;
+		*cand = p->e->best;
+		cand->mode = (uint8_t)simpler[i].to;
+		cand->knobs &= knobs_for_mode(simpler[i].to);
+		min_try(p->e, cand);
+	}
+}
+
+/* 1 for a mode some simpler mode replaces, else 0. */
+unsigned long min_measure_mode(struct min_pass_ctx *p, const struct test_case *c)
+{
+	(void)p;
+	for (size_t i = 0; i < sizeof(simpler) / sizeof(simpler[0]); i++)
+		if (c->mode == simpler[i].from)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,66 @@
+/* Cluster keys (core/cluster.h): field classes, instruction families and
+ * the key of a bucket key, against classifications read off the SDM's
+ * instruction groups (Vol. 1 ch. 5), not off the code. */
+#include <string.h>
+#include "check.h"
+#include "cluster.h"
+#include "knobs.h"
+
+int main(void)
+{
+	static const struct {
+		const char *field, *cls;
+	} fields[] = {
+		{ "terminal", "terminal" }, { "event.count", "trace" }, { "event.data", "trace" },
+		{ "exception.vector", "exception" }, { "exception.rip", "exception" },
+		{ "rip", "rip" }, { "rax", "gpr" }, { "r15", "gpr" }, { "rflags.cf", "flags" },
+		{ "cr0", "sysreg" }, { "cr8", "sysreg" }, { "efer", "sysreg" }, { "fs", "sysreg" },
+		{ "xmm3.hi", "xmm" }, { "mem", "memory" },
+	};
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		const char *got = cluster_field_class(fields[i].field);
+		CHECK(!strcmp(got, fields[i].cls), "field %s is class %s (got %s)", fields[i].field,
+		      fields[i].cls, got);
+	}
+	static const struct {
+		const char *m, *family;
+	} fams[] = {
+		{ "fld1", "x87" }, { "fninit", "x87" }, { "fstp", "x87" }, { "wait", "x87" },
+		{ "movaps", "sse" }, { "movups", "sse" }, { "xorps", "sse" }, { "pxor", "sse" },
+		{ "movdqa", "sse" }, { "movq", "sse" }, { "cvtsi2sd", "sse" }, { "fxsave", "sse" },
+		{ "emms", "mmx" },
+		{ "add", "alu" }, { "mov", "alu" }, { "movzx", "alu" }, { "movsx", "alu" },
+		{ "imul", "alu" }, { "shl", "bits" }, { "rcr", "bits" }, { "tzcnt", "bits" },
+		{ "movsb", "string" }, { "rep movsd", "string" }, { "rep stosd", "string" },
+		{ "lodsb", "string" }, { "in", "io" }, { "out", "io" },
+		{ "push", "stack" }, { "popfq", "stack" }, { "leave", "stack" },
+		{ "jmp", "control" }, { "jne", "control" }, { "ljmp", "control" },
+		{ "iretq", "control" }, { "syscall", "control" }, { "int3", "control" },
+		{ "rdtsc", "system" }, { "xgetbv", "system" }, { "sgdt", "system" },
+		{ "wrmsr", "system" }, { "str", "system" }, { "stosb", "string" },
+		{ "daa", "legacy" }, { "ud2", "invalid" }, { "(bad)", "undecodable" },
+		{ "popcnt", "bits" }, { "pause", "alu" },
+	};
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		const char *got = cluster_family(fams[i].m);
+		CHECK(!strcmp(got, fams[i].family), "mnemonic %s is family %s (got %s)", fams[i].m,
+		      fams[i].family, got);
+	}
+
+	char k[192];
+	int rc = cluster_key("exception#UD/exception#GP:exception.vector:movups", KNOB_CPL3 | KNOB_NO_OSFXSR,
+			     1, k, sizeof(k));
+	CHECK(rc == 0 && !strcmp(k, "exception#UD/exception#GP exception sse long64 [cpl3,no-osfxsr]"),
+	      "cluster of a long64 SSE bucket: %s", k);
+	char k2[192];
+	cluster_key("exception#UD/exception#GP:exception.vector:xorps", KNOB_CPL3 | KNOB_NO_OSFXSR, 1,
+		    k2, sizeof(k2));
+	CHECK(!strcmp(k, k2), "movups and xorps buckets share the cluster (%s)", k2);
+	cluster_key("hlt/hlt:rax:add@real16", 0, 1, k, sizeof(k));
+	CHECK(!strcmp(k, "hlt/hlt gpr alu real16 [none]"), "a real16 bucket names its mode: %s", k);
+	cluster_key("hlt/hlt:rax:add@real16", KNOB_CR0_TS, 0, k, sizeof(k));
+	CHECK(!strcmp(k, "hlt/hlt gpr alu real16 [?]"), "knobs not shown needed print as ?: %s", k);
+	rc = cluster_key("not-a-signature", 0, 1, k, sizeof(k));
+	CHECK(rc == -1 && !strcmp(k, "not-a-signature"), "a key that is no signature stays itself");
+	return check_done("test_core_cluster");
+}

@@ -1,0 +1,152 @@
+/* A known-list entry ending in "@MODE" matches the same divergences in a
+ * campaign and in the fuzzing engines' session: both file a divergence
+ * through core/finding.h. With fake executors (KVM flips RAX), the list
+ * "hlt/hlt:rax:-@prot32" must make prot32 divergences known in both and
+ * leave long64 ones new in both. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include "campaign.h"
+#include "check.h"
+#include "fake_executor.h"
+#include "finding.h"
+#include "fuzz_exec.h"
+
+static int fake_ref_run(struct executor *ex, const struct test_case *c, struct outcome *o)
+{
+	(void)ex;
+	base_outcome(c, o);
+	return 0;
+}
+
+static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct outcome *o)
+{
+	(void)ex;
+	base_outcome(c, o);
+	o->state.gpr[RAX] ^= 1;
+	return 0;
+}
+
+static const struct executor_ops fake_ref_ops = { "fake-ref", fake_init, fake_ref_run, fake_fini };
+static const struct executor_ops fake_kvm_ops = { "fake-kvm", fake_init, fake_kvm_run, fake_fini };
+static struct executor xr = { .ops = &fake_ref_ops }, xk = { .ops = &fake_kvm_ops };
+
+static void *fake_open(struct executor **ref, struct executor **kvm)
+{
+	*ref = &xr;
+	*kvm = &xk;
+	return &xr;
+}
+static void fake_close(void *h) { (void)h; }
+static const struct campaign_backend fake = { fake_open, fake_close };
+
+static int bucket_dirs(const char *out)
+{
+	char p[800];
+	snprintf(p, sizeof(p), "%s/buckets", out);
+	DIR *d = opendir(p);
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static unsigned long long state_num(const char *out, const char *key)
+{
+	char p[800], line[256];
+	snprintf(p, sizeof(p), "%s/state", out);
+	FILE *f = fopen(p, "r");
+	unsigned long long v = 0;
+	size_t kl = strlen(key);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, kl) && line[kl] == ' ')
+			v = strtoull(line + kl + 1, NULL, 0);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* A campaign of 300 execs in mode m; returns its bucket dirs, sets *known. */
+static int campaign_in(const char *dir, const char *name, const char *known_path,
+		       enum cpu_mode m, unsigned long long *known)
+{
+	char out[600];
+	snprintf(out, sizeof(out), "%.500s/%.60s", dir, name);
+	struct gen_config g = { .modes = (uint8_t)(1u << m), .policy = GEN_KNOBS_NONE };
+	struct campaign_opts o = {
+		.jobs = 1, .execs = 300, .seed = 3, .gen = gen_lookup("regs"), .gcfg = &g,
+		.out = out, .known_path = known_path, .stats_period = 0.5,
+	};
+	int rc = campaign_run(&o, &fake);
+	CHECK(rc == 0, "campaign in %s ran (rc %d)", mode_name(m), rc);
+	*known = state_num(out, "known");
+	return bucket_dirs(out);
+}
+
+int main(void)
+{
+	char dir[] = "/tmp/exitdiff-known-mode-XXXXXX";
+	if (!mkdtemp(dir))
+		return 1;
+	char known[700], findings[700];
+	snprintf(known, sizeof(known), "%s/known.txt", dir);
+	snprintf(findings, sizeof(findings), "%s/findings", dir);
+	FILE *f = fopen(known, "w");
+	fprintf(f, "hlt/hlt:rax:-@prot32  the fake flips rax (prot32 only)\n");
+	fclose(f);
+
+	/* The key itself. */
+	char key[SIGNATURE_MAX];
+	finding_key(key, "hlt/hlt:rax:-", MODE_PROT32);
+	CHECK(!strcmp(key, "hlt/hlt:rax:-@prot32"), "prot32 key %s", key);
+	finding_key(key, "hlt/hlt:rax:-", MODE_LONG64);
+	CHECK(!strcmp(key, "hlt/hlt:rax:-"), "long64 key stays bare: %s", key);
+	finding_key(key, "hlt/hlt:rax:-", MODE_REAL16);
+	CHECK(finding_key_mode(key) == MODE_REAL16, "the mode read back from %s", key);
+
+	/* The campaign. */
+	unsigned long long kh;
+	int nb = campaign_in(dir, "camp-prot32", known, MODE_PROT32, &kh);
+	CHECK(nb == 0 && kh > 0, "campaign, prot32: the @prot32 entry makes it known (%d buckets, %llu known hits)",
+	      nb, kh);
+	nb = campaign_in(dir, "camp-long64", known, MODE_LONG64, &kh);
+	CHECK(nb == 1 && kh == 0, "campaign, long64: a bucket, nothing known (%d buckets, %llu known hits)",
+	      nb, kh);
+
+	/* The engines' session. */
+	setenv(FX_ENV_KNOWN, known, 1);
+	setenv(FX_ENV_OUT, findings, 1);
+	struct fx_options fo = { .engine = "test", .save_findings = 1, .quiet = 1,
+				 .kvm_ops = &fake_kvm_ops, .ref_ops = &fake_ref_ops };
+	char err[512];
+	int rc = fx_open(&fo, err, sizeof(err));
+	CHECK(rc == 0, "fx session opened with fake executors (%s)", rc ? err : "ok");
+	static struct test_case c;
+	struct fx_result r;
+	case_init(&c);
+	c.mode = MODE_PROT32;
+	snprintf(c.id, sizeof(c.id), "prot32-rax");
+	c.code[0] = 0xf4;
+	c.code_len = 1;
+	rc = fx_run_case(&c, &r, err, sizeof(err));
+	CHECK(rc == 0 && r.verdict == VERDICT_DIVERGE, "engine session, prot32: diverges (rc %d)", rc);
+	CHECK(r.known && !r.fresh && !strcmp(r.key, "hlt/hlt:rax:-@prot32"),
+	      "engine session, prot32: known under key %s (known %d, fresh %d)", r.key, r.known, r.fresh);
+	case_init(&c);
+	snprintf(c.id, sizeof(c.id), "long64-rax");
+	c.code[0] = 0xf4;
+	c.code_len = 1;
+	rc = fx_run_case(&c, &r, err, sizeof(err));
+	CHECK(rc == 0 && !r.known && r.fresh && r.saved[0],
+	      "engine session, long64: a new finding %s saved as %s", r.key, r.saved);
+	fx_close();
+
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("note: could not remove %s\n", dir);
+	return check_done("test_finding_known_mode");
+}
