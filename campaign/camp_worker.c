@@ -273,6 +273,10 @@ static int minimize_first(const struct first_ctx *fc, struct min_both *m,
 	       min_nondefault_regs(out) < min_nondefault_regs(fc->c);
 }
 
+static void send_first_text(struct worker *w, const char *sig, uint64_t seed,
+			    void (*case_fn)(FILE *, const void *, const void *),
+			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx);
+
 /* A new signature for this worker: send the case and KVM's outcome as text.
  * The parent keeps the first one it receives and drops the others. */
 static void send_first(struct worker *w, const struct first_ctx *fc0)
@@ -288,17 +292,60 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 		camp_sig_add_mode(m.d.signature, w->mode);
 		fc = &minimized;
 	}
+	send_first_text(w, fc->d->signature, fc->c->seed, print_case, print_kvm, fc);
+}
+
+struct fail_ctx {
+	const struct test_case *c;
+	const struct outcome *ref;   /* NULL when the reference failed too */
+	const char *sig;             /* bucket key (mode suffix included) */
+	const char *why;             /* the executor's error text */
+};
+
+static void print_fail_case(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct fail_ctx *fc = x;
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *fc->c;
+	if (fc->ref) {
+		cf.has_expect = 1;
+		cf.expect = *fc->ref;
+	}
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->sig);
+	fprintf(f, "# the KVM executor failed on this case (a hypervisor failure, not a divergence):\n");
+	fprintf(f, "#   %s\n", fc->why);
+	fprintf(f, "# expect = the reference outcome; the error is in kvm-outcome.txt\n");
+	case_print(f, &cf);
+}
+
+static void print_fail_kvm(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct fail_ctx *fc = x;
+	fprintf(f, "signature %s\nexecutor error %s\ncase %s seed 0x%016llx\n", fc->sig, fc->why,
+		fc->c->id, (unsigned long long)fc->c->seed);
+}
+
+/* Sends the first case of a bucket that is not a divergence (a hypervisor
+ * failure): the same REC_FIRST record, so the parent saves it the way it
+ * saves divergences. */
+static void send_first_text(struct worker *w, const char *sig, uint64_t seed,
+			    void (*case_fn)(FILE *, const void *, const void *),
+			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx)
+{
 	size_t l1 = 0, l2 = 0;
-	char *t1 = print_to_string(print_case, fc, NULL, &l1);
-	char *t2 = print_to_string(print_kvm, fc, NULL, &l2);
+	char *t1 = print_to_string(case_fn, ctx, NULL, &l1);
+	char *t2 = print_to_string(kvm_fn, ctx, NULL, &l2);
 	if (t1 && t2) {
 		struct camp_rec r;
 		memset(&r, 0, sizeof(r));
 		r.type = REC_FIRST;
-		r.seed = fc->c->seed;
+		r.seed = seed;
 		r.len1 = (uint32_t)l1;
 		r.len2 = (uint32_t)l2;
-		snprintf(r.name, sizeof(r.name), "%s", fc->d->signature);
+		snprintf(r.name, sizeof(r.name), "%s", sig);
 		send_rec(w, &r);
 		send_all(w, t1, l1);
 		send_all(w, t2, l2);
@@ -439,6 +486,33 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 	return s;
 }
 
+/* The KVM executor failed on c (fail_errno/fail_where set): a finding,
+ * bucketed by exec_fail_signature and the case's mode, counted like a
+ * divergence's hits, the first case saved with the error text. */
+static void note_hv_failure(struct worker *w, const struct test_case *c,
+			    const struct outcome *ref, const struct executor *xkvm)
+{
+	char sig[SIGNATURE_MAX];
+	exec_fail_signature(xkvm, sig, sizeof(sig));
+	camp_sig_add_mode(sig, c->mode);
+	int fresh;
+	struct sig_slot *s = sig_slot(w, sig, &fresh);
+	if (s && fresh && !s->known) {
+		struct fail_ctx fc = { c, ref, sig, xkvm->err };
+		send_first_text(w, sig, c->seed, print_fail_case, print_fail_kvm, &fc);
+	}
+	if (s) {
+		count_hit(w, s);
+		return;
+	}
+	struct camp_rec r;
+	memset(&r, 0, sizeof(r));
+	r.type = REC_HIT;
+	r.n = 1;
+	snprintf(r.name, sizeof(r.name), "%s", sig);
+	send_rec(w, &r);
+}
+
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
 	const char *sig = fc->d->signature;
@@ -541,6 +615,8 @@ void camp_worker_main(const struct camp_worker_args *a)
 		fatal(&w, "worker: executors failed to open (see the message above)");
 
 	double next_flush = camp_now() + FLUSH_PERIOD_S;
+	uint64_t recoveries_seen = xkvm->recoveries;
+	unsigned failure_run = 0;   /* consecutive execs an executor failed */
 	for (uint64_t k = a->k0; k < a->k_end && !stop_requested && !w.dead_pipe; k++) {
 		if ((k & 31) == 0) {
 			double now = camp_now();
@@ -571,6 +647,10 @@ void camp_worker_main(const struct camp_worker_args *a)
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
 		lc->execs++;
+		if (xkvm->recoveries != recoveries_seen) {
+			w.cnt->recoveries += xkvm->recoveries - recoveries_seen;
+			recoveries_seen = xkvm->recoveries;
+		}
 		if (rr < 0 || rk < 0) {
 			/* Said once per worker and lane: a mode an executor
 			 * cannot run yet must not fail silently. */
@@ -580,8 +660,22 @@ void camp_worker_main(const struct camp_worker_args *a)
 					gen_lane_name((enum gen_lane)w.lane), rr < 0 ? xref->err : xkvm->err);
 			w.cnt->exec_failures++;
 			lc->exec_failures++;
+			if (rk < 0 && (xkvm->fail_errno || xkvm->fail_where[0])) {
+				w.cnt->hv_failures++;
+				note_hv_failure(&w, c, rr == 0 ? ref : NULL, xkvm);
+			}
+			if (xkvm->dead || ++failure_run >= CAMP_MAX_FAILURE_RUN) {
+				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s after case %s: %s; "
+					"exiting for the parent to restart it\n", a->index,
+					xkvm->dead ? "KVM executor dead" : "every recent case failed",
+					c->id, rr < 0 ? xref->err : xkvm->err);
+				flush(&w);
+				a->backend->close(h);
+				_exit(CAMP_EXIT_EXECUTOR_DEAD);
+			}
 			continue;
 		}
+		failure_run = 0;
 		lc->steps += ref->steps;
 		w.cnt->exits_ref[terminal_kind(ref)]++;
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
