@@ -36,6 +36,11 @@ struct camp_counts {
 	 * finding, bucketed "executor#ERRNO/WHERE"), and the times the KVM
 	 * executor rebuilt its VM to go on (docs/harness.md "Recovery"). */
 	uint64_t hv_failures, recoveries;
+	/* The host kernel log (core/kmsg.h): findings attributed to a case
+	 * (the line names this worker's pid, or a re-run printed it again),
+	 * finding lines no case of this worker reproduced, lines naming
+	 * another process, and messages the kernel's rate limit suppressed. */
+	uint64_t kmsg_findings, kmsg_unattributed, kmsg_foreign, kmsg_suppressed;
 	uint64_t exits_ref[EXIT_KIND_COUNT], exits_kvm[EXIT_KIND_COUNT];
 	struct camp_lane_counts lane[LANE_COUNT];
 	struct camp_fam_counts fam[LANE_COUNT][FAM_COUNT];

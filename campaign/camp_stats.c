@@ -290,6 +290,9 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		s->health.unhealthy_now || camp_health_bad(s, why, sizeof(why)) ? "true" : "false",
 		s->tot.unconfirmed, s->crashes, workers);
 	camp_health_json(f, s);
+	fprintf(f, ",\"kmsg\":{\"findings\":%" PRIu64 ",\"unattributed\":%" PRIu64 ",\"foreign\":%" PRIu64
+		",\"suppressed\":%" PRIu64 "}", s->tot.kmsg_findings, s->tot.kmsg_unattributed,
+		s->tot.kmsg_foreign, s->tot.kmsg_suppressed);
 	fputs(",\"lanes\":", f);
 	json_lanes(f, s);
 	fputs("}\n", f);
@@ -333,6 +336,10 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		s->tot.agree, s->tot.diverge, camp_known_hits(s), s->tot.unsupported,
 		100.0 * unsup_rate(s), s->tot.unconfirmed, s->tot.exec_failures, s->tot.hv_failures,
 		s->tot.recoveries, s->crashes, s->health.restarts);
+	fprintf(f, "  host kernel log: %" PRIu64 " finding line(s) attributed to cases, %" PRIu64
+		" not reproduced by a re-run, %" PRIu64 " naming other processes, %" PRIu64
+		" suppressed by the kernel's rate limit\n", s->tot.kmsg_findings, s->tot.kmsg_unattributed,
+		s->tot.kmsg_foreign, s->tot.kmsg_suppressed);
 	size_t idx[5], nt = top5(s, idx);
 	if (nt) {
 		fprintf(f, "  unsupported top:");

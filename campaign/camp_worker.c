@@ -17,6 +17,7 @@
 #include "camp_internal.h"
 #include "case_text.h"
 #include "diff.h"
+#include "kmsg.h"
 #include "knobs.h"
 
 /* KVM's time budget for a case the reference ran to its step budget. */
@@ -66,6 +67,17 @@ struct name_slot {
 	uint8_t used, reached_sent, unsup;
 };
 
+/* A finding line the kernel logged while this worker's case ran. */
+struct kmsg_hit {
+	char key[SIGNATURE_MAX];
+	char line[256];
+	long pid;                    /* the pid the line names (ours), or 0 */
+};
+#define KMSG_PENDING_MAX 8
+
+/* What the kernel-log callback does with a finding line. */
+enum kmsg_mode { KMSG_COLLECT, KMSG_CONFIRM, KMSG_DISCARD };
+
 struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
@@ -75,6 +87,15 @@ struct worker {
 	int dead_pipe;
 	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
 	unsigned lane, mode;          /* of the case in hand */
+	/* The host kernel log (fd -1 when not watched). */
+	struct kmsg_reader kmsg;
+	enum kmsg_mode kmsg_mode;
+	struct kmsg_hit kmsg_pend[KMSG_PENDING_MAX];
+	unsigned kmsg_npend;
+	const char *kmsg_confirm_key; /* KMSG_CONFIRM: the key looked for */
+	int kmsg_confirmed;
+	int kvm_extra_runs;           /* KVM ran more than the case (confirm, cut) */
+	unsigned kmsg_said;           /* unattributed lines printed so far */
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -513,6 +534,127 @@ static void note_hv_failure(struct worker *w, const struct test_case *c,
 	send_rec(w, &r);
 }
 
+/* --- the host kernel log as an oracle (core/kmsg.h) --- */
+
+static void on_kmsg(void *ctx, const char *msg)
+{
+	struct worker *w = ctx;
+	char key[SIGNATURE_MAX];
+	long pid;
+	if (kmsg_classify(&w->kmsg.attr, msg, key, sizeof(key), &pid) != KMSG_FINDING)
+		return;
+	if (pid && pid != (long)getpid()) {
+		/* Another process's VM (other campaigns share this host). */
+		w->cnt->kmsg_foreign++;
+		return;
+	}
+	if (w->kmsg_mode == KMSG_CONFIRM) {
+		w->kmsg_confirmed |= !strcmp(key, w->kmsg_confirm_key);
+		return;
+	}
+	if (w->kmsg_mode == KMSG_DISCARD || w->kmsg_npend >= KMSG_PENDING_MAX)
+		return;
+	struct kmsg_hit *h = &w->kmsg_pend[w->kmsg_npend++];
+	snprintf(h->key, sizeof(h->key), "%s", key);
+	snprintf(h->line, sizeof(h->line), "%s", msg);
+	h->pid = pid;
+}
+
+static void kmsg_read(struct worker *w, enum kmsg_mode mode)
+{
+	w->kmsg_mode = mode;
+	kmsg_drain(&w->kmsg, on_kmsg, w);
+	w->cnt->kmsg_suppressed = w->kmsg.attr.suppressed;
+}
+
+struct kmsg_ctx {
+	const struct test_case *c;
+	const struct outcome *ref;   /* NULL when the reference failed */
+	const struct kmsg_hit *h;
+	const char *how;
+};
+
+static void print_kmsg_case(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct kmsg_ctx *kc = x;
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *kc->c;
+	if (kc->ref) {
+		cf.has_expect = 1;
+		cf.expect = *kc->ref;
+	}
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", kc->h->key);
+	fprintf(f, "# the host kernel logged this while the case ran in KVM (%s):\n", kc->how);
+	fprintf(f, "#   %s\n", kc->h->line);
+	fprintf(f, "# expect = the reference outcome; the kernel line is in kvm-outcome.txt\n");
+	case_print(f, &cf);
+}
+
+static void print_kmsg_text(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct kmsg_ctx *kc = x;
+	fprintf(f, "signature %s\nkernel log %s\nattributed %s\ncase %s seed 0x%016llx\n", kc->h->key,
+		kc->h->line, kc->how, kc->c->id, (unsigned long long)kc->c->seed);
+}
+
+/* Does c make the kernel print key again? One more KVM run. */
+static int kmsg_rerun_confirms(struct worker *w, const struct test_case *c, const char *key)
+{
+	static struct outcome scratch;
+	w->kmsg_confirm_key = key;
+	w->kmsg_confirmed = 0;
+	(void)w->xkvm->ops->run(w->xkvm, c, &scratch);
+	kmsg_read(w, KMSG_CONFIRM);
+	return w->kmsg_confirmed;
+}
+
+/* After a case: the finding lines the kernel logged while it ran. A line
+ * that names this process is this case's; one that names no process is
+ * attributed when a re-run of the case prints it again (another campaign
+ * on the host, or a rate limit, would not). Attributed lines are buckets
+ * keyed by the message (hits counted like a divergence's); the others are
+ * counted as unattributed and the first few printed. */
+static void kmsg_after_case(struct worker *w, const struct test_case *c, const struct outcome *ref)
+{
+	kmsg_read(w, KMSG_COLLECT);
+	unsigned n = w->kmsg_npend;
+	w->kmsg_npend = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct kmsg_hit h = w->kmsg_pend[i];
+		const char *how = "the line names this worker's pid";
+		if (!h.pid) {
+			how = "a re-run of the case printed it again";
+			if (!kmsg_rerun_confirms(w, c, h.key)) {
+				w->cnt->kmsg_unattributed++;
+				if (w->kmsg_said++ < 3)
+					fprintf(stderr, "\nexitdiff fuzz: worker %u: kernel log line not reproduced by "
+						"case %s (counted as unattributed): %s\n", w->a->index, c->id, h.line);
+				continue;
+			}
+		}
+		w->cnt->kmsg_findings++;
+		int fresh;
+		struct sig_slot *s = sig_slot(w, h.key, &fresh);
+		if (s && fresh && !s->known) {
+			struct kmsg_ctx kc = { c, ref, &h, how };
+			send_first_text(w, h.key, c->seed, print_kmsg_case, print_kmsg_text, &kc);
+		}
+		if (s) {
+			count_hit(w, s);
+		} else {
+			struct camp_rec r;
+			memset(&r, 0, sizeof(r));
+			r.type = REC_HIT;
+			r.n = 1;
+			snprintf(r.name, sizeof(r.name), "%s", h.key);
+			send_rec(w, &r);
+		}
+	}
+}
+
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
 	const char *sig = fc->d->signature;
@@ -613,6 +755,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 	w.xkvm = xkvm;
 	if (!h)
 		fatal(&w, "worker: executors failed to open (see the message above)");
+	char kerr[200];
+	if (kmsg_open(&w.kmsg, kerr, sizeof(kerr)) < 0 && a->index == 0)
+		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);
 
 	double next_flush = camp_now() + FLUSH_PERIOD_S;
 	uint64_t recoveries_seen = xkvm->recoveries;
@@ -627,6 +772,13 @@ void camp_worker_main(const struct camp_worker_args *a)
 				next_flush = now + FLUSH_PERIOD_S;
 			}
 		}
+		if (w.kvm_extra_runs && w.kmsg.fd >= 0) {
+			/* Lines from the last case's confirming or cutting
+			 * runs: that case is saved already, the next is not
+			 * to blame. */
+			kmsg_read(&w, KMSG_DISCARD);
+		}
+		w.kvm_extra_runs = 0;
 		uint64_t seed = gen_case_seed(a->seed, a->index, a->base + k);
 		a->shared->seed = seed;
 		a->shared->k = k;
@@ -644,6 +796,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
 		w.lane = gen_lane_of(c);
 		w.mode = c->mode;
+		/* One non-blocking read when the log has nothing new. */
+		if (w.kmsg.fd >= 0)
+			kmsg_after_case(&w, c, rr == 0 ? ref : NULL);
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
 		lc->execs++;
@@ -693,7 +848,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
+		} else if ((w.kvm_extra_runs = 1, !confirmed(xkvm, c, kvm, ref, &d))) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
@@ -716,6 +871,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		}
 	}
 	flush(&w);
+	kmsg_close(&w.kmsg);
 	a->backend->close(h);
 	_exit(0);
 }

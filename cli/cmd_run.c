@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
+#include "kmsg.h"
 #include "min.h"
 #include "show.h"
 
@@ -14,7 +16,37 @@ struct run_opts {
 	const char *known;
 	int quiet;
 	int oracle;
+	struct kmsg_reader *kmsg;   /* the host kernel log, fd -1 if not read */
 };
+
+/* Kernel log lines printed while a case ran in KVM, kept for after the
+ * verdict: every line, and which are findings (core/kmsg.h). */
+struct kmsg_seen {
+	struct kmsg_reader *r;
+	FILE *f;
+	unsigned lines, findings;
+};
+
+static void kmsg_keep(void *ctx, const char *msg)
+{
+	struct kmsg_seen *k = ctx;
+	char key[128];
+	long pid;
+	enum kmsg_class c = kmsg_classify(&k->r->attr, msg, key, sizeof(key), &pid);
+	k->lines++;
+	fprintf(k->f, "  %s\n", msg);
+	if (c == KMSG_FINDING) {
+		k->findings++;
+		fprintf(k->f, "    finding: %s%s\n", key,
+			pid && pid != (long)getpid() ? " (names another process)" : "");
+	}
+}
+
+static void kmsg_discard(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
 
 static void env_line(const struct executor *kvm, char *buf, size_t len)
 {
@@ -79,10 +111,27 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
 	}
-	if (s->ref.ops->run(&s->ref, &cf->c, ref) < 0 ||
-	    s->kvm.ops->run(&s->kvm, &cf->c, kvm) < 0) {
+	char *klog = NULL;
+	size_t klog_len = 0;
+	struct kmsg_seen seen = { o->kmsg, NULL, 0, 0 };
+	if (o->kmsg->fd >= 0) {
+		kmsg_drain(o->kmsg, kmsg_discard, NULL); /* what came before the case */
+		seen.f = open_memstream(&klog, &klog_len);
+	}
+	int rr = s->ref.ops->run(&s->ref, &cf->c, ref);
+	int rk = s->kvm.ops->run(&s->kvm, &cf->c, kvm);
+	if (seen.f) {
+		kmsg_drain(o->kmsg, kmsg_keep, &seen);
+		fclose(seen.f);
+		seen.f = NULL;
+	}
+	if (rr < 0 || rk < 0) {
 		fprintf(stderr, "%s: case %s: executor failed: %s%s\n", path, cf->c.id,
-			s->ref.err, s->kvm.err);
+			rr < 0 ? s->ref.err : "", rk < 0 ? s->kvm.err : "");
+		if (klog && seen.lines)
+			fprintf(stderr, "host kernel log while the case ran (%u lines, %u findings):\n%s",
+				seen.lines, seen.findings, klog);
+		free(klog);
 		return EXIT_USAGE;
 	}
 	struct divergence d;
@@ -106,6 +155,10 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		if (v == VERDICT_UNSUPPORTED)
 			printf("  unsupported: %s\n", ref->mnemonic);
 	}
+	if (klog && seen.lines)
+		printf("host kernel log while the case ran (%u lines, %u findings):\n%s", seen.lines,
+		       seen.findings, klog);
+	free(klog);
 	if (o->record) {
 		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm) < 0)
 			return EXIT_DIVERGE;
@@ -157,6 +210,13 @@ int cmd_run(int argc, char **argv)
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}
+	/* The host kernel log: what KVM complained about while each case ran
+	 * (docs/campaigns.md "The host kernel log"). */
+	struct kmsg_reader kmsg;
+	char kerr[200];
+	if (kmsg_open(&kmsg, kerr, sizeof(kerr)) < 0)
+		fprintf(stderr, "exitdiff run: %s; kernel messages are not shown\n", kerr);
+	o.kmsg = &kmsg;
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct case_file *cf = malloc(sizeof(*cf));
 	int rc = EXIT_AGREE;
@@ -170,6 +230,7 @@ int cmd_run(int argc, char **argv)
 	free(ref);
 	free(kvm);
 	free(cf);
+	kmsg_close(&kmsg);
 	session_close(&s);
 	paths_free(paths, n);
 	return rc;

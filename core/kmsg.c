@@ -40,8 +40,11 @@ void kmsg_strip_numbers(const char *msg, char *out, size_t outlen)
 			for (size_t j = i + 2; j < end; j++)
 				hex &= isxdigit((unsigned char)msg[j]) != 0;
 		}
+		/* After '=' or '/' a word is a value: "idt=a000/ffff" is hex
+		 * without 0x (kvm-pvm prints some so). */
+		int value = i > 0 && (msg[i - 1] == '=' || msg[i - 1] == '/');
 		int number = (is_0x && hex) || (hex && isdigit((unsigned char)msg[i])) ||
-			     (hex && digits && n >= 8);
+			     (hex && digits && n >= 8) || (hex && value);
 		if (number) {
 			out[o++] = 'N';
 		} else {

@@ -43,7 +43,7 @@ struct kmsg_attr {
 enum kmsg_class kmsg_classify(struct kmsg_attr *a, const char *msg, char *key, size_t keylen,
 			      long *pid);
 /* The message with every number (decimal, 0x-hex, bare hex words with a
- * digit) replaced by N: "vec=14 err=0x4" -> "vec=N err=N"; names that
+ * digit, hex words after '=' or '/') replaced by N: "vec=14 err=0x4" -> "vec=N err=N"; names that
  * contain digits stay ("x86", "CR3", "vcpu0"). */
 void kmsg_strip_numbers(const char *msg, char *out, size_t outlen);
 /* The text of a /dev/kmsg record "PRI,SEQ,TS,FLAGS;TEXT\n[ KEY=VAL\n]..."

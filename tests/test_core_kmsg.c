@@ -77,6 +77,8 @@ int main(void)
 	char out[64];
 	kmsg_strip_numbers("x86_64 CR3 vcpu0 0x1f 12 ffff888101234567 dead 3rd", out, sizeof(out));
 	CHECK(!strcmp(out, "x86_64 CR3 vcpu0 N N N dead 3rd"), "numbers stripped, names kept: '%s'", out);
+	kmsg_strip_numbers("idt=a000/ffff e.vec=0 (32-bit) deliver[1]", out, sizeof(out));
+	CHECK(!strcmp(out, "idt=N/N e.vec=N (N-bit) deliver[N]"), "bare hex values after = and /: '%s'", out);
 	char tiny[8];
 	kmsg_strip_numbers("kvm-pvm: vec=14", tiny, sizeof(tiny));
 	CHECK(strlen(tiny) == 7, "stripping never overruns a short buffer ('%s')", tiny);
