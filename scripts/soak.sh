@@ -32,6 +32,7 @@ SECS=$(awk -v h="$HOURS" 'BEGIN { printf "%d", h * 3600 + 0.5 }')
 [ -n "$PERIOD" ] || PERIOD=$(( SECS <= 600 ? 15 : 60 ))
 [ -n "$OUT" ] || OUT=$(mktemp -d /tmp/exitdiff-soak-XXXXXX)/camp
 LOG=$OUT.log
+mkdir -p "$(dirname "$OUT")" || exit 2
 
 echo "soak: $HOURS h = $SECS s, $JOBS workers, check every $PERIOD s, out $OUT, host $(uname -r) $(nproc) cpus"
 # The default known list is found from the source tree, as a user runs it.
@@ -47,8 +48,8 @@ nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
 stat_field() { tail -1 "$OUT/stats.jsonl" 2>/dev/null | jq -r "$1" 2>/dev/null; }
 disk_buckets() { ls "$OUT"/buckets/*/hits 2>/dev/null | wc -l; }
 
-checks=0 rates="" first_wrss="" last_wrss=0 first_fds="" last_fds=0 first_prss="" last_prss=0
-printf '%-7s %10s %8s %8s %9s %9s %9s %5s %12s %8s\n' time execs exec/s fail% rss-par rss-wmax rss-wsum fds buckets d/c restarts
+checks=0 first_load="" last_load="" rates="" first_wrss="" last_wrss=0 first_fds="" last_fds=0 first_prss="" last_prss=0
+printf '%-7s %10s %8s %8s %9s %9s %9s %5s %11s %8s %5s\n' time execs exec/s fail% rss-par rss-wmax rss-wsum fds disk/counted restarts load
 while kill -0 "$camp" 2>/dev/null; do
 	sleep "$PERIOD" & wait $!
 	kill -0 "$camp" 2>/dev/null || break
@@ -69,8 +70,13 @@ while kill -0 "$camp" 2>/dev/null; do
 	if [ $checks -eq 2 ]; then first_wrss=$wmax first_fds=$fds first_prss=$prss; fi
 	last_wrss=$wmax last_fds=$fds last_prss=$prss
 	rates="$rates $rate"
-	printf '%-7s %10s %8.0f %8.3f %8sK %8sK %8sK %5s %5s/%-5s %8s\n' "${t%.*}s" "$execs" "$rate" \
-		"$(awk -v s="$share" 'BEGIN { print 100 * s }')" "$prss" "$wmax" "$wsum" "$fds" "$disk" "$counted" "$restarts"
+	# The host's load: other users of the cores slow a campaign too.
+	load=$(cut -d' ' -f1 /proc/loadavg)
+	[ $checks -eq 2 ] && first_load=$load
+	last_load=$load
+	printf '%-7s %10s %8.0f %8.3f %8sK %8sK %8sK %5s %5s/%-5s %8s %5s\n' "${t%.*}s" "$execs" "$rate" \
+		"$(awk -v s="$share" 'BEGIN { print 100 * s }')" "$prss" "$wmax" "$wsum" "$fds" "$disk" "$counted" \
+		"$restarts" "$load"
 done
 wait "$camp"
 rc=$?
@@ -95,7 +101,7 @@ if [ -n "$first_wrss" ]; then
 	# Speed: the last third of the checks against the first third.
 	slow=$(awk -v r="$rates" 'BEGIN { n = split(r, a, " "); k = int(n / 3); if (k < 1) { print 0; exit }
 		for (i = 1; i <= k; i++) { f += a[i]; l += a[n - k + i] } print (l < 0.5 * f) ? 1 : 0 }')
-	[ "$slow" = 1 ] && add "execs/s fell below half of the start's (rates:$rates)"
+	[ "$slow" = 1 ] && add "execs/s fell below half of the start's (rates:$rates; host load $first_load -> $last_load on $(nproc) cpus)"
 else
 	add "fewer than 2 checks ran: make HOURS longer or --period shorter"
 fi
