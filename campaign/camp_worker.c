@@ -852,6 +852,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
 		struct divergence d;
 		enum verdict v = outcome_diff(ref, kvm, &d);
+		/* A divergence runs KVM again (confirm, cut, minimize): what
+		 * the kernel logs then is dropped before the next case. */
+		w.kvm_extra_runs = v == VERDICT_DIVERGE;
 		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
 		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
 		int cls = 3;
@@ -864,7 +867,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if ((w.kvm_extra_runs = 1, !confirmed(xkvm, c, kvm, ref, &d))) {
+		} else if (!confirmed(xkvm, c, kvm, ref, &d)) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
