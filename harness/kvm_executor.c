@@ -251,8 +251,8 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 		snprintf(ex->err, sizeof(ex->err), "case %s: %s (a retry on the same vCPU ran it)",
 			 c->id, first);
 	else if (!strcmp(after, "rebuilt"))
-		snprintf(ex->err, sizeof(ex->err), "case %s: %s; the vCPU refused again, "
-			 "the VM was rebuilt and ran it", c->id, first);
+		snprintf(ex->err, sizeof(ex->err), "case %s: %s; the VM was rebuilt and ran it",
+			 c->id, history);
 	else
 		snprintf(ex->err, sizeof(ex->err), "case %s: %s; VM rebuilt", c->id, history);
 	return -1;

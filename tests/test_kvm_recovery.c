@@ -66,6 +66,9 @@ int main(void)
 	CHECK(strstr(ex.err, "KVM_RUN: Invalid argument") != NULL,
 	      "the error carries the original errno text (KVM_RUN: Invalid argument)");
 	CHECK(strstr(ex.err, "kvm_run.c:") != NULL, "the error says where (file:line)");
+	const char *retry = strstr(ex.err, "; retry: ");
+	CHECK(retry && strstr(ex.err, "KVM_RUN: Invalid argument") < retry,
+	      "both texts kept: the first failure, then the retry's");
 	char sig[128];
 	exec_fail_signature(&ex, sig, sizeof(sig));
 	CHECK(!strcmp(sig, "executor#EINVAL/KVM_RUN:rebuilt"), "signature %s", sig);
