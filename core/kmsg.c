@@ -85,18 +85,17 @@ static int report_end(const char *m)
 }
 
 /* The process a message names: kvm-pvm's "pid 1234", a splat's
- * "PID: 1234". 0 when none. */
+ * "PID: 1234", KVM's vcpu_unimpl "kvm [1234]: ...". 0 when none. */
 static long named_pid(const char *m)
 {
-	const char *p = strstr(m, "pid ");
-	size_t skip = 4;
-	if (!p || (p > m && word_char(p[-1]))) {
-		p = strstr(m, "PID: ");
-		skip = 5;
+	static const char *const forms[] = { "pid ", "PID: ", "kvm [" };
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		const char *p = strstr(m, forms[i]);
+		size_t skip = strlen(forms[i]);
+		if (p && (p == m || !word_char(p[-1])) && isdigit((unsigned char)p[skip]))
+			return strtol(p + skip, NULL, 10);
 	}
-	if (!p || !isdigit((unsigned char)p[skip]))
-		return 0;
-	return strtol(p + skip, NULL, 10);
+	return 0;
 }
 
 enum kmsg_class kmsg_classify(struct kmsg_attr *a, const char *msg, char *key, size_t keylen,

@@ -43,6 +43,8 @@ static const struct row rows[] = {
 	{ "3,2095,2083900001,-;==================================================================\n",
 	  KMSG_REPORT_BODY, NULL, 0 },
 	{ "4,2096,2084000000,-;kvm: 3 callbacks suppressed\n", KMSG_SUPPRESSED, NULL, 0 },
+	{ "6,2097,2084100000,-;kvm: kvm [31187]: vcpu0, guest rIP: 0x10005 Unhandled WRMSR(0x1234) = 0x0\n",
+	  KMSG_FINDING, "kmsg/kvm: kvm [N]: vcpu0, guest rIP: N Unhandled WRMSR(N) = N", 31187 },
 };
 
 static const char *class_name(enum kmsg_class c)
@@ -70,7 +72,7 @@ int main(void)
 			CHECK(pid == r->pid, "pid named: %ld (wanted %ld)", pid, r->pid);
 		}
 	}
-	CHECK_EQ_U64(a.findings, 6, "six findings: three kvm-pvm, the WARNING header, the pid line, KASAN");
+	CHECK_EQ_U64(a.findings, 7, "seven findings: three kvm-pvm, the WARNING header, two pid lines, KASAN");
 	CHECK_EQ_U64(a.suppressed, 40, "suppressed messages counted (37 + 3), none saved");
 	CHECK_EQ_U64(a.body_lines, 4, "report body lines are not findings");
 
