@@ -38,4 +38,13 @@ EXITDIFF_TEST_FAIL_RUN_EVERY=15 "$X" fuzz --execs 3000 --jobs 1 --seed 7 --mode 
 rc=$?
 check "[ $rc -eq 3 ]" "campaign with frequent KVM_RUN failures exits 3 (rc $rc)"
 check "tail -1 '$tmp/b.log' | grep -q '^WARNING: the harness was unhealthy'" "the summary ends with the WARNING line"
+# exitdiff run shows the kernel lines a case caused: under kvm_pvm a
+# prot32-paged case makes it log that it cannot page outside long mode.
+if [ -d /sys/module/kvm_pvm ] && [ -r /dev/kmsg ]; then
+	"$X" run "$2/corpus/modes/prot32-paged-hlt.case" > "$tmp/run-pg.log" 2>&1
+	check "grep -q '^host kernel log while the case ran' '$tmp/run-pg.log' && grep -q '    finding: kmsg/kvm-pvm: pid N vcpu0: the VMM set CR0.PG' '$tmp/run-pg.log'" \
+		"exitdiff run prints the kernel lines the case caused, with their bucket keys"
+else
+	echo "note: not kvm_pvm or no /dev/kmsg access: exitdiff run's kernel lines not checked"
+fi
 exit $fail
