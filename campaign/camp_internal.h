@@ -32,6 +32,15 @@ struct camp_counts {
 	/* Divergences a second KVM run did not reproduce (a host hiccup made
 	 * the time budget run out, say): counted, never bucketed. */
 	uint64_t unconfirmed;
+	/* Hypervisor failures (the KVM executor's run failed on a case: a
+	 * finding, bucketed "executor#ERRNO/WHERE"), and the times the KVM
+	 * executor rebuilt its VM to go on (docs/harness.md "Recovery"). */
+	uint64_t hv_failures, recoveries;
+	/* The host kernel log (core/kmsg.h): findings attributed to a case
+	 * (the line names this worker's pid, or a re-run printed it again),
+	 * finding lines no case of this worker reproduced, lines naming
+	 * another process, and messages the kernel's rate limit suppressed. */
+	uint64_t kmsg_findings, kmsg_unattributed, kmsg_foreign, kmsg_suppressed;
 	uint64_t exits_ref[EXIT_KIND_COUNT], exits_kvm[EXIT_KIND_COUNT];
 	struct camp_lane_counts lane[LANE_COUNT];
 	struct camp_fam_counts fam[LANE_COUNT][FAM_COUNT];
@@ -89,6 +98,17 @@ struct camp_worker_args {
 	int fd;                     /* write end of its pipe */
 };
 
+/* A worker's exit status when its KVM executor is dead (a VM rebuild
+ * failed) or fails every case: the parent restarts it, as after a crash,
+ * but counts a restart, not a crash (no bug of ours; the case that broke it
+ * is already saved as a bucket). Status 3 = set-up failure (REC_FATAL). */
+#define CAMP_EXIT_EXECUTOR_DEAD 4
+/* Consecutive executor failures after which a worker gives up on its
+ * executors and exits with CAMP_EXIT_EXECUTOR_DEAD: a fresh process gets
+ * fresh executors. Recovery makes a run of failures this long unlikely
+ * (each failure rebuilds the VM); this is the backstop. */
+#define CAMP_MAX_FAILURE_RUN 64
+
 /* camp_worker.c: never returns. */
 void camp_worker_main(const struct camp_worker_args *a) __attribute__((noreturn));
 
@@ -114,7 +134,35 @@ struct camp_name_count {
 	uint64_t n;
 };
 
+/* One worker slot's health over this run (all its incarnations). */
+enum camp_worker_state { CAMP_W_RUNNING, CAMP_W_FINISHED, CAMP_W_ABANDONED };
+struct camp_worker_health {
+	uint64_t execs, exec_failures, hv_failures, recoveries, restarts;
+	int state;                  /* enum camp_worker_state */
+};
+
+/* Executor failures above this share of the execs of one stats period
+ * (or of the whole run) make the campaign unhealthy: the status line says
+ * so, the summary ends with a warning and the exit status is
+ * CAMP_EXIT_UNHEALTHY. Periods with fewer execs than CAMP_HEALTH_MIN_EXECS
+ * are not judged (a share of a handful means nothing). */
+#define CAMP_UNHEALTHY_SHARE 0.01
+#define CAMP_HEALTH_MIN_EXECS 100
+
+struct camp_health {
+	struct camp_worker_health *w;   /* one per worker slot */
+	unsigned nw;
+	uint64_t restarts;              /* this run, all workers */
+	uint64_t win_execs0, win_fail0; /* totals at the start of the period */
+	double last_share;              /* of the last judged period */
+	int unhealthy_now;              /* the last period was over the share */
+	unsigned periods, unhealthy_periods;
+	double worst_share;
+	uint64_t run_execs0, run_fail0; /* totals when this run began */
+};
+
 struct camp_state {
+	struct camp_health health;  /* this run only (not resumed) */
 	struct camp_counts tot;     /* all runs on this OUT, resumed included */
 	uint64_t execs_at_start;    /* tot.execs when this run began */
 	double elapsed_before;      /* campaign seconds of earlier runs */
@@ -170,6 +218,25 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
 		      double rate);
 void camp_summary(FILE *f, const struct camp_state *s, const char *out, double secs);
+
+/* --- camp_health.c: is the harness healthy? --- */
+
+/* The campaign's exit status when it ran but the harness was unhealthy
+ * (docs/campaigns.md): 0 = ran, 2 = usage or set-up error. */
+#define CAMP_EXIT_UNHEALTHY 3
+
+/* Allocates one health slot per worker; marks the run's start. */
+int camp_health_init(struct camp_state *s, unsigned workers);
+/* Judges the stats period that ends now (called once per tick). */
+void camp_health_period(struct camp_state *s);
+/* 1 when the run was unhealthy, with why (one line, no newline). */
+int camp_health_bad(const struct camp_state *s, char *why, size_t len);
+/* JSON array of per-worker health (stats.jsonl "worker_health"). */
+void camp_health_json(FILE *f, const struct camp_state *s);
+/* Appends the health part of the status line to buf (at n). */
+int camp_health_status(char *buf, size_t len, int n, const struct camp_state *s);
+/* The summary's health lines (per worker; the warning when unhealthy). */
+void camp_health_summary(FILE *f, const struct camp_state *s);
 
 /* --- camp_store.c: files under OUT; all written temp + rename --- */
 

@@ -121,6 +121,16 @@ static void handle_first(struct parent *p, const struct camp_rec *r, const char 
 		fprintf(stderr, "%sexitdiff fuzz: saving bucket %s: %s\n", msg_nl, r->name, err);
 }
 
+/* The worker slot's health counters (camp_health.c) follow its counts. */
+static void health_add(struct parent *p, const struct wslot *ws, const struct camp_counts *d)
+{
+	struct camp_worker_health *h = &p->st.health.w[ws - p->w];
+	h->execs += d->execs;
+	h->exec_failures += d->exec_failures;
+	h->hv_failures += d->hv_failures;
+	h->recoveries += d->recoveries;
+}
+
 /* Consumes whole records from a worker's buffer. */
 static void consume(struct parent *p, struct wslot *ws)
 {
@@ -139,6 +149,7 @@ static void consume(struct parent *p, struct wslot *ws)
 		case REC_COUNTS:
 			camp_counts_add(&p->st.tot, &r.c);
 			camp_counts_add(&ws->reported, &r.c);
+			health_add(p, ws, &r.c);
 			break;
 		case REC_HIT:
 			b = camp_bucket_find(&p->st, r.name);
@@ -210,26 +221,36 @@ static void reap(struct parent *p, unsigned i)
 	close(ws->fd);
 	ws->fd = -1;
 	ws->pid = 0;
+	struct camp_worker_health *wh = &p->st.health.w[i];
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		ws->finished = 1;
+		wh->state = CAMP_W_FINISHED;
 		return;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
 		ws->finished = 1; /* setup failure: REC_FATAL said why */
+		wh->state = CAMP_W_FINISHED;
 		p->fatal = 1;
 		return;
 	}
+	/* A worker whose KVM executor died said why on stderr and saved the
+	 * case as a bucket: a restart, not a crash of ours. */
+	int executor_dead = WIFEXITED(status) && WEXITSTATUS(status) == CAMP_EXIT_EXECUTOR_DEAD;
 	char why[160];
 	if (WIFSIGNALED(status))
 		snprintf(why, sizeof(why), "worker %u died by signal %d (%s)", i,
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (executor_dead)
+		snprintf(why, sizeof(why), "worker %u exited: its KVM executor is dead", i);
 	else
 		snprintf(why, sizeof(why), "worker %u exited with status %d", i, WEXITSTATUS(status));
-	p->st.crashes++;
+	if (!executor_dead)
+		p->st.crashes++;
 	/* What the dead worker counted but never reported. */
 	struct camp_counts shared = ws->shared->cnt, lost;
 	camp_counts_sub(&lost, &shared, &ws->reported);
 	camp_counts_add(&p->st.tot, &lost);
+	health_add(p, ws, &lost);
 	uint64_t k = ws->shared->k;
 	if (__atomic_load_n(&ws->shared->busy, __ATOMIC_ACQUIRE)) {
 		/* The case is regenerated from its seed: generators are
@@ -244,19 +265,28 @@ static void reap(struct parent *p, unsigned i)
 			fprintf(stderr, "%sexitdiff fuzz: %s; case saved as %s\n", msg_nl, why, path);
 		ws->k_next = k + 1;
 	} else {
-		fprintf(stderr, "%sexitdiff fuzz: %s outside a case\n", msg_nl, why);
+		fprintf(stderr, "%sexitdiff fuzz: %s%s\n", msg_nl, why,
+			executor_dead ? " (its last case is saved as a bucket); restarting it" :
+			" outside a case");
 		ws->k_next = k + 1;
 	}
 	ws->shared->busy = 0;
 	if (stop_signal || ws->k_next >= ws->k_end ||
-	    (p->deadline > 0 && camp_now() >= p->deadline))
+	    (p->deadline > 0 && camp_now() >= p->deadline)) {
 		ws->finished = 1;
-	else if (++ws->restarts > MAX_RESTARTS) {
-		fprintf(stderr, "exitdiff fuzz: worker %u died %u times; not restarting it\n",
-			i, ws->restarts - 1);
+		wh->state = CAMP_W_FINISHED;
+	} else if (++ws->restarts > MAX_RESTARTS) {
+		fprintf(stderr, "%sexitdiff fuzz: worker %u died %u times; not restarting it\n",
+			msg_nl, i, ws->restarts - 1);
 		ws->finished = 1;
-	} else if (spawn(p, i) < 0)
+		wh->state = CAMP_W_ABANDONED;
+	} else if (spawn(p, i) < 0) {
 		ws->finished = 1;
+		wh->state = CAMP_W_ABANDONED;
+	} else {
+		wh->restarts++;
+		p->st.health.restarts++;
+	}
 }
 
 static void tick(struct parent *p, double now, double *last_t, uint64_t *last_execs,
@@ -269,6 +299,7 @@ static void tick(struct parent *p, double now, double *last_t, uint64_t *last_ex
 		rate = now > p->t0 ? (double)(p->st.tot.execs - p->st.execs_at_start) / (now - p->t0) : 0;
 	*last_t = now;
 	*last_execs = p->st.tot.execs;
+	camp_health_period(&p->st);
 	char err[512];
 	if (camp_store_flush(p->o->out, &p->st, t, err, sizeof(err)) < 0)
 		fprintf(stderr, "%sexitdiff fuzz: %s\n", msg_nl, err);
@@ -371,7 +402,7 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	p.w = calloc(o->jobs, sizeof(*p.w));
 	struct camp_shared *shm = mmap(NULL, o->jobs * sizeof(*shm), PROT_READ | PROT_WRITE,
 				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!p.w || shm == MAP_FAILED) {
+	if (!p.w || shm == MAP_FAILED || camp_health_init(&p.st, o->jobs) < 0) {
 		fprintf(stderr, "exitdiff fuzz: out of memory\n");
 		free(p.w);
 		known_free(&p.known);
@@ -386,10 +417,11 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	sigaction(SIGTERM, &sa, &old_term);
 	stop_signal = 0;
 
+	/* Killed before its first state save, a campaign still left buckets. */
+	int resuming = p.st.tot.execs || camp_buckets_new(&p.st);
 	printf("exitdiff fuzz: %u worker(s), generator %s, seed %" PRIu64 ", out %s%s\n",
-	       o->jobs, o->gen->name, o->seed, o->out,
-	       p.st.tot.execs ? " (resuming)" : "");
-	if (p.st.tot.execs)
+	       o->jobs, o->gen->name, o->seed, o->out, resuming ? " (resuming)" : "");
+	if (resuming)
 		printf("resumed: %" PRIu64 " execs, %zu buckets\n", p.st.tot.execs,
 		       camp_buckets_new(&p.st));
 	for (unsigned i = 0; i < o->jobs; i++)
@@ -421,6 +453,9 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 		rc = 2;
 	}
 	camp_summary(stdout, &p.st, o->out, now - p.t0);
+	char why[400];
+	if (rc == 0 && camp_health_bad(&p.st, why, sizeof(why)))
+		rc = CAMP_EXIT_UNHEALTHY;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	for (unsigned i = 0; i < o->jobs; i++)

@@ -176,6 +176,7 @@ void camp_state_free(struct camp_state *s)
 	free(s->bindex);
 	free(s->unsup);
 	free(s->reached);
+	free(s->health.w);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -324,9 +325,19 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 	json_exits(f, s->tot.exits_ref);
 	fprintf(f, ",\"exits_kvm\":");
 	json_exits(f, s->tot.exits_kvm);
-	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"unconfirmed\":%" PRIu64
-		",\"crashes\":%" PRIu64 ",\"workers\":%u,\"lanes\":", s->nreached, s->tot.exec_failures,
+	char why[400];
+	fprintf(f, ",\"ref_mnemonics\":%zu,\"exec_failures\":%" PRIu64 ",\"hv_failures\":%" PRIu64
+		",\"recoveries\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"period_failure_share\":%.4f"
+		",\"unhealthy\":%s,\"unconfirmed\":%" PRIu64 ",\"crashes\":%" PRIu64 ",\"workers\":%u"
+		",\"worker_health\":", s->nreached, s->tot.exec_failures, s->tot.hv_failures,
+		s->tot.recoveries, s->health.restarts, s->health.last_share,
+		s->health.unhealthy_now || camp_health_bad(s, why, sizeof(why)) ? "true" : "false",
 		s->tot.unconfirmed, s->crashes, workers);
+	camp_health_json(f, s);
+	fprintf(f, ",\"kmsg\":{\"findings\":%" PRIu64 ",\"unattributed\":%" PRIu64 ",\"foreign\":%" PRIu64
+		",\"suppressed\":%" PRIu64 "}", s->tot.kmsg_findings, s->tot.kmsg_unattributed,
+		s->tot.kmsg_foreign, s->tot.kmsg_suppressed);
+	fputs(",\"lanes\":", f);
 	json_lanes(f, s);
 	fputs("}\n", f);
 }
@@ -348,6 +359,7 @@ void camp_status_line(char *buf, size_t len, const struct camp_state *s, double 
 			      100.0 * ratio(lc->agree, lc->execs - lc->exec_failures),
 			      100.0 * ratio(lc->steps, lc->steps + lc->unsupported));
 	}
+	camp_health_status(buf, len, n, s);
 }
 
 static int by_hits(const void *x, const void *y)
@@ -384,9 +396,15 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 		"%" PRIu64 " in total on %s\n", run, secs, secs > 0 ? run / secs : 0.0,
 		s->tot.execs, out);
 	fprintf(f, "  agree %" PRIu64 ", diverge %" PRIu64 " (known %" PRIu64 "), unsupported %" PRIu64
-		" (%.1f%%), unconfirmed %" PRIu64 ", executor failures %" PRIu64 ", worker crashes %" PRIu64 "\n",
+		" (%.1f%%), unconfirmed %" PRIu64 ", executor failures %" PRIu64 " (hypervisor %" PRIu64
+		"), recoveries %" PRIu64 ", worker crashes %" PRIu64 ", worker restarts %" PRIu64 "\n",
 		s->tot.agree, s->tot.diverge, camp_known_hits(s), s->tot.unsupported,
-		100.0 * unsup_rate(s), s->tot.unconfirmed, s->tot.exec_failures, s->crashes);
+		100.0 * unsup_rate(s), s->tot.unconfirmed, s->tot.exec_failures, s->tot.hv_failures,
+		s->tot.recoveries, s->crashes, s->health.restarts);
+	fprintf(f, "  host kernel log: %" PRIu64 " finding line(s) attributed to cases, %" PRIu64
+		" not reproduced by a re-run, %" PRIu64 " naming other processes, %" PRIu64
+		" suppressed by the kernel's rate limit\n", s->tot.kmsg_findings, s->tot.kmsg_unattributed,
+		s->tot.kmsg_foreign, s->tot.kmsg_suppressed);
 	size_t idx[5], nt = top5(s, idx);
 	if (nt) {
 		fprintf(f, "  unsupported top:");
@@ -458,4 +476,6 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 			fprintf(f, "  ... and %zu more known signatures\n", nk - shown);
 	}
 	free(sorted);
+	/* Last: an unhealthy run ends with its warning. */
+	camp_health_summary(f, s);
 }

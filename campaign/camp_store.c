@@ -196,7 +196,10 @@ int camp_store_load(const char *out, struct camp_state *s, char *err, size_t err
 			{ "execs", &c->execs }, { "agree", &c->agree }, { "diverge", &c->diverge },
 			{ "unsupported", &c->unsupported }, { "known", &c->known },
 			{ "exec_failures", &c->exec_failures }, { "crashes", &s->crashes },
-			{ "unconfirmed", &c->unconfirmed },
+			{ "unconfirmed", &c->unconfirmed }, { "hv_failures", &c->hv_failures },
+			{ "recoveries", &c->recoveries }, { "kmsg_findings", &c->kmsg_findings },
+			{ "kmsg_unattributed", &c->kmsg_unattributed }, { "kmsg_foreign", &c->kmsg_foreign },
+			{ "kmsg_suppressed", &c->kmsg_suppressed },
 		};
 		char *save;
 		for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -328,9 +331,12 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 	const struct camp_counts *c = &s->tot;
 	fprintf(f, STATE_MAGIC "\nexecs %" PRIu64 "\nagree %" PRIu64 "\ndiverge %" PRIu64
 		"\nunsupported %" PRIu64 "\nknown %" PRIu64 "\nexec_failures %" PRIu64
-		"\ncrashes %" PRIu64 "\nunconfirmed %" PRIu64 "\nelapsed %.3f\n", c->execs, c->agree,
-		c->diverge, c->unsupported, c->known, c->exec_failures, s->crashes, c->unconfirmed,
-		elapsed);
+		"\ncrashes %" PRIu64 "\nunconfirmed %" PRIu64 "\nhv_failures %" PRIu64 "\nrecoveries %" PRIu64
+		"\nkmsg_findings %" PRIu64 "\nkmsg_unattributed %" PRIu64 "\nkmsg_foreign %" PRIu64
+		"\nkmsg_suppressed %" PRIu64 "\nelapsed %.3f\n", c->execs, c->agree, c->diverge,
+		c->unsupported, c->known, c->exec_failures, s->crashes, c->unconfirmed, c->hv_failures,
+		c->recoveries, c->kmsg_findings, c->kmsg_unattributed, c->kmsg_foreign,
+		c->kmsg_suppressed, elapsed);
 	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
 		if (c->exits_ref[i])
 			fprintf(f, "exits_ref %s %" PRIu64 "\n", exit_kind_name((enum exit_kind)i), c->exits_ref[i]);

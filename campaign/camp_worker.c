@@ -18,6 +18,7 @@
 #include "case_text.h"
 #include "diff.h"
 #include "finding.h"
+#include "kmsg.h"
 #include "knobs.h"
 
 /* KVM's time budget for a case the reference ran to its step budget. */
@@ -81,6 +82,17 @@ struct name_slot {
 	uint8_t used, reached_sent, unsup;
 };
 
+/* A finding line the kernel logged while this worker's case ran. */
+struct kmsg_hit {
+	char key[SIGNATURE_MAX];
+	char line[256];
+	long pid;                    /* the pid the line names (ours), or 0 */
+};
+#define KMSG_PENDING_MAX 8
+
+/* What the kernel-log callback does with a finding line. */
+enum kmsg_mode { KMSG_COLLECT, KMSG_CONFIRM, KMSG_DISCARD };
+
 struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
@@ -90,6 +102,15 @@ struct worker {
 	int dead_pipe;
 	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
 	unsigned lane, mode;          /* of the case in hand */
+	/* The host kernel log (fd -1 when not watched). */
+	struct kmsg_reader kmsg;
+	enum kmsg_mode kmsg_mode;
+	struct kmsg_hit kmsg_pend[KMSG_PENDING_MAX];
+	unsigned kmsg_npend;
+	const char *kmsg_confirm_key; /* KMSG_CONFIRM: the key looked for */
+	int kmsg_confirmed;
+	int kvm_extra_runs;           /* KVM ran more than the case (confirm, cut) */
+	unsigned kmsg_said;           /* unattributed lines printed so far */
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -296,6 +317,10 @@ static int minimize_first(const struct first_ctx *fc, struct min_both *m,
 	return 1;
 }
 
+static void send_first_text(struct worker *w, const char *sig, const struct test_case *c,
+			    int minimized, void (*case_fn)(FILE *, const void *, const void *),
+			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx);
+
 /* A new signature for this worker: send the case and KVM's outcome as text.
  * The parent keeps the first one it receives and drops the others. */
 static void send_first(struct worker *w, const struct first_ctx *fc0)
@@ -311,20 +336,63 @@ static void send_first(struct worker *w, const struct first_ctx *fc0)
 		finding_key(m.d.signature, m.d.signature, w->mode);
 		fc = &minimized;
 	}
+	send_first_text(w, fc->d->signature, fc->c, fc->minimized, print_case, print_kvm, fc);
+}
+
+struct fail_ctx {
+	const struct test_case *c;
+	const struct outcome *ref;   /* NULL when the reference failed too */
+	const char *sig;             /* bucket key (mode suffix included) */
+	const char *why;             /* the executor's error text */
+};
+
+static void print_fail_case(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct fail_ctx *fc = x;
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *fc->c;
+	if (fc->ref) {
+		cf.has_expect = 1;
+		cf.expect = *fc->ref;
+	}
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->sig);
+	fprintf(f, "# the KVM executor failed on this case (a hypervisor failure, not a divergence):\n");
+	fprintf(f, "#   %s\n", fc->why);
+	fprintf(f, "# expect = the reference outcome; the error is in kvm-outcome.txt\n");
+	case_print(f, &cf);
+}
+
+static void print_fail_kvm(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct fail_ctx *fc = x;
+	fprintf(f, "signature %s\nexecutor error %s\ncase %s seed 0x%016llx\n", fc->sig, fc->why,
+		fc->c->id, (unsigned long long)fc->c->seed);
+}
+
+/* Sends the first case of a bucket that is not a divergence (a hypervisor
+ * failure): the same REC_FIRST record, so the parent saves it the way it
+ * saves divergences. */
+static void send_first_text(struct worker *w, const char *sig, const struct test_case *c,
+			    int minimized, void (*case_fn)(FILE *, const void *, const void *),
+			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx)
+{
 	size_t l1 = 0, l2 = 0;
-	char *t1 = print_to_string(print_case, fc, NULL, &l1);
-	char *t2 = print_to_string(print_kvm, fc, NULL, &l2);
+	char *t1 = print_to_string(case_fn, ctx, NULL, &l1);
+	char *t2 = print_to_string(kvm_fn, ctx, NULL, &l2);
 	if (t1 && t2) {
 		struct camp_rec r;
 		memset(&r, 0, sizeof(r));
 		r.type = REC_FIRST;
-		r.seed = fc->c->seed;
-		r.mode = fc->c->mode;
-		r.knobs = fc->c->knobs;
-		r.minimized = (uint32_t)fc->minimized;
+		r.seed = c->seed;
+		r.mode = c->mode;
+		r.knobs = c->knobs;
+		r.minimized = (uint32_t)minimized;
 		r.len1 = (uint32_t)l1;
 		r.len2 = (uint32_t)l2;
-		snprintf(r.name, sizeof(r.name), "%s", fc->d->signature);
+		snprintf(r.name, sizeof(r.name), "%s", sig);
 		send_rec(w, &r);
 		send_all(w, t1, l1);
 		send_all(w, t2, l2);
@@ -509,6 +577,154 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 	return s;
 }
 
+/* The KVM executor failed on c (fail_errno/fail_where set): a finding,
+ * bucketed by exec_fail_signature and the case's mode, counted like a
+ * divergence's hits, the first case saved with the error text. */
+static void note_hv_failure(struct worker *w, const struct test_case *c,
+			    const struct outcome *ref, const struct executor *xkvm)
+{
+	char sig[SIGNATURE_MAX];
+	exec_fail_signature(xkvm, sig, sizeof(sig));
+	finding_key(sig, sig, c->mode);
+	int fresh;
+	struct sig_slot *s = sig_slot(w, sig, &fresh);
+	if (s && fresh && !s->known) {
+		struct fail_ctx fc = { c, ref, sig, xkvm->err };
+		send_first_text(w, sig, c, 0, print_fail_case, print_fail_kvm, &fc);
+	}
+	if (s) {
+		count_hit(w, s);
+		return;
+	}
+	struct camp_rec r;
+	memset(&r, 0, sizeof(r));
+	r.type = REC_HIT;
+	r.n = 1;
+	snprintf(r.name, sizeof(r.name), "%s", sig);
+	send_rec(w, &r);
+}
+
+/* --- the host kernel log as an oracle (core/kmsg.h) --- */
+
+static void on_kmsg(void *ctx, const char *msg)
+{
+	struct worker *w = ctx;
+	char key[SIGNATURE_MAX];
+	long pid;
+	if (kmsg_classify(&w->kmsg.attr, msg, key, sizeof(key), &pid) != KMSG_FINDING)
+		return;
+	if (pid && pid != (long)getpid()) {
+		/* Another process's VM (other campaigns share this host). */
+		w->cnt->kmsg_foreign++;
+		return;
+	}
+	if (w->kmsg_mode == KMSG_CONFIRM) {
+		w->kmsg_confirmed |= !strcmp(key, w->kmsg_confirm_key);
+		return;
+	}
+	if (w->kmsg_mode == KMSG_DISCARD || w->kmsg_npend >= KMSG_PENDING_MAX)
+		return;
+	struct kmsg_hit *h = &w->kmsg_pend[w->kmsg_npend++];
+	snprintf(h->key, sizeof(h->key), "%s", key);
+	snprintf(h->line, sizeof(h->line), "%s", msg);
+	h->pid = pid;
+}
+
+static void kmsg_read(struct worker *w, enum kmsg_mode mode)
+{
+	w->kmsg_mode = mode;
+	kmsg_drain(&w->kmsg, on_kmsg, w);
+	w->cnt->kmsg_suppressed = w->kmsg.attr.suppressed;
+}
+
+struct kmsg_ctx {
+	const struct test_case *c;
+	const struct outcome *ref;   /* NULL when the reference failed */
+	const struct kmsg_hit *h;
+	const char *how;
+};
+
+static void print_kmsg_case(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct kmsg_ctx *kc = x;
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *kc->c;
+	if (kc->ref) {
+		cf.has_expect = 1;
+		cf.expect = *kc->ref;
+	}
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", kc->h->key);
+	fprintf(f, "# the host kernel logged this while the case ran in KVM (%s):\n", kc->how);
+	fprintf(f, "#   %s\n", kc->h->line);
+	fprintf(f, "# expect = the reference outcome; the kernel line is in kvm-outcome.txt\n");
+	case_print(f, &cf);
+}
+
+static void print_kmsg_text(FILE *f, const void *x, const void *unused)
+{
+	(void)unused;
+	const struct kmsg_ctx *kc = x;
+	fprintf(f, "signature %s\nkernel log %s\nattributed %s\ncase %s seed 0x%016llx\n", kc->h->key,
+		kc->h->line, kc->how, kc->c->id, (unsigned long long)kc->c->seed);
+}
+
+/* Does c make the kernel print key again? One more KVM run. */
+static int kmsg_rerun_confirms(struct worker *w, const struct test_case *c, const char *key)
+{
+	static struct outcome scratch;
+	w->kmsg_confirm_key = key;
+	w->kmsg_confirmed = 0;
+	(void)w->xkvm->ops->run(w->xkvm, c, &scratch);
+	kmsg_read(w, KMSG_CONFIRM);
+	return w->kmsg_confirmed;
+}
+
+/* After a case: the finding lines the kernel logged while it ran. A line
+ * that names this process is this case's; one that names no process is
+ * attributed when a re-run of the case prints it again (another campaign
+ * on the host, or a rate limit, would not). Attributed lines are buckets
+ * keyed by the message (hits counted like a divergence's); the others are
+ * counted as unattributed and the first few printed. */
+static void kmsg_after_case(struct worker *w, const struct test_case *c, const struct outcome *ref)
+{
+	kmsg_read(w, KMSG_COLLECT);
+	unsigned n = w->kmsg_npend;
+	w->kmsg_npend = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct kmsg_hit h = w->kmsg_pend[i];
+		const char *how = "the line names this worker's pid";
+		if (!h.pid) {
+			how = "a re-run of the case printed it again";
+			if (!kmsg_rerun_confirms(w, c, h.key)) {
+				w->cnt->kmsg_unattributed++;
+				if (w->kmsg_said++ < 3)
+					fprintf(stderr, "\nexitdiff fuzz: worker %u: kernel log line not reproduced by "
+						"case %s (counted as unattributed): %s\n", w->a->index, c->id, h.line);
+				continue;
+			}
+		}
+		w->cnt->kmsg_findings++;
+		int fresh;
+		struct sig_slot *s = sig_slot(w, h.key, &fresh);
+		if (s && fresh && !s->known) {
+			struct kmsg_ctx kc = { c, ref, &h, how };
+			send_first_text(w, h.key, c, 0, print_kmsg_case, print_kmsg_text, &kc);
+		}
+		if (s) {
+			count_hit(w, s);
+		} else {
+			struct camp_rec r;
+			memset(&r, 0, sizeof(r));
+			r.type = REC_HIT;
+			r.n = 1;
+			snprintf(r.name, sizeof(r.name), "%s", h.key);
+			send_rec(w, &r);
+		}
+	}
+}
+
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
 	struct sig_slot *s = bucket_of(w, fc->d->signature, fc->c->knobs, fc, 1);
@@ -593,8 +809,13 @@ void camp_worker_main(const struct camp_worker_args *a)
 	w.xkvm = xkvm;
 	if (!h)
 		fatal(&w, "worker: executors failed to open (see the message above)");
+	char kerr[200];
+	if (kmsg_open(&w.kmsg, kerr, sizeof(kerr)) < 0 && a->index == 0)
+		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);
 
 	double next_flush = camp_now() + FLUSH_PERIOD_S;
+	uint64_t recoveries_seen = xkvm->recoveries;
+	unsigned failure_run = 0;   /* consecutive execs an executor failed */
 	for (uint64_t k = a->k0; k < a->k_end && !stop_requested && !w.dead_pipe; k++) {
 		if ((k & 31) == 0) {
 			double now = camp_now();
@@ -605,6 +826,13 @@ void camp_worker_main(const struct camp_worker_args *a)
 				next_flush = now + FLUSH_PERIOD_S;
 			}
 		}
+		if (w.kvm_extra_runs && w.kmsg.fd >= 0) {
+			/* Lines from the last case's confirming or cutting
+			 * runs: that case is saved already, the next is not
+			 * to blame. */
+			kmsg_read(&w, KMSG_DISCARD);
+		}
+		w.kvm_extra_runs = 0;
 		uint64_t seed = gen_case_seed(a->seed, a->index, a->base + k);
 		a->shared->seed = seed;
 		a->shared->k = k;
@@ -622,9 +850,16 @@ void camp_worker_main(const struct camp_worker_args *a)
 		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
 		w.lane = gen_lane_of(c);
 		w.mode = c->mode;
+		/* One non-blocking read when the log has nothing new. */
+		if (w.kmsg.fd >= 0)
+			kmsg_after_case(&w, c, rr == 0 ? ref : NULL);
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
 		lc->execs++;
+		if (xkvm->recoveries != recoveries_seen) {
+			w.cnt->recoveries += xkvm->recoveries - recoveries_seen;
+			recoveries_seen = xkvm->recoveries;
+		}
 		if (rr < 0 || rk < 0) {
 			/* Said once per worker and lane: a mode an executor
 			 * cannot run yet must not fail silently. */
@@ -634,13 +869,30 @@ void camp_worker_main(const struct camp_worker_args *a)
 					gen_lane_name((enum gen_lane)w.lane), rr < 0 ? xref->err : xkvm->err);
 			w.cnt->exec_failures++;
 			lc->exec_failures++;
+			if (rk < 0 && (xkvm->fail_errno || xkvm->fail_where[0])) {
+				w.cnt->hv_failures++;
+				note_hv_failure(&w, c, rr == 0 ? ref : NULL, xkvm);
+			}
+			if (xkvm->dead || ++failure_run >= CAMP_MAX_FAILURE_RUN) {
+				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s after case %s: %s; "
+					"exiting for the parent to restart it\n", a->index,
+					xkvm->dead ? "KVM executor dead" : "every recent case failed",
+					c->id, rr < 0 ? xref->err : xkvm->err);
+				flush(&w);
+				a->backend->close(h);
+				_exit(CAMP_EXIT_EXECUTOR_DEAD);
+			}
 			continue;
 		}
+		failure_run = 0;
 		lc->steps += ref->steps;
 		w.cnt->exits_ref[terminal_kind(ref)]++;
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
 		struct divergence d;
 		enum verdict v = outcome_diff(ref, kvm, &d);
+		/* A divergence runs KVM again (confirm, cut, minimize): what
+		 * the kernel logs then is dropped before the next case. */
+		w.kvm_extra_runs = v == VERDICT_DIVERGE;
 		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
 		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
 		int cls = 3;
@@ -676,6 +928,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		}
 	}
 	flush(&w);
+	kmsg_close(&w.kmsg);
 	a->backend->close(h);
 	_exit(0);
 }

@@ -7,6 +7,7 @@
  *   camp_worker.c  the hot loop: generate, run, diff, batch the counts
  *   camp_store.c   output directory: buckets, crashes, state, resume
  *   camp_stats.c   totals, mnemonic tables, stats.jsonl, status, summary
+ *   camp_health.c  per-worker failures/recoveries/restarts, failure share
  *
  * Output layout (docs/campaigns.md):
  *   OUT/buckets/<sanitized-signature>-<hash>/case.case        first case
@@ -46,7 +47,10 @@ struct campaign_backend {
 };
 
 /* Runs the campaign to its limit or until SIGINT/SIGTERM. Returns 0 when it
- * ran (whatever it found), 2 on input or setup errors (message printed). */
+ * ran (whatever it found), 2 on input or setup errors (message printed), 3
+ * when it ran but the harness was unhealthy (executor failures over 1% of
+ * execs in a stats period or the run, or a worker abandoned; the summary
+ * ends with a WARNING line saying which). */
 int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b);
 
 #endif

@@ -11,6 +11,7 @@
 #include "finding.h"
 #include "host.h"
 #include "known.h"
+#include "kmsg.h"
 #include "min.h"
 #include "show.h"
 
@@ -24,9 +25,45 @@ struct run_opts {
 	 * readable): run says which bucket a divergence files under. */
 	struct known_list list;
 	int have_list;
+	struct kmsg_reader *kmsg;   /* the host kernel log, fd -1 if not read */
 };
 
 #define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
+
+/* Kernel log lines printed while a case ran in KVM, kept for after the
+ * verdict: every line, and which are findings (core/kmsg.h). */
+struct kmsg_seen {
+	struct kmsg_reader *r;
+	FILE *f;
+	unsigned lines, findings, foreign;
+};
+
+/* A line that names another process (kvm-pvm's "pid N") came from another
+ * VM on the host, not from this case: counted, not shown. */
+static void kmsg_keep(void *ctx, const char *msg)
+{
+	struct kmsg_seen *k = ctx;
+	char key[128];
+	long pid;
+	enum kmsg_class c = kmsg_classify(&k->r->attr, msg, key, sizeof(key), &pid);
+	if (pid && pid != (long)getpid()) {
+		k->foreign++;
+		return;
+	}
+	k->lines++;
+	fprintf(k->f, "  %s\n", msg);
+	if (c == KMSG_FINDING) {
+		k->findings++;
+		fprintf(k->f, "    finding: %s\n", key);
+	}
+}
+
+static void kmsg_discard(void *ctx, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+}
+
 
 /* Fills cf's expectation from this run. Returns 0, or -1 when the case
  * diverges and no reason was given (nothing is written then). */
@@ -127,10 +164,27 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		fprintf(stderr, "%s\n", err);
 		return EXIT_USAGE;
 	}
-	if (s->ref.ops->run(&s->ref, &cf->c, ref) < 0 ||
-	    s->kvm.ops->run(&s->kvm, &cf->c, kvm) < 0) {
+	char *klog = NULL;
+	size_t klog_len = 0;
+	struct kmsg_seen seen = { o->kmsg, NULL, 0, 0, 0 };
+	if (o->kmsg->fd >= 0) {
+		kmsg_drain(o->kmsg, kmsg_discard, NULL); /* what came before the case */
+		seen.f = open_memstream(&klog, &klog_len);
+	}
+	int rr = s->ref.ops->run(&s->ref, &cf->c, ref);
+	int rk = s->kvm.ops->run(&s->kvm, &cf->c, kvm);
+	if (seen.f) {
+		kmsg_drain(o->kmsg, kmsg_keep, &seen);
+		fclose(seen.f);
+		seen.f = NULL;
+	}
+	if (rr < 0 || rk < 0) {
 		fprintf(stderr, "%s: case %s: executor failed: %s%s\n", path, cf->c.id,
-			s->ref.err, s->kvm.err);
+			rr < 0 ? s->ref.err : "", rk < 0 ? s->kvm.err : "");
+		if (klog && seen.lines)
+			fprintf(stderr, "host kernel log while the case ran (%u lines, %u findings):\n%s",
+				seen.lines, seen.findings, klog);
+		free(klog);
 		return EXIT_USAGE;
 	}
 	struct divergence d;
@@ -154,6 +208,10 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		if (v == VERDICT_UNSUPPORTED)
 			printf("  unsupported: %s\n", ref->mnemonic);
 	}
+	if (klog && seen.lines)
+		printf("host kernel log while the case ran (%u lines, %u findings):\n%s", seen.lines,
+		       seen.findings, klog);
+	free(klog);
 	if (o->record) {
 		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm,
 				     depends_on_vendor(s, &cf->c, ref)) < 0)
@@ -223,6 +281,12 @@ int cmd_run(int argc, char **argv)
 		else
 			fprintf(stderr, "exitdiff run: %s (bucket lines will not say what is known)\n", kerr);
 	}
+	/* The host kernel log: what KVM complained about while each case ran
+	 * (docs/campaigns.md "The host kernel log"). */
+	struct kmsg_reader kmsg;
+	if (kmsg_open(&kmsg, kerr, sizeof(kerr)) < 0)
+		fprintf(stderr, "exitdiff run: %s; kernel messages are not shown\n", kerr);
+	o.kmsg = &kmsg;
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct case_file *cf = malloc(sizeof(*cf));
 	int rc = EXIT_AGREE;
@@ -237,6 +301,7 @@ int cmd_run(int argc, char **argv)
 	free(kvm);
 	free(cf);
 	known_free(&o.list);
+	kmsg_close(&kmsg);
 	session_close(&s);
 	paths_free(paths, n);
 	return rc;

@@ -63,8 +63,27 @@ struct executor {
 	 * manuals differ (docs/vendors.md). VENDOR_UNKNOWN: the vendor of the
 	 * calibrated CPUID table, else of the host. */
 	enum cpu_vendor vendor;
-	char err[256];
+	/* Why the last run failed; long enough for a failure, the retry's and
+	 * the recovery's (kvm_run_op keeps all three). */
+	char err[640];
+	/* Set by run() when it returned -1 because the hypervisor itself
+	 * failed on the case (an ioctl such as KVM_RUN returned an error), not
+	 * because the case was refused: the errno of the FIRST failure (0 when
+	 * none was set), and where it happened and what recovery did, e.g.
+	 * "KVM_RUN:rebuilt" (core/exec_fail.c makes the signature of it). err
+	 * keeps the first error text and what the recovery met after it. */
+	int fail_errno;
+	char fail_where[32];
+	/* The executor could not recover (rebuilding its VM failed): it cannot
+	 * run another case; the caller must give up on it. */
+	int dead;
+	/* Times the executor rebuilt itself (a new VM) after a failure. */
+	uint64_t recoveries;
 };
+
+/* The signature of a hypervisor failure of ex (fail_errno, fail_where):
+ * "executor#EINVAL/KVM_RUN:rebuilt" (docs/formats.md). */
+void exec_fail_signature(const struct executor *ex, char *sig, size_t len);
 
 extern const struct executor_ops kvm_executor_ops;
 extern const struct executor_ops ref_executor_ops;

@@ -193,6 +193,13 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 	if (fx.kvm.ops->run(&fx.kvm, c, &fx.o_kvm) < 0) {
 		fx.st.exec_failures++;
 		snprintf(err, errlen, "KVM executor: %s", fx.kvm.err);
+		if (fx.kvm.dead) {
+			/* The executor could not rebuild its VM: every later
+			 * input would fail. Abort, so the engine keeps this input
+			 * as a crash and starts a fresh process. */
+			fprintf(stderr, "exitdiff: %s\n", err);
+			abort();
+		}
 		return -1;
 	}
 	r->verdict = outcome_diff(&fx.o_ref, &fx.o_kvm, &r->d);

@@ -2,7 +2,7 @@
  * Internal API of the KVM executor (harness/). One VM with one vCPU per
  * executor, created in init and reused for every case. See docs/harness.md.
  *
- *   kvm_vm.c        device, VM, memslots, vCPU
+ *   kvm_vm.c        device, VM, memslots, vCPU, rebuild after a failure
  *   kvm_mode.c      vCPU system state per (mode, knobs), from core/mode.c
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
@@ -10,7 +10,7 @@
  *   kvm_watchdog.c  per-thread periodic timer that interrupts a stuck KVM_RUN
  *   kvm_calibrate.c CPUID as the guest really reads it
  *   kvm_env.c       kernel, backend module, module parameters
- *   kvm_executor.c  executor_ops glue, bench helper
+ *   kvm_executor.c  executor_ops glue, recovery policy, bench helper
  */
 #ifndef EXITDIFF_KVM_H
 #define EXITDIFF_KVM_H
@@ -96,8 +96,21 @@ struct kvm_ctx {
 	 * so the refusal path runs on a KVM that accepts every knob. */
 	uint64_t test_refuse_cr4;
 
+	/* The last failure of kvm_exec_case: the ioctl (or step) that failed
+	 * and its errno, for the executor's failure signature. */
+	const char *fail_op;
+	int fail_errno;
+
+	/* Test hook (docs/harness.md "Recovery"): with
+	 * EXITDIFF_TEST_FAIL_RUN_EVERY=N (read once at executor init), every
+	 * Nth KVM_RUN fails with EINVAL before entering KVM, and so does every
+	 * KVM_RUN after it until the VM is rebuilt: a vCPU KVM refuses to run
+	 * again, on demand. 0 = off. */
+	uint64_t test_fail_every, test_runs;
+	int test_vcpu_dead;
+
 	/* Figures for docs and reports. */
-	uint64_t cases, eintr, restores, vcpu_recreations, run_failures, io_flushes;
+	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
 };
 
@@ -120,9 +133,13 @@ void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen);
 void kvm_vm_close(struct kvm_ctx *k);
-/* Destroys and recreates the vCPU (same VM, same memory), then sets it up
- * again. Used when KVM_RUN keeps failing after a terminal exit. */
-int kvm_vcpu_recreate(struct kvm_ctx *k, char *err, size_t errlen);
+/* Closes the vCPU, the VM and its memory and brings up a new VM the way
+ * kvm_vm_open does (memslots, CPUID, captured state, XCR0): what the
+ * executor does when a vCPU refuses to run again. Counters and the test
+ * hook survive. Returns 0, or -1 (err says why; the context is closed). */
+int kvm_vm_rebuild(struct kvm_ctx *k, char *err, size_t errlen);
+/* Environment variable of the test hook above. */
+#define KVM_TEST_FAIL_RUN_ENV "EXITDIFF_TEST_FAIL_RUN_EVERY"
 
 /* kvm_mode.c */
 /* A segment register as KVM takes it, from core/mode.h's seg_desc. */

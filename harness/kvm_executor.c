@@ -75,11 +75,27 @@ void kvm_settle(struct kvm_ctx *k)
 	}
 }
 
+/* Notes where kvm_exec_case failed (errno of the ioctl that failed, when
+ * one did) unless the run loop already did; returns -1. */
+static int kvm_failed_at(struct kvm_ctx *k, const char *op)
+{
+	int e = errno;
+	if (!k->fail_op) {
+		k->fail_op = op;
+		k->fail_errno = e;
+	}
+	return -1;
+}
+
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen)
 {
 	outcome_init(out);
+	k->fail_op = NULL;
+	k->fail_errno = 0;
 	int rc = kvm_state_load(k, c, err, errlen);
+	if (rc == -1)
+		return kvm_failed_at(k, "state-load");
 	if (rc < 0)
 		return rc;
 	if (kvm_run_case(k, out, err, errlen) < 0)
@@ -89,11 +105,11 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	unsigned touched = kvm_scan_code(c->code, c->code_len);
 	k->need_restore |= touched & KVM_RESTORE_ALL;
 	if ((touched & KVM_READ_XMM) && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
-		return -1;
+		return kvm_failed_at(k, "read-xmm");
 	memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	k->cases++;
 	if (out->state.cr8 != k->sregs0.cr8 && kvm_reset_cr8(k, err, errlen) < 0)
-		return -1;
+		return kvm_failed_at(k, k->fail_op ? k->fail_op : "cr8-reset");
 	return 0;
 }
 
@@ -184,39 +200,97 @@ static int kvm_init(struct executor *ex, char *err, size_t errlen)
 		return -1;
 	}
 	kvm_env_hash_cpuid(&ex->env, ex->cpuid);
+	/* The test hook (kvm.h) counts from here: set-up never fails by it. */
+	const char *every = getenv(KVM_TEST_FAIL_RUN_ENV);
+	if (every && *every)
+		p->k.test_fail_every = strtoull(every, NULL, 0);
 	return 0;
 }
 
+/* Rebuilds the VM after a failure. Returns 0, or -1 with the executor
+ * marked dead and ex->err saying everything that happened. */
+static int kvm_recover(struct executor *ex, struct kvm_priv *p, const char *id,
+		       const char *history)
+{
+	char why[200];
+	if (kvm_vm_rebuild(&p->k, why, sizeof(why)) == 0) {
+		ex->recoveries++;
+		return 0;
+	}
+	ex->dead = 1;
+	snprintf(ex->err, sizeof(ex->err), "case %.60s: %.400s; rebuilding the VM: %.140s",
+		 id, history, why);
+	return -1;
+}
+
 /*
- * A terminal exit (triple fault, internal error) may leave the vCPU in a
- * state KVM refuses to run. Every case re-sets all state anyway; if
- * KVM_RUN still fails, everything outside the sync regs is re-set too, and
- * as a last resort the vCPU is recreated (counted in vcpu_recreations).
+ * A case KVM refuses (knobs outside the mode, sregs KVM rejects) fails at
+ * once and is never retried. When KVM itself fails on a case (KVM_RUN
+ * returns an error), that is a finding: the executor reports it (-1 with
+ * fail_errno and fail_where, the FIRST error's text in err) and makes sure
+ * the next case can run:
+ *   1. the case runs again with every piece of state re-set
+ *      ("retried": the vCPU recovered by itself);
+ *   2. if the vCPU refuses again, the whole VM is rebuilt (kvm_vm_rebuild:
+ *      a vCPU cannot be recreated alone) and the case runs once more on
+ *      the fresh VM ("rebuilt": the vCPU was broken; "fails-fresh": the
+ *      case breaks a fresh VM too, after which the VM is rebuilt again).
+ * The outcome of a rerun is not returned: the case's verdict is the
+ * failure. If a rebuild fails the executor is dead (ex->dead) and the
+ * caller must stop using it.
  */
 static int kvm_run_op(struct executor *ex, const struct test_case *c,
 		      struct outcome *out)
 {
 	struct kvm_priv *p = ex->priv;
-	char why[192];
-	if (!p) {
-		snprintf(ex->err, sizeof(ex->err), "case %s: KVM executor not initialised", c->id);
+	char why[200];
+	ex->fail_errno = 0;
+	ex->fail_where[0] = 0;
+	if (!p || ex->dead) {
+		snprintf(ex->err, sizeof(ex->err), "case %s: KVM executor %s", c->id,
+			 p ? "dead: an earlier recovery failed" : "not initialised");
 		return -1;
 	}
 	p->k.budget_us = ex->budget_us;
-	for (int attempt = 0; attempt < 3; attempt++) {
-		int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));
-		if (rc == 0)
-			return 0;
-		if (rc == KVM_CASE_REFUSED) {
-			/* The message names the case already; no retry helps. */
-			snprintf(ex->err, sizeof(ex->err), "%s", why);
-			return -1;
-		}
-		p->k.need_restore = KVM_RESTORE_ALL;
-		if (attempt == 1 && kvm_vcpu_recreate(&p->k, why, sizeof(why)) < 0)
-			break;
+	int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));
+	if (rc == 0)
+		return 0;
+	if (rc == KVM_CASE_REFUSED) {
+		/* The message names the case already; no retry helps. */
+		snprintf(ex->err, sizeof(ex->err), "%s", why);
+		return -1;
 	}
-	snprintf(ex->err, sizeof(ex->err), "case %.63s: %.180s", c->id, why);
+	char first[200], history[420];
+	const char *op = p->k.fail_op ? p->k.fail_op : "vcpu";
+	ex->fail_errno = p->k.fail_errno;
+	snprintf(first, sizeof(first), "%s", why);
+
+	p->k.need_restore = KVM_RESTORE_ALL;
+	const char *after = "retried";
+	if (kvm_exec_case(&p->k, c, out, why, sizeof(why)) != 0) {
+		snprintf(history, sizeof(history), "%s; retry: %s", first, why);
+		if (kvm_recover(ex, p, c->id, history) < 0)
+			goto report_dead;
+		after = "rebuilt";
+		if (kvm_exec_case(&p->k, c, out, why, sizeof(why)) != 0) {
+			after = "fails-fresh";
+			snprintf(history, sizeof(history), "%s; on a fresh VM: %s", first, why);
+			if (kvm_recover(ex, p, c->id, history) < 0)
+				goto report_dead;
+		}
+	}
+	snprintf(ex->fail_where, sizeof(ex->fail_where), "%.15s:%s", op, after);
+	if (!strcmp(after, "retried"))
+		snprintf(ex->err, sizeof(ex->err), "case %s: %s (a retry on the same vCPU ran it)",
+			 c->id, first);
+	else if (!strcmp(after, "rebuilt"))
+		snprintf(ex->err, sizeof(ex->err), "case %s: %s; the VM was rebuilt and ran it",
+			 c->id, history);
+	else
+		snprintf(ex->err, sizeof(ex->err), "case %s: %s; VM rebuilt", c->id, history);
+	return -1;
+report_dead:
+	snprintf(ex->fail_where, sizeof(ex->fail_where), "%.15s:dead", op);
 	return -1;
 }
 

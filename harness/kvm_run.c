@@ -12,6 +12,9 @@
 #include "kvm.h"
 #include "layout.h"
 
+/* Where an error happened, for its message: "kvm_run.c:246". */
+#define KVM_HERE_FILE (strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') + 1 : __FILE__)
+
 /* Handler result: keep running, or the outcome is complete. */
 enum { KVM_STOP = 0, KVM_GO_ON = 1 };
 
@@ -208,6 +211,20 @@ static int budget_spent(struct kvm_budget *b)
 	return 0;
 }
 
+/* KVM_RUN, or the test hook's failure (kvm.h, test_fail_every): EINVAL
+ * without entering KVM, on every run from the Nth until the VM is rebuilt,
+ * which is how a vCPU KVM refuses to run again looks to the executor. */
+static int kvm_run_ioctl(struct kvm_ctx *k)
+{
+	if (k->test_fail_every &&
+	    (k->test_vcpu_dead || ++k->test_runs % k->test_fail_every == 0)) {
+		k->test_vcpu_dead = 1;
+		errno = EINVAL;
+		return -1;
+	}
+	return ioctl(k->vcpu_fd, KVM_RUN, 0);
+}
+
 int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen)
 {
 	struct kvm_run *run = k->run;
@@ -222,13 +239,15 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	else
 		kvm_watchdog_begin(run);
 	for (;;) {
-		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+		if (kvm_run_ioctl(k) < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				k->run_failures++;
 				k->sync_fresh = 0;
-				snprintf(err, errlen, "KVM_RUN: %s (exit reason %u %s)",
-					 strerror(errno), run->exit_reason,
-					 kvm_exit_name(run->exit_reason));
+				k->fail_op = "KVM_RUN";
+				k->fail_errno = errno;
+				snprintf(err, errlen, "%s:%d: KVM_RUN: %s (errno %d; last exit reason %u %s)",
+					 KVM_HERE_FILE, __LINE__, strerror(k->fail_errno), k->fail_errno,
+					 run->exit_reason, kvm_exit_name(run->exit_reason));
 				rc = -1;
 				break;
 			}
@@ -250,8 +269,10 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 		}
 		k->sync_fresh = 1;
 		if (kvm_state_fetch(k) < 0) {
-			snprintf(err, errlen, "reading vCPU state after exit %u: %s",
-				 run->exit_reason, strerror(errno));
+			k->fail_op = "state-fetch";
+			k->fail_errno = errno;
+			snprintf(err, errlen, "%s:%d: reading vCPU state after exit %u: %s",
+				 KVM_HERE_FILE, __LINE__, run->exit_reason, strerror(errno));
 			rc = -1;
 			break;
 		}

@@ -1,6 +1,6 @@
 /* Device, VM, memslots and vCPU; the system state of each mode is made in
- * kvm_mode.c. Everything here runs once per executor (or when a vCPU
- * is recreated), never per case. */
+ * kvm_mode.c. Everything here runs once per executor (or when the VM is
+ * rebuilt after a failure), never per case. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -240,11 +240,20 @@ static void vcpu_destroy(struct kvm_ctx *k)
 	k->vcpu_fd = -1;
 }
 
-int kvm_vcpu_recreate(struct kvm_ctx *k, char *err, size_t errlen)
+/*
+ * A new vCPU needs a new VM: closing a vCPU fd does not free its id, KVM
+ * frees vCPUs only when their VM goes (api.rst 4.7 KVM_CREATE_VCPU; a
+ * second KVM_CREATE_VCPU with id 0 on the same VM fails with EEXIST,
+ * which is how a campaign once lost its executor for good). So the whole
+ * VM goes, and kvm_vm_open brings up the next one with the same code as
+ * the first.
+ */
+int kvm_vm_rebuild(struct kvm_ctx *k, char *err, size_t errlen)
 {
-	vcpu_destroy(k);
-	k->vcpu_recreations++;
-	return vcpu_create(k, err, errlen);
+	kvm_vm_close(k);
+	k->vm_rebuilds++;
+	k->test_vcpu_dead = 0;
+	return kvm_vm_open(k, err, errlen);
 }
 
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)

@@ -162,9 +162,13 @@ int main(void)
 	pid_t pid = start(&o, log1);
 	int all = 0, complete = 0;
 	double t0 = now_s();
+	/* After a state save too: the resumed run's exec counter (and so its
+	 * new cases) goes on from the saved one. */
+	char state[640];
+	snprintf(state, sizeof(state), "%s/state", run);
 	while (now_s() - t0 < 120) {
 		all = count_buckets(run, &complete);
-		if (complete >= WANT_NEW / 3)
+		if (complete >= WANT_NEW / 3 && access(state, F_OK) == 0)
 			break;
 		usleep(20000);
 	}

@@ -122,10 +122,10 @@ int main(void)
 	CHECK(r_sse > 0, "pxor cases run");
 
 	struct kvm_ctx *k = ex.priv;
-	printf("counters: cases=%llu eintr=%llu restores=%llu io_flushes=%llu vcpu_recreations=%llu\n",
+	printf("counters: cases=%llu eintr=%llu restores=%llu io_flushes=%llu vm_rebuilds=%llu\n",
 	       (unsigned long long)k->cases, (unsigned long long)k->eintr,
 	       (unsigned long long)k->restores, (unsigned long long)k->io_flushes,
-	       (unsigned long long)k->vcpu_recreations);
+	       (unsigned long long)k->vm_rebuilds);
 	ex.ops->fini(&ex);
 	return check_done("test_kvm_bench");
 }

@@ -391,7 +391,7 @@ static void test_cpuid(void)
 static void test_recovery(void)
 {
 	struct kvm_ctx *k = ex.priv; /* struct kvm_priv starts with it */
-	uint64_t before = k->vcpu_recreations;
+	uint64_t before = k->vm_rebuilds;
 
 	/* LIDT with limit 0, then #UD: #GP, #DF, triple fault -> shutdown. */
 	start("triple-fault", CODE(0xbb, 0x00, 0x20, 0x01, 0x00, /* mov ebx, 0x12000 */
@@ -404,7 +404,7 @@ static void test_recovery(void)
 	start("after-shutdown", CODE(0x0f, 0x0b)); /* ud2 */
 	e = go();
 	check_exception(e, 6, 0, 0, LAYOUT_CODE, 0, "after shutdown: IDT restored, #UD delivered");
-	CHECK_EQ_U64(k->vcpu_recreations - before, 0, "after shutdown: no vCPU recreation needed");
+	CHECK_EQ_U64(k->vm_rebuilds - before, 0, "after shutdown: no VM rebuild needed");
 
 	/* WRMSR then the next case reads the original value back. */
 	static const uint8_t rd[] = { 0xb9, 0x82, 0x00, 0x00, 0xc0, /* mov ecx, 0xc0000082 (LSTAR) */

@@ -674,10 +674,10 @@ int main(void)
 	budget_cases();
 	bench_modes();
 	const struct kvm_ctx *k = ex.priv;
-	printf("counters: cases=%llu sregs_sets=%llu tmpl_builds=%llu vcpu_recreations=%llu\n",
+	printf("counters: cases=%llu sregs_sets=%llu tmpl_builds=%llu vm_rebuilds=%llu\n",
 	       (unsigned long long)k->cases, (unsigned long long)k->sregs_sets,
-	       (unsigned long long)k->tmpl_builds, (unsigned long long)k->vcpu_recreations);
-	CHECK_EQ_U64(k->vcpu_recreations, 0, "no vCPU recreation needed");
+	       (unsigned long long)k->tmpl_builds, (unsigned long long)k->vm_rebuilds);
+	CHECK_EQ_U64(k->vm_rebuilds, 0, "no VM rebuild needed");
 	ex.ops->fini(&ex);
 	return check_done("test_kvm_modes");
 }
