@@ -8,6 +8,10 @@
  *   native_entry.c     assembly: register load and jump, signal entry,
  *                      the one allowed exit_group
  *   native_outcome.c   the child's report (signal, ucontext) -> outcome
+ *   native_scan.c      refusals: instructions the host answers with its
+ *                      own system state (GDT, CR4.OSXSAVE, ...)
+ *   native_cpuid.c     refusals: features the environment's CPUID and the
+ *                      host's disagree about
  */
 #ifndef EXITDIFF_NATIVE_H
 #define EXITDIFF_NATIVE_H
@@ -19,7 +23,15 @@ extern const struct executor_ops native_executor_ops;
 
 /* 0 when the native executor can run c. Otherwise 1 and why gets the
  * mnemonic its UNSUPPORTED outcome carries ("native:cpl0",
- * "native:mode prot32", "native:knob cr0.ts"). */
-int native_refuses(const struct test_case *c, char *why, size_t len);
+ * "native:mode prot32", "native:knob cr0.ts", "native:host lar"). */
+int native_refuses(const struct executor *ex, const struct test_case *c, char *why, size_t len);
+
+/* 1 when the code holds an instruction whose outcome the host's system
+ * state decides rather than the environment's (selectors and descriptor
+ * tables, CR4.OSXSAVE/FSGSBASE/PKE, RFLAGS.IF) or about whose CPUID
+ * feature the environment's table t and the host disagree; why gets
+ * "native:host MNEMONIC" or "native:cpuid MNEMONIC". */
+int native_scan_host_state(const struct cpuid_table *t, const uint8_t *code, uint32_t len,
+			   char *why, size_t whylen);
 
 #endif

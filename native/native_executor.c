@@ -28,7 +28,7 @@
  * the child's own timer (user time) normally ends it first. */
 #define NATIVE_KILL_MARGIN_MS 2000
 
-int native_refuses(const struct test_case *c, char *why, size_t len)
+int native_refuses(const struct executor *ex, const struct test_case *c, char *why, size_t len)
 {
 	if (c->mode != MODE_LONG64) {
 		snprintf(why, len, "native:mode %s", mode_name((enum cpu_mode)c->mode));
@@ -47,7 +47,7 @@ int native_refuses(const struct test_case *c, char *why, size_t len)
 		snprintf(why, len, "native:knob %s", k ? k->name : "?");
 		return 1;
 	}
-	return 0;
+	return native_scan_host_state(ex->cpuid, c->code, c->code_len, why, len);
 }
 
 static int native_init(struct executor *ex, char *err, size_t errlen)
@@ -110,7 +110,7 @@ static int native_run(struct executor *ex, const struct test_case *c, struct out
 		snprintf(ex->err, sizeof(ex->err), "case %.63s: native executor not initialised", c->id);
 		return -1;
 	}
-	if (native_refuses(c, why, sizeof(why))) {
+	if (native_refuses(ex, c, why, sizeof(why))) {
 		refuse(out, why);
 		return 0;
 	}

@@ -64,10 +64,12 @@ static void state_from(struct outcome *o, const struct native_report *r,
 	struct end_state *s = &o->state;
 	memcpy(s->gpr, r->gpr, sizeof(s->gpr));
 	s->rip = r->rip;
-	/* The kernel's sigreturn-safe image: only the bits user code can
-	 * see, plus RF as the CPU pushed it. IF is set for user code and
-	 * never clear in the guest's frame either. */
-	s->rflags = r->rflags;
+	/* RFLAGS as the CPU pushed it (RF set for faults, SDM Vol. 3A
+	 * 17.3.1.1), but IF clear: the environment runs with IF=0 and CPL3
+	 * code cannot change IF (POPF leaves it at IOPL 0), while the host
+	 * runs user code with IF=1. A PUSHF image in memory still carries
+	 * the host's IF=1 (docs/native.md). */
+	s->rflags = r->rflags & ~(uint64_t)RFLAGS_IF;
 	memcpy(s->xmm, r->xmm, sizeof(s->xmm));
 	/* The native run sees none of the system registers: they are the
 	 * environment's (core/mode.c), which no CPL3 instruction changes. */

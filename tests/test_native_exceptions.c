@@ -3,8 +3,10 @@
  * access (SDM Vol. 3A 6.15), #SS on a non-canonical RSP, #PF with CR2 and
  * the error code (Vol. 3A 4.7) on unmapped, supervisor and no-execute
  * pages, #BP and #DB (INT3, INT1: traps, RIP after them), registers and
- * memory at the end, and #AC reported as not comparable (the host's
- * CR0.AM). Wanted values come from the manuals and layout.h. */
+ * memory at the end, #AC reported as not comparable (the host's CR0.AM),
+ * and the refusals: CPL0, knobs, other modes, instructions the host
+ * answers from its own state. Wanted values come from the manuals and
+ * layout.h. */
 #include <string.h>
 #include "knobs.h"
 #include "native.h"
@@ -125,15 +127,15 @@ int main(void)
 	CHECK_EQ_U64(oc_mem(&o, 0x12008, 8), 0x1122334455667788ull, "data page written");
 	CHECK_EQ_U64(oc_mem(&o, LAYOUT_STACK_TOP - 8, 8), 0x1122334455667788ull, "stack slot written");
 
-	/* pushfq; or dword [rsp], 0x40000 (AC); popfq; mov eax, [0x12001]:
-	 * #AC on the host (CR0.AM=1), which the environment (CR0.AM=0)
-	 * never raises: not comparable, and said so. */
+	/* push 0x40202 (AC); popfq; mov eax, [0x12001]: #AC on the host
+	 * (CR0.AM=1), which the environment (CR0.AM=0) never raises: not
+	 * comparable, and said so. (PUSHF itself is refused: IF.) */
 	start();
-	go("ac", B(0x9c, 0x81, 0x0c, 0x24, 0x00, 0x00, 0x04, 0x00, 0x9d,
+	go("ac", B(0x68, 0x02, 0x02, 0x04, 0x00, 0x9d,
 		   0x8b, 0x04, 0x25, 0x01, 0x20, 0x01, 0x00, 0xf4));
 	CHECK_EQ_U64(oc_term(&o)->kind, EXIT_UNSUPPORTED, "#AC: not comparable");
 	CHECK(strstr(o.mnemonic, "#AC") != NULL, "#AC: reason '%s'", o.mnemonic);
-	CHECK_EQ_U64(oc_term(&o)->rip, LAYOUT_CODE + 9, "#AC: at the misaligned load");
+	CHECK_EQ_U64(oc_term(&o)->rip, LAYOUT_CODE + 6, "#AC: at the misaligned load");
 
 	/* A CPL0 case, a knob and another mode are refused, with reasons. */
 	oc_start(&tc, MODE_LONG64, 0);
@@ -146,6 +148,16 @@ int main(void)
 	oc_start(&tc, MODE_PROT32, 0);
 	go("prot32", B(0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:mode prot32"), "mode refused: '%s'", o.mnemonic);
+
+	start();
+	go("host-lar", B(0x0f, 0x02, 0xc1, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:host lar"), "LAR refused (host GDT): '%s'", o.mnemonic);
+	start();
+	go("host-vex", B(0x90, 0xc5, 0xf8, 0x77, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:host vzeroupper"), "VEX refused (CR4.OSXSAVE): '%s'", o.mnemonic);
+	start();
+	go("host-pushfq", B(0x9c, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:host pushfq"), "PUSHFQ refused (IF): '%s'", o.mnemonic);
 
 	ex.ops->fini(&ex);
 	return check_done("test_native_exceptions");
