@@ -194,34 +194,6 @@ static void knobs_unsupported(void)
 	      "a cpl3 case ends UNSUPPORTED (uc:cpl3)");
 }
 
-/* CR knobs: Unicorn 2.0.1 does not act on CR0.TS/EM or CR4.OSFXSR
- * written through uc_reg_write (measured), so such a case must end
- * UNSUPPORTED rather than be judged as if the knob were off. */
-static void cr_knobs(void)
-{
-	struct test_case c;
-	/* movaps xmm0, xmm1; hlt */
-	static const uint8_t sse[] = { 0x0f, 0x28, 0xc1, 0xf4 };
-	static const uint32_t knobs[] = { KNOB_CR0_TS, KNOB_NO_OSFXSR, KNOB_CR0_EM };
-	for (unsigned i = 0; i < 3; i++) {
-		case_init(&c);
-		c.knobs = knobs[i];
-		snprintf(c.id, sizeof(c.id), "knob-%u", i);
-		memcpy(c.code, sse, sizeof(sse));
-		c.code_len = sizeof(sse);
-		CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0, "%s runs", c.id);
-		const struct exit_event *t = out.n_events ? &out.events[out.n_events - 1] : NULL;
-		CHECK(t && t->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:knobs"),
-		      "knob 0x%x: not judged (uc:knobs)", knobs[i]);
-	}
-	case_init(&c);
-	memcpy(c.code, sse, sizeof(sse));
-	c.code_len = sizeof(sse);
-	snprintf(c.id, sizeof(c.id), "sse-plain");
-	CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0 && out.events[out.n_events - 1].kind == EXIT_HLT,
-	      "without knobs MOVAPS runs to the HLT");
-}
-
 /* LOCK CMP [mem] aborts Unicorn 2.0.1 (tcg fatal error): the executor
  * must refuse it, not take the process down. */
 static void lock_cmp(void)
@@ -258,7 +230,6 @@ int main(void)
 	prot32_paged_extra();
 	real16();
 	knobs_unsupported();
-	cr_knobs();
 	lock_cmp();
 	/* Long mode still works after the other engines came up. */
 	struct test_case c;
