@@ -121,8 +121,10 @@ int cmd_triage(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-oracle"))
 			oracle = 0;
+		else if (!strcmp(argv[i], "--no-native"))
+			judges &= ~(unsigned)NEED_NATIVE;
 		else if (argv[i][0] == '-') {
-			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle])", argv[i]);
+			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle] [--no-native])", argv[i]);
 			return 2;
 		} else if (!out)
 			out = argv[i];
@@ -132,7 +134,7 @@ int cmd_triage(int argc, char **argv)
 		}
 	}
 	if (!out) {
-		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle])");
+		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle] [--no-native])");
 		return 2;
 	}
 	char dir[4200];

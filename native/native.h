@@ -23,15 +23,17 @@ extern const struct executor_ops native_executor_ops;
 
 /* 0 when the native executor can run c. Otherwise 1 and why gets the
  * mnemonic its UNSUPPORTED outcome carries ("native:cpl0",
- * "native:mode prot32", "native:knob cr0.ts", "native:host lar"). */
+ * "native:mode prot32", "native:cr0.ts movaps", "native:host lar"). */
 int native_refuses(const struct executor *ex, const struct test_case *c, char *why, size_t len);
 
 /* 1 when the code holds an instruction whose outcome the host's system
  * state decides rather than the environment's (selectors and descriptor
  * tables, CR4.OSXSAVE/FSGSBASE/PKE, RFLAGS.IF) or about whose CPUID
- * feature the environment's table t and the host disagree; why gets
- * "native:host MNEMONIC" or "native:cpuid MNEMONIC". */
-int native_scan_host_state(const struct cpuid_table *t, const uint8_t *code, uint32_t len,
-			   char *why, size_t whylen);
+ * feature the environment's table t and the host disagree, or that a
+ * knob the host cannot set would change (CR0.TS and x87/SSE, ...); why
+ * gets "native:host MNEMONIC", "native:cpuid MNEMONIC" or "native:KNOB
+ * MNEMONIC". */
+int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, const uint8_t *code,
+			   uint32_t len, char *why, size_t whylen);
 
 #endif

@@ -15,10 +15,18 @@
  *   - RFLAGS.IF, which PUSHF stores: the host's user mode has IF=1;
  *   - instructions whose CPUID feature the environment's table and the
  *     host disagree about (native_cpuid.c).
+ * And the knobs the host cannot set, for code that would see them: CR0.TS,
+ * CR0.EM, CR4.OSFXSR clear with x87/MMX/SSE, CR4.TSD with RDTSC(P). The
+ * others change nothing the host would not do alike at CPL3 (SMAP governs
+ * CPL0 only, UMIP/OSXSAVE/FSGSBASE are the host's own settings, SYSCALL is
+ * refused whatever EFER.SCE says).
  * A linear decode sees the bytes a case holds, not what it jumps into; a
  * jump into the middle of an instruction can hide one (docs/native.md). */
 #include <stdio.h>
+#include <string.h>
 #include <capstone/capstone.h>
+#include "layout.h"
+#include "knobs.h"
 #include "native.h"
 #include "native_cpuid.h"
 
@@ -79,8 +87,120 @@ static int uses_sreg(const cs_insn *in)
 	return 0;
 }
 
-int native_scan_host_state(const struct cpuid_table *t, const uint8_t *code, uint32_t len,
-			   char *why, size_t whylen)
+/* Capstone groups of the x87, MMX, SSE and AVX families (all need the
+ * FPU state CR0.TS/EM and CR4.OSFXSR govern, SDM Vol. 3A 2.5 and table
+ * 13-1... for #NM and #UD). */
+static const uint8_t fpu_groups[] = {
+	X86_GRP_FPU, X86_GRP_MMX, X86_GRP_3DNOW, X86_GRP_SSE1, X86_GRP_SSE2, X86_GRP_SSE3,
+	X86_GRP_SSE41, X86_GRP_SSE42, X86_GRP_SSE4A, X86_GRP_SSSE3, X86_GRP_AES, X86_GRP_SHA,
+	X86_GRP_PCLMUL, X86_GRP_AVX, X86_GRP_AVX2, X86_GRP_AVX512, X86_GRP_F16C, X86_GRP_FMA,
+	X86_GRP_FMA4, X86_GRP_XOP,
+};
+/* In those groups but untouched by CR0.TS/EM and CR4.OSFXSR (their SDM
+ * exception tables name none of the three). */
+static const unsigned fpu_free[] = {
+	X86_INS_LFENCE, X86_INS_MFENCE, X86_INS_SFENCE, X86_INS_PAUSE, X86_INS_MOVNTI,
+	X86_INS_PREFETCHNTA, X86_INS_PREFETCHT0, X86_INS_PREFETCHT1, X86_INS_PREFETCHT2,
+	X86_INS_CLFLUSH,
+};
+
+static int is_fpu_reg(x86_reg r)
+{
+	return (r >= X86_REG_ST0 && r <= X86_REG_ST7) || (r >= X86_REG_MM0 && r <= X86_REG_MM7) ||
+	       (r >= X86_REG_XMM0 && r <= X86_REG_ZMM31) || r == X86_REG_FPSW;
+}
+
+/* 1 when the instruction uses x87, MMX or SSE state: what CR0.TS, CR0.EM
+ * and a clear CR4.OSFXSR turn into #NM or #UD. Over-approximated: a
+ * refusal costs a verdict, a miss costs a wrong one. */
+static int uses_fpu(const cs_insn *in)
+{
+	for (unsigned k = 0; k < sizeof(fpu_free) / sizeof(fpu_free[0]); k++)
+		if (in->id == fpu_free[k])
+			return 0;
+	const cs_detail *d = in->detail;
+	for (unsigned g = 0; g < d->groups_count; g++)
+		for (unsigned k = 0; k < sizeof(fpu_groups); k++)
+			if (d->groups[g] == fpu_groups[k])
+				return 1;
+	for (unsigned k = 0; k < d->x86.op_count; k++)
+		if (d->x86.operands[k].type == X86_OP_REG && is_fpu_reg(d->x86.operands[k].reg))
+			return 1;
+	unsigned i = 0;
+	while (i < in->size && (is_legacy_prefix(in->bytes[i]) || (in->bytes[i] & 0xf0) == 0x40))
+		i++;
+	if (i < in->size && ((in->bytes[i] >= 0xd8 && in->bytes[i] <= 0xdf) || in->bytes[i] == 0x9b))
+		return 1;   /* x87 escape, WAIT (with CR0.MP, #NM under TS) */
+	return in->id == X86_INS_FXSAVE || in->id == X86_INS_FXSAVE64 || in->id == X86_INS_FXRSTOR ||
+	       in->id == X86_INS_FXRSTOR64 || in->id == X86_INS_LDMXCSR || in->id == X86_INS_STMXCSR ||
+	       in->id == X86_INS_EMMS;
+}
+
+/* A knob the host cannot set changes nothing for code that never reaches
+ * what it governs: the reason when in is such a thing, else NULL. */
+static const char *knob_conflict(uint32_t knobs, const cs_insn *in)
+{
+	if ((knobs & KNOB_CR0_TS) && uses_fpu(in))
+		return "cr0.ts";
+	if ((knobs & KNOB_CR0_EM) && uses_fpu(in))
+		return "cr0.em";
+	if ((knobs & KNOB_NO_OSFXSR) && uses_fpu(in))
+		return "no-osfxsr";
+	if ((knobs & KNOB_CR4_TSD) && (in->id == X86_INS_RDTSC || in->id == X86_INS_RDTSCP))
+		return "cr4.tsd";
+	return NULL;
+}
+
+static int is_fsgsbase(unsigned id)
+{
+	return id == X86_INS_RDFSBASE || id == X86_INS_RDGSBASE || id == X86_INS_WRFSBASE ||
+	       id == X86_INS_WRGSBASE;
+}
+
+/* 1 (why filled) when in is something the native run cannot judge. */
+static int refuses(const struct cpuid_table *t, uint32_t knobs, const cs_insn *in,
+		   char *why, size_t whylen)
+{
+	int hit = needs_host_cr4(in->bytes, in->size) || uses_sreg(in);
+	for (unsigned k = 0; !hit && k < sizeof(host_state_insns) / sizeof(host_state_insns[0]); k++)
+		hit = in->id == host_state_insns[k];
+	/* With the knob the environment has CR4.FSGSBASE=1, as the host,
+	 * and native_enter made the bases 0, as the guest's. */
+	if (hit && (knobs & KNOB_CR4_FSGSBASE) && is_fsgsbase(in->id))
+		hit = 0;
+	const char *knob = knob_conflict(knobs, in);
+	if (knob) {
+		snprintf(why, whylen, "native:%s %s", knob, in->mnemonic);
+		return 1;
+	}
+	if (hit) {
+		snprintf(why, whylen, "native:host %s", in->mnemonic);
+		return 1;
+	}
+	return native_cpuid_differs(t, in, why, whylen);
+}
+
+/* The target of a relative JMP, Jcc, CALL, LOOP or JRCXZ, as an offset
+ * into the code, or -1. */
+static long branch_target(const cs_insn *in, uint32_t len)
+{
+	const cs_detail *d = in->detail;
+	int rel = 0;
+	for (unsigned g = 0; g < d->groups_count; g++)
+		rel |= d->groups[g] == X86_GRP_BRANCH_RELATIVE;
+	if (!rel || d->x86.op_count != 1 || d->x86.operands[0].type != X86_OP_IMM)
+		return -1;
+	int64_t off = d->x86.operands[0].imm - (int64_t)LAYOUT_CODE;
+	return off >= 0 && off < (int64_t)len ? (long)off : -1;
+}
+
+/* Recursive descent from the first byte and from every direct branch
+ * target, plus a linear sweep: a case that jumps into the middle of what a
+ * sweep decodes (E9 0A 00 00 00 ... F6 DE E0 reaches DE E0, FSUBRP) is
+ * decoded where it lands. Indirect jumps and code the case writes itself
+ * are not followed (docs/native.md). */
+int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, const uint8_t *code,
+			   uint32_t len, char *why, size_t whylen)
 {
 	csh cs;
 	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
@@ -89,25 +209,39 @@ int native_scan_host_state(const struct cpuid_table *t, const uint8_t *code, uin
 	}
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_insn *in = cs_malloc(cs);
-	const uint8_t *p = code;
-	size_t left = len;
-	uint64_t addr = 0x10000;
+	static _Thread_local uint8_t seen[CASE_CODE_MAX];
+	long work[CASE_CODE_MAX + 1];
+	unsigned nwork = 0;
+	memset(seen, 0, sizeof(seen));
 	int found = 0;
-	while (left && !found) {
-		if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
-			/* Not an instruction Capstone knows: the CPU decides
-			 * (#UD, or something new); go on after the byte. */
-			p++, left--, addr++;
-			continue;
+	/* The sweep first (offset 0 onwards, whatever branches), then every
+	 * branch target it and later descents find. */
+	work[nwork++] = 0;
+	int sweeping = 1;
+	while (nwork && !found) {
+		long off = work[--nwork];
+		while (off >= 0 && (uint32_t)off < len && !found) {
+			if (!sweeping && seen[off])
+				break;
+			seen[off] = 1;
+			const uint8_t *p = code + off;
+			size_t left = len - (uint32_t)off;
+			uint64_t addr = LAYOUT_CODE + (uint64_t)off;
+			if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
+				/* Not an instruction Capstone knows: the CPU
+				 * decides (#UD, or something new). */
+				off++;
+				continue;
+			}
+			found = refuses(t, knobs, in, why, whylen);
+			long target = branch_target(in, len);
+			if (target >= 0 && !seen[target] && nwork < CASE_CODE_MAX)
+				work[nwork++] = target;
+			off += in->size;
+			if (!sweeping && (in->id == X86_INS_JMP || in->id == X86_INS_RET))
+				break;
 		}
-		int hit = needs_host_cr4(in->bytes, in->size) || uses_sreg(in);
-		for (unsigned k = 0; !hit && k < sizeof(host_state_insns) / sizeof(host_state_insns[0]); k++)
-			hit = in->id == host_state_insns[k];
-		if (hit) {
-			snprintf(why, whylen, "native:host %s", in->mnemonic);
-			found = 1;
-		} else
-			found = native_cpuid_differs(t, in, why, whylen);
+		sweeping = 0;
 	}
 	cs_free(in, 1);
 	cs_close(&cs);

@@ -142,9 +142,34 @@ int main(void)
 	go("cpl0", B(0xf4));
 	CHECK(oc_term(&o)->kind == EXIT_UNSUPPORTED && !strcmp(o.mnemonic, "native:cpl0"),
 	      "CPL0 refused: '%s'", o.mnemonic);
+	/* cr0.ts: refused for SSE and x87 code (#NM in the environment),
+	 * run for integer code, which cannot tell. */
 	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR0_TS);
-	go("knob", B(0xf4));
-	CHECK(!strcmp(o.mnemonic, "native:knob cr0.ts"), "knob refused: '%s'", o.mnemonic);
+	go("cr0.ts-sse", B(0x0f, 0x28, 0xc1, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:cr0.ts movaps"), "cr0.ts with MOVAPS refused: '%s'", o.mnemonic);
+	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR0_EM);
+	go("cr0.em-x87", B(0xd9, 0xe8, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:cr0.em fld1"), "cr0.em with FLD1 refused: '%s'", o.mnemonic);
+	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR0_TS | KNOB_NO_SCE | KNOB_CR4_SMAP);
+	go("cr0.ts-integer", B(0x48, 0xff, 0xc0, 0x0f, 0xae, 0xe8, 0xf4));
+	oc_want_exc(&o, 13, 1, 0, LAYOUT_CODE + 6);
+	CHECK_EQ_U64(o.state.cr0, LM_CR0 | 8, "cr0 reported with TS, as the environment has it");
+	/* The scan follows branches: jmp +10 lands on DE E0 (FSUBRP) inside
+	 * what a linear sweep reads as F6 DE .. (a campaign's case). */
+	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR0_TS);
+	go("cr0.ts-jump-into", B(0xe9, 0x0a, 0, 0, 0, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90, 0x90,
+				 0x90, 0xf6, 0xde, 0xe0, 0x00));
+	CHECK(!strcmp(o.mnemonic, "native:cr0.ts fsubrp"), "x87 reached by a jump refused: '%s'", o.mnemonic);
+	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR4_TSD);
+	go("cr4.tsd-rdtsc", B(0x0f, 0x31, 0xf4));
+	CHECK(!strcmp(o.mnemonic, "native:cr4.tsd rdtsc"), "cr4.tsd with RDTSC refused: '%s'", o.mnemonic);
+	/* cr4.fsgsbase: the environment allows RDFSBASE as the host does,
+	 * and its FS base is 0 there too. */
+	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR4_FSGSBASE);
+	tc.gpr[RAX] = 0x1234;
+	go("cr4.fsgsbase", B(0xf3, 0x48, 0x0f, 0xae, 0xc0, 0xf4));
+	oc_want_exc(&o, 13, 1, 0, LAYOUT_CODE + 5);
+	CHECK_EQ_U64(o.state.gpr[RAX], 0, "RDFSBASE reads the guest's FS base 0");
 	oc_start(&tc, MODE_PROT32, 0);
 	go("prot32", B(0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:mode prot32"), "mode refused: '%s'", o.mnemonic);
