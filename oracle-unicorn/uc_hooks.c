@@ -41,10 +41,31 @@ static void stop(struct uc_ctx *u, enum uc_stop why)
 	uc_emu_stop(u->uc);
 }
 
+/* IN/OUT above IOPL with no I/O bitmap in the TSS (limit 0x67) are #GP(0)
+ * (SDM Vol. 1 19.5.2); Unicorn calls the port hooks without that check, so
+ * it is made here: the access is not recorded and the case ends with the
+ * fault at the instruction. */
+static int io_denied(struct uc_ctx *u)
+{
+	uint16_t cs = 0;
+	uint64_t fl = 0;
+	uc_reg_read(u->uc, UC_X86_REG_CS, &cs);
+	uc_reg_read(u->uc, uc_flags_reg(u), &fl);
+	if ((cs & 3) <= ((fl >> 12) & 3) || u->stop != UC_STOP_NONE)
+		return 0;
+	u->vector = 13;
+	u->exc_rip = u->insn_addr;
+	uc_snapshot(u);
+	stop(u, UC_STOP_EXCEPTION);
+	return 1;
+}
+
 static uint32_t on_in(uc_engine *uc, uint32_t port, int size, void *user)
 {
 	(void)uc;
 	struct uc_ctx *u = user;
+	if (io_denied(u))
+		return 0;
 	unsigned n = size > 0 && size <= 4 ? (unsigned)size : 1;
 	uint32_t v = 0;
 	for (unsigned i = 0; i < n; i++)
@@ -61,6 +82,8 @@ static void on_out(uc_engine *uc, uint32_t port, int size, uint32_t value, void 
 {
 	(void)uc;
 	struct uc_ctx *u = user;
+	if (io_denied(u))
+		return;
 	unsigned n = size > 0 && size <= 4 ? (unsigned)size : 1;
 	if (n < 4)
 		value &= (1u << (8 * n)) - 1;

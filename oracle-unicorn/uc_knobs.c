@@ -14,12 +14,15 @@
  *     (reserved bit, SDM Vol. 3A 2.5): "uc:KNOB #GP" — measured, not
  *     assumed, each knob alone first so the reason names it;
  *   - a value that does not read back as written: "uc:KNOB reads 0x..";
- *   - no-sce: EFER.SCE cannot be changed (WRMSR keeps only LME/LMA,
- *     docs/unicorn.md), and SYSCALL is unsupported anyway;
+ *   - no-sce needs nothing: EFER.SCE is always 0 in Unicorn (WRMSR keeps
+ *     only LME/LMA, docs/unicorn.md);
  *   - cr4.osxsave, cr4.fsgsbase: MOV CR4 takes the bit, but XGETBV and
  *     RDFSBASE still raise an exception (measured): the CPU model has no
  *     XSAVE or FSGSBASE, so the knob's effect cannot show;
- *   - cpl3: entering CPL3 made every fetch fault (docs/unicorn.md). */
+ *   - cr4.umip: SGDT at CPL3 still runs (measured: no UMIP in the model);
+ *   - cpl3: the stub also loads the user data selectors and IRETQs to
+ *     CPL3, stopping at the landing address; a uc_reg_write of CS sets
+ *     only the selector, with no descriptor load and no CPL change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,26 @@ static const uint8_t stub[] = {
 	0xf4,               /* hlt: uc_emu_start stops before it */
 };
 
+/* CPL3 (long64): the same, then the data selectors (a DPL3 data segment
+ * loads at CPL0, SDM Vol. 3A 5.6) and an IRETQ to CPL3 (Vol. 3A 6.14.3:
+ * IRET to an outer level would null DS/ES/FS/GS holding a DPL0 selector).
+ * The frame goes onto the IST stack; the run stops at the landing
+ * address, in the user code page, before anything runs there. */
+static const uint8_t stub_cpl3[] = {
+	0x0f, 0x22, 0xc0,               /* mov cr0, rax */
+	0x0f, 0x22, 0xe3,               /* mov cr4, rbx */
+	0xb8, SEL_UDATA, 0, 0, 0,       /* mov eax, 0x33 */
+	0x8e, 0xd8, 0x8e, 0xc0,         /* mov ds, eax; mov es, eax */
+	0x8e, 0xe0, 0x8e, 0xe8,         /* mov fs, eax; mov gs, eax */
+	0x6a, SEL_UDATA,                /* push SS */
+	0x52,                           /* push rdx: RSP */
+	0x6a, 0x02,                     /* push RFLAGS 0x2 */
+	0x6a, SEL_UCODE64,              /* push CS */
+	0x51,                           /* push rcx: RIP, the landing */
+	0x48, 0xcf,                     /* iretq */
+};
+#define CPL3_LANDING (LAYOUT_CODE + 0x800)
+
 static const char *const vector_names[32] = {
 	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#9", "#TS", "#NP",
 	"#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
@@ -44,9 +67,15 @@ static int run_stub(struct uc_ctx *u, uint32_t knobs, const char *name, char *wh
 {
 	struct mode_env env;
 	mode_env_init(&env, (enum cpu_mode)u->mode, knobs);
+	int cpl3 = (knobs & KNOB_CPL3) && u->mode == MODE_LONG64;
+	const uint8_t *code = cpl3 ? stub_cpl3 : stub;
+	size_t len = cpl3 ? sizeof(stub_cpl3) : sizeof(stub);
+	/* The mode's first instruction; under cpl3 env's CS is the user one,
+	 * but the stub starts at CPL0 from ctx0: same base (flat), same RIP. */
 	uint64_t start = env.seg[SR_CS].base + env.rip;
+	uint64_t until = cpl3 ? CPL3_LANDING : start + len - 1;
 	memset(u->scratch + LAYOUT_CODE, 0xf4, PAGE_SIZE);
-	memcpy(u->scratch + LAYOUT_CODE, stub, sizeof(stub));
+	memcpy(u->scratch + LAYOUT_CODE, code, len);
 	if (uc_mem_write(u->uc, LAYOUT_CODE, u->scratch + LAYOUT_CODE, PAGE_SIZE) != UC_ERR_OK ||
 	    uc_context_restore(u->uc, u->ctx0) != UC_ERR_OK ||
 	    uc_ctl_remove_cache(u->uc, (uint64_t)LAYOUT_RW_BASE, (uint64_t)LAYOUT_RAM_SIZE) != UC_ERR_OK) {
@@ -54,13 +83,19 @@ static int run_stub(struct uc_ctx *u, uint32_t knobs, const char *name, char *wh
 		return 1;
 	}
 	uint64_t cr0 = env.cr0, cr4 = env.cr4, rip = env.rip;
+	uint64_t landing = CPL3_LANDING, user_rsp = LAYOUT_STACK_TOP, kstack = LAYOUT_IST_TOP;
 	uc_reg_write(u->uc, uc_gpr_reg(u, RAX), &cr0);
 	uc_reg_write(u->uc, uc_gpr_reg(u, RBX), &cr4);
 	uc_reg_write(u->uc, uc_ip_reg(u), &rip);
+	if (cpl3) {
+		uc_reg_write(u->uc, UC_X86_REG_RCX, &landing);
+		uc_reg_write(u->uc, UC_X86_REG_RDX, &user_rsp);
+		uc_reg_write(u->uc, UC_X86_REG_RSP, &kstack);
+	}
 	u->out = NULL;
 	u->stop = UC_STOP_NONE;
 	u->steps = 0;
-	uc_err e = uc_emu_start(u->uc, start, start + sizeof(stub) - 1, 0, 0);
+	uc_err e = uc_emu_start(u->uc, start, until, 0, 0);
 	if (u->stop == UC_STOP_EXCEPTION) {
 		snprintf(why, whylen, "uc:%s %s", name,
 			 u->vector < 32 && vector_names[u->vector] ? vector_names[u->vector] : "fault");
@@ -69,6 +104,16 @@ static int run_stub(struct uc_ctx *u, uint32_t knobs, const char *name, char *wh
 	if (e != UC_ERR_OK) {
 		snprintf(why, whylen, "uc:%s %s", name, uc_strerror(e));
 		return 1;
+	}
+	if (cpl3) {
+		uint16_t cs = 0, ss = 0, ds = 0;
+		uc_reg_read(u->uc, UC_X86_REG_CS, &cs);
+		uc_reg_read(u->uc, UC_X86_REG_SS, &ss);
+		uc_reg_read(u->uc, UC_X86_REG_DS, &ds);
+		if (cs != SEL_UCODE64 || ss != SEL_UDATA || ds != SEL_UDATA) {
+			snprintf(why, whylen, "uc:cpl3 cs 0x%x", cs);
+			return 1;
+		}
 	}
 	uint64_t got0 = 0, got4 = 0;
 	uc_reg_read(u->uc, UC_X86_REG_CR0, &got0);
@@ -91,23 +136,26 @@ static const char *knob_name(uint32_t bit)
 static void build(struct uc_ctx *u, struct uc_knob_ctx *k)
 {
 	uint32_t rest = k->knobs;
-	if (rest & KNOB_NO_SCE) {
-		snprintf(k->refused, sizeof(k->refused), "uc:no-sce EFER fixed");
-		return;
-	}
-	if (rest & KNOB_CPL3) {
-		snprintf(k->refused, sizeof(k->refused), "uc:cpl3");
-		return;
-	}
+	/* no-sce needs nothing: Unicorn's EFER.SCE is 0 whatever is
+	 * written (docs/unicorn.md), which is what the knob asks for; SYSRET
+	 * then raises #UD in QEMU's helper, SYSCALL stays unsupported (its
+	 * hook), and the end state reports EFER without SCE (uc_state.c). */
+	rest &= ~KNOB_NO_SCE;
 	if (rest & KNOB_CR4_OSXSAVE) {
 		snprintf(k->refused, sizeof(k->refused), "uc:cr4.osxsave no XSAVE");
+		return;
+	}
+	if (rest & KNOB_CR4_UMIP) {
+		/* CR4 takes the bit, but SGDT at CPL3 still ran (measured:
+		 * the CPU model has no UMIP); at CPL0 UMIP changes nothing. */
+		snprintf(k->refused, sizeof(k->refused), "uc:cr4.umip no UMIP");
 		return;
 	}
 	if (rest & KNOB_CR4_FSGSBASE) {
 		snprintf(k->refused, sizeof(k->refused), "uc:cr4.fsgsbase no FSGSBASE");
 		return;
 	}
-	/* Each knob alone first, so that a refusal names its knob. */
+	/* Each CR knob alone first, so that a refusal names its knob. */
 	for (uint32_t b = rest & -rest; rest; rest &= ~b, b = rest & -rest)
 		if (run_stub(u, b, knob_name(b), k->refused, sizeof(k->refused)))
 			return;
