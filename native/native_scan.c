@@ -23,9 +23,8 @@
  * A linear decode sees the bytes a case holds, not what it jumps into; a
  * jump into the middle of an instruction can hide one (docs/native.md). */
 #include <stdio.h>
-#include <string.h>
 #include <capstone/capstone.h>
-#include "layout.h"
+#include "code_walk.h"
 #include "knobs.h"
 #include "native.h"
 #include "native_cpuid.h"
@@ -180,70 +179,28 @@ static int refuses(const struct cpuid_table *t, uint32_t knobs, const cs_insn *i
 	return native_cpuid_differs(t, in, why, whylen);
 }
 
-/* The target of a relative JMP, Jcc, CALL, LOOP or JRCXZ, as an offset
- * into the code, or -1. */
-static long branch_target(const cs_insn *in, uint32_t len)
+struct scan {
+	const struct cpuid_table *t;
+	uint32_t knobs;
+	char *why;
+	size_t whylen;
+};
+
+static int visit(const cs_insn *in, void *ctx)
 {
-	const cs_detail *d = in->detail;
-	int rel = 0;
-	for (unsigned g = 0; g < d->groups_count; g++)
-		rel |= d->groups[g] == X86_GRP_BRANCH_RELATIVE;
-	if (!rel || d->x86.op_count != 1 || d->x86.operands[0].type != X86_OP_IMM)
-		return -1;
-	int64_t off = d->x86.operands[0].imm - (int64_t)LAYOUT_CODE;
-	return off >= 0 && off < (int64_t)len ? (long)off : -1;
+	struct scan *sc = ctx;
+	return refuses(sc->t, sc->knobs, in, sc->why, sc->whylen);
 }
 
-/* Recursive descent from the first byte and from every direct branch
- * target, plus a linear sweep: a case that jumps into the middle of what a
- * sweep decodes (E9 0A 00 00 00 ... F6 DE E0 reaches DE E0, FSUBRP) is
- * decoded where it lands. Indirect jumps and code the case writes itself
- * are not followed (docs/native.md). */
+/* The walk follows direct branches (codewalk/): a case that jumps into the
+ * middle of what a sweep decodes (E9 0A 00 00 00 ... F6 DE E0 reaches
+ * DE E0, FSUBRP) is judged by what it runs. */
 int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, const uint8_t *code,
 			   uint32_t len, char *why, size_t whylen)
 {
-	csh cs;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
+	struct scan sc = { t, knobs, why, whylen };
+	int r = code_walk64(code, len, visit, &sc);
+	if (r < 0)
 		snprintf(why, whylen, "native:no decoder");
-		return 1;
-	}
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_insn *in = cs_malloc(cs);
-	static _Thread_local uint8_t seen[CASE_CODE_MAX];
-	long work[CASE_CODE_MAX + 1];
-	unsigned nwork = 0;
-	memset(seen, 0, sizeof(seen));
-	int found = 0;
-	/* The sweep first (offset 0 onwards, whatever branches), then every
-	 * branch target it and later descents find. */
-	work[nwork++] = 0;
-	int sweeping = 1;
-	while (nwork && !found) {
-		long off = work[--nwork];
-		while (off >= 0 && (uint32_t)off < len && !found) {
-			if (!sweeping && seen[off])
-				break;
-			seen[off] = 1;
-			const uint8_t *p = code + off;
-			size_t left = len - (uint32_t)off;
-			uint64_t addr = LAYOUT_CODE + (uint64_t)off;
-			if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
-				/* Not an instruction Capstone knows: the CPU
-				 * decides (#UD, or something new). */
-				off++;
-				continue;
-			}
-			found = refuses(t, knobs, in, why, whylen);
-			long target = branch_target(in, len);
-			if (target >= 0 && !seen[target] && nwork < CASE_CODE_MAX)
-				work[nwork++] = target;
-			off += in->size;
-			if (!sweeping && (in->id == X86_INS_JMP || in->id == X86_INS_RET))
-				break;
-		}
-		sweeping = 0;
-	}
-	cs_free(in, 1);
-	cs_close(&cs);
-	return found;
+	return r != 0;
 }

@@ -104,6 +104,10 @@ int uc_soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *next
  * page). */
 int uc_apply_knobs(struct uc_ctx *u, const struct test_case *c, char *why, size_t whylen);
 void uc_knobs_free(struct uc_ctx *u);
+/* uc_knob_scan.c: 1 with why when c's code reaches an instruction that a
+ * knob Unicorn takes but cannot act on governs (cr4.osxsave, cr4.umip,
+ * cr4.fsgsbase). */
+int uc_knob_code_refused(const struct test_case *c, char *why, size_t whylen);
 /* Puts back bytes a write to the read-only system part changed. */
 void uc_ro_restore(struct uc_ctx *u);
 

@@ -16,10 +16,10 @@
  *   - a value that does not read back as written: "uc:KNOB reads 0x..";
  *   - no-sce needs nothing: EFER.SCE is always 0 in Unicorn (WRMSR keeps
  *     only LME/LMA, docs/unicorn.md);
- *   - cr4.osxsave, cr4.fsgsbase: MOV CR4 takes the bit, but XGETBV and
- *     RDFSBASE still raise an exception (measured): the CPU model has no
- *     XSAVE or FSGSBASE, so the knob's effect cannot show;
- *   - cr4.umip: SGDT at CPL3 still runs (measured: no UMIP in the model);
+ *   - cr4.osxsave, cr4.fsgsbase, cr4.umip: MOV CR4 takes the bit, but
+ *     XGETBV and RDFSBASE still raise #UD and SGDT at CPL3 still runs
+ *     (measured: no XSAVE, FSGSBASE or UMIP in the CPU model), so a case
+ *     whose code reaches one of those is refused (uc_knob_scan.c);
  *   - cpl3: the stub also loads the user data selectors and IRETQs to
  *     CPL3, stopping at the landing address; a uc_reg_write of CS sets
  *     only the selector, with no descriptor load and no CPL change. */
@@ -141,20 +141,6 @@ static void build(struct uc_ctx *u, struct uc_knob_ctx *k)
 	 * then raises #UD in QEMU's helper, SYSCALL stays unsupported (its
 	 * hook), and the end state reports EFER without SCE (uc_state.c). */
 	rest &= ~KNOB_NO_SCE;
-	if (rest & KNOB_CR4_OSXSAVE) {
-		snprintf(k->refused, sizeof(k->refused), "uc:cr4.osxsave no XSAVE");
-		return;
-	}
-	if (rest & KNOB_CR4_UMIP) {
-		/* CR4 takes the bit, but SGDT at CPL3 still ran (measured:
-		 * the CPU model has no UMIP); at CPL0 UMIP changes nothing. */
-		snprintf(k->refused, sizeof(k->refused), "uc:cr4.umip no UMIP");
-		return;
-	}
-	if (rest & KNOB_CR4_FSGSBASE) {
-		snprintf(k->refused, sizeof(k->refused), "uc:cr4.fsgsbase no FSGSBASE");
-		return;
-	}
 	/* Each CR knob alone first, so that a refusal names its knob. */
 	for (uint32_t b = rest & -rest; rest; rest &= ~b, b = rest & -rest)
 		if (run_stub(u, b, knob_name(b), k->refused, sizeof(k->refused)))
@@ -188,6 +174,8 @@ int uc_apply_knobs(struct uc_ctx *u, const struct test_case *c, char *why, size_
 		snprintf(why, whylen, "%s", k->refused);
 		return 1;
 	}
+	if (uc_knob_code_refused(c, why, whylen))
+		return 1;
 	u->start_ctx = k->ctx;
 	return 0;
 }

@@ -59,6 +59,8 @@ static const struct row rows[] = {
 	{ "cpl3|no-sce: the HLT raises #GP(0)", MODE_LONG64, KNOB_CPL3 | KNOB_NO_SCE, C(0xf4), 13, 0, 0 },
 	/* The layout's case pages are user pages (layout.c): with SMAP a
 	 * CPL0 load from one faults (SDM Vol. 3A 4.6.1). */
+	{ "cr4.osxsave, integer code: runs, CR4 as set", MODE_LONG64, KNOB_CR4_OSXSAVE, C(0x48, 0xff, 0xc0, 0xf4), -1, 0, -1 },
+	{ "cpl3|cr4.umip|cr4.fsgsbase, integer code", MODE_LONG64, KNOB_CPL3 | KNOB_CR4_UMIP | KNOB_CR4_FSGSBASE, C(0x48, 0xff, 0xc0, 0xf4), 13, 3, 0 },
 	{ "cr4.smap: a CPL0 load from a user page raises #PF", MODE_LONG64, KNOB_CR4_SMAP, C(0x48, 0x8b, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00, 0xf4), 14, 0, 0x1 },
 	{ "cr4.smap|cr0.ts: #PF first, then nothing", MODE_LONG64, KNOB_CR4_SMAP | KNOB_CR0_TS, C(0x48, 0x8b, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00, 0xf4), 14, 0, 0x1 },
 };
@@ -113,15 +115,20 @@ static void run_row(const struct row *r)
 	CHECK_EQ_U64(out.state.cr4, rout.state.cr4, "cr4 as the environment has it");
 }
 
+#define B(...) (const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ })
+
 /* A knob Unicorn cannot model: refused, the reason naming it. */
-static void refused(const char *what, uint32_t knobs, const char *prefix)
+static void refused(const char *what, uint32_t knobs, const uint8_t *code, unsigned len,
+		    const char *prefix)
 {
 	struct test_case c;
 	case_init(&c);
 	c.knobs = knobs;
+	if (strstr(what, "prot32"))
+		c.mode = MODE_PROT32;
 	snprintf(c.id, sizeof(c.id), "%s", what);
-	c.code[0] = 0xf4;
-	c.code_len = 1;
+	memcpy(c.code, code, len);
+	c.code_len = len;
 	CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0, "%s runs", what);
 	CHECK(term(&out)->kind == EXIT_UNSUPPORTED && !strncmp(out.mnemonic, prefix, strlen(prefix)),
 	      "%s: refused as '%s' (want '%s...')", what, out.mnemonic, prefix);
@@ -149,10 +156,15 @@ int main(void)
 	      "after cr0.ts cases, a case without knobs runs MOVAPS to the HLT");
 	CHECK_EQ_U64(out.state.cr0, LM_CR0, "and its cr0 has no TS");
 
-	refused("cr4.umip with cpl3", KNOB_CPL3 | KNOB_CR4_UMIP, "uc:cr4.umip");
-	refused("cr4.osxsave", KNOB_CR4_OSXSAVE, "uc:cr4.osxsave");
-	refused("cr4.fsgsbase", KNOB_CR4_FSGSBASE, "uc:cr4.fsgsbase");
-	refused("cr0.ts with cr4.osxsave", KNOB_CR0_TS | KNOB_CR4_OSXSAVE, "uc:cr4.osxsave");
+	/* Knobs Unicorn takes but cannot act on: refused only for code that
+	 * reaches what they govern. */
+	refused("cr4.osxsave with XGETBV", KNOB_CR4_OSXSAVE, B(0x0f, 0x01, 0xd0, 0xf4), "uc:cr4.osxsave xgetbv");
+	refused("cr4.osxsave with CPUID", KNOB_CR4_OSXSAVE, B(0x0f, 0xa2, 0xf4), "uc:cr4.osxsave cpuid");
+	refused("cr4.fsgsbase with RDFSBASE", KNOB_CR4_FSGSBASE, B(0xf3, 0x48, 0x0f, 0xae, 0xc0, 0xf4), "uc:cr4.fsgsbase rdfsbase");
+	refused("cpl3|cr4.umip with SGDT", KNOB_CPL3 | KNOB_CR4_UMIP, B(0x0f, 0x01, 0x04, 0x25, 0x00, 0x20, 0x01, 0x00, 0xf4), "uc:cr4.umip sgdt");
+	refused("cr0.ts|cr4.osxsave with a jump to XGETBV", KNOB_CR0_TS | KNOB_CR4_OSXSAVE,
+		B(0xeb, 0x01, 0xb8, 0x0f, 0x01, 0xd0, 0xf4), "uc:cr4.osxsave xgetbv");
+	refused("cr4.osxsave in prot32", KNOB_CR4_OSXSAVE, B(0xf4), "uc:cr4.osxsave outside long64");
 	uc_ex.ops->fini(&uc_ex);
 	ref_ex.ops->fini(&ref_ex);
 	return check_done("test_uc_knobs");
