@@ -43,7 +43,8 @@ struct session {
 enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4, NEED_NATIVE = 8 };
 
 /* --oracle: runs Unicorn on a diverging case and prints one line saying
- * which side it takes (cli/oracle.c). Needs a session with NEED_UNICORN. */
+ * which side it takes, then the host CPU's line when it can run the case
+ * (cli/oracle.c). Needs a session with NEED_UNICORN (and NEED_NATIVE). */
 void oracle_report(struct session *s, const struct test_case *c,
 		   const struct outcome *ref, const struct outcome *kvm);
 /* Whose side Unicorn takes, in triage order: agreeing with the reference

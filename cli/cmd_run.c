@@ -257,7 +257,7 @@ int cmd_run(int argc, char **argv)
 	if (n < 0)
 		return EXIT_USAGE;
 	struct session s;
-	unsigned need = NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN : 0);
+	unsigned need = NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN | NEED_NATIVE : 0);
 	if (o.against)
 		need |= !strcmp(o.against, "native") ? NEED_NATIVE : NEED_UNICORN;
 	if (session_open(&s, need) < 0) {

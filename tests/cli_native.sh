@@ -34,6 +34,15 @@ out=$("$exitdiff" run -q --against native "$src/corpus/knobs/cpl3-66-mfence-ud.c
 check "echo \"\$out\" | grep -q 'oracle: native agrees with reference'" "cpl3-66-mfence-ud: native sides with the reference (#UD)"
 check "echo \"\$out\" | grep -q 'pairs: reference~kvm DIVERGE, native~reference agree, native~kvm DIVERGE'" "cpl3-66-mfence-ud: who agrees with whom"
 
+# --oracle asks the CPU too, after Unicorn, where it can run the case; and
+# replay --oracle under an XFAIL.
+out=$("$exitdiff" run -q --oracle "$src/corpus/knobs/cpl3-66-mfence-ud.case" 2>&1)
+check "echo \"\$out\" | grep -q '^oracle: native agrees with reference$'" "run --oracle: the CPU's line for a CPL3 case"
+out=$("$exitdiff" replay --oracle "$src/corpus/knobs/cpl3-int-n-dpl.case" 2>&1)
+check "echo \"\$out\" | grep -A2 '^XFAIL' | grep -q '^oracle: native agrees with reference$'" "replay --oracle: the CPU's line under the XFAIL"
+out=$("$exitdiff" run -q --oracle "$src/corpus/exception/ud-lock-lfence.case" 2>&1)
+check "! echo \"\$out\" | grep -q '^oracle: native'" "run --oracle: no CPU line for a CPL0 case"
+
 # CPL0: refused, the reason named.
 out=$("$exitdiff" run -q --against native "$src/corpus/exception/bp-int3.case" 2>&1)
 check "echo \"\$out\" | grep -q 'oracle: native cannot judge (unsupported: native:cpl0)'" "a CPL0 case is refused: native:cpl0"
