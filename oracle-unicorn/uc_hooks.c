@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unicorn/x86.h>
+#include "knobs.h"
 #include "uc_internal.h"
 
 int uc_push(struct uc_ctx *u, const struct exit_event *e)
@@ -232,6 +233,16 @@ static void on_syscall(uc_engine *uc, void *user)
 {
 	(void)uc;
 	struct uc_ctx *u = user;
+	/* With EFER.SCE clear (knob no-sce) SYSCALL is #UD (SDM Vol. 2B
+	 * SYSCALL), a fault at the instruction: that much needs no model of
+	 * the transfer Unicorn skips. */
+	if ((u->knobs & KNOB_NO_SCE) && u->stop == UC_STOP_NONE) {
+		u->vector = 6;
+		u->exc_rip = u->insn_addr;
+		uc_snapshot(u);
+		stop(u, UC_STOP_EXCEPTION);
+		return;
+	}
 	strcpy(u->unsupported, "syscall");
 	uc_snapshot(u);
 	stop(u, UC_STOP_UNSUPPORTED);

@@ -42,6 +42,8 @@ static const struct row rows[] = {
 	{ "cr0.ts|cr0.em: FLD1 raises #NM", MODE_LONG64, KNOB_CR0_TS | KNOB_CR0_EM, C(0xd9, 0xe8, 0xf4), 7, 0, -1 },
 	{ "cr4.tsd at CPL0: RDTSC runs", MODE_LONG64, KNOB_CR4_TSD, C(0x0f, 0x31, 0xf4), -1, 0, -1 },
 	{ "without cr4.osxsave: XGETBV raises #UD", MODE_LONG64, 0, C(0x0f, 0x01, 0xd0, 0xf4), 6, 0, -1 },
+	{ "no-sce: SYSCALL raises #UD", MODE_LONG64, KNOB_NO_SCE, C(0x0f, 0x05, 0xf4), 6, 0, -1 },
+	{ "cpl3|no-sce: SYSCALL raises #UD", MODE_LONG64, KNOB_CPL3 | KNOB_NO_SCE, C(0x90, 0x0f, 0x05, 0xf4), 6, 1, -1 },
 	{ "no-sce: SYSRET raises #UD", MODE_LONG64, KNOB_NO_SCE, C(0x48, 0x0f, 0x07, 0xf4), 6, 0, -1 },
 	{ "cpl3: the ending HLT raises #GP(0)", MODE_LONG64, KNOB_CPL3, C(0x48, 0xff, 0xc0, 0xf4), 13, 3, 0 },
 	{ "cpl3: OUT raises #GP(0), no port access", MODE_LONG64, KNOB_CPL3, C(0xe6, 0x80, 0xf4), 13, 0, 0 },
