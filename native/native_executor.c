@@ -20,7 +20,6 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "knobs.h"
 #include "native.h"
 #include "native_internal.h"
 #include "native_outcome.h"
