@@ -31,14 +31,21 @@ int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 	cs_insn *in = cs_malloc(cs);
 	uint8_t *seen = calloc(1, len + 1);
 	long *work = malloc((len + 1) * sizeof(*work));
-	if (!in || !seen || !work) {
+	/* The code as the CPU fetches it: the page's HLT padding follows
+	 * (layout_reset_rw), so an instruction cut short at the end of the
+	 * case's bytes ends in those (C4 41 39 D3 | F4 is VPSRLQ). */
+	uint8_t *img = malloc((size_t)len + 16);
+	if (!in || !seen || !work || !img) {
 		free(seen);
 		free(work);
+		free(img);
 		if (in)
 			cs_free(in, 1);
 		cs_close(&cs);
 		return -1;
 	}
+	memcpy(img, code, len);
+	memset(img + len, 0xf4, 16);
 	unsigned nwork = 0;
 	int stop = 0, sweeping = 1;
 	work[nwork++] = 0;
@@ -48,8 +55,8 @@ int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 			if (!sweeping && seen[off])
 				break;
 			seen[off] = 1;
-			const uint8_t *p = code + off;
-			size_t left = len - (uint32_t)off;
+			const uint8_t *p = img + off;
+			size_t left = len + 15 - (uint32_t)off;
 			uint64_t addr = LAYOUT_CODE + (uint64_t)off;
 			if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
 				/* Not an instruction Capstone knows: the CPU
@@ -69,6 +76,7 @@ int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 	}
 	free(seen);
 	free(work);
+	free(img);
 	cs_free(in, 1);
 	cs_close(&cs);
 	return stop;

@@ -3,6 +3,8 @@
  * case. A linear sweep from the first byte, then a descent from every
  * direct branch target (JMP, Jcc, CALL, LOOP, JRCXZ rel) inside the code,
  * so that code a jump lands in the middle of is decoded where it lands.
+ * The code is decoded with the code page's HLT padding after it, as the CPU
+ * fetches it: an instruction cut short by the case's last byte ends there.
  * Indirect branches and code the case writes itself are not followed. */
 #ifndef EXITDIFF_CODE_WALK_H
 #define EXITDIFF_CODE_WALK_H

@@ -180,6 +180,11 @@ int main(void)
 	start();
 	go("host-vex", B(0x90, 0xc5, 0xf8, 0x77, 0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:host vzeroupper"), "VEX refused (CR4.OSXSAVE): '%s'", o.mnemonic);
+	/* jmp +2 over 0F 20 to C4 41 39 D3, which the page's HLT padding
+	 * completes (VPSRLQ with ModRM F4): a campaign's case. */
+	start();
+	go("host-vex-padding", B(0xe9, 0x02, 0, 0, 0, 0x0f, 0x20, 0xc4, 0x41, 0x39, 0xd3));
+	CHECK(!strcmp(o.mnemonic, "native:host vpsrlq"), "VEX completed by the HLT padding refused: '%s'", o.mnemonic);
 	start();
 	go("host-pushfq", B(0x9c, 0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:host pushfq"), "PUSHFQ refused (IF): '%s'", o.mnemonic);
