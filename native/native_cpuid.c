@@ -37,9 +37,8 @@ static const struct feature features[] = {
  * Capstone 4 decodes it as RDSEED. */
 static const struct feature rdpid = { 0, 7, 'c', 22 };
 
-static int bit_of(uint32_t leaf, char reg, unsigned bit, const struct cpuid_entry *e)
+static int bit_of(char reg, unsigned bit, const struct cpuid_entry *e)
 {
-	(void)leaf;
 	uint32_t v = reg == 'b' ? e->ebx : reg == 'c' ? e->ecx : e->edx;
 	return (v >> bit) & 1;
 }
@@ -50,13 +49,13 @@ static int host_bit(const struct feature *f)
 	if (!__get_cpuid_count(f->leaf, 0, &a, &b, &c, &d))
 		return 0;
 	struct cpuid_entry e = { .ebx = b, .ecx = c, .edx = d };
-	return bit_of(f->leaf, f->reg, f->bit, &e);
+	return bit_of(f->reg, f->bit, &e);
 }
 
 static int table_bit(const struct cpuid_table *t, const struct feature *f)
 {
 	const struct cpuid_entry *e = cpuid_lookup(t, f->leaf, 0);
-	return e ? bit_of(f->leaf, f->reg, f->bit, e) : 0;
+	return e ? bit_of(f->reg, f->bit, e) : 0;
 }
 
 static int is_rdpid(const cs_insn *in)
@@ -68,7 +67,7 @@ static int is_rdpid(const cs_insn *in)
 		f3 |= b[i] == 0xf3;
 	if (i < in->size && (b[i] & 0xf0) == 0x40)
 		i++;
-	return f3 && i + 2 < in->size + 0u && b[i] == 0x0f && b[i + 1] == 0xc7 &&
+	return f3 && i + 2 < in->size && b[i] == 0x0f && b[i + 1] == 0xc7 &&
 	       (b[i + 2] & 0xf8) == 0xf8;
 }
 
