@@ -35,14 +35,16 @@ struct session {
 	struct executor kvm;
 	struct executor ref;
 	struct executor uc;     /* the Unicorn oracle (NEED_UNICORN) */
-	int have_kvm, have_ref, have_uc;
+	struct executor native; /* the host CPU (NEED_NATIVE, native/) */
+	int have_kvm, have_ref, have_uc, have_native;
 };
 
 /* NEED_UNICORN fails with a message when built without Unicorn. */
-enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4 };
+enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4, NEED_NATIVE = 8 };
 
 /* --oracle: runs Unicorn on a diverging case and prints one line saying
- * which side it takes (cli/oracle.c). Needs a session with NEED_UNICORN. */
+ * which side it takes, then the host CPU's line when it can run the case
+ * (cli/oracle.c). Needs a session with NEED_UNICORN (and NEED_NATIVE). */
 void oracle_report(struct session *s, const struct test_case *c,
 		   const struct outcome *ref, const struct outcome *kvm);
 /* Whose side Unicorn takes, in triage order: agreeing with the reference
@@ -56,6 +58,14 @@ enum oracle_side oracle_judge(struct session *s, const struct test_case *c,
 			      const struct outcome *ref, const struct outcome *kvm,
 			      char *detail, size_t len);
 const char *oracle_side_name(enum oracle_side s);
+/* The same judgement by any executor ex (Unicorn, native): its outcome is
+ * left in third, with the reference's masks copied in. */
+enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
+				 const struct outcome *ref, const struct outcome *kvm,
+				 struct outcome *third, char *detail, size_t len);
+/* Prints "oracle: WHO agrees with ..." for a judgement (detail may be
+ * cut at its first newline). */
+void oracle_print(const char *who, enum oracle_side side, char *detail);
 int cmd_triage(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 #define EXITDIFF_VERSION "0.9"

@@ -132,7 +132,7 @@ int cmd_replay(int argc, char **argv)
 	if (n < 0)
 		return EXIT_USAGE;
 	struct replay_ctx *x = calloc(1, sizeof(*x));
-	if (!x || session_open(&x->s, NEED_KVM | NEED_REF | (oracle ? NEED_UNICORN : 0)) < 0) {
+	if (!x || session_open(&x->s, NEED_KVM | NEED_REF | (oracle ? NEED_UNICORN | NEED_NATIVE : 0)) < 0) {
 		free(x);
 		paths_free(paths, n);
 		return EXIT_USAGE;

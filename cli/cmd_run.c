@@ -26,6 +26,9 @@ struct run_opts {
 	struct known_list list;
 	int have_list;
 	struct kmsg_reader *kmsg;   /* the host kernel log, fd -1 if not read */
+	/* --against native|unicorn: that executor runs every case too, its
+	 * outcome is shown beside KVM's and it says whom it agrees with. */
+	const char *against;
 };
 
 #define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
@@ -156,6 +159,65 @@ static void print_first_divergence(struct session *s, const struct run_opts *o,
 	free(cut);
 }
 
+static const char *pair_word(enum verdict v)
+{
+	return v == VERDICT_AGREE ? "agree" : v == VERDICT_DIVERGE ? "DIVERGE" : "not compared";
+}
+
+/* The third executor's run of the case, side by side with KVM, and who
+ * agrees with whom; with a recorded expectation, the third against it too
+ * (how the corpus's natively measured cases are checked). */
+static void run_against(struct executor *ex, const struct case_file *cf,
+			const struct outcome *ref, const struct outcome *kvm, int quiet)
+{
+	struct outcome *third = malloc(sizeof(*third));
+	char detail[640];
+	if (!third) {
+		printf("against %s: out of memory\n", ex->ops->name);
+		return;
+	}
+	enum oracle_side side = oracle_judge_by(ex, &cf->c, ref, kvm, third, detail, sizeof(detail));
+	if (side == ORACLE_FAILED) {
+		fprintf(stderr, "exitdiff run: case %s: %s executor failed: %s\n", cf->c.id,
+			ex->ops->name, detail);
+		printf("oracle: %s failed\n", ex->ops->name);
+		free(third);
+		return;
+	}
+	if (!quiet) {
+		printf("  -- %s beside kvm\n", ex->ops->name);
+		show_side_by_side(stdout, ex->ops->name, third, "kvm", kvm, &cf->c);
+	}
+	struct divergence d1, d2, d3;
+	enum verdict rk = outcome_diff(ref, kvm, &d1), xr = outcome_diff(ref, third, &d2),
+		     xk = outcome_diff(third, kvm, &d3);
+	printf("pairs: reference~kvm %s, %s~reference %s, %s~kvm %s\n", pair_word(rk),
+	       ex->ops->name, pair_word(xr), ex->ops->name, pair_word(xk));
+	if (side == ORACLE_BOTH && rk == VERDICT_AGREE)
+		printf("oracle: %s agrees with both\n", ex->ops->name);
+	else
+		oracle_print(ex->ops->name, side, detail);
+	if (cf->has_expect && !cf->expect_from_kvm) {
+		struct outcome *e = malloc(sizeof(*e));
+		if (e) {
+			/* The recorded expectation lacks nothing the masks
+			 * need: it is a reference outcome. */
+			*e = cf->expect;
+			third->undefined_flags = e->undefined_flags;
+			third->undefined_gprs = e->undefined_gprs;
+			enum verdict ve = outcome_diff(e, third, &d2);
+			printf("%s vs recorded expectation: %s", ex->ops->name, pair_word(ve));
+			if (ve == VERDICT_DIVERGE)
+				printf(" (%s)", d2.signature);
+			else if (ve == VERDICT_UNSUPPORTED)
+				printf(" (%s)", third->mnemonic);
+			printf("\n");
+			free(e);
+		}
+	}
+	free(third);
+}
+
 static int run_one(struct session *s, const char *path, const struct run_opts *o,
 		   struct outcome *ref, struct outcome *kvm, struct case_file *cf)
 {
@@ -212,6 +274,9 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		printf("host kernel log while the case ran (%u lines, %u findings):\n%s", seen.lines,
 		       seen.findings, klog);
 	free(klog);
+	if (o->against)
+		run_against(!strcmp(o->against, "native") ? &s->native : &s->uc, cf, ref, kvm,
+			    o->quiet);
 	if (o->record) {
 		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm,
 				     depends_on_vendor(s, &cf->c, ref)) < 0)
@@ -242,7 +307,14 @@ int cmd_run(int argc, char **argv)
 			o.quiet = 1;
 		else if (!strcmp(argv[i], "--oracle"))
 			o.oracle = 1;
-		else if (!strcmp(argv[i], "--known") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
+			o.against = argv[++i];
+			if (strcmp(o.against, "native") && strcmp(o.against, "unicorn")) {
+				cli_error("run", "--against '%s': want native or unicorn", o.against);
+				free(files);
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "--known") && i + 1 < argc)
 			o.known = argv[++i];
 		else if (!strcmp(argv[i], "--vendor") && i + 1 < argc) {
 			if ((o.vendor = vendor_from_name(argv[++i])) < 0) {
@@ -269,7 +341,10 @@ int cmd_run(int argc, char **argv)
 	if (n < 0)
 		return EXIT_USAGE;
 	struct session s;
-	if (session_open(&s, NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN : 0)) < 0) {
+	unsigned need = NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN | NEED_NATIVE : 0);
+	if (o.against)
+		need |= !strcmp(o.against, "native") ? NEED_NATIVE : NEED_UNICORN;
+	if (session_open(&s, need) < 0) {
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}

@@ -1,9 +1,13 @@
 /* exitdiff triage OUT: a campaign's new buckets in the order to look at
- * them. Each bucket's case runs again on both executors and on Unicorn,
- * the third oracle; the buckets where Unicorn takes the reference's side
- * (KVM suspects) come first, then those where it takes neither, and those
- * where it takes KVM's (reference suspects) last; by hits within each.
- * A bucket whose case no longer diverges says so. docs/unicorn.md. */
+ * them, each with a verdict. Each bucket's case runs again on both
+ * executors and then on every executor that can judge it, in order: the
+ * host CPU (native/, long64 CPL3 code it can run) and Unicorn. The first
+ * that can judge gives the verdict ("KVM wrong (CPU and reference agree)",
+ * "reference wrong (CPU and KVM agree)", "neither", or "cannot judge:"
+ * with each one's reason). The buckets where the judge takes the
+ * reference's side (KVM suspects) come first, then neither, and KVM's
+ * (reference suspects) last; by hits within each. A bucket whose case no
+ * longer diverges says so. docs/native.md, docs/unicorn.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,8 @@ enum { SIDE_NONE = ORACLE_FAILED + 1, SIDE_GONE, SIDE_ERROR };
 
 struct row {
 	int side;
+	const char *judge;        /* the executor that judged, "-" if none */
+	char verdict[400];
 	unsigned long long hits;
 	char sig[SIGNATURE_MAX];
 	char *path;
@@ -40,6 +46,50 @@ static const char *side_name(int side)
 	return oracle_side_name((enum oracle_side)side);
 }
 
+/* The judges in the order they are asked; the first that can judge
+ * decides. The CPU first: where it can run a case it is the authority. */
+static void judge(struct session *s, const struct test_case *c, const struct outcome *ref,
+		  const struct outcome *kvm, struct outcome *third, struct row *r)
+{
+	struct { struct executor *ex; int have; const char *name, *who; } j[] = {
+		{ &s->native, s->have_native, "native", "CPU" },
+		{ &s->uc, s->have_uc, "unicorn", "Unicorn" },
+	};
+	char why[400] = "", detail[640];
+	r->side = ORACLE_CANNOT;
+	r->judge = "-";
+	for (unsigned k = 0; k < sizeof(j) / sizeof(j[0]); k++) {
+		if (!j[k].have)
+			continue;
+		enum oracle_side side = oracle_judge_by(j[k].ex, c, ref, kvm, third, detail, sizeof(detail));
+		if (side == ORACLE_CANNOT || side == ORACLE_FAILED) {
+			size_t n = strlen(why);
+			snprintf(why + n, sizeof(why) - n, "%s%s %s%.180s", n ? "; " : "", j[k].name,
+				 side == ORACLE_FAILED ? "failed: " : "", detail);
+			continue;
+		}
+		r->side = (int)side;
+		r->judge = j[k].name;
+		detail[strcspn(detail, "\n")] = 0;
+		switch (side) {
+		case ORACLE_REFERENCE:
+			snprintf(r->verdict, sizeof(r->verdict), "KVM wrong (%s and reference agree)", j[k].who);
+			break;
+		case ORACLE_KVM:
+			snprintf(r->verdict, sizeof(r->verdict), "reference wrong (%s and KVM agree)", j[k].who);
+			break;
+		case ORACLE_BOTH:
+			snprintf(r->verdict, sizeof(r->verdict), "both (%s agrees with each under the masks)", j[k].who);
+			break;
+		default:
+			snprintf(r->verdict, sizeof(r->verdict), "neither (%s agrees with neither: %.300s)", j[k].who, detail);
+			break;
+		}
+		return;
+	}
+	snprintf(r->verdict, sizeof(r->verdict), "cannot judge: %.380s", why[0] ? why : "no judge");
+}
+
 /* The bucket's hits file, next to its case.case: signature and count. */
 static void read_hits(const char *case_path, struct row *r)
 {
@@ -62,11 +112,19 @@ int cmd_triage(int argc, char **argv)
 {
 	const char *out = NULL;
 	int oracle = 1;
+	/* No Unicorn in this build: the CPU judges alone. */
+#ifdef EXITDIFF_HAVE_UNICORN
+	unsigned judges = NEED_NATIVE | NEED_UNICORN;
+#else
+	unsigned judges = NEED_NATIVE;
+#endif
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-oracle"))
 			oracle = 0;
+		else if (!strcmp(argv[i], "--no-native"))
+			judges &= ~(unsigned)NEED_NATIVE;
 		else if (argv[i][0] == '-') {
-			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle])", argv[i]);
+			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle] [--no-native])", argv[i]);
 			return 2;
 		} else if (!out)
 			out = argv[i];
@@ -76,7 +134,7 @@ int cmd_triage(int argc, char **argv)
 		}
 	}
 	if (!out) {
-		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle])");
+		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle] [--no-native])");
 		return 2;
 	}
 	char dir[4200];
@@ -87,22 +145,24 @@ int cmd_triage(int argc, char **argv)
 	if (n < 0)
 		return 2;
 	struct session s;
-	if (session_open(&s, NEED_KVM | NEED_REF | (oracle ? NEED_UNICORN : 0)) < 0) {
+	if (session_open(&s, NEED_KVM | NEED_REF | (oracle ? judges : 0)) < 0) {
 		paths_free(paths, n);
 		return 2;
 	}
 	struct row *rows = calloc((size_t)n + 1, sizeof(*rows));
 	struct case_file *cf = malloc(sizeof(*cf));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
-	if (!rows || !cf || !ref || !kvm) {
+	struct outcome *third = malloc(sizeof(*third));
+	if (!rows || !cf || !ref || !kvm || !third) {
 		cli_error("triage", "out of memory");
 		n = -1;
 	}
 	int counts[SIDE_ERROR + 1] = { 0 };
 	for (int i = 0; i < n; i++) {
 		struct row *r = &rows[i];
-		char err[512] = "", detail[640];
+		char err[512] = "";
 		r->path = paths[i];
+		r->judge = "-";
 		read_hits(paths[i], r);
 		if (case_load(paths[i], cf, err, sizeof(err)) < 0 ||
 		    s.ref.ops->run(&s.ref, &cf->c, ref) < 0 || s.kvm.ops->run(&s.kvm, &cf->c, kvm) < 0) {
@@ -116,7 +176,7 @@ int cmd_triage(int argc, char **argv)
 			else if (!oracle)
 				r->side = SIDE_NONE;
 			else
-				r->side = (int)oracle_judge(&s, &cf->c, ref, kvm, detail, sizeof(detail));
+				judge(&s, &cf->c, ref, kvm, third, r);
 			if (!r->sig[0])
 				snprintf(r->sig, sizeof(r->sig), "%s", d.signature);
 		}
@@ -124,20 +184,28 @@ int cmd_triage(int argc, char **argv)
 	}
 	if (n >= 0) {
 		qsort(rows, (size_t)n, sizeof(*rows), by_side_then_hits);
-		printf("%-14s %8s  %-60s %s\n", "unicorn", "hits", "bucket", "case");
-		for (int i = 0; i < n; i++)
-			printf("%-14s %8llu  %-60s %s\n", side_name(rows[i].side), rows[i].hits,
-			       rows[i].sig, rows[i].path);
+		int by_native = 0, by_uc = 0;
+		printf("%-14s %-8s %8s  %-60s %s\n", "side", "judge", "hits", "bucket", "case");
+		for (int i = 0; i < n; i++) {
+			printf("%-14s %-8s %8llu  %-60s %s\n", side_name(rows[i].side), rows[i].judge,
+			       rows[i].hits, rows[i].sig, rows[i].path);
+			if (rows[i].verdict[0])
+				printf("    verdict: %s\n", rows[i].verdict);
+			by_native += !strcmp(rows[i].judge, "native");
+			by_uc += !strcmp(rows[i].judge, "unicorn");
+		}
 		printf("%d bucket(s):", n);
 		for (int k = 0; k <= SIDE_ERROR; k++)
 			if (counts[k])
 				printf(" %s %d,", side_name(k), counts[k]);
-		printf(" (unicorn siding with the reference points at KVM, with kvm at the reference)\n");
+		printf(" judged by native %d, unicorn %d (the judge siding with the reference points at KVM, "
+		       "with kvm at the reference)\n", by_native, by_uc);
 	}
 	free(rows);
 	free(cf);
 	free(ref);
 	free(kvm);
+	free(third);
 	session_close(&s);
 	paths_free(paths, npaths);
 	return n < 0 ? 2 : 0;

@@ -9,7 +9,8 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]] [--oracle]  both executors, outcomes side by side, the diff;\n"
+	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]] [--oracle] [--against native|unicorn]  both executors, outcomes side by side, the diff\n"
+	  "      (--against: a third executor on every case, beside KVM, and who agrees with whom);\n"
 	  "      run --lockstep FILE.case [--against ref|unicorn] [--max-steps N]  single-step KVM beside the other, name the first instruction where they part" },
 	{ "replay",  cmd_replay,  "replay DIR|FILE... [--tap] [--oracle]  corpus regression against recorded expectations" },
 	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
@@ -20,7 +21,7 @@ static const struct command {
 	{ "export",  cmd_export,  "export CASE... -o DIR [--no-build]  a self-contained TMK reproducer directory" },
 	{ "tmk",     cmd_tmk,     "tmk IMAGE [--list] [TEST]   run a TMK image in our own KVM runner" },
 	{ "env",     cmd_env,     "env                         the host fingerprint recorded with expectations (also --version)" },
-	{ "triage",  cmd_triage,  "triage OUT [--no-oracle]    a campaign's buckets, Unicorn's side for each, KVM suspects first" },
+	{ "triage",  cmd_triage,  "triage OUT [--no-oracle] [--no-native]  a campaign's buckets with a verdict (the CPU, then Unicorn), KVM suspects first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

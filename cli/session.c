@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli.h"
+#include "native.h"
 #ifdef EXITDIFF_HAVE_UNICORN
 #include "uc_oracle.h"
 #endif
@@ -51,16 +52,28 @@ int session_open(struct session *s, unsigned need)
 		return -1;
 #endif
 	}
+	if (need & NEED_NATIVE) {
+		/* The environment's CPUID: the native run refuses what the
+		 * host CPU has and the table says is absent, or the reverse. */
+		if (init_one(&s->native, &native_executor_ops,
+			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			session_close(s);
+			return -1;
+		}
+		s->have_native = 1;
+	}
 	return 0;
 }
 
 void session_close(struct session *s)
 {
+	if (s->have_native)
+		s->native.ops->fini(&s->native);
 	if (s->have_uc)
 		s->uc.ops->fini(&s->uc);
 	if (s->have_ref)
 		s->ref.ops->fini(&s->ref);
 	if (s->have_kvm)
 		s->kvm.ops->fini(&s->kvm);
-	s->have_uc = s->have_ref = s->have_kvm = 0;
+	s->have_native = s->have_uc = s->have_ref = s->have_kvm = 0;
 }

@@ -177,24 +177,25 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 			 ex->priv ? why : "unicorn not initialised");
 		return -1;
 	}
+	/* The knobs first: their stub runs in the code page, which the
+	 * case's bytes then replace. */
+	char knob_why[32];
+	int refused = uc_apply_knobs(u, c, knob_why, sizeof(knob_why));
 	if (uc_load_case(u, c, ex->err, sizeof(ex->err)) < 0) {
 		snprintf(why, sizeof(why), "%.150s", ex->err);
 		snprintf(ex->err, sizeof(ex->err), "case %.63s: %s", c->id, why);
 		return -1;
 	}
 	u->out = out;
-	char knob_why[32];
 	if (lock_cmp_in(c->code, c->code_len)) {
 		out->state.rip = LAYOUT_CODE;
 		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:lock-cmp");
 		u->out = NULL;
 		return 0;
 	}
-	if (uc_apply_knobs(u, c, knob_why, sizeof(knob_why))) {
-		/* CPL3 needs a descriptor load UC_MODE_64 does not do on a
-		 * selector write, and a case entered at CPL3 by an IRETQ in
-		 * the guest faulted at its first fetch (measured,
-		 * docs/unicorn.md): not judged, like a refused CR bit. */
+	if (refused) {
+		/* A knob this Unicorn cannot model (uc_knobs.c says which and
+		 * why): not judged. */
 		out->state.rip = LAYOUT_CODE;
 		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, knob_why);
 		u->out = NULL;

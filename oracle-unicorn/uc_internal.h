@@ -35,6 +35,16 @@ struct uc_ctx {
 	uint8_t *ram;                 /* LAYOUT_RAM_SIZE bytes, mapped at GPA 0 */
 	uint8_t *pristine_sys;        /* system part as layout_build() left it */
 	uc_context *ctx0;             /* CPU state every case starts from */
+	/* Knob sets seen so far, each with the state its stub left
+	 * (uc_knobs.c), or why Unicorn cannot model it. */
+#define UC_KNOB_CTX_MAX 64
+	struct uc_knob_ctx {
+		uint32_t knobs;
+		uc_context *ctx;
+		char refused[32];
+	} knob_ctx[UC_KNOB_CTX_MAX];
+	unsigned n_knob_ctx;
+	uc_context *start_ctx;        /* ctx0, or the case's knob context */
 	uint32_t knobs;               /* of the case being run */
 	uint8_t *scratch;             /* the next case's RW pages, built here */
 	const struct cpuid_table *cpuid;
@@ -88,7 +98,16 @@ void uc_finish_exception_legacy(struct uc_ctx *u);
 int uc_soft_int(const struct uc_ctx *u, uint64_t rip, uint32_t v, uint64_t *next);
 /* Applies the case's knobs over the restored context. Returns 0, or 1
  * when a knob cannot be had in Unicorn (why gets the "uc:..." name). */
+/* uc_knobs.c: picks the context the case starts from (u->start_ctx), with
+ * its knobs set by MOV CR in the guest; 1 with why ("uc:KNOB REASON") for
+ * a knob Unicorn cannot model. Runs before uc_load_case (it uses the code
+ * page). */
 int uc_apply_knobs(struct uc_ctx *u, const struct test_case *c, char *why, size_t whylen);
+void uc_knobs_free(struct uc_ctx *u);
+/* uc_knob_scan.c: 1 with why when c's code reaches an instruction that a
+ * knob Unicorn takes but cannot act on governs (cr4.osxsave, cr4.umip,
+ * cr4.fsgsbase). */
+int uc_knob_code_refused(const struct test_case *c, char *why, size_t whylen);
 /* Puts back bytes a write to the read-only system part changed. */
 void uc_ro_restore(struct uc_ctx *u);
 

@@ -272,21 +272,3 @@ void uc_finish_exception_legacy(struct uc_ctx *u)
 	memcpy(o->mem, u->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	outcome_push(o, &e);
 }
-
-int uc_apply_knobs(struct uc_ctx *u, const struct test_case *c, char *why, size_t whylen)
-{
-	(void)u;
-	if (!c->knobs)
-		return 0;
-	if (c->knobs & KNOB_CPL3) {
-		snprintf(why, whylen, "uc:cpl3");
-		return 1;
-	}
-	/* CR0/CR4 bits: written over the restored context they read back
-	 * as written, but do not change what runs (measured: MOVAPS ran
-	 * with CR0.TS=1, CR0.EM=1 and with CR4.OSFXSR=0, in UC_MODE_64 and
-	 * UC_MODE_32; presumably the hflags QEMU derives from them
-	 * are not recomputed on that path). So no knob is judged by Unicorn yet. */
-	snprintf(why, whylen, "uc:knobs");
-	return 1;
-}

@@ -94,6 +94,7 @@ int uc_ctx_open(struct uc_ctx *u, char *err, size_t errlen)
 
 void uc_ctx_close(struct uc_ctx *u)
 {
+	uc_knobs_free(u);
 	if (u->ctx0)
 		uc_context_free(u->ctx0);
 
@@ -286,7 +287,7 @@ int uc_load_case(struct uc_ctx *u, const struct test_case *c, char *err, size_t 
 	if (e != UC_ERR_OK)
 		return uc_fail(err, errlen, "writing the case pages", e);
 	u->knobs = c->knobs;
-	if ((e = uc_context_restore(u->uc, u->ctx0)) != UC_ERR_OK)
+	if ((e = uc_context_restore(u->uc, u->start_ctx ? u->start_ctx : u->ctx0)) != UC_ERR_OK)
 		return uc_fail(err, errlen, "restoring the initial CPU context", e);
 	e = uc_ctl_remove_cache(u->uc, (uint64_t)LAYOUT_RW_BASE, (uint64_t)LAYOUT_RAM_SIZE);
 	if (e != UC_ERR_OK)

@@ -37,8 +37,11 @@ void uc_capture(struct uc_ctx *u, struct end_state *st)
 	/* NXE and SCE cannot be set in Unicorn 2.0.1 (uc_setup.c): report
 	 * them as the environment sets them, so EFER compares on the bits
 	 * Unicorn does keep. */
-	if (u->mode == MODE_LONG64)
-		st->efer |= LM_EFER & ((1ull << 11) | 1ull);
+	if (u->mode == MODE_LONG64) {
+		struct mode_env env;
+		mode_env_init(&env, MODE_LONG64, u->knobs);   /* no-sce clears SCE */
+		st->efer |= env.efer & ((1ull << 11) | 1ull);
+	}
 	/* Outside long mode executors report GPRs, RIP and RFLAGS masked to
 	 * 32 bits (mode.h). */
 	uint64_t width = mode_reg_mask((enum cpu_mode)u->mode);
@@ -170,6 +173,23 @@ void uc_finish_exception(struct uc_ctx *u)
 	uint64_t rip = u->exc_rip, next = 0;
 	int trap = uc_soft_int(u, rip, v, &next);
 	struct exit_event e = { .kind = EXIT_EXCEPTION, .addr = v };
+	/* INT n at CPL3 through a gate with DPL < 3 is #GP(n*8+2), a fault
+	 * at the INT (SDM Vol. 3A 6.12.1.1); Unicorn's hook sees vector n
+	 * before any delivery, so the check is made here, on our IDT. */
+	if (trap && (u->knobs & KNOB_CPL3) && next >= 2 && next - 1 < LAYOUT_RAM_SIZE &&
+	    u->ram[next - 2] == 0xcd && u->ram[next - 1] == v &&
+	    ((u->ram[LAYOUT_IDT + v * 16 + 5] >> 5) & 3) < 3) {
+		e.addr = v = 13;
+		trap = 0;
+		rip = u->insn_addr;
+		e.has_error_code = 1;
+		e.error_code = (uint32_t)u->ram[next - 1] * 8 + 2;
+		e.rip = rip;
+		o->state.rflags |= RFLAGS_RF;
+		o->state.rip = rip;
+		outcome_push(o, &e);
+		return;
+	}
 	if (trap) {
 		e.rip = next;
 	} else {

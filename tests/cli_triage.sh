@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
-# triage OUT: a campaign directory's buckets, each run again with Unicorn's
-# side, KVM suspects (Unicorn sides with the reference) first, reference
-# suspects (with KVM) after, cases that agree now last; by hits within a
-# side. The buckets are written here from known cases so every side is
-# certain: LOCK LFENCE (the CPU, the reference and Unicorn raise #UD; KVM's
-# emulator runs it), a real-mode REP STOSD whose last element overwrites
-# itself (the reference goes on as the CPU does; KVM and Unicorn decode the
-# new bytes again), and a case that agrees. Also --no-oracle, and input
+# triage OUT: a campaign directory's buckets, each run again with a verdict
+# from the first executor that can judge it (the host CPU for long64 CPL3
+# code it can run, then Unicorn), KVM suspects (the judge sides with the
+# reference) first, reference suspects (with KVM) after, cases that agree
+# now last; by hits within a side. The buckets are written here from known
+# cases so every side is certain: LOCK LFENCE (the CPU, the reference and
+# Unicorn raise #UD; KVM's emulator runs it; CPL0, so Unicorn judges), a
+# CPL3 66 0F AE F0 (the CPU raises #UD, kvm_pvm's emulator runs it as a
+# fence; the CPU judges, Unicorn could not: CPL3), a real-mode REP STOSD
+# whose last element overwrites itself (the reference goes on as the CPU
+# does; KVM and Unicorn decode the new bytes again), a read straddling the
+# canonical boundary at CPL0 (neither judge can: CPL0, and Unicorn has no
+# canonical check), and a case that agrees. Also --no-oracle, and input
 # errors (exit 2). Skipped without /dev/kvm or without Unicorn.
 set -u
 exitdiff=$1 src=$2
@@ -21,6 +26,8 @@ printf 'id rep-self\nmode real16\nrax 0xa0\nrcx 0x3\nrdi 0xa\nrflags 0x402\ncode
 printf 'id agree\ncode 90 f4\n' >"$tmp/agree.case"
 bucket lfence-a 3 "exception#UD/hlt:terminal:lfence" "$src/corpus/exception/ud-lock-lfence.case"
 bucket lfence-b 7 "exception#UD/hlt:terminal:lfence-b" "$src/corpus/exception/ud-lock-lfence.case"
+bucket fence-cpl3 5 "exception#UD/exception#GP:exception.vector:mfence" "$src/corpus/knobs/cpl3-66-mfence-ud.case"
+bucket straddle 2 "exception#GP/exception#PF:exception.vector:mov" "$src/corpus/exception/gp-canonical-straddle.case"
 bucket rep-self 9 "hlt/hlt:rax:add@real16" "$tmp/rep.case"
 bucket agree 50 "hlt/hlt:rax:nop" "$tmp/agree.case"
 
@@ -32,14 +39,18 @@ fi
 printf "%s\n" "$out"
 order=$(printf "%s\n" "$out" | awk 'NR > 1 && / \/.*case.case$/ { n = split($NF, p, "/"); print p[n - 1] }' | tr '\n' ' ')
 check '[ $rc -eq 0 ]' "triage exits 0"
-check '[ "$order" = "lfence-b lfence-a rep-self agree " ]' "order: reference side by hits (7, 3), then kvm, then agrees now (got: $order)"
-check 'printf "%s\n" "$out" | grep -q "^reference  *7  exception#UD/hlt:terminal:lfence-b "' "the lfence bucket: unicorn sides with the reference, 7 hits"
-check 'printf "%s\n" "$out" | grep -q "^kvm  *9  hlt/hlt:rax:add@real16 "' "the self-overwriting REP: unicorn sides with KVM"
-check 'printf "%s\n" "$out" | grep -q "^agrees now  *50 "' "a case that agrees now says so"
-check 'printf "%s\n" "$out" | grep -q "^4 bucket(s): reference 2, kvm 1, agrees now 1,"' "the summary counts each side"
+check '[ "$order" = "lfence-b fence-cpl3 lfence-a rep-self straddle agree " ]' "order: reference side by hits (7, 5, 3), then kvm, cannot judge, agrees now (got: $order)"
+check 'printf "%s\n" "$out" | grep -q "^reference  *unicorn  *7  exception#UD/hlt:terminal:lfence-b "' "the lfence bucket: unicorn judges (CPL0) and sides with the reference, 7 hits"
+check 'printf "%s\n" "$out" | grep -A1 "fence-cpl3/case.case" | grep -q "verdict: KVM wrong (CPU and reference agree)"' "the CPL3 fence bucket: the CPU judges: KVM wrong"
+check 'printf "%s\n" "$out" | grep -q "^reference  *native  *5 "' "the CPL3 fence bucket: judged by native"
+check 'printf "%s\n" "$out" | grep -q "^kvm  *unicorn  *9  hlt/hlt:rax:add@real16 "' "the self-overwriting REP: unicorn sides with KVM"
+check 'printf "%s\n" "$out" | grep -A1 "rep-self/case.case" | grep -q "verdict: reference wrong (Unicorn and KVM agree)"' "the self-overwriting REP: verdict reference wrong"
+check 'printf "%s\n" "$out" | grep -q "^agrees now  *-  *50 "' "a case that agrees now says so"
+check 'printf "%s\n" "$out" | grep -A1 "straddle/case.case" | grep -q "verdict: cannot judge: native unsupported: native:cpl0; unicorn unsupported: uc:read_unmapped"' "a non-canonical straddle: cannot judge, with both reasons"
+check 'printf "%s\n" "$out" | grep -q "^6 bucket(s): reference 3, kvm 1, cannot judge 1, agrees now 1, judged by native 1, unicorn 3"' "the summary counts each side and each judge"
 
 out=$("$exitdiff" triage "$tmp/out" --no-oracle 2>&1); rc=$?
-check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^4 bucket(s): - 3, agrees now 1,"' "--no-oracle: no sides, the agreeing case still found"
+check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^6 bucket(s): - 5, agrees now 1,"' "--no-oracle: no sides, the agreeing case still found"
 
 "$exitdiff" triage "$tmp/nonexistent" >/dev/null 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q nonexistent "$tmp/err"' "a missing directory: exit 2, one line naming it ($(cat "$tmp/err"))"

@@ -177,98 +177,9 @@ static void real16(void)
 	CHECK_EQ_U64(t ? t->rip : 0, 2, "INT n: IP after it");
 }
 
-/* Knobs (CPL3, CR bits) are not modelled by the Unicorn oracle yet: a
- * case with any ends UNSUPPORTED, so it is never judged. */
-static void knobs_unsupported(void)
-{
-	struct test_case c;
-	static const uint8_t hlt[] = { 0x48, 0xff, 0xc0, 0xf4 };
-	case_init(&c);
-	c.knobs = KNOB_CPL3;
-	snprintf(c.id, sizeof(c.id), "cpl3-hlt");
-	memcpy(c.code, hlt, sizeof(hlt));
-	c.code_len = sizeof(hlt);
-	CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0, "cpl3-hlt runs");
-	const struct exit_event *t = out.n_events ? &out.events[out.n_events - 1] : NULL;
-	CHECK(t && t->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:cpl3"),
-	      "a cpl3 case ends UNSUPPORTED (uc:cpl3)");
-}
-
-/* CR knobs: Unicorn 2.0.1 does not act on CR0.TS/EM or CR4.OSFXSR
- * written through uc_reg_write (measured), so such a case must end
- * UNSUPPORTED rather than be judged as if the knob were off. */
-static void cr_knobs(void)
-{
-	struct test_case c;
-	/* movaps xmm0, xmm1; hlt */
-	static const uint8_t sse[] = { 0x0f, 0x28, 0xc1, 0xf4 };
-	static const uint32_t knobs[] = { KNOB_CR0_TS, KNOB_NO_OSFXSR, KNOB_CR0_EM };
-	for (unsigned i = 0; i < 3; i++) {
-		case_init(&c);
-		c.knobs = knobs[i];
-		snprintf(c.id, sizeof(c.id), "knob-%u", i);
-		memcpy(c.code, sse, sizeof(sse));
-		c.code_len = sizeof(sse);
-		CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0, "%s runs", c.id);
-		const struct exit_event *t = out.n_events ? &out.events[out.n_events - 1] : NULL;
-		CHECK(t && t->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:knobs"),
-		      "knob 0x%x: not judged (uc:knobs)", knobs[i]);
-	}
-	case_init(&c);
-	memcpy(c.code, sse, sizeof(sse));
-	c.code_len = sizeof(sse);
-	snprintf(c.id, sizeof(c.id), "sse-plain");
-	CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0 && out.events[out.n_events - 1].kind == EXIT_HLT,
-	      "without knobs MOVAPS runs to the HLT");
-}
-
-/* LOCK CMP [mem] aborts Unicorn 2.0.1 (tcg fatal error): the executor
- * must refuse it, not take the process down. */
-static void lock_cmp(void)
-{
-	static const uint8_t forms[][5] = {
-		{ 0xf0, 0x38, 0x03, 0xf4 }, { 0xf0, 0x39, 0x03, 0xf4 },
-		{ 0xf0, 0x80, 0x3b, 0x01, 0xf4 }, { 0xf0, 0x83, 0x3b, 0x01, 0xf4 },
-	};
-	for (unsigned i = 0; i < 4; i++)
-		for (unsigned m = 0; m < MODE_COUNT; m++) {
-			struct test_case c;
-			case_init(&c);
-			c.mode = (uint8_t)m;
-			c.gpr[RBX] = LAYOUT_DATA;
-			snprintf(c.id, sizeof(c.id), "lock-cmp-%u-%u", i, m);
-			memcpy(c.code, forms[i], 5);
-			c.code_len = 5;
-			CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0 &&
-			      !strcmp(out.mnemonic, "uc:lock-cmp"),
-			      "%s: LOCK CMP form %u refused, process alive", mode_name((enum cpu_mode)m), i);
-		}
-}
-
-int main(void)
-{
-	uc_ex.ops = &unicorn_executor_ops;
-	if (uc_ex.ops->init(&uc_ex, uc_ex.err, sizeof(uc_ex.err)) < 0) {
-		printf("FAILED: unicorn init: %s\n", uc_ex.err);
-		return 1;
-	}
-	prot32(MODE_PROT32, "prot32");
-	prot32_unpaged_extra();
-	prot32(MODE_PROT32PG, "prot32pg");
-	prot32_paged_extra();
-	real16();
-	knobs_unsupported();
-	cr_knobs();
-	lock_cmp();
-	/* Long mode still works after the other engines came up. */
-	struct test_case c;
-	static const uint8_t hlt64[] = { 0x48, 0xff, 0xc0, 0xf4 }; /* inc rax; hlt */
-	const struct exit_event *t = run(MODE_LONG64, "long64-after", hlt64, sizeof(hlt64), &c);
-	CHECK(t && t->kind == EXIT_HLT && out.state.gpr[RAX] == 1, "long64 after the others");
-	uc_ex.ops->fini(&uc_ex);
-	return check_done("test_uc_modes");
-}
-#else
+/* CPL3: entered by an IRETQ in the guest (uc_knobs.c), the case's HLT is
+ * privileged, a supervisor page faults with U set, and the next CPL0 case
+ * is at CPL0 again. More knob rows: test_uc_knobs.c. */
 static void long64_cpl3(void)
 {
 	struct test_case c;
@@ -311,6 +222,53 @@ static void long64_cpl3(void)
 	CHECK(t && t->kind == EXIT_HLT && out.state.cs == SEL_CODE64, "cpl0 again after a cpl3 case");
 }
 
+
+/* LOCK CMP [mem] aborts Unicorn 2.0.1 (tcg fatal error): the executor
+ * must refuse it, not take the process down. */
+static void lock_cmp(void)
+{
+	static const uint8_t forms[][5] = {
+		{ 0xf0, 0x38, 0x03, 0xf4 }, { 0xf0, 0x39, 0x03, 0xf4 },
+		{ 0xf0, 0x80, 0x3b, 0x01, 0xf4 }, { 0xf0, 0x83, 0x3b, 0x01, 0xf4 },
+	};
+	for (unsigned i = 0; i < 4; i++)
+		for (unsigned m = 0; m < MODE_COUNT; m++) {
+			struct test_case c;
+			case_init(&c);
+			c.mode = (uint8_t)m;
+			c.gpr[RBX] = LAYOUT_DATA;
+			snprintf(c.id, sizeof(c.id), "lock-cmp-%u-%u", i, m);
+			memcpy(c.code, forms[i], 5);
+			c.code_len = 5;
+			CHECK(uc_ex.ops->run(&uc_ex, &c, &out) == 0 &&
+			      !strcmp(out.mnemonic, "uc:lock-cmp"),
+			      "%s: LOCK CMP form %u refused, process alive", mode_name((enum cpu_mode)m), i);
+		}
+}
+
+int main(void)
+{
+	uc_ex.ops = &unicorn_executor_ops;
+	if (uc_ex.ops->init(&uc_ex, uc_ex.err, sizeof(uc_ex.err)) < 0) {
+		printf("FAILED: unicorn init: %s\n", uc_ex.err);
+		return 1;
+	}
+	prot32(MODE_PROT32, "prot32");
+	prot32_unpaged_extra();
+	prot32(MODE_PROT32PG, "prot32pg");
+	prot32_paged_extra();
+	real16();
+	long64_cpl3();
+	lock_cmp();
+	/* Long mode still works after the other engines came up. */
+	struct test_case c;
+	static const uint8_t hlt64[] = { 0x48, 0xff, 0xc0, 0xf4 }; /* inc rax; hlt */
+	const struct exit_event *t = run(MODE_LONG64, "long64-after", hlt64, sizeof(hlt64), &c);
+	CHECK(t && t->kind == EXIT_HLT && out.state.gpr[RAX] == 1, "long64 after the others");
+	uc_ex.ops->fini(&uc_ex);
+	return check_done("test_uc_modes");
+}
+#else
 int main(void)
 {
 	printf("SKIPPED: built without Unicorn\n");
