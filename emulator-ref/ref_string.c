@@ -12,6 +12,7 @@
  * and GS add a base in 64-bit mode); the destination is always ES:RDI.
  * F2 before MOVS/STOS/LODS acts as F3, as in KVM's emulator. */
 #include <stdio.h>
+#include "ref_vendor.h"
 #include "ref_alu_priv.h"
 #include "ref_ext_priv.h"
 
@@ -148,8 +149,10 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	/* REP with 67h in 64-bit mode writes ECX and the ESI/EDI it uses
 	 * zero-extended before the first element, even with ECX = 0 or a
 	 * fault on it (measured natively on REP MOVSB; plain MOVSB keeps the
-	 * upper halves). */
-	if (rep && asz == 4 && cpu->code_bits == 64) {
+	 * upper halves). With ECX = 0 that is Intel's; AMD's leaves them
+	 * (ref_vendor.c). */
+	if (rep && asz == 4 && cpu->code_bits == 64 &&
+	    (ref_areg_get(cpu, RCX, asz) != 0 || ref_quirk(cpu, QUIRK_REP_A32_ZERO_COUNT_WRITES))) {
 		ref_areg_set(cpu, RCX, ref_areg_get(cpu, RCX, asz), asz);
 		if (uses_src)
 			ref_areg_set(cpu, RSI, ref_areg_get(cpu, RSI, asz), asz);

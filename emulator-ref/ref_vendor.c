@@ -22,6 +22,10 @@ static const uint8_t quirks[QUIRK_COUNT][VENDOR_COUNT] = {
 	/* SDM Vol. 2A CPUID: a leaf above the highest of its range returns
 	 * the highest basic leaf's data; APM Vol. 3 CPUID: zeros. */
 	[QUIRK_CPUID_OUT_OF_RANGE_IS_HIGHEST_BASIC] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* Neither manual says; measured natively with 67 F3 A4 at CPL3: a
+	 * Xeon writes RCX/RSI/RDI zero-extended with ECX = 0, an EPYC
+	 * (family 19h) leaves all three as they were. */
+	[QUIRK_REP_A32_ZERO_COUNT_WRITES] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
 };
 
 int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q)

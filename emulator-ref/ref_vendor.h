@@ -22,6 +22,9 @@ enum ref_quirk {
 	/* CPUID of a leaf above its range's highest answers the highest
 	 * basic leaf (else: zeros). */
 	QUIRK_CPUID_OUT_OF_RANGE_IS_HIGHEST_BASIC,
+	/* A REP string instruction with 67h in 64-bit mode and ECX = 0 still
+	 * writes RCX and its RSI/RDI zero-extended (else: untouched). */
+	QUIRK_REP_A32_ZERO_COUNT_WRITES,
 	QUIRK_COUNT
 };
 

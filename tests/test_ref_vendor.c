@@ -88,6 +88,22 @@ static void syscall_outside_64(void)
 	}
 }
 
+static void rep_a32_zero_count(void)
+{
+	for (int v = VENDOR_INTEL; v <= VENDOR_AMD; v++) {
+		oc_start(&tc, MODE_LONG64, 0);
+		tc.gpr[RCX] = 0x300000000ull;
+		tc.gpr[RSI] = 0x100000000ull;
+		tc.gpr[RDI] = 0x200012000ull;
+		run_as((enum cpu_vendor)v, "67 f3 a4 (rep movsb, a32) with ECX = 0", B(0x67, 0xf3, 0xa4, 0xf4));
+		oc_want_hlt(&o, LAYOUT_CODE + 4);
+		CHECK_EQ_U64(o.state.gpr[RCX], v == VENDOR_INTEL ? 0 : 0x300000000ull,
+			     "RCX written zero-extended (Intel) or left (AMD)");
+		CHECK_EQ_U64(o.state.gpr[RDI], v == VENDOR_INTEL ? 0x12000 : 0x200012000ull,
+			     "RDI written zero-extended (Intel) or left (AMD)");
+	}
+}
+
 static void put_vendor(struct cpuid_entry *e, const char id[13])
 {
 	memset(e, 0, sizeof(*e));
@@ -174,6 +190,7 @@ int main(void)
 	sysret_noncanonical();
 	sysenter_sysexit_long_mode();
 	syscall_outside_64();
+	rep_a32_zero_count();
 	vendor_pick();
 	cpuid_host_values();
 	ex.ops->fini(&ex);
