@@ -42,6 +42,9 @@ static const unsigned host_state_insns[] = {
 	/* RFLAGS.IF: 1 in the host's user mode, 0 in the environment; the
 	 * image PUSHF stores carries it (SDM Vol. 2B PUSHF). */
 	X86_INS_PUSHF, X86_INS_PUSHFD, X86_INS_PUSHFQ,
+	/* Hypercalls: what they do is the hypervisor's, and under this host
+	 * (itself possibly a guest) that is not the case's KVM. */
+	X86_INS_VMCALL, X86_INS_VMMCALL,
 };
 
 static int is_legacy_prefix(uint8_t b)

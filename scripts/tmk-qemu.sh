@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs a TMK image of many cases under QEMU to the end. A case that ends
+# the VM (a triple fault resets it, KVM's emulation failure stops it) would
+# end the batch, so the image boots again with "from=K", K the case after
+# it, as `exitdiff tmk` does. Prints every boot's serial lines, "ENDED: ID:
+# how" for a case that ended the VM, and last
+#   tmk-qemu: N cases, P passed, F failed, S skipped, E ended the VM
+# usage: scripts/tmk-qemu.sh IMAGE tcg|kvm [SECONDS-PER-BOOT]
+set -u
+img=$1 accel=$2 budget=${3:-60}
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+from=0
+: >"$dir/all"
+while :; do
+	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$dir/serial" \
+		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1 &
+	pid=$!
+	# QEMU keeps a VM paused after a KVM emulation failure: its register
+	# dump on stderr ends the boot, not the budget.
+	for ((t = 0; t < budget * 10; t++)); do
+		kill -0 $pid 2>/dev/null || break
+		grep -q "emulation failure\|KVM internal error" "$dir/qemu" && break
+		sleep 0.1
+	done
+	kill $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	tr -d '\r' <"$dir/serial" >"$dir/boot"
+	cat "$dir/boot" >>"$dir/all"
+	# Cases this boot got to: each says START (then its result) or only
+	# SKIP; the last line tells whether the boot reached the end.
+	got=$(grep -oE '^(START|SKIP): [^:]+' "$dir/boot" | sed 's/^[A-Z]*: //' | sort -u | wc -l)
+	last=$(grep -E '^(START|PASS|FAIL|SKIP|SUMMARY): ' "$dir/boot" | tail -1)
+	case "$last" in
+	SUMMARY:*) break ;;
+	START:*)
+		how="ended (reset, hang or the boot budget)"
+		grep -q "emulation failure\|KVM internal error" "$dir/qemu" && how="stopped on a KVM emulation failure"
+		echo "ENDED: ${last#START: }: the VM $how" >>"$dir/all" ;;
+	esac
+	[ "$got" -gt 0 ] || { echo "tmk-qemu: the boot from case $from reported nothing" >>"$dir/all"; break; }
+	from=$((from + got))
+done
+cat "$dir/all"
+count() { grep -c "^$1: " "$dir/all"; }
+echo "tmk-qemu: $(grep -oE '^(START|SKIP): [^:]+' "$dir/all" | sed 's/^[A-Z]*: //' | sort -u | wc -l) cases," \
+	"$(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped, $(count ENDED) ended the VM"
