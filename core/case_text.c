@@ -223,6 +223,10 @@ static int kw_id(struct parser *p, const char *kw, char *rest)
 	if (strlen(v) >= sizeof(p->cf->c.id))
 		return perr(p, "id '%s' longer than %zu characters", v,
 			    sizeof(p->cf->c.id) - 1);
+	/* Ids name files, TMK tests and QEMU's "-append test=ID". */
+	size_t bad = strspn(v, CASE_ID_CHARS);
+	if (v[bad])
+		return perr(p, "id '%s': character '%c' is not one of A-Z a-z 0-9 . _ -", v, v[bad]);
 	strcpy(p->cf->c.id, v);
 	return 0;
 }
@@ -825,6 +829,9 @@ int case_load(const char *path, struct case_file *cf, char *err, size_t errlen)
 		sl = sizeof(stem) - 1;
 	memcpy(stem, base, sl);
 	stem[sl] = 0;
+	for (size_t i = 0; i < sl; i++)
+		if (!strchr(CASE_ID_CHARS, stem[i]))
+			stem[i] = '_';
 	int r = parse_text(buf, n, path, sl ? stem : "case", host_info()->vendor, cf, err, errlen);
 	free(buf);
 	return r;

@@ -27,6 +27,10 @@ struct case_file {
 	uint8_t vendors_recorded; /* 1 << enum cpu_vendor per vendor section */
 };
 
+/* The characters a case id may hold (a file's stem is made of them:
+ * others become '_'). */
+#define CASE_ID_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"
+
 /* Parses text (len bytes, need not be NUL-terminated). filename is used in
  * messages only. Returns 0, or -1 with "FILE:LINE: message" in err. */
 int case_parse(const char *text, size_t len, const char *filename,

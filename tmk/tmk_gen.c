@@ -186,7 +186,10 @@ void tmk_gen_case(FILE *f, unsigned idx, const struct tmk_gen_case *g)
 	fprintf(f, " * Case %u: ", idx);
 	comment_text(f, "", c->id);
 	fprintf(f, "\n * From: ");
-	comment_text(f, "", g->path);
+	/* The file's name only: where it lay on the exporting machine is
+	 * nobody's business in a reproducer. */
+	const char *base = strrchr(g->path, '/');
+	comment_text(f, "", base ? base + 1 : g->path);
 	char kn[256];
 	fprintf(f, "\n * Mode: %s, knobs: %s\n", mode_name((enum cpu_mode)c->mode),
 		c->knobs ? knobs_format(c->knobs, kn, sizeof(kn)) : "none");
