@@ -57,33 +57,7 @@ static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct o
 	return 0;
 }
 
-static const struct executor_ops fake_ref_ops = { "fake-ref", fake_init, fake_ref_run, fake_fini };
-static const struct executor_ops fake_kvm_ops = { "fake-kvm", fake_init, fake_kvm_run, fake_fini };
-static struct executor xr = { .ops = &fake_ref_ops }, xk = { .ops = &fake_kvm_ops };
-
-static void *fake_open(struct executor **ref, struct executor **kvm)
-{
-	*ref = &xr;
-	*kvm = &xk;
-	return &xr;
-}
-static void fake_close(void *h) { (void)h; }
-static const struct campaign_backend fake = { fake_open, fake_close };
-
-static unsigned long long state_num(const char *out, const char *key)
-{
-	char p[512], line[256];
-	snprintf(p, sizeof(p), "%s/state", out);
-	FILE *f = fopen(p, "r");
-	unsigned long long v = ~0ull;
-	size_t kl = strlen(key);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ')
-			v = strtoull(line + kl + 1, NULL, 0);
-	if (f)
-		fclose(f);
-	return v;
-}
+FAKE_CAMPAIGN_BACKEND(fake_ref_run, fake_kvm_run);
 
 /* The bucket directory whose hits file names sig; "" when none. */
 static void find_bucket(const char *out, const char *sig, char *dir, size_t len)

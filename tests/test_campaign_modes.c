@@ -41,18 +41,7 @@ static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct o
 	return 0;
 }
 
-static const struct executor_ops fake_ref_ops = { "fake-ref", fake_init, fake_ref_run, fake_fini };
-static const struct executor_ops fake_kvm_ops = { "fake-kvm", fake_init, fake_kvm_run, fake_fini };
-static struct executor xr = { .ops = &fake_ref_ops }, xk = { .ops = &fake_kvm_ops };
-
-static void *fake_open(struct executor **ref, struct executor **kvm)
-{
-	*ref = &xr;
-	*kvm = &xk;
-	return &xr;
-}
-static void fake_close(void *h) { (void)h; }
-static const struct campaign_backend fake = { fake_open, fake_close };
+FAKE_CAMPAIGN_BACKEND(fake_ref_run, fake_kvm_run);
 
 /* The value of a state line "KEY A B N" (up to 3 words before N), or -1. */
 static long long state_val(const char *out, const char *prefix)

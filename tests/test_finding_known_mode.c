@@ -27,18 +27,7 @@ static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct o
 	return 0;
 }
 
-static const struct executor_ops fake_ref_ops = { "fake-ref", fake_init, fake_ref_run, fake_fini };
-static const struct executor_ops fake_kvm_ops = { "fake-kvm", fake_init, fake_kvm_run, fake_fini };
-static struct executor xr = { .ops = &fake_ref_ops }, xk = { .ops = &fake_kvm_ops };
-
-static void *fake_open(struct executor **ref, struct executor **kvm)
-{
-	*ref = &xr;
-	*kvm = &xk;
-	return &xr;
-}
-static void fake_close(void *h) { (void)h; }
-static const struct campaign_backend fake = { fake_open, fake_close };
+FAKE_CAMPAIGN_BACKEND(fake_ref_run, fake_kvm_run);
 
 static int bucket_dirs(const char *out)
 {
@@ -52,21 +41,6 @@ static int bucket_dirs(const char *out)
 	if (d)
 		closedir(d);
 	return n;
-}
-
-static unsigned long long state_num(const char *out, const char *key)
-{
-	char p[800], line[256];
-	snprintf(p, sizeof(p), "%s/state", out);
-	FILE *f = fopen(p, "r");
-	unsigned long long v = 0;
-	size_t kl = strlen(key);
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, kl) && line[kl] == ' ')
-			v = strtoull(line + kl + 1, NULL, 0);
-	if (f)
-		fclose(f);
-	return v;
 }
 
 /* A campaign of 300 execs in mode m; returns its bucket dirs, sets *known. */
