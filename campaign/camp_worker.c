@@ -577,6 +577,14 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 	return s;
 }
 
+/* Whether the known list names key (a hypervisor-failure or kernel-log
+ * key: no knobs, no mode). */
+static int is_known(const struct worker *w, const char *key)
+{
+	char known_key[SIGNATURE_MAX];
+	return finding_known(w->a->known, key, 0, known_key) != NULL;
+}
+
 /* The KVM executor failed on c (fail_errno/fail_where set): a finding,
  * bucketed by exec_fail_signature and the case's mode, counted like a
  * divergence's hits, the first case saved with the error text. */
@@ -588,6 +596,8 @@ static void note_hv_failure(struct worker *w, const struct test_case *c,
 	finding_key(sig, sig, c->mode);
 	int fresh;
 	struct sig_slot *s = sig_slot(w, sig, &fresh);
+	if (s && fresh)
+		s->known = is_known(w, sig);
 	if (s && fresh && !s->known) {
 		struct fail_ctx fc = { c, ref, sig, xkvm->err };
 		send_first_text(w, sig, c, 0, print_fail_case, print_fail_kvm, &fc);
@@ -695,6 +705,15 @@ static void kmsg_after_case(struct worker *w, const struct test_case *c, const s
 	for (unsigned i = 0; i < n; i++) {
 		struct kmsg_hit h = w->kmsg_pend[i];
 		const char *how = "the line names this worker's pid";
+		int fresh;
+		struct sig_slot *s = sig_slot(w, h.key, &fresh);
+		if (s && fresh)
+			s->known = is_known(w, h.key);
+		if (s && s->known) {
+			/* Counted, not attributed: no re-run for a known line. */
+			count_hit(w, s);
+			continue;
+		}
 		if (!h.pid) {
 			how = "a re-run of the case printed it again";
 			if (!kmsg_rerun_confirms(w, c, h.key)) {
@@ -706,9 +725,7 @@ static void kmsg_after_case(struct worker *w, const struct test_case *c, const s
 			}
 		}
 		w->cnt->kmsg_findings++;
-		int fresh;
-		struct sig_slot *s = sig_slot(w, h.key, &fresh);
-		if (s && fresh && !s->known) {
+		if (s && fresh) {
 			struct kmsg_ctx kc = { c, ref, &h, how };
 			send_first_text(w, h.key, c, 0, print_kmsg_case, print_kmsg_text, &kc);
 		}

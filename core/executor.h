@@ -21,9 +21,8 @@ struct cpuid_table {
 	struct cpuid_entry e[CPUID_TABLE_MAX];
 	/* What CPUID answers at CPL3 when that differs: a backend that runs
 	 * CPL3 guest code natively (kvm_pvm) lets the host CPU answer CPUID
-	 * there unless the CPU can make CPUID fault. NULL: as at CPL0. The
-	 * host's answers carry the APIC ID of whichever CPU ran the vCPU
-	 * thread: the reference leaves those registers undefined. */
+	 * there unless the CPU can make CPUID fault. NULL: as at CPL0. (The
+	 * APIC-ID registers, cpuid_per_cpu_regs, are never predicted.) */
 	struct cpuid_table *user;
 };
 /* CPUID output registers, as bits. */

@@ -226,7 +226,10 @@ static enum ref_status sem_cpuid(struct ref_cpu *cpu, const cs_insn *insn)
 	ref_note_gpr_write(cpu, RCX);
 	ref_note_gpr_write(cpu, RDX);
 	static const enum gpr out_reg[4] = { RAX, RBX, RCX, RDX };
-	unsigned per_cpu = host_cpu ? cpuid_per_cpu_regs(e->leaf) : 0;
+	/* APIC IDs name a CPU, not a result: kvm_pvm answers the host CPU's
+	 * even at CPL0, and a campaign saw it change under a running worker
+	 * (docs/vendors.md). Never predicted. */
+	unsigned per_cpu = cpuid_per_cpu_regs(e->leaf);
 	for (unsigned r = 0; r < 4; r++) {
 		cpu->out->host_gprs |= 1u << out_reg[r];
 		if (per_cpu & (1u << r))

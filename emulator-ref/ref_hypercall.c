@@ -45,6 +45,10 @@ static const struct hypercall *find(uint64_t nr)
 
 static enum ref_status sem_hypercall(struct ref_cpu *cpu, const cs_insn *insn)
 {
+	/* The ABI speaks of protected and long mode guests; what a real-mode
+	 * VMCALL/VMMCALL does is not written down (KVM raises #UD). */
+	if (cpu->mode == MODE_REAL16)
+		return ref_sys_unsupported(cpu, "%s:real-mode", insn->mnemonic);
 	/* VMCALL is Intel's, VMMCALL AMD's (ref_vendor.c: an unknown
 	 * vendor follows Intel). KVM rewrites the other one in place. */
 	int native = (insn->id == X86_INS_VMMCALL) == (cpu->vendor == VENDOR_AMD);

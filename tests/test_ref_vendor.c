@@ -151,7 +151,11 @@ static void cpuid_host_values(void)
 	tc.gpr[RAX] = 1;
 	run_as(VENDOR_UNKNOWN, "cpuid leaf 1, CR4.OSXSAVE set", B(0x0f, 0xa2, 0xf4));
 	CHECK_EQ_U64(o.state.gpr[RCX] >> 27 & 1, 1, "ECX.OSXSAVE mirrors CR4.OSXSAVE = 1");
-	CHECK_EQ_U64(o.undefined_gprs, 0, "answered as the guest's CPUID: nothing undefined");
+	CHECK_EQ_U64(o.undefined_gprs, 1u << RBX, "leaf 1 EBX (initial APIC ID) is never predicted");
+	oc_start(&tc, MODE_LONG64, 0);
+	tc.gpr[RAX] = 0;
+	run_as(VENDOR_UNKNOWN, "cpuid leaf 0", B(0x0f, 0xa2, 0xf4));
+	CHECK_EQ_U64(o.undefined_gprs, 0, "leaf 0 names no CPU: nothing undefined");
 
 	/* A CPL3 view (the host CPU answers): its values as read, the APIC
 	 * ID register undefined, OSXSAVE not overridden. */
