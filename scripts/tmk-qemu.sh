@@ -10,7 +10,7 @@ set -u
 img=$1 accel=$2 budget=${3:-60}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-from=0
+from=0 retried=0
 : >"$dir/all"
 while :; do
 	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
@@ -39,10 +39,22 @@ while :; do
 		grep -q "emulation failure\|KVM internal error" "$dir/qemu" && how="stopped on a KVM emulation failure"
 		echo "ENDED: ${last#START: }: the VM $how" >>"$dir/all" ;;
 	esac
-	[ "$got" -gt 0 ] || { echo "tmk-qemu: the boot from case $from reported nothing" >>"$dir/all"; break; }
+	if [ "$got" -eq 0 ]; then
+		# Once more (QEMU may fail to start while the host is busy), then
+		# give up, saying what QEMU said.
+		if [ $retried -eq 0 ]; then
+			retried=1
+			sleep 1
+			continue
+		fi
+		{ echo "tmk-qemu: the boot from case $from reported nothing; QEMU said:"
+		  head -5 "$dir/qemu"; } >>"$dir/all"
+		break
+	fi
+	retried=0
 	from=$((from + got))
 done
 cat "$dir/all"
-count() { grep -c "^$1: " "$dir/all"; }
+count() { grep -c "^$1: " "$dir/all" || true; }
 echo "tmk-qemu: $(grep -oE '^(START|SKIP): [^:]+' "$dir/all" | sed 's/^[A-Z]*: //' | sort -u | wc -l) cases," \
 	"$(count PASS) passed, $(count FAIL) failed, $(count SKIP) skipped, $(count ENDED) ended the VM"
