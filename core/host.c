@@ -77,8 +77,7 @@ void environment_from_host(struct environment_info *env)
 	snprintf(env->microcode, sizeof(env->microcode), "%s", h->microcode[0] ? h->microcode : "-");
 }
 
-/* Appends " name=value" only when the whole pair fits. */
-static void put_pair(char *buf, size_t cap, const char *name, const char *val)
+void environment_append_pair(char *buf, size_t cap, const char *name, const char *val)
 {
 	size_t used = strlen(buf);
 	int need = snprintf(NULL, 0, "%s%s=%s", used ? " " : "", name, val);
@@ -92,12 +91,12 @@ void environment_format(const struct environment_info *env, char *buf, size_t le
 	if (!len)
 		return;
 	buf[0] = 0;
-	put_pair(buf, len, "kernel", env->kernel);
-	put_pair(buf, len, "backend", env->backend);
-	put_pair(buf, len, "vendor", env->vendor[0] ? env->vendor : "unknown");
-	put_pair(buf, len, "cpu", env->cpu[0] ? env->cpu : "-");
-	put_pair(buf, len, "microcode", env->microcode[0] ? env->microcode : "-");
-	put_pair(buf, len, "cpuid", env->cpuid_hash[0] ? env->cpuid_hash : "-");
+	environment_append_pair(buf, len, "kernel", env->kernel);
+	environment_append_pair(buf, len, "backend", env->backend);
+	environment_append_pair(buf, len, "vendor", env->vendor[0] ? env->vendor : "unknown");
+	environment_append_pair(buf, len, "cpu", env->cpu[0] ? env->cpu : "-");
+	environment_append_pair(buf, len, "microcode", env->microcode[0] ? env->microcode : "-");
+	environment_append_pair(buf, len, "cpuid", env->cpuid_hash[0] ? env->cpuid_hash : "-");
 	/* The parameters go last: they are the longest and the least needed,
 	 * so a short buffer loses them first, whole pairs at a time. */
 	size_t used = strlen(buf);

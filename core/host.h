@@ -35,6 +35,9 @@ struct environment_info {
 
 /* Fills the host part of env (kernel .. microcode); the rest is left. */
 void environment_from_host(struct environment_info *env);
+/* Appends " name=value" to buf (cap bytes) only when the whole pair fits,
+ * so a cut line never ends in half a pair. */
+void environment_append_pair(char *buf, size_t cap, const char *name, const char *val);
 /* The one-line form recorded in expectations and printed by `exitdiff env`:
  * "kernel=.. backend=.. vendor=.. cpu=.. microcode=.. cpuid=.. params=..",
  * cut at whole pairs to fit len. */

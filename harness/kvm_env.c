@@ -29,17 +29,6 @@ static int read_param(const char *module, const char *name, char *val, size_t le
 	return 0;
 }
 
-/* Appends " name=value" if the whole pair fits, so truncation never
- * leaves half a pair. */
-static void append_pair(char *buf, size_t cap, const char *name, const char *val)
-{
-	size_t used = strlen(buf);
-	int need = snprintf(NULL, 0, "%s%s=%s", used ? " " : "", name, val);
-	if (need < 0 || used + (size_t)need + 1 > cap)
-		return;
-	snprintf(buf + used, cap - used, "%s%s=%s", used ? " " : "", name, val);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -68,7 +57,7 @@ static void append_module_params(char *buf, size_t cap, const char *module)
 	qsort(order, n, sizeof(order[0]), cmp_str);
 	for (unsigned i = 0; i < n; i++)
 		if (read_param(module, order[i], val, sizeof(val)) == 0)
-			append_pair(buf, cap, order[i], val);
+			environment_append_pair(buf, cap, order[i], val);
 }
 
 void kvm_env_fill(struct environment_info *env)
@@ -78,7 +67,7 @@ void kvm_env_fill(struct environment_info *env)
 	char val[64];
 	for (size_t i = 0; i < sizeof(kvm_params) / sizeof(kvm_params[0]); i++)
 		if (read_param("kvm", kvm_params[i], val, sizeof(val)) == 0)
-			append_pair(env->params, sizeof(env->params), kvm_params[i], val);
+			environment_append_pair(env->params, sizeof(env->params), kvm_params[i], val);
 	if (strcmp(env->backend, "unknown"))
 		append_module_params(env->params, sizeof(env->params), env->backend);
 }
