@@ -97,7 +97,10 @@ for c in $cases "$tmp/pad-outs.case" "$tmp/pad-int3.case"; do
 		{ echo "FAILED: replay of the minimized $c is not green"; fail=1; }
 	echo "checked: $(basename "$c"): signature $sig kept (exitdiff run), replay green, $(sed -n 's/.*, \([0-9.]* ms\)$/\1/p' "$log" | tail -1)"
 	# Determinism: a second run writes the same file.
-	"$exitdiff" minimize "$c" -o "$out.2" -q >/dev/null 2>&1
+	# (Once more when KVM did not repeat the divergence this time: a few
+	# corpus divergences are timing-dependent under a loaded host.)
+	"$exitdiff" minimize "$c" -o "$out.2" -q >/dev/null 2>&1 ||
+		"$exitdiff" minimize "$c" -o "$out.2" -q >/dev/null 2>&1
 	if cmp -s "$out" "$out.2"; then echo "checked: $(basename "$c"): a second minimization writes the same file"
 	else echo "FAILED: $c: a second minimization differs"; diff "$out" "$out.2" | head; fail=1; fi
 	a=$(count_regs "$c") b=$(count_regs "$out")
