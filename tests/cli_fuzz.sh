@@ -47,7 +47,12 @@ for d in "$T"/a/buckets/*/; do
 	sig=$(sed -n 's/^# exitdiff fuzz: first case of bucket //p' "$d/case.case")
 	# Bucket keys outside long64 end in @MODE; `run` prints the bare signature.
 	bare=$(sed -E 's/@(prot32|prot32-paged|real16)$//' <<< "$sig")
-	"$X" run -q "$d/case.case" 2>&1 | grep -qF "verdict: DIVERGENCE $bare" || { minok=0; echo "  $d: minimized case does not show $sig"; }
+	# Up to three runs: a few of kvm_pvm's divergences do not repeat every time.
+	shown=0
+	for try in 1 2 3; do
+		"$X" run -q "$d/case.case" 2>&1 | grep -qF "verdict: DIVERGENCE $bare" && { shown=1; break; }
+	done
+	[ $shown -eq 1 ] || { minok=0; echo "  $d: minimized case does not show $sig"; }
 	grep -q '^original case' "$d/kvm-outcome.txt" || { minok=0; echo "  $d: original case missing"; }
 done
 [ $nmin -ge 1 ] && [ $minok = 1 ] && ok "$nmin minimized bucket(s) keep their signature and the original case" ||
