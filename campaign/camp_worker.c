@@ -346,22 +346,31 @@ struct fail_ctx {
 	const char *why;             /* the executor's error text */
 };
 
+/* case.case of a bucket that is not a divergence (a hypervisor failure, a
+ * kernel-log line): what happened in the header, the reference outcome as
+ * the expectation, the evidence (named by what) in kvm-outcome.txt. */
+static void print_other_case(FILE *f, const char *key, const char *what, const char *text,
+			     const char *evidence, const struct test_case *c, const struct outcome *ref)
+{
+	static struct case_file cf;
+	memset(&cf, 0, sizeof(cf));
+	cf.c = *c;
+	if (ref) {
+		cf.has_expect = 1;
+		cf.expect = *ref;
+	}
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", key);
+	fprintf(f, "# %s:\n#   %s\n", what, text);
+	fprintf(f, "# expect = the reference outcome; %s is in kvm-outcome.txt\n", evidence);
+	case_print(f, &cf);
+}
+
 static void print_fail_case(FILE *f, const void *x, const void *unused)
 {
 	(void)unused;
 	const struct fail_ctx *fc = x;
-	static struct case_file cf;
-	memset(&cf, 0, sizeof(cf));
-	cf.c = *fc->c;
-	if (fc->ref) {
-		cf.has_expect = 1;
-		cf.expect = *fc->ref;
-	}
-	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->sig);
-	fprintf(f, "# the KVM executor failed on this case (a hypervisor failure, not a divergence):\n");
-	fprintf(f, "#   %s\n", fc->why);
-	fprintf(f, "# expect = the reference outcome; the error is in kvm-outcome.txt\n");
-	case_print(f, &cf);
+	print_other_case(f, fc->sig, "the KVM executor failed on this case (a hypervisor failure, not a divergence)",
+			 fc->why, "the error", fc->c, fc->ref);
 }
 
 static void print_fail_kvm(FILE *f, const void *x, const void *unused)
@@ -658,18 +667,9 @@ static void print_kmsg_case(FILE *f, const void *x, const void *unused)
 {
 	(void)unused;
 	const struct kmsg_ctx *kc = x;
-	static struct case_file cf;
-	memset(&cf, 0, sizeof(cf));
-	cf.c = *kc->c;
-	if (kc->ref) {
-		cf.has_expect = 1;
-		cf.expect = *kc->ref;
-	}
-	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", kc->h->key);
-	fprintf(f, "# the host kernel logged this while the case ran in KVM (%s):\n", kc->how);
-	fprintf(f, "#   %s\n", kc->h->line);
-	fprintf(f, "# expect = the reference outcome; the kernel line is in kvm-outcome.txt\n");
-	case_print(f, &cf);
+	char what[160];
+	snprintf(what, sizeof(what), "the host kernel logged this while the case ran in KVM (%s)", kc->how);
+	print_other_case(f, kc->h->key, what, kc->h->line, "the kernel line", kc->c, kc->ref);
 }
 
 static void print_kmsg_text(FILE *f, const void *x, const void *unused)
