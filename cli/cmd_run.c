@@ -12,6 +12,7 @@
 #include "host.h"
 #include "known.h"
 #include "kmsg.h"
+#include "kvm_trace.h"
 #include "min.h"
 #include "show.h"
 
@@ -29,6 +30,8 @@ struct run_opts {
 	/* --against native|unicorn: that executor runs every case too, its
 	 * outcome is shown beside KVM's and it says whom it agrees with. */
 	const char *against;
+	/* --kvm-trace: KVM's tracepoints while the case ran (NULL: off). */
+	struct kvm_trace *trace;
 };
 
 #define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
@@ -59,6 +62,22 @@ static void kmsg_keep(void *ctx, const char *msg)
 		k->findings++;
 		fprintf(k->f, "    finding: %s\n", key);
 	}
+}
+
+/* KVM's trace of one case, printed after the verdict; a case that loops
+ * to its budget is summed up rather than listed whole. */
+#define TRACE_SHOWN 64
+
+struct trace_seen {
+	FILE *f;
+	unsigned n;
+};
+
+static void trace_keep(void *ctx, const struct kvm_trace_event *e)
+{
+	struct trace_seen *t = ctx;
+	if (t->n++ < TRACE_SHOWN)
+		fprintf(t->f, "  %-20s %s\n", e->name, e->detail);
 }
 
 static void kmsg_discard(void *ctx, const char *msg)
@@ -234,7 +253,18 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		seen.f = open_memstream(&klog, &klog_len);
 	}
 	int rr = s->ref.ops->run(&s->ref, &cf->c, ref);
+	char *ktrace = NULL;
+	size_t ktrace_len = 0;
+	struct trace_seen traced = { NULL, 0 };
+	int tracing = o->trace && kvm_trace_begin(o->trace) == 0;
 	int rk = s->kvm.ops->run(&s->kvm, &cf->c, kvm);
+	if (tracing && (traced.f = open_memstream(&ktrace, &ktrace_len))) {
+		if (kvm_trace_end(o->trace, trace_keep, &traced) < 0)
+			fprintf(traced.f, "  (the trace buffer could not be read)\n");
+		else if (traced.n > TRACE_SHOWN)
+			fprintf(traced.f, "  ... %u more\n", traced.n - TRACE_SHOWN);
+		fclose(traced.f);
+	}
 	if (seen.f) {
 		kmsg_drain(o->kmsg, kmsg_keep, &seen);
 		fclose(seen.f);
@@ -246,7 +276,10 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		if (klog && seen.lines)
 			fprintf(stderr, "host kernel log while the case ran (%u lines, %u findings):\n%s",
 				seen.lines, seen.findings, klog);
+		if (ktrace)
+			fprintf(stderr, "kvm trace while the case ran (%u events):\n%s", traced.n, ktrace);
 		free(klog);
+		free(ktrace);
 		return EXIT_USAGE;
 	}
 	struct divergence d;
@@ -274,6 +307,9 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		printf("host kernel log while the case ran (%u lines, %u findings):\n%s", seen.lines,
 		       seen.findings, klog);
 	free(klog);
+	if (ktrace)
+		printf("kvm trace while the case ran (%u events):\n%s", traced.n, ktrace);
+	free(ktrace);
 	if (o->against)
 		run_against(!strcmp(o->against, "native") ? &s->native : &s->uc, cf, ref, kvm,
 			    o->quiet);
@@ -295,6 +331,7 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
+	struct kvm_trace trace;
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--lockstep"))
 			return cmd_lockstep(argc, argv); /* cli/cmd_lockstep.c */
@@ -307,6 +344,8 @@ int cmd_run(int argc, char **argv)
 			o.quiet = 1;
 		else if (!strcmp(argv[i], "--oracle"))
 			o.oracle = 1;
+		else if (!strcmp(argv[i], "--kvm-trace"))
+			o.trace = &trace;
 		else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
 			o.against = argv[++i];
 			if (strcmp(o.against, "native") && strcmp(o.against, "unicorn")) {
@@ -362,6 +401,11 @@ int cmd_run(int argc, char **argv)
 	if (kmsg_open(&kmsg, kerr, sizeof(kerr)) < 0)
 		fprintf(stderr, "exitdiff run: %s; kernel messages are not shown\n", kerr);
 	o.kmsg = &kmsg;
+	/* Opened after the session, whose calibration runs would fill it. */
+	if (o.trace && kvm_trace_open(o.trace, kerr, sizeof(kerr)) < 0) {
+		fprintf(stderr, "exitdiff run: --kvm-trace: %s; KVM's trace is not shown\n", kerr);
+		o.trace = NULL;
+	}
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct case_file *cf = malloc(sizeof(*cf));
 	int rc = EXIT_AGREE;
@@ -377,6 +421,8 @@ int cmd_run(int argc, char **argv)
 	free(cf);
 	known_free(&o.list);
 	kmsg_close(&kmsg);
+	if (o.trace)
+		kvm_trace_close(o.trace);
 	session_close(&s);
 	paths_free(paths, n);
 	return rc;
