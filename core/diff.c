@@ -283,14 +283,20 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		sign_from(a, b, u, u, d);
 		return d->verdict;
 	}
-	/* 2. Both spent their budget: where each got to is not comparable. */
-	if (ka == EXIT_TIMEOUT && kb == EXIT_TIMEOUT)
+	/* 2. Both spent their budget (or both hung): where each got to is not
+	 * comparable. */
+	if ((ka == EXIT_TIMEOUT || ka == EXIT_HANG) && ka == kb)
 		return VERDICT_AGREE;
 	/* The reference spent its step budget and KVM stopped otherwise: the
 	 * budgets count different things (instructions, vCPU time), so KVM
 	 * may simply have got further (4096 two-byte instructions through
 	 * zeroed memory reach MMIO). Not comparable. The other way round (KVM
 	 * ran out of time where the reference finished) stays a divergence. */
+	/* ... except a hang on the instruction where the reference's budget
+	 * ran out: both stay on one instruction forever (`jmp $`). */
+	if (outcome_step_budget_spent(a) && kb == EXIT_HANG &&
+	    outcome_terminal(b)->rip == outcome_terminal(a)->rip)
+		return VERDICT_AGREE;
 	if (outcome_step_budget_spent(a)) {
 		d->verdict = VERDICT_UNSUPPORTED;
 		snprintf(d->field, sizeof(d->field), "unsupported");

@@ -160,10 +160,12 @@ static int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason)
 	return KVM_STOP;
 }
 
-static void kvm_timeout(struct kvm_ctx *k, struct outcome *out)
+static void kvm_timeout(struct kvm_ctx *k, struct outcome *out, int hung)
 {
-	struct exit_event e = { .kind = EXIT_TIMEOUT, .addr = 0 };
+	struct exit_event e = { .kind = hung ? EXIT_HANG : EXIT_TIMEOUT, .addr = 0 };
 	kvm_state_fetch(k);
+	if (hung)
+		e.rip = k->run->s.regs.regs.rip;
 	kvm_state_capture(k, &out->state);
 	outcome_push(out, &e);
 }
@@ -180,7 +182,32 @@ struct kvm_budget {
 	int short_run;         /* a short budget: spent at the first interrupt */
 	uint64_t wall0, cpu0;  /* at the first interrupt */
 	unsigned extensions;
+	/* Progress seen since the first interrupt: an exit, or RIP moved
+	 * between interrupts. None by the end of the budget is a hang. */
+	unsigned interrupts;
+	uint64_t rip;
+	int moved;
 };
+
+/* Notes where the vCPU was at a watchdog interrupt (the sync area holds
+ * the registers KVM stored on its way out of KVM_RUN, EINTR included). */
+static void budget_note_rip(struct kvm_budget *b, const struct kvm_ctx *k)
+{
+	uint64_t rip = k->run->s.regs.regs.rip;
+	if (!k->have_sync || (b->interrupts && rip != b->rip))
+		b->moved = 1;
+	b->rip = rip;
+	b->interrupts++;
+}
+
+/* A hang: the budget ran out over at least two interrupts and the vCPU
+ * never left the instruction it was on (a guest loop moves RIP or exits;
+ * `jmp $` is the one loop that looks the same, and the reference calls it
+ * a step-budget timeout, which is not compared). */
+static int budget_hung(const struct kvm_budget *b)
+{
+	return !b->short_run && b->interrupts >= 2 && !b->moved;
+}
 
 #define KVM_BUDGET_EXTENSIONS 8
 
@@ -260,8 +287,9 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 				run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
 						      KVM_SYNC_X86_EVENTS;
 			}
+			budget_note_rip(&budget, k);
 			if (budget_spent(&budget)) {
-				kvm_timeout(k, out);
+				kvm_timeout(k, out, budget_hung(&budget));
 				break;
 			}
 			run->immediate_exit = 0;
@@ -277,6 +305,8 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			break;
 		}
 		uint32_t reason = run->exit_reason;
+		if (budget.interrupts)
+			budget.moved = 1;
 		int go;
 		if (reason < KVM_EXITS_KNOWN && kvm_exits[reason].fn)
 			go = kvm_exits[reason].fn(k, out);

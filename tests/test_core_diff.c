@@ -255,6 +255,30 @@ static void test_rules(void)
 	v = outcome_diff(&a, &b, &d);
 	CHECK(v == VERDICT_DIVERGE, "KVM out of time where the reference halted: a divergence (%d)", v);
 
+	/* A hang (KVM_RUN stuck on one instruction) is its own terminal. */
+	reset();
+	b.events[2] = (struct exit_event){ .kind = EXIT_HANG, .rip = 0x10000 };
+	expect_div("KVM hangs where the reference halted", DIV_TERMINAL, "terminal", "hlt/hang:terminal:hlt");
+	reset();
+	a.events[2] = (struct exit_event){ .kind = EXIT_TIMEOUT, .addr = 0, .rip = 0x10004 };
+	a.steps = REF_STEP_BUDGET;
+	b.events[2] = (struct exit_event){ .kind = EXIT_HANG, .rip = 0x10004 };
+	b.state.gpr[RAX] ^= 1;
+	v = outcome_diff(&a, &b, &d);
+	CHECK(v == VERDICT_AGREE, "step budget spent on the instruction KVM hangs on (jmp $): agree (%d)", v);
+	b.events[2].rip = 0x10002;
+	v = outcome_diff(&a, &b, &d);
+	CHECK(v == VERDICT_UNSUPPORTED, "a hang elsewhere than where the step budget ran out: not compared (%d)", v);
+	reset();
+	a.events[2] = (struct exit_event){ .kind = EXIT_HANG, .rip = 0x10000 };
+	b.events[2] = (struct exit_event){ .kind = EXIT_HANG, .rip = 0x10000 };
+	b.state.gpr[RAX] ^= 1;
+	expect_agree("both hang: the state is not compared");
+	reset();
+	a.events[2] = (struct exit_event){ .kind = EXIT_HANG, .rip = 0x10000 };
+	b.events[2] = (struct exit_event){ .kind = EXIT_TIMEOUT, .addr = 0 };
+	expect_div("a hang against a timeout", DIV_TERMINAL, "terminal", NULL);
+
 	/* Undefined memory bits (an RFLAGS image with undefined flags). */
 	reset();
 	a.n_undefined_mem = 1;

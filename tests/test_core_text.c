@@ -191,7 +191,7 @@ static void test_round_trips(void)
 	round_trip("full case: every field, known lines, env, writers, mem runs", &cf_a);
 	static const uint8_t terms[] = { EXIT_HLT, EXIT_EXCEPTION, EXIT_SHUTDOWN,
 		EXIT_INTERNAL_ERROR, EXIT_FAIL_ENTRY, EXIT_TIMEOUT, EXIT_UNSUPPORTED,
-		EXIT_OTHER };
+		EXIT_OTHER, EXIT_HANG };
 	for (size_t i = 0; i < sizeof(terms); i++) {
 		char what[96];
 		build_full(&cf);
