@@ -18,7 +18,7 @@ enum cpu_mode {
 };
 
 /* Environment knobs: bits that change the environment a case runs in
- * (CPL, CR0/CR4/EFER bits). The table of names, registers and the modes
+ * (CPL, CR0/CR4/EFER bits, the hypervisor's MSR filter). The table of names, registers and the modes
  * each applies to is in core/knobs.c; KNOBS_KNOWN is every defined bit. */
 #define KNOB_CPL3         (1u << 0)  /* long64: the case runs at CPL3 */
 #define KNOB_CR0_TS       (1u << 1)  /* CR0.TS=1: x87/SSE raise #NM */
@@ -31,7 +31,9 @@ enum cpu_mode {
 					user pages faults unless RFLAGS.AC */
 #define KNOB_NO_OSFXSR    (1u << 8)  /* CR4.OSFXSR=0: SSE raises #UD */
 #define KNOB_NO_SCE       (1u << 9)  /* EFER.SCE=0: SYSCALL raises #UD */
-#define KNOBS_KNOWN       0x3ffu
+#define KNOB_MSR_EXIT     (1u << 10) /* the VM's MSR filter sends the MSRs of
+					core/msr_filter.c to user space */
+#define KNOBS_KNOWN       0x7ffu
 
 /* General-purpose registers in hardware encoding order (ModRM reg field). */
 enum gpr {

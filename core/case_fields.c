@@ -77,7 +77,8 @@ const struct case_ev_key case_ev_keys[] = {
 	{ "reason",   EVF_ADDR,   K(FAIL_ENTRY) | K(OTHER) },
 	{ "budget",   EVF_BUDGET, K(TIMEOUT) },
 	{ "size",     EVF_SIZE,   K(IO) | K(MMIO) },
-	{ "data",     EVF_DATA,   K(IO) | K(MMIO) | K(INTERNAL_ERROR) },
+	{ "index",    EVF_ADDR,   K(MSR) },
+	{ "data",     EVF_DATA,   K(IO) | K(MMIO) | K(INTERNAL_ERROR) | K(MSR) },
 	{ "error",    EVF_ERROR,  K(EXCEPTION) },
 	{ "ndata",    EVF_NDATA,  K(INTERNAL_ERROR) },
 	/* Printed for every kind when non-zero, so nothing an executor
@@ -91,7 +92,7 @@ const size_t case_ev_key_count = sizeof(case_ev_keys) / sizeof(case_ev_keys[0]);
 
 const char *case_dir_name(enum exit_kind k, unsigned dir)
 {
-	if (k == EXIT_MMIO)
+	if (k == EXIT_MMIO || k == EXIT_MSR)
 		return dir == DIR_OUT ? "write" : "read";
 	return dir == DIR_OUT ? "out" : "in";
 }

@@ -548,7 +548,7 @@ static int ex_exit(struct parser *p, const char *kw, char *rest)
 		return perr(p, "more than %d exit events", TRACE_MAX);
 	memset(&e, 0, sizeof(e));
 	e.kind = (uint8_t)k;
-	if (k == EXIT_IO || k == EXIT_MMIO) {
+	if (k == EXIT_IO || k == EXIT_MMIO || k == EXIT_MSR) {
 		const char *in = case_dir_name((enum exit_kind)k, DIR_IN);
 		const char *out = case_dir_name((enum exit_kind)k, DIR_OUT);
 		t = next_tok(&rest);

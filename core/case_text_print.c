@@ -38,6 +38,10 @@ static void print_event(FILE *f, const struct exit_event *e)
 			case_dir_name(k, e->dir), k == EXIT_IO ? "port" : "gpa",
 			e->addr, e->size, e->data);
 		break;
+	case EXIT_MSR:
+		fprintf(f, " %s index=0x%" PRIx64 " data=0x%" PRIx64, case_dir_name(k, e->dir),
+			e->addr, e->data);
+		break;
 	case EXIT_HLT:
 	case EXIT_UNSUPPORTED:
 		fprintf(f, " rip=0x%" PRIx64, e->rip);

@@ -213,6 +213,11 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 		CMP("event.data", x->data & m, y->data & m);
 		break;
 	}
+	case EXIT_MSR:
+		CMP("event.dir", x->dir, y->dir);
+		CMP("event.addr", x->addr, y->addr);
+		CMP("event.data", x->data, y->data);
+		break;
 	case EXIT_OTHER:
 	case EXIT_FAIL_ENTRY:
 		CMP("event.reason", x->addr, y->addr);

@@ -30,6 +30,8 @@ const struct knob_def knob_defs[] = {
 	  "CR4.OSFXSR clear: SSE instructions raise #UD" },
 	{ KNOB_NO_SCE, "no-sce", KNOB_REG_EFER, 1ull << 0, 0, M(MODE_LONG64),
 	  "EFER.SCE clear: SYSCALL/SYSRET raise #UD" },
+	{ KNOB_MSR_EXIT, "msr-exit", KNOB_REG_VM, 0, 1, ALL,
+	  "an MSR filter sends RDMSR/WRMSR of some MSRs to exitdiff (msr events, docs/formats.md)" },
 };
 const unsigned knob_def_count = sizeof(knob_defs) / sizeof(knob_defs[0]);
 

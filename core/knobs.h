@@ -1,5 +1,6 @@
 /* Environment knobs by name: the table behind the KNOB_* bits of case.h.
- * Each knob sets or clears one bit of CR0, CR4 or EFER, or lowers the CPL,
+ * Each knob sets or clears one bit of CR0, CR4 or EFER, lowers the CPL, or
+ * sets the hypervisor up otherwise (an MSR filter),
  * and applies to some modes only (a knob outside its modes is an error in
  * a case file and never generated). */
 #ifndef EXITDIFF_KNOBS_H
@@ -9,7 +10,9 @@
 #include <stdint.h>
 #include "case.h"
 
-enum knob_reg { KNOB_REG_CPL, KNOB_REG_CR0, KNOB_REG_CR4, KNOB_REG_EFER };
+/* KNOB_REG_VM: no register of the vCPU; the hypervisor is set up
+ * otherwise (the MSR filter). */
+enum knob_reg { KNOB_REG_CPL, KNOB_REG_CR0, KNOB_REG_CR4, KNOB_REG_EFER, KNOB_REG_VM };
 
 struct knob_def {
 	uint32_t bit;         /* KNOB_* */

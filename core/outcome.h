@@ -32,6 +32,9 @@ enum exit_dir { DIR_IN = 0, DIR_OUT = 1 }; /* MMIO: IN = read, OUT = write */
  *   TIMEOUT        addr = 0 step/time budget, 1 event budget
  *   UNSUPPORTED    rip = instruction address; outcome.mnemonic names it
  *   OTHER          addr = KVM exit reason number, verbatim
+ *   HANG           rip = the instruction KVM_RUN stayed on
+ *   MSR            dir (IN = RDMSR, OUT = WRMSR), addr = MSR index, data
+ *                  = the value written, or the reply user space gave
  */
 struct exit_event {
 	uint8_t kind;            /* enum exit_kind */

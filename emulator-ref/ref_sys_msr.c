@@ -6,6 +6,7 @@
  * An MSR outside the table ends the case UNSUPPORTED ("rdmsr:0x<index>"):
  * the hypervisor may know MSRs we do not model, so a #GP from us would be
  * a false report. */
+#include "msr_filter.h"
 #include "ref_vendor.h"
 #include "ref_sys_priv.h"
 
@@ -138,6 +139,33 @@ static enum ref_status msr_unsupported(struct ref_cpu *cpu, int wr, uint32_t ind
 	return ref_sys_unsupported(cpu, "%s:0x%x", wr ? "wrmsr" : "rdmsr", index);
 }
 
+/* Knob msr-exit: an access the filter sends to user space (core/
+ * msr_filter.h) is an msr event, after the CPL check (the CPU checks the
+ * privilege before the hypervisor sees the instruction), and then either
+ * takes user space's answer or raises #GP(0). Returns REF_NEXT to go on
+ * with the normal path (not filtered), else what the instruction ends in. */
+static enum ref_status msr_filtered(struct ref_cpu *cpu, uint32_t index, int write,
+				    uint64_t value, int *done)
+{
+	enum msr_filter_action a = (cpu->knobs & KNOB_MSR_EXIT) ?
+				   msr_filter_action(index, write) : MSR_PASS;
+	*done = a != MSR_PASS;
+	if (a == MSR_PASS)
+		return REF_NEXT;
+	uint64_t reply = write || a == MSR_REFUSE ? 0 : msr_filter_reply(index);
+	struct exit_event e = { .kind = EXIT_MSR, .dir = (uint8_t)(write ? DIR_OUT : DIR_IN),
+				.addr = index, .data = write ? value : reply };
+	if (ref_event(cpu, &e) < 0)
+		return REF_STOP;
+	if (a == MSR_REFUSE)
+		return ref_sys_gp(cpu, 0);
+	if (!write) {
+		ref_sys_set_gpr(cpu, RAX, reply & 0xffffffffu);
+		ref_sys_set_gpr(cpu, RDX, reply >> 32);
+	}
+	return REF_NEXT;
+}
+
 /* RDMSR/WRMSR: #GP(0) above CPL0 (SDM Vol. 2 RDMSR, WRMSR); ECX names
  * the MSR, EDX:EAX the value (upper halves of RAX/RDX cleared). */
 static enum ref_status msr_rdmsr(struct ref_cpu *cpu, const cs_insn *insn)
@@ -146,6 +174,10 @@ static enum ref_status msr_rdmsr(struct ref_cpu *cpu, const cs_insn *insn)
 	if (!ref_require_cpl0(cpu))
 		return REF_STOP;
 	uint32_t index = (uint32_t)cpu->gpr[RCX];
+	int filtered;
+	enum ref_status fs = msr_filtered(cpu, index, 0, 0, &filtered);
+	if (filtered)
+		return fs;
 	const struct msr_def *d = msr_find(index);
 	if (!d || (cpu->mode != MODE_LONG64 && index >= MSR_STAR && index != MSR_TSC_AUX))
 		return msr_unsupported(cpu, 0, index);
@@ -172,6 +204,10 @@ static enum ref_status msr_wrmsr(struct ref_cpu *cpu, const cs_insn *insn)
 		return REF_STOP;
 	uint32_t index = (uint32_t)cpu->gpr[RCX];
 	uint64_t v = (cpu->gpr[RAX] & 0xffffffffu) | (cpu->gpr[RDX] << 32);
+	int filtered;
+	enum ref_status fs = msr_filtered(cpu, index, 1, v, &filtered);
+	if (filtered)
+		return fs;
 	const struct msr_def *d = msr_find(index);
 	if (!d || (cpu->mode != MODE_LONG64 && index >= MSR_STAR && index != MSR_TSC_AUX))
 		return msr_unsupported(cpu, 1, index);

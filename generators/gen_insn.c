@@ -14,6 +14,8 @@
 #include <string.h>
 #include "gen.h"
 #include "gen_templates.h"
+#include "knobs.h"
+#include "msr_filter.h"
 #include "layout.h"
 #include "mode.h"
 
@@ -72,8 +74,12 @@ static uint64_t pick_leaf(struct gen_rng *r)
 	return gen_rng_next(r) & 0xffffffffu;
 }
 
-static uint64_t pick_msr(struct gen_rng *r)
+static uint64_t pick_msr(struct gen_rng *r, const struct test_case *c)
 {
+	/* Under the MSR filter (knob msr-exit) mostly the filtered MSRs,
+	 * each row's directions tried (core/msr_filter.c). */
+	if ((c->knobs & KNOB_MSR_EXIT) && gen_rng_chance(r, 75))
+		return msr_filter_rows[gen_rng_below(r, (unsigned)msr_filter_row_count)].index;
 	/* The documented ones the reference models (SDM Vol. 4 table 2-2:
 	 * SYSENTER_CS/ESP/EIP 174-176, EFER, STAR, LSTAR, CSTAR, FMASK,
 	 * FS/GS/KERNEL_GS base, TSC_AUX) two thirds of the time; then a few
@@ -516,7 +522,7 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 						   : gen_value(r);
 	}
 	if (f & T_MSR) {
-		c->gpr[RCX] = pick_msr(r);
+		c->gpr[RCX] = pick_msr(r, c);
 		if (t->op[1] == 0x30 && gen_rng_chance(r, 80))
 			aim_wrmsr(r, c);
 	}
@@ -551,10 +557,29 @@ static unsigned template_weight(size_t i, unsigned m)
 	return t->family == FAM_FP ? 10u * t->weight : 30u * t->weight;
 }
 
+/* A case under the MSR filter is there for its RDMSR/WRMSR: without one
+ * the knob changes nothing. */
+static int msr_template(struct gen_rng *r, const struct test_case *c, size_t *i)
+{
+	if (!(c->knobs & KNOB_MSR_EXIT) || !gen_rng_chance(r, 40))
+		return 0;
+	size_t found[4], n = 0;
+	for (size_t j = 0; j < gen_templates_n && n < 4; j++)
+		if ((gen_templates[j].flags & T_MSR) && gen_template_ok(&gen_templates[j], c->mode))
+			found[n++] = j;
+	if (!n)
+		return 0;
+	*i = found[gen_rng_below(r, (unsigned)n)];
+	return 1;
+}
+
 unsigned gen_insn_one(struct gen_rng *r, struct test_case *c)
 {
 	static unsigned total[MODE_COUNT];
 	unsigned m = c->mode < MODE_COUNT ? c->mode : MODE_LONG64;
+	size_t msr;
+	if (msr_template(r, c, &msr))
+		return gen_insn_template(r, c, msr);
 	if (!total[m])
 		for (size_t i = 0; i < gen_templates_n; i++)
 			total[m] += template_weight(i, m);

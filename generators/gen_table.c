@@ -25,7 +25,7 @@ const struct generator *gen_lookup(const char *name)
 static const char *const lane_names[LANE_COUNT] = {
 	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
 	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
-	[LANE_REAL16] = "real16",
+	[LANE_REAL16] = "real16", [LANE_MSR_EXIT] = "msr-exit",
 };
 
 const char *gen_lane_name(enum gen_lane l)
@@ -35,6 +35,9 @@ const char *gen_lane_name(enum gen_lane l)
 
 enum gen_lane gen_lane_of(const struct test_case *c)
 {
+	/* The filter's exits are the same KVM code whatever the mode. */
+	if (c->knobs & KNOB_MSR_EXIT)
+		return LANE_MSR_EXIT;
 	switch (c->mode) {
 	case MODE_PROT32: return LANE_PROT32;
 	case MODE_PROT32PG: return LANE_PROT32PG;
@@ -98,6 +101,9 @@ static void pick_env(const struct gen_config *cfg, uint64_t seed, struct test_ca
 			k |= KNOB_CPL3;
 		if (gen_rng_chance(&r, 10))
 			k |= random_knobs(&r, m, 30);
+		/* The MSR-filter lane: a small share, every mode. */
+		if (gen_rng_chance(&r, 3))
+			k |= KNOB_MSR_EXIT;
 		break;
 	case GEN_KNOBS_RANDOM:
 		k = random_knobs(&r, m, 30);

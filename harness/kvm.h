@@ -61,6 +61,9 @@ struct kvm_ctx {
 	int ro_slot;               /* system part in a KVM_MEM_READONLY slot */
 	int have_sync;             /* sync regs cover REGS|SREGS|EVENTS */
 	int have_xcrs, have_debugregs, have_xsave;
+	/* User-space MSR exits for filtered MSRs (knob msr-exit), and
+	 * whether the filter is installed now (kvm_msr_filter.c). */
+	int have_msr_exit, msr_filter_on;
 	/* run->s.regs holds the vCPU's current sregs and events (KVM stored
 	 * them at the last KVM_RUN return), so they can be compared instead
 	 * of re-set. Cleared when the vCPU is (re)created or KVM_RUN failed. */
@@ -132,6 +135,16 @@ void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 		      uint8_t db, uint8_t l);
 
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen);
+
+/* kvm_msr_filter.c: knob msr-exit */
+/* Enables user-space exits for filtered MSRs where KVM has them. */
+void kvm_msr_exit_enable(struct kvm_ctx *k);
+/* Installs or removes the filter as case c's knobs want. Returns 0, -1
+ * when KVM failed, KVM_CASE_REFUSED when this KVM cannot do it. */
+int kvm_msr_filter_apply(struct kvm_ctx *k, const struct test_case *c, char *err, size_t errlen);
+/* The exit handler of KVM_EXIT_X86_RDMSR/WRMSR: an msr event, answered
+ * as the table says. Returns 1 to go on, 0 when the trace is full. */
+int kvm_on_msr(struct kvm_ctx *k, struct outcome *out);
 void kvm_vm_close(struct kvm_ctx *k);
 /* Closes the vCPU, the VM and its memory and brings up a new VM the way
  * kvm_vm_open does (memslots, CPUID, captured state, XCR0): what the

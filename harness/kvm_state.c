@@ -171,6 +171,9 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	const struct kvm_tmpl *t = case_tmpl(k, c, err, errlen);
 	if (!t)
 		return KVM_CASE_REFUSED;
+	int mf = kvm_msr_filter_apply(k, c, err, errlen);
+	if (mf < 0)
+		return mf;
 	k->cur = t;
 	k->mode = c->mode;
 	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)

@@ -308,6 +308,7 @@ int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 	/* Intel needs a TSS region for real mode only; harmless elsewhere, so
 	 * set it high above everything the layout uses and ignore failure. */
 	(void)ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	kvm_msr_exit_enable(k);
 
 	return vcpu_create(k, err, errlen);
 }

@@ -141,6 +141,12 @@ static void build(struct uc_ctx *u, struct uc_knob_ctx *k)
 	 * then raises #UD in QEMU's helper, SYSCALL stays unsupported (its
 	 * hook), and the end state reports EFER without SCE (uc_state.c). */
 	rest &= ~KNOB_NO_SCE;
+	/* msr-exit is the hypervisor's MSR filter: Unicorn has no user space
+	 * to hand an MSR access to. */
+	if (rest & KNOB_MSR_EXIT) {
+		snprintf(k->refused, sizeof(k->refused), "uc:msr-exit (no MSR filter)");
+		return;
+	}
 	/* Each CR knob alone first, so that a refusal names its knob. */
 	for (uint32_t b = rest & -rest; rest; rest &= ~b, b = rest & -rest)
 		if (run_stub(u, b, knob_name(b), k->refused, sizeof(k->refused)))

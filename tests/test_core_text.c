@@ -283,7 +283,7 @@ static void test_errors(void)
 		{ "known\n", 1, "'known' needs a reason" },
 		{ "expect\nexit hlt rip=1\nexpect\n", 3, "duplicate 'expect'" },
 		{ "rflags 0x100\n", 1, "rflags bit 8 (TF)" },
-		{ "knobs 0x400\n", 1, "unknown bits" },
+		{ "knobs 0x800\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
 		{ "mode prot32\nknobs cpl3 cr0.ts\n", 2, "knobs 'cpl3' do not apply to mode prot32" },
 		{ "rdx 0x100000000\nmode real16\n", 2, "rdx 0x100000000 is wider than mode real16" },

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "check.h"
 #include "gen.h"
+#include "msr_filter.h"
 #include "gen_templates.h"
 #include "knobs.h"
 #include "layout.h"
@@ -56,12 +57,20 @@ static void check_default_mix(void)
 {
 	const struct generator *g = gen_lookup("insn");
 	struct gen_config cfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
-	unsigned lanes[LANE_COUNT] = { 0 }, other_knobs = 0, n = 10000;
+	unsigned lanes[LANE_COUNT] = { 0 }, other_knobs = 0, n = 10000, msr_insn = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		gen_make_ex(g, &cfg, gen_case_seed(3, 0, i), &a, NULL);
 		lanes[gen_lane_of(&a)]++;
-		other_knobs += (a.knobs & ~KNOB_CPL3) != 0;
+		other_knobs += (a.knobs & ~(KNOB_CPL3 | KNOB_MSR_EXIT)) != 0;
+		/* An MSR-filter case is there for a filtered RDMSR/WRMSR. */
+		int has = 0;
+		for (unsigned j = 0; a.knobs & KNOB_MSR_EXIT && j + 1 < a.code_len; j++)
+			has |= a.code[j] == 0x0f && (a.code[j + 1] == 0x30 || a.code[j + 1] == 0x32);
+		msr_insn += has && msr_filter_action((uint32_t)a.gpr[RCX], a.code[1] == 0x30) != MSR_PASS;
 	}
+	CHECK(msr_insn > lanes[LANE_MSR_EXIT] / 5,
+	      "MSR-filter lane: %u of %u cases hold RDMSR/WRMSR of a filtered MSR", msr_insn,
+	      lanes[LANE_MSR_EXIT]);
 	unsigned l64 = lanes[LANE_LONG64] + lanes[LANE_LONG64_CPL3];
 	CHECK(l64 > n / 2 && l64 < n * 7 / 10, "default mix: long64 %u of %u (weighted toward it)", l64, n);
 	CHECK(lanes[LANE_LONG64_CPL3] > l64 / 6 && lanes[LANE_LONG64_CPL3] < l64 / 3,
@@ -72,6 +81,8 @@ static void check_default_mix(void)
 	      "default mix: prot32-paged a small share (%u of %u)", lanes[LANE_PROT32PG], n);
 	CHECK(other_knobs > n / 50 && other_knobs < n / 5,
 	      "default mix: other knobs in a small share (%u of %u)", other_knobs, n);
+	CHECK(lanes[LANE_MSR_EXIT] > n / 100 && lanes[LANE_MSR_EXIT] < n / 12,
+	      "default mix: the MSR-filter lane a small share (%u of %u)", lanes[LANE_MSR_EXIT], n);
 }
 
 static void check_policies(void)
