@@ -16,7 +16,7 @@
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 #include "mode.h"
 #include "ref_steps.h"
