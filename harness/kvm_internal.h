@@ -232,7 +232,8 @@ struct kvm_step {
 	uint32_t exception;        /* vector KVM reported with it (1 = #DB) */
 };
 /* Loads case c into k and turns single-stepping on. Returns 0; -1 when
- * KVM failed; -2 when this KVM cannot single-step (err says why). */
+ * KVM failed; KVM_NO_STEP when this KVM cannot single-step (err says why). */
+#define KVM_NO_STEP (-2)
 int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case *c,
 		   char *err, size_t errlen);
 /* Runs to the next KVM_EXIT_DEBUG, appending the I/O and MMIO events met

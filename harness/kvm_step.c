@@ -39,7 +39,7 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 	if (kvm_vm_cap(&k->vm, KVM_CAP_SET_GUEST_DEBUG) <= 0) {
 		snprintf(err, errlen, "case %s: this KVM has no KVM_CAP_SET_GUEST_DEBUG: "
 			 "single-stepping is not supported", c->id);
-		return -2;
+		return KVM_NO_STEP;
 	}
 	if (kvm_case_load(k, c, err, errlen) < 0)
 		return -1;
@@ -47,7 +47,7 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 		int e = errno;
 		snprintf(err, errlen, "case %s: KVM_SET_GUEST_DEBUG(single-step): %s (%s:%d)",
 			 c->id, strerror(e), __FILE__, __LINE__);
-		return e == EINVAL || e == ENOTTY || e == EOPNOTSUPP ? -2 : -1;
+		return e == EINVAL || e == ENOTTY || e == EOPNOTSUPP ? KVM_NO_STEP : -1;
 	}
 	s->active = 1;
 	kvm_watchdog_begin(k->vcpu.run);

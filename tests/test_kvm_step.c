@@ -141,7 +141,7 @@ int main(void)
 	/* nop; nop; inc eax; hlt */
 	static const uint8_t plain[] = { 0x90, 0x90, 0xff, 0xc0, 0xf4 };
 	int rc = step_case("plain", MODE_LONG64, plain, sizeof(plain), 0, &t);
-	if (rc == -2) {
+	if (rc == KVM_NO_STEP) {
 		printf("SKIPPED: this KVM cannot single-step\n");
 		return 77;
 	}
