@@ -243,10 +243,13 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			if (errno != EINTR && errno != EAGAIN) {
 				k->run_failures++;
 				k->sync_fresh = 0;
-				k->fail_op = "KVM_RUN";
+				/* The raw ioctl (errno is classified above); the
+				 * name still comes from the one table. */
+				k->fail_op = kvm_ioctl_name(KVM_RUN);
 				k->fail_errno = errno;
-				snprintf(err, errlen, "%s:%d: KVM_RUN: %s (errno %d; last exit reason %u %s)",
-					 KVM_HERE_FILE, __LINE__, strerror(k->fail_errno), k->fail_errno,
+				snprintf(err, errlen, "%s:%d: %s: %s (errno %d; last exit reason %u %s)",
+					 KVM_HERE_FILE, __LINE__, k->fail_op, strerror(k->fail_errno),
+					 k->fail_errno,
 					 run->exit_reason, kvm_exit_name(run->exit_reason));
 				rc = -1;
 				break;

@@ -45,8 +45,8 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 		return -1;
 	if (set_guest_debug(k, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "case %s: KVM_SET_GUEST_DEBUG(single-step): %s (%s:%d)",
-			 c->id, strerror(e), __FILE__, __LINE__);
+		snprintf(err, errlen, "case %s: %s (single-step): %s (%s:%d)", c->id,
+			 kvm_ioctl_name(KVM_SET_GUEST_DEBUG), strerror(e), __FILE__, __LINE__);
 		return e == EINVAL || e == ENOTTY || e == EOPNOTSUPP ? KVM_NO_STEP : -1;
 	}
 	s->active = 1;
@@ -241,8 +241,8 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 			}
 			if (errno != EINTR && errno != EAGAIN) {
 				k->sync_fresh = 0;
-				snprintf(err, errlen, "KVM_RUN while stepping: %s (%s:%d)",
-					 strerror(errno), __FILE__, __LINE__);
+				snprintf(err, errlen, "%s while stepping: %s (%s:%d)",
+					 kvm_ioctl_name(KVM_RUN), strerror(errno), __FILE__, __LINE__);
 				return -1;
 			}
 			/* The watchdog: the step has not finished yet. */
