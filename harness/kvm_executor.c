@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "kvm_executor.h"
 #include "kvm_internal.h"
 #include "layout.h"
 

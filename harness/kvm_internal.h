@@ -23,7 +23,6 @@
 #include <stdint.h>
 #include <linux/kvm.h>
 #include "executor.h"
-#include "kvm_executor.h"
 #include "kvm_lib.h"
 #include "mode.h"
 

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm_lib.h"
+#include <linux/kvm.h>
+#include "kvm_ioctl.h"
 
 static const struct {
 	unsigned long req;

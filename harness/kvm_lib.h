@@ -7,7 +7,7 @@
  * cases or outcomes. See docs/harness.md, "The KVM library".
  *
  *   kvm_lib.c       device, VM, memslots, vCPU, CPUID, clock
- *   kvm_ioctl.c     checked ioctl, ioctl names (kvm_ioctls.def)
+ *   kvm_ioctl.h/.c  checked ioctl, ioctl names (kvm_ioctls.def)
  */
 #ifndef EXITDIFF_KVM_LIB_H
 #define EXITDIFF_KVM_LIB_H
@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include "kvm_ioctl.h"
 
 /* Environment variable overriding the device path (tests point it at a
  * missing file to check the error path). */
@@ -64,17 +65,5 @@ void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
 
 /* CLOCK_MONOTONIC in microseconds: every deadline of a run loop. */
 uint64_t kvm_now_us(void);
-
-/*
- * The checked ioctl (the raw one is ioctl(2) itself, for hot paths that
- * classify errno). Returns what ioctl returned; on -1, err holds
- * "KVM_SET_SREGS: Invalid argument" (with what's text in brackets after
- * the name when what is not NULL) and errno is kept for the caller.
- */
-int kvm_ioctl(int fd, unsigned long req, void *arg, char *err, size_t errlen);
-int kvm_ioctl_what(int fd, unsigned long req, void *arg, char *err, size_t errlen,
-		   const char *what, ...) __attribute__((format(printf, 6, 7)));
-/* The name of a KVM ioctl ("KVM_RUN"), NULL when not one we issue. */
-const char *kvm_ioctl_name(unsigned long req);
 
 #endif

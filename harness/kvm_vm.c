@@ -1,4 +1,6 @@
-/* Device, VM, memslots and vCPU; the system state of each mode is made in
+/* The executor's VM, brought up through the KVM library (kvm_lib.h): guest
+ * RAM from the layout in two memslots, the vCPU with CPUID, the captured
+ * pristine state and XCR0; the system state of each mode is made in
  * kvm_mode.c. Everything here runs once per executor (or when the VM is
  * rebuilt after a failure), never per case. */
 #include <errno.h>

@@ -12,6 +12,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
+#include "kvm_executor.h"
 #include "kvm_internal.h"
 
 static double now_s(void)
