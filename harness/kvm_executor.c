@@ -282,6 +282,10 @@ static int kvm_step_op(struct executor *ex, uint32_t n, struct outcome *out)
 {
 	struct kvm_priv *p = ex->priv;
 	int r = EXEC_STEPPED;
+	if (!p) {
+		snprintf(ex->err, sizeof(ex->err), "KVM executor not initialised");
+		return -1;
+	}
 	for (uint32_t i = 0; i < n && r == EXEC_STEPPED; i++)
 		r = kvm_step_next(&p->step, out, ex->err, sizeof(ex->err));
 	return r;
