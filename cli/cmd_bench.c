@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "diff.h"
 #include "gen.h"
-#include "kvm.h"
+#include "kvm_executor.h"
 
 static double now_s(void)
 {

@@ -46,7 +46,36 @@ struct executor_ops {
 	int (*run)(struct executor *ex, const struct test_case *c,
 		   struct outcome *out);
 	void (*fini)(struct executor *ex);
+
+	/*
+	 * Stepping, for lockstep runs (core/lockstep.c); all three NULL in an
+	 * executor that cannot. step_begin starts case c and initialises out
+	 * (no events). Each step then runs up to n more instructions of the
+	 * case into out, which holds what the earlier steps gave (or a copy of
+	 * it): events are appended, state and memory window replaced.
+	 * Returns EXEC_STEPPED when n instructions ran and the case goes on,
+	 * EXEC_ENDED when it ended (out has its terminal event), -1 when the
+	 * executor failed or cannot step this case (ex->err says why). An
+	 * executor may step by re-running the case for a bounded number of
+	 * instructions (the reference, Unicorn) or by trapping after each one
+	 * (KVM). step_end puts it back to running whole cases and leaves in
+	 * note (may be "") what stepping met, for the report.
+	 */
+	int (*step_begin)(struct executor *ex, const struct test_case *c, struct outcome *out);
+	int (*step)(struct executor *ex, uint32_t n, struct outcome *out);
+	void (*step_end)(struct executor *ex, char *note, size_t len);
 };
+enum { EXEC_ENDED = 0, EXEC_STEPPED = 1 };
+
+/* How an executor that steps by re-running keeps its place: the case and
+ * the instructions run so far. */
+struct exec_rerun {
+	const struct test_case *c;
+	uint32_t done;
+};
+/* The bound of the next re-run for n more instructions: done + n, at most
+ * REF_STEP_BUDGET (the bound of a whole run). Advances done. */
+uint32_t exec_rerun_next(struct exec_rerun *r, uint32_t n);
 
 struct executor {
 	const struct executor_ops *ops;

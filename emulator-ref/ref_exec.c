@@ -11,7 +11,6 @@
 #include "ref_internal.h"
 #include "ref_vendor.h"
 #include "ref_ext_priv.h"
-#include "ref_steps.h"
 
 /* Decoded instructions, direct-mapped by RIP. Capstone with details costs
  * far more than executing an instruction (it also formats op_str text), so
@@ -41,6 +40,7 @@ struct ref_priv {
 	uint64_t pte_rsvd;
 	uint8_t vendor;       /* ref_vendor_pick for that table */
 	uint8_t holes_dirty;  /* mode_reset_ram_tracked */
+	struct exec_rerun stepping; /* where a lockstep run is (ref_step) */
 	uint8_t ram[LAYOUT_RAM_SIZE];
 };
 
@@ -555,8 +555,10 @@ static void finish(struct ref_priv *p, struct ref_cpu *cpu, struct outcome *out)
 	}
 }
 
-static int ref_run(struct executor *ex, const struct test_case *c,
-		   struct outcome *out)
+/* The run loop. It stops after budget instructions: REF_STEP_BUDGET for a
+ * whole run, fewer when lockstep steps the case (ref_step). */
+static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint32_t budget,
+			   struct outcome *out)
 {
 	struct ref_priv *p = ex->priv;
 	if (!p) {
@@ -582,9 +584,6 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	int decoded_any = 0;
 	char undef_name[sizeof(out->mnemonic)] = "";
 	char cur_mnemonic[sizeof(out->prev_mnemonic)] = ""; /* zero-padded */
-	/* lockstep runs the reference a bounded number of steps (ref_steps.c). */
-	const uint32_t budget = ref_step_limit && ref_step_limit < REF_STEP_BUDGET ?
-				ref_step_limit : REF_STEP_BUDGET;
 	for (;;) {
 		if (steps >= budget) {
 			ref_terminal(&cpu, EXIT_TIMEOUT, 0, cpu.rip);
@@ -719,9 +718,55 @@ static int ref_run(struct executor *ex, const struct test_case *c,
 	return 0;
 }
 
+static int ref_run(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	return ref_run_bounded(ex, c, REF_STEP_BUDGET, out);
+}
+
+static int ref_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	struct ref_priv *p = ex->priv;
+	if (!p) {
+		snprintf(ex->err, sizeof(ex->err), "ref: stepping before init (case %s)", c->id);
+		return -1;
+	}
+	p->stepping = (struct exec_rerun){ .c = c };
+	outcome_init(out);
+	return 0;
+}
+
+/* The bounded run leaves TIMEOUT addr 0 (its budget) as the terminal
+ * event of a case that goes on. */
+static int ref_step(struct executor *ex, uint32_t n, struct outcome *out)
+{
+	struct ref_priv *p = ex->priv;
+	if (!p || !p->stepping.c) {
+		snprintf(ex->err, sizeof(ex->err), "ref: step without step_begin");
+		return -1;
+	}
+	uint32_t bound = exec_rerun_next(&p->stepping, n);
+	if (ref_run_bounded(ex, p->stepping.c, bound, out) < 0)
+		return -1;
+	const struct exit_event *t = outcome_terminal(out);
+	int going = t && t->kind == EXIT_TIMEOUT && t->addr == 0 && bound < REF_STEP_BUDGET;
+	return going ? EXEC_STEPPED : EXEC_ENDED;
+}
+
+static void ref_step_end(struct executor *ex, char *note, size_t len)
+{
+	struct ref_priv *p = ex->priv;
+	if (p)
+		p->stepping.c = NULL;
+	if (len)
+		note[0] = 0;
+}
+
 const struct executor_ops ref_executor_ops = {
 	.name = "ref",
 	.init = ref_init,
 	.run = ref_run,
 	.fini = ref_fini,
+	.step_begin = ref_step_begin,
+	.step = ref_step,
+	.step_end = ref_step_end,
 };

@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 
 #define CAL_OUT      (LAYOUT_DATA + 0x1000u)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <unistd.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 
 /* kvm.ko parameters that change guest-visible behaviour. Every parameter
  * of the backend module is recorded too (they are few and all matter). */

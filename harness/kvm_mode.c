@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "knobs.h"
 #include "layout.h"
 
@@ -76,12 +76,12 @@ static int tmpl_try(struct kvm_ctx *k, struct kvm_tmpl *t, enum cpu_mode m, uint
 	t->paging = env.paging;
 	if (t->sregs.cr4 & k->test_refuse_cr4)
 		return EINVAL; /* a test standing in for a KVM that lacks them */
-	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &t->sregs) < 0)
+	if (ioctl(k->vcpu.fd, KVM_SET_SREGS, &t->sregs) < 0)
 		return errno ? errno : EINVAL;
 	/* The vCPU now holds these sregs, whatever the sync area says. */
 	k->sync_fresh = 0;
 	struct kvm_sregs seen;
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &seen) < 0)
+	if (ioctl(k->vcpu.fd, KVM_GET_SREGS, &seen) < 0)
 		return errno ? errno : EIO;
 	/* KVM may take sregs and then report something else: kvm_pvm takes
 	 * CR0.PG without CR4.PAE, reports CR0 without PG and shuts the vCPU
@@ -141,8 +141,9 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 	k->tmpl[key] = t;
 	k->tmpl_builds++;
 	if (!e) {
+		/* kvm_case_load runs the settle guest before the case. */
 		if (t->altered)
-			kvm_settle(k);
+			k->settle_due = 1;
 		return t;
 	}
 	t->refused = e;

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "msr_filter.h"
 
 void kvm_msr_exit_enable(struct kvm_ctx *k)
@@ -15,12 +15,12 @@ void kvm_msr_exit_enable(struct kvm_ctx *k)
 	k->have_msr_exit = 0;
 	k->msr_filter_on = 0;
 	/* The check answers 1, not the reasons: enabling says which hold. */
-	if (ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
-	    ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+	if (ioctl(k->vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
+	    ioctl(k->vm.vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
 		return;
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
-	k->have_msr_exit = ioctl(k->vm_fd, KVM_ENABLE_CAP, &cap) == 0;
+	k->have_msr_exit = ioctl(k->vm.vm_fd, KVM_ENABLE_CAP, &cap) == 0;
 }
 
 /* One range per filtered direction of each row, its only bit clear:
@@ -41,7 +41,7 @@ static int filter_install(struct kvm_ctx *k, int on)
 		f.ranges[n++] = (struct kvm_msr_filter_range){
 			.flags = dirs, .nmsrs = 1, .base = r->index, .bitmap = &denied };
 	}
-	return ioctl(k->vm_fd, KVM_X86_SET_MSR_FILTER, &f);
+	return ioctl(k->vm.vm_fd, KVM_X86_SET_MSR_FILTER, &f);
 }
 
 int kvm_msr_filter_apply(struct kvm_ctx *k, const struct test_case *c, char *err, size_t errlen)
@@ -67,7 +67,7 @@ int kvm_msr_filter_apply(struct kvm_ctx *k, const struct test_case *c, char *err
 
 int kvm_on_msr(struct kvm_ctx *k, struct outcome *out)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	int write = run->exit_reason == KVM_EXIT_X86_WRMSR;
 	/* Only filtered accesses exit (the FILTER reason alone is enabled);
 	 * one the table does not name is refused, as a VMM without a handler

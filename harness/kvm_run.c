@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 
 /* Where an error happened, for its message: "kvm_run.c:246". */
@@ -33,7 +33,7 @@ static uint64_t le_bytes(const uint8_t *p, unsigned n)
  * element. IN elements are answered with ENV_IO_READ_BYTE (open bus). */
 static int kvm_on_io(struct kvm_ctx *k, struct outcome *out)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 	unsigned size = run->io.size;
 	if (size == 0 || size > 8)
@@ -59,7 +59,7 @@ static int kvm_on_io(struct kvm_ctx *k, struct outcome *out)
 
 static int kvm_on_mmio(struct kvm_ctx *k, struct outcome *out)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	unsigned len = run->mmio.len;
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
@@ -105,7 +105,7 @@ static int kvm_on_shutdown(struct kvm_ctx *k, struct outcome *out)
 
 static int kvm_on_internal_error(struct kvm_ctx *k, struct outcome *out)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	struct exit_event e = {
 		.kind = EXIT_INTERNAL_ERROR,
 		.addr = run->internal.suberror,
@@ -127,7 +127,7 @@ static int kvm_on_fail_entry(struct kvm_ctx *k, struct outcome *out)
 {
 	struct exit_event e = {
 		.kind = EXIT_FAIL_ENTRY,
-		.addr = k->run->fail_entry.hardware_entry_failure_reason,
+		.addr = k->vcpu.run->fail_entry.hardware_entry_failure_reason,
 	};
 	kvm_state_capture(k, &out->state);
 	outcome_push(out, &e);
@@ -165,7 +165,7 @@ static void kvm_timeout(struct kvm_ctx *k, struct outcome *out, int hung)
 	struct exit_event e = { .kind = hung ? EXIT_HANG : EXIT_TIMEOUT, .addr = 0 };
 	kvm_state_fetch(k);
 	if (hung)
-		e.rip = k->run->s.regs.regs.rip;
+		e.rip = k->vcpu.run->s.regs.regs.rip;
 	kvm_state_capture(k, &out->state);
 	outcome_push(out, &e);
 }
@@ -193,7 +193,7 @@ struct kvm_budget {
  * the registers KVM stored on its way out of KVM_RUN, EINTR included). */
 static void budget_note_rip(struct kvm_budget *b, const struct kvm_ctx *k)
 {
-	uint64_t rip = k->run->s.regs.regs.rip;
+	uint64_t rip = k->vcpu.run->s.regs.regs.rip;
 	if (!k->have_sync || (b->interrupts && rip != b->rip))
 		b->moved = 1;
 	b->rip = rip;
@@ -249,12 +249,12 @@ static int kvm_run_ioctl(struct kvm_ctx *k)
 		errno = EINVAL;
 		return -1;
 	}
-	return ioctl(k->vcpu_fd, KVM_RUN, 0);
+	return ioctl(k->vcpu.fd, KVM_RUN, 0);
 }
 
 int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen)
 {
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	/* What was loaded, in case an early EINTR makes an older kernel
 	 * store the old registers over it before consuming the dirty bits. */
 	const struct kvm_regs loaded = run->s.regs.regs;
@@ -270,10 +270,13 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			if (errno != EINTR && errno != EAGAIN) {
 				k->run_failures++;
 				k->sync_fresh = 0;
-				k->fail_op = "KVM_RUN";
+				/* The raw ioctl (errno is classified above); the
+				 * name still comes from the one table. */
+				k->fail_op = kvm_ioctl_name(KVM_RUN);
 				k->fail_errno = errno;
-				snprintf(err, errlen, "%s:%d: KVM_RUN: %s (errno %d; last exit reason %u %s)",
-					 KVM_HERE_FILE, __LINE__, strerror(k->fail_errno), k->fail_errno,
+				snprintf(err, errlen, "%s:%d: %s: %s (errno %d; last exit reason %u %s)",
+					 KVM_HERE_FILE, __LINE__, k->fail_op, strerror(k->fail_errno),
+					 k->fail_errno,
 					 run->exit_reason, kvm_exit_name(run->exit_reason));
 				rc = -1;
 				break;
@@ -336,7 +339,7 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			run->exit_reason == KVM_EXIT_X86_WRMSR)) {
 		run->immediate_exit = 1;
 		run->kvm_dirty_regs = 0;
-		(void)ioctl(k->vcpu_fd, KVM_RUN, 0);
+		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
 		run->immediate_exit = 0;
 		k->io_flushes++;
 	}

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "knobs.h"
 #include "layout.h"
 
@@ -59,7 +59,7 @@ unsigned kvm_scan_code(const uint8_t *code, uint32_t len)
 int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen)
 {
 	if ((mask & KVM_RESTORE_MSRS) && k->msrs0 && k->msrs0->nmsrs) {
-		int n = ioctl(k->vcpu_fd, KVM_SET_MSRS, k->msrs0);
+		int n = ioctl(k->vcpu.fd, KVM_SET_MSRS, k->msrs0);
 		if (n != (int)k->msrs0->nmsrs) {
 			snprintf(err, errlen, "KVM_SET_MSRS: restored %d of %u MSRs: %s",
 				 n, k->msrs0->nmsrs, n < 0 ? strerror(errno) : "refused");
@@ -67,20 +67,14 @@ int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen
 		}
 	}
 	if ((mask & KVM_RESTORE_XCRS) && k->have_xcrs &&
-	    ioctl(k->vcpu_fd, KVM_SET_XCRS, &k->xcrs0) < 0) {
-		snprintf(err, errlen, "KVM_SET_XCRS: %s", strerror(errno));
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_XCRS, &k->xcrs0, err, errlen) < 0)
 		return -1;
-	}
 	if ((mask & KVM_RESTORE_DREGS) && k->have_debugregs &&
-	    ioctl(k->vcpu_fd, KVM_SET_DEBUGREGS, &k->dbg0) < 0) {
-		snprintf(err, errlen, "KVM_SET_DEBUGREGS: %s", strerror(errno));
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_DEBUGREGS, &k->dbg0, err, errlen) < 0)
 		return -1;
-	}
 	if ((mask & KVM_RESTORE_FPU) && k->have_xsave &&
-	    ioctl(k->vcpu_fd, KVM_SET_XSAVE, k->xsave0) < 0) {
-		snprintf(err, errlen, "KVM_SET_XSAVE: %s", strerror(errno));
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_XSAVE, k->xsave0, err, errlen) < 0)
 		return -1;
-	}
 	k->restores++;
 	return 0;
 }
@@ -180,7 +174,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		memcpy(k->ram, k->pristine_sys, LAYOUT_RW_BASE);
 	mode_reset_ram_tracked(k->ram, c, &k->holes_dirty);
 
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	regs_from_case(&run->s.regs.regs, c, t->rip);
 	if (k->have_sync) {
 		/* Setting sregs costs ~0.7 us in KVM (a sixth of a case), and
@@ -205,11 +199,12 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	}
 	run->s.regs.sregs = t->sregs;
 	run->s.regs.events = k->events0;
-	if (ioctl(k->vcpu_fd, KVM_SET_SREGS, &run->s.regs.sregs) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_SET_REGS, &run->s.regs.regs) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_SET_VCPU_EVENTS, &run->s.regs.events) < 0) {
+	char why[160];
+	if (kvm_ioctl(k->vcpu.fd, KVM_SET_SREGS, &run->s.regs.sregs, why, sizeof(why)) < 0 ||
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, &run->s.regs.regs, why, sizeof(why)) < 0 ||
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_VCPU_EVENTS, &run->s.regs.events, why, sizeof(why)) < 0) {
 		snprintf(err, errlen, "case %s: setting vCPU state (mode %s): %s", c->id,
-			 mode_name((enum cpu_mode)c->mode), strerror(errno));
+			 mode_name((enum cpu_mode)c->mode), why);
 		return -1;
 	}
 	return 0;
@@ -219,8 +214,8 @@ int kvm_state_fetch(struct kvm_ctx *k)
 {
 	if (k->have_sync)
 		return 0;
-	if (ioctl(k->vcpu_fd, KVM_GET_REGS, &k->run->s.regs.regs) < 0 ||
-	    ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->run->s.regs.sregs) < 0)
+	if (ioctl(k->vcpu.fd, KVM_GET_REGS, &k->vcpu.run->s.regs.regs) < 0 ||
+	    ioctl(k->vcpu.fd, KVM_GET_SREGS, &k->vcpu.run->s.regs.sregs) < 0)
 		return -1;
 	return 0;
 }
@@ -277,10 +272,8 @@ int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errle
 	memset(xmm, 0, 16 * sizeof(xmm[0]));
 	if (!k->have_xsave)
 		return 0;
-	if (ioctl(k->vcpu_fd, k->xsave_get, k->xsave_now) < 0) {
-		snprintf(err, errlen, "KVM_GET_XSAVE: %s", strerror(errno));
+	if (kvm_ioctl(k->vcpu.fd, k->xsave_get, k->xsave_now, err, errlen) < 0)
 		return -1;
-	}
 	const uint8_t *x = (const uint8_t *)k->xsave_now->region;
 	uint64_t bv;
 	memcpy(&bv, x + 512, 8);

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 #include "mode.h"
 
@@ -27,7 +27,7 @@ static int set_guest_debug(struct kvm_ctx *k, uint32_t control)
 	struct kvm_guest_debug dbg;
 	memset(&dbg, 0, sizeof(dbg));
 	dbg.control = control;
-	return ioctl(k->vcpu_fd, KVM_SET_GUEST_DEBUG, &dbg);
+	return ioctl(k->vcpu.fd, KVM_SET_GUEST_DEBUG, &dbg);
 }
 
 int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case *c,
@@ -36,21 +36,21 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 	memset(s, 0, sizeof(*s));
 	s->k = k;
 	s->mode = c->mode;
-	if (ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_SET_GUEST_DEBUG) <= 0) {
+	if (kvm_vm_cap(&k->vm, KVM_CAP_SET_GUEST_DEBUG) <= 0) {
 		snprintf(err, errlen, "case %s: this KVM has no KVM_CAP_SET_GUEST_DEBUG: "
 			 "single-stepping is not supported", c->id);
-		return -2;
+		return KVM_NO_STEP;
 	}
-	if (kvm_state_load(k, c, err, errlen) < 0)
+	if (kvm_case_load(k, c, err, errlen) < 0)
 		return -1;
 	if (set_guest_debug(k, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) < 0) {
 		int e = errno;
-		snprintf(err, errlen, "case %s: KVM_SET_GUEST_DEBUG(single-step): %s (%s:%d)",
-			 c->id, strerror(e), __FILE__, __LINE__);
-		return e == EINVAL || e == ENOTTY || e == EOPNOTSUPP ? -2 : -1;
+		snprintf(err, errlen, "case %s: %s (single-step): %s (%s:%d)", c->id,
+			 kvm_ioctl_name(KVM_SET_GUEST_DEBUG), strerror(e), __FILE__, __LINE__);
+		return e == EINVAL || e == ENOTTY || e == EOPNOTSUPP ? KVM_NO_STEP : -1;
 	}
 	s->active = 1;
-	kvm_watchdog_begin(k->run);
+	kvm_watchdog_begin(k->vcpu.run);
 	return 0;
 }
 
@@ -66,7 +66,7 @@ static uint64_t le_bytes(const uint8_t *p, unsigned n)
  * same normalisation as kvm_run.c's kvm_on_io. */
 static void on_io(struct kvm_step *s, struct outcome *out)
 {
-	struct kvm_run *run = s->k->run;
+	struct kvm_run *run = s->k->vcpu.run;
 	uint8_t *p = (uint8_t *)run + run->io.data_offset;
 	unsigned size = run->io.size;
 	if (size == 0 || size > 8)
@@ -88,7 +88,7 @@ static void on_io(struct kvm_step *s, struct outcome *out)
 
 static void on_mmio(struct kvm_step *s, struct outcome *out)
 {
-	struct kvm_run *run = s->k->run;
+	struct kvm_run *run = s->k->vcpu.run;
 	unsigned len = run->mmio.len;
 	if (len > sizeof(run->mmio.data))
 		len = sizeof(run->mmio.data);
@@ -105,7 +105,7 @@ static void on_mmio(struct kvm_step *s, struct outcome *out)
 static void on_terminal(struct kvm_step *s, struct outcome *out, uint32_t reason)
 {
 	struct kvm_ctx *k = s->k;
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	struct exit_event e = { .kind = EXIT_OTHER, .addr = reason };
 	kvm_state_capture(k, &out->state);
 	switch (reason) {
@@ -206,7 +206,7 @@ static int stepped_over_hlt(const struct kvm_step *s, const struct insn_peek *be
 int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t errlen)
 {
 	struct kvm_ctx *k = s->k;
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	uint64_t t0 = 0;
 	struct insn_peek before;
 	peek(s, &before);
@@ -218,7 +218,7 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 		return -1;
 	}
 	for (;;) {
-		if (ioctl(k->vcpu_fd, KVM_RUN, 0) < 0) {
+		if (ioctl(k->vcpu.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && completing) {
 				/* The I/O instruction is complete and nothing
 				 * else ran: that is the end of this step. */
@@ -241,8 +241,8 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 			}
 			if (errno != EINTR && errno != EAGAIN) {
 				k->sync_fresh = 0;
-				snprintf(err, errlen, "KVM_RUN while stepping: %s (%s:%d)",
-					 strerror(errno), __FILE__, __LINE__);
+				snprintf(err, errlen, "%s while stepping: %s (%s:%d)",
+					 kvm_ioctl_name(KVM_RUN), strerror(errno), __FILE__, __LINE__);
 				return -1;
 			}
 			/* The watchdog: the step has not finished yet. */
@@ -345,13 +345,13 @@ void kvm_step_end(struct kvm_step *s)
 	if (!s->active)
 		return;
 	kvm_watchdog_end();
-	struct kvm_run *run = k->run;
+	struct kvm_run *run = k->vcpu.run;
 	/* An I/O or MMIO exit left pending completes now, not into the next
 	 * case's registers (the same reason as in kvm_run_case). */
 	if (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO) {
 		run->immediate_exit = 1;
 		run->kvm_dirty_regs = 0;
-		(void)ioctl(k->vcpu_fd, KVM_RUN, 0);
+		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
 		run->immediate_exit = 0;
 	}
 	(void)set_guest_debug(k, 0);

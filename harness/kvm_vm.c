@@ -1,4 +1,6 @@
-/* Device, VM, memslots and vCPU; the system state of each mode is made in
+/* The executor's VM, brought up through the KVM library (kvm_lib.h): guest
+ * RAM from the layout in two memslots, the vCPU with CPUID, the captured
+ * pristine state and XCR0; the system state of each mode is made in
  * kvm_mode.c. Everything here runs once per executor (or when the VM is
  * rebuilt after a failure), never per case. */
 #include <errno.h>
@@ -10,7 +12,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 
 #define KVM_SYNC_NEEDED (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
@@ -41,61 +43,11 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* Flat segment with the accessed bit preset, as the GDT holds it. */
-void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
-			 uint8_t db, uint8_t l)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffffu;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->dpl = 0;
-	s->db = db;
-	s->s = 1;
-	s->l = l;
-	s->g = 1;
-}
-
-static int set_memslot(struct kvm_ctx *k, uint32_t slot, uint64_t gpa,
-		       uint64_t size, uint32_t flags, char *err, size_t errlen)
-{
-	struct kvm_userspace_memory_region r = {
-		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
-		.memory_size = size, .userspace_addr = (uintptr_t)(k->ram + gpa),
-	};
-	if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &r) < 0)
-		return fail(err, errlen, "KVM_SET_USER_MEMORY_REGION slot %u [0x%llx, +0x%llx): %s",
-			    slot, (unsigned long long)gpa, (unsigned long long)size,
-			    strerror(errno));
-	return 0;
-}
-
 static int setup_cpuid(struct kvm_ctx *k, char *err, size_t errlen)
 {
-	if (!k->cpuid2) {
-		unsigned n = 256;
-		for (;;) {
-			k->cpuid2 = calloc(1, sizeof(*k->cpuid2) +
-					   n * sizeof(struct kvm_cpuid_entry2));
-			if (!k->cpuid2)
-				return fail(err, errlen, "out of memory for CPUID");
-			k->cpuid2->nent = n;
-			if (ioctl(k->sys_fd, KVM_GET_SUPPORTED_CPUID, k->cpuid2) == 0)
-				break;
-			int e = errno;
-			free(k->cpuid2);
-			k->cpuid2 = NULL;
-			if (e != E2BIG || n >= 4096)
-				return fail(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(e));
-			n *= 2;
-		}
-	}
-	if (ioctl(k->vcpu_fd, KVM_SET_CPUID2, k->cpuid2) < 0)
-		return fail(err, errlen, "KVM_SET_CPUID2 (%u entries): %s",
-			    k->cpuid2->nent, strerror(errno));
-	return 0;
+	if (!k->cpuid2 && !(k->cpuid2 = kvm_cpuid_supported(&k->vm, err, errlen)))
+		return -1;
+	return kvm_vcpu_set_cpuid(&k->vcpu, k->cpuid2, err, errlen);
 }
 
 /* Captures what kvm_restore_extra() puts back. Only MSRs KVM can read are
@@ -115,25 +67,25 @@ static void capture_extra(struct kvm_ctx *k)
 		memset(one_buf, 0, sizeof(one_buf));
 		one->nmsrs = 1;
 		one->entries[0].index = saved_msrs[i];
-		if (ioctl(k->vcpu_fd, KVM_GET_MSRS, one) == 1)
+		if (ioctl(k->vcpu.fd, KVM_GET_MSRS, one) == 1)
 			m->entries[m->nmsrs++] = one->entries[0];
 	}
-	k->have_xcrs = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XCRS) > 0 &&
-		       ioctl(k->vcpu_fd, KVM_GET_XCRS, &k->xcrs0) == 0;
-	k->have_debugregs = ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_DEBUGREGS) > 0 &&
-			    ioctl(k->vcpu_fd, KVM_GET_DEBUGREGS, &k->dbg0) == 0;
+	k->have_xcrs = kvm_vm_cap(&k->vm, KVM_CAP_XCRS) > 0 &&
+		       ioctl(k->vcpu.fd, KVM_GET_XCRS, &k->xcrs0) == 0;
+	k->have_debugregs = kvm_vm_cap(&k->vm, KVM_CAP_DEBUGREGS) > 0 &&
+			    ioctl(k->vcpu.fd, KVM_GET_DEBUGREGS, &k->dbg0) == 0;
 
 	/* XSAVE2 reports the real size (may exceed 4 KiB with AMX). */
-	int size = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+	int size = kvm_vm_cap(&k->vm, KVM_CAP_XSAVE2);
 	if (size < (int)sizeof(struct kvm_xsave))
 		size = sizeof(struct kvm_xsave);
 	free(k->xsave0);
 	k->xsave0 = calloc(1, (size_t)size);
 	k->have_xsave = 0;
-	if (k->xsave0 && ioctl(k->sys_fd, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE) > 0) {
+	if (k->xsave0 && kvm_vm_cap(&k->vm, KVM_CAP_XSAVE) > 0) {
 		unsigned long req = size > (int)sizeof(struct kvm_xsave) ?
 				    KVM_GET_XSAVE2 : KVM_GET_XSAVE;
-		k->have_xsave = ioctl(k->vcpu_fd, req, k->xsave0) == 0;
+		k->have_xsave = ioctl(k->vcpu.fd, req, k->xsave0) == 0;
 		k->xsave_get = req;
 	}
 	if (k->have_xsave) {
@@ -172,32 +124,18 @@ static int set_xcr0(struct kvm_ctx *k, char *err, size_t errlen)
 		if (x->xcr != 0 || x->value == env.xcr0)
 			continue;
 		x->value = env.xcr0;
-		if (ioctl(k->vcpu_fd, KVM_SET_XCRS, &k->xcrs0) < 0)
-			return fail(err, errlen, "KVM_SET_XCRS (XCR0=0x%llx): %s",
-				    (unsigned long long)env.xcr0, strerror(errno));
+		if (kvm_ioctl_what(k->vcpu.fd, KVM_SET_XCRS, &k->xcrs0, err, errlen,
+				   "XCR0=0x%llx", (unsigned long long)env.xcr0) < 0)
+			return -1;
 	}
 	return 0;
 }
 
 static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
 {
-	k->vcpu_fd = ioctl(k->vm_fd, KVM_CREATE_VCPU, 0);
-	if (k->vcpu_fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VCPU: %s", strerror(errno));
-	int sz = ioctl(k->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz < (int)sizeof(struct kvm_run))
-		return fail(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	k->run_size = (size_t)sz;
-	void *p = mmap(NULL, k->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, k->vcpu_fd, 0);
-	if (p == MAP_FAILED)
-		return fail(err, errlen, "mmap of the vCPU run area: %s", strerror(errno));
-	k->run = p;
-
-	if (setup_cpuid(k, err, errlen) < 0)
+	if (kvm_vcpu_create(&k->vm, &k->vcpu, err, errlen) < 0 || setup_cpuid(k, err, errlen) < 0 ||
+	    kvm_ioctl(k->vcpu.fd, KVM_GET_SREGS, &k->sregs_kvm, err, errlen) < 0)
 		return -1;
-
-	if (ioctl(k->vcpu_fd, KVM_GET_SREGS, &k->sregs_kvm) < 0)
-		return fail(err, errlen, "KVM_GET_SREGS: %s", strerror(errno));
 	/* Long mode at CPL0 (SDM Vol. 3A 9.8.5: CR0.PG with EFER.LME and
 	 * CR4.PAE gives IA-32e mode; CS.L=1 selects 64-bit code), from
 	 * core/mode.c like every other mode; the template is read back, so
@@ -214,30 +152,19 @@ static int vcpu_create(struct kvm_ctx *k, char *err, size_t errlen)
 	k->regs0.rip = LAYOUT_CODE;
 	k->regs0.rsp = LAYOUT_STACK_TOP;
 	k->regs0.rflags = INITIAL_RFLAGS;
-	if (ioctl(k->vcpu_fd, KVM_SET_REGS, &k->regs0) < 0)
-		return fail(err, errlen, "KVM_SET_REGS: %s", strerror(errno));
-	if (ioctl(k->vcpu_fd, KVM_GET_VCPU_EVENTS, &k->events0) < 0)
-		return fail(err, errlen, "KVM_GET_VCPU_EVENTS: %s", strerror(errno));
+	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, &k->regs0, err, errlen) < 0 ||
+	    kvm_ioctl(k->vcpu.fd, KVM_GET_VCPU_EVENTS, &k->events0, err, errlen) < 0)
+		return -1;
 	capture_extra(k);
 	if (set_xcr0(k, err, errlen) < 0)
 		return -1;
 
 	if (k->have_sync) {
-		k->run->kvm_valid_regs = KVM_SYNC_NEEDED;
-		k->run->kvm_dirty_regs = 0;
+		k->vcpu.run->kvm_valid_regs = KVM_SYNC_NEEDED;
+		k->vcpu.run->kvm_dirty_regs = 0;
 	}
 	k->sync_fresh = 0;
 	return 0;
-}
-
-static void vcpu_destroy(struct kvm_ctx *k)
-{
-	if (k->run)
-		munmap(k->run, k->run_size);
-	k->run = NULL;
-	if (k->vcpu_fd >= 0)
-		close(k->vcpu_fd);
-	k->vcpu_fd = -1;
 }
 
 /*
@@ -258,28 +185,12 @@ int kvm_vm_rebuild(struct kvm_ctx *k, char *err, size_t errlen)
 
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 {
-	k->sys_fd = k->vm_fd = k->vcpu_fd = -1;
-	const char *dev = getenv(KVM_DEVICE_ENV);
-	if (!dev || !*dev)
-		dev = KVM_DEVICE_DEFAULT;
-	snprintf(k->device, sizeof(k->device), "%s", dev);
-
-	k->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
-	if (k->sys_fd < 0)
-		return fail(err, errlen, "cannot open %s: %s (is KVM available?)",
-			    dev, strerror(errno));
-	int api = ioctl(k->sys_fd, KVM_GET_API_VERSION, 0);
-	if (api != KVM_API_VERSION)
-		return fail(err, errlen, "%s: KVM API version %d, wanted %d",
-			    dev, api, KVM_API_VERSION);
-	do
-		k->vm_fd = ioctl(k->sys_fd, KVM_CREATE_VM, 0);
-	while (k->vm_fd < 0 && errno == EINTR);
-	if (k->vm_fd < 0)
-		return fail(err, errlen, "KVM_CREATE_VM on %s: %s", dev, strerror(errno));
-
-	k->ro_slot = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_READONLY_MEM) > 0;
-	int sync = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS);
+	k->vcpu.fd = -1;
+	k->vcpu.run = NULL;
+	if (kvm_vm_create(&k->vm, err, errlen) < 0)
+		return -1;
+	k->ro_slot = kvm_vm_cap(&k->vm, KVM_CAP_READONLY_MEM) > 0;
+	int sync = kvm_vm_cap(&k->vm, KVM_CAP_SYNC_REGS);
 	k->have_sync = sync > 0 && (sync & KVM_SYNC_NEEDED) == KVM_SYNC_NEEDED;
 	if (getenv("EXITDIFF_KVM_NO_SYNC_REGS"))
 		k->have_sync = 0; /* lets tests exercise the ioctl fallback */
@@ -300,14 +211,14 @@ int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 		memcpy(k->pristine_sys, k->ram, LAYOUT_RW_BASE);
 	}
 
-	if (set_memslot(k, 0, 0, LAYOUT_RW_BASE, k->ro_slot ? KVM_MEM_READONLY : 0,
-			err, errlen) < 0 ||
-	    set_memslot(k, 1, LAYOUT_RW_BASE, LAYOUT_RAM_SIZE - LAYOUT_RW_BASE, 0,
-			err, errlen) < 0)
+	if (kvm_memslot_set(&k->vm, 0, 0, k->ram, LAYOUT_RW_BASE,
+			    k->ro_slot ? KVM_MEM_READONLY : 0, err, errlen) < 0 ||
+	    kvm_memslot_set(&k->vm, 1, LAYOUT_RW_BASE, k->ram + LAYOUT_RW_BASE,
+			    LAYOUT_RAM_SIZE - LAYOUT_RW_BASE, 0, err, errlen) < 0)
 		return -1;
 	/* Intel needs a TSS region for real mode only; harmless elsewhere, so
 	 * set it high above everything the layout uses and ignore failure. */
-	(void)ioctl(k->vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
+	(void)ioctl(k->vm.vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	kvm_msr_exit_enable(k);
 
 	return vcpu_create(k, err, errlen);
@@ -315,13 +226,9 @@ int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 
 void kvm_vm_close(struct kvm_ctx *k)
 {
-	vcpu_destroy(k);
+	kvm_vcpu_destroy(&k->vcpu);
 	kvm_tmpl_reset(k);
-	if (k->vm_fd >= 0)
-		close(k->vm_fd);
-	if (k->sys_fd >= 0)
-		close(k->sys_fd);
-	k->vm_fd = k->sys_fd = -1;
+	kvm_vm_destroy(&k->vm);
 	if (k->ram)
 		munmap(k->ram, LAYOUT_RAM_SIZE);
 	k->ram = NULL;

@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
-#include "kvm.h"
+#include "kvm_internal.h"
 
 #ifndef sigev_notify_thread_id
 #define sigev_notify_thread_id _sigev_un._tid
@@ -135,11 +135,4 @@ void kvm_watchdog_fini(void)
 	wd_run = NULL;
 	timer_delete(wd_timer);
 	wd_armed = 0;
-}
-
-uint64_t kvm_now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }

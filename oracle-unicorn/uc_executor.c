@@ -26,6 +26,7 @@
  * opened): long64 at init, the others when a case first needs them. */
 struct uc_set {
 	struct uc_ctx *m[MODE_COUNT];
+	struct exec_rerun stepping;   /* where a lockstep run is (uc_step) */
 };
 
 static void uc_fini(struct executor *ex)
@@ -232,20 +233,53 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 	return 0;
 }
 
-int uc_run_steps(struct executor *ex, const struct test_case *c, uint32_t max_steps,
-		 struct outcome *out)
+static int uc_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
-	char why[160];
-	struct uc_ctx *u = ex->priv ? engine(ex, (enum cpu_mode)c->mode, why, sizeof(why)) : NULL;
-	if (!u) {
-		snprintf(ex->err, sizeof(ex->err), "case %.63s: %s", c->id,
-			 ex->priv ? why : "unicorn not initialised");
+	struct uc_set *set = ex->priv;
+	if (!set) {
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: unicorn not initialised", c->id);
 		return -1;
 	}
-	u->step_limit = max_steps ? max_steps : 1;
+	set->stepping = (struct exec_rerun){ .c = c };
+	outcome_init(out);
+	return 0;
+}
+
+/* A bounded run: past the bound the outcome ends in TIMEOUT addr 0 with
+ * the state after that many instructions (uc_hooks.c counts a REP once
+ * when bounded). */
+static int uc_step(struct executor *ex, uint32_t n, struct outcome *out)
+{
+	struct uc_set *set = ex->priv;
+	char why[160];
+	const struct test_case *c = set ? set->stepping.c : NULL;
+	if (!c) {
+		snprintf(ex->err, sizeof(ex->err), "unicorn: step without step_begin");
+		return -1;
+	}
+	struct uc_ctx *u = engine(ex, (enum cpu_mode)c->mode, why, sizeof(why));
+	if (!u) {
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: %s", c->id, why);
+		return -1;
+	}
+	u->step_limit = exec_rerun_next(&set->stepping, n);
 	int rc = uc_run(ex, c, out);
+	uint32_t bound = u->step_limit;
 	u->step_limit = 0;
-	return rc;
+	if (rc < 0)
+		return -1;
+	const struct exit_event *t = outcome_terminal(out);
+	int going = t && t->kind == EXIT_TIMEOUT && t->addr == 0 && bound < REF_STEP_BUDGET;
+	return going ? EXEC_STEPPED : EXEC_ENDED;
+}
+
+static void uc_step_end(struct executor *ex, char *note, size_t len)
+{
+	struct uc_set *set = ex->priv;
+	if (set)
+		set->stepping.c = NULL;
+	if (len)
+		note[0] = 0;
 }
 
 const struct executor_ops unicorn_executor_ops = {
@@ -253,4 +287,7 @@ const struct executor_ops unicorn_executor_ops = {
 	.init = uc_init,
 	.run = uc_run,
 	.fini = uc_fini,
+	.step_begin = uc_step_begin,
+	.step = uc_step,
+	.step_end = uc_step_end,
 };

@@ -122,7 +122,7 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	(void)uc;
 	struct uc_ctx *u = user;
 	/* QEMU runs a REP string instruction one iteration per pass through
-	 * this hook, at the same address. A bounded run (uc_run_steps, for
+	 * this hook, at the same address. A bounded run (uc_step, for
 	 * --lockstep) counts instructions as the reference does: the REP
 	 * once. The plain budget keeps counting passes, so that a huge RCX
 	 * still ends in TIMEOUT quickly. */

@@ -52,7 +52,7 @@ struct uc_ctx {
 	enum uc_stop stop;
 	int captured;                 /* end state + memory already taken */
 	uint32_t steps;
-	uint32_t step_limit;          /* 0: REF_STEP_BUDGET (uc_run_steps) */
+	uint32_t step_limit;          /* 0: REF_STEP_BUDGET (uc_step) */
 	uint32_t mmio_step;           /* steps at the last MMIO event */
 	/* The exception the intr hook saw. */
 	uint32_t vector;

@@ -10,10 +10,4 @@
 
 extern const struct executor_ops unicorn_executor_ops;
 
-/* Runs case c for at most max_steps instructions (`run --lockstep
- * --against unicorn`): past them the outcome ends in TIMEOUT addr 0 with
- * the state after instruction max_steps. Returns as ops->run does. */
-int uc_run_steps(struct executor *ex, const struct test_case *c, uint32_t max_steps,
-		 struct outcome *out);
-
 #endif

@@ -35,8 +35,8 @@ static inline void base_outcome(const struct test_case *c, struct outcome *o)
 /* The campaign backend over two run functions: defines fake_ref_ops,
  * fake_kvm_ops, their executors xr and xk, and the backend `fake`. */
 #define FAKE_CAMPAIGN_BACKEND(ref_run, kvm_run) \
-	static const struct executor_ops fake_ref_ops = { "fake-ref", fake_init, ref_run, fake_fini }; \
-	static const struct executor_ops fake_kvm_ops = { "fake-kvm", fake_init, kvm_run, fake_fini }; \
+	static const struct executor_ops fake_ref_ops = { .name = "fake-ref", .init = fake_init, .run = ref_run, .fini = fake_fini }; \
+	static const struct executor_ops fake_kvm_ops = { .name = "fake-kvm", .init = fake_init, .run = kvm_run, .fini = fake_fini }; \
 	static struct executor xr = { .ops = &fake_ref_ops }, xk = { .ops = &fake_kvm_ops }; \
 	static void *fake_open(struct executor **ref, struct executor **kvm) \
 	{ \

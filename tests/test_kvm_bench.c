@@ -12,7 +12,8 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
-#include "kvm.h"
+#include "kvm_executor.h"
+#include "kvm_internal.h"
 
 static double now_s(void)
 {

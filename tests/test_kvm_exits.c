@@ -5,7 +5,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
-#include "kvm.h"
+#include "kvm_internal.h"
 
 static struct executor ex;
 static struct test_case tc;
@@ -86,7 +86,7 @@ static void check_soft_int(const struct exit_event *e, unsigned vector,
 		CHECK_EQ_U64(e->addr, KVM_INTERNAL_ERROR_EMULATION, "soft int under kvm_pvm: suberror emulation");
 		/* data[1]: insn_size in the low byte, then the bytes (api.rst
 		 * KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES). */
-		CHECK_EQ_U64((k->run->internal.data[1] >> 8) & 0xff, opcode,
+		CHECK_EQ_U64((k->vcpu.run->internal.data[1] >> 8) & 0xff, opcode,
 			     "soft int under kvm_pvm: reported instruction byte");
 		CHECK_EQ_U64(out.state.rip, LAYOUT_CODE + 1, "soft int under kvm_pvm: rip on the instruction");
 		return;

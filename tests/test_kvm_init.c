@@ -5,7 +5,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
-#include "kvm.h"
+#include "kvm_internal.h"
 
 static void test_missing_device(void)
 {
@@ -92,9 +92,9 @@ int main(void)
 	CHECK(strstr(ex.env.params, "ignore_msrs=") != NULL, "env: kvm.ignore_msrs recorded");
 	CHECK(ex.cpuid != NULL && ex.cpuid->n > 2, "env: CPUID table allocated and filled");
 	run_smoke(&ex, "sync");
-	int vm_fd = k->vm_fd;
+	int vm_fd = k->vm.vm_fd;
 	run_smoke(&ex, "sync-again");
-	CHECK(k->vm_fd == vm_fd, "one VM reused across cases (fd %d)", k->vm_fd);
+	CHECK(k->vm.vm_fd == vm_fd, "one VM reused across cases (fd %d)", k->vm.vm_fd);
 	ex.ops->fini(&ex);
 	CHECK(ex.priv == NULL && ex.cpuid == NULL, "fini releases everything it allocated");
 

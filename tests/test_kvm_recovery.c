@@ -10,7 +10,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
-#include "kvm.h"
+#include "kvm_internal.h"
 
 static struct executor ex;
 static struct test_case tc;

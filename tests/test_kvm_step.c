@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include "check.h"
-#include "kvm.h"
+#include "kvm_internal.h"
 #include "layout.h"
 #include "mode.h"
 
@@ -52,7 +52,7 @@ static int force_env(enum cpu_mode m, uint32_t kn)
 	mode_env_init(&e, m, kn);
 	struct kvm_sregs *sr = kvm_sregs_of(&k);
 	struct kvm_regs *r = kvm_regs_of(&k);
-	if (!k.have_sync && ioctl(k.vcpu_fd, KVM_GET_SREGS, sr) < 0)
+	if (!k.have_sync && ioctl(k.vcpu.fd, KVM_GET_SREGS, sr) < 0)
 		return -1;
 	sr->cr0 = e.cr0;
 	sr->cr3 = e.cr3;
@@ -70,10 +70,10 @@ static int force_env(enum cpu_mode m, uint32_t kn)
 	r->rip = e.rip;
 	r->rsp &= mode_reg_mask(m);
 	if (k.have_sync) {
-		k.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+		k.vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
 		return 0;
 	}
-	if (ioctl(k.vcpu_fd, KVM_SET_SREGS, sr) < 0 || ioctl(k.vcpu_fd, KVM_SET_REGS, r) < 0)
+	if (ioctl(k.vcpu.fd, KVM_SET_SREGS, sr) < 0 || ioctl(k.vcpu.fd, KVM_SET_REGS, r) < 0)
 		return -1;
 	return 0;
 }
@@ -141,7 +141,7 @@ int main(void)
 	/* nop; nop; inc eax; hlt */
 	static const uint8_t plain[] = { 0x90, 0x90, 0xff, 0xc0, 0xf4 };
 	int rc = step_case("plain", MODE_LONG64, plain, sizeof(plain), 0, &t);
-	if (rc == -2) {
+	if (rc == KVM_NO_STEP) {
 		printf("SKIPPED: this KVM cannot single-step\n");
 		return 77;
 	}

@@ -36,8 +36,8 @@ static int noop_init(struct executor *ex, char *err, size_t len)
 	return 0;
 }
 static void noop_fini(struct executor *ex) { (void)ex; }
-static const struct executor_ops forgetful_ops = { "forgetful-ref", noop_init, forgetful_run,
-						  noop_fini };
+static const struct executor_ops forgetful_ops = { .name = "forgetful-ref", .init = noop_init,
+						  .run = forgetful_run, .fini = noop_fini };
 
 static void knob_names(uint32_t k, char *buf, size_t len)
 {

@@ -13,17 +13,13 @@
  * A HLT exits to us (no in-kernel irqchip) and gets the same NMI at once.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/time.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/kvm.h>
-#include "kvm.h"
+#include "kvm_lib.h"
 #include "layout.h"
 #include "tmk_host.h"
 
@@ -34,9 +30,9 @@
 #define TICK_US        2000        /* watchdog period: bounds NMI latency */
 
 struct runner {
-	int sys, vm, vcpu;
-	struct kvm_run *run;
-	size_t run_size;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
+	struct kvm_run *run;          /* vcpu.run */
 	uint8_t *ram;
 	/* PIT channel 0 as the runtime programs it. */
 	unsigned pit_mode, pit_bytes, pit_count;
@@ -60,40 +56,14 @@ static void on_tick(int sig)
 		tick_run->immediate_exit = 1;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 #define FAILF(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
-
-static int setup_cpuid(struct runner *r, char *err, size_t errlen)
-{
-	/* KVM checks the guest's CPUID for LM and NX when the guest sets
-	 * EFER.LME/NXE: hand it everything KVM supports. */
-	int n = 256;
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
-	c->nent = n;
-	if (ioctl(r->sys, KVM_GET_SUPPORTED_CPUID, c) < 0) {
-		free(c);
-		FAILF("KVM_GET_SUPPORTED_CPUID: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	}
-	int rc = ioctl(r->vcpu, KVM_SET_CPUID2, c);
-	free(c);
-	if (rc < 0)
-		FAILF("KVM_SET_CPUID2: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	return 0;
-}
-
 
 static int setup_cpu(struct runner *r, const struct tmk_image *img,
 		     char *err, size_t errlen)
 {
 	struct kvm_sregs sr;
-	if (ioctl(r->vcpu, KVM_GET_SREGS, &sr) < 0)
-		FAILF("KVM_GET_SREGS: %s", strerror(errno));
+	if (kvm_ioctl(r->vcpu.fd, KVM_GET_SREGS, &sr, err, errlen) < 0)
+		return -1;
 	struct kvm_regs rg;
 	memset(&rg, 0, sizeof(rg));
 	rg.rflags = 2;
@@ -127,10 +97,9 @@ static int setup_cpu(struct runner *r, const struct tmk_image *img,
 	sr.tr.present = 1;
 	memset(&sr.ldt, 0, sizeof(sr.ldt));
 	sr.ldt.unusable = 1;
-	if (ioctl(r->vcpu, KVM_SET_SREGS, &sr) < 0)
-		FAILF("KVM_SET_SREGS: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	if (ioctl(r->vcpu, KVM_SET_REGS, &rg) < 0)
-		FAILF("KVM_SET_REGS: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+	if (kvm_ioctl(r->vcpu.fd, KVM_SET_SREGS, &sr, err, errlen) < 0 ||
+	    kvm_ioctl(r->vcpu.fd, KVM_SET_REGS, &rg, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 
@@ -152,44 +121,28 @@ static void load_image(struct runner *r, const struct tmk_image *img)
 
 static int open_vm(struct runner *r, const struct tmk_image *img, char *err, size_t errlen)
 {
-	const char *dev = getenv("EXITDIFF_KVM_DEVICE");
-	if (!dev)
-		dev = "/dev/kvm";
-	r->sys = open(dev, O_RDWR | O_CLOEXEC);
-	if (r->sys < 0)
-		FAILF("%s: %s", dev, strerror(errno));
-	r->vm = ioctl(r->sys, KVM_CREATE_VM, 0);
-	if (r->vm < 0)
-		FAILF("KVM_CREATE_VM: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
 	uint32_t need = img->bss_end ? img->bss_end : img->load_end;
 	if (need > TMK_RAM_SIZE)
 		FAILF("%s: image needs memory up to 0x%x, the runner gives 0x%x",
 		      img->path, need, TMK_RAM_SIZE);
+	if (kvm_vm_create(&r->vm, err, errlen) < 0)
+		return -1;
 	r->ram = mmap(NULL, TMK_RAM_SIZE, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->ram == MAP_FAILED) {
 		r->ram = NULL;
 		FAILF("mmap guest RAM: %s", strerror(errno));
 	}
-	struct kvm_userspace_memory_region mr = {
-		.slot = 0, .guest_phys_addr = 0, .memory_size = TMK_RAM_SIZE,
-		.userspace_addr = (uint64_t)(uintptr_t)r->ram,
-	};
-	if (ioctl(r->vm, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
-		FAILF("KVM_SET_USER_MEMORY_REGION: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	r->vcpu = ioctl(r->vm, KVM_CREATE_VCPU, 0);
-	if (r->vcpu < 0)
-		FAILF("KVM_CREATE_VCPU: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	int sz = ioctl(r->sys, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (sz <= 0)
-		FAILF("KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
-	r->run_size = (size_t)sz;
-	r->run = mmap(NULL, r->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, r->vcpu, 0);
-	if (r->run == MAP_FAILED) {
-		r->run = NULL;
-		FAILF("mmap kvm_run: %s", strerror(errno));
-	}
-	if (setup_cpuid(r, err, errlen) < 0)
+	if (kvm_memslot_set(&r->vm, 0, 0, r->ram, TMK_RAM_SIZE, 0, err, errlen) < 0 ||
+	    kvm_vcpu_create(&r->vm, &r->vcpu, err, errlen) < 0)
+		return -1;
+	r->run = r->vcpu.run;
+	/* KVM checks the guest's CPUID for LM and NX when the guest sets
+	 * EFER.LME/NXE: hand it everything KVM supports. */
+	struct kvm_cpuid2 *cpuid = kvm_cpuid_supported(&r->vm, err, errlen);
+	int rc = cpuid ? kvm_vcpu_set_cpuid(&r->vcpu, cpuid, err, errlen) : -1;
+	free(cpuid);
+	if (rc < 0)
 		return -1;
 	load_image(r, img);
 	return setup_cpu(r, img, err, errlen);
@@ -197,16 +150,12 @@ static int open_vm(struct runner *r, const struct tmk_image *img, char *err, siz
 
 static void close_vm(struct runner *r)
 {
-	if (r->run)
-		munmap(r->run, r->run_size);
+	kvm_vcpu_destroy(&r->vcpu);
+	r->run = NULL;
 	if (r->ram)
 		munmap(r->ram, TMK_RAM_SIZE);
-	if (r->vcpu >= 0)
-		close(r->vcpu);
-	if (r->vm >= 0)
-		close(r->vm);
-	if (r->sys >= 0)
-		close(r->sys);
+	r->ram = NULL;
+	kvm_vm_destroy(&r->vm);
 }
 
 /* "PREFIX: id[: reason]" -> log line in the style of OpenVMM's runner. */
@@ -311,7 +260,7 @@ static int io_exit(struct runner *r)
 			if (++r->pit_bytes == 2) {
 				uint64_t cnt = r->pit_count ? r->pit_count : 0x10000;
 				r->pit_deadline_us = r->pit_mode == 0 ?
-					now_us() + cnt * 1000000u / PIT_HZ : 0;
+					kvm_now_us() + cnt * 1000000u / PIT_HZ : 0;
 				r->pit_bytes = 0;
 				r->pit_count = 0;
 			}
@@ -324,31 +273,28 @@ static int io_exit(struct runner *r)
 static int inject_nmi(struct runner *r, char *err, size_t errlen)
 {
 	r->pit_deadline_us = 0;
-	if (ioctl(r->vcpu, KVM_NMI) < 0)
-		FAILF("KVM_NMI: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
-	return 0;
+	return kvm_ioctl(r->vcpu.fd, KVM_NMI, NULL, err, errlen) < 0 ? -1 : 0;
 }
 
 static int run_loop(struct runner *r, char *err, size_t errlen)
 {
-	uint64_t give_up = now_us() + (uint64_t)(r->o->timeout_s ? r->o->timeout_s : 120) * 1000000u;
+	uint64_t give_up = kvm_now_us() + (uint64_t)(r->o->timeout_s ? r->o->timeout_s : 120) * 1000000u;
 	unsigned hlt_in_row = 0;
 	for (;;) {
-		if (now_us() > give_up) {
+		if (kvm_now_us() > give_up) {
 			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
 				 "no debug-exit within %u s", r->o->timeout_s ? r->o->timeout_s : 120);
 			return 0;
 		}
-		if (r->pit_deadline_us && now_us() >= r->pit_deadline_us &&
+		if (r->pit_deadline_us && kvm_now_us() >= r->pit_deadline_us &&
 		    inject_nmi(r, err, errlen) < 0)
 			return -1;
 		r->run->immediate_exit = 0;
 		tick = 0;
-		int rc = ioctl(r->vcpu, KVM_RUN, 0);
-		if (rc < 0) {
+		if (kvm_ioctl(r->vcpu.fd, KVM_RUN, NULL, err, errlen) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
-			FAILF("KVM_RUN: %s (%s:%d)", strerror(errno), __FILE__, __LINE__);
+			return -1;
 		}
 		switch (r->run->exit_reason) {
 		case KVM_EXIT_IO:
@@ -378,7 +324,7 @@ static int run_loop(struct runner *r, char *err, size_t errlen)
 		case KVM_EXIT_SHUTDOWN: {
 			struct kvm_regs rg;
 			memset(&rg, 0, sizeof(rg));
-			ioctl(r->vcpu, KVM_GET_REGS, &rg);
+			(void)ioctl(r->vcpu.fd, KVM_GET_REGS, &rg);
 			snprintf(r->res->end_reason, sizeof(r->res->end_reason),
 				 "guest shut down (triple fault) at rip 0x%llx",
 				 (unsigned long long)rg.rip);
@@ -402,8 +348,8 @@ static int run_loop(struct runner *r, char *err, size_t errlen)
 static int boot_once(struct runner *r, const struct tmk_image *img,
 		     char *err, size_t errlen)
 {
-	r->sys = r->vm = r->vcpu = -1;
-	r->run = NULL;
+	r->vm.sys_fd = r->vm.vm_fd = r->vcpu.fd = -1;
+	r->vcpu.run = r->run = NULL;
 	r->ram = NULL;
 	r->line_len = 0;
 	r->current[0] = 0;

@@ -1,8 +1,10 @@
 /*
- * Internal API of the KVM executor (harness/). One VM with one vCPU per
- * executor, created in init and reused for every case. See docs/harness.md.
+ * Internal API of the KVM executor (harness/): nothing outside harness/
+ * includes it (tests of the executor's insides aside); other users of KVM
+ * go through kvm_lib.h. One VM with one vCPU per executor, created in init
+ * and reused for every case. See docs/harness.md.
  *
- *   kvm_vm.c        device, VM, memslots, vCPU, rebuild after a failure
+ *   kvm_vm.c        the executor's VM: layout RAM, slots, captured state, rebuild
  *   kvm_mode.c      vCPU system state per (mode, knobs), from core/mode.c
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
@@ -10,21 +12,19 @@
  *   kvm_watchdog.c  per-thread periodic timer that interrupts a stuck KVM_RUN
  *   kvm_calibrate.c CPUID as the guest really reads it
  *   kvm_env.c       kernel, backend module, module parameters
+ *   kvm_case.c      one case from reset to outcome, settle and CR8 guests
+ *   kvm_step.c      single-stepping, the executor's step operations
  *   kvm_executor.c  executor_ops glue, recovery policy, bench helper
  */
-#ifndef EXITDIFF_KVM_H
-#define EXITDIFF_KVM_H
+#ifndef EXITDIFF_KVM_INTERNAL_H
+#define EXITDIFF_KVM_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
 #include "executor.h"
+#include "kvm_lib.h"
 #include "mode.h"
-
-/* Environment variable overriding the device path (tests point it at a
- * missing file to check the error path). */
-#define KVM_DEVICE_ENV     "EXITDIFF_KVM_DEVICE"
-#define KVM_DEVICE_DEFAULT "/dev/kvm"
 
 /* MSRs a case can change with WRMSR or SWAPGS and that KVM_SET_SREGS does
  * not restore (EFER, FS/GS base are part of sregs). */
@@ -49,13 +49,11 @@ struct kvm_tmpl {
 };
 
 struct kvm_ctx {
-	int sys_fd, vm_fd, vcpu_fd;
-	struct kvm_run *run;
-	size_t run_size;
+	struct kvm_vm vm;
+	struct kvm_vcpu vcpu;
 	uint8_t *ram;              /* LAYOUT_RAM_SIZE bytes, guest phys 0 */
 	uint8_t *pristine_sys;     /* [0, LAYOUT_RW_BASE) when !ro_slot */
 	uint8_t holes_dirty;       /* mode_reset_ram_tracked */
-	char device[128];
 
 	/* Capabilities. */
 	int ro_slot;               /* system part in a KVM_MEM_READONLY slot */
@@ -89,6 +87,10 @@ struct kvm_ctx {
 	 * everything is re-set. */
 	unsigned need_restore;
 	uint32_t budget_us;        /* ex->budget_us of the case in hand */
+	/* A template KVM altered was just built: KVM may hold a triple fault
+	 * for the next KVM_RUN, which kvm_case_load spends on a guest of its
+	 * own before the case runs. */
+	int settle_due;
 
 	/* The case being run: its mode (masks, exception frames) and its
 	 * template (what an early EINTR reloads). */
@@ -128,12 +130,6 @@ struct kvm_ctx {
 #define KVM_READ_XMM      (1u << 4)
 
 /* kvm_vm.c */
-/* A flat 4 GiB segment with the accessed bit preset, as the layout's GDT
- * holds it (db: default size 32, l: 64-bit code). The TMK runner uses it
- * too. */
-void kvm_flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type,
-		      uint8_t db, uint8_t l);
-
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen);
 
 /* kvm_msr_filter.c: knob msr-exit */
@@ -165,9 +161,6 @@ void kvm_sregs_from_env(struct kvm_sregs *s, const struct mode_env *e);
 const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs);
 /* Frees every template (a new vCPU, or the end). */
 void kvm_tmpl_reset(struct kvm_ctx *k);
-/* Runs a long64 HLT guest so that whatever a template build left pending
- * in KVM (a triple fault) is spent before the next case (kvm_executor.c). */
-void kvm_settle(struct kvm_ctx *k);
 
 /* kvm_state.c */
 /* Which extra state a case's code can change, from a scan of its bytes. */
@@ -187,11 +180,11 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 int kvm_state_fetch(struct kvm_ctx *k);
 static inline struct kvm_regs *kvm_regs_of(struct kvm_ctx *k)
 {
-	return &k->run->s.regs.regs;
+	return &k->vcpu.run->s.regs.regs;
 }
 static inline struct kvm_sregs *kvm_sregs_of(struct kvm_ctx *k)
 {
-	return &k->run->s.regs.sregs;
+	return &k->vcpu.run->s.regs.sregs;
 }
 /* Fills out->state from the vCPU; GPRs, RIP and RFLAGS masked to the
  * current mode (mode_reg_mask). */
@@ -216,7 +209,6 @@ void kvm_watchdog_begin(struct kvm_run *run);
 void kvm_watchdog_begin_within(struct kvm_run *run, uint32_t us);
 void kvm_watchdog_end(void);
 void kvm_watchdog_fini(void);
-uint64_t kvm_now_us(void);
 
 /* kvm_calibrate.c: fills t with what the guest reads, running the probe
  * with the given knobs (KNOB_CPL3: what CPL3 code reads). */
@@ -228,15 +220,15 @@ void kvm_env_fill(struct environment_info *env);
 /* Records a hash of the calibrated CPUID table in env->cpuid_hash. */
 void kvm_env_hash_cpuid(struct environment_info *env, const struct cpuid_table *t);
 
-/* kvm_executor.c: one case from reset to outcome (memory window included).
+/* kvm_case.c: one case from reset to outcome (memory window included).
  * Returns 0, -1 when KVM failed, KVM_CASE_REFUSED (kvm_state_load) (err
  * says why, with the case id). */
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen);
-/* The FLOOR of `exitdiff bench`: n times set RIP through
- * sync regs and KVM_RUN a code page holding one HLT; no reset, no capture.
- * Returns 0, or -1 (reason in ex->err). */
-int kvm_bench_bare_run(struct executor *ex, unsigned n);
+/* kvm_state_load, then the settle guest when a template build asked for
+ * it, then the case loaded again: what every run of a case starts with. */
+int kvm_case_load(struct kvm_ctx *k, const struct test_case *c, char *err, size_t errlen);
+
 
 /* kvm_step.c: single-stepping for `exitdiff run --lockstep`
  * (docs/lockstep.md). */
@@ -252,7 +244,8 @@ struct kvm_step {
 	uint32_t exception;        /* vector KVM reported with it (1 = #DB) */
 };
 /* Loads case c into k and turns single-stepping on. Returns 0; -1 when
- * KVM failed; -2 when this KVM cannot single-step (err says why). */
+ * KVM failed; KVM_NO_STEP when this KVM cannot single-step (err says why). */
+#define KVM_NO_STEP (-2)
 int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case *c,
 		   char *err, size_t errlen);
 /* Runs to the next KVM_EXIT_DEBUG, appending the I/O and MMIO events met
