@@ -106,6 +106,23 @@ static int kvm_failed_at(struct kvm_ctx *k, const char *op)
 	return -1;
 }
 
+/* A hang where RIP samples are not yet known to mean something: measure
+ * that now (after the case: the probe runs cases of its own), and where
+ * they mean nothing the hang is the timeout it may be. */
+static int kvm_hang_checked(struct kvm_ctx *k, const struct test_case *c, struct outcome *out,
+			    char *err, size_t errlen)
+{
+	struct exit_event *t = out->n_events ? &out->events[out->n_events - 1] : NULL;
+	if (!t || t->kind != EXIT_HANG)
+		return 0;
+	int cpl3 = (c->knobs & KNOB_CPL3) != 0;
+	if (!k->rip_known[cpl3] && kvm_calibrate_hang(k, cpl3, err, errlen) < 0)
+		return kvm_failed_at(k, "hang-calibration");
+	if (k->rip_blind[cpl3])
+		*t = (struct exit_event){ .kind = EXIT_TIMEOUT };
+	return 0;
+}
+
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen)
 {
@@ -129,5 +146,5 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	k->cases++;
 	if (out->state.cr8 != k->sregs0.cr8 && kvm_reset_cr8(k, err, errlen) < 0)
 		return kvm_failed_at(k, k->fail_op ? k->fail_op : "cr8-reset");
-	return 0;
+	return kvm_hang_checked(k, c, out, err, errlen);
 }

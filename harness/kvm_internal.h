@@ -62,6 +62,10 @@ struct kvm_ctx {
 	/* User-space MSR exits for filtered MSRs (knob msr-exit), and
 	 * whether the filter is installed now (kvm_msr_filter.c). */
 	int have_msr_exit, msr_filter_on;
+	/* [0] CPL0, [1] CPL3: the RIP at a watchdog interrupt says nothing
+	 * (kvm_calibrate_hang), so no case there is called hung; measured
+	 * (known) the first time a case there looks hung. */
+	int rip_blind[2], rip_known[2];
 	/* run->s.regs holds the vCPU's current sregs and events (KVM stored
 	 * them at the last KVM_RUN return), so they can be compared instead
 	 * of re-set. Cleared when the vCPU is (re)created or KVM_RUN failed. */
@@ -212,6 +216,8 @@ void kvm_watchdog_fini(void);
 
 /* kvm_calibrate.c: fills t with what the guest reads, running the probe
  * with the given knobs (KNOB_CPL3: what CPL3 code reads). */
+/* Sets rip_blind[cpl3] by running a guest loop at that privilege. */
+int kvm_calibrate_hang(struct kvm_ctx *k, int cpl3, char *err, size_t errlen);
 int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t, uint32_t knobs,
 			char *err, size_t errlen);
 

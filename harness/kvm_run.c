@@ -187,7 +187,17 @@ struct kvm_budget {
 	unsigned interrupts;
 	uint64_t rip;
 	int moved;
+	unsigned confirm;      /* samples left to confirm a hang */
+	int blind;             /* RIP samples mean nothing here (rip_blind) */
 };
+
+/* Two samples 5 ms apart can land on the same instruction of a short
+ * loop by chance (1 in 40 runs of a three-instruction loop, measured), so
+ * a hang is confirmed by more samples close together: a loop of n
+ * instructions passes all of them about once in n^KVM_HANG_SAMPLES. The
+ * cost, ~2 ms, is paid only by cases that look hung. */
+#define KVM_HANG_SAMPLES 6
+#define KVM_HANG_SAMPLE_US 300
 
 /* Notes where the vCPU was at a watchdog interrupt (the sync area holds
  * the registers KVM stored on its way out of KVM_RUN, EINTR included). */
@@ -206,7 +216,7 @@ static void budget_note_rip(struct kvm_budget *b, const struct kvm_ctx *k)
  * a step-budget timeout, which is not compared). */
 static int budget_hung(const struct kvm_budget *b)
 {
-	return !b->short_run && b->interrupts >= 2 && !b->moved;
+	return !b->short_run && !b->blind && b->interrupts >= 2 && !b->moved;
 }
 
 #define KVM_BUDGET_EXTENSIONS 8
@@ -258,7 +268,11 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	/* What was loaded, in case an early EINTR makes an older kernel
 	 * store the old registers over it before consuming the dirty bits. */
 	const struct kvm_regs loaded = run->s.regs.regs;
-	struct kvm_budget budget = { .short_run = k->budget_us != 0 };
+	struct kvm_budget budget = {
+		.short_run = k->budget_us != 0,
+		.blind = k->rip_blind[k->cur && ((k->cur->key >> 2) & KNOB_CPL3) ? 1 : 0],
+		/* known blind: no samples to confirm a hang with */
+	};
 	int rc = 0;
 
 	if (k->budget_us)
@@ -291,9 +305,22 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 						      KVM_SYNC_X86_EVENTS;
 			}
 			budget_note_rip(&budget, k);
+			if (budget.confirm) {
+				if (budget.moved || --budget.confirm == 0) {
+					kvm_timeout(k, out, !budget.moved);
+					break;
+				}
+				kvm_watchdog_begin_within(run, KVM_HANG_SAMPLE_US);
+				continue;
+			}
 			if (budget_spent(&budget)) {
-				kvm_timeout(k, out, budget_hung(&budget));
-				break;
+				if (!budget_hung(&budget)) {
+					kvm_timeout(k, out, 0);
+					break;
+				}
+				budget.confirm = KVM_HANG_SAMPLES;
+				kvm_watchdog_begin_within(run, KVM_HANG_SAMPLE_US);
+				continue;
 			}
 			run->immediate_exit = 0;
 			continue;

@@ -287,6 +287,24 @@ static void test_timeout(void)
 	CHECK_EQ_U64(e->kind, EXIT_TIMEOUT, "nop/jmp loop: timeout (RIP moves)");
 	CHECK_EQ_U64(e->addr, 0, "nop/jmp loop: time budget (addr 0)");
 
+	/* At CPL3 too a guest loop is never a hang, whether or not this
+	 * host's RIP samples can tell (kvm_calibrate_hang); `jmp $` is a
+	 * hang only where they can. */
+	unsigned loop_hangs = 0;
+	for (int i = 0; i < 3; i++) {
+		start("cpl3-nop-jmp-loop", CODE(0x90, 0x90, 0x90, 0xeb, 0xfb));
+		tc.knobs = KNOB_CPL3;
+		loop_hangs += go()->kind == EXIT_HANG;
+	}
+	CHECK(loop_hangs == 0, "CPL3 nop/jmp loop: never a hang (%u of 3)", loop_hangs);
+	start("cpl3-jmp-self", CODE(0xeb, 0xfe));
+	tc.knobs = KNOB_CPL3;
+	e = go();
+	struct kvm_ctx *kc = ex.priv;
+	CHECK(kc->rip_known[1] && e->kind == (kc->rip_blind[1] ? EXIT_TIMEOUT : EXIT_HANG),
+	      "CPL3 jmp $: %s (this host's CPL3 RIP samples are %s)", exit_kind_name(e->kind),
+	      !kc->rip_known[1] ? "not measured" : kc->rip_blind[1] ? "blind" : "meaningful");
+
 	/* A short budget (executor.budget_us) ends the case at the first
 	 * watchdog interrupt; the default one needs at least two (the first
 	 * starts the budget). Counted in interrupts, not timed. */
