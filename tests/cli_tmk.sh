@@ -266,6 +266,15 @@ grep -q "^FAIL: sse-moves: xmm0 wanted 0x8877665544332212 got 0x8877665544332211
 	|| { cat "$tmp/q.xmm2"; bad "a wrong XMM0 must FAIL naming xmm0"; }
 echo "checked: XMM registers compared by the TMK (sse-moves passes; a wrong xmm0 fails)"
 
+# --- a hang: KVM never finishes SGDT to MMIO at CPL0; exitdiff tmk names it
+# a hang at the instruction, not a timeout (docs/harness.md "Hang").
+"$exitdiff" export "$src/corpus/mmio/mmio-sgdt-store.case" -o "$tmp/hang" >/dev/null 2>&1 \
+	|| bad "export of mmio-sgdt-store failed"
+"$exitdiff" tmk "$tmp/hang/tmk.bin" >"$tmp/hang.out" 2>&1
+grep -q 'reason: "exit wanted 0x2 (hlt) got hang (KVM_RUN stayed at rip 0x1' "$tmp/hang.out" \
+	|| { cat "$tmp/hang.out"; bad "mmio-sgdt-store under exitdiff tmk must read hang"; }
+echo "checked: exitdiff tmk reads KVM's SGDT-to-MMIO livelock as a hang: $(grep -o 'got hang[^"]*' "$tmp/hang.out")"
+
 # --- broken images: exit 2, one line naming the file.
 for cut in 100 20000; do
 	head -c $cut "$tmp/tmk/tmk.bin" >"$tmp/cut$cut.bin"
