@@ -42,9 +42,11 @@ enum gpr {
 	GPR_COUNT
 };
 
-/* RFLAGS bits a case may set initially (SDM Vol. 1 3.4.3). The rest are
- * fixed: bit 1 is always one; TF, IF, NT, RF, VM, AC, VIF, VIP, ID would
- * change how the whole case runs and are left to future knobs. */
+/* RFLAGS bits a case may set initially (SDM Vol. 1 3.4.3): the status
+ * flags, DF, and TF (single-step: a #DB trap after the first instruction,
+ * docs/semantics.md "Single-step"). The rest are fixed: bit 1 is always
+ * one; IF, NT, RF, VM, AC, VIF, VIP, ID would change how the whole case
+ * runs and are left to future knobs. */
 #define RFLAGS_CF (1u << 0)
 #define RFLAGS_PF (1u << 2)
 #define RFLAGS_AF (1u << 4)
@@ -56,7 +58,7 @@ enum gpr {
 #define RFLAGS_OF (1u << 11)
 #define RFLAGS_STATUS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | \
 		       RFLAGS_SF | RFLAGS_OF)
-#define RFLAGS_CASE_SETTABLE (RFLAGS_STATUS | RFLAGS_DF)
+#define RFLAGS_CASE_SETTABLE (RFLAGS_STATUS | RFLAGS_DF | RFLAGS_TF)
 #define RFLAGS_FIXED1 (1u << 1)
 
 struct test_case {

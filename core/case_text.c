@@ -310,7 +310,7 @@ static int kw_rflags(struct parser *p, const char *kw, char *rest)
 		int bit = __builtin_ctzll(bad);
 		const char *name = rflags_bit_name((unsigned)bit);
 		return perr(p, "rflags bit %d (%s) cannot be set by a case "
-			    "(settable: CF PF AF ZF SF DF OF)", bit, name ? name : "reserved");
+			    "(settable: CF PF AF ZF SF TF DF OF)", bit, name ? name : "reserved");
 	}
 	p->cf->c.rflags = f | RFLAGS_FIXED1;
 	return 0;

@@ -187,6 +187,18 @@ static int operands_modeled(unsigned id, const cs_x86 *x)
 	return 1;
 }
 
+/* MOV SS, r/m16 and POP SS: the instructions that hold back a debug
+ * trap to the next instruction boundary. */
+static int loads_ss(const cs_insn *insn)
+{
+	const cs_x86 *x = &insn->detail->x86;
+	if (insn->id == X86_INS_POP)
+		return x->op_count == 1 && x->operands[0].type == X86_OP_REG &&
+		       x->operands[0].reg == X86_REG_SS;
+	return insn->id == X86_INS_MOV && x->op_count == 2 &&
+	       x->operands[0].type == X86_OP_REG && x->operands[0].reg == X86_REG_SS;
+}
+
 static int has_crdr(const cs_x86 *x)
 {
 	for (unsigned i = 0; i < x->op_count; i++)
@@ -652,6 +664,11 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 
 		enum ref_status st;
 		ref_handler h = ref_lookup(insn->id);
+		/* TF as the instruction begins decides its trap: POPF that sets
+		 * TF traps only after the next one (SDM Vol. 3B 18.3.1.4). MOV
+		 * SS and POP SS hold it back to the next instruction boundary
+		 * (Vol. 3A 6.8.3), where that instruction's own trap is taken. */
+		cpu.single_step = (cpu.rflags & RFLAGS_TF) && !loads_ss(insn);
 		/* Capstone keeps one group-1 prefix: F0 F2 or F2 F0 may show
 		 * only the REPNE, so the bytes decide (SDM Vol. 2A 2.1.1). */
 		if (ref_has_prefix(insn, 0xf0) &&
@@ -689,6 +706,10 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
 			snprintf(undef_name, sizeof(undef_name), "undef-mem:%.15s", insn->mnemonic);
 			break;
+		}
+		if (st == REF_NEXT && cpu.single_step) {
+			cpu.single_step = 0;
+			st = ref_raise_single_step(&cpu);
 		}
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;

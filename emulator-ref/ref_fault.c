@@ -231,6 +231,16 @@ enum ref_status ref_raise_trap(struct ref_cpu *cpu, unsigned vector)
 	return deliver(cpu, vector, 0, 0, 1);
 }
 
+enum ref_status ref_raise_single_step(struct ref_cpu *cpu)
+{
+	/* SDM Vol. 3B 18.3.1.4: trap class; DR6.BS is set (DR6 is not part
+	 * of the compared state). Outside long mode it is delivered through
+	 * the IDT/IVT like a fault but with the next RIP and no RF. */
+	if (cpu->mode != MODE_LONG64)
+		return deliver_arch(cpu, 1, 0, 0, 0, 1);
+	return deliver(cpu, 1, 0, 0, 1);
+}
+
 enum ref_status ref_raise_pf(struct ref_cpu *cpu, uint64_t la, uint32_t pfec)
 {
 	cpu->cr2 = la;

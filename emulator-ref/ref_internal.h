@@ -65,6 +65,9 @@ struct ref_cpu {
 	 * rip (the handler still returns REF_STOP). */
 	int16_t delivering;
 	uint8_t resume;
+	/* TF was set when the instruction in hand began: it ends with a
+	 * single-step #DB (a REP string instruction after each element). */
+	uint8_t single_step;
 	uint64_t deliver_rsp; /* RSP when the first delivery started */
 	char raised_by[16];   /* mnemonic that raised the last delivered
 				 exception ('_' for spaces), for the event */
@@ -263,6 +266,9 @@ enum ref_status ref_raise_pf(struct ref_cpu *cpu, uint64_t la, uint32_t pfec);
 /* Raises a trap-class event (INT3, INT n): the pushed RIP is next_rip and RF
  * is not set in the pushed RFLAGS. Returns REF_STOP. */
 enum ref_status ref_raise_trap(struct ref_cpu *cpu, unsigned vector);
+/* The single-step #DB after an instruction that began with TF set: a
+ * hardware trap (no gate DPL check, no error code), RIP = next_rip. */
+enum ref_status ref_raise_single_step(struct ref_cpu *cpu);
 /* Ends the case with a terminal event of this kind (HLT, TIMEOUT, ...). */
 enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 			     uint64_t addr, uint64_t rip);

@@ -223,6 +223,12 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 		/* REPE stops when ZF = 0, REPNE when ZF = 1 (SCAS/CMPS only). */
 		if (cmp && !!(cpu->rflags & RFLAGS_ZF) != (rep == 0xf3))
 			break;
+		/* Single-step traps after each element (SDM Vol. 3B 18.3.1.4):
+		 * with elements left the instruction is where it restarts. */
+		if (cpu->single_step && ref_areg_get(cpu, RCX, asz) != 0) {
+			cpu->next_rip = cpu->rip;
+			break;
+		}
 	}
 #undef STR_TRY
 	return REF_NEXT;

@@ -258,6 +258,11 @@ void gen_regs_fill(struct gen_rng *r, struct test_case *c)
 	uint64_t fl = gen_rng_next(r) & RFLAGS_STATUS;
 	if (gen_rng_chance(r, 15))
 		fl |= RFLAGS_DF;
+	/* Single-step: a #DB trap after the first instruction (after each
+	 * element of a REP string one), which KVM's emulator must raise
+	 * itself. A small share: such a case ends after one instruction. */
+	if (gen_rng_chance(r, 3))
+		fl |= RFLAGS_TF;
 	c->rflags = fl | RFLAGS_FIXED1;
 	gen_data(r, c);
 }

@@ -34,6 +34,12 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 		snprintf(why, len, "native:mode %s", mode_name((enum cpu_mode)c->mode));
 		return 1;
 	}
+	if (c->rflags & RFLAGS_TF) {
+		/* TF would single-step the entry path into the case, which is
+		 * host code, before the case's first instruction. */
+		snprintf(why, len, "native:tf");
+		return 1;
+	}
 	if (!(c->knobs & KNOB_CPL3)) {
 		/* The host runs user code only: a CPL0 case's privileged
 		 * instructions, HLT included, would fault here and run there. */

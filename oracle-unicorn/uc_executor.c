@@ -194,6 +194,14 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 		u->out = NULL;
 		return 0;
 	}
+	if (c->rflags & RFLAGS_TF) {
+		/* Unicorn 2's single-step #DB is pushed with RF set, as a fault
+		 * would be (measured): its trap frame cannot judge one. */
+		out->state.rip = LAYOUT_CODE;
+		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:tf");
+		u->out = NULL;
+		return 0;
+	}
 	if (refused) {
 		/* A knob this Unicorn cannot model (uc_knobs.c says which and
 		 * why): not judged. */

@@ -282,7 +282,7 @@ static void test_errors(void)
 		{ "code f4\nexpect\n  rip 0x10001\n", 2, "terminal" },
 		{ "known\n", 1, "'known' needs a reason" },
 		{ "expect\nexit hlt rip=1\nexpect\n", 3, "duplicate 'expect'" },
-		{ "rflags 0x100\n", 1, "rflags bit 8 (TF)" },
+		{ "rflags 0x200\n", 1, "rflags bit 9 (IF)" },
 		{ "knobs 0x800\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
 		{ "mode prot32\nknobs cpl3 cr0.ts\n", 2, "knobs 'cpl3' do not apply to mode prot32" },

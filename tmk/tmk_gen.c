@@ -164,6 +164,9 @@ static void gpr_list(FILE *f, const uint64_t *g)
  * keeps what is written. */
 static const char *unreproducible(const struct test_case *c, const struct outcome *e)
 {
+	if (c->rflags & RFLAGS_TF)
+		return "TF set: the runtime enters a case with POPF, which would single-step "
+		       "the runtime's own next instruction (docs/tmk.md)";
 	for (uint32_t i = 0; i < e->n_events; i++)
 		if (e->events[i].kind == EXIT_MSR)
 			return "an MSR access answered by exitdiff (knob msr-exit): a plain VMM "
