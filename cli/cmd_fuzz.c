@@ -32,7 +32,7 @@ static const struct campaign_backend session_backend = { fuzz_open, fuzz_close }
 static const char usage_line[] =
 	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
 	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|all] "
-	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE] [--no-known] [--no-report]";
+	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE] [--no-known] [--report-period S]";
 
 int cmd_fuzz(int argc, char **argv)
 {
@@ -54,12 +54,13 @@ int cmd_fuzz(int argc, char **argv)
 			printf("%s\n", usage_line);
 			return 0;
 		}
-		if (!v && a[0] == '-' && strcmp(a, "--no-known") && strcmp(a, "--no-report")) {
+		if (!v && a[0] == '-' && strcmp(a, "--no-known")) {
 			int known_opt = !strcmp(a, "--jobs") || !strcmp(a, "--time") ||
 					!strcmp(a, "--execs") || !strcmp(a, "--seed") ||
 					!strcmp(a, "--generator") || !strcmp(a, "--out") ||
 					!strcmp(a, "--known") || !strcmp(a, "--stats-period") ||
-					!strcmp(a, "--mode") || !strcmp(a, "--knobs");
+					!strcmp(a, "--mode") || !strcmp(a, "--knobs") ||
+					!strcmp(a, "--report-period");
 			if (known_opt) {
 				cli_error("fuzz", "option '%s' needs a value", a);
 				return EXIT_USAGE;
@@ -103,9 +104,14 @@ int cmd_fuzz(int argc, char **argv)
 		} else if (!strcmp(a, "--no-known")) {
 			no_known = 1;
 			continue;
-		} else if (!strcmp(a, "--no-report")) {
-			o.report_period = 0;
-			continue;
+		} else if (!strcmp(a, "--report-period")) {
+			/* 0: no report while running nor at the end. */
+			double d = strtod(v, &end);
+			if (*end || end == v || d < 0) {
+				cli_error("fuzz", "bad --report-period '%s' (want seconds >= 0)", v);
+				return EXIT_USAGE;
+			}
+			o.report_period = d;
 		} else {
 			cli_error("fuzz", "unknown option '%s' (%s)", a, usage_line);
 			return EXIT_USAGE;
