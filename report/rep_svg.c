@@ -4,7 +4,7 @@
 #include "rep_html.h"
 #include "rep_svg.h"
 
-enum { W = 760, ML = 64, MR = 16, MT = 30, PLOT_H = 150 };
+enum { W = 580, ML = 64, MR = 16, MT = 30, PLOT_H = 150 };
 
 /* Distinguishable on white and for the common colour-vision deficiencies
  * (Okabe-Ito order), then darker repeats. */

@@ -26,7 +26,7 @@ static const char style[] =
 	"tr.d td{background:#fde8e0}td.eq{color:#666}"
 	"details{margin:.2em 0}summary{cursor:pointer;color:#0550ae}"
 	"p.note{color:#666;font-size:13px}nav a{margin-right:1em}"
-	"svg.chart{display:block;margin:.6em 0}"
+	"div.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}svg.chart{display:block;margin:.6em 0}"
 	".v-kvm{color:#b00020}.v-ref{color:#6a4c00}";
 
 static void fmt_count(char *buf, size_t len, double v)
@@ -339,9 +339,10 @@ static void write_head(FILE *f, const struct rep_campaign *c)
 static int write_html(FILE *f, const struct rep_campaign *c, const char *base)
 {
 	write_head(f, c);
-	fputs("<h2 id=\"charts\">Over time</h2>", f);
+	fputs("<h2 id=\"charts\">Over time</h2><div class=\"charts\">", f);
 	if (write_charts(f, c) < 0)
 		return -1;
+	fputs("</div>", f);
 	write_clusters(f, c, base);
 	write_lanes(f, c);
 	write_buckets(f, c, base);
