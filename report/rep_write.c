@@ -23,7 +23,7 @@ static const char style[] =
 	"td,th{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}"
 	"th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}"
 	"code,.k,.sbs td{font-family:monospace;font-size:12px}"
-	"tr.d td{background:#fde8e0}td.eq{color:#666}"
+	"tr.d td{background:#fde8e0}td.eq{color:#666}tr.ex td{border-top:none;padding-top:0}tr.cluster td.k{min-width:30em}"
 	"details{margin:.2em 0}summary{cursor:pointer;color:#0550ae}"
 	"p.note{color:#666;font-size:13px}nav a{margin-right:1em}"
 	"div.charts{display:flex;flex-wrap:wrap;gap:0 1.5em}svg.chart{display:block;margin:.6em 0}"
@@ -174,8 +174,10 @@ static void write_clusters(FILE *f, const struct rep_campaign *c, const char *ba
 		verdict_cell(f, b->verdict, cl->nverdicts);
 		fprintf(f, "<td class=\"n\">%s</td><td><a href=\"", when);
 		html_escf(f, "%sbuckets/%s/case.case", base, b->name);
-		fputs("\">case</a> &#183; <a href=\"#tmk", f);
-		fprintf(f, "%zu\">TMK export</a><details><summary class=\"k\">", i + 1);
+		fprintf(f, "\">case</a> &#183; <a href=\"#tmk%zu\">TMK export</a></td></tr>", i + 1);
+		/* The example on a row of its own, the table's full width: two
+		 * outcomes side by side need it. */
+		fputs("<tr class=\"ex\"><td></td><td colspan=\"6\"><details><summary class=\"k\">example: ", f);
 		html_esc(f, b->sig);
 		fputs("</summary>", f);
 		rep_divergence_line(c->out, b->name, div, sizeof(div));
@@ -188,7 +190,10 @@ static void write_clusters(FILE *f, const struct rep_campaign *c, const char *ba
 		fprintf(f, "<p id=\"tmk%zu\">rerun: <code>", i + 1);
 		html_escf(f, "exitdiff run %s/buckets/%s/case.case", c->out, b->name);
 		fputs("</code><br/>TMK: <code>", f);
-		html_escf(f, "exitdiff export %s/buckets/%s/case.case -o tmk-%.40s", c->out, b->name, b->name);
+		/* The directory name ends in the signature's hash: short and unique. */
+		const char *h = strrchr(b->name, '-');
+		html_escf(f, "exitdiff export %s/buckets/%s/case.case -o tmk-%.40s", c->out, b->name,
+			  h ? h + 1 : b->name);
 		fputs("</code></p></details></td></tr>", f);
 	}
 	fputs("</table>", f);
