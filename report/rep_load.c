@@ -267,7 +267,8 @@ static int load_buckets(struct rep_campaign *c, struct seen_list *seen, char *er
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	qsort(seen->v, seen->n, sizeof(*seen->v), by_seen_name);
+	if (seen->n)
+		qsort(seen->v, seen->n, sizeof(*seen->v), by_seen_name);
 	size_t cap = 0;
 	struct dirent *e;
 	while ((e = readdir(dir))) {
@@ -308,7 +309,8 @@ static int load_buckets(struct rep_campaign *c, struct seen_list *seen, char *er
 		c->nb++;
 	}
 	closedir(dir);
-	qsort(c->b, c->nb, sizeof(*c->b), by_hits);
+	if (c->nb)
+		qsort(c->b, c->nb, sizeof(*c->b), by_hits);
 	return 0;
 }
 
