@@ -334,6 +334,8 @@ static void refresh_report(struct parent *p, int final)
 		_exit(rc < 0 ? 1 : 0);
 	if (rc < 0)
 		p->report_failed = 1;
+	else if (final)
+		printf("report: %s\n", path);
 }
 
 static void tick(struct parent *p, double now, double *last_t, uint64_t *last_execs,
