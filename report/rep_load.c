@@ -60,7 +60,7 @@ static unsigned lane_index(struct rep_campaign *c, const char *name)
 /* Counters of the previous line, to turn totals into per-period rates. */
 struct prev {
 	int have;
-	double t, wexecs[REP_MAX_WORKERS];
+	double t, dt, wexecs[REP_MAX_WORKERS];
 	double lexecs[REP_MAX_LANES], lunsup[REP_MAX_LANES], lfail[REP_MAX_LANES];
 };
 
@@ -88,6 +88,9 @@ static int add_sample(struct rep_campaign *c, size_t *cap, const struct json_doc
 	s->crashes = json_num(d, r, "crashes", NAN);
 	s->unsupported_rate = json_num(d, r, "unsupported_rate", NAN);
 	double dt = pv->have ? s->t - pv->t : NAN;
+	/* The final line of a run follows the last periodic one closely: a
+	 * rate over a fraction of a period is noise, not throughput. */
+	int short_period = pv->dt > 0 && dt < pv->dt / 2;
 	double wexecs[REP_MAX_WORKERS], lexecs[REP_MAX_LANES], lunsup[REP_MAX_LANES], lfail[REP_MAX_LANES];
 	for (unsigned i = 0; i < REP_MAX_WORKERS; i++) {
 		s->wrate[i] = NAN;
@@ -108,7 +111,7 @@ static int add_sample(struct rep_campaign *c, size_t *cap, const struct json_doc
 		wexecs[k] = e;
 		if (k + 1 > c->nworkers)
 			c->nworkers = k + 1;
-		if (dt > 0 && e >= pv->wexecs[k])
+		if (dt > 0 && !short_period && e >= pv->wexecs[k])
 			s->wrate[k] = (e - pv->wexecs[k]) / dt;
 	}
 	const struct json_node *lanes = json_get(d, r, "lanes");
@@ -130,6 +133,8 @@ static int add_sample(struct rep_campaign *c, size_t *cap, const struct json_doc
 		if (seen_add(seen, json_str_of(d, b, "dir"), json_str_of(d, b, "cluster"), s->t) < 0)
 			return -1;
 	pv->have = 1;
+	if (!short_period)
+		pv->dt = dt;
 	pv->t = s->t;
 	memcpy(pv->wexecs, wexecs, sizeof(wexecs));
 	memcpy(pv->lexecs, lexecs, sizeof(lexecs));
