@@ -470,7 +470,9 @@ int camp_store_run_line(const char *out, const struct campaign_opts *o, double e
 	camp_json_str(m, ei.cpu);
 	fputs(",\"env\":", m);
 	camp_json_str(m, env);
-	fprintf(m, ",\"jobs\":%u,\"seed\":%" PRIu64 ",\"generator\":", o->jobs, o->seed);
+	/* The seed as a string: a JSON number is a double to most readers,
+	 * and a 64-bit seed must come back exactly. */
+	fprintf(m, ",\"jobs\":%u,\"seed\":\"%" PRIu64 "\",\"generator\":", o->jobs, o->seed);
 	camp_json_str(m, o->gen ? o->gen->name : "");
 	fprintf(m, ",\"seconds\":%.1f,\"execs\":%" PRIu64 ",\"stats_period\":%.1f,\"known\":",
 		o->seconds, o->execs, o->stats_period);

@@ -25,9 +25,9 @@ struct rep_sample {
 struct rep_run {
 	double unix_time, time;
 	char host[128], kernel[64], backend[32], vendor[16], cpu[24];
-	char env[512], generator[32], command[1024], known[256];
+	char env[512], generator[32], command[1024], known[256], seed[24];
 	unsigned jobs;
-	double seed, seconds, execs;
+	double seconds, execs;
 };
 
 struct rep_bucket {

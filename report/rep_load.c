@@ -178,7 +178,7 @@ static int load_runs(struct rep_campaign *c, char *err, size_t errlen)
 		u->unix_time = json_num(&d, o, "unix", NAN);
 		u->time = json_num(&d, o, "time", NAN);
 		u->jobs = (unsigned)json_num(&d, o, "jobs", 0);
-		u->seed = json_num(&d, o, "seed", NAN);
+		copy_str(u->seed, sizeof(u->seed), &d, o, "seed");
 		u->seconds = json_num(&d, o, "seconds", 0);
 		u->execs = json_num(&d, o, "execs", 0);
 		copy_str(u->host, sizeof(u->host), &d, o, "host");

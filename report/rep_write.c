@@ -302,7 +302,9 @@ static void write_env(FILE *f, const struct rep_campaign *c)
 		html_esc(f, u->cpu);
 		fprintf(f, "</td><td class=\"n\">%u</td><td>", u->jobs);
 		html_esc(f, u->generator);
-		fprintf(f, "</td><td class=\"n\">%.0f</td><td><code>", u->seed);
+		fputs("</td><td class=\"n\">", f);
+		html_esc(f, u->seed);
+		fputs("</td><td><code>", f);
 		html_esc(f, u->command);
 		fputs("</code></td></tr>", f);
 	}
