@@ -402,7 +402,13 @@ static int write_file(const char *path, int (*fn)(FILE *, const struct rep_campa
 		      const struct rep_campaign *c, const char *base, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	size_t len = strlen(path);
+	if (len + sizeof(".tmp") > sizeof(tmp)) {
+		snprintf(err, errlen, "%.200s...: path too long", path);
+		return -1;
+	}
+	memcpy(tmp, path, len);
+	memcpy(tmp + len, ".tmp", sizeof(".tmp"));
 	FILE *f = fopen(tmp, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
