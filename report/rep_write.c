@@ -73,7 +73,7 @@ static void chart(FILE *f, const struct rep_campaign *c, const double *x, const 
 	svg_line_chart(f, &ch);
 }
 
-/* Column k of every sample, for one series. */
+/* One field of every sample as an array: a chart draws arrays. */
 #define COLUMN(dst, field) for (size_t i_ = 0; i_ < c->ns; i_++) (dst)[i_] = c->s[i_].field
 
 static int write_charts(FILE *f, const struct rep_campaign *c)
