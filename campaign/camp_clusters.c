@@ -26,6 +26,12 @@ static int by_cluster_hits(const void *x, const void *y)
 	return strcmp(a->key, b->key);
 }
 
+void camp_bucket_cluster_key(const struct camp_bucket *b, char *buf, size_t len)
+{
+	/* Knobs count as needed only when the minimizer reduced them. */
+	cluster_key(b->sig, b->knobs, b->env_known && b->env_minimized, buf, len);
+}
+
 size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out)
 {
 	*out = NULL;
@@ -37,9 +43,7 @@ size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out)
 		const struct camp_bucket *b = &s->b[i];
 		if (b->known || !b->dir[0])
 			continue;
-		/* Knobs count as needed only when the minimizer reduced them. */
-		cluster_key(b->sig, b->knobs, b->env_known && b->env_minimized, k[n].key,
-			    sizeof(k[n].key));
+		camp_bucket_cluster_key(b, k[n].key, sizeof(k[n].key));
 		k[n++].b = b;
 	}
 	qsort(k, n, sizeof(*k), by_key);

@@ -127,6 +127,9 @@ struct camp_bucket {
 	int env_known, env_minimized;
 	int known;
 	int dirty;                  /* hits changed since the last write */
+	/* Listed in a stats.jsonl line's new_buckets (buckets loaded on
+	 * resume were listed by an earlier run's lines). */
+	int announced;
 };
 
 struct camp_name_count {
@@ -210,10 +213,14 @@ struct camp_cluster {
  * the caller frees). Returns how many (0 with *out NULL when out of memory
  * or nothing is saved). */
 size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out);
+/* The cluster key of one saved bucket (what camp_clusters groups by). */
+void camp_bucket_cluster_key(const struct camp_bucket *b, char *buf, size_t len);
 
 /* Appends one JSON line (stats.jsonl fields: docs/campaigns.md). */
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		     unsigned workers);
+/* s as a JSON string, quoted and escaped. */
+void camp_json_str(FILE *f, const char *s);
 /* One-line status (no newline). */
 void camp_status_line(char *buf, size_t len, const struct camp_state *s, double t,
 		      double rate);
@@ -252,11 +259,15 @@ int camp_store_new_bucket(const char *out, struct camp_bucket *b, const char *ca
 /* Rewrites the hits files of dirty buckets and the state file. */
 int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 		     char *err, size_t errlen);
+/* Appends one line to OUT/runs.jsonl when a run starts: its options and
+ * the host it runs on (what the report shows and --compare compares). */
+int camp_store_run_line(const char *out, const struct campaign_opts *o, double elapsed_before);
 /* Saves the case a worker died on. Fills path. */
 int camp_store_crash(const char *out, const struct test_case *c, const char *why,
 		     char *path, size_t pathlen, char *err, size_t errlen);
-/* Appends one line to OUT/stats.jsonl. */
-int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
+/* Appends one line to OUT/stats.jsonl; the buckets it lists as new are
+ * marked announced once the line is written. */
+int camp_store_stats_line(const char *out, struct camp_state *s, double t,
 			  double rate, unsigned workers);
 
 #endif

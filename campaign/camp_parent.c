@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "camp_internal.h"
+#include "report.h"
 
 /* A worker that keeps dying is a harness bug, not a finding: stop
  * restarting it after this many deaths. */
@@ -53,6 +54,9 @@ struct parent {
 	struct wslot *w;
 	uint64_t base;
 	double t0, deadline;
+	double next_report;          /* camp_now() of the next report refresh */
+	int report_failed;           /* said once: the report could not be written */
+	pid_t report_pid;            /* the child writing it, 0 = none */
 	int fatal;                   /* a worker could not start */
 	char fatal_msg[SIGNATURE_MAX];
 };
@@ -289,6 +293,51 @@ static void reap(struct parent *p, unsigned i)
 	}
 }
 
+/* The report writer still running from the last refresh, reaped (and
+ * its failure noted) without waiting. */
+static void reap_report(struct parent *p, int wait)
+{
+	int status;
+	if (p->report_pid <= 0)
+		return;
+	pid_t r;
+	while ((r = waitpid(p->report_pid, &status, wait ? 0 : WNOHANG)) < 0 && errno == EINTR)
+		;
+	if (r == 0)
+		return;
+	if (r == p->report_pid && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		p->report_failed = 1;
+	p->report_pid = 0;
+}
+
+/* OUT/report.html, rewritten from what is on disk (report/) after the
+ * tick that calls this flushed every file. While workers run it is written
+ * by a child: reading a day's stats.jsonl takes seconds, in which the
+ * parent must keep draining the workers' pipes. A failure is said once and
+ * the campaign goes on: the report is a view, not a result. */
+static void refresh_report(struct parent *p, int final)
+{
+	reap_report(p, final);
+	if (p->report_pid > 0)
+		return; /* the last one is still writing: skip this refresh */
+	pid_t pid = final ? -1 : (fflush(NULL), fork());
+	if (pid > 0) {
+		p->report_pid = pid;
+		return;
+	}
+	char path[4200], err[512];
+	snprintf(path, sizeof(path), "%s/report.html", p->o->out);
+	int rc = report_write(p->o->out, path, err, sizeof(err));
+	if (rc < 0 && !p->report_failed)
+		fprintf(stderr, "%sexitdiff fuzz: report: %s\n", msg_nl, err);
+	if (pid == 0)
+		_exit(rc < 0 ? 1 : 0);
+	if (rc < 0)
+		p->report_failed = 1;
+	else if (final)
+		printf("report: %s\n", path);
+}
+
 static void tick(struct parent *p, double now, double *last_t, uint64_t *last_execs,
 		 int tty, int final)
 {
@@ -305,6 +354,10 @@ static void tick(struct parent *p, double now, double *last_t, uint64_t *last_ex
 		fprintf(stderr, "%sexitdiff fuzz: %s\n", msg_nl, err);
 	if (camp_store_stats_line(p->o->out, &p->st, t, rate, p->o->jobs) < 0)
 		fprintf(stderr, "%sexitdiff fuzz: cannot append to %s/stats.jsonl\n", msg_nl, p->o->out);
+	if (p->o->report_period > 0 && (final || now >= p->next_report)) {
+		refresh_report(p, final);
+		p->next_report = now + p->o->report_period;
+	}
 	char line[512];
 	camp_status_line(line, sizeof(line), &p->st, t, rate);
 	if (tty)
@@ -399,6 +452,9 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	p.base = p.st.tot.execs;
 	p.t0 = camp_now();
 	p.deadline = o->seconds > 0 ? p.t0 + o->seconds : 0;
+	p.next_report = p.t0 + o->report_period;
+	if (camp_store_run_line(o->out, o, p.st.elapsed_before) < 0)
+		fprintf(stderr, "exitdiff fuzz: cannot append to %s/runs.jsonl\n", o->out);
 	p.w = calloc(o->jobs, sizeof(*p.w));
 	struct camp_shared *shm = mmap(NULL, o->jobs * sizeof(*shm), PROT_READ | PROT_WRITE,
 				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);

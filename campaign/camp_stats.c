@@ -221,6 +221,11 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+void camp_json_str(FILE *f, const char *s)
+{
+	json_str(f, s);
+}
+
 static void json_exits(FILE *f, const uint64_t *h)
 {
 	fputc('{', f);
@@ -307,6 +312,29 @@ static void json_clusters(FILE *f, const struct camp_state *s)
 	free(c);
 }
 
+/* "new_buckets": the buckets saved since the last line, each {dir,
+ * cluster}: with the line's time, when each bucket and cluster was first
+ * seen (the report's discovery curve and first-seen columns). */
+static void json_new_buckets(FILE *f, const struct camp_state *s)
+{
+	fputs(",\"new_buckets\":[", f);
+	int first = 1;
+	for (size_t i = 0; i < s->nb; i++) {
+		const struct camp_bucket *b = &s->b[i];
+		if (b->known || !b->dir[0] || b->announced)
+			continue;
+		char key[CAMP_CLUSTER_KEY];
+		camp_bucket_cluster_key(b, key, sizeof(key));
+		fputs(first ? "{\"dir\":" : ",{\"dir\":", f);
+		json_str(f, b->dir);
+		fputs(",\"cluster\":", f);
+		json_str(f, key);
+		fputc('}', f);
+		first = 0;
+	}
+	fputc(']', f);
+}
+
 void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		     unsigned workers)
 {
@@ -343,6 +371,7 @@ void camp_stats_json(FILE *f, const struct camp_state *s, double t, double rate,
 		s->tot.kmsg_foreign, s->tot.kmsg_suppressed);
 	fputs(",\"lanes\":", f);
 	json_lanes(f, s);
+	json_new_buckets(f, s);
 	fputs("}\n", f);
 }
 

@@ -13,10 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "camp_internal.h"
 #include "file_io.h"
 #include "case_text.h"
+#include "host.h"
 #include "knobs.h"
 
 #define STATE_MAGIC "exitdiff-campaign-state 1"
@@ -135,6 +137,7 @@ static void load_bucket(const char *out, const char *name, struct camp_state *s)
 	b->knobs = env.knobs;
 	b->env_known = env.env_known;
 	b->env_minimized = env.env_minimized;
+	b->announced = 1;
 	snprintf(b->dir, sizeof(b->dir), "buckets/%.200s", name);
 }
 
@@ -415,7 +418,7 @@ int camp_store_crash(const char *out, const struct test_case *c, const char *why
 	return rc;
 }
 
-int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
+int camp_store_stats_line(const char *out, struct camp_state *s, double t,
 			  double rate, unsigned workers)
 {
 	char *text = NULL;
@@ -429,6 +432,57 @@ int camp_store_stats_line(const char *out, const struct camp_state *s, double t,
 	 * lines only. */
 	char p[4096];
 	snprintf(p, sizeof(p), "%s/stats.jsonl", out);
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+		close(fd);
+	}
+	free(text);
+	if (rc == 0)
+		for (size_t i = 0; i < s->nb; i++)
+			if (s->b[i].dir[0])
+				s->b[i].announced = 1;
+	return rc;
+}
+
+int camp_store_run_line(const char *out, const struct campaign_opts *o, double elapsed_before)
+{
+	char *text = NULL, host[256] = "", env[512] = "";
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return -1;
+	if (gethostname(host, sizeof(host) - 1) < 0)
+		snprintf(host, sizeof(host), "unknown");
+	struct environment_info ei = { .kernel = "" };
+	environment_from_host(&ei);
+	environment_format(&ei, env, sizeof(env));
+	fprintf(m, "{\"unix\":%lld,\"time\":%.1f,\"host\":", (long long)time(NULL), elapsed_before);
+	camp_json_str(m, host);
+	fputs(",\"kernel\":", m);
+	camp_json_str(m, ei.kernel);
+	fputs(",\"backend\":", m);
+	camp_json_str(m, ei.backend);
+	fputs(",\"vendor\":", m);
+	camp_json_str(m, ei.vendor);
+	fputs(",\"cpu\":", m);
+	camp_json_str(m, ei.cpu);
+	fputs(",\"env\":", m);
+	camp_json_str(m, env);
+	/* The seed as a string: a JSON number is a double to most readers,
+	 * and a 64-bit seed must come back exactly. */
+	fprintf(m, ",\"jobs\":%u,\"seed\":\"%" PRIu64 "\",\"generator\":", o->jobs, o->seed);
+	camp_json_str(m, o->gen ? o->gen->name : "");
+	fprintf(m, ",\"seconds\":%.1f,\"execs\":%" PRIu64 ",\"stats_period\":%.1f,\"known\":",
+		o->seconds, o->execs, o->stats_period);
+	camp_json_str(m, o->known_path ? o->known_path : "");
+	fputs(",\"command\":", m);
+	camp_json_str(m, o->cmdline ? o->cmdline : "");
+	fputs("}\n", m);
+	fclose(m);
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/runs.jsonl", out);
 	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 	int rc = -1;
 	if (fd >= 0) {

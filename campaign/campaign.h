@@ -35,6 +35,10 @@ struct campaign_opts {
 	const char *out;            /* output directory */
 	const char *known_path;     /* known-divergence list, NULL = none */
 	double stats_period;        /* seconds between stats lines (~2) */
+	const char *cmdline;        /* the command as typed, for the report; NULL = none */
+	/* Rewrite OUT/report.html this often while running (0 = never);
+	 * the final one is written at the end either way when set. */
+	double report_period;
 };
 
 /* How a worker process gets its executors. The CLI opens a session (KVM +

@@ -67,6 +67,7 @@ enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
  * cut at its first newline). */
 void oracle_print(const char *who, enum oracle_side side, char *detail);
 int cmd_triage(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_env(int argc, char **argv);
 #define EXITDIFF_VERSION "0.9"
 /* Returns 0, or -1 after printing a one-line error. */

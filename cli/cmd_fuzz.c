@@ -32,12 +32,13 @@ static const struct campaign_backend session_backend = { fuzz_open, fuzz_close }
 static const char usage_line[] =
 	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
 	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|all] "
-	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE]";
+	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE] [--no-known] [--report-period S]";
 
 int cmd_fuzz(int argc, char **argv)
 {
 	struct campaign_opts o = {
 		.jobs = 1, .seed = 1, .out = "fuzz-out", .stats_period = 2.0,
+		.report_period = 60.0,
 	};
 	const char *gen_name = "insn", *known = NULL;
 	/* Default: every mode (weighted toward long64), a share of CPL3 and
@@ -58,7 +59,8 @@ int cmd_fuzz(int argc, char **argv)
 					!strcmp(a, "--execs") || !strcmp(a, "--seed") ||
 					!strcmp(a, "--generator") || !strcmp(a, "--out") ||
 					!strcmp(a, "--known") || !strcmp(a, "--stats-period") ||
-					!strcmp(a, "--mode") || !strcmp(a, "--knobs");
+					!strcmp(a, "--mode") || !strcmp(a, "--knobs") ||
+					!strcmp(a, "--report-period");
 			if (known_opt) {
 				cli_error("fuzz", "option '%s' needs a value", a);
 				return EXIT_USAGE;
@@ -102,6 +104,14 @@ int cmd_fuzz(int argc, char **argv)
 		} else if (!strcmp(a, "--no-known")) {
 			no_known = 1;
 			continue;
+		} else if (!strcmp(a, "--report-period")) {
+			/* 0: no report while running nor at the end. */
+			double d = strtod(v, &end);
+			if (*end || end == v || d < 0) {
+				cli_error("fuzz", "bad --report-period '%s' (want seconds >= 0)", v);
+				return EXIT_USAGE;
+			}
+			o.report_period = d;
 		} else {
 			cli_error("fuzz", "unknown option '%s' (%s)", a, usage_line);
 			return EXIT_USAGE;
@@ -121,6 +131,13 @@ int cmd_fuzz(int argc, char **argv)
 	if (!known && !no_known && access(DEFAULT_KNOWN, R_OK) == 0)
 		known = DEFAULT_KNOWN;
 	o.known_path = no_known ? NULL : known;
+	/* The command as typed, for the report's options section. */
+	char cmdline[2048] = "exitdiff fuzz";
+	for (int i = 1; i < argc; i++) {
+		size_t n = strlen(cmdline);
+		snprintf(cmdline + n, sizeof(cmdline) - n, " %s", argv[i]);
+	}
+	o.cmdline = cmdline;
 	/* Say it once, clearly, before any worker tries. */
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {

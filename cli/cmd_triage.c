@@ -108,6 +108,27 @@ static void read_hits(const char *case_path, struct row *r)
 	fclose(f);
 }
 
+/* The verdict beside the bucket's case (OUT/buckets/X/verdict, one line),
+ * so `exitdiff report` shows it without running anything. A bucket that
+ * was not judged keeps what an earlier triage wrote. */
+static void save_verdict(const struct row *r)
+{
+	const char *v = r->verdict[0] ? r->verdict : r->side == SIDE_GONE ? "agrees now" : NULL;
+	if (!v)
+		return;
+	char p[4200], tmp[4300];
+	snprintf(p, sizeof(p), "%.*s/verdict", (int)(strrchr(r->path, '/') - r->path), r->path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", p);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	fprintf(f, "%s\n", v);
+	if (fclose(f) != 0 || rename(tmp, p) < 0) {
+		fprintf(stderr, "exitdiff triage: cannot write %s\n", p);
+		remove(tmp);
+	}
+}
+
 int cmd_triage(int argc, char **argv)
 {
 	const char *out = NULL;
@@ -181,6 +202,7 @@ int cmd_triage(int argc, char **argv)
 				snprintf(r->sig, sizeof(r->sig), "%s", d.signature);
 		}
 		counts[r->side]++;
+		save_verdict(r);
 	}
 	if (n >= 0) {
 		qsort(rows, (size_t)n, sizeof(*rows), by_side_then_hits);

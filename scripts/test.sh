@@ -6,8 +6,9 @@
 # ASan+UBSan.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# clang + its runtime: libFuzzer; afl++: the AFL target; qemu: TMK boots.
-bash scripts/setup.sh clang libclang-rt-14-dev afl++ qemu-system-x86 make
+# clang + its runtime: libFuzzer; afl++: the AFL target; qemu: TMK boots;
+# chromium, jq, xmllint: the campaign report's tests (cli_report*.sh).
+bash scripts/setup.sh clang libclang-rt-14-dev afl++ qemu-system-x86 make chromium jq libxml2-utils
 
 [ -e /dev/kvm ] || echo "WARNING: /dev/kvm is absent: KVM tests will be SKIPPED"
 

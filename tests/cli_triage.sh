@@ -48,9 +48,12 @@ check 'printf "%s\n" "$out" | grep -A1 "rep-self/case.case" | grep -q "verdict: 
 check 'printf "%s\n" "$out" | grep -q "^agrees now  *-  *50 "' "a case that agrees now says so"
 check 'printf "%s\n" "$out" | grep -A1 "straddle/case.case" | grep -q "verdict: cannot judge: native unsupported: native:cpl0; unicorn unsupported: uc:read_unmapped"' "a non-canonical straddle: cannot judge, with both reasons"
 check 'printf "%s\n" "$out" | grep -q "^6 bucket(s): reference 3, kvm 1, cannot judge 1, agrees now 1, judged by native 1, unicorn 3"' "the summary counts each side and each judge"
+check 'grep -qx "KVM wrong (CPU and reference agree)" "$tmp/out/buckets/fence-cpl3/verdict"' "the verdict is saved beside the case for the report (fence-cpl3/verdict: $(cat "$tmp/out/buckets/fence-cpl3/verdict" 2>&1))"
+check 'grep -qx "agrees now" "$tmp/out/buckets/agree/verdict"' "a bucket that agrees now: its verdict file says so"
 
 out=$("$exitdiff" triage "$tmp/out" --no-oracle 2>&1); rc=$?
 check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^6 bucket(s): - 5, agrees now 1,"' "--no-oracle: no sides, the agreeing case still found"
+check 'grep -qx "KVM wrong (CPU and reference agree)" "$tmp/out/buckets/fence-cpl3/verdict"' "--no-oracle keeps the verdict an earlier triage saved"
 
 "$exitdiff" triage "$tmp/nonexistent" >/dev/null 2>"$tmp/err"; rc=$?
 check '[ $rc -eq 2 ] && [ "$(wc -l <"$tmp/err")" -eq 1 ] && grep -q nonexistent "$tmp/err"' "a missing directory: exit 2, one line naming it ($(cat "$tmp/err"))"
