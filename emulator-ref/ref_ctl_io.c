@@ -123,7 +123,7 @@ static enum ref_status string_io(struct ref_cpu *cpu, const cs_insn *insn,
 			break;
 		ref_areg_set(cpu, RCX, ref_areg_get(cpu, RCX, asz) - 1, asz);
 		/* Single-step: one element per trap (ref_string.c). */
-		if (cpu->single_step && ref_areg_get(cpu, RCX, asz) != 0) {
+		if ((cpu->single_step || cpu->db_hits) && ref_areg_get(cpu, RCX, asz) != 0) {
 			cpu->next_rip = cpu->rip;
 			break;
 		}

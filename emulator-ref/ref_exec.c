@@ -671,7 +671,15 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		cpu.single_step = (cpu.rflags & RFLAGS_TF) && !loads_ss(insn);
 		/* Capstone keeps one group-1 prefix: F0 F2 or F2 F0 may show
 		 * only the REPNE, so the bytes decide (SDM Vol. 2A 2.1.1). */
-		if (ref_has_prefix(insn, 0xf0) &&
+		uint64_t lip = cpu.seg[SEG_CS].base + cpu.rip;
+		if (cpu.code_bits != 64)
+			lip &= 0xffffffffu;
+		if ((cpu.dr[7] & 0xff) && ref_dbg_exec_hit(&cpu, lip)) {
+			/* An instruction breakpoint: a fault, before anything
+			 * the instruction does (SDM Vol. 3A 17.3.1.1). */
+			cpu.single_step = 0;
+			st = ref_raise_code_breakpoint(&cpu);
+		} else if (ref_has_prefix(insn, 0xf0) &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
 		} else if (flags_read(insn) & cpu.undefined_flags) {
@@ -707,10 +715,12 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			snprintf(undef_name, sizeof(undef_name), "undef-mem:%.15s", insn->mnemonic);
 			break;
 		}
-		if (st == REF_NEXT && cpu.single_step) {
-			cpu.single_step = 0;
-			st = ref_raise_single_step(&cpu);
-		}
+		/* Data breakpoints hit by MOV SS / POP SS wait for the next
+		 * instruction's boundary too. */
+		if (st == REF_NEXT && (cpu.single_step || (cpu.db_hits && !loads_ss(insn))))
+			st = ref_dbg_trap(&cpu);
+		else if (st != REF_NEXT)
+			cpu.db_hits = 0;
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;
 			continue;

@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "ref_internal.h"
+#include "ref_vendor.h"
 
 /* Names the instruction behind an event (exit_event.by). */
 static void stamp(const struct ref_cpu *cpu, struct exit_event *e)
@@ -235,10 +236,31 @@ enum ref_status ref_raise_single_step(struct ref_cpu *cpu)
 {
 	/* SDM Vol. 3B 18.3.1.4: trap class; DR6.BS is set (DR6 is not part
 	 * of the compared state). Outside long mode it is delivered through
-	 * the IDT/IVT like a fault but with the next RIP and no RF. */
+	 * the IDT/IVT like a fault but with the next RIP and no RF, except
+	 * after an element of a REP string instruction with more to go
+	 * (next_rip is then the instruction itself: ref_vendor.c). */
+	int rep_rf = cpu->next_rip == cpu->rip && ref_quirk(cpu, QUIRK_REP_TRAP_PUSHES_RF);
+	if (rep_rf)
+		cpu->rflags |= RFLAGS_RF;
 	if (cpu->mode != MODE_LONG64)
 		return deliver_arch(cpu, 1, 0, 0, 0, 1);
 	return deliver(cpu, 1, 0, 0, 1);
+}
+
+enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu)
+{
+	/* A fault, but the one fault whose frame keeps RF as it was (0):
+	 * the handler sets it to return (SDM Vol. 3B 18.3.1.1). */
+	if (cpu->mode != MODE_LONG64) {
+		/* As a trap whose "next" RIP is the instruction itself: the
+		 * frame gets this RIP and no RF. */
+		cpu->next_rip = cpu->rip;
+		return deliver_arch(cpu, 1, 0, 0, 0, 1);
+	}
+	struct exit_event e = { .kind = EXIT_EXCEPTION, .addr = 1, .rip = cpu->rip };
+	stamp(cpu, &e);
+	outcome_push(cpu->out, &e);
+	return REF_STOP;
 }
 
 enum ref_status ref_raise_pf(struct ref_cpu *cpu, uint64_t la, uint32_t pfec)

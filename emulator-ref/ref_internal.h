@@ -68,6 +68,9 @@ struct ref_cpu {
 	/* TF was set when the instruction in hand began: it ends with a
 	 * single-step #DB (a REP string instruction after each element). */
 	uint8_t single_step;
+	/* Data breakpoints (B0-B3) the instruction's accesses hit: a #DB
+	 * trap after it (ref_debug.c); kept past MOV SS / POP SS. */
+	uint8_t db_hits;
 	uint64_t deliver_rsp; /* RSP when the first delivery started */
 	char raised_by[16];   /* mnemonic that raised the last delivered
 				 exception ('_' for spaces), for the event */
@@ -269,6 +272,21 @@ enum ref_status ref_raise_trap(struct ref_cpu *cpu, unsigned vector);
 /* The single-step #DB after an instruction that began with TF set: a
  * hardware trap (no gate DPL check, no error code), RIP = next_rip. */
 enum ref_status ref_raise_single_step(struct ref_cpu *cpu);
+/* The instruction-breakpoint #DB: a fault (RIP = the instruction) whose
+ * frame keeps RF clear. */
+enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu);
+
+/* ---- debug breakpoints (ref_debug.c) ------------------------------------ */
+/* Why a DR7 value's enabled breakpoints are not modeled, or NULL. */
+const char *ref_dbg_unmodeled(const struct ref_cpu *cpu, uint64_t dr7);
+/* Notes the data breakpoints an access [la, la+size) hits. */
+void ref_dbg_data(struct ref_cpu *cpu, uint64_t la, unsigned size, int write);
+/* 1 when an instruction breakpoint is on linear address lip (RF clear);
+ * DR6 then names it. */
+int ref_dbg_exec_hit(struct ref_cpu *cpu, uint64_t lip);
+/* The #DB trap after an instruction: single-step and/or data breakpoints
+ * hit (DR6 BS, B0-B3); clears both. */
+enum ref_status ref_dbg_trap(struct ref_cpu *cpu);
 /* Ends the case with a terminal event of this kind (HLT, TIMEOUT, ...). */
 enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 			     uint64_t addr, uint64_t rip);

@@ -239,6 +239,8 @@ static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 			return -1;
 		}
 	}
+	if (cpu->dr[7] & 0xff)
+		ref_dbg_data(cpu, la, size, acc == REF_ACC_WRITE);
 	unsigned off = 0;
 	for (unsigned f = 0; f < nfrag; off += len[f], f++) {
 		if (acc == REF_ACC_WRITE ? gpa_writable(gpa[f], len[f])

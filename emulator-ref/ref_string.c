@@ -225,7 +225,7 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 			break;
 		/* Single-step traps after each element (SDM Vol. 3B 18.3.1.4):
 		 * with elements left the instruction is where it restarts. */
-		if (cpu->single_step && ref_areg_get(cpu, RCX, asz) != 0) {
+		if ((cpu->single_step || cpu->db_hits) && ref_areg_get(cpu, RCX, asz) != 0) {
 			cpu->next_rip = cpu->rip;
 			break;
 		}

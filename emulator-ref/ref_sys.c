@@ -295,10 +295,11 @@ static enum ref_status mov_dr(struct ref_cpu *cpu, int to_dr, int n, int g)
 		cpu->dr[6] = (v & DR6_VOLATILE) | fixed;
 		return REF_NEXT;
 	}
-	/* Enabled breakpoints would fire on later instructions: not
-	 * modeled. */
-	if (v & DR7_ENABLES)
-		return ref_sys_unsupported(cpu, "mov dr7:enable");
+	/* Enabled breakpoints fire on later instructions (ref_debug.c);
+	 * the kinds it does not model end the case here. */
+	const char *why = (v & DR7_ENABLES) ? ref_dbg_unmodeled(cpu, v) : NULL;
+	if (why)
+		return ref_sys_unsupported(cpu, "%s", why);
 	cpu->dr[7] = (v & DR7_VOLATILE) | DR7_RESET;
 	return REF_NEXT;
 }

@@ -26,6 +26,11 @@ static const uint8_t quirks[QUIRK_COUNT][VENDOR_COUNT] = {
 	 * Xeon writes RCX/RSI/RDI zero-extended with ECX = 0, an EPYC
 	 * (family 19h) leaves all three as they were. */
 	[QUIRK_REP_A32_ZERO_COUNT_WRITES] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* SDM Vol. 3B 18.3.1.1: for a trap-class exception after any but the
+	 * last iteration of a repeated string instruction the pushed RF is 1.
+	 * Measured natively at CPL3 on an EPYC (family 19h): TF over REP
+	 * STOSB traps after each element with RF = 0 in the frame. */
+	[QUIRK_REP_TRAP_PUSHES_RF] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
 };
 
 int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q)

@@ -25,6 +25,9 @@ enum ref_quirk {
 	/* A REP string instruction with 67h in 64-bit mode and ECX = 0 still
 	 * writes RCX and its RSI/RDI zero-extended (else: untouched). */
 	QUIRK_REP_A32_ZERO_COUNT_WRITES,
+	/* A #DB trap after an element of a REP string instruction that is not
+	 * its last pushes RF = 1 (else: RF as it was, 0). */
+	QUIRK_REP_TRAP_PUSHES_RF,
 	QUIRK_COUNT
 };
 

@@ -590,17 +590,66 @@ unsigned gen_insn_one(struct gen_rng *r, struct test_case *c)
 	return gen_insn_template(r, c, i);
 }
 
+/* mov eax, imm32 (66h in real mode): returns where the imm32 went. */
+static uint32_t put_mov_eax(struct test_case *c, uint32_t v)
+{
+	if (c->mode == MODE_REAL16)
+		c->code[c->code_len++] = 0x66;
+	c->code[c->code_len++] = 0xb8;
+	uint32_t at = c->code_len;
+	for (int i = 0; i < 4; i++)
+		c->code[c->code_len++] = (uint8_t)(v >> (8 * i));
+	return at;
+}
+
+/* Debug breakpoints (SDM Vol. 3A 17.2): a CPL0 case may first arm DR0
+ * through DR7, on data its instructions may touch (a write-only or a
+ * read/write breakpoint of 1, 2, 4 or, in long mode, 8 bytes), the stack
+ * top, or the start of one of its own instructions (patched in once they
+ * exist): KVM must then raise the #DB its accesses cause. Returns where
+ * DR0's immediate is when it is an instruction breakpoint, else 0. */
+static uint32_t bp_prologue(struct gen_rng *r, struct test_case *c)
+{
+	static const uint8_t len_bits[4] = { 0, 1, 3, 2 }; /* 1, 2, 4, 8 bytes */
+	unsigned kind = gen_rng_below(r, 3);
+	unsigned len = gen_rng_below(r, c->mode == MODE_LONG64 ? 4 : 3);
+	uint32_t addr = gen_rng_chance(r, 75) ?
+		LAYOUT_DATA + (gen_rng_below(r, 64) & ~((1u << len) - 1)) :
+		LAYOUT_STACK_TOP - 8 * (1 + gen_rng_below(r, 4));
+	uint32_t rw = kind == 0 ? 1 : kind == 1 ? 3 : 0;
+	uint32_t dr7 = 1u | rw << 16 | (kind == 2 ? 0 : (uint32_t)len_bits[len]) << 18;
+	uint32_t at = put_mov_eax(c, addr);
+	c->code[c->code_len++] = 0x0f; /* mov dr0, eax/rax */
+	c->code[c->code_len++] = 0x23;
+	c->code[c->code_len++] = 0xc0;
+	put_mov_eax(c, dr7);
+	c->code[c->code_len++] = 0x0f; /* mov dr7, eax/rax */
+	c->code[c->code_len++] = 0x23;
+	c->code[c->code_len++] = 0xf8;
+	return kind == 2 ? at : 0;
+}
+
 int gen_insn(struct gen_rng *r, struct test_case *c)
 {
 	/* Short streams dominate: most bugs need one or two instructions,
 	 * and a short case is cheaper to run and to triage. */
 	static const uint8_t count_weights[8] = { 22, 20, 17, 13, 10, 8, 5, 5 };
 	gen_regs_fill(r, c);
+	uint32_t exec_bp = 0, starts[8];
+	if (!(c->knobs & KNOB_CPL3) && gen_rng_chance(r, 3))
+		exec_bp = bp_prologue(r, c);
 	unsigned w = gen_rng_below(r, 100), n = 1;
 	for (unsigned i = 0; i < 8 && w >= count_weights[i]; i++, n++)
 		w -= count_weights[i];
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
+		starts[i] = c->code_len;
 		gen_insn_one(r, c);
+	}
+	if (exec_bp) {
+		uint32_t target = LAYOUT_CODE + starts[gen_rng_below(r, n)];
+		for (int i = 0; i < 4; i++)
+			c->code[exec_bp + i] = (uint8_t)(target >> (8 * i));
+	}
 	/* Usually an explicit HLT; otherwise the padding catches it. */
 	if (gen_rng_chance(r, 90) && c->code_len < CASE_CODE_MAX)
 		c->code[c->code_len++] = 0xf4;

@@ -204,9 +204,9 @@ static void test_dr(void)
 	oc_want_exc(&out, 13, 1, 0, 0x10000);
 
 	start(MODE_LONG64, 0);
-	tc.gpr[RAX] = 1;
-	go("DR7.L0 would arm a breakpoint: unsupported", "0f23f8f4");
-	want_unsupported("mov dr7:enable");
+	tc.gpr[RAX] = 0x00020001; /* L0, RW0 = 10: an I/O breakpoint */
+	go("DR7 arming an I/O breakpoint: unsupported", "0f23f8f4");
+	want_unsupported("mov dr7:io-breakpoint");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x2000;
