@@ -6,9 +6,9 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <capstone/capstone.h>
 #include "../tests/check.h"
 #include "case_bin.h"
+#include "decode.h"
 #include "mut.h"
 
 void *afl_custom_init(void *afl, unsigned int seed);
@@ -17,40 +17,31 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 const char *afl_custom_describe(void *data, size_t max_description_len);
 void afl_custom_deinit(void *data);
 
-static csh cs;
+static struct dec dec;
 
-/* Returns the number of undecodable bytes in code (0: a valid stream). */
+/* Returns the number of undecodable bytes in 64-bit code (0: a valid
+ * stream). */
 static unsigned invalid_bytes(const uint8_t *code, size_t size)
 {
-	cs_insn *insn = cs_malloc(cs);
-	uint64_t addr = 0;
 	unsigned bad = 0;
-	while (size) {
-		if (cs_disasm_iter(cs, &code, &size, &addr, insn))
-			continue;
-		bad++;
-		code++;
-		size--;
-		addr++;
+	for (size_t at = 0; at < size;) {
+		unsigned l = dec_one(&dec, 64, code + at, size - at, at, NULL);
+		bad += !l;
+		at += l ? l : 1;
 	}
-	cs_free(insn, 1);
 	return bad;
 }
 
 static void check_table(void)
 {
 	unsigned wrong = 0;
-	cs_insn *insn = cs_malloc(cs);
 	for (size_t i = 0; i < mut_insns_n; i++) {
-		const uint8_t *p = mut_insns[i].bytes;
-		size_t s = mut_insns[i].len;
-		uint64_t a = 0;
-		if (!cs_disasm_iter(cs, &p, &s, &a, insn) || s != 0) {
+		if (dec_one(&dec, 64, mut_insns[i].bytes, mut_insns[i].len, 0, NULL) !=
+		    mut_insns[i].len) {
 			printf("  table entry '%s' is not one whole instruction\n", mut_insns[i].name);
 			wrong++;
 		}
 	}
-	cs_free(insn, 1);
 	CHECK(wrong == 0, "all %zu table entries decode as exactly one instruction", mut_insns_n);
 	CHECK(mut_values_n > 20, "%zu interesting register values", mut_values_n);
 }
@@ -133,12 +124,13 @@ static void check_mutations(void)
 
 int main(void)
 {
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		printf("FAILED: cs_open\n");
+	char err[160];
+	if (dec_open(&dec, err, sizeof(err)) < 0) {
+		printf("FAILED: %s\n", err);
 		return 1;
 	}
 	check_table();
 	check_mutations();
-	cs_close(&cs);
+	dec_close(&dec);
 	return check_done("fuzz_mut_selftest");
 }
