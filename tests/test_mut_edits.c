@@ -1,12 +1,13 @@
 /*
- * Self-test of the AFL++ custom mutator, linked with afl_mutator.c directly
- * (no dlopen): the table entries are whole instructions, every output is a
- * valid binary case, edits keep a valid instruction stream valid, and every
- * edit kind happens.
+ * The AFL++ custom mutator (fuzz/afl_mutator.c, linked in directly, no
+ * dlopen): the table entries are whole instructions, every output is a
+ * valid binary case, edits keep a valid instruction stream valid, every
+ * edit kind happens, and a real16 case is edited at 16-bit instruction
+ * boundaries.
  */
 #include <stdio.h>
 #include <string.h>
-#include "../tests/check.h"
+#include "check.h"
 #include "case_bin.h"
 #include "decode.h"
 #include "mut.h"
@@ -122,6 +123,68 @@ static void check_mutations(void)
 	afl_custom_deinit(m);
 }
 
+/* real16: mov ax,0x1234; mov bx,0x5678; ud2; hlt. As 64-bit code the
+ * first B8 takes five bytes and splits the second MOV. */
+static const uint8_t r16_units[][3] = { { 0xb8, 0x34, 0x12 }, { 0xbb, 0x78, 0x56 },
+					{ 0x0f, 0x0b }, { 0xf4 } };
+static const unsigned r16_lens[] = { 3, 3, 2, 1 };
+
+/* 1 when code is a sequence of whole r16_units. */
+static int whole_r16_units(const uint8_t *code, unsigned len)
+{
+	for (unsigned at = 0; at < len;) {
+		unsigned u = 0;
+		while (u < 4 && !(at + r16_lens[u] <= len &&
+				  !memcmp(code + at, r16_units[u], r16_lens[u])))
+			u++;
+		if (u == 4)
+			return 0;
+		at += r16_lens[u];
+	}
+	return 1;
+}
+
+/* Deletes, swaps and duplicates move whole instructions of the case's own
+ * mode: outputs made only of those edits (and register ones) are
+ * sequences of the seed's 16-bit instructions. */
+static void check_real16_boundaries(void)
+{
+	static struct test_case c, d;
+	static uint8_t seed[CASE_BIN_MAX];
+	case_init(&c);
+	c.mode = MODE_REAL16;
+	c.code_len = 0;
+	for (unsigned u = 0; u < 4; u++) {
+		memcpy(c.code + c.code_len, r16_units[u], r16_lens[u]);
+		c.code_len += r16_lens[u];
+	}
+	size_t seed_len = case_encode(&c, seed, sizeof(seed));
+	void *m = afl_custom_init(NULL, 99);
+	if (!m) {
+		CHECK(0, "afl_custom_init returns a state");
+		return;
+	}
+	unsigned moved = 0, broken = 0;
+	char first[200] = "";
+	for (int i = 0; i < 5000; i++) {
+		uint8_t *out;
+		size_t n = afl_custom_fuzz(m, seed, seed_len, &out, NULL, 0, CASE_BIN_MAX);
+		const char *what = afl_custom_describe(m, 200);
+		if (strstr(what, "insert") || strstr(what, "replace") || strstr(what, "splice"))
+			continue;
+		case_decode(out, n, &d);
+		if (d.code_len == c.code_len && !memcmp(d.code, c.code, c.code_len))
+			continue;
+		moved++;
+		if (!whole_r16_units(d.code, d.code_len) && !broken++)
+			snprintf(first, sizeof(first), "%s", what);
+	}
+	afl_custom_deinit(m);
+	CHECK(moved > 500, "real16: %u outputs of delete/swap/duplicate edits only", moved);
+	CHECK(broken == 0, "real16: each is whole 16-bit instructions of the seed (%u were not%s%s)",
+	      broken, broken ? ", first by " : "", first);
+}
+
 int main(void)
 {
 	char err[160];
@@ -131,6 +194,7 @@ int main(void)
 	}
 	check_table();
 	check_mutations();
+	check_real16_boundaries();
 	dec_close(&dec);
-	return check_done("fuzz_mut_selftest");
+	return check_done("test_mut_edits");
 }
