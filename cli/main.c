@@ -21,7 +21,7 @@ static const struct command {
 	{ "export",  cmd_export,  "export CASE... -o DIR [--no-build]  a self-contained TMK reproducer directory" },
 	{ "tmk",     cmd_tmk,     "tmk IMAGE [--list] [TEST]   run a TMK image in our own KVM runner" },
 	{ "env",     cmd_env,     "env                         the host fingerprint recorded with expectations (also --version)" },
-	{ "triage",  cmd_triage,  "triage OUT [--no-oracle] [--no-native]  a campaign's buckets with a verdict (the CPU, then Unicorn), KVM suspects first" },
+	{ "triage",  cmd_triage,  "triage OUT [--no-oracle] [--no-native]  a campaign's findings with a verdict (the CPU, then Unicorn), KVM suspects first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
