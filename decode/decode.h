@@ -1,9 +1,8 @@
 /* The one way exitdiff opens Capstone and decodes x86: the reference, the
- * minimizer, the AFL++ mutator, the generator checks, the code walk of the
- * native and Unicorn executors and the TMK exporter all decode through
- * here, in the case's own mode, so none of them cuts 16- or 32-bit code at
- * 64-bit boundaries, and all of them see the instructions the reference
- * runs.
+ * minimizer, the AFL++ mutator, the code walk of the native and Unicorn
+ * executors and the decoding tests go through here, in the case's own
+ * mode, so none of them cuts 16- or 32-bit code at 64-bit boundaries, and
+ * all of them see the instructions the reference runs.
  *
  *   decode.c         handles per code size, one-instruction decode
  *   decode_fixup.c   what Capstone 4.0.2 gets wrong, put right for all
