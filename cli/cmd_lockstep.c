@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <capstone/capstone.h>
 #include "case_text.h"
 #include "cli.h"
+#include "decode.h"
 #include "layout.h"
 #include "lockstep.h"
 #include "mode.h"
@@ -79,25 +79,22 @@ static void print_insn(const struct lockstep *l)
 		else
 			break;
 	}
-	struct mode_env env;
-	mode_env_init(&env, (enum cpu_mode)l->c->mode, l->c->knobs);
-	csh cs;
-	int have_cs = cs_open(CS_ARCH_X86, env.code_bits == 16 ? CS_MODE_16 :
-			      env.code_bits == 32 ? CS_MODE_32 : CS_MODE_64, &cs) == CS_ERR_OK;
-	cs_insn *insn = NULL;
-	size_t got = have_cs && n ? cs_disasm(cs, b, n, l->rip, 1, &insn) : 0;
+	struct dec dec;
+	char err[160];
+	int have_dec = dec_open(&dec, err, sizeof(err)) == 0;
+	const cs_insn *insn = dec.insn;
+	unsigned got = have_dec && n ?
+		dec_one(&dec, dec_bits((enum cpu_mode)l->c->mode), b, n, l->rip, NULL) : 0;
 	printf("  instruction #%u at 0x%llx:", l->step, (unsigned long long)l->rip);
-	unsigned len = got ? insn[0].size : (n < 4 ? n : 4);
+	unsigned len = got ? got : (n < 4 ? n : 4);
 	for (unsigned i = 0; i < len; i++)
 		printf(" %02x", b[i]);
 	if (got)
-		printf("  %s %s\n", insn[0].mnemonic, insn[0].op_str);
+		printf("  %s %s\n", insn->mnemonic, insn->op_str);
 	else
 		printf("  (%s)\n", n ? "undecodable" : "not in the compared memory");
-	if (got)
-		cs_free(insn, got);
-	if (have_cs)
-		cs_close(&cs);
+	if (have_dec)
+		dec_close(&dec);
 }
 
 /* The report of a run; returns the exit code. */

@@ -1,12 +1,12 @@
-/* exitdiff triage OUT: a campaign's new buckets in the order to look at
- * them, each with a verdict. Each bucket's case runs again on both
+/* exitdiff triage OUT: a campaign's findings in the order to look at
+ * them, each with a verdict. Each finding's case runs again on both
  * executors and then on every executor that can judge it, in order: the
  * host CPU (native/, long64 CPL3 code it can run) and Unicorn. The first
  * that can judge gives the verdict ("KVM wrong (CPU and reference agree)",
  * "reference wrong (CPU and KVM agree)", "neither", or "cannot judge:"
- * with each one's reason). The buckets where the judge takes the
+ * with each one's reason). The findings where the judge takes the
  * reference's side (KVM suspects) come first, then neither, and KVM's
- * (reference suspects) last; by hits within each. A bucket whose case no
+ * (reference suspects) last; by hits within each. A finding whose case no
  * longer diverges says so. docs/native.md, docs/unicorn.md. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,7 +90,7 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 	snprintf(r->verdict, sizeof(r->verdict), "cannot judge: %.380s", why[0] ? why : "no judge");
 }
 
-/* The bucket's hits file, next to its case.case: signature and count. */
+/* The finding's hits file, next to its case.case: signature and count. */
 static void read_hits(const char *case_path, struct row *r)
 {
 	char p[4200], line[512];

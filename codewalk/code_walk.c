@@ -22,26 +22,24 @@ static long branch_target(const cs_insn *in, uint32_t len)
 
 int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 {
-	csh cs;
+	struct dec dec;
+	char err[160];
 	if (len > CASE_CODE_MAX)
 		len = CASE_CODE_MAX;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK)
+	if (dec_open(&dec, err, sizeof(err)) < 0)
 		return -1;
-	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_insn *in = cs_malloc(cs);
+	cs_insn *in = dec.insn;
 	uint8_t *seen = calloc(1, len + 1);
 	long *work = malloc((len + 1) * sizeof(*work));
 	/* The code as the CPU fetches it: the page's HLT padding follows
 	 * (layout_reset_rw), so an instruction cut short at the end of the
 	 * case's bytes ends in those (C4 41 39 D3 | F4 is VPSRLQ). */
 	uint8_t *img = malloc((size_t)len + 16);
-	if (!in || !seen || !work || !img) {
+	if (!seen || !work || !img) {
 		free(seen);
 		free(work);
 		free(img);
-		if (in)
-			cs_free(in, 1);
-		cs_close(&cs);
+		dec_close(&dec);
 		return -1;
 	}
 	memcpy(img, code, len);
@@ -55,10 +53,8 @@ int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 			if (!sweeping && seen[off])
 				break;
 			seen[off] = 1;
-			const uint8_t *p = img + off;
-			size_t left = len + 15 - (uint32_t)off;
-			uint64_t addr = LAYOUT_CODE + (uint64_t)off;
-			if (!cs_disasm_iter(cs, &p, &left, &addr, in)) {
+			if (!dec_one(&dec, 64, img + off, len + 15 - (uint32_t)off,
+				     LAYOUT_CODE + (uint64_t)off, in)) {
 				/* Not an instruction Capstone knows: the CPU
 				 * decides (#UD, or something new). */
 				off++;
@@ -77,7 +73,6 @@ int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx)
 	free(seen);
 	free(work);
 	free(img);
-	cs_free(in, 1);
-	cs_close(&cs);
+	dec_close(&dec);
 	return stop;
 }

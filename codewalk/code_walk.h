@@ -10,15 +10,16 @@
 #define EXITDIFF_CODE_WALK_H
 
 #include <stdint.h>
-#include <capstone/capstone.h>
+#include "decode.h"
 
 /* Called once per decoded instruction (an address may be seen twice: by
  * the sweep and a descent); returns non-zero to stop the walk. */
 typedef int (*code_walk_fn)(const cs_insn *in, void *ctx);
 
-/* Walks code (len bytes at LAYOUT_CODE) in 64-bit mode with details on.
- * Returns what fn last returned (0 when it never stopped the walk), or -1
- * when Capstone cannot be opened. */
+/* Walks code (len bytes at LAYOUT_CODE) in 64-bit mode through decode.h
+ * (details on, Capstone's slips put right). Returns what fn last returned
+ * (0 when it never stopped the walk), or -1 when Capstone cannot be opened
+ * or memory runs out. */
 int code_walk64(const uint8_t *code, uint32_t len, code_walk_fn fn, void *ctx);
 
 #endif

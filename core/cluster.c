@@ -1,4 +1,4 @@
-/* Cluster keys from bucket keys (cluster.h). Tables, not code: a mnemonic
+/* Cluster keys from keys (cluster.h). Tables, not code: a mnemonic
  * family is the first row that matches, so the order of rows matters
  * (SSE before string: "movsd" and "insertps" are SSE; string before
  * system: "movsb" is no MOV). */

@@ -1,7 +1,7 @@
-/* Root-cause clusters: a level above bucket keys. Many buckets are one
- * cause seen through different instructions (every SSE move raising #UD
- * where KVM raises #GP under no-osfxsr is one bucket per mnemonic), so a
- * campaign's report leads with clusters and lists buckets under them.
+/* Root-cause clusters: a level above keys. Many findings are one cause
+ * seen through different instructions (every SSE move raising #UD where
+ * KVM raises #GP under no-osfxsr is one finding per mnemonic), so a
+ * campaign's report leads with clusters and lists findings under them.
  *
  * A cluster key names what a person triages by:
  *
@@ -12,8 +12,8 @@
  * class of the first differing field (terminal, trace, exception, rip,
  * gpr, flags, sysreg, xmm, memory), the instruction family of the
  * signature's mnemonic (x87, sse, mmx, alu, bits, string, io, stack,
- * control, system, legacy, none), the bucket key's mode and the knobs the
- * bucket's case needs ("?" when unknown: a case the minimizer did not
+ * control, system, legacy, none), the key's mode and the knobs the
+ * finding's case needs ("?" when unknown: a case the minimizer did not
  * reduce carries knobs that may not matter; "none" when it needs none). */
 #ifndef EXITDIFF_CLUSTER_H
 #define EXITDIFF_CLUSTER_H
@@ -28,7 +28,7 @@ const char *cluster_field_class(const char *field);
  * "x87", "rep movsb" -> "string", "ljmp" -> "control"). */
 const char *cluster_family(const char *mnemonic);
 
-/* The cluster key of bucket key (signature[@MODE]) whose case needs knobs
+/* The cluster key of a key (signature[@MODE]) whose case needs knobs
  * (knobs_needed 0: not known, printed "?"). Returns 0, or -1 when key is
  * not a signature (buf then holds key itself). */
 int cluster_key(const char *key, uint32_t knobs, int knobs_needed, char *buf, size_t len);

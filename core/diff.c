@@ -162,7 +162,7 @@ static void sign_from(const struct outcome *a, const struct outcome *b,
 	size_t dn = n < sizeof(d->mnemonic) - 1 ? n : sizeof(d->mnemonic) - 1;
 	memcpy(d->mnemonic, mn, dn);
 	d->mnemonic[dn] = 0;
-	/* Signatures name buckets and files: no whitespace in them. */
+	/* Signatures name findings and files: no whitespace in them. */
 	for (char *p = mn; *p; p++)
 		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '/' || *p == ':')
 			*p = '_';

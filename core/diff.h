@@ -1,5 +1,5 @@
 /* Comparison of two outcomes under the comparison rules, and the stable
- * signature that buckets a divergence. */
+ * signature that names a divergence and tells duplicates apart. */
 #ifndef EXITDIFF_DIFF_H
 #define EXITDIFF_DIFF_H
 

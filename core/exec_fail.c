@@ -1,4 +1,4 @@
-/* Names a hypervisor failure of an executor, so a campaign can bucket it
+/* Names a hypervisor failure of an executor, so a campaign can file it
  * like a divergence: "executor#ERRNO/WHERE" (docs/formats.md). The
  * symbolic errno name, not its text, keeps the signature short and the
  * same across C libraries' wordings. */

@@ -1,7 +1,7 @@
 /*
  * The host kernel log (/dev/kmsg) as an oracle: a KVM complaint, WARNING,
  * BUG, Oops, KASAN or UBSAN report printed while a case ran is a finding,
- * bucketed by the message with its numbers removed ("kmsg/kvm-pvm:
+ * filed under the message with its numbers removed ("kmsg/kvm-pvm:
  * INTERNAL_ERROR after native exit: vec=N err=N rip=N cpl=N"). Rate-limit
  * notes ("N callbacks suppressed") are counted, never saved.
  *

@@ -137,12 +137,12 @@ static enum ref_status bits_cnt(struct ref_cpu *cpu, const cs_insn *insn)
  * prefixes in) as BSF/BSR ax: the F3 still makes it TZCNT/LZCNT. */
 static enum ref_status bits_bsf(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	return ref_has_prefix(insn, 0xf3) ? bits_count(cpu, 0) : bits_scan(cpu, 1);
+	return dec_has_prefix(insn, 0xf3) ? bits_count(cpu, 0) : bits_scan(cpu, 1);
 }
 
 static enum ref_status bits_bsr(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	return ref_has_prefix(insn, 0xf3) ? bits_count(cpu, 1) : bits_scan(cpu, 0);
+	return dec_has_prefix(insn, 0xf3) ? bits_count(cpu, 1) : bits_scan(cpu, 0);
 }
 
 static enum ref_status bits_popcnt(struct ref_cpu *cpu, const cs_insn *insn)

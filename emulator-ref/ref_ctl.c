@@ -204,7 +204,7 @@ static uint64_t rel_target(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	const cs_x86 *x = x86(insn);
 	if (cpu->code_bits != 64 || !(x->rex & 8) ||
-	    !(ref_has_prefix(insn, 0x66) || ref_has_prefix(insn, 0x67)))
+	    !(dec_has_prefix(insn, 0x66) || dec_has_prefix(insn, 0x67)))
 		return (uint64_t)x->operands[0].imm;
 	const uint8_t op = x->opcode[0];
 	const unsigned n = (op == 0xe8 || op == 0xe9 || op == 0x0f) ? 4 : 1;

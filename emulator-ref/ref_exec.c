@@ -28,13 +28,8 @@ struct dcache_slot {
 	cs_insn *insn;       /* cs_malloc'd on first use */
 };
 
-/* One Capstone handle per code-segment size (SDM Vol. 3A 3.4.5: CS.D and
- * CS.L give the default operand and address size). */
-enum { DEC_16, DEC_32, DEC_64, DEC_COUNT };
-
 struct ref_priv {
-	csh cs[DEC_COUNT];
-	cs_insn *insn;       /* scratch for the decode being tried */
+	struct dec dec;      /* its insn: scratch for the decode being tried */
 	struct dcache_slot dcache[DCACHE_SLOTS];
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd, vendor came from */
 	uint64_t pte_rsvd;
@@ -113,25 +108,7 @@ static int ref_init(struct executor *ex, char *err, size_t errlen)
 			 sizeof(*p), __FILE__, __LINE__);
 		return -1;
 	}
-	static const cs_mode modes[DEC_COUNT] = { CS_MODE_16, CS_MODE_32, CS_MODE_64 };
-	for (unsigned i = 0; i < DEC_COUNT; i++) {
-		cs_err ce = cs_open(CS_ARCH_X86, modes[i], &p->cs[i]);
-		if (ce != CS_ERR_OK) {
-			snprintf(err, errlen, "ref: cs_open(mode %u) failed: %s (%s:%d)",
-				 i, cs_strerror(ce), __FILE__, __LINE__);
-			while (i--)
-				cs_close(&p->cs[i]);
-			free(p);
-			return -1;
-		}
-		cs_option(p->cs[i], CS_OPT_DETAIL, CS_OPT_ON);
-	}
-	/* Every handle allocates the same cs_insn layout: any one serves. */
-	p->insn = cs_malloc(p->cs[DEC_64]);
-	if (!p->insn) {
-		snprintf(err, errlen, "ref: cs_malloc failed (%s:%d)", __FILE__, __LINE__);
-		for (unsigned i = 0; i < DEC_COUNT; i++)
-			cs_close(&p->cs[i]);
+	if (dec_open(&p->dec, err, errlen) < 0) {
 		free(p);
 		return -1;
 	}
@@ -150,9 +127,7 @@ static void ref_fini(struct executor *ex)
 	for (unsigned i = 0; i < DCACHE_SLOTS; i++)
 		if (p->dcache[i].insn)
 			cs_free(p->dcache[i].insn, 1);
-	cs_free(p->insn, 1);
-	for (unsigned i = 0; i < DEC_COUNT; i++)
-		cs_close(&p->cs[i]);
+	dec_close(&p->dec);
 	free(p);
 	ex->priv = NULL;
 }
@@ -247,84 +222,22 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
 
 /* Decodes the n fetched bytes at rip, through the cache. NULL when the
  * bytes are not a valid instruction (never cached). */
-/* Capstone 4 loses an operand-size prefix that comes before a REP/REPNE
- * prefix (66 F3 F7 /6 decodes as a 32-bit DIV, 66 F3 6F as OUTSD), but
- * gets F3 66 right. Legacy prefixes mean the same in any order (SDM Vol. 2A
- * 2.1.1), so F2/F3 are moved to the front of the prefix run before
- * decoding; the length and every operand stay the same. */
-static void order_prefixes(uint8_t *b, unsigned n, int rep_last)
-{
-	unsigned run = 0;
-	while (run < n && (b[run] == 0xf0 || b[run] == 0xf2 || b[run] == 0xf3 ||
-			   b[run] == 0x2e || b[run] == 0x36 || b[run] == 0x3e ||
-			   b[run] == 0x26 || b[run] == 0x64 || b[run] == 0x65 ||
-			   b[run] == 0x66 || b[run] == 0x67))
-		run++;
-	uint8_t rep[15], other[15];
-	unsigned nr = 0, no = 0;
-	for (unsigned i = 0; i < run; i++) {
-		if (b[i] == 0xf2 || b[i] == 0xf3)
-			rep[nr++] = b[i];
-		else
-			other[no++] = b[i];
-	}
-	memcpy(b + (rep_last ? no : 0), rep, nr);
-	memcpy(b + (rep_last ? 0 : nr), other, no);
-}
-
 static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
 			     const uint8_t *buf, unsigned n)
 {
 	struct dcache_slot *sl = &p->dcache[(rip ^ (rip >> 9) ^ bits) & (DCACHE_SLOTS - 1)];
 	if (sl->n == n && sl->rip == rip && sl->bits == bits && memcmp(sl->bytes, buf, n) == 0)
 		return sl->insn;
-	unsigned dm = bits == 16 ? DEC_16 : bits == 32 ? DEC_32 : DEC_64;
-	if (!sl->insn && !(sl->insn = cs_malloc(p->cs[dm])))
+	if (!sl->insn && !(sl->insn = dec_insn_new(&p->dec)))
 		return NULL;
 	/* Decode into the scratch insn and swap it in on success: a failed
 	 * decode then never clobbers the instruction executed last (its
-	 * mnemonic names the outcome). But for the F2/F3 opcodes of the
-	 * SSE-era map (POPCNT: F3 0F B8) Capstone 4 wants the F3 last, next to
-	 * the opcode (67 F3 0F B8 decodes, F3 67 0F B8 does not): the second
-	 * try puts it there. */
-	uint8_t ordered[15];
-	int ok = 0;
-	for (int rep_last = 0; rep_last < 2 && !ok; rep_last++) {
-		memcpy(ordered, buf, n);
-		order_prefixes(ordered, n, rep_last);
-		const uint8_t *code = ordered;
-		size_t size = n;
-		uint64_t addr = rip;
-		ok = cs_disasm_iter(p->cs[dm], &code, &size, &addr, p->insn);
-	}
-	if (!ok)
+	 * mnemonic names the outcome). */
+	if (!dec_one(&p->dec, bits, buf, n, rip, p->dec.insn))
 		return NULL;
-	/* Capstone 4 names 98/99 CWDE/CDQ in 16-bit code too; without 66h
-	 * they are CBW/CWD there (SDM Vol. 2A CBW, CWD: operand size 16). */
-	if (bits == 16 && !ref_has_prefix(p->insn, 0x66) &&
-	    (p->insn->id == X86_INS_CWDE || p->insn->id == X86_INS_CDQ)) {
-		int cwd = p->insn->id == X86_INS_CDQ;
-		p->insn->id = cwd ? X86_INS_CWD : X86_INS_CBW;
-		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic), cwd ? "cwd" : "cbw");
-	}
-	/* Capstone 4 names F3 0F BC/BD with a 16-bit operand (real mode, or
-	 * 66h) BSF/BSR; the F3 makes it TZCNT/LZCNT (SDM Vol. 2B TZCNT, Vol.
-	 * 2A LZCNT; ref_bits.c runs it so). Name it so: the name keys
-	 * signatures and the known list. The id stays (ref_bits.c dispatches
-	 * on it and falls back to BSF/BSR without BMI1/ABM). */
-	if ((p->insn->id == X86_INS_BSF || p->insn->id == X86_INS_BSR) &&
-	    ref_has_prefix(p->insn, 0xf3))
-		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic),
-			 p->insn->id == X86_INS_BSF ? "tzcnt" : "lzcnt");
-	/* Capstone 4 decodes RDPID (F3 0F C7 /7, mod = 3) as RDSEED with an
-	 * F3 prefix; ref_sys_msr.c runs it as RDPID by that prefix. The name
-	 * keys signatures, so it says what the CPU runs. */
-	if (p->insn->id == X86_INS_RDSEED && ref_has_prefix(p->insn, 0xf3) &&
-	    !ref_has_prefix(p->insn, 0xf2))
-		snprintf(p->insn->mnemonic, sizeof(p->insn->mnemonic), "rdpid");
 	cs_insn *t = sl->insn;
-	sl->insn = p->insn;
-	p->insn = t;
+	sl->insn = p->dec.insn;
+	p->dec.insn = t;
 	sl->rip = rip;
 	sl->bits = (uint8_t)bits;
 	sl->n = (uint8_t)n;
@@ -351,10 +264,7 @@ static int invalid_opcode(unsigned bits, const uint8_t *b, unsigned n)
 		0x60, 0x61, 0x82, 0x9a, 0xce, 0xd4, 0xd5, 0xd6, 0xea,
 	};
 	unsigned i = 0;
-	while (i < n && (b[i] == 0xf0 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x2e ||
-			 b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x26 || b[i] == 0x64 ||
-			 b[i] == 0x65 || b[i] == 0x66 || b[i] == 0x67 ||
-			 (bits == 64 && (b[i] & 0xf0) == 0x40)))
+	while (i < n && (dec_is_legacy_prefix(b[i]) || (bits == 64 && (b[i] & 0xf0) == 0x40)))
 		i++;
 	/* The i64 entries are valid outside 64-bit mode (Capstone decodes
 	 * them there); the unassigned group encodings are #UD in every mode. */
@@ -679,7 +589,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			 * the instruction does (SDM Vol. 3A 17.3.1.1). */
 			cpu.single_step = 0;
 			st = ref_raise_code_breakpoint(&cpu);
-		} else if (ref_has_prefix(insn, 0xf0) &&
+		} else if (dec_has_prefix(insn, 0xf0) &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
 		} else if (flags_read(insn) & cpu.undefined_flags) {

@@ -46,9 +46,7 @@ static uint8_t first_opcode(const cs_insn *insn)
 {
 	for (unsigned i = 0; i < insn->size; i++) {
 		uint8_t b = insn->bytes[i];
-		if (b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
-		    b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 ||
-		    b == 0x67)
+		if (dec_is_legacy_prefix(b))
 			continue;
 		if ((b & 0xf0) == 0x40 && insn->detail->x86.rex)
 			continue;

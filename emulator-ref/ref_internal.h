@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <capstone/capstone.h>
+#include "../decode/decode.h"
 #include "../core/case.h"
 #include "../core/outcome.h"
 #include "../core/executor.h"
@@ -237,24 +238,6 @@ static inline int ref_gpa_is_ram(uint64_t gpa, unsigned size)
 enum ref_seg ref_op_seg(const struct ref_cpu *cpu, int i);
 /* Effective address of memory operand i without segment base (for LEA). */
 uint64_t ref_op_ea(const struct ref_cpu *cpu, int i);
-
-/* 1 when the legacy prefix bytes of insn (before any REX and the opcode)
- * contain byte p. Capstone 4 drops an operand-size prefix that precedes a
- * REP prefix (66 F3 6F decodes as OUTSD), so sizes that hinge on 66h are
- * taken from the bytes themselves. */
-static inline int ref_has_prefix(const cs_insn *insn, uint8_t p)
-{
-	for (unsigned i = 0; i < insn->size; i++) {
-		uint8_t b = insn->bytes[i];
-		if (b == p)
-			return 1;
-		if (!(b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
-		      b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 ||
-		      b == 0x67))
-			return 0;
-	}
-	return 0;
-}
 
 /* Records that the store of size bytes at la (an RFLAGS image: PUSHF,
  * an exception frame) holds the undefined bits mask, so the diff masks

@@ -132,7 +132,7 @@ static enum ref_status misc_clflush(struct ref_cpu *cpu, const cs_insn *insn)
 	 * AE /7", CLFLUSHOPT/CLWB "NFx 66 0F AE /7 /6"); Capstone 4 still
 	 * decodes F2/F3 0F AE /7 as CLFLUSH. Checked natively on this host
 	 * at CPL3: both raise #UD, 66 0F AE /7 runs. */
-	if (ref_has_prefix(insn, 0xf2) || ref_has_prefix(insn, 0xf3))
+	if (dec_has_prefix(insn, 0xf2) || dec_has_prefix(insn, 0xf3))
 		return ref_raise(cpu, 6, 0, 0);
 	return probe_read(cpu, 0) < 0 ? REF_STOP : REF_NEXT;
 }
@@ -171,11 +171,11 @@ static enum ref_status misc_movbe(struct ref_cpu *cpu, const cs_insn *insn)
 	enum ref_status st = feature_gate(cpu, has_feature(cpu, 1, 'c', 22));
 	if (st != REF_NEXT)
 		return st;
-	if (ref_has_prefix(insn, 0xf3))
+	if (dec_has_prefix(insn, 0xf3))
 		return feature_gate(cpu, 0);
 	/* F2 0F 38 F0/F1 is CRC32 (SDM Vol. 2A CRC32), but Capstone 4 decodes
 	 * it in 16-bit code as MOVBE with MOVBE's operands: not modeled. */
-	if (ref_has_prefix(insn, 0xf2))
+	if (dec_has_prefix(insn, 0xf2))
 		return REF_UNSUPPORTED;
 	unsigned size = x86(insn)->operands[0].size;
 	if (ref_read_op(cpu, 1, &v) < 0)

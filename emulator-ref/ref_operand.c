@@ -40,7 +40,7 @@ uint64_t ref_op_ea(const struct ref_cpu *cpu, int i)
 
 unsigned ref_opsize(const struct ref_cpu *cpu, const cs_insn *insn, int stack)
 {
-	int o16 = ref_has_prefix(insn, 0x66);
+	int o16 = dec_has_prefix(insn, 0x66);
 	if (cpu->code_bits == 64) {
 		/* REX.W wins over 66h (SDM Vol. 2A 2.2.1.2); stack operations
 		 * default to 64 bits (SDM Vol. 1 3.6.1). */

@@ -128,7 +128,7 @@ static enum ref_status sse_mov128(struct ref_cpu *cpu, const cs_insn *insn)
 	 * A-3 leaves them empty; measured natively at CPL3: SIGILL). */
 	if ((insn->id == X86_INS_MOVAPS || insn->id == X86_INS_MOVUPS ||
 	     insn->id == X86_INS_MOVAPD || insn->id == X86_INS_MOVUPD) &&
-	    (ref_has_prefix(insn, 0xf3) || ref_has_prefix(insn, 0xf2)))
+	    (dec_has_prefix(insn, 0xf3) || dec_has_prefix(insn, 0xf2)))
 		return aligned ? ref_raise(cpu, 6, 0, 0) : REF_UNSUPPORTED;
 	uint64_t v[2];
 	SSE_TRY(src128(cpu, 1, aligned, v));

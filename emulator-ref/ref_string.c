@@ -121,7 +121,7 @@ static enum ref_status str_exec(struct ref_cpu *cpu, const cs_insn *insn)
 	const unsigned size = op->size ? op->size : ref_opsize(cpu, insn, 0);
 	const uint64_t m = alu_mask(size);
 	const unsigned asz = x->addr_size;
-	const int rep = ref_has_prefix(insn, 0xf3) ? 0xf3 : ref_has_prefix(insn, 0xf2) ? 0xf2 : 0;
+	const int rep = dec_has_prefix(insn, 0xf3) ? 0xf3 : dec_has_prefix(insn, 0xf2) ? 0xf2 : 0;
 	const int cmp = op->kind == STR_SCAS || op->kind == STR_CMPS;
 	const uint64_t step = (cpu->rflags & RFLAGS_DF) ? (uint64_t)0 - size : size;
 	const enum ref_seg sseg = str_src_seg(insn);

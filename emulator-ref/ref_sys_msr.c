@@ -437,7 +437,7 @@ static enum ref_status msr_rdpid(struct ref_cpu *cpu, const cs_insn *insn);
 static enum ref_status msr_rdrand(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	int seed = insn->id == X86_INS_RDSEED;
-	if (seed && ref_has_prefix(insn, 0xf3) && !ref_has_prefix(insn, 0xf2))
+	if (seed && dec_has_prefix(insn, 0xf3) && !dec_has_prefix(insn, 0xf2))
 		return msr_rdpid(cpu, insn);
 	int f = seed ? ref_sys_feature(cpu, 7, 0, CPUID_EBX, 18) :
 		       ref_sys_feature(cpu, 1, 0, CPUID_ECX, 30);
@@ -446,7 +446,7 @@ static enum ref_status msr_rdrand(struct ref_cpu *cpu, const cs_insn *insn)
 	/* "NFx" encodings: an F2/F3 prefix is #UD (or another
 	 * instruction: F3 0F C7 /7 is RDPID, which Capstone 4 does not
 	 * decode) (SDM Vol. 2A 3.1.1.1, measured: F2 RDRAND is #UD). */
-	if (!f || ref_has_prefix(insn, 0xf2) || ref_has_prefix(insn, 0xf3))
+	if (!f || dec_has_prefix(insn, 0xf2) || dec_has_prefix(insn, 0xf3))
 		return ref_sys_ud(cpu);
 	const cs_x86_op *o = &insn->detail->x86.operands[0];
 	int g = o->type == X86_OP_REG ? ref_reg_gpr(o->reg) : -1;
@@ -475,7 +475,7 @@ static enum ref_status msr_rdpid(struct ref_cpu *cpu, const cs_insn *insn)
 		return ref_sys_ud(cpu);
 	const cs_x86_op *o = &insn->detail->x86.operands[0];
 	int g = o->type == X86_OP_REG ? ref_reg_gpr(o->reg) : -1;
-	if (g < 0 || ref_has_prefix(insn, 0x66))
+	if (g < 0 || dec_has_prefix(insn, 0x66))
 		return REF_UNSUPPORTED;
 	ref_sys_set_gpr(cpu, g, cpu->msr_tsc_aux & 0xffffffffu);
 	return REF_NEXT;

@@ -1,7 +1,7 @@
 /*
  * AFL++ custom mutator (AFL_CUSTOM_MUTATOR_LIBRARY): mutates the binary
  * case as a case, not as bytes. It decodes the input (case_decode), finds
- * the instruction boundaries of the code with Capstone (CS_MODE_64), and
+ * the instruction boundaries of the code in the case's mode (decode.h), and
  * edits whole instructions -- insert one from mut_table.c, delete, replace,
  * swap two, duplicate, splice one from the other input -- or the initial
  * registers and flags (interesting values, pointers into the layout.h
@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <capstone/capstone.h>
 #include "case_bin.h"
+#include "decode.h"
 #include "mut.h"
 
 /* Up to this many stacked edits per call (AFL's havoc stacks too). */
@@ -23,8 +23,7 @@
 
 struct mut_state {
 	uint64_t rng;
-	csh cs;
-	cs_insn *insn;
+	struct dec dec;
 	struct test_case c, other;
 	uint16_t off[CASE_CODE_MAX + 1]; /* instruction starts, then code_len */
 	uint32_t n_insns;
@@ -56,19 +55,13 @@ static uint32_t below(struct mut_state *m, uint32_t n)
 static void find_boundaries(struct mut_state *m, const struct test_case *c,
 			    uint16_t *off, uint32_t *n)
 {
-	const uint8_t *code = c->code;
-	size_t size = c->code_len;
-	uint64_t addr = 0;
+	unsigned bits = dec_bits((enum cpu_mode)c->mode);
+	uint32_t at = 0;
 	*n = 0;
-	while (size) {
-		off[(*n)++] = (uint16_t)addr;
-		const uint8_t *p = code;
-		size_t s = size;
-		uint64_t a = addr;
-		size_t len = cs_disasm_iter(m->cs, &p, &s, &a, m->insn) ? m->insn->size : 1;
-		code += len;
-		size -= len;
-		addr += len;
+	while (at < c->code_len) {
+		off[(*n)++] = (uint16_t)at;
+		unsigned len = dec_one(&m->dec, bits, c->code + at, c->code_len - at, at, NULL);
+		at += len ? len : 1;
 	}
 	off[*n] = (uint16_t)c->code_len;
 }
@@ -237,12 +230,12 @@ void *afl_custom_init(void *afl, unsigned int seed)
 	if (!m)
 		return NULL;
 	m->rng = seed ^ 0x6578697464696666ull;
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &m->cs) != CS_ERR_OK) {
-		fprintf(stderr, "exitdiff mutator: cs_open failed\n");
+	char err[160];
+	if (dec_open(&m->dec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exitdiff mutator: %s\n", err);
 		free(m);
 		return NULL;
 	}
-	m->insn = cs_malloc(m->cs);
 	snprintf(m->last, sizeof(m->last), "exitdiff-none");
 	return m;
 }
@@ -294,7 +287,6 @@ void afl_custom_deinit(void *data)
 	struct mut_state *m = data;
 	if (!m)
 		return;
-	cs_free(m->insn, 1);
-	cs_close(&m->cs);
+	dec_close(&m->dec);
 	free(m);
 }

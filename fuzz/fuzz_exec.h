@@ -41,7 +41,7 @@ struct fx_result {
 	struct divergence d;
 	const struct test_case *c;
 	const struct outcome *ref, *kvm;
-	char key[SIGNATURE_MAX]; /* bucket key (core/finding.h): signature[@MODE] */
+	char key[SIGNATURE_MAX]; /* key (core/finding.h): signature[@MODE] */
 	int known;               /* key on the known list */
 	int unconfirmed;         /* a second KVM run did not give the signature again */
 	int fresh;               /* diverged, confirmed, not known, first time in this process */
@@ -80,7 +80,7 @@ int fx_known_load(const char *path, int optional, char *err, size_t errlen);
 const struct known_list *fx_known_list(void);
 void fx_known_free(void);
 
-/* Writes the finding as DIR/<bucket key>-<hash>.case: the case with the
+/* Writes the finding as DIR/<key>-<hash>.case: the case with the
  * reference outcome as expectation, the KVM outcome and the signature in
  * comments. Temp file + link, so a reader never sees half a file and the
  * first process to find a signature wins. Returns 0 (path in out), 1 when
@@ -92,7 +92,7 @@ int fx_save_finding(const char *dir, const char *engine, const struct fx_result 
 
 /* Calls hit(ctx, h) once per outcome feature of r: the pair of terminal
  * kinds, each side's exception vector, the divergence class and field, the
- * signature, the reference's final mnemonic, the trace length bucket. The
+ * signature, the reference's final mnemonic, the trace length class (log2). The
  * engine maps each 32-bit hash into its own counter array. */
 void fx_features(const struct fx_result *r, void (*hit)(void *ctx, uint32_t h), void *ctx);
 

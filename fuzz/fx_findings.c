@@ -95,7 +95,7 @@ int fx_save_finding(const char *dir, const char *engine, const struct fx_result 
 		snprintf(err, errlen, "%s: cannot create findings dir: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* One file per bucket key, shared by every process and engine writing
+	/* One file per key, shared by every process and engine writing
 	 * to this dir (persistent AFL children and libFuzzer -fork jobs each
 	 * rediscover the same signatures): DIR/<signature>-<hash>.case, the
 	 * hash keeping signatures apart that sanitize alike. */

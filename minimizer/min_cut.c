@@ -1,5 +1,5 @@
 /* The first divergence of a case, found by cutting its run short with a
- * HLT (min.h). Campaigns name new buckets by it. */
+ * HLT (min.h). Campaigns name new findings by it. */
 #include <stdlib.h>
 #include <string.h>
 #include "layout.h"

@@ -1,67 +1,34 @@
 /* x86 helpers for the minimizer passes: instruction boundaries, prefix
- * bytes and immediate fields, from Capstone in 64-bit mode (the only mode
- * cases have so far, see case.h). */
+ * bytes and immediate fields, decoded (decode.h) in the mode of the case
+ * being minimized: 16-, 32- and 64-bit code split differently (B8 iw is
+ * three bytes in real mode, five in the others; 40-4F are REX prefixes
+ * only in 64-bit mode). */
 #include <string.h>
 #include "min_internal.h"
 
-int min_dec_open(struct min_dec *d)
+/* Prefixes at the start of an instruction (SDM Vol. 2A 2.1.1, 2.2.1): the
+ * legacy ones, and REX in 64-bit mode only (elsewhere 40-4F are INC/DEC). */
+static int is_prefix(uint8_t b, unsigned bits)
 {
-	memset(d, 0, sizeof(*d));
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->cs) != CS_ERR_OK)
-		return -1;
-	cs_option(d->cs, CS_OPT_DETAIL, CS_OPT_ON);
-	d->insn = cs_malloc(d->cs);
-	if (!d->insn) {
-		cs_close(&d->cs);
-		return -1;
-	}
-	return 0;
+	return dec_is_legacy_prefix(b) || (bits == 64 && (b & 0xf0) == 0x40);
 }
 
-void min_dec_close(struct min_dec *d)
-{
-	if (d->insn)
-		cs_free(d->insn, 1);
-	d->insn = NULL;
-	cs_close(&d->cs);
-}
-
-/* Legacy prefixes (SDM Vol. 2A 2.1.1): lock/rep, segment overrides,
- * operand- and address-size. REX (40-4f) is a prefix only in 64-bit mode
- * (SDM Vol. 2A 2.2.1), which is the mode we decode in. */
-static int is_prefix(uint8_t b)
-{
-	switch (b) {
-	case 0xf0: case 0xf2: case 0xf3:
-	case 0x2e: case 0x36: case 0x3e: case 0x26: case 0x64: case 0x65:
-	case 0x66: case 0x67:
-		return 1;
-	default:
-		return (b & 0xf0) == 0x40;
-	}
-}
-
-/* Decodes one instruction at code[off]; returns its length or 0. */
-static unsigned decode_one(struct min_dec *d, const uint8_t *code, unsigned len,
+static unsigned decode_one(struct dec *d, unsigned bits, const uint8_t *code, unsigned len,
 			   unsigned off)
 {
-	const uint8_t *p = code + off;
-	size_t size = len - off;
-	uint64_t addr = off;
-	if (!cs_disasm_iter(d->cs, &p, &size, &addr, d->insn))
-		return 0;
-	return d->insn->size;
+	return dec_one(d, bits, code + off, len - off, off, NULL);
 }
 
-unsigned min_decode(struct min_dec *d, const uint8_t *code, unsigned len,
+unsigned min_decode(struct dec *d, enum cpu_mode mode, const uint8_t *code, unsigned len,
 		    struct min_insn *out, unsigned max)
 {
+	unsigned bits = dec_bits(mode);
 	unsigned n = 0;
 	for (unsigned off = 0; off < len && n < max; n++) {
 		struct min_insn *mi = &out[n];
 		memset(mi, 0, sizeof(*mi));
 		mi->off = off;
-		unsigned l = decode_one(d, code, len, off);
+		unsigned l = decode_one(d, bits, code, len, off);
 		if (!l) {
 			mi->len = 1;
 			mi->is_nop = code[off] == 0x90;
@@ -71,7 +38,7 @@ unsigned min_decode(struct min_dec *d, const uint8_t *code, unsigned len,
 		mi->len = l;
 		mi->valid = 1;
 		unsigned k = 0;
-		while (k + 1 < l && is_prefix(code[off + k]))
+		while (k + 1 < l && is_prefix(code[off + k], bits))
 			k++;
 		mi->npfx = k;
 		const cs_x86 *x = &d->insn->detail->x86;
@@ -88,7 +55,7 @@ unsigned min_decode(struct min_dec *d, const uint8_t *code, unsigned len,
 	return n;
 }
 
-int min_decodes_as_one(struct min_dec *d, const uint8_t *b, unsigned len)
+int min_decodes_as_one(struct dec *d, enum cpu_mode mode, const uint8_t *b, unsigned len)
 {
-	return len && decode_one(d, b, len, 0) == len;
+	return len && decode_one(d, dec_bits(mode), b, len, 0) == len;
 }

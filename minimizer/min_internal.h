@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <capstone/capstone.h>
+#include "decode.h"
 #include "min.h"
 
 /* ---- engine (min_engine.c): knows the predicate, nothing of x86 ---- */
@@ -54,35 +54,30 @@ unsigned min_reduce(struct min_engine *e, unsigned n, min_build_fn build,
 
 double min_now_ms(void);
 
-/* ---- x86 helpers (min_insn.c), Capstone in 64-bit mode ---- */
+/* ---- x86 helpers (min_insn.c), in the case's mode ---- */
 
 struct min_insn {
 	uint16_t off, len;
 	uint8_t valid;          /* 0: bytes Capstone does not decode (1 byte) */
-	uint8_t npfx;           /* legacy and REX prefix bytes at the start */
+	uint8_t npfx;           /* legacy (and in 64-bit code REX) prefix bytes at the start */
 	uint8_t imm_off, imm_size; /* within the instruction; size 0: none */
 	uint8_t is_nop;         /* every byte is 0x90 */
 };
 
-struct min_dec {
-	csh cs;
-	cs_insn *insn;          /* one scratch instruction for cs_disasm_iter */
-};
-
-int min_dec_open(struct min_dec *d);
-void min_dec_close(struct min_dec *d);
-/* Splits code into instructions at decoded boundaries; an undecodable byte
- * is a one-byte unit of its own. Returns the number of units (<= max). */
-unsigned min_decode(struct min_dec *d, const uint8_t *code, unsigned len,
+/* Splits code into instructions at the boundaries of mode's code size; an
+ * undecodable byte is a one-byte unit of its own. Returns the number of
+ * units (<= max). */
+unsigned min_decode(struct dec *d, enum cpu_mode mode, const uint8_t *code, unsigned len,
 		    struct min_insn *out, unsigned max);
-/* 1 when b[0..len) decodes as exactly one instruction of length len. */
-int min_decodes_as_one(struct min_dec *d, const uint8_t *b, unsigned len);
+/* 1 when b[0..len) decodes in mode as exactly one instruction of length
+ * len. */
+int min_decodes_as_one(struct dec *d, enum cpu_mode mode, const uint8_t *b, unsigned len);
 
 /* ---- policy (min_passes.c, min_pass_state.c) ---- */
 
 struct min_pass_ctx {
 	struct min_engine *e;
-	struct min_dec *dec;
+	struct dec *dec;
 	struct min_insn insns[CASE_CODE_MAX];
 	unsigned ninsns;
 	/* case_init's registers: GPRs, then RFLAGS at index GPR_COUNT. */

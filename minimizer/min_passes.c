@@ -9,7 +9,7 @@
 static void redecode(struct min_pass_ctx *p)
 {
 	const struct test_case *c = &p->e->best;
-	p->ninsns = min_decode(p->dec, c->code, c->code_len, p->insns, CASE_CODE_MAX);
+	p->ninsns = min_decode(p->dec, (enum cpu_mode)c->mode, c->code, c->code_len, p->insns, CASE_CODE_MAX);
 }
 
 /* ---- drop-insns: remove whole instructions ---- */
@@ -39,7 +39,7 @@ static void pass_drop_insns(struct min_pass_ctx *p)
 
 static unsigned long measure_insns(struct min_pass_ctx *p, const struct test_case *c)
 {
-	return min_decode(p->dec, c->code, c->code_len, p->insns, CASE_CODE_MAX);
+	return min_decode(p->dec, (enum cpu_mode)c->mode, c->code, c->code_len, p->insns, CASE_CODE_MAX);
 }
 
 /* ---- nop-insns: overwrite instructions by as many 0x90 bytes ----
@@ -72,7 +72,7 @@ static void pass_nop_insns(struct min_pass_ctx *p)
 
 static unsigned long measure_non_nops(struct min_pass_ctx *p, const struct test_case *c)
 {
-	unsigned n = min_decode(p->dec, c->code, c->code_len, p->insns, CASE_CODE_MAX);
+	unsigned n = min_decode(p->dec, (enum cpu_mode)c->mode, c->code, c->code_len, p->insns, CASE_CODE_MAX);
 	unsigned long k = 0;
 	for (unsigned i = 0; i < n; i++)
 		k += !p->insns[i].is_nop;
@@ -103,7 +103,7 @@ static void pass_drop_prefixes(struct min_pass_ctx *p)
 			/* Only where the instruction still decodes, as one
 			 * instruction one byte shorter: a removed 66 or REX.W
 			 * may change the operand size, never the boundaries. */
-			if (!min_decodes_as_one(p->dec, cand->code + mi.off, mi.len - 1))
+			if (!min_decodes_as_one(p->dec, (enum cpu_mode)cand->mode, cand->code + mi.off, mi.len - 1))
 				continue;
 			if (min_try(p->e, cand)) {
 				redecode(p);
@@ -117,7 +117,7 @@ static void pass_drop_prefixes(struct min_pass_ctx *p)
 
 static unsigned long measure_prefixes(struct min_pass_ctx *p, const struct test_case *c)
 {
-	unsigned n = min_decode(p->dec, c->code, c->code_len, p->insns, CASE_CODE_MAX);
+	unsigned n = min_decode(p->dec, (enum cpu_mode)c->mode, c->code, c->code_len, p->insns, CASE_CODE_MAX);
 	unsigned long k = 0;
 	for (unsigned i = 0; i < n; i++)
 		k += p->insns[i].npfx;
@@ -198,7 +198,7 @@ static int try_imm(void *pctx, uint64_t v)
 	*t->cand = t->p->e->best;
 	uint8_t *at = t->cand->code + t->mi.off;
 	put_le(at + t->mi.imm_off, t->mi.imm_size, v);
-	return min_decodes_as_one(t->p->dec, at, t->mi.len) && min_try(t->p->e, t->cand);
+	return min_decodes_as_one(t->p->dec, (enum cpu_mode)t->cand->mode, at, t->mi.len) && min_try(t->p->e, t->cand);
 }
 
 static void pass_shrink_imms(struct min_pass_ctx *p)
@@ -224,7 +224,7 @@ static void pass_shrink_imms(struct min_pass_ctx *p)
 
 static unsigned long measure_imm_bits(struct min_pass_ctx *p, const struct test_case *c)
 {
-	unsigned n = min_decode(p->dec, c->code, c->code_len, p->insns, CASE_CODE_MAX);
+	unsigned n = min_decode(p->dec, (enum cpu_mode)c->mode, c->code, c->code_len, p->insns, CASE_CODE_MAX);
 	unsigned long k = 0;
 	for (unsigned i = 0; i < n; i++) {
 		const struct min_insn *mi = &p->insns[i];
@@ -280,9 +280,14 @@ int min_case_ex(const struct test_case *in, min_pred same, void *ctx,
 	*out = *in;
 	struct min_pass_ctx *p = calloc(1, sizeof(*p));
 	struct min_engine *e = calloc(1, sizeof(*e));
-	struct min_dec dec;
+	struct dec dec;
+	char err[160] = "out of memory";
 	int rc = MIN_OK;
-	if (!p || !e || min_dec_open(&dec) < 0) {
+	/* Capstone's handles are opened per call (a few allocations, next to
+	 * thousands of executor runs), so workers may minimize in parallel. */
+	if (!p || !e || dec_open(&dec, err, sizeof(err)) < 0) {
+		if (log)
+			fprintf(log, "minimize: %s\n", err);
 		free(p);
 		free(e);
 		return MIN_ERR_NOMEM;
@@ -337,7 +342,7 @@ out:
 	if (stats)
 		*stats = st;
 	min_engine_fini(e);
-	min_dec_close(&dec);
+	dec_close(&dec);
 	free(e);
 	free(p);
 	return rc;

@@ -23,7 +23,6 @@
  * A linear decode sees the bytes a case holds, not what it jumps into; a
  * jump into the middle of an instruction can hide one (docs/native.md). */
 #include <stdio.h>
-#include <capstone/capstone.h>
 #include "code_walk.h"
 #include "knobs.h"
 #include "native.h"
@@ -47,12 +46,6 @@ static const unsigned host_state_insns[] = {
 	X86_INS_VMCALL, X86_INS_VMMCALL,
 };
 
-static int is_legacy_prefix(uint8_t b)
-{
-	return b == 0x66 || b == 0x67 || b == 0xf2 || b == 0xf3 || b == 0xf0 || b == 0x2e ||
-	       b == 0x36 || b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65;
-}
-
 /* The first opcode byte after legacy prefixes and REX. C4/C5 (VEX), 62
  * (EVEX) and 8F with a ModRM reg field other than 0 (XOP) start an encoding
  * that needs CR4.OSXSAVE in 64-bit mode (LES, LDS and BOUND do not exist
@@ -60,7 +53,7 @@ static int is_legacy_prefix(uint8_t b)
 static int needs_host_cr4(const uint8_t *b, size_t n)
 {
 	size_t i = 0;
-	while (i < n && is_legacy_prefix(b[i]))
+	while (i < n && dec_is_legacy_prefix(b[i]))
 		i++;
 	if (i < n && (b[i] & 0xf0) == 0x40)
 		i++;
@@ -129,7 +122,7 @@ static int uses_fpu(const cs_insn *in)
 		if (d->x86.operands[k].type == X86_OP_REG && is_fpu_reg(d->x86.operands[k].reg))
 			return 1;
 	unsigned i = 0;
-	while (i < in->size && (is_legacy_prefix(in->bytes[i]) || (in->bytes[i] & 0xf0) == 0x40))
+	while (i < in->size && (dec_is_legacy_prefix(in->bytes[i]) || (in->bytes[i] & 0xf0) == 0x40))
 		i++;
 	if (i < in->size && ((in->bytes[i] >= 0xd8 && in->bytes[i] <= 0xdf) || in->bytes[i] == 0x9b))
 		return 1;   /* x87 escape, WAIT (with CR0.MP, #NM under TS) */

@@ -3,7 +3,7 @@
 # prot32, prot32-paged, real16) for N seconds each, then tables per lane
 # and per instruction class (the generator's template family) from each
 # campaign's last stats.jsonl line, and the top signatures from its
-# buckets and known hits. Prints markdown; with --write it also replaces
+# findings and known hits. Prints markdown; with --write it also replaces
 # the figures section of docs/fidelity.md.
 #
 # Usage: scripts/fidelity.sh [SECONDS] [--jobs N] [--write] [--exitdiff PATH]
@@ -56,7 +56,7 @@ done
 
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", 100 * a / b; else printf "-" }'; }
 
-# Top signatures of one campaign: new buckets (hits files) and known ones
+# Top signatures of one campaign: new findings (hits files) and known ones
 # (state), by hits, "sig (n)".
 top_sigs() {
 	local dir=$1 n=$2
@@ -75,7 +75,7 @@ report() {
 	echo
 	echo "### Per lane"
 	echo
-	echo "| lane | cases | agree % | diverge % | unsupported % | modeled % (by executions) | new buckets | known hits | top UNSUPPORTED | top signatures |"
+	echo "| lane | cases | agree % | diverge % | unsupported % | modeled % (by executions) | new findings | known hits | top UNSUPPORTED | top signatures |"
 	echo "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"
 	for l in "${lanes[@]}"; do
 		name=${l%%|*}

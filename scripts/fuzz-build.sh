@@ -4,8 +4,8 @@
 #   scripts/fuzz-build.sh [libfuzzer|afl|parse|all] [BUILD_ROOT]
 #
 #   libfuzzer  BUILD_ROOT/clang (CC=clang): exitdiff-fuzz-exec (libFuzzer),
-#              exitdiff-fuzz-run (plain runner), libexitdiff-afl-mutator.so,
-#              fuzz_mut_selftest
+#              exitdiff-fuzz-run (plain runner), libexitdiff-afl-mutator.so
+#              (its test is tests/test_mut_edits.c, in every build)
 #   parse      BUILD_ROOT/clang: exitdiff-fuzz-parse (libFuzzer, ASan+UBSan)
 #   afl        BUILD_ROOT/afl (CC=afl-clang-fast): exitdiff-fuzz-afl, plus
 #              the mutator from BUILD_ROOT/clang (afl-fuzz loads it)
@@ -46,11 +46,11 @@ build_afl() {
 }
 
 case $what in
-libfuzzer) build_clang exitdiff-fuzz-exec exitdiff-fuzz-run exitdiff-afl-mutator fuzz_mut_selftest ;;
+libfuzzer) build_clang exitdiff-fuzz-exec exitdiff-fuzz-run exitdiff-afl-mutator ;;
 parse)     build_clang exitdiff-fuzz-parse exitdiff-fuzz-run ;;
 afl)       build_clang exitdiff-afl-mutator exitdiff-fuzz-run; build_afl ;;
 all)       build_clang exitdiff-fuzz-exec exitdiff-fuzz-parse exitdiff-fuzz-run \
-		       exitdiff-afl-mutator fuzz_mut_selftest
+		       exitdiff-afl-mutator
 	   build_afl ;;
 *) echo "usage: $0 [libfuzzer|afl|parse|all] [BUILD_ROOT]" >&2; exit 2 ;;
 esac

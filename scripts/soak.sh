@@ -2,7 +2,7 @@
 # Soak check: runs one campaign for HOURS (fractional is fine: 0.05 = 3 min)
 # and checks its health every period while it runs: execs/s, the share of
 # execs an executor failed, RSS and open fds of every exitdiff process of the
-# campaign, bucket directories on disk against the count in stats.jsonl.
+# campaign, finding directories (OUT/buckets/) on disk against the count in stats.jsonl.
 # Ends with one line, "verdict: PASS ..." or "verdict: FAIL: reasons", and
 # exit 0 / 1 (docs/campaigns.md "Soak check").
 #

@@ -1,4 +1,4 @@
-/* CMPS reads ES:[rDI] before [rSI] (tri-cpl3, issue 5). The SDM leaves the
+/* CMPS reads ES:[rDI] before [rSI]. The SDM leaves the
  * order of the two reads open (Vol. 2A CMPS); natively at CPL3 on this
  * host CMPSB/CMPSQ with both operands on unmapped pages fault on the rDI
  * one, and KVM (CPL3 runs on the CPU) does no MMIO read of [rSI] when

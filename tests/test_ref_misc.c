@@ -115,7 +115,7 @@ static void run_row(struct executor *ex, const struct misc_row *r,
 
 /* ---- ref_fpsse_check ------------------------------------------------------ */
 
-static csh cs64, cs16;
+static struct dec dec;
 static uint8_t fp_ram[LAYOUT_RAM_SIZE];
 
 /* One availability check: the instruction (hex) in mode/knobs must raise
@@ -139,9 +139,8 @@ static void fp_case(const char *what, enum cpu_mode mode, uint32_t knobs, const 
 	ref_cpu_reset(&cpu, &c, fp_ram, &o);
 	if (xcr0)
 		cpu.xcr0 = xcr0;
-	cs_insn *insn = NULL;
-	csh h = mode == MODE_REAL16 ? cs16 : cs64;
-	if (n <= 0 || cs_disasm(h, b, (size_t)n, cpu.rip, 1, &insn) != 1) {
+	cs_insn *insn = dec.insn;
+	if (n <= 0 || !dec_one(&dec, dec_bits(mode), b, (size_t)n, cpu.rip, insn)) {
 		CHECK(0, "%s: %s does not decode", what, hex);
 		return;
 	}
@@ -165,7 +164,6 @@ static void fp_case(const char *what, enum cpu_mode mode, uint32_t knobs, const 
 	knobs_format(knobs, kn, sizeof(kn));
 	CHECK(got == want, "[%s %s] %-24s %-10s %s: wanted %d, got %d", mode_name(mode), kn,
 	      what, insn->mnemonic, hex, want, got);
-	cs_free(insn, 1);
 }
 
 static void fpsse_tests(void)
@@ -286,15 +284,12 @@ int main(void)
 	enter_probe(&ex, &full);
 	ex.ops->fini(&ex);
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs64) != CS_ERR_OK ||
-	    cs_open(CS_ARCH_X86, CS_MODE_16, &cs16) != CS_ERR_OK) {
-		printf("FAILED: cs_open\n");
+	char derr[160];
+	if (dec_open(&dec, derr, sizeof(derr)) < 0) {
+		printf("FAILED: %s\n", derr);
 		return 1;
 	}
-	cs_option(cs64, CS_OPT_DETAIL, CS_OPT_ON);
-	cs_option(cs16, CS_OPT_DETAIL, CS_OPT_ON);
 	fpsse_tests();
-	cs_close(&cs64);
-	cs_close(&cs16);
+	dec_close(&dec);
 	return check_done("test_ref_misc");
 }

@@ -4,10 +4,10 @@
  * on the host) and both outcomes as `.case` expect sections, then the case
  * table and the name table `exitdiff tmk --list` reads.
  */
-#include <capstone/capstone.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include "decode.h"
 #include "diff.h"
 #include "knobs.h"
 #include "layout.h"
@@ -40,41 +40,37 @@ static void comment_text(FILE *f, const char *prefix, const char *s)
 
 static void disassembly(FILE *f, const struct test_case *c)
 {
-	csh h;
-	cs_mode cm = c->mode == MODE_REAL16 ? CS_MODE_16 :
-		     c->mode == MODE_LONG64 ? CS_MODE_64 : CS_MODE_32;
-	if (cs_open(CS_ARCH_X86, cm, &h) != CS_ERR_OK) {
-		fprintf(f, " *   (capstone unavailable)\n");
+	struct dec dec;
+	char err[160];
+	if (dec_open(&dec, err, sizeof(err)) < 0) {
+		fprintf(f, " *   (no disassembly: %s)\n", err);
 		return;
 	}
-	const uint8_t *code = c->code;
-	size_t left = c->code_len;
+	unsigned bits = dec_bits((enum cpu_mode)c->mode);
 	/* Real mode: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
-	uint64_t addr = c->mode == MODE_REAL16 ? 0 : LAYOUT_CODE;
-	cs_insn *insn = cs_malloc(h);
-	while (left) {
-		const uint8_t *p = code;
-		uint64_t a = addr;
-		if (!cs_disasm_iter(h, &code, &left, &addr, insn)) {
+	uint64_t base = c->mode == MODE_REAL16 ? 0 : LAYOUT_CODE;
+	for (unsigned at = 0; at < c->code_len;) {
+		const cs_insn *insn = dec.insn;
+		unsigned len = dec_one(&dec, bits, c->code + at, c->code_len - at, base + at, NULL);
+		if (!len) {
 			fprintf(f, " *   0x%05" PRIx64 "  %02x%*s(undecodable byte)\n",
-				a, *p, 28, "");
-			code = p + 1;
-			left--;
-			addr = a + 1;
+				base + at, c->code[at], 28, "");
+			at++;
 			continue;
 		}
+		/* The case's bytes: the decoder may have reordered prefixes. */
 		char hex[64] = "";
-		for (unsigned i = 0; i < insn->size && i < 15; i++)
-			snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x ", insn->bytes[i]);
-		fprintf(f, " *   0x%05" PRIx64 "  %-30s", a, hex);
+		for (unsigned i = 0; i < len && i < 15; i++)
+			snprintf(hex + strlen(hex), sizeof(hex) - strlen(hex), "%02x ", c->code[at + i]);
+		fprintf(f, " *   0x%05" PRIx64 "  %-30s", base + at, hex);
 		comment_text(f, "", insn->mnemonic);
 		fputc(' ', f);
 		comment_text(f, "", insn->op_str);
 		fputc('\n', f);
+		at += len;
 	}
 	fprintf(f, " *   (then HLT padding to the end of the code page)\n");
-	cs_free(insn, 1);
-	cs_close(&h);
+	dec_close(&dec);
 }
 
 static void outcome_comment(FILE *f, const char *title, const struct outcome *o,

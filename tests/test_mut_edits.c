@@ -1,14 +1,15 @@
 /*
- * Self-test of the AFL++ custom mutator, linked with afl_mutator.c directly
- * (no dlopen): the table entries are whole instructions, every output is a
- * valid binary case, edits keep a valid instruction stream valid, and every
- * edit kind happens.
+ * The AFL++ custom mutator (fuzz/afl_mutator.c, linked in directly, no
+ * dlopen): the table entries are whole instructions, every output is a
+ * valid binary case, edits keep a valid instruction stream valid, every
+ * edit kind happens, and a real16 case is edited at 16-bit instruction
+ * boundaries.
  */
 #include <stdio.h>
 #include <string.h>
-#include <capstone/capstone.h>
-#include "../tests/check.h"
+#include "check.h"
 #include "case_bin.h"
+#include "decode.h"
 #include "mut.h"
 
 void *afl_custom_init(void *afl, unsigned int seed);
@@ -17,40 +18,31 @@ size_t afl_custom_fuzz(void *data, uint8_t *buf, size_t buf_size, uint8_t **out_
 const char *afl_custom_describe(void *data, size_t max_description_len);
 void afl_custom_deinit(void *data);
 
-static csh cs;
+static struct dec dec;
 
-/* Returns the number of undecodable bytes in code (0: a valid stream). */
+/* Returns the number of undecodable bytes in 64-bit code (0: a valid
+ * stream). */
 static unsigned invalid_bytes(const uint8_t *code, size_t size)
 {
-	cs_insn *insn = cs_malloc(cs);
-	uint64_t addr = 0;
 	unsigned bad = 0;
-	while (size) {
-		if (cs_disasm_iter(cs, &code, &size, &addr, insn))
-			continue;
-		bad++;
-		code++;
-		size--;
-		addr++;
+	for (size_t at = 0; at < size;) {
+		unsigned l = dec_one(&dec, 64, code + at, size - at, at, NULL);
+		bad += !l;
+		at += l ? l : 1;
 	}
-	cs_free(insn, 1);
 	return bad;
 }
 
 static void check_table(void)
 {
 	unsigned wrong = 0;
-	cs_insn *insn = cs_malloc(cs);
 	for (size_t i = 0; i < mut_insns_n; i++) {
-		const uint8_t *p = mut_insns[i].bytes;
-		size_t s = mut_insns[i].len;
-		uint64_t a = 0;
-		if (!cs_disasm_iter(cs, &p, &s, &a, insn) || s != 0) {
+		if (dec_one(&dec, 64, mut_insns[i].bytes, mut_insns[i].len, 0, NULL) !=
+		    mut_insns[i].len) {
 			printf("  table entry '%s' is not one whole instruction\n", mut_insns[i].name);
 			wrong++;
 		}
 	}
-	cs_free(insn, 1);
 	CHECK(wrong == 0, "all %zu table entries decode as exactly one instruction", mut_insns_n);
 	CHECK(mut_values_n > 20, "%zu interesting register values", mut_values_n);
 }
@@ -131,14 +123,78 @@ static void check_mutations(void)
 	afl_custom_deinit(m);
 }
 
+/* real16: mov ax,0x1234; mov bx,0x5678; ud2; hlt. As 64-bit code the
+ * first B8 takes five bytes and splits the second MOV. */
+static const uint8_t r16_units[][3] = { { 0xb8, 0x34, 0x12 }, { 0xbb, 0x78, 0x56 },
+					{ 0x0f, 0x0b }, { 0xf4 } };
+static const unsigned r16_lens[] = { 3, 3, 2, 1 };
+
+/* 1 when code is a sequence of whole r16_units. */
+static int whole_r16_units(const uint8_t *code, unsigned len)
+{
+	for (unsigned at = 0; at < len;) {
+		unsigned u = 0;
+		while (u < 4 && !(at + r16_lens[u] <= len &&
+				  !memcmp(code + at, r16_units[u], r16_lens[u])))
+			u++;
+		if (u == 4)
+			return 0;
+		at += r16_lens[u];
+	}
+	return 1;
+}
+
+/* Deletes, swaps and duplicates move whole instructions of the case's own
+ * mode: outputs made only of those edits (and register ones) are
+ * sequences of the seed's 16-bit instructions. */
+static void check_real16_boundaries(void)
+{
+	static struct test_case c, d;
+	static uint8_t seed[CASE_BIN_MAX];
+	case_init(&c);
+	c.mode = MODE_REAL16;
+	c.code_len = 0;
+	for (unsigned u = 0; u < 4; u++) {
+		memcpy(c.code + c.code_len, r16_units[u], r16_lens[u]);
+		c.code_len += r16_lens[u];
+	}
+	size_t seed_len = case_encode(&c, seed, sizeof(seed));
+	void *m = afl_custom_init(NULL, 99);
+	if (!m) {
+		CHECK(0, "afl_custom_init returns a state");
+		return;
+	}
+	unsigned moved = 0, broken = 0;
+	char first[200] = "";
+	for (int i = 0; i < 5000; i++) {
+		uint8_t *out;
+		size_t n = afl_custom_fuzz(m, seed, seed_len, &out, NULL, 0, CASE_BIN_MAX);
+		const char *what = afl_custom_describe(m, 200);
+		if (strstr(what, "insert") || strstr(what, "replace") || strstr(what, "splice"))
+			continue;
+		case_decode(out, n, &d);
+		if (d.code_len == c.code_len && !memcmp(d.code, c.code, c.code_len))
+			continue;
+		moved++;
+		if (!whole_r16_units(d.code, d.code_len) && !broken++)
+			snprintf(first, sizeof(first), "%s", what);
+	}
+	afl_custom_deinit(m);
+	CHECK(moved > 500, "real16: %u outputs of delete/swap/duplicate edits only", moved);
+	CHECK(broken == 0, "real16: each is whole 16-bit instructions of the seed (%u were not%s%s)",
+	      broken, broken ? ", first by " : "", first);
+}
+
 int main(void)
 {
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs) != CS_ERR_OK) {
-		printf("FAILED: cs_open\n");
+	char err[160];
+	if (dec_open(&dec, err, sizeof(err)) < 0) {
+		printf("FAILED: %s\n", err);
 		return 1;
 	}
 	check_table();
 	check_mutations();
-	cs_close(&cs);
-	return check_done("fuzz_mut_selftest");
+	check_real16_boundaries();
+	dec_close(&dec);
+	return check_done("test_mut_edits");
 }

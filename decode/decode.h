@@ -1,0 +1,81 @@
+/* The one way exitdiff opens Capstone and decodes x86: the reference, the
+ * minimizer, the AFL++ mutator, the code walk of the native and Unicorn
+ * executors and the decoding tests go through here, in the case's own
+ * mode, so none of them cuts 16- or 32-bit code at 64-bit boundaries, and
+ * all of them see the instructions the reference runs.
+ *
+ *   decode.c         handles per code size, one-instruction decode
+ *   decode_fixup.c   what Capstone 4.0.2 gets wrong, put right for all
+ *
+ * A struct dec is opened once and reused: decoding allocates nothing (the
+ * reference decodes every instruction of every case). It is not shared
+ * between threads: each worker opens its own. */
+#ifndef EXITDIFF_DECODE_H
+#define EXITDIFF_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <capstone/capstone.h>
+#include "case.h"
+
+/* One Capstone handle per code-segment size (SDM Vol. 3A 3.4.5: CS.D and
+ * CS.L give the default operand and address size). */
+enum { DEC_16, DEC_32, DEC_64, DEC_COUNT };
+
+struct dec {
+	csh cs[DEC_COUNT];
+	cs_insn *insn;          /* scratch for dec_one(out = NULL) */
+};
+
+/* Opens the three handles with details on. Returns 0, or -1 with err
+ * filled (file:line and Capstone's words); d is then closed. */
+int dec_open(struct dec *d, char *err, size_t errlen);
+/* Closes what dec_open opened; a zeroed or already closed d is fine. */
+void dec_close(struct dec *d);
+
+/* The default code size of mode m: 16 in real mode, 32 in the protected
+ * modes, 64 in long mode (the same as mode_env_init's code_bits). */
+unsigned dec_bits(enum cpu_mode m);
+
+/* The Capstone handle for bits-bit code (16, 32 or 64), for the rare caller
+ * that needs Capstone itself (cs_reg_name). */
+csh dec_handle(const struct dec *d, unsigned bits);
+
+/* An instruction buffer a caller keeps (cs_free it); NULL when out of
+ * memory. */
+cs_insn *dec_insn_new(struct dec *d);
+
+/* Decodes one instruction from code[0..len) at address addr in bits-bit
+ * code into out (NULL: d->insn), with details, and with Capstone 4's slips
+ * put right (decode_fixup.c): its bytes may list the legacy prefixes in
+ * another order than code. Returns its length, or 0 when code does not
+ * start with an instruction Capstone knows; out may then hold anything. */
+unsigned dec_one(struct dec *d, unsigned bits, const uint8_t *code, size_t len,
+		 uint64_t addr, cs_insn *out);
+
+/* 1 for a legacy prefix byte (SDM Vol. 2A 2.1.1): LOCK, REPNE/REP,
+ * segment overrides, operand- and address-size. */
+static inline int dec_is_legacy_prefix(uint8_t b)
+{
+	return b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
+	       b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 ||
+	       b == 0x67;
+}
+
+/* 1 when insn's legacy prefixes (before any REX and the opcode) include
+ * byte p. Capstone 4 drops an operand-size prefix that precedes a REP
+ * prefix (66 F3 6F decodes as OUTSD), so sizes that hinge on 66h are read
+ * from the bytes. */
+static inline int dec_has_prefix(const cs_insn *insn, uint8_t p)
+{
+	for (unsigned i = 0; i < insn->size; i++) {
+		uint8_t b = insn->bytes[i];
+		if (b == p)
+			return 1;
+		if (!dec_is_legacy_prefix(b))
+			return 0;
+	}
+	return 0;
+}
+
+#endif
