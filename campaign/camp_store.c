@@ -418,6 +418,21 @@ int camp_store_crash(const char *out, const struct test_case *c, const char *why
 	return rc;
 }
 
+/* Appends text (whole lines) to OUT/name in one write() with O_APPEND:
+ * a kill -9 leaves whole lines only. */
+static int append_line(const char *out, const char *name, const char *text, size_t len)
+{
+	char p[4096];
+	snprintf(p, sizeof(p), "%s/%s", out, name);
+	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	int rc = -1;
+	if (fd >= 0) {
+		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
+		close(fd);
+	}
+	return rc;
+}
+
 int camp_store_stats_line(const char *out, struct camp_state *s, double t,
 			  double rate, unsigned workers)
 {
@@ -428,16 +443,7 @@ int camp_store_stats_line(const char *out, struct camp_state *s, double t,
 		return -1;
 	camp_stats_json(m, s, t, rate, workers);
 	fclose(m);
-	/* One write() of a whole line with O_APPEND: a kill -9 leaves whole
-	 * lines only. */
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/stats.jsonl", out);
-	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	int rc = -1;
-	if (fd >= 0) {
-		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
-		close(fd);
-	}
+	int rc = append_line(out, "stats.jsonl", text, len);
 	free(text);
 	if (rc == 0)
 		for (size_t i = 0; i < s->nb; i++)
@@ -481,14 +487,7 @@ int camp_store_run_line(const char *out, const struct campaign_opts *o, double e
 	camp_json_str(m, o->cmdline ? o->cmdline : "");
 	fputs("}\n", m);
 	fclose(m);
-	char p[4096];
-	snprintf(p, sizeof(p), "%s/runs.jsonl", out);
-	int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	int rc = -1;
-	if (fd >= 0) {
-		rc = write(fd, text, len) == (ssize_t)len ? 0 : -1;
-		close(fd);
-	}
+	int rc = append_line(out, "runs.jsonl", text, len);
 	free(text);
 	return rc;
 }
