@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <capstone/capstone.h>
 #include "case.h"
+#include "prefix.h"
 
 /* One Capstone handle per code-segment size (SDM Vol. 3A 3.4.5: CS.D and
  * CS.L give the default operand and address size). */
@@ -52,30 +53,5 @@ cs_insn *dec_insn_new(struct dec *d);
  * start with an instruction Capstone knows; out may then hold anything. */
 unsigned dec_one(struct dec *d, unsigned bits, const uint8_t *code, size_t len,
 		 uint64_t addr, cs_insn *out);
-
-/* 1 for a legacy prefix byte (SDM Vol. 2A 2.1.1): LOCK, REPNE/REP,
- * segment overrides, operand- and address-size. */
-static inline int dec_is_legacy_prefix(uint8_t b)
-{
-	return b == 0xf0 || b == 0xf2 || b == 0xf3 || b == 0x2e || b == 0x36 ||
-	       b == 0x3e || b == 0x26 || b == 0x64 || b == 0x65 || b == 0x66 ||
-	       b == 0x67;
-}
-
-/* 1 when insn's legacy prefixes (before any REX and the opcode) include
- * byte p. Capstone 4 drops an operand-size prefix that precedes a REP
- * prefix (66 F3 6F decodes as OUTSD), so sizes that hinge on 66h are read
- * from the bytes. */
-static inline int dec_has_prefix(const cs_insn *insn, uint8_t p)
-{
-	for (unsigned i = 0; i < insn->size; i++) {
-		uint8_t b = insn->bytes[i];
-		if (b == p)
-			return 1;
-		if (!dec_is_legacy_prefix(b))
-			return 0;
-	}
-	return 0;
-}
 
 #endif

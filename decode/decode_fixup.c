@@ -10,7 +10,7 @@
  * puts it there. */
 #include <stdio.h>
 #include <string.h>
-#include "decode.h"
+#include "prefix.h"
 #include "decode_fixup.h"
 
 void dec_order_prefixes(uint8_t *b, unsigned n, int rep_last)

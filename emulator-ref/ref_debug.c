@@ -7,8 +7,6 @@
  * outside long mode stay unsupported (mov dr7). */
 #include "ref_internal.h"
 
-#define DR6_BS (1ull << 14)
-
 static unsigned bp_enabled(uint64_t dr7, unsigned i) { return (dr7 >> (2 * i)) & 3; }
 static unsigned bp_rw(uint64_t dr7, unsigned i) { return (dr7 >> (16 + 4 * i)) & 3; }
 
@@ -65,12 +63,4 @@ int ref_dbg_exec_hit(struct ref_cpu *cpu, uint64_t lip)
 	if (hit)
 		cpu->dr[6] = (cpu->dr[6] & ~0xfull) | hit;
 	return hit != 0;
-}
-
-enum ref_status ref_dbg_trap(struct ref_cpu *cpu)
-{
-	cpu->dr[6] = (cpu->dr[6] & ~0xfull) | cpu->db_hits | (cpu->single_step ? DR6_BS : 0);
-	cpu->db_hits = 0;
-	cpu->single_step = 0;
-	return ref_raise_single_step(cpu);
 }

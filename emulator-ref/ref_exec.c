@@ -162,6 +162,16 @@ static int operands_modeled(unsigned id, const cs_x86 *x)
 	return 1;
 }
 
+/* The #DB trap after an instruction: single-step and/or the data
+ * breakpoints it hit (DR6 BS, B0-B3); clears both. */
+static enum ref_status dbg_trap(struct ref_cpu *cpu)
+{
+	cpu->dr[6] = (cpu->dr[6] & ~0xfull) | cpu->db_hits | (cpu->single_step ? 1ull << 14 : 0);
+	cpu->db_hits = 0;
+	cpu->single_step = 0;
+	return ref_raise_single_step(cpu);
+}
+
 /* MOV SS, r/m16 and POP SS: the instructions that hold back a debug
  * trap to the next instruction boundary. */
 static int loads_ss(const cs_insn *insn)
@@ -628,7 +638,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		/* Data breakpoints hit by MOV SS / POP SS wait for the next
 		 * instruction's boundary too. */
 		if (st == REF_NEXT && (cpu.single_step || (cpu.db_hits && !loads_ss(insn))))
-			st = ref_dbg_trap(&cpu);
+			st = dbg_trap(&cpu);
 		else if (st != REF_NEXT)
 			cpu.db_hits = 0;
 		if (st == REF_NEXT) {

@@ -267,9 +267,7 @@ void ref_dbg_data(struct ref_cpu *cpu, uint64_t la, unsigned size, int write);
 /* 1 when an instruction breakpoint is on linear address lip (RF clear);
  * DR6 then names it. */
 int ref_dbg_exec_hit(struct ref_cpu *cpu, uint64_t lip);
-/* The #DB trap after an instruction: single-step and/or data breakpoints
- * hit (DR6 BS, B0-B3); clears both. */
-enum ref_status ref_dbg_trap(struct ref_cpu *cpu);
+
 /* Ends the case with a terminal event of this kind (HLT, TIMEOUT, ...). */
 enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 			     uint64_t addr, uint64_t rip);

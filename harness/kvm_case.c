@@ -106,6 +106,40 @@ static int kvm_failed_at(struct kvm_ctx *k, const char *op)
 	return -1;
 }
 
+/* Whether the RIP KVM reports at a watchdog interrupt tells where the
+ * guest is, at one privilege: a four-instruction loop must not look hung.
+ * On kvm_pvm it does at CPL3 (samples read the address after the loop's
+ * first instruction, mostly), so there a hang cannot be told from a guest
+ * loop and stays the timeout it may be (docs/harness.md "Hang"). Measured
+ * once, when a case first looks hung: a runaway loop costs a full time
+ * budget, too much for every executor's start. One probe that looks hung
+ * is enough to call the samples blind; up to three are run because a
+ * blind host still answers "moved" now and then. */
+static int kvm_calibrate_hang(struct kvm_ctx *k, int cpl3, char *err, size_t errlen)
+{
+	static const uint8_t loop[] = { 0x90, 0x90, 0x90, 0xeb, 0xfb }; /* l: nop x3; jmp l */
+	struct test_case *c = malloc(sizeof(*c));
+	struct outcome *out = malloc(sizeof(*out));
+	int rc = c && out ? 0 : -1;
+	k->rip_known[cpl3] = 1;
+	k->rip_blind[cpl3] = 0;
+	for (unsigned i = 0; rc == 0 && i < 3 && !k->rip_blind[cpl3]; i++) {
+		case_init(c);
+		snprintf(c->id, sizeof(c->id), "hang-calibration%s", cpl3 ? "-cpl3" : "");
+		c->knobs = cpl3 ? KNOB_CPL3 : 0;
+		memcpy(c->code, loop, sizeof(loop));
+		c->code_len = sizeof(loop);
+		rc = kvm_exec_case(k, c, out, err, errlen);
+		const struct exit_event *e = outcome_terminal(out);
+		k->rip_blind[cpl3] = rc == 0 && e && e->kind == EXIT_HANG;
+	}
+	if (!c || !out)
+		snprintf(err, errlen, "out of memory");
+	free(c);
+	free(out);
+	return rc < 0 ? -1 : 0;
+}
+
 /* A hang where RIP samples are not yet known to mean something: measure
  * that now (after the case: the probe runs cases of its own), and where
  * they mean nothing the hang is the timeout it may be. */

@@ -216,8 +216,6 @@ void kvm_watchdog_fini(void);
 
 /* kvm_calibrate.c: fills t with what the guest reads, running the probe
  * with the given knobs (KNOB_CPL3: what CPL3 code reads). */
-/* Sets rip_blind[cpl3] by running a guest loop at that privilege. */
-int kvm_calibrate_hang(struct kvm_ctx *k, int cpl3, char *err, size_t errlen);
 int kvm_calibrate_cpuid(struct kvm_ctx *k, struct cpuid_table *t, uint32_t knobs,
 			char *err, size_t errlen);
 
