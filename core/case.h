@@ -4,6 +4,7 @@
 #define EXITDIFF_CASE_H
 
 #include <stdint.h>
+#include "case_event.h"
 #include "config.h"
 
 /* The CPU mode a case starts in; core/mode.h gives each its initial system
@@ -68,6 +69,7 @@ struct test_case {
 	uint64_t seed;        /* generator seed it came from, 0 if hand-written */
 	uint64_t gpr[GPR_COUNT];
 	uint64_t rflags;      /* always (x & RFLAGS_CASE_SETTABLE) | FIXED1 */
+	struct case_event event; /* pending before the first instruction, or none */
 	uint32_t code_len;
 	uint32_t data_len;    /* initial bytes at LAYOUT_DATA; rest is zero */
 	uint8_t code[CASE_CODE_MAX];

@@ -12,6 +12,7 @@
 #define BIN_FLAG_MODE_MASK 0x0fu
 #define BIN_FLAG_HAS_DATA  0x10u
 #define BIN_REG_RFLAGS     16     /* register-mask bit of RFLAGS */
+#define BIN_REG_EVENT      17     /* ... of the event record (8 bytes) */
 
 /* A reader where bytes past the end read as zero: truncated inputs decode. */
 struct reader {
@@ -56,6 +57,23 @@ void case_decode(const uint8_t *buf, size_t len, struct test_case *c)
 			c->gpr[i] = rd(&r, 8) & mode_reg_mask((enum cpu_mode)c->mode);
 	if (mask & (1u << BIN_REG_RFLAGS))
 		c->rflags = (rd(&r, 8) & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
+	if (mask & (1u << BIN_REG_EVENT)) {
+		/* Any 8 bytes make a valid event or none: the kind, vector and
+		 * shadow wrap, the error code is kept only where the vector has
+		 * one. */
+		uint64_t v = rd(&r, 8);
+		struct case_event e = {
+			.kind = (uint8_t)((v & 0xff) % CASE_EVENT_KINDS),
+			.shadow = (uint8_t)(((v >> 16) & 0xff) % CASE_SHADOWS),
+		};
+		if (e.kind == CASE_EVENT_EXCEPTION) {
+			e.vector = (uint8_t)((v >> 8) & 31);
+			e.has_error = VECTOR_HAS_ERROR_CODE(e.vector) ? 1 : 0;
+			e.error = e.has_error ? (uint32_t)(v >> 32) : 0;
+		}
+		if (e.kind && c->mode == MODE_LONG64 && !case_event_invalid(&e))
+			c->event = e;
+	}
 	if (flags & BIN_FLAG_HAS_DATA) {
 		uint32_t dl = (uint32_t)rd(&r, 2);
 		c->data_len = dl > CASE_DATA_MAX ? CASE_DATA_MAX : dl;
@@ -108,6 +126,8 @@ size_t case_encode(const struct test_case *c, uint8_t *buf, size_t cap)
 			mask |= 1u << i;
 	if (c->rflags != def.rflags)
 		mask |= 1u << BIN_REG_RFLAGS;
+	if (c->event.kind)
+		mask |= 1u << BIN_REG_EVENT;
 	wr(&w, (c->mode % MODE_COUNT) | (dl ? BIN_FLAG_HAS_DATA : 0), 1);
 	wr(&w, c->knobs & KNOBS_KNOWN, 4);
 	wr(&w, mask, 3);
@@ -116,6 +136,9 @@ size_t case_encode(const struct test_case *c, uint8_t *buf, size_t cap)
 			wr(&w, c->gpr[i], 8);
 	if (mask & (1u << BIN_REG_RFLAGS))
 		wr(&w, c->rflags, 8);
+	if (mask & (1u << BIN_REG_EVENT))
+		wr(&w, (uint64_t)c->event.kind | (uint64_t)c->event.vector << 8 |
+		       (uint64_t)c->event.shadow << 16 | (uint64_t)c->event.error << 32, 8);
 	if (dl) {
 		wr(&w, dl, 2);
 		wr_bytes(&w, c->data, dl);

@@ -13,6 +13,6 @@ void case_decode(const uint8_t *buf, size_t len, struct test_case *c);
  * case_decode(case_encode(c)) == c for every case the decoder can make. */
 size_t case_encode(const struct test_case *c, uint8_t *buf, size_t cap);
 /* Largest encoding of any case. */
-#define CASE_BIN_MAX (1 + 4 + 3 + 8 * (GPR_COUNT + 1) + 2 + CASE_DATA_MAX + CASE_CODE_MAX)
+#define CASE_BIN_MAX (1 + 4 + 3 + 8 * (GPR_COUNT + 2) + 2 + CASE_DATA_MAX + CASE_CODE_MAX)
 
 #endif

@@ -28,7 +28,7 @@ struct parser {
 	int want_vendor;           /* whose vendor section fills real */
 	int in_expect;
 	int expect_line;
-	int mode_line, knobs_line;
+	int mode_line, knobs_line, event_line;
 	int known_line;            /* a 'known' line before any section */
 	int section_vendor;        /* of the open section: VENDOR_UNKNOWN = any */
 	int neutral_sections;
@@ -276,6 +276,43 @@ static int kw_knobs(struct parser *p, const char *kw, char *rest)
 	return 0;
 }
 
+/* "event nmi [shadow=mov-ss|sti]" or "event exception V [error=E] [shadow=..]". */
+static int kw_event(struct parser *p, const char *kw, char *rest)
+{
+	struct case_event e = { 0 };
+	char *save = NULL, *t = strtok_r(rest, " \t", &save);
+	(void)kw;
+	int k = t ? case_event_kind_from_name(t) : -1;
+	if (k < 0)
+		return perr(p, "event: want nmi or exception, got '%s'", t ? t : "");
+	e.kind = (uint8_t)k;
+	if (k == CASE_EVENT_EXCEPTION) {
+		uint64_t v;
+		if (parse_num(p, strtok_r(NULL, " \t", &save), "exception vector", &v) < 0)
+			return -1;
+		if (v > 31)
+			return perr(p, "event exception %" PRIu64 ": a vector is below 32", v);
+		e.vector = (uint8_t)v;
+	}
+	while ((t = strtok_r(NULL, " \t", &save))) {
+		uint64_t v;
+		if (!strncmp(t, "error=", 6) && parse_num(p, t + 6, "error", &v) == 0) {
+			e.has_error = 1;
+			e.error = (uint32_t)v;
+		} else if (!strncmp(t, "shadow=", 7) && case_event_shadow_from_name(t + 7) >= 0) {
+			e.shadow = (uint8_t)case_event_shadow_from_name(t + 7);
+		} else {
+			return perr(p, "event: unknown field '%s' (error=N, shadow=mov-ss|sti)", t);
+		}
+	}
+	const char *why = case_event_invalid(&e);
+	if (why)
+		return perr(p, "event: %s", why);
+	p->cf->c.event = e;
+	p->event_line = p->line;
+	return 0;
+}
+
 /* Checks that need the whole case: knobs and register widths by mode. */
 static int check_mode(struct parser *p)
 {
@@ -287,6 +324,10 @@ static int check_mode(struct parser *p)
 		return perr(p, "knobs '%s' do not apply to mode %s",
 			    knobs_format(c->knobs & ~knobs_for_mode(m), names, sizeof(names)),
 			    mode_name(m));
+	}
+	if (c->event.kind && m != MODE_LONG64) {
+		p->line = p->event_line;
+		return perr(p, "event: only long64 cases carry events (mode %s)", mode_name(m));
 	}
 	uint64_t mask = mode_reg_mask(m);
 	for (int r = 0; r < GPR_COUNT; r++) {
@@ -456,6 +497,7 @@ static const struct keyword case_keywords[] = {
 	{ "mode", kw_mode, 0 },
 	{ "seed", kw_seed, 0 },
 	{ "knobs", kw_knobs, 0 },
+	{ "event", kw_event, 0 },
 	{ "rflags", kw_rflags, 0 },
 	{ "code", kw_code, 0 },
 	{ "data", kw_data, 0 },

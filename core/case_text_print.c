@@ -175,6 +175,10 @@ void case_print(FILE *f, const struct case_file *cf)
 		char names[256];
 		fprintf(f, "knobs %s\n", knobs_format(c->knobs, names, sizeof(names)));
 	}
+	if (c->event.kind) {
+		char ev[96];
+		fprintf(f, "event %s\n", case_event_format(&c->event, ev, sizeof(ev)));
+	}
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (c->gpr[r] != def.gpr[r])
 			fprintf(f, "%s 0x%" PRIx64 "\n", gpr_name((enum gpr)r), c->gpr[r]);

@@ -247,6 +247,26 @@ enum ref_status ref_raise_single_step(struct ref_cpu *cpu)
 	return deliver(cpu, 1, 0, 0, 1);
 }
 
+enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *e)
+{
+	unsigned vector = e->kind == CASE_EVENT_NMI ? 2 : e->vector;
+	snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "(%s)",
+		 case_event_kind_name(e->kind));
+	if (cpu->mode != MODE_LONG64) {
+		cpu->next_rip = cpu->rip;
+		return deliver_arch(cpu, vector, 0, e->has_error, e->error, 1);
+	}
+	struct exit_event x = { .kind = EXIT_EXCEPTION, .addr = vector, .rip = cpu->rip,
+				.has_error_code = e->has_error, .error_code = e->error,
+				.cr2 = vector == 14 ? cpu->cr2 : 0 };
+	const cs_insn *saved = cpu->insn;
+	cpu->insn = NULL; /* named by the event, not by an instruction */
+	stamp(cpu, &x);
+	cpu->insn = saved;
+	outcome_push(cpu->out, &x);
+	return REF_STOP;
+}
+
 enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu)
 {
 	/* A fault, but the one fault whose frame keeps RF as it was (0):

@@ -72,6 +72,10 @@ struct ref_cpu {
 	/* Data breakpoints (B0-B3) the instruction's accesses hit: a #DB
 	 * trap after it (ref_debug.c); kept past MOV SS / POP SS. */
 	uint8_t db_hits;
+	/* The case's event (case_event.h) not yet delivered, and whether
+	 * the first instruction runs in an interrupt shadow that holds an
+	 * NMI back (SDM Vol. 3A 6.8.3). */
+	uint8_t event_pending, event_shadow;
 	uint64_t deliver_rsp; /* RSP when the first delivery started */
 	char raised_by[16];   /* mnemonic that raised the last delivered
 				 exception ('_' for spaces), for the event */
@@ -255,6 +259,10 @@ enum ref_status ref_raise_trap(struct ref_cpu *cpu, unsigned vector);
 /* The single-step #DB after an instruction that began with TF set: a
  * hardware trap (no gate DPL check, no error code), RIP = next_rip. */
 enum ref_status ref_raise_single_step(struct ref_cpu *cpu);
+/* The case's event at an instruction boundary: an NMI or an injected
+ * hardware exception, RIP = the next instruction to run, RF as it is (an
+ * event from outside, not a fault of that instruction). */
+enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *e);
 /* The instruction-breakpoint #DB: a fault (RIP = the instruction) whose
  * frame keeps RF clear. */
 enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu);

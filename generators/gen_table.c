@@ -64,6 +64,29 @@ static uint32_t random_knobs(struct gen_rng *r, enum cpu_mode m, unsigned pct)
 	return k;
 }
 
+/* An event the hypervisor makes pending before the first instruction
+ * (case_event.h), in a small share of long64 cases: an NMI, half of them
+ * held back one instruction by a MOV SS shadow, or a hardware exception
+ * injected as a VMM injects one (every vector KVM may inject as a fault,
+ * with an error code where the vector has one). */
+static void pick_event(struct gen_rng *r, struct test_case *c)
+{
+	static const uint8_t vectors[] = { 0, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17, 19, 20, 21 };
+	struct case_event e = { .kind = CASE_EVENT_NMI };
+	if (gen_rng_chance(r, 50)) {
+		e.shadow = gen_rng_chance(r, 50) ? CASE_SHADOW_MOV_SS : CASE_SHADOW_NONE;
+	} else {
+		e.kind = CASE_EVENT_EXCEPTION;
+		e.vector = vectors[gen_rng_below(r, sizeof(vectors))];
+		e.has_error = VECTOR_HAS_ERROR_CODE(e.vector) ? 1 : 0;
+		if (e.has_error && e.vector != 8 && e.vector != 17)
+			e.error = gen_rng_chance(r, 50) ? (uint32_t)gen_rng_below(r, 32) :
+							  (uint32_t)gen_rng_below(r, 0x10000) & ~3u;
+	}
+	if (!case_event_invalid(&e))
+		c->event = e;
+}
+
 /* Mode and knobs of one case, from their own stream of the seed. */
 static void pick_env(const struct gen_config *cfg, uint64_t seed, struct test_case *c)
 {
@@ -104,6 +127,8 @@ static void pick_env(const struct gen_config *cfg, uint64_t seed, struct test_ca
 		/* The MSR-filter lane: a small share, every mode. */
 		if (gen_rng_chance(&r, 3))
 			k |= KNOB_MSR_EXIT;
+		if (m == MODE_LONG64 && gen_rng_chance(&r, 2))
+			pick_event(&r, c);
 		break;
 	case GEN_KNOBS_RANDOM:
 		k = random_knobs(&r, m, 30);

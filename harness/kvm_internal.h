@@ -78,6 +78,9 @@ struct kvm_ctx {
 	struct kvm_sregs sregs0;
 	struct kvm_sregs sregs_kvm;
 	struct kvm_vcpu_events events0;
+	/* The events the case in hand starts with: events0, or with its
+	 * pending NMI / injected exception (case_event.h). */
+	struct kvm_vcpu_events events_case;
 	struct kvm_cpuid2 *cpuid2;
 	struct kvm_msrs *msrs0;    /* KVM_SAVED_MSRS_MAX entries, heap */
 	struct kvm_xcrs xcrs0;

@@ -300,7 +300,7 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 				/* Not consumed: (re)load everything. */
 				run->s.regs.regs = loaded;
 				run->s.regs.sregs = k->cur->sregs;
-				run->s.regs.events = k->events0;
+				run->s.regs.events = k->events_case;
 				run->kvm_dirty_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
 						      KVM_SYNC_X86_EVENTS;
 			}

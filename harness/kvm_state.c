@@ -122,6 +122,30 @@ static int events_pristine(const struct kvm_vcpu_events *now,
 	return memcmp(&v, e0, sizeof(v)) == 0;
 }
 
+/* events0 with the case's event (case_event.h): an NMI made pending, or an
+ * exception injected as a VMM injects one, and the interrupt shadow the
+ * first instruction runs in. */
+static void events_of_case(const struct kvm_ctx *k, const struct test_case *c,
+			   struct kvm_vcpu_events *ev)
+{
+	*ev = k->events0;
+	const struct case_event *e = &c->event;
+	if (e->kind == CASE_EVENT_NMI) {
+		ev->nmi.pending = 1;
+		ev->flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
+	} else if (e->kind == CASE_EVENT_EXCEPTION) {
+		ev->exception.injected = 1;
+		ev->exception.nr = e->vector;
+		ev->exception.has_error_code = e->has_error;
+		ev->exception.error_code = e->error;
+	}
+	if (e->shadow) {
+		ev->interrupt.shadow = e->shadow == CASE_SHADOW_MOV_SS ? KVM_X86_SHADOW_INT_MOV_SS :
+									  KVM_X86_SHADOW_INT_STI;
+		ev->flags |= KVM_VCPUEVENT_VALID_SHADOW;
+	}
+}
+
 /* The template of the case's mode and knobs, or NULL with err set when the
  * case cannot run here. */
 static const struct kvm_tmpl *case_tmpl(struct kvm_ctx *k, const struct test_case *c,
@@ -176,6 +200,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 
 	struct kvm_run *run = k->vcpu.run;
 	regs_from_case(&run->s.regs.regs, c, t->rip);
+	events_of_case(k, c, &k->events_case);
 	if (k->have_sync) {
 		/* Setting sregs costs ~0.7 us in KVM (a sixth of a case), and
 		 * most cases leave them as they were. KVM stored the current
@@ -188,8 +213,9 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 			dirty |= KVM_SYNC_X86_SREGS;
 			k->sregs_sets++;
 		}
-		if (!k->sync_fresh || !events_pristine(&run->s.regs.events, &k->events0)) {
-			run->s.regs.events = k->events0;
+		if (c->event.kind || !k->sync_fresh ||
+		    !events_pristine(&run->s.regs.events, &k->events0)) {
+			run->s.regs.events = k->events_case;
 			dirty |= KVM_SYNC_X86_EVENTS;
 			k->events_sets++;
 		}
@@ -198,7 +224,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		return 0;
 	}
 	run->s.regs.sregs = t->sregs;
-	run->s.regs.events = k->events0;
+	run->s.regs.events = k->events_case;
 	char why[160];
 	if (kvm_ioctl(k->vcpu.fd, KVM_SET_SREGS, &run->s.regs.sregs, why, sizeof(why)) < 0 ||
 	    kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, &run->s.regs.regs, why, sizeof(why)) < 0 ||

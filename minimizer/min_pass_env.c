@@ -12,7 +12,7 @@
 #include "knobs.h"
 #include "min_internal.h"
 
-/* ---- drop-knobs: clear one knob at a time ----
+/* ---- drop-knobs: clear one knob at a time, then the case's event ----
  * Knobs in table order (core/knobs.c), cpl3 first: a case that still
  * diverges at CPL0 is the simpler report (and CPL0 runs are cheaper on a
  * host that enters CPL3 code natively). */
@@ -27,12 +27,25 @@ void min_pass_drop_knobs(struct min_pass_ctx *p)
 		cand->knobs &= ~bit;
 		min_try(p->e, cand);
 	}
+	/* The event the hypervisor makes pending is environment too: without
+	 * it, or at least without its shadow. */
+	if (p->e->best.event.kind && !p->e->stop) {
+		*cand = p->e->best;
+		memset(&cand->event, 0, sizeof(cand->event));
+		min_try(p->e, cand);
+	}
+	if (p->e->best.event.shadow && !p->e->stop) {
+		*cand = p->e->best;
+		cand->event.shadow = CASE_SHADOW_NONE;
+		min_try(p->e, cand);
+	}
 }
 
 unsigned long min_measure_knobs(struct min_pass_ctx *p, const struct test_case *c)
 {
 	(void)p;
-	return (unsigned long)__builtin_popcount(c->knobs);
+	return (unsigned long)__builtin_popcount(c->knobs) + (c->event.kind != 0) +
+	       (c->event.shadow != 0);
 }
 
 /* ---- simpler-mode: the same code in a simpler mode ----

@@ -34,6 +34,11 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 		snprintf(why, len, "native:mode %s", mode_name((enum cpu_mode)c->mode));
 		return 1;
 	}
+	if (c->event.kind) {
+		/* A host process cannot take an NMI or an injected exception. */
+		snprintf(why, len, "native:event");
+		return 1;
+	}
 	if (c->rflags & RFLAGS_TF) {
 		/* TF would single-step the entry path into the case, which is
 		 * host code, before the case's first instruction. */

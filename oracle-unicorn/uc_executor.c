@@ -194,6 +194,13 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 		u->out = NULL;
 		return 0;
 	}
+	if (c->event.kind) {
+		/* Unicorn has no way to make an NMI or an exception pending. */
+		out->state.rip = LAYOUT_CODE;
+		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:event");
+		u->out = NULL;
+		return 0;
+	}
 	if (c->rflags & RFLAGS_TF) {
 		/* Unicorn 2's single-step #DB is pushed with RF set, as a fault
 		 * would be (measured): its trap frame cannot judge one. */

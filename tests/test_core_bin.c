@@ -28,6 +28,8 @@ static const char *broken(const struct test_case *c)
 	if ((c->rflags & ~(uint64_t)RFLAGS_CASE_SETTABLE) != RFLAGS_FIXED1)
 		return "rflags sanitized";
 	if (strncmp(c->id, "bin-", 4) || strlen(c->id) != 20) return "id bin-<16 hex>";
+	if (case_event_invalid(&c->event) || (c->event.kind && c->mode != MODE_LONG64))
+		return "event valid, long64 only";
 	return NULL;
 }
 
@@ -39,6 +41,7 @@ static const char *case_diff(const struct test_case *a, const struct test_case *
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (a->gpr[r] != b->gpr[r]) return gpr_name((enum gpr)r);
 	if (a->rflags != b->rflags) return "rflags";
+	if (memcmp(&a->event, &b->event, sizeof(a->event))) return "event";
 	if (a->code_len != b->code_len) return "code_len";
 	if (memcmp(a->code, b->code, a->code_len)) return "code";
 	if (a->data_len != b->data_len) return "data_len";
@@ -137,7 +140,7 @@ static void test_fixed(void)
 
 static void test_random_inputs(void)
 {
-	int bad = 0, rt_bad = 0;
+	int bad = 0, rt_bad = 0, events = 0;
 	const char *what = NULL, *rt_what = NULL;
 	for (int i = 0; i < 100000; i++) {
 		size_t n = next() % 96;
@@ -149,6 +152,7 @@ static void test_random_inputs(void)
 		if (n > 9 && (buf[0] & 0x10) && i % 7)
 			buf[9] = 0;
 		case_decode(buf, n, &c1);
+		events += c1.event.kind != 0;
 		const char *b = broken(&c1);
 		if (b && !bad++)
 			what = b;
@@ -163,6 +167,7 @@ static void test_random_inputs(void)
 	      bad, what ? what : "-");
 	CHECK(rt_bad == 0, "their re-encodings decode back to the same case (%d differ in '%s')",
 	      rt_bad, rt_what ? rt_what : "-");
+	CHECK(events > 100, "random inputs decode to cases with events too (%d), each valid", events);
 }
 
 /* Random valid cases built field by field (not via the decoder). */

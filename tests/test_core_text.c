@@ -22,6 +22,7 @@ static const char *cf_diff(const struct case_file *x, const struct case_file *y)
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (a->gpr[r] != b->gpr[r]) return gpr_name((enum gpr)r);
 	if (a->rflags != b->rflags) return "rflags";
+	if (memcmp(&a->event, &b->event, sizeof(a->event))) return "event";
 	if (a->code_len != b->code_len) return "code_len";
 	if (memcmp(a->code, b->code, a->code_len)) return "code";
 	if (a->data_len != b->data_len) return "data_len";
@@ -129,6 +130,8 @@ static void build_full(struct case_file *cf)
 	c->gpr[R15] = 7;
 	c->gpr[RSP] = 0x15800;
 	c->rflags = RFLAGS_CF | RFLAGS_DF | RFLAGS_OF | RFLAGS_FIXED1;
+	c->event = (struct case_event){ .kind = CASE_EVENT_EXCEPTION, .vector = 14,
+					.has_error = 1, .error = 0x1b, .shadow = CASE_SHADOW_MOV_SS };
 	c->code_len = 40;
 	for (uint32_t i = 0; i < c->code_len; i++)
 		c->code[i] = (uint8_t)(i * 7 + 1);
@@ -285,6 +288,12 @@ static void test_errors(void)
 		{ "rflags 0x200\n", 1, "rflags bit 9 (IF)" },
 		{ "knobs 0x800\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
+		{ "event irq\n", 1, "want nmi or exception" },
+		{ "event exception 2\n", 1, "vector 2 is the NMI" },
+		{ "event exception 13\n", 1, "this vector needs error=" },
+		{ "event exception 6 error=1\n", 1, "this vector has no error code" },
+		{ "event nmi shadow=wide\n", 1, "unknown field 'shadow=wide'" },
+		{ "mode prot32\nevent nmi\n", 2, "only long64 cases carry events" },
 		{ "mode prot32\nknobs cpl3 cr0.ts\n", 2, "knobs 'cpl3' do not apply to mode prot32" },
 		{ "rdx 0x100000000\nmode real16\n", 2, "rdx 0x100000000 is wider than mode real16" },
 		{ "mode real64\n", 1, "unknown mode 'real64'" },

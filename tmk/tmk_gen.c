@@ -160,6 +160,9 @@ static void gpr_list(FILE *f, const uint64_t *g)
  * keeps what is written. */
 static const char *unreproducible(const struct test_case *c, const struct outcome *e)
 {
+	if (c->event.kind)
+		return "an event the hypervisor makes pending (event line): a TMK cannot ask its "
+		       "VMM for one";
 	if (c->rflags & RFLAGS_TF)
 		return "TF set: the runtime enters a case with POPF, which would single-step "
 		       "the runtime's own next instruction (docs/tmk.md)";
