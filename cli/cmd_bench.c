@@ -176,7 +176,7 @@ int cmd_bench(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	printf("targets: kvm only >= 0.70 of floor, both >= 0.50 of floor (case 'hlt')\n");
+	printf("targets: kvm only [hlt] >= 0.85 of floor, both + diff [hlt] >= 0.75, gen+kvm+ref+diff >= 0.85 of kvm only\n");
 	printf("the insn stream runs %u generated cases: its kvm-only rate is the most\n"
 	       "any campaign on them can reach; `exitdiff fuzz --jobs 1` is compared with it\n",
 	       STREAM_CASES);
