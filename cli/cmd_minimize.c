@@ -10,30 +10,31 @@
 #include "cli.h"
 #include "diff.h"
 #include "min.h"
+#include "pipeline.h"
 
 /* The runs of the input and of the result (loud), and the minimizer's
  * predicate: min_both_pred into the same outcome buffers, the signature
  * kept, a candidate an executor cannot run counted as not the same bug. */
 struct min_cli_pred {
 	struct session *s;
+	struct pipeline *pl;
 	char signature[SIGNATURE_MAX];
 	struct outcome *ref, *kvm;
 	struct divergence d;
 	struct min_both same;
 };
 
-/* Runs c on both executors and diffs. Returns 0, or -1 when an executor
- * failed (reason printed when loud). */
-static int run_both(struct min_cli_pred *p, const struct test_case *c, int loud)
+/* Runs c through the pipeline (both executors, the diff). Returns 0, or
+ * -1 when an executor failed (reason printed). */
+static int run_both(struct min_cli_pred *p, const struct test_case *c)
 {
-	if (p->s->ref.ops->run(&p->s->ref, c, p->ref) < 0 ||
-	    p->s->kvm.ops->run(&p->s->kvm, c, p->kvm) < 0) {
-		if (loud)
-			fprintf(stderr, "exitdiff minimize: case %s: executor failed: %s%s\n",
-				c->id, p->s->ref.err, p->s->kvm.err);
+	struct pl_result r;
+	enum pl_verdict v = pipeline_run(p->pl, c, p->ref, p->kvm, &r);
+	if (v == PL_REF_FAILED || v == PL_KVM_FAILED) {
+		fprintf(stderr, "exitdiff minimize: case %s: executor failed: %s\n", c->id, r.err);
 		return -1;
 	}
-	outcome_diff(p->ref, p->kvm, &p->d);
+	p->d = r.d;
 	return 0;
 }
 
@@ -92,12 +93,14 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 {
 	char err[512];
 	struct case_file *in = malloc(sizeof(*in)), *out = malloc(sizeof(*out));
-	struct min_cli_pred p = { .s = s, .ref = malloc(sizeof(struct outcome)),
+	struct pipeline pl;
+	struct min_cli_pred p = { .s = s, .pl = &pl, .ref = malloc(sizeof(struct outcome)),
 				  .kvm = malloc(sizeof(struct outcome)) };
 	p.same = (struct min_both){ .ref = &s->ref, .kvm = &s->kvm, .oref = p.ref, .okvm = p.kvm,
 				    .signature = p.signature, .failure_is_no = 1 };
 	int rc = EXIT_USAGE;
-	if (!in || !out || !p.ref || !p.kvm) {
+	int have_pl = pipeline_open(&pl, &s->ref, &s->kvm, NULL) == 0;
+	if (!in || !out || !p.ref || !p.kvm || !have_pl) {
 		cli_error("minimize", "out of memory");
 		goto done;
 	}
@@ -105,7 +108,7 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
-	if (run_both(&p, &in->c, 1) < 0)
+	if (run_both(&p, &in->c) < 0)
 		goto done;
 	if (p.d.verdict != VERDICT_DIVERGE) {
 		cli_error("minimize", "%s: case %s does not diverge (%s): nothing to minimize",
@@ -135,7 +138,7 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 	}
 	/* One more run of the result: its reference outcome becomes the
 	 * expectation, and the signature is checked once more. */
-	if (run_both(&p, &out->c, 1) < 0)
+	if (run_both(&p, &out->c) < 0)
 		goto done;
 	if (p.d.verdict != VERDICT_DIVERGE || strcmp(p.d.signature, p.signature)) {
 		cli_error("minimize", "%s: the minimized case no longer gives %s (got %s): "
@@ -154,6 +157,8 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 	       p.signature, in->c.code_len, out->c.code_len, st.ms);
 	rc = EXIT_AGREE;
 done:
+	if (have_pl)
+		pipeline_close(&pl);
 	free(in);
 	free(out);
 	free(p.ref);
