@@ -73,6 +73,15 @@ static void join_known_cluster(const struct headed *hs, size_t nh, const struct 
 		cluster_key(best->sig, best->knobs, 1, key, CAMP_CLUSTER_KEY);
 }
 
+/* A cluster's example is the case a person starts from: a minimized one
+ * (it shows what the cause needs) before the most hits. */
+static int better_example(const struct camp_bucket *b, const struct camp_bucket *than)
+{
+	if (needs_known(b) != needs_known(than))
+		return needs_known(b);
+	return b->hits > than->hits;
+}
+
 size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out)
 {
 	*out = NULL;
@@ -120,7 +129,7 @@ size_t camp_clusters(const struct camp_state *s, struct camp_cluster **out)
 		struct camp_cluster *cl = &c[nc - 1];
 		cl->hits += k[i].b->hits;
 		cl->buckets++;
-		if (k[i].b->hits > cl->example->hits)
+		if (better_example(k[i].b, cl->example))
 			cl->example = k[i].b;
 	}
 	free(k);

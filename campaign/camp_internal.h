@@ -204,7 +204,7 @@ struct camp_cluster {
 	char key[CAMP_CLUSTER_KEY];       /* core/cluster.h */
 	uint64_t hits;                    /* summed over its buckets */
 	size_t buckets;
-	const struct camp_bucket *example; /* its most-hit bucket (into s->b) */
+	const struct camp_bucket *example; /* its most-hit minimized bucket (into s->b) */
 };
 /* The clusters of s's saved buckets, most hits first, into *out (malloc'd;
  * the caller frees). Returns how many (0 with *out NULL when out of memory
