@@ -27,10 +27,6 @@
 #define CAMP_SHORT_BUDGET_US 1000
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
-/* Signature entries are allocated in blocks of this many, so a pointer to
- * one stays valid while the table grows (bucket_of holds one across
- * recursive lookups). */
-#define SIG_ENTRIES_PER_BLOCK 1024
 #define NAME_SLOTS 1024
 
 static volatile sig_atomic_t stop_requested;
@@ -47,36 +43,6 @@ double camp_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
-
-static uint32_t hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
-struct sig_slot {
-	char sig[SIGNATURE_MAX];
-	uint64_t delta;
-	uint8_t known;
-	uint32_t self;       /* its own entry index */
-	/* Non-zero: hits count on entry alias - 1, the signature of this
-	 * one's first divergence (min_cut_first). */
-	uint32_t alias;
-};
-
-/* Every signature (and signature|knobs key) a worker has seen, known ones
- * included: the known list's patterns match every mnemonic in every mode,
- * so a campaign meets thousands. The table grows instead of filling up: a
- * full table used to send a new signature as a bare hit whose case never
- * reached the parent. Memory: ~150 bytes per distinct key per worker. */
-struct sig_table {
-	struct sig_slot **blocks;   /* n entries in blocks of SIG_ENTRIES_PER_BLOCK */
-	size_t n, nblocks;
-	uint32_t *index;            /* open addressing: entry + 1, 0 = empty */
-	size_t index_cap;           /* power of two, at least 2 * n */
-};
 
 struct name_slot {
 	char name[32];
@@ -99,7 +65,7 @@ struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
 	struct camp_counts sent;     /* what REC_COUNTS already carried */
-	struct sig_table sigs;
+	struct sig_table sigs;        /* camp_sigtab.c */
 	struct name_slot *names;
 	int dead_pipe;
 	struct executor *xref, *xkvm;
@@ -158,7 +124,7 @@ static void fatal(struct worker *w, const char *msg)
 
 static struct name_slot *name_slot(struct worker *w, const char *name)
 {
-	uint32_t h = hash_str(name);
+	uint32_t h = camp_hash_str(name);
 	for (uint32_t i = 0; i < NAME_SLOTS; i++) {
 		struct name_slot *s = &w->names[(h + i) & (NAME_SLOTS - 1)];
 		if (!s->used) {
@@ -411,66 +377,17 @@ static void send_first_text(struct worker *w, const char *sig, const struct test
 
 static struct sig_slot *sig_entry(const struct worker *w, size_t i)
 {
-	return &w->sigs.blocks[i / SIG_ENTRIES_PER_BLOCK][i % SIG_ENTRIES_PER_BLOCK];
+	return sigtab_entry(&w->sigs, i);
 }
 
-/* Doubles the index and puts every entry back. Returns 0 or -1. */
-static int sig_index_grow(struct sig_table *t, struct worker *w)
-{
-	size_t cap = t->index_cap ? 2 * t->index_cap : 4 * SIG_ENTRIES_PER_BLOCK;
-	uint32_t *ix = calloc(cap, sizeof(*ix));
-	if (!ix)
-		return -1;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t j = hash_str(sig_entry(w, i)->sig) & (cap - 1);
-		while (ix[j])
-			j = (j + 1) & (cap - 1);
-		ix[j] = (uint32_t)(i + 1);
-	}
-	free(t->index);
-	t->index = ix;
-	t->index_cap = cap;
-	return 0;
-}
-
-/* A new entry at the end of the table, zeroed. NULL when out of memory. */
-static struct sig_slot *sig_append(struct sig_table *t, struct worker *w)
-{
-	if (t->n == t->nblocks * SIG_ENTRIES_PER_BLOCK) {
-		struct sig_slot **nb = realloc(t->blocks, (t->nblocks + 1) * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		t->blocks = nb;
-		if (!(nb[t->nblocks] = calloc(SIG_ENTRIES_PER_BLOCK, sizeof(**nb))))
-			return NULL;
-		t->nblocks++;
-	}
-	struct sig_slot *s = sig_entry(w, t->n);
-	s->self = (uint32_t)t->n++;
-	return s;
-}
-
-/* The entry of sig, claimed when new (*fresh = 1). The table grows; a
- * worker that cannot grow it stops the campaign (fatal) rather than
- * count a signature whose case it could not keep. */
+/* The entry of sig, claimed when new (*fresh = 1). A worker that cannot
+ * grow its table stops the campaign (fatal) rather than count a signature
+ * whose case it could not keep. */
 static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 {
-	struct sig_table *t = &w->sigs;
-	*fresh = 0;
-	if (2 * (t->n + 1) > t->index_cap && sig_index_grow(t, w) < 0)
-		fatal(w, "worker: out of memory growing the signature table");
-	size_t j = hash_str(sig) & (t->index_cap - 1);
-	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
-		struct sig_slot *s = sig_entry(w, t->index[j] - 1);
-		if (!strcmp(s->sig, sig))
-			return s;
-	}
-	struct sig_slot *s = sig_append(t, w);
+	struct sig_slot *s = sigtab_slot(&w->sigs, sig, fresh);
 	if (!s)
 		fatal(w, "worker: out of memory growing the signature table");
-	t->index[j] = (uint32_t)t->n;
-	snprintf(s->sig, sizeof(s->sig), "%s", sig);
-	*fresh = 1;
 	return s;
 }
 
