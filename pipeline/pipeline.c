@@ -37,8 +37,7 @@ void pipeline_close(struct pipeline *p)
 enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int kvm_only,
 			      struct outcome *ref, struct outcome *kvm, char *err, size_t errlen)
 {
-	int rr = 0;
-	if (!kvm_only && (rr = p->ref->ops->run(p->ref, c, ref)) < 0) {
+	if (!kvm_only && p->ref->ops->run(p->ref, c, ref) < 0) {
 		snprintf(err, errlen, "reference executor: %s", p->ref->err);
 		return PL_REF_FAILED;
 	}
@@ -91,10 +90,9 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 
 enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r)
 {
-	/* r's outcomes are the caller's buffers: the second run replaces
-	 * KVM's, which then describes the confirmed divergence. */
-	struct outcome *kvm = (struct outcome *)r->kvm;
-	if (r->verdict == PL_DIVERGED && !confirmed(p, r->c, r->ref, kvm, &r->d))
+	/* The second run replaces KVM's outcome, which then describes the
+	 * confirmed divergence. */
+	if (r->verdict == PL_DIVERGED && !confirmed(p, r->c, r->ref, r->kvm, &r->d))
 		r->verdict = PL_UNCONFIRMED;
 	return r->verdict;
 }

@@ -63,7 +63,8 @@ struct pipeline {
 struct pl_result {
 	enum pl_verdict verdict;
 	const struct test_case *c;          /* the case this result describes */
-	const struct outcome *ref, *kvm;    /* its outcomes */
+	const struct outcome *ref;          /* its outcomes; KVM's is the */
+	struct outcome *kvm;                /* caller's, a confirmation rewrites it */
 	struct divergence d;                /* the diff (verdict PL_DIVERGED) */
 	int cut_at;                         /* code offset of a cut's HLT, -1: whole */
 	char err[700];                      /* PL_*_FAILED: the executor's reason */
