@@ -69,13 +69,9 @@ struct worker {
 	struct name_slot *names;
 	int dead_pipe;
 	struct executor *xref, *xkvm;
-	/* Run, confirm, cut to the first divergence (pipeline/pipeline.h). */
+	/* Run, confirm, cut to the first divergence, minimize
+	 * (pipeline/pipeline.h). */
 	struct pipeline pl;
-	/* A new bucket's minimization, into outcomes of its own: the cut it
-	 * starts from lives in the pipeline's scratch and must survive a
-	 * minimization that fails (the bucket then saves the cut). */
-	struct min_both min;
-	struct test_case *small;
 	struct case_file *print_cf;   /* case_print's input (too big for a stack) */
 	struct outcome *scratch;      /* KVM's outcome of a kernel-log re-run */
 	unsigned lane, mode;          /* of the case in hand */
@@ -270,20 +266,11 @@ static void print_kvm(FILE *f, const void *x, struct case_file *cf)
 #define CAMP_MIN_MS 2000
 static int minimize_first(struct worker *w, const struct first_ctx *fc, struct pl_result *small)
 {
-	struct min_both *m = &w->min;
-	/* The executors' signature: the predicate never sees the bucket's
-	 * mode suffix. */
-	m->signature = fc->r->d.signature;
 	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
-	int rc = min_case_ex(fc->r->c, min_both_pred, m, w->small, NULL, &opts, NULL);
-	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || min_both_pred(m, w->small) != 1)
+	int rc = pipeline_minimize(&w->pl, fc->r, &opts, NULL, NULL, small);
+	if (rc != MIN_OK && rc != MIN_ERR_PRED)
 		return 0;
-	snprintf(w->small->id, sizeof(w->small->id), "%.50s-min", fc->r->c->id);
-	*small = *fc->r;
-	small->c = w->small;
-	small->ref = m->oref;
-	small->kvm = m->okvm;
-	small->d = m->d;
+	snprintf(w->pl.min_case->id, sizeof(w->pl.min_case->id), "%.50s-min", fc->r->c->id);
 	return 1;
 }
 
@@ -722,13 +709,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
 	struct test_case *c = malloc(sizeof(*c));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
-	w.small = malloc(sizeof(*w.small));
 	w.print_cf = malloc(sizeof(*w.print_cf));
 	w.scratch = malloc(sizeof(*w.scratch));
-	w.min.oref = malloc(sizeof(*w.min.oref));
-	w.min.okvm = malloc(sizeof(*w.min.okvm));
-	if (!w.names || !c || !ref || !kvm || !w.small || !w.print_cf || !w.scratch ||
-	    !w.min.oref || !w.min.okvm)
+	if (!w.names || !c || !ref || !kvm || !w.print_cf || !w.scratch)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
@@ -742,8 +725,6 @@ void camp_worker_main(const struct camp_worker_args *a)
 	 * confirming run's lines are dropped with the cut's (kvm_extra_runs). */
 	w.pl.confirm = 0;
 	w.pl.short_budget_us = CAMP_SHORT_BUDGET_US;
-	w.min.ref = xref;
-	w.min.kvm = xkvm;
 	char kerr[200];
 	if (kmsg_open(&w.kmsg, kerr, sizeof(kerr)) < 0 && a->index == 0)
 		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);

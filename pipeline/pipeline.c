@@ -19,7 +19,12 @@ int pipeline_open(struct pipeline *p, struct executor *ref, struct executor *kvm
 	p->cut.oref = malloc(sizeof(*p->cut.oref));
 	p->cut.okvm = malloc(sizeof(*p->cut.okvm));
 	p->cut_case = malloc(sizeof(*p->cut_case));
-	if (p->cut.oref && p->cut.okvm && p->cut_case)
+	p->min.ref = ref;
+	p->min.kvm = kvm;
+	p->min.oref = malloc(sizeof(*p->min.oref));
+	p->min.okvm = malloc(sizeof(*p->min.okvm));
+	p->min_case = malloc(sizeof(*p->min_case));
+	if (p->cut.oref && p->cut.okvm && p->cut_case && p->min.oref && p->min.okvm && p->min_case)
 		return 0;
 	pipeline_close(p);
 	return -1;
@@ -30,8 +35,11 @@ void pipeline_close(struct pipeline *p)
 	free(p->cut.oref);
 	free(p->cut.okvm);
 	free(p->cut_case);
-	p->cut.oref = p->cut.okvm = NULL;
-	p->cut_case = NULL;
+	free(p->min.oref);
+	free(p->min.okvm);
+	free(p->min_case);
+	p->cut.oref = p->cut.okvm = p->min.oref = p->min.okvm = NULL;
+	p->cut_case = p->min_case = NULL;
 }
 
 enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int kvm_only,

@@ -15,7 +15,11 @@
  *                    (min_cut_first), confirmed like a whole case;
  *   pipeline_file    what a divergence is filed under: bucket key
  *                    (signature[@MODE]), known-list lookup (signature and
- *                    cluster entries, core/known.h) and cluster key.
+ *                    cluster entries, core/known.h) and cluster key;
+ *   pipeline_minimize  the case shrunk while its signature holds, the
+ *                    environment first, so the knobs and mode left are the
+ *                    ones the divergence needs (pipeline_min.c: the whole
+ *                    minimizer, which the fuzzing engines do not link).
  *
  * What a caller remembers between cases (a campaign worker's signature
  * table, the engines' per-process set) is the caller's: the pipeline
@@ -56,7 +60,17 @@ struct pipeline {
 	/* The cut's scratch (pipeline_open allocates it). */
 	struct min_both cut;
 	struct test_case *cut_case;
+	/* Minimization's, apart from the cut's: a case that does not minimize
+	 * is filed as cut. min.failure_is_no: a candidate an executor cannot
+	 * run counts as "not the same" (exitdiff minimize) instead of stopping
+	 * the minimizer (a campaign keeps what it has). */
+	struct min_both min;
+	struct test_case *min_case;
 };
+
+/* pipeline_minimize: the minimized case no longer gives the signature
+ * when run again (the executors are not deterministic for it). */
+#define PL_MIN_CHANGED (-10)
 
 /* A case taken through the pipeline. The pointers stay valid until the
  * next call that fills the same result. */
@@ -96,6 +110,17 @@ enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r);
  * second KVM run; 0 when no shorter case diverges, the cut does not
  * repeat, or an executor failed (cut untouched). */
 int pipeline_first(struct pipeline *p, const struct pl_result *whole, struct pl_result *cut);
+
+/* Minimizes r's case (minimizer/min.h) with opts, logging to log (NULL:
+ * silent), statistics into st (may be NULL). The result runs once more and
+ * must give r's signature. Returns MIN_OK, or MIN_ERR_PRED when an
+ * executor stopped the minimizer (the best case so far is kept), with
+ * small describing the result (its outcomes in p's scratch); else a
+ * MIN_ERR_* or PL_MIN_CHANGED (the re-run did not give the signature, or
+ * an executor failed on it; p->min.d holds what it gave), small
+ * untouched. */
+int pipeline_minimize(struct pipeline *p, const struct pl_result *r, const struct min_opts *opts,
+		      FILE *log, struct min_stats *st, struct pl_result *small);
 
 /* What a divergence of case c with the executors' signature sig is filed
  * under (struct finding), knobs of c counting for the known list. */
