@@ -207,7 +207,7 @@ struct camp_cluster {
 	char key[CAMP_CLUSTER_KEY];       /* core/cluster.h */
 	uint64_t hits;                    /* summed over its buckets */
 	size_t buckets;
-	const struct camp_bucket *example; /* its most-hit bucket (into s->b) */
+	const struct camp_bucket *example; /* its most-hit minimized bucket (into s->b) */
 };
 /* The clusters of s's saved buckets, most hits first, into *out (malloc'd;
  * the caller frees). Returns how many (0 with *out NULL when out of memory
@@ -269,5 +269,37 @@ int camp_store_crash(const char *out, const struct test_case *c, const char *why
  * marked announced once the line is written. */
 int camp_store_stats_line(const char *out, struct camp_state *s, double t,
 			  double rate, unsigned workers);
+
+/* --- camp_sigtab.c: a worker's signature table --- */
+
+struct sig_slot {
+	char sig[SIGNATURE_MAX];
+	uint64_t delta;      /* hits not yet reported */
+	uint8_t known;
+	uint32_t self;       /* its own entry index */
+	/* Non-zero: hits count on entry alias - 1, the signature of this
+	 * one's first divergence (pipeline_first). */
+	uint32_t alias;
+};
+
+/* Every signature (and signature|knobs key) a worker has seen, known ones
+ * included: the known list's patterns match every mnemonic in every mode,
+ * so a campaign meets thousands. The table grows instead of filling up: a
+ * full table used to send a new signature as a bare hit whose case never
+ * reached the parent. Memory: ~150 bytes per distinct key per worker. */
+struct sig_table {
+	struct sig_slot **blocks;   /* n entries in fixed blocks: pointers stay valid */
+	size_t n, nblocks;
+	uint32_t *index;            /* open addressing: entry + 1, 0 = empty */
+	size_t index_cap;           /* power of two, at least 2 * n */
+};
+
+/* Entry i (0 <= i < t->n). */
+struct sig_slot *sigtab_entry(const struct sig_table *t, size_t i);
+/* The entry of sig, claimed when new (*fresh = 1); NULL when the table
+ * cannot grow (out of memory). */
+struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh);
+/* FNV-1a of a string: the workers' table hash. */
+uint32_t camp_hash_str(const char *s);
 
 #endif

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "min.h"
 #include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,15 +19,14 @@
 #include "finding.h"
 #include "kmsg.h"
 #include "knobs.h"
+#include "min.h"
+#include "pipeline.h"
 
-/* KVM's time budget for a case the reference ran to its step budget. */
+/* KVM's time budget for a case the reference ran to its step budget
+ * (struct pipeline's short_budget_us). */
 #define CAMP_SHORT_BUDGET_US 1000
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
-/* Signature entries are allocated in blocks of this many, so a pointer to
- * one stays valid while the table grows (bucket_of holds one across
- * recursive lookups). */
-#define SIG_ENTRIES_PER_BLOCK 1024
 #define NAME_SLOTS 1024
 
 static volatile sig_atomic_t stop_requested;
@@ -45,36 +43,6 @@ double camp_now(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
-
-static uint32_t hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
-}
-
-struct sig_slot {
-	char sig[SIGNATURE_MAX];
-	uint64_t delta;
-	uint8_t known;
-	uint32_t self;       /* its own entry index */
-	/* Non-zero: hits count on entry alias - 1, the signature of this
-	 * one's first divergence (min_cut_first). */
-	uint32_t alias;
-};
-
-/* Every signature (and signature|knobs key) a worker has seen, known ones
- * included: the known list's patterns match every mnemonic in every mode,
- * so a campaign meets thousands. The table grows instead of filling up: a
- * full table used to send a new signature as a bare hit whose case never
- * reached the parent. Memory: ~150 bytes per distinct key per worker. */
-struct sig_table {
-	struct sig_slot **blocks;   /* n entries in blocks of SIG_ENTRIES_PER_BLOCK */
-	size_t n, nblocks;
-	uint32_t *index;            /* open addressing: entry + 1, 0 = empty */
-	size_t index_cap;           /* power of two, at least 2 * n */
-};
 
 struct name_slot {
 	char name[32];
@@ -97,10 +65,15 @@ struct worker {
 	const struct camp_worker_args *a;
 	struct camp_counts *cnt;     /* in the shared page */
 	struct camp_counts sent;     /* what REC_COUNTS already carried */
-	struct sig_table sigs;
+	struct sig_table sigs;        /* camp_sigtab.c */
 	struct name_slot *names;
 	int dead_pipe;
-	struct executor *xref, *xkvm; /* for cutting and minimizing new buckets */
+	struct executor *xref, *xkvm;
+	/* Run, confirm, cut to the first divergence, minimize
+	 * (pipeline/pipeline.h). */
+	struct pipeline pl;
+	struct case_file *print_cf;   /* case_print's input (too big for a stack) */
+	struct outcome *scratch;      /* KVM's outcome of a kernel-log re-run */
 	unsigned lane, mode;          /* of the case in hand */
 	/* The host kernel log (fd -1 when not watched). */
 	struct kmsg_reader kmsg;
@@ -147,7 +120,7 @@ static void fatal(struct worker *w, const char *msg)
 
 static struct name_slot *name_slot(struct worker *w, const char *name)
 {
-	uint32_t h = hash_str(name);
+	uint32_t h = camp_hash_str(name);
 	for (uint32_t i = 0; i < NAME_SLOTS; i++) {
 		struct name_slot *s = &w->names[(h + i) & (NAME_SLOTS - 1)];
 		if (!s->used) {
@@ -214,129 +187,110 @@ static void note_unsupported(struct worker *w, const char *mnemonic)
 	send_rec(w, &r);
 }
 
-static char *print_to_string(void (*fn)(FILE *, const void *, const void *),
-			     const void *x, const void *y, size_t *len)
+/* The printers' third argument is the worker's scratch case_file. */
+typedef void (*print_fn)(FILE *, const void *ctx, struct case_file *cf);
+
+static char *print_to_string(print_fn fn, const void *x, struct case_file *cf, size_t *len)
 {
 	char *buf = NULL;
 	FILE *f = open_memstream(&buf, len);
 	if (!f)
 		return NULL;
-	fn(f, x, y);
+	fn(f, x, cf);
 	fclose(f);
 	return buf;
 }
 
+/* A divergence on its way to a bucket: the pipeline's result (the case,
+ * its outcomes, the diff with the executors' signature) and the key it
+ * files under. */
 struct first_ctx {
-	const struct test_case *c;
-	const struct outcome *ref, *kvm;
-	const struct divergence *d;
-	const char *base_sig;             /* d's signature before finding_key */
-	const struct test_case *original; /* as generated, when c is not, or NULL */
-	int cut_at;                       /* code offset of the cut HLT, or -1 */
+	const struct pl_result *r;
+	const char *key;                  /* bucket key (signature[@MODE]) */
+	const struct test_case *original; /* as generated, when r->c is not, or NULL */
 	int minimized;
 };
 
-static void print_case(FILE *f, const void *x, const void *unused)
+static void print_case(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
 	const struct first_ctx *fc = x;
-	static struct case_file cf;
+	const struct test_case *c = fc->r->c;
 	char line[256];
-	memset(&cf, 0, sizeof(cf));
-	cf.c = *fc->c;
-	cf.has_expect = 1;
-	cf.expect = *fc->ref;
-	divergence_describe(fc->d, line, sizeof(line));
-	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->d->signature);
-	if (fc->cut_at >= 0)
+	memset(cf, 0, sizeof(*cf));
+	cf->c = *c;
+	cf->has_expect = 1;
+	cf->expect = *fc->r->ref;
+	divergence_describe(&fc->r->d, line, sizeof(line));
+	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", fc->key);
+	if (fc->r->cut_at >= 0)
 		fprintf(f, "# cut at its first divergence: HLT at code offset 0x%x\n",
-			(unsigned)fc->cut_at);
+			(unsigned)fc->r->cut_at);
 	if (fc->original)
 		fprintf(f, "# %s from %s (%u code bytes to %u); the original is in kvm-outcome.txt\n",
-			fc->minimized ? "minimized" : "cut", fc->original->id, fc->original->code_len, fc->c->code_len);
+			fc->minimized ? "minimized" : "cut", fc->original->id, fc->original->code_len, c->code_len);
 	if (fc->minimized) {
 		char kn[128];
-		knobs_format(fc->c->knobs, kn, sizeof(kn));
+		knobs_format(c->knobs, kn, sizeof(kn));
 		fprintf(f, "# needs: mode %s, knobs %s (the minimizer tried each other knob away "
 			"and a simpler mode: the divergence went or changed)\n",
-			mode_name((enum cpu_mode)fc->c->mode), kn[0] ? kn : "none");
+			mode_name((enum cpu_mode)c->mode), kn[0] ? kn : "none");
 	}
 	fprintf(f, "# %s\n", line);
 	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
-	case_print(f, &cf);
+	case_print(f, cf);
 }
 
-static void print_kvm(FILE *f, const void *x, const void *unused)
+static void print_kvm(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
 	const struct first_ctx *fc = x;
+	const struct test_case *c = fc->r->c;
 	char line[256];
-	divergence_describe(fc->d, line, sizeof(line));
+	divergence_describe(&fc->r->d, line, sizeof(line));
 	fprintf(f, "signature %s\ndivergence %s\ncase %s seed 0x%016llx\nkvm outcome:\n",
-		fc->d->signature, line, fc->c->id, (unsigned long long)fc->c->seed);
-	outcome_print(f, fc->kvm, fc->c);
+		fc->key, line, c->id, (unsigned long long)c->seed);
+	outcome_print(f, fc->r->kvm, c);
 	if (fc->original) {
-		static struct case_file cf;
-		memset(&cf, 0, sizeof(cf));
-		cf.c = *fc->original;
+		memset(cf, 0, sizeof(*cf));
+		cf->c = *fc->original;
 		fprintf(f, "\noriginal case (as generated, before cutting and minimization):\n");
-		case_print(f, &cf);
+		case_print(f, cf);
 	}
 }
 
-/* Cutting and minimizing a new bucket's case: min_both_pred over the
- * worker's executors, into outcome buffers of the caller's. */
-static int both_open(struct min_both *b, struct worker *w)
-{
-	b->ref = w->xref;
-	b->kvm = w->xkvm;
-	if (!b->oref && !(b->oref = malloc(sizeof(*b->oref))))
-		return -1;
-	if (!b->okvm && !(b->okvm = malloc(sizeof(*b->okvm))))
-		return -1;
-	return w->xref && w->xkvm ? 0 : -1;
-}
-
 /* A campaign minimizes each new bucket before saving it, within
- * CAMP_MIN_MS; the original case travels along. Returns 1 with *out set
- * (and m's outcomes/divergence describing it) when the minimizer ran and
- * its result keeps the signature, even when nothing shrank: then its
- * knobs and mode are known to be needed (the environment passes run
+ * CAMP_MIN_MS; the original case travels along. Returns 1 with small
+ * describing the result (w->small, w->min's outcomes) when the minimizer
+ * ran and its result keeps the signature, even when nothing shrank: then
+ * its knobs and mode are known to be needed (the environment passes run
  * first and tried each), which the bucket records. */
 #define CAMP_MIN_MS 2000
-static int minimize_first(const struct first_ctx *fc, struct min_both *m,
-			  struct test_case *out)
+static int minimize_first(struct worker *w, const struct first_ctx *fc, struct pl_result *small)
 {
-	/* The executors' signature, without the bucket's mode suffix. */
-	m->signature = fc->base_sig;
 	struct min_opts opts = { .ms_budget = CAMP_MIN_MS };
-	int rc = min_case_ex(fc->c, min_both_pred, m, out, NULL, &opts, NULL);
-	if ((rc != MIN_OK && rc != MIN_ERR_PRED) || min_both_pred(m, out) != 1)
+	int rc = pipeline_minimize(&w->pl, fc->r, &opts, NULL, NULL, small);
+	if (rc != MIN_OK && rc != MIN_ERR_PRED)
 		return 0;
-	snprintf(out->id, sizeof(out->id), "%.50s-min", fc->c->id);
+	snprintf(w->pl.min_case->id, sizeof(w->pl.min_case->id), "%.50s-min", fc->r->c->id);
 	return 1;
 }
 
 static void send_first_text(struct worker *w, const char *sig, const struct test_case *c,
-			    int minimized, void (*case_fn)(FILE *, const void *, const void *),
-			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx);
+			    int minimized, print_fn case_fn, print_fn kvm_fn, const void *ctx);
 
 /* A new signature for this worker: send the case and KVM's outcome as text.
- * The parent keeps the first one it receives and drops the others. */
+ * The parent keeps the first one it receives and drops the others. The
+ * bucket key stays the one of the case as generated: a minimized case may
+ * run in a simpler mode, the bucket does not move. */
 static void send_first(struct worker *w, const struct first_ctx *fc0)
 {
-	static struct test_case small;
-	static struct min_both m;
-	struct first_ctx minimized = { &small, m.oref, m.okvm, &m.d, NULL,
-				       fc0->original ? fc0->original : fc0->c, fc0->cut_at, 1 };
-	const struct first_ctx *fc = fc0;
-	if (both_open(&m, w) == 0 && minimize_first(fc0, &m, &small)) {
-		minimized.ref = m.oref;
-		minimized.kvm = m.okvm;
-		finding_key(m.d.signature, m.d.signature, w->mode);
-		fc = &minimized;
+	struct pl_result small;
+	struct first_ctx fc = *fc0;
+	if (minimize_first(w, fc0, &small)) {
+		fc.r = &small;
+		fc.original = fc0->original ? fc0->original : fc0->r->c;
+		fc.minimized = 1;
 	}
-	send_first_text(w, fc->d->signature, fc->c, fc->minimized, print_case, print_kvm, fc);
+	send_first_text(w, fc.key, fc.r->c, fc.minimized, print_case, print_kvm, &fc);
 }
 
 struct fail_ctx {
@@ -350,32 +304,31 @@ struct fail_ctx {
  * kernel-log line): what happened in the header, the reference outcome as
  * the expectation, the evidence (named by what) in kvm-outcome.txt. */
 static void print_other_case(FILE *f, const char *key, const char *what, const char *text,
-			     const char *evidence, const struct test_case *c, const struct outcome *ref)
+			     const char *evidence, const struct test_case *c, const struct outcome *ref,
+			     struct case_file *cf)
 {
-	static struct case_file cf;
-	memset(&cf, 0, sizeof(cf));
-	cf.c = *c;
+	memset(cf, 0, sizeof(*cf));
+	cf->c = *c;
 	if (ref) {
-		cf.has_expect = 1;
-		cf.expect = *ref;
+		cf->has_expect = 1;
+		cf->expect = *ref;
 	}
 	fprintf(f, "# exitdiff fuzz: first case of bucket %s\n", key);
 	fprintf(f, "# %s:\n#   %s\n", what, text);
 	fprintf(f, "# expect = the reference outcome; %s is in kvm-outcome.txt\n", evidence);
-	case_print(f, &cf);
+	case_print(f, cf);
 }
 
-static void print_fail_case(FILE *f, const void *x, const void *unused)
+static void print_fail_case(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
 	const struct fail_ctx *fc = x;
 	print_other_case(f, fc->sig, "the KVM executor failed on this case (a hypervisor failure, not a divergence)",
-			 fc->why, "the error", fc->c, fc->ref);
+			 fc->why, "the error", fc->c, fc->ref, cf);
 }
 
-static void print_fail_kvm(FILE *f, const void *x, const void *unused)
+static void print_fail_kvm(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
+	(void)cf;
 	const struct fail_ctx *fc = x;
 	fprintf(f, "signature %s\nexecutor error %s\ncase %s seed 0x%016llx\n", fc->sig, fc->why,
 		fc->c->id, (unsigned long long)fc->c->seed);
@@ -385,12 +338,11 @@ static void print_fail_kvm(FILE *f, const void *x, const void *unused)
  * failure): the same REC_FIRST record, so the parent saves it the way it
  * saves divergences. */
 static void send_first_text(struct worker *w, const char *sig, const struct test_case *c,
-			    int minimized, void (*case_fn)(FILE *, const void *, const void *),
-			    void (*kvm_fn)(FILE *, const void *, const void *), const void *ctx)
+			    int minimized, print_fn case_fn, print_fn kvm_fn, const void *ctx)
 {
 	size_t l1 = 0, l2 = 0;
-	char *t1 = print_to_string(case_fn, ctx, NULL, &l1);
-	char *t2 = print_to_string(kvm_fn, ctx, NULL, &l2);
+	char *t1 = print_to_string(case_fn, ctx, w->print_cf, &l1);
+	char *t2 = print_to_string(kvm_fn, ctx, w->print_cf, &l2);
 	if (t1 && t2) {
 		struct camp_rec r;
 		memset(&r, 0, sizeof(r));
@@ -412,66 +364,17 @@ static void send_first_text(struct worker *w, const char *sig, const struct test
 
 static struct sig_slot *sig_entry(const struct worker *w, size_t i)
 {
-	return &w->sigs.blocks[i / SIG_ENTRIES_PER_BLOCK][i % SIG_ENTRIES_PER_BLOCK];
+	return sigtab_entry(&w->sigs, i);
 }
 
-/* Doubles the index and puts every entry back. Returns 0 or -1. */
-static int sig_index_grow(struct sig_table *t, struct worker *w)
-{
-	size_t cap = t->index_cap ? 2 * t->index_cap : 4 * SIG_ENTRIES_PER_BLOCK;
-	uint32_t *ix = calloc(cap, sizeof(*ix));
-	if (!ix)
-		return -1;
-	for (size_t i = 0; i < t->n; i++) {
-		size_t j = hash_str(sig_entry(w, i)->sig) & (cap - 1);
-		while (ix[j])
-			j = (j + 1) & (cap - 1);
-		ix[j] = (uint32_t)(i + 1);
-	}
-	free(t->index);
-	t->index = ix;
-	t->index_cap = cap;
-	return 0;
-}
-
-/* A new entry at the end of the table, zeroed. NULL when out of memory. */
-static struct sig_slot *sig_append(struct sig_table *t, struct worker *w)
-{
-	if (t->n == t->nblocks * SIG_ENTRIES_PER_BLOCK) {
-		struct sig_slot **nb = realloc(t->blocks, (t->nblocks + 1) * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		t->blocks = nb;
-		if (!(nb[t->nblocks] = calloc(SIG_ENTRIES_PER_BLOCK, sizeof(**nb))))
-			return NULL;
-		t->nblocks++;
-	}
-	struct sig_slot *s = sig_entry(w, t->n);
-	s->self = (uint32_t)t->n++;
-	return s;
-}
-
-/* The entry of sig, claimed when new (*fresh = 1). The table grows; a
- * worker that cannot grow it stops the campaign (fatal) rather than
- * count a signature whose case it could not keep. */
+/* The entry of sig, claimed when new (*fresh = 1). A worker that cannot
+ * grow its table stops the campaign (fatal) rather than count a signature
+ * whose case it could not keep. */
 static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 {
-	struct sig_table *t = &w->sigs;
-	*fresh = 0;
-	if (2 * (t->n + 1) > t->index_cap && sig_index_grow(t, w) < 0)
-		fatal(w, "worker: out of memory growing the signature table");
-	size_t j = hash_str(sig) & (t->index_cap - 1);
-	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
-		struct sig_slot *s = sig_entry(w, t->index[j] - 1);
-		if (!strcmp(s->sig, sig))
-			return s;
-	}
-	struct sig_slot *s = sig_append(t, w);
+	struct sig_slot *s = sigtab_slot(&w->sigs, sig, fresh);
 	if (!s)
 		fatal(w, "worker: out of memory growing the signature table");
-	t->index[j] = (uint32_t)t->n;
-	snprintf(s->sig, sizeof(s->sig), "%s", sig);
-	*fresh = 1;
 	return s;
 }
 
@@ -514,27 +417,17 @@ static int leads_to(const struct worker *w, const struct sig_slot *t, const stru
  * cases with s's signature follow the first one's cut without cutting. */
 static void new_signature(struct worker *w, struct sig_slot *s, const struct first_ctx *fc)
 {
-	static struct test_case cut;
-	static struct min_both m;
-	char base[SIGNATURE_MAX];
-	uint32_t at = 0;
-	m.signature = NULL;
-	if (both_open(&m, w) == 0 &&
-	    min_cut_first(fc->c, fc->ref, min_both_pred, &m, &cut, &at) == 1 &&
-	    min_both_pred(&m, &cut) == 1 &&
-	    finding_confirmed(m.kvm, &cut, m.oref, m.okvm, &m.d)) {
-		snprintf(cut.id, sizeof(cut.id), "%.58s-cut", fc->c->id);
-		memcpy(base, m.d.signature, sizeof(base));
-		finding_key(m.d.signature, m.d.signature, w->mode);
-		struct first_ctx cfc = { &cut, m.oref, m.okvm, &m.d, base, fc->c, (int)at, 0 };
+	struct pl_result cut;
+	if (pipeline_first(&w->pl, fc->r, &cut)) {
 		char key[SIGNATURE_MAX];
-		memcpy(key, m.d.signature, sizeof(key));
+		finding_key(key, cut.d.signature, cut.c->mode);
+		struct first_ctx cfc = { &cut, key, fc->r->c, 0 };
 		/* The cut diverges with s's own signature: it is s's case. */
 		if (!strcmp(key, s->sig)) {
 			send_first(w, &cfc);
 			return;
 		}
-		struct sig_slot *t = bucket_of(w, key, fc->c->knobs, &cfc, 0);
+		struct sig_slot *t = bucket_of(w, key, fc->r->c->knobs, &cfc, 0);
 		if (!leads_to(w, t, s)) {
 			s->alias = slot_ref(t);
 			return;
@@ -663,18 +556,17 @@ struct kmsg_ctx {
 	const char *how;
 };
 
-static void print_kmsg_case(FILE *f, const void *x, const void *unused)
+static void print_kmsg_case(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
 	const struct kmsg_ctx *kc = x;
 	char what[160];
 	snprintf(what, sizeof(what), "the host kernel logged this while the case ran in KVM (%s)", kc->how);
-	print_other_case(f, kc->h->key, what, kc->h->line, "the kernel line", kc->c, kc->ref);
+	print_other_case(f, kc->h->key, what, kc->h->line, "the kernel line", kc->c, kc->ref, cf);
 }
 
-static void print_kmsg_text(FILE *f, const void *x, const void *unused)
+static void print_kmsg_text(FILE *f, const void *x, struct case_file *cf)
 {
-	(void)unused;
+	(void)cf;
 	const struct kmsg_ctx *kc = x;
 	fprintf(f, "signature %s\nkernel log %s\nattributed %s\ncase %s seed 0x%016llx\n", kc->h->key,
 		kc->h->line, kc->how, kc->c->id, (unsigned long long)kc->c->seed);
@@ -683,10 +575,9 @@ static void print_kmsg_text(FILE *f, const void *x, const void *unused)
 /* Does c make the kernel print key again? One more KVM run. */
 static int kmsg_rerun_confirms(struct worker *w, const struct test_case *c, const char *key)
 {
-	static struct outcome scratch;
 	w->kmsg_confirm_key = key;
 	w->kmsg_confirmed = 0;
-	(void)w->xkvm->ops->run(w->xkvm, c, &scratch);
+	(void)w->xkvm->ops->run(w->xkvm, c, w->scratch);
 	kmsg_read(w, KMSG_CONFIRM);
 	return w->kmsg_confirmed;
 }
@@ -744,7 +635,7 @@ static void kmsg_after_case(struct worker *w, const struct test_case *c, const s
 
 static void note_divergence(struct worker *w, const struct first_ctx *fc)
 {
-	struct sig_slot *s = bucket_of(w, fc->d->signature, fc->c->knobs, fc, 1);
+	struct sig_slot *s = bucket_of(w, fc->key, fc->r->c->knobs, fc, 1);
 	/* Aliases chain at most (sig, knobs) -> sig -> (cut, knobs) -> cut,
 	 * and never in a cycle (leads_to). */
 	for (int hops = 0; s->alias && hops < 8; hops++)
@@ -818,7 +709,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
 	struct test_case *c = malloc(sizeof(*c));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
-	if (!w.names || !c || !ref || !kvm)
+	w.print_cf = malloc(sizeof(*w.print_cf));
+	w.scratch = malloc(sizeof(*w.scratch));
+	if (!w.names || !c || !ref || !kvm || !w.print_cf || !w.scratch)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
@@ -826,6 +719,12 @@ void camp_worker_main(const struct camp_worker_args *a)
 	w.xkvm = xkvm;
 	if (!h)
 		fatal(&w, "worker: executors failed to open (see the message above)");
+	if (pipeline_open(&w.pl, xref, xkvm, a->known) < 0)
+		fatal(&w, "worker: out of memory");
+	/* Confirmed after the kernel log of the case's own runs is read: the
+	 * confirming run's lines are dropped with the cut's (kvm_extra_runs). */
+	w.pl.confirm = 0;
+	w.pl.short_budget_us = CAMP_SHORT_BUDGET_US;
 	char kerr[200];
 	if (kmsg_open(&w.kmsg, kerr, sizeof(kerr)) < 0 && a->index == 0)
 		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);
@@ -856,20 +755,17 @@ void camp_worker_main(const struct camp_worker_args *a)
 		__atomic_store_n(&a->shared->busy, 1, __ATOMIC_RELEASE);
 		struct gen_info gi;
 		gen_make_ex(a->gen, a->gcfg, seed, c, &gi);
-		int rr = xref->ops->run(xref, c, ref);
-		/* A case the reference ran to its step budget cannot diverge
-		 * (outcome_diff): KVM need not spend its whole time budget on
-		 * it too (zeroed memory decodes as an endless ADD in 16/32-bit
-		 * code, and those runs took most of a real16 campaign). */
-		xkvm->budget_us = rr == 0 && outcome_step_budget_spent(ref) ? CAMP_SHORT_BUDGET_US : 0;
-		int rk = xkvm->ops->run(xkvm, c, kvm);
-		xkvm->budget_us = 0;
+		/* The short KVM budget matters here: zeroed memory decodes as
+		 * an endless ADD in 16/32-bit code, and those runs took most of
+		 * a real16 campaign. */
+		struct pl_result res;
+		enum pl_verdict pv = pipeline_run(&w.pl, c, ref, kvm, &res);
 		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
 		w.lane = gen_lane_of(c);
 		w.mode = c->mode;
 		/* One non-blocking read when the log has nothing new. */
 		if (w.kmsg.fd >= 0)
-			kmsg_after_case(&w, c, rr == 0 ? ref : NULL);
+			kmsg_after_case(&w, c, pv != PL_REF_FAILED ? ref : NULL);
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
 		lc->execs++;
@@ -877,24 +773,23 @@ void camp_worker_main(const struct camp_worker_args *a)
 			w.cnt->recoveries += xkvm->recoveries - recoveries_seen;
 			recoveries_seen = xkvm->recoveries;
 		}
-		if (rr < 0 || rk < 0) {
+		if (pv == PL_REF_FAILED || pv == PL_KVM_FAILED) {
 			/* Said once per worker and lane: a mode an executor
 			 * cannot run yet must not fail silently. */
 			if (!lc->exec_failures)
-				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s executor failed on %s (%s): %s\n",
-					a->index, rr < 0 ? "reference" : "KVM", c->id,
-					gen_lane_name((enum gen_lane)w.lane), rr < 0 ? xref->err : xkvm->err);
+				fprintf(stderr, "\nexitdiff fuzz: worker %u: case %s (%s): %s\n",
+					a->index, c->id, gen_lane_name((enum gen_lane)w.lane), res.err);
 			w.cnt->exec_failures++;
 			lc->exec_failures++;
-			if (rk < 0 && (xkvm->fail_errno || xkvm->fail_where[0])) {
+			if (pv == PL_KVM_FAILED && (xkvm->fail_errno || xkvm->fail_where[0])) {
 				w.cnt->hv_failures++;
-				note_hv_failure(&w, c, rr == 0 ? ref : NULL, xkvm);
+				note_hv_failure(&w, c, ref, xkvm);
 			}
 			if (xkvm->dead || ++failure_run >= CAMP_MAX_FAILURE_RUN) {
 				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s after case %s: %s; "
 					"exiting for the parent to restart it\n", a->index,
 					xkvm->dead ? "KVM executor dead" : "every recent case failed",
-					c->id, rr < 0 ? xref->err : xkvm->err);
+					c->id, res.err);
 				flush(&w);
 				a->backend->close(h);
 				_exit(CAMP_EXIT_EXECUTOR_DEAD);
@@ -905,33 +800,30 @@ void camp_worker_main(const struct camp_worker_args *a)
 		lc->steps += ref->steps;
 		w.cnt->exits_ref[terminal_kind(ref)]++;
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
-		struct divergence d;
-		enum verdict v = outcome_diff(ref, kvm, &d);
 		/* A divergence runs KVM again (confirm, cut, minimize): what
 		 * the kernel logs then is dropped before the next case. */
-		w.kvm_extra_runs = v == VERDICT_DIVERGE;
+		w.kvm_extra_runs = pv == PL_DIVERGED;
 		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
 		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
 		int cls = 3;
-		if (v == VERDICT_AGREE) {
+		if (pv == PL_SAME) {
 			w.cnt->agree++;
 			lc->agree++;
 			cls = 0;
-		} else if (v == VERDICT_UNSUPPORTED) {
+		} else if (pv == PL_UNSUPPORTED) {
 			w.cnt->unsupported++;
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if (!finding_confirmed(xkvm, c, ref, kvm, &d)) {
+		} else if (pipeline_confirm(&w.pl, &res) != PL_DIVERGED) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;
 			lc->diverge++;
 			cls = 1;
-			char base[SIGNATURE_MAX];
-			memcpy(base, d.signature, sizeof(base));
-			finding_key(d.signature, d.signature, c->mode);
-			struct first_ctx fc = { c, ref, kvm, &d, base, NULL, -1, 0 };
+			char key[SIGNATURE_MAX];
+			finding_key(key, res.d.signature, c->mode);
+			struct first_ctx fc = { &res, key, NULL, 0 };
 			note_divergence(&w, &fc);
 		}
 		for (unsigned f = 0; f < FAM_COUNT; f++) {
@@ -946,6 +838,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 	}
 	flush(&w);
 	kmsg_close(&w.kmsg);
+	pipeline_close(&w.pl);
 	a->backend->close(h);
 	_exit(0);
 }

@@ -4,7 +4,10 @@
  * signature and owns every file under the output directory.
  *
  *   camp_parent.c  fork/restart workers, the poll loop, signals, the end
- *   camp_worker.c  the hot loop: generate, run, diff, batch the counts
+ *   camp_worker.c  the hot loop: generate, the finding pipeline
+ *                  (pipeline/pipeline.h), batch the counts
+ *   camp_sigtab.c  a worker's table of the signatures it has seen
+ *   camp_clusters.c  saved buckets grouped by cluster key
  *   camp_store.c   output directory: buckets, crashes, state, resume
  *   camp_stats.c   totals, mnemonic tables, stats.jsonl, status, summary
  *   camp_health.c  per-worker failures/recoveries/restarts, failure share

@@ -1,6 +1,7 @@
 /* exitdiff minimize: shrinks a diverging case while its signature stays
- * the same (minimizer/min.h), and writes the result as a .case that replay
- * accepts: the reference outcome as its expectation, known lines carried. */
+ * the same (pipeline_minimize, minimizer/min.h), and writes the result as a
+ * .case that replay accepts: the reference outcome as its expectation,
+ * known lines carried. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,32 +11,7 @@
 #include "cli.h"
 #include "diff.h"
 #include "min.h"
-
-/* The runs of the input and of the result (loud), and the minimizer's
- * predicate: min_both_pred into the same outcome buffers, the signature
- * kept, a candidate an executor cannot run counted as not the same bug. */
-struct min_cli_pred {
-	struct session *s;
-	char signature[SIGNATURE_MAX];
-	struct outcome *ref, *kvm;
-	struct divergence d;
-	struct min_both same;
-};
-
-/* Runs c on both executors and diffs. Returns 0, or -1 when an executor
- * failed (reason printed when loud). */
-static int run_both(struct min_cli_pred *p, const struct test_case *c, int loud)
-{
-	if (p->s->ref.ops->run(&p->s->ref, c, p->ref) < 0 ||
-	    p->s->kvm.ops->run(&p->s->kvm, c, p->kvm) < 0) {
-		if (loud)
-			fprintf(stderr, "exitdiff minimize: case %s: executor failed: %s%s\n",
-				c->id, p->s->ref.err, p->s->kvm.err);
-		return -1;
-	}
-	outcome_diff(p->ref, p->kvm, &p->d);
-	return 0;
-}
+#include "pipeline.h"
 
 static int usage(void)
 {
@@ -43,16 +19,16 @@ static int usage(void)
 	return EXIT_USAGE;
 }
 
-/* Fills out's expectation and known lines from the last run of p, which
- * must be of out->c. */
+/* Fills out's expectation and known lines from the run of the result
+ * (small), which kept signature. */
 static void make_output(struct case_file *out, const struct case_file *in,
-			const struct min_cli_pred *p)
+			const struct pl_result *small, const char *signature,
+			const struct executor *kvm)
 {
-	const struct executor *k = &p->s->kvm;
 	out->has_expect = 1;
 	out->expect_from_kvm = 0;
-	out->expect = *p->ref;
-	environment_format(&k->env, out->expect_env, sizeof(out->expect_env));
+	out->expect = *small->ref;
+	environment_format(&kvm->env, out->expect_env, sizeof(out->expect_env));
 	/* Cut from a case with vendor sections: this host's vendor only. */
 	out->expect_vendor = in->vendors_recorded ? (uint8_t)host_info()->vendor : VENDOR_UNKNOWN;
 	if (in->known_reason[0])
@@ -61,7 +37,8 @@ static void make_output(struct case_file *out, const struct case_file *in,
 		snprintf(out->known_reason, sizeof(out->known_reason),
 			 "minimized from %.63s (no reason recorded)", in->c.id);
 	/* The signature seen now: it is what replay compares against. */
-	snprintf(out->known_signature, sizeof(out->known_signature), "%s", p->signature);
+	snprintf(out->known_signature, sizeof(out->known_signature), "%s", signature);
+	out->c = *small->c;
 	char id[sizeof(out->c.id)];
 	snprintf(id, sizeof(id), "%.59s-min", in->c.id);
 	memcpy(out->c.id, id, sizeof(id));
@@ -92,12 +69,11 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 {
 	char err[512];
 	struct case_file *in = malloc(sizeof(*in)), *out = malloc(sizeof(*out));
-	struct min_cli_pred p = { .s = s, .ref = malloc(sizeof(struct outcome)),
-				  .kvm = malloc(sizeof(struct outcome)) };
-	p.same = (struct min_both){ .ref = &s->ref, .kvm = &s->kvm, .oref = p.ref, .okvm = p.kvm,
-				    .signature = p.signature, .failure_is_no = 1 };
+	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
+	struct pipeline pl;
 	int rc = EXIT_USAGE;
-	if (!in || !out || !p.ref || !p.kvm) {
+	int have_pl = pipeline_open(&pl, &s->ref, &s->kvm, NULL) == 0;
+	if (!in || !out || !ref || !kvm || !have_pl) {
 		cli_error("minimize", "out of memory");
 		goto done;
 	}
@@ -105,26 +81,37 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 		fprintf(stderr, "%s\n", err);
 		goto done;
 	}
-	if (run_both(&p, &in->c, 1) < 0)
+	struct pl_result whole, small;
+	enum pl_verdict v = pipeline_run(&pl, &in->c, ref, kvm, &whole);
+	if (v == PL_REF_FAILED || v == PL_KVM_FAILED) {
+		fprintf(stderr, "exitdiff minimize: case %s: executor failed: %s\n", in->c.id, whole.err);
 		goto done;
-	if (p.d.verdict != VERDICT_DIVERGE) {
+	}
+	if (v != PL_DIVERGED) {
 		cli_error("minimize", "%s: case %s does not diverge (%s): nothing to minimize",
-			  in_path, in->c.id, p.d.verdict == VERDICT_AGREE ? "executors agree" :
+			  in_path, in->c.id, v == PL_SAME ? "executors agree" :
 			  "reference does not model an instruction");
 		goto done;
 	}
-	snprintf(p.signature, sizeof(p.signature), "%s", p.d.signature);
-	if (in->known_signature[0] && strcmp(in->known_signature, p.signature))
+	const char *sig = whole.d.signature;
+	if (in->known_signature[0] && strcmp(in->known_signature, sig))
 		fprintf(stderr, "exitdiff minimize: %s: note: recorded known-signature %s, "
-			"now %s; keeping the one seen now\n", in_path, in->known_signature,
-			p.signature);
+			"now %s; keeping the one seen now\n", in_path, in->known_signature, sig);
 	if (!quiet)
-		printf("minimize %s (%s): signature %s\n", in->c.id, in_path, p.signature);
+		printf("minimize %s (%s): signature %s\n", in->c.id, in_path, sig);
 
 	*out = *in;
 	struct min_stats st;
-	int r = min_case_ex(&in->c, min_both_pred, &p.same, &out->c, quiet ? NULL : stdout,
-			    opts, &st);
+	/* A candidate the executors cannot run is not the same bug. */
+	pl.min.failure_is_no = 1;
+	int r = pipeline_minimize(&pl, &whole, opts, quiet ? NULL : stdout, &st, &small);
+	if (r == PL_MIN_CHANGED) {
+		cli_error("minimize", "%s: the minimized case no longer gives %s (got %s): "
+			  "the executors are not deterministic for it", in_path, sig,
+			  pl.min.d.verdict == VERDICT_DIVERGE ? pl.min.d.signature : "no divergence");
+		rc = EXIT_DIVERGE;
+		goto done;
+	}
 	if (r != MIN_OK) {
 		/* NOT_SAME here means the divergence did not reproduce on a
 		 * second run: a flaky case, not a minimizable one. */
@@ -133,31 +120,22 @@ static int minimize(struct session *s, const char *in_path, const char *out_path
 			  r == MIN_ERR_PRED ? "the executors failed" : "out of memory");
 		goto done;
 	}
-	/* One more run of the result: its reference outcome becomes the
-	 * expectation, and the signature is checked once more. */
-	if (run_both(&p, &out->c, 1) < 0)
-		goto done;
-	if (p.d.verdict != VERDICT_DIVERGE || strcmp(p.d.signature, p.signature)) {
-		cli_error("minimize", "%s: the minimized case no longer gives %s (got %s): "
-			  "the executors are not deterministic for it", in_path, p.signature,
-			  p.d.verdict == VERDICT_DIVERGE ? p.d.signature : "no divergence");
-		rc = EXIT_DIVERGE;
-		goto done;
-	}
-	make_output(out, in, &p);
+	make_output(out, in, &small, sig, &s->kvm);
 	if (write_case(out_path, out, in, &st) < 0)
 		goto done;
-	if (p.same.exec_failures)
+	if (pl.min.exec_failures)
 		fprintf(stderr, "exitdiff minimize: note: %lu candidates failed to run and "
-			"counted as not same\n", p.same.exec_failures);
+			"counted as not same\n", pl.min.exec_failures);
 	printf("wrote %s: signature %s kept, code %u -> %u bytes, %.1f ms\n", out_path,
-	       p.signature, in->c.code_len, out->c.code_len, st.ms);
+	       sig, in->c.code_len, out->c.code_len, st.ms);
 	rc = EXIT_AGREE;
 done:
+	if (have_pl)
+		pipeline_close(&pl);
 	free(in);
 	free(out);
-	free(p.ref);
-	free(p.kvm);
+	free(ref);
+	free(kvm);
 	return rc;
 }
 

@@ -8,11 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fnmatch.h>
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
 #include "host.h"
+#include "pipeline.h"
 
 enum result { R_PASS, R_XFAIL, R_FAIL, R_SKIP, R_ERROR };
 
@@ -22,6 +22,7 @@ struct tally {
 
 struct replay_ctx {
 	struct session s;
+	struct pipeline pl;   /* runs the executors (pipeline_exec) */
 	struct case_file cf;
 	struct outcome ref, kvm;
 	int tap;
@@ -67,15 +68,14 @@ static enum result judge(struct replay_ctx *x, char *why, size_t len)
 		snprintf(why, len, "no recorded expectation (exitdiff run --record)");
 		return R_SKIP;
 	}
-	if (x->s.kvm.ops->run(&x->s.kvm, &cf->c, &x->kvm) < 0) {
-		snprintf(why, len, "kvm executor failed: %s", x->s.kvm.err);
+	/* An expectation taken from KVM has no reference run to check. */
+	char err[700];
+	if (pipeline_exec(&x->pl, &cf->c, cf->expect_from_kvm, &x->ref, &x->kvm, err,
+			  sizeof(err)) != PL_SAME) {
+		snprintf(why, len, "%s", err);
 		return R_ERROR;
 	}
 	if (!cf->expect_from_kvm) {
-		if (x->s.ref.ops->run(&x->s.ref, &cf->c, &x->ref) < 0) {
-			snprintf(why, len, "reference executor failed: %s", x->s.ref.err);
-			return R_ERROR;
-		}
 		/* What CPUID answers is this host's (calibration), not the
 		 * recording host's: those registers are held to this host's
 		 * reference, and KVM to them in turn. */
@@ -96,7 +96,7 @@ static enum result judge(struct replay_ctx *x, char *why, size_t len)
 		return R_PASS;
 	}
 	if (v == VERDICT_DIVERGE && cf->known_reason[0] &&
-	    fnmatch(cf->known_signature, d.signature, 0) == 0) {
+	    pipeline_case_known(cf->known_signature, d.signature)) {
 		snprintf(why, len, "known divergence %s: %s", d.signature, cf->known_reason);
 		return R_XFAIL;
 	}
@@ -137,6 +137,13 @@ int cmd_replay(int argc, char **argv)
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}
+	if (pipeline_open(&x->pl, &x->s.ref, &x->s.kvm, NULL) < 0) {
+		cli_error("replay", "out of memory");
+		session_close(&x->s);
+		free(x);
+		paths_free(paths, n);
+		return EXIT_USAGE;
+	}
 	x->tap = tap;
 	if (tap)
 		printf("TAP version 13\n1..%d\n", n);
@@ -166,6 +173,7 @@ int cmd_replay(int argc, char **argv)
 	}
 	printf("%s%d cases, %d known divergences\n", tap ? "# " : "", n, t.known);
 	printf("%s%d passed, %d failed, %d skipped\n", tap ? "# " : "", t.passed, t.failed, t.skipped);
+	pipeline_close(&x->pl);
 	session_close(&x->s);
 	free(x);
 	paths_free(paths, n);

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fnmatch.h>
 #include <unistd.h>
 #include "case_text.h"
 #include "cli.h"
@@ -13,7 +12,7 @@
 #include "known.h"
 #include "kmsg.h"
 #include "kvm_trace.h"
-#include "min.h"
+#include "pipeline.h"
 #include "show.h"
 
 struct run_opts {
@@ -32,6 +31,7 @@ struct run_opts {
 	const char *against;
 	/* --kvm-trace: KVM's tracepoints while the case ran (NULL: off). */
 	struct kvm_trace *trace;
+	struct pipeline *pl;        /* the finding pipeline (pipeline/pipeline.h) */
 };
 
 #define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
@@ -140,42 +140,38 @@ static int depends_on_vendor(struct session *s, const struct test_case *c,
 	return differs;
 }
 
-/* "bucket: KEY": what a campaign and the fuzzing engines file this
- * divergence under (core/finding.h), and whether the known list names it. */
+/* "bucket: KEY" and "cluster: KEY": what a campaign and the fuzzing
+ * engines file this divergence under (pipeline_file), and whether the
+ * known list names it. */
 static void print_bucket(const struct run_opts *o, const struct test_case *c, const char *sig)
 {
 	struct finding f;
-	finding_resolve(o->have_list ? &o->list : NULL, c, sig, &f);
+	char cluster[PIPELINE_CLUSTER_MAX];
+	pipeline_file(o->pl, c, sig, &f);
 	if (f.known)
 		printf("  bucket: %s (known: %s)\n", f.key, f.known->reason);
 	else
 		printf("  bucket: %s (%s)\n", f.key, o->have_list ? "not on the known list" :
 		       "no known list read");
+	pipeline_cluster(f.key, c->knobs, 1, cluster);
+	printf("  cluster: %s (the case's knobs taken as needed)\n", cluster);
 }
 
 /* "first divergence: SIG": where the states first part when the case's
- * run is cut short with a HLT (the name a campaign buckets it by). */
-static void print_first_divergence(struct session *s, const struct run_opts *o,
-				   const struct test_case *c, const struct outcome *ref,
-				   const struct divergence *whole)
+ * run is cut short with a HLT (the name a campaign buckets it by), when a
+ * second KVM run of the cut repeats it. */
+static void print_first_divergence(const struct run_opts *o, const struct pl_result *whole)
 {
-	struct min_both b = { .ref = &s->ref, .kvm = &s->kvm, .oref = malloc(sizeof(*b.oref)),
-			      .okvm = malloc(sizeof(*b.okvm)) };
-	struct test_case *cut = malloc(sizeof(*cut));
-	uint32_t at = 0;
-	if (b.oref && b.okvm && cut && min_cut_first(c, ref, min_both_pred, &b, cut, &at) == 1 &&
-	    min_both_pred(&b, cut) == 1) {
+	struct pl_result cut;
+	if (pipeline_first(o->pl, whole, &cut)) {
 		char line[256];
-		divergence_describe(&b.d, line, sizeof(line));
+		divergence_describe(&cut.d, line, sizeof(line));
 		printf("  first divergence: %s (cut with HLT at code offset 0x%x)\n    %s\n",
-		       b.d.signature, at, line);
-		print_bucket(o, c, b.d.signature);
+		       cut.d.signature, (unsigned)cut.cut_at, line);
+		print_bucket(o, whole->c, cut.d.signature);
 	} else {
-		print_bucket(o, c, whole->signature);
+		print_bucket(o, whole->c, whole->d.signature);
 	}
-	free(b.oref);
-	free(b.okvm);
-	free(cut);
 }
 
 static const char *pair_word(enum verdict v)
@@ -252,12 +248,12 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		kmsg_drain(o->kmsg, kmsg_discard, NULL); /* what came before the case */
 		seen.f = open_memstream(&klog, &klog_len);
 	}
-	int rr = s->ref.ops->run(&s->ref, &cf->c, ref);
 	char *ktrace = NULL;
 	size_t ktrace_len = 0;
 	struct trace_seen traced = { NULL, 0 };
 	int tracing = o->trace && kvm_trace_begin(o->trace) == 0;
-	int rk = s->kvm.ops->run(&s->kvm, &cf->c, kvm);
+	struct pl_result res;
+	enum pl_verdict pv = pipeline_run(o->pl, &cf->c, ref, kvm, &res);
 	if (tracing && (traced.f = open_memstream(&ktrace, &ktrace_len))) {
 		if (kvm_trace_end(o->trace, trace_keep, &traced) < 0)
 			fprintf(traced.f, "  (the trace buffer could not be read)\n");
@@ -270,9 +266,8 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		fclose(seen.f);
 		seen.f = NULL;
 	}
-	if (rr < 0 || rk < 0) {
-		fprintf(stderr, "%s: case %s: executor failed: %s%s\n", path, cf->c.id,
-			rr < 0 ? s->ref.err : "", rk < 0 ? s->kvm.err : "");
+	if (pv == PL_REF_FAILED || pv == PL_KVM_FAILED) {
+		fprintf(stderr, "%s: case %s: executor failed: %s\n", path, cf->c.id, res.err);
 		if (klog && seen.lines)
 			fprintf(stderr, "host kernel log while the case ran (%u lines, %u findings):\n%s",
 				seen.lines, seen.findings, klog);
@@ -282,8 +277,8 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		free(ktrace);
 		return EXIT_USAGE;
 	}
-	struct divergence d;
-	enum verdict v = outcome_diff(ref, kvm, &d);
+	struct divergence d = res.d;
+	enum verdict v = d.verdict;
 	if (!o->quiet) {
 		printf("== %s (%s)\n", cf->c.id, path);
 		show_side_by_side(stdout, "reference", ref, "kvm", kvm, &cf->c);
@@ -292,11 +287,11 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		char line[256];
 		divergence_describe(&d, line, sizeof(line));
 		printf("verdict: DIVERGENCE %s\n  %s\n", d.signature, line);
-		if (cf->known_reason[0] && fnmatch(cf->known_signature, d.signature, 0) == 0)
+		if (cf->known_reason[0] && pipeline_case_known(cf->known_signature, d.signature))
 			printf("  known divergence: %s\n", cf->known_reason);
 		if (o->oracle)
 			oracle_report(s, &cf->c, ref, kvm);
-		print_first_divergence(s, o, &cf->c, ref, &d);
+		print_first_divergence(o, &res);
 	} else {
 		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
 		       "NOT COMPARED (the reference ends unsupported)");
@@ -408,7 +403,17 @@ int cmd_run(int argc, char **argv)
 	}
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct case_file *cf = malloc(sizeof(*cf));
+	struct pipeline pl;
 	int rc = EXIT_AGREE;
+	/* One run shows what the executors did: no confirming run (the
+	 * first divergence's cut is confirmed, as everywhere). */
+	if (pipeline_open(&pl, &s.ref, &s.kvm, o.have_list ? &o.list : NULL) < 0 || !ref || !kvm ||
+	    !cf) {
+		cli_error("run", "out of memory");
+		n = 0;
+		rc = EXIT_USAGE;
+	}
+	o.pl = &pl;
 	for (int i = 0; i < n; i++) {
 		int r = run_one(&s, paths[i], &o, ref, kvm, cf);
 		/* An input error outranks a divergence; keep going so that one
@@ -419,6 +424,7 @@ int cmd_run(int argc, char **argv)
 	free(ref);
 	free(kvm);
 	free(cf);
+	pipeline_close(&pl);
 	known_free(&o.list);
 	kmsg_close(&kmsg);
 	if (o.trace)

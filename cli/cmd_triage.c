@@ -14,6 +14,7 @@
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
+#include "pipeline.h"
 
 /* Sort key after the oracle sides: the case agrees now, or failed to run. */
 enum { SIDE_NONE = ORACLE_FAILED + 1, SIDE_GONE, SIDE_ERROR };
@@ -174,7 +175,9 @@ int cmd_triage(int argc, char **argv)
 	struct case_file *cf = malloc(sizeof(*cf));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct outcome *third = malloc(sizeof(*third));
-	if (!rows || !cf || !ref || !kvm || !third) {
+	struct pipeline pl;
+	int have_pl = pipeline_open(&pl, &s.ref, &s.kvm, NULL) == 0;
+	if (!rows || !cf || !ref || !kvm || !third || !have_pl) {
 		cli_error("triage", "out of memory");
 		n = -1;
 	}
@@ -185,14 +188,14 @@ int cmd_triage(int argc, char **argv)
 		r->path = paths[i];
 		r->judge = "-";
 		read_hits(paths[i], r);
+		struct pl_result res;
 		if (case_load(paths[i], cf, err, sizeof(err)) < 0 ||
-		    s.ref.ops->run(&s.ref, &cf->c, ref) < 0 || s.kvm.ops->run(&s.kvm, &cf->c, kvm) < 0) {
-			fprintf(stderr, "exitdiff triage: %s: %s\n", paths[i],
-				err[0] ? err : "an executor failed");
+		    pipeline_run(&pl, &cf->c, ref, kvm, &res) >= PL_REF_FAILED) {
+			fprintf(stderr, "exitdiff triage: %s: %s\n", paths[i], err[0] ? err : res.err);
 			r->side = SIDE_ERROR;
 		} else {
-			struct divergence d;
-			if (outcome_diff(ref, kvm, &d) != VERDICT_DIVERGE)
+			const struct divergence d = res.d;
+			if (res.verdict != PL_DIVERGED)
 				r->side = SIDE_GONE;
 			else if (!oracle)
 				r->side = SIDE_NONE;
@@ -228,6 +231,8 @@ int cmd_triage(int argc, char **argv)
 	free(ref);
 	free(kvm);
 	free(third);
+	if (have_pl)
+		pipeline_close(&pl);
 	session_close(&s);
 	paths_free(paths, npaths);
 	return n < 0 ? 2 : 0;

@@ -28,7 +28,16 @@ const char *cluster_field_class(const char *field);
  * "x87", "rep movsb" -> "string", "ljmp" -> "control"). */
 const char *cluster_family(const char *mnemonic);
 
-/* The cluster key of a key (signature[@MODE]) whose case needs knobs
+/* The family a cluster key names: cluster_family, with x87, MMX and SSE
+ * as one "fpu" (one state, one set of control bits). */
+const char *cluster_cause_family(const char *mnemonic);
+
+/* The cluster key without its knobs: "REF/KVM CLASS FAMILY MODE", what a
+ * known-list cluster entry is matched against (core/known.h). Returns 0,
+ * or -1 when key is not a signature (buf then holds key itself). */
+int cluster_key_head(const char *key, char *buf, size_t len);
+
+/* The cluster key of bucket key (signature[@MODE]) whose case needs knobs
  * (knobs_needed 0: not known, printed "?"). Returns 0, or -1 when key is
  * not a signature (buf then holds key itself). */
 int cluster_key(const char *key, uint32_t knobs, int knobs_needed, char *buf, size_t len);

@@ -1,5 +1,5 @@
-/* Bucket keys, the known-list lookup and confirmation of a divergence
- * (finding.h): one definition for every caller. */
+/* Bucket keys and the known-list lookup of a divergence (finding.h): one
+ * definition for every caller. */
 #include <stdio.h>
 #include <string.h>
 #include "finding.h"
@@ -65,15 +65,4 @@ void finding_resolve(const struct known_list *k, const struct test_case *c,
 	snprintf(f->base, sizeof(f->base), "%s", signature);
 	finding_key(f->key, signature, c->mode);
 	f->known = finding_known(k, f->key, c->knobs, f->known_key);
-}
-
-int finding_confirmed(struct executor *kvm, const struct test_case *c,
-		      const struct outcome *ref, struct outcome *kvm_out,
-		      struct divergence *d)
-{
-	char first[SIGNATURE_MAX];
-	memcpy(first, d->signature, sizeof(first));
-	if (kvm->ops->run(kvm, c, kvm_out) < 0)
-		return 0;
-	return outcome_diff(ref, kvm_out, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }

@@ -1,5 +1,5 @@
-/* What a divergence is filed under, decided in one place for the campaign
- * (campaign/), the fuzzing engines (fuzz/fx_session.c) and `exitdiff run`:
+/* What a divergence is filed under: the filing step of the finding
+ * pipeline (pipeline/pipeline.h), which every caller goes through:
  *
  *   key    the bucket key: the executors' signature (core/diff.c), with
  *          "@MODE" appended outside long64 (docs/campaigns.md "Bucket keys
@@ -19,7 +19,6 @@
 #include "case.h"
 #include "config.h"
 #include "diff.h"
-#include "executor.h"
 #include "known.h"
 
 struct finding {
@@ -46,12 +45,5 @@ const struct known_entry *finding_known(const struct known_list *k, const char *
 /* Both at once for a divergence of case c with the given signature. */
 void finding_resolve(const struct known_list *k, const struct test_case *c,
 		     const char *signature, struct finding *f);
-
-/* Runs c on kvm once more and diffs against ref: 1 when it diverges again
- * with d's signature (d and kvm_out then describe the second run), 0 when
- * not or when KVM failed to run it. */
-int finding_confirmed(struct executor *kvm, const struct test_case *c,
-		      const struct outcome *ref, struct outcome *kvm_out,
-		      struct divergence *d);
 
 #endif

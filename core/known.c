@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cluster.h"
 #include "known.h"
 #include "file_io.h"
 #include "knobs.h"
@@ -51,6 +52,99 @@ static int host_condition(const char *name, struct known_entry *e, char *err, si
 		snprintf(e->backend, sizeof(e->backend), "%s", name + 8);
 		return 1;
 	}
+	return 0;
+}
+
+/* The knob names of a cluster key's "[k1,k2]" part (text..end) into
+ * *knobs; "none", "?" and "*" add nothing (any case). 0, or -1 with a
+ * message. */
+static int cluster_knobs(const char *text, size_t len, uint32_t *knobs, char *err, size_t errlen)
+{
+	for (size_t a = 0; a < len;) {
+		size_t b = a;
+		while (b < len && text[b] != ',')
+			b++;
+		char name[32];
+		if (b - a >= sizeof(name)) {
+			snprintf(err, errlen, "unknown knob '%.*s' in a cluster key", (int)(b - a), text + a);
+			return -1;
+		}
+		memcpy(name, text + a, b - a);
+		name[b - a] = 0;
+		if (strcmp(name, "none") && strcmp(name, "?") && strcmp(name, "*")) {
+			const struct knob_def *d = knob_by_name(name);
+			if (!d) {
+				snprintf(err, errlen, "unknown knob '%s' in a cluster key", name);
+				return -1;
+			}
+			*knobs |= d->bit;
+		}
+		a = b + 1;
+	}
+	return 0;
+}
+
+/* "{REF/KVM CLASS FAMILY MODE [KNOBS]}" from s[*i] (at the '{') into e:
+ * the four fields, single-spaced, as e->sig; the knob part into *knobs.
+ * 0, or -1 with a message. */
+static int parse_cluster(const char *s, size_t len, size_t *i, struct known_entry *e,
+			 uint32_t *knobs, char *err, size_t errlen)
+{
+	const char *open = s + *i + 1, *close = memchr(open, '}', len - *i - 1);
+	if (!close) {
+		snprintf(err, errlen, "unclosed '{' (want: {REF/KVM CLASS FAMILY MODE [KNOBS]}  reason)");
+		return -1;
+	}
+	*i = (size_t)(close - s) + 1;
+	const char *end = close;
+	while (end > open && is_space(end[-1]))
+		end--;
+	if (end > open && end[-1] == ']') {
+		const char *lb = end - 1;
+		while (lb > open && *lb != '[')
+			lb--;
+		if (*lb != '[') {
+			snprintf(err, errlen, "a cluster key's knobs want [...]");
+			return -1;
+		}
+		if (cluster_knobs(lb + 1, (size_t)(end - 1 - (lb + 1)), knobs, err, errlen) < 0)
+			return -1;
+		end = lb;
+	}
+	/* The fields, single-spaced: the summary pads nothing inside a key,
+	 * but a hand-written line may. */
+	size_t n = 0;
+	unsigned fields = 0;
+	int stars_only = 1;
+	for (const char *p = open; p < end;) {
+		while (p < end && is_space(*p))
+			p++;
+		if (p == end)
+			break;
+		if (fields++ && n < sizeof(e->sig) - 1)
+			e->sig[n++] = ' ';
+		for (; p < end && !is_space(*p); p++) {
+			if ((unsigned char)*p < 0x21 || (unsigned char)*p > 0x7e) {
+				snprintf(err, errlen, "cluster key has a non-printable character");
+				return -1;
+			}
+			stars_only &= *p == '*';
+			if (n < sizeof(e->sig) - 1)
+				e->sig[n++] = *p;
+		}
+	}
+	e->sig[n] = 0;
+	if (fields != 4) {
+		snprintf(err, errlen, "a cluster key has 4 fields before its knobs, REF/KVM CLASS "
+			 "FAMILY MODE (got %u)", fields);
+		return -1;
+	}
+	if (stars_only) {
+		snprintf(err, errlen, "a cluster key of '*' alone would match every divergence");
+		return -1;
+	}
+	e->cluster = 1;
+	e->prefix = strchr(e->sig, '*') != NULL;
 	return 0;
 }
 
@@ -110,6 +204,23 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 		i++;
 		while (i < len && is_space(s[i]))
 			i++;
+	}
+	if (i < len && s[i] == '{') {
+		if (parse_cluster(s, len, &i, e, &knobs, err, errlen) < 0)
+			return -1;
+		while (i < len && is_space(s[i]))
+			i++;
+		size_t end = len;
+		while (end > i && is_space(s[end - 1]))
+			end--;
+		if (i == end) {
+			snprintf(err, errlen, "cluster '{%s}' has no reason (want: {KEY}  reason)", e->sig);
+			return -1;
+		}
+		e->knobs = knobs;
+		size_t rl = end - i < sizeof(e->reason) - 1 ? end - i : sizeof(e->reason) - 1;
+		memcpy(e->reason, s + i, rl);
+		return 0;
 	}
 	size_t sig0 = i;
 	while (i < len && !is_space(s[i]))
@@ -175,6 +286,7 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 		if (!empty) {
 			for (size_t i = 0; i < k->n; i++)
 				if (!strcmp(k->e[i].sig, e.sig) && k->e[i].knobs == e.knobs &&
+				    k->e[i].cluster == e.cluster &&
 				    k->e[i].vendor == e.vendor && !strcmp(k->e[i].backend, e.backend)) {
 					snprintf(err, errlen, "%s:%u: signature '%s' already listed at line %u",
 						 filename, line, e.sig, k->e[i].line);
@@ -203,6 +315,41 @@ int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
+/* Whether e's conditions (knobs, host) hold for a case with knobs here. */
+static int holds(const struct known_entry *e, uint32_t knobs)
+{
+	if (e->knobs & ~knobs)
+		return 0;
+	/* Host conditions: the host this process runs on. */
+	return !(e->vendor && e->vendor != (int)host_info()->vendor) &&
+	       !(e->backend[0] && strcmp(e->backend, host_info()->backend));
+}
+
+/* The cluster entry for sig: the longest pattern matching its cluster
+ * key's head (an unconditional entry before a conditional one of the
+ * same length; exact heads count as longest). */
+static const struct known_entry *find_cluster(const struct known_list *k, const char *sig,
+					      uint32_t knobs)
+{
+	char head[160];
+	if (cluster_key_head(sig, head, sizeof(head)) < 0)
+		return NULL;
+	const struct known_entry *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < k->n; i++) {
+		const struct known_entry *e = &k->e[i];
+		if (!e->cluster || !holds(e, knobs))
+			continue;
+		size_t pl = e->prefix ? strlen(e->sig) : (size_t)-1;
+		if ((!best || pl > best_len || (pl == best_len && best->knobs && !e->knobs)) &&
+		    fnmatch(e->sig, head, 0) == 0) {
+			best = e;
+			best_len = pl;
+		}
+	}
+	return best;
+}
+
 const struct known_entry *known_find_for(const struct known_list *k, const char *sig,
 					 uint32_t knobs)
 {
@@ -210,11 +357,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
-		if (e->knobs & ~knobs)
-			continue;
-		/* Host conditions: the host this process runs on. */
-		if ((e->vendor && e->vendor != (int)host_info()->vendor) ||
-		    (e->backend[0] && strcmp(e->backend, host_info()->backend)))
+		if (e->cluster || !holds(e, knobs))
 			continue;
 		if (!e->prefix) {
 			if (!strcmp(e->sig, sig) && (!best || best->prefix || best->knobs))
@@ -230,7 +373,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 			best_len = pl;
 		}
 	}
-	return best;
+	return best ? best : find_cluster(k, sig, knobs);
 }
 
 const struct known_entry *known_find(const struct known_list *k, const char *sig)

@@ -10,7 +10,18 @@
  * out whose signature alone would also name other bugs. Host conditions
  * stand among them: vendor=intel|amd and backend=MODULE (kvm_pvm, kvm_intel,
  * kvm_amd) make the entry hold only on such a host ("[backend=kvm_pvm,cpl3]"),
- * so a divergence seen on one backend or CPU is not assumed on another. */
+ * so a divergence seen on one backend or CPU is not assumed on another.
+ *
+ *   [KNOB,...] {REF/KVM CLASS FAMILY MODE [KNOBS]}  reason
+ *
+ * names a root-cause cluster (core/cluster.h) instead of one signature:
+ * it holds for every bucket key whose cluster key matches, so one line
+ * accepts one cause seen through many instructions. The four fields are
+ * matched with fnmatch ('*' for any run: "{exception#NM/exception#* exception fpu
+ * long64 [cpl3,cr0.ts]}"); the knob part, as the summary prints it, is
+ * the entry's knob condition ("[none]", "[?]", "[*]" or none at all: any
+ * case). A signature entry that matches is taken before any cluster
+ * entry. */
 #ifndef EXITDIFF_KNOWN_H
 #define EXITDIFF_KNOWN_H
 
@@ -22,6 +33,7 @@ struct known_entry {
 	char sig[SIGNATURE_MAX];
 	char reason[200];
 	int prefix;          /* sig holds a '*': a pattern, matched with fnmatch */
+	int cluster;         /* sig is a cluster-key pattern (REF/KVM CLASS FAMILY MODE) */
 	uint32_t knobs;      /* KNOB_* bits a case needs for the entry to hold, 0: any */
 	int vendor;          /* enum cpu_vendor the host must have, 0: any */
 	char backend[16];    /* KVM module the host must run, "": any */
@@ -45,7 +57,8 @@ int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
 const struct known_entry *known_find(const struct known_list *k, const char *sig);
 /* The same among the entries whose knobs a case with knobs has (exact
  * before pattern, then the longest pattern; an unconditional entry before
- * a conditional one of the same rank). */
+ * a conditional one of the same rank), then among the cluster entries
+ * matching sig's cluster key (the longest pattern first). */
 const struct known_entry *known_find_for(const struct known_list *k, const char *sig,
 					 uint32_t knobs);
 void known_free(struct known_list *k);

@@ -1,5 +1,7 @@
 /* The execution target's session: both executors once per process, one
- * input through both, the diff, and the per-process dedup of signatures. */
+ * input through the finding pipeline (pipeline/pipeline.h: run, confirm,
+ * cut to the first divergence, file), and the per-process dedup of bucket
+ * keys. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +10,7 @@
 #include "executor.h"
 #include "finding.h"
 #include "fuzz_exec.h"
-#include "min.h"
+#include "pipeline.h"
 
 #ifndef EXITDIFF_SOURCE_DIR
 #define EXITDIFF_SOURCE_DIR "."
@@ -21,9 +23,8 @@ static struct {
 	struct executor kvm, ref;
 	struct test_case c;
 	struct outcome o_ref, o_kvm;
-	/* A new divergence cut short at its first one (min_cut_first). */
-	struct test_case cut;
-	struct outcome cut_ref, cut_kvm;
+	struct pipeline pl;
+	struct pl_result whole, cut;
 	struct fx_stats st;
 	/* Signatures seen in this process: open addressing on 64-bit hashes
 	 * (0 = empty). A signature is reported and saved once. */
@@ -37,16 +38,6 @@ static uint64_t sig_hash64(const char *s)
 	for (; *s; s++)
 		h = (h ^ (uint8_t)*s) * 1099511628211ull;
 	return h ? h : 1;
-}
-
-static int seen_has(uint64_t h)
-{
-	if (!fx.seen_cap)
-		return 0;
-	for (size_t j = h & (fx.seen_cap - 1); fx.seen[j]; j = (j + 1) & (fx.seen_cap - 1))
-		if (fx.seen[j] == h)
-			return 1;
-	return 0;
 }
 
 /* Returns 1 when h was new (and is now recorded), 0 when seen before. */
@@ -119,6 +110,15 @@ int fx_open(const struct fx_options *o, char *err, size_t errlen)
 		fx.kvm.ops->fini(&fx.kvm);
 		return -1;
 	}
+	if (pipeline_open(&fx.pl, &fx.ref, &fx.kvm, fx_known_list()) < 0) {
+		snprintf(err, errlen, "out of memory");
+		fx.ref.ops->fini(&fx.ref);
+		fx.kvm.ops->fini(&fx.kvm);
+		return -1;
+	}
+	/* Every divergence is confirmed before it counts, as in a campaign:
+	 * host noise is neither a finding nor a known hit. */
+	fx.pl.confirm = 1;
 	fx.open = 1;
 	return 0;
 }
@@ -127,6 +127,7 @@ void fx_close(void)
 {
 	if (!fx.open)
 		return;
+	pipeline_close(&fx.pl);
 	fx.ref.ops->fini(&fx.ref);
 	fx.kvm.ops->fini(&fx.kvm);
 	fx_known_free();
@@ -141,37 +142,19 @@ const struct fx_stats *fx_stats(void)
 	return &fx.st;
 }
 
-/* Files r's divergence (core/finding.h): its bucket key, and whether the
- * known list names it. Returns 1 when known. */
-static int resolve(const struct test_case *c, struct fx_result *r)
+/* Files pr's divergence into r: its bucket key, and whether the known
+ * list names it. Returns 1 when known. */
+static int file(const struct pl_result *pr, struct fx_result *r)
 {
 	struct finding f;
-	finding_resolve(fx_known_list(), c, r->d.signature, &f);
+	pipeline_file(&fx.pl, pr->c, pr->d.signature, &f);
+	r->c = pr->c;
+	r->ref = pr->ref;
+	r->kvm = pr->kvm;
+	r->d = pr->d;
 	snprintf(r->key, sizeof(r->key), "%s", f.key);
-	if (!f.known)
-		return 0;
-	r->known = 1;
-	fx.st.known++;
-	return 1;
-}
-
-/* A new signature is named by its first divergence, as campaign buckets
- * are: r then describes the cut case. Returns 1 when that one is known or
- * was seen already (nothing more to report), else 0. */
-static int name_by_first_divergence(const struct test_case *c, struct fx_result *r)
-{
-	struct min_both both = { .ref = &fx.ref, .kvm = &fx.kvm,
-				 .oref = &fx.cut_ref, .okvm = &fx.cut_kvm };
-	if (min_cut_first(c, &fx.o_ref, min_both_pred, &both, &fx.cut, NULL) != 1 ||
-	    min_both_pred(&both, &fx.cut) != 1 ||
-	    !finding_confirmed(&fx.kvm, &fx.cut, &fx.cut_ref, &fx.cut_kvm, &both.d))
-		return 0;
-	snprintf(fx.cut.id, sizeof(fx.cut.id), "%.58s-cut", c->id);
-	r->c = &fx.cut;
-	r->ref = &fx.cut_ref;
-	r->kvm = &fx.cut_kvm;
-	r->d = both.d;
-	return resolve(c, r) || !seen_add(sig_hash64(r->key));
+	r->known = f.known != NULL;
+	return r->known;
 }
 
 int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_t errlen)
@@ -185,15 +168,12 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 		return -1;
 	}
 	fx.st.runs++;
-	if (fx.ref.ops->run(&fx.ref, c, &fx.o_ref) < 0) {
+	enum pl_verdict v = pipeline_run(&fx.pl, c, &fx.o_ref, &fx.o_kvm, &fx.whole);
+	r->d = fx.whole.d;
+	if (v == PL_REF_FAILED || v == PL_KVM_FAILED) {
 		fx.st.exec_failures++;
-		snprintf(err, errlen, "reference executor: %s", fx.ref.err);
-		return -1;
-	}
-	if (fx.kvm.ops->run(&fx.kvm, c, &fx.o_kvm) < 0) {
-		fx.st.exec_failures++;
-		snprintf(err, errlen, "KVM executor: %s", fx.kvm.err);
-		if (fx.kvm.dead) {
+		snprintf(err, errlen, "%s", fx.whole.err);
+		if (v == PL_KVM_FAILED && fx.kvm.dead) {
 			/* The executor could not rebuild its VM: every later
 			 * input would fail. Abort, so the engine keeps this input
 			 * as a crash and starts a fresh process. */
@@ -202,29 +182,40 @@ int fx_run_case(const struct test_case *c, struct fx_result *r, char *err, size_
 		}
 		return -1;
 	}
-	r->verdict = outcome_diff(&fx.o_ref, &fx.o_kvm, &r->d);
-	if (r->verdict == VERDICT_AGREE) {
+	r->verdict = v == PL_SAME ? VERDICT_AGREE : v == PL_UNSUPPORTED ? VERDICT_UNSUPPORTED :
+		VERDICT_DIVERGE;
+	if (v == PL_SAME) {
 		fx.st.agree++;
 		return 0;
 	}
-	if (r->verdict == VERDICT_UNSUPPORTED) {
+	if (v == PL_UNSUPPORTED) {
 		fx.st.unsupported++;
 		return 0;
 	}
 	fx.st.diverge++;
-	if (resolve(c, r) || seen_has(sig_hash64(r->key)))
-		return 0;
-	/* A key met for the first time: KVM runs it again, as a campaign
-	 * does, so host noise never becomes a finding (and is not recorded
-	 * as seen: the next real one is reported). */
-	if (!finding_confirmed(&fx.kvm, c, &fx.o_ref, &fx.o_kvm, &r->d)) {
+	if (v == PL_UNCONFIRMED) {
+		/* Not recorded as seen: the next real one is reported. */
 		r->unconfirmed = 1;
 		fx.st.unconfirmed++;
 		return 0;
 	}
-	seen_add(sig_hash64(r->key));
-	if (name_by_first_divergence(c, r))
+	if (file(&fx.whole, r)) {
+		fx.st.known++;
 		return 0;
+	}
+	if (!seen_add(sig_hash64(r->key)))
+		return 0;
+	/* A key met for the first time is named by its first divergence, as
+	 * campaign buckets are: r then describes the cut case, which may be
+	 * known or seen already. */
+	if (pipeline_first(&fx.pl, &fx.whole, &fx.cut)) {
+		if (file(&fx.cut, r)) {
+			fx.st.known++;
+			return 0;
+		}
+		if (!seen_add(sig_hash64(r->key)))
+			return 0;
+	}
 	r->fresh = 1;
 	fx.st.fresh++;
 	int already = 0;

@@ -72,6 +72,51 @@ int main(void)
 		CHECK(rc < 0 && !strncmp(err, bad[i].want, strlen(bad[i].want)),
 		      "rejected with '%s' (got '%s')", bad[i].want, err);
 	}
+	/* Cluster entries: one line for every bucket of one cause. */
+	const char *clist =
+		"{exception#NM/missed exception fpu long64 [cpl3,cr0.ts]}  host FPU bits at CPL3\n"
+		"{hlt/hlt   trace * real16}  real-mode trace\n"
+		"hlt/hlt:event.count:inc@real16  the signature entry\n";
+	err[0] = 0;
+	rc = parse(clist, err, sizeof(err));
+	CHECK(rc == 0 && k.n == 3, "a list with cluster entries parses (%s)", err);
+	CHECK(k.knob_entries == 1, "a cluster key's knobs are a knob condition (%u entries)",
+	      k.knob_entries);
+	CHECK(k.n == 3 && !strcmp(k.e[1].sig, "hlt/hlt trace * real16"),
+	      "the fields are stored single-spaced: '%s'", k.n == 3 ? k.e[1].sig : "");
+	uint32_t ts = knob_by_name("cr0.ts")->bit;
+	static const char *const nm[] = {
+		"exception#NM/exception#PF:exception.vector:movups",
+		"exception#NM/exception#UD:exception.vector:fld1",
+		"exception#NM/exception#GP:event.count:pxor",
+	};
+	for (unsigned i = 0; i < sizeof(nm) / sizeof(nm[0]); i++)
+		CHECK(!strcmp(reason(nm[i], cpl3->bit | ts), "host FPU bits at CPL3"),
+		      "the cluster entry accepts %s", nm[i]);
+	CHECK(!strcmp(reason(nm[0], ts), "(none)"), "not without the cluster's knobs (cpl3)");
+	CHECK(!strcmp(reason("exception#NM/exception#PF:exception.vector:movups@prot32", cpl3->bit | ts),
+		      "(none)"), "not in another mode");
+	CHECK(!strcmp(reason("exception#NM/internal_error:terminal:fld1", cpl3->bit | ts), "(none)"),
+	      "not another cluster");
+	CHECK(!strcmp(reason("hlt/hlt:event.count:dec@real16", 0), "real-mode trace"),
+	      "a cluster pattern with '*' matches");
+	CHECK(!strcmp(reason("hlt/hlt:event.count:inc@real16", 0), "the signature entry"),
+	      "a signature entry is taken before a cluster entry");
+	CHECK(!strcmp(reason("kmsg/kvm: something", 0), "(none)"), "a key that is no signature matches no cluster");
+	static const struct { const char *text, *want; } cbad[] = {
+		{ "{a/b c d}  r\n", "list.txt:1: a cluster key has 4 fields" },
+		{ "{a/b c d e [cr9.x]}  r\n", "list.txt:1: unknown knob 'cr9.x'" },
+		{ "{* * * *}  r\n", "list.txt:1: a cluster key of '*' alone" },
+		{ "{a/b c d e  r\n", "list.txt:1: unclosed '{'" },
+		{ "{a/b c d e}\n", "list.txt:1: cluster '{a/b c d e}' has no reason" },
+	};
+	for (unsigned i = 0; i < sizeof(cbad) / sizeof(cbad[0]); i++) {
+		err[0] = 0;
+		rc = parse(cbad[i].text, err, sizeof(err));
+		CHECK(rc < 0 && !strncmp(err, cbad[i].want, strlen(cbad[i].want)),
+		      "rejected with '%s' (got '%s')", cbad[i].want, err);
+	}
+
 	rc = parse("[cpl3] a/b:c:d  r\na/b:c:d  r2\n", err, sizeof(err));
 	CHECK(rc == 0, "one signature with and without a condition: two entries (%s)", err);
 	known_free(&k);

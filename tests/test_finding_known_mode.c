@@ -1,8 +1,10 @@
-/* A known-list entry ending in "@MODE" matches the same divergences in a
- * campaign and in the fuzzing engines' session: both file a divergence
- * through core/finding.h. With fake executors (KVM flips RAX), the list
- * "hlt/hlt:rax:-@prot32" must make prot32 divergences known in both and
- * leave long64 ones new in both. */
+/* A known-list entry ending in "@MODE", and one naming a cluster
+ * ("{hlt/hlt gpr * prot32}"), match the same divergences in a campaign and
+ * in the fuzzing engines' session: both file a divergence through the
+ * finding pipeline (pipeline/pipeline.h). With fake executors (KVM flips
+ * RAX), each list must make prot32 divergences known in both and leave
+ * long64 ones new in both; were cluster entries ignored, the prot32
+ * campaign would save a bucket and the engines would report it fresh. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +62,8 @@ static int campaign_in(const char *dir, const char *name, const char *known_path
 	return bucket_dirs(out);
 }
 
+static void engines(const char *known, const char *findings, const char *what);
+
 int main(void)
 {
 	char dir[] = "/tmp/exitdiff-known-mode-XXXXXX";
@@ -90,7 +94,34 @@ int main(void)
 	CHECK(nb == 1 && kh == 0, "campaign, long64: a bucket, nothing known (%d buckets, %llu known hits)",
 	      nb, kh);
 
-	/* The engines' session. */
+	engines(known, findings, "@prot32 entry");
+
+	/* The same with a cluster entry instead of the signature. */
+	char cknown[700], cfindings[700];
+	snprintf(cknown, sizeof(cknown), "%s/known-cluster.txt", dir);
+	snprintf(cfindings, sizeof(cfindings), "%s/findings-cluster", dir);
+	f = fopen(cknown, "w");
+	fprintf(f, "{hlt/hlt gpr * prot32}  the fake flips rax (prot32 only), any instruction\n");
+	fclose(f);
+	nb = campaign_in(dir, "camp-cluster-prot32", cknown, MODE_PROT32, &kh);
+	CHECK(nb == 0 && kh > 0, "campaign, prot32: the cluster entry makes it known (%d buckets, %llu known hits)",
+	      nb, kh);
+	nb = campaign_in(dir, "camp-cluster-long64", cknown, MODE_LONG64, &kh);
+	CHECK(nb == 1 && kh == 0, "campaign, long64: outside the cluster, a bucket (%d buckets, %llu known hits)",
+	      nb, kh);
+	engines(cknown, cfindings, "cluster entry");
+
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		printf("note: could not remove %s\n", dir);
+	return check_done("test_finding_known_mode");
+}
+
+/* The engines' session with the known list at known: a prot32 divergence
+ * is known under its @prot32 key, a long64 one is a fresh finding. */
+static void engines(const char *known, const char *findings, const char *what)
+{
 	setenv(FX_ENV_KNOWN, known, 1);
 	setenv(FX_ENV_OUT, findings, 1);
 	struct fx_options fo = { .engine = "test", .save_findings = 1, .quiet = 1,
@@ -108,19 +139,14 @@ int main(void)
 	rc = fx_run_case(&c, &r, err, sizeof(err));
 	CHECK(rc == 0 && r.verdict == VERDICT_DIVERGE, "engine session, prot32: diverges (rc %d)", rc);
 	CHECK(r.known && !r.fresh && !strcmp(r.key, "hlt/hlt:rax:-@prot32"),
-	      "engine session, prot32: known under key %s (known %d, fresh %d)", r.key, r.known, r.fresh);
+	      "engine session, prot32, %s: known under key %s (known %d, fresh %d)", what, r.key,
+	      r.known, r.fresh);
 	case_init(&c);
 	snprintf(c.id, sizeof(c.id), "long64-rax");
 	c.code[0] = 0xf4;
 	c.code_len = 1;
 	rc = fx_run_case(&c, &r, err, sizeof(err));
 	CHECK(rc == 0 && !r.known && r.fresh && r.saved[0],
-	      "engine session, long64: a new finding %s saved as %s", r.key, r.saved);
+	      "engine session, long64, %s: a new finding %s saved as %s", what, r.key, r.saved);
 	fx_close();
-
-	char cmd[800];
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	if (system(cmd) != 0)
-		printf("note: could not remove %s\n", dir);
-	return check_done("test_finding_known_mode");
 }

@@ -1,0 +1,139 @@
+/* The finding pipeline: one case through both executors to what is filed.
+ * Every caller that decides what a case means goes through it: the
+ * campaign worker, the fuzzing engines' session (fuzz/fx_session.c) and
+ * `exitdiff run`, `replay`, `minimize` and `triage`, so a rule changes in
+ * one place (docs/campaigns.md "The finding pipeline").
+ *
+ *   pipeline_exec    the executors: the reference, then KVM (one failure
+ *                    message for every caller);
+ *   pipeline_run     exec + diff: the verdict (same, unsupported,
+ *                    diverged, executor failed) and, with p->confirm, the
+ *                    confirmation (KVM runs the case again and must give
+ *                    the same signature, else UNCONFIRMED);
+ *   pipeline_first   the first divergence: the case cut short with a HLT
+ *                    at the earliest instruction where the outcomes part
+ *                    (min_cut_first), confirmed like a whole case;
+ *   pipeline_file    what a divergence is filed under: bucket key
+ *                    (signature[@MODE]), known-list lookup (signature and
+ *                    cluster entries, core/known.h) and cluster key;
+ *   pipeline_minimize  the case shrunk while its signature holds, the
+ *                    environment first, so the knobs and mode left are the
+ *                    ones the divergence needs (pipeline_min.c: the whole
+ *                    minimizer, which the fuzzing engines do not link).
+ *
+ * What a caller remembers between cases (a campaign worker's signature
+ * table, the engines' per-process set) is the caller's: the pipeline
+ * decides what one case is, not whether it was seen before. */
+#ifndef EXITDIFF_PIPELINE_H
+#define EXITDIFF_PIPELINE_H
+
+#include <stdint.h>
+#include "case.h"
+#include "diff.h"
+#include "executor.h"
+#include "finding.h"
+#include "known.h"
+#include "min.h"
+#include "outcome.h"
+
+/* Size of a cluster key (core/cluster.h), terminator included. */
+#define PIPELINE_CLUSTER_MAX 192
+
+enum pl_verdict {
+	PL_SAME,          /* the executors agree */
+	PL_UNSUPPORTED,   /* the reference ends UNSUPPORTED: not compared */
+	PL_DIVERGED,      /* they differ (confirmed when p->confirm) */
+	PL_UNCONFIRMED,   /* differed once, a second KVM run did not repeat it */
+	PL_REF_FAILED,    /* the reference executor failed (err says why) */
+	PL_KVM_FAILED,    /* the KVM executor failed */
+};
+
+struct pipeline {
+	struct executor *ref, *kvm;
+	const struct known_list *known; /* NULL: nothing is known */
+	/* pipeline_run confirms a divergence by a second KVM run. */
+	int confirm;
+	/* KVM's time budget (us) for a case whose reference spent its step
+	 * budget: such a case cannot diverge (core/diff.c), so KVM need not
+	 * spend its whole budget on it. 0: the executor's own. */
+	uint32_t short_budget_us;
+	/* The cut's scratch (pipeline_open allocates it). */
+	struct min_both cut;
+	struct test_case *cut_case;
+	/* Minimization's, apart from the cut's: a case that does not minimize
+	 * is filed as cut. min.failure_is_no: a candidate an executor cannot
+	 * run counts as "not the same" (exitdiff minimize) instead of stopping
+	 * the minimizer (a campaign keeps what it has). */
+	struct min_both min;
+	struct test_case *min_case;
+};
+
+/* pipeline_minimize: the minimized case no longer gives the signature
+ * when run again (the executors are not deterministic for it). */
+#define PL_MIN_CHANGED (-10)
+
+/* A case taken through the pipeline. The pointers stay valid until the
+ * next call that fills the same result. */
+struct pl_result {
+	enum pl_verdict verdict;
+	const struct test_case *c;          /* the case this result describes */
+	const struct outcome *ref;          /* its outcomes; KVM's is the */
+	struct outcome *kvm;                /* caller's, a confirmation rewrites it */
+	struct divergence d;                /* the diff (verdict PL_DIVERGED) */
+	int cut_at;                         /* code offset of a cut's HLT, -1: whole */
+	char err[700];                      /* PL_*_FAILED: the executor's reason */
+};
+
+/* Allocates the cut's scratch. Returns 0 or -1 (out of memory). */
+int pipeline_open(struct pipeline *p, struct executor *ref, struct executor *kvm,
+		  const struct known_list *known);
+void pipeline_close(struct pipeline *p);
+
+/* Runs c on the reference (unless kvm_only) and on KVM into ref/kvm.
+ * Returns PL_SAME when both ran, PL_REF_FAILED or PL_KVM_FAILED with the
+ * reason in err ("reference executor: ..."). */
+enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int kvm_only,
+			      struct outcome *ref, struct outcome *kvm, char *err, size_t errlen);
+
+/* exec + diff (+ confirmation) of c into r, outcomes into ref/kvm. */
+enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
+			     struct outcome *ref, struct outcome *kvm, struct pl_result *r);
+
+/* The confirmation of r (a PL_DIVERGED result of a run without
+ * p->confirm): a caller that reads something between the run and the
+ * confirming one (the campaign reads the host kernel log) confirms apart.
+ * Returns and sets r->verdict: PL_DIVERGED or PL_UNCONFIRMED. */
+enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r);
+
+/* The first divergence of whole (a PL_DIVERGED result): 1 with cut
+ * describing the cut case (its outcomes in p's scratch), confirmed by a
+ * second KVM run; 0 when no shorter case diverges, the cut does not
+ * repeat, or an executor failed (cut untouched). */
+int pipeline_first(struct pipeline *p, const struct pl_result *whole, struct pl_result *cut);
+
+/* Minimizes r's case (minimizer/min.h) with opts, logging to log (NULL:
+ * silent), statistics into st (may be NULL). The result runs once more and
+ * must give r's signature. Returns MIN_OK, or MIN_ERR_PRED when an
+ * executor stopped the minimizer (the best case so far is kept), with
+ * small describing the result (its outcomes in p's scratch); else a
+ * MIN_ERR_* or PL_MIN_CHANGED (the re-run did not give the signature, or
+ * an executor failed on it; p->min.d holds what it gave), small
+ * untouched. */
+int pipeline_minimize(struct pipeline *p, const struct pl_result *r, const struct min_opts *opts,
+		      FILE *log, struct min_stats *st, struct pl_result *small);
+
+/* What a divergence of case c with the executors' signature sig is filed
+ * under (struct finding), knobs of c counting for the known list. */
+void pipeline_file(const struct pipeline *p, const struct test_case *c, const char *sig,
+		   struct finding *f);
+
+/* The cluster key of bucket key for a case with knobs (knobs_needed 0:
+ * not known to be needed, "[?]"). */
+void pipeline_cluster(const char *key, uint32_t knobs, int knobs_needed,
+		      char buf[PIPELINE_CLUSTER_MAX]);
+
+/* Whether a case file's recorded known line (signature, maybe a pattern)
+ * names a divergence with signature sig (replay's XFAIL, run's note). */
+int pipeline_case_known(const char *known_signature, const char *sig);
+
+#endif
