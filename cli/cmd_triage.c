@@ -6,18 +6,24 @@
  * "reference wrong (CPU and KVM agree)", "neither", or "cannot judge:"
  * with each one's reason). The findings where the judge takes the
  * reference's side (KVM suspects) come first, then neither, and KVM's
- * (reference suspects) last; by hits within each. A finding whose case no
- * longer diverges says so. docs/native.md, docs/unicorn.md. */
+ * (reference suspects) last; by hits within each. Where no executor can
+ * judge, what remains is the manual's rule the reference follows: the
+ * verdict "rule:" cites its section (core/rule.h). A finding whose case no
+ * longer diverges says so. The summary counts clusters with a verdict.
+ * docs/native.md, docs/unicorn.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "case_text.h"
 #include "cli.h"
 #include "diff.h"
+#include "host.h"
 #include "pipeline.h"
+#include "rule.h"
 
-/* Sort key after the oracle sides: the case agrees now, or failed to run. */
-enum { SIDE_NONE = ORACLE_FAILED + 1, SIDE_GONE, SIDE_ERROR };
+/* Sort keys after the oracle sides: only the manual's rule judged, no
+ * judge asked, the case agrees now, or failed to run. */
+enum { SIDE_RULE = ORACLE_FAILED + 1, SIDE_NONE, SIDE_GONE, SIDE_ERROR };
 
 struct row {
 	int side;
@@ -25,6 +31,8 @@ struct row {
 	char verdict[400];
 	unsigned long long hits;
 	char sig[SIGNATURE_MAX];
+	char cluster[PIPELINE_CLUSTER_MAX];
+	int needs_known;          /* the hits file names the needed environment */
 	char *path;
 };
 
@@ -38,6 +46,8 @@ static int by_side_then_hits(const void *a, const void *b)
 
 static const char *side_name(int side)
 {
+	if (side == SIDE_RULE)
+		return "rule";
 	if (side == SIDE_NONE)
 		return "-";
 	if (side == SIDE_GONE)
@@ -88,7 +98,45 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 		}
 		return;
 	}
+	char cite[200];
+	enum cpu_vendor v = s->ref.vendor != VENDOR_UNKNOWN ? s->ref.vendor : host_info()->vendor;
+	if (rule_citation(r->sig, v, cite, sizeof(cite))[0]) {
+		r->side = SIDE_RULE;
+		r->judge = "rule";
+		snprintf(r->verdict, sizeof(r->verdict), "rule: %.160s (no executor can judge: %.160s)",
+			 cite, why[0] ? why : "no judge");
+		return;
+	}
 	snprintf(r->verdict, sizeof(r->verdict), "cannot judge: %.380s", why[0] ? why : "no judge");
+}
+
+/* A verdict about the case: an executor or the manual's rule judged it. */
+static int judged(int side)
+{
+	return side == SIDE_RULE || (side < SIDE_RULE && side != ORACLE_CANNOT && side != ORACLE_FAILED);
+}
+
+static int by_cluster(const void *a, const void *b)
+{
+	return strcmp(((const struct row *)a)->cluster, ((const struct row *)b)->cluster);
+}
+
+/* "clusters: N, with a verdict M (P%)": a cluster has one when any of its
+ * buckets has. */
+static void print_cluster_verdicts(struct row *rows, int n)
+{
+	qsort(rows, (size_t)n, sizeof(*rows), by_cluster);
+	int clusters = 0, with = 0;
+	for (int i = 0; i < n;) {
+		int j = i, any = 0;
+		for (; j < n && !strcmp(rows[j].cluster, rows[i].cluster); j++)
+			any |= judged(rows[j].side);
+		clusters++;
+		with += any;
+		i = j;
+	}
+	printf("clusters: %d, with a verdict %d (%d%%)\n", clusters, with,
+	       clusters ? 100 * with / clusters : 0);
 }
 
 /* The finding's hits file, next to its case.case: signature and count. */
@@ -105,6 +153,8 @@ static void read_hits(const char *case_path, struct row *r)
 			r->hits = strtoull(line + 5, NULL, 0);
 		else if (!strncmp(line, "signature ", 10))
 			snprintf(r->sig, sizeof(r->sig), "%.127s", line + 10);
+		else if (!strncmp(line, "needs", 5))
+			r->needs_known = 1;
 	}
 	fclose(f);
 }
@@ -195,14 +245,15 @@ int cmd_triage(int argc, char **argv)
 			r->side = SIDE_ERROR;
 		} else {
 			const struct divergence d = res.d;
+			if (!r->sig[0])
+				snprintf(r->sig, sizeof(r->sig), "%s", d.signature);
 			if (res.verdict != PL_DIVERGED)
 				r->side = SIDE_GONE;
 			else if (!oracle)
 				r->side = SIDE_NONE;
 			else
 				judge(&s, &cf->c, ref, kvm, third, r);
-			if (!r->sig[0])
-				snprintf(r->sig, sizeof(r->sig), "%s", d.signature);
+			pipeline_cluster(r->sig, cf->c.knobs, r->needs_known, r->cluster);
 		}
 		counts[r->side]++;
 		save_verdict(r);
@@ -224,7 +275,8 @@ int cmd_triage(int argc, char **argv)
 			if (counts[k])
 				printf(" %s %d,", side_name(k), counts[k]);
 		printf(" judged by native %d, unicorn %d (the judge siding with the reference points at KVM, "
-		       "with kvm at the reference)\n", by_native, by_uc);
+		       "with kvm at the reference; rule: only the manual's rule, cited)\n", by_native, by_uc);
+		print_cluster_verdicts(rows, n);
 	}
 	free(rows);
 	free(cf);

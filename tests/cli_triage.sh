@@ -46,8 +46,9 @@ check 'printf "%s\n" "$out" | grep -q "^reference  *native  *5 "' "the CPL3 fenc
 check 'printf "%s\n" "$out" | grep -q "^kvm  *unicorn  *9  hlt/hlt:rax:add@real16 "' "the self-overwriting REP: unicorn sides with KVM"
 check 'printf "%s\n" "$out" | grep -A1 "rep-self/case.case" | grep -q "verdict: reference wrong (Unicorn and KVM agree)"' "the self-overwriting REP: verdict reference wrong"
 check 'printf "%s\n" "$out" | grep -q "^agrees now  *-  *50 "' "a case that agrees now says so"
-check 'printf "%s\n" "$out" | grep -A1 "straddle/case.case" | grep -q "verdict: cannot judge: native unsupported: native:cpl0; unicorn unsupported: uc:read_unmapped"' "a non-canonical straddle: cannot judge, with both reasons"
-check 'printf "%s\n" "$out" | grep -q "^6 bucket(s): reference 3, kvm 1, cannot judge 1, agrees now 1, judged by native 1, unicorn 3"' "the summary counts each side and each judge"
+check 'printf "%s\n" "$out" | grep -A1 "straddle/case.case" | grep -Eq "verdict: rule: (SDM Vol. 2|APM Vol. 3) \(mov\): Exceptions.* \(no executor can judge: native unsupported: native:cpl0; unicorn unsupported: uc:read_unmapped\)"' "a non-canonical straddle: no executor can judge (both reasons): the manual's rule, cited"
+check 'printf "%s\n" "$out" | grep -q "^6 bucket(s): reference 3, kvm 1, rule 1, agrees now 1, judged by native 1, unicorn 3"' "the summary counts each side and each judge"
+check 'printf "%s\n" "$out" | grep -Eq "^clusters: [0-9]+, with a verdict [0-9]+ \([0-9]+%\)$"' "the summary says how many clusters carry a verdict: $(printf "%s\n" "$out" | grep "^clusters:")"
 check 'grep -qx "KVM wrong (CPU and reference agree)" "$tmp/out/buckets/fence-cpl3/verdict"' "the verdict is saved beside the case for the report (fence-cpl3/verdict: $(cat "$tmp/out/buckets/fence-cpl3/verdict" 2>&1))"
 check 'grep -qx "agrees now" "$tmp/out/buckets/agree/verdict"' "a bucket that agrees now: its verdict file says so"
 
