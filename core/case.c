@@ -51,3 +51,11 @@ int gpr_from_name(const char *name)
 			return i;
 	return -1;
 }
+
+int case_arms_breakpoints(const struct test_case *c)
+{
+	for (uint32_t i = 0; i + 2 < c->code_len; i++)
+		if (c->code[i] == 0x0f && c->code[i + 1] == 0x23 && (c->code[i + 2] & 0x38) == 0x38)
+			return 1;
+	return 0;
+}

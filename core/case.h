@@ -85,6 +85,10 @@ void case_init(struct test_case *c);
  * bit. */
 const char *rflags_bit_name(unsigned bit);
 
+/* 1 when the case's code holds a MOV to DR7 (0F 23 /7): it may arm debug
+ * breakpoints, which only some executors model. */
+int case_arms_breakpoints(const struct test_case *c);
+
 const char *mode_name(enum cpu_mode m);
 const char *gpr_name(enum gpr r);
 /* Returns the register index for a name ("rax".."r15"), or -1. */

@@ -31,6 +31,12 @@ static const uint8_t quirks[QUIRK_COUNT][VENDOR_COUNT] = {
 	 * Measured natively at CPL3 on an EPYC (family 19h): TF over REP
 	 * STOSB traps after each element with RF = 0 in the frame. */
 	[QUIRK_REP_TRAP_PUSHES_RF] = { [VENDOR_UNKNOWN] = 1, [VENDOR_INTEL] = 1 },
+	/* Neither manual defines F2/F3 on LOOPcc (SDM Vol. 2A 2.1.1: REP
+	 * prefixes on other instructions are reserved). Measured natively at
+	 * CPL3 on an EPYC (family 19h), every prefix x opcode x ZF: F3 E0
+	 * loops while ZF = 1, F2 E1 while ZF = 0, LOOP (E2) is unchanged
+	 * (tests/test_ref_vendor.c; triage found it as a reference bug). */
+	[QUIRK_REP_PREFIX_PICKS_LOOP_CONDITION] = { [VENDOR_AMD] = 1 },
 };
 
 int ref_quirk(const struct ref_cpu *cpu, enum ref_quirk q)

@@ -28,6 +28,10 @@ enum ref_quirk {
 	/* A #DB trap after an element of a REP string instruction that is not
 	 * its last pushes RF = 1 (else: RF as it was, 0). */
 	QUIRK_REP_TRAP_PUSHES_RF,
+	/* LOOPE/LOOPNE with an F3/F2 prefix loop on the prefix's condition
+	 * (F3: while ZF = 1, F2: while ZF = 0) instead of their own (else:
+	 * not modeled, the prefix is undefined there). */
+	QUIRK_REP_PREFIX_PICKS_LOOP_CONDITION,
 	QUIRK_COUNT
 };
 

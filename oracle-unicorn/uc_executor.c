@@ -201,6 +201,14 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 		u->out = NULL;
 		return 0;
 	}
+	if (case_arms_breakpoints(c)) {
+		/* Unicorn 2 ignores data breakpoints and crashes on an
+		 * instruction breakpoint (measured): not a judge of either. */
+		out->state.rip = LAYOUT_CODE;
+		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:breakpoints");
+		u->out = NULL;
+		return 0;
+	}
 	if (c->rflags & RFLAGS_TF) {
 		/* Unicorn 2's single-step #DB is pushed with RF set, as a fault
 		 * would be (measured): its trap frame cannot judge one. */

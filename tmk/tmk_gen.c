@@ -158,19 +158,9 @@ static void gpr_list(FILE *f, const uint64_t *g)
  * the layout's RAM the runtime's guest has its own RAM (the image at
  * 1 MiB): it answers reads like MMIO only up to TMK_LEGACY_MMIO_END and
  * keeps what is written. */
-/* 1 when the code holds a MOV to DR7 (0F 23 /7): a case that arms debug
- * breakpoints. */
-static int arms_breakpoints(const struct test_case *c)
-{
-	for (uint32_t i = 0; i + 2 < c->code_len; i++)
-		if (c->code[i] == 0x0f && c->code[i + 1] == 0x23 && (c->code[i + 2] & 0x38) == 0x38)
-			return 1;
-	return 0;
-}
-
 static const char *unreproducible(const struct test_case *c, const struct outcome *e)
 {
-	if (arms_breakpoints(c))
+	if (case_arms_breakpoints(c))
 		return "the case arms debug breakpoints (MOV DR7), which would go on firing in "
 		       "the runtime after the case (docs/tmk.md)";
 	if (c->event.kind)
