@@ -539,6 +539,22 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			copy_mnemonic(out, "event:nmi-sti-shadow");
 			break;
 		}
+		/* An instruction breakpoint: a fault before the instruction is
+		 * even fetched, ahead of #UD or a fetch fault (SDM Vol. 3A 6.9,
+		 * priority 7 before 8 and 9; Vol. 3B 18.3.1.1). */
+		uint64_t lip = (cpu.seg[SEG_CS].base + cpu.rip) &
+			       (cpu.code_bits == 64 ? ~0ull : 0xffffffffull);
+		if ((cpu.dr[7] & 0xff) && ref_dbg_exec_hit(&cpu, lip)) {
+			cpu.insn = NULL;
+			copy_mnemonic(out, "(breakpoint)");
+			ref_raise_code_breakpoint(&cpu);
+			if (cpu.resume) {
+				cpu.resume = 0;
+				out->mnemonic[0] = 0;
+				continue;
+			}
+			break;
+		}
 		uint8_t buf[15];
 		uint64_t fault_la = 0;
 		unsigned want;
@@ -609,15 +625,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		cpu.single_step = (cpu.rflags & RFLAGS_TF) && !loads_ss(insn);
 		/* Capstone keeps one group-1 prefix: F0 F2 or F2 F0 may show
 		 * only the REPNE, so the bytes decide (SDM Vol. 2A 2.1.1). */
-		uint64_t lip = cpu.seg[SEG_CS].base + cpu.rip;
-		if (cpu.code_bits != 64)
-			lip &= 0xffffffffu;
-		if ((cpu.dr[7] & 0xff) && ref_dbg_exec_hit(&cpu, lip)) {
-			/* An instruction breakpoint: a fault, before anything
-			 * the instruction does (SDM Vol. 3A 17.3.1.1). */
-			cpu.single_step = 0;
-			st = ref_raise_code_breakpoint(&cpu);
-		} else if (dec_has_prefix(insn, 0xf0) &&
+		if (dec_has_prefix(insn, 0xf0) &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
 		} else if (flags_read(insn) & cpu.undefined_flags) {

@@ -185,7 +185,7 @@ struct kvm_budget {
 	/* Progress seen since the first interrupt: an exit, or RIP moved
 	 * between interrupts. None by the end of the budget is a hang. */
 	unsigned interrupts;
-	uint64_t rip;
+	uint64_t at[4];        /* RIP, RCX, RSI, RDI at the last interrupt */
 	int moved;
 	unsigned confirm;      /* samples left to confirm a hang */
 	int blind;             /* RIP samples mean nothing here (rip_blind) */
@@ -200,13 +200,17 @@ struct kvm_budget {
 #define KVM_HANG_SAMPLE_US 300
 
 /* Notes where the vCPU was at a watchdog interrupt (the sync area holds
- * the registers KVM stored on its way out of KVM_RUN, EINTR included). */
+ * the registers KVM stored on its way out of KVM_RUN, EINTR included).
+ * A REP string instruction keeps RIP while it works through its elements
+ * inside one KVM_RUN (64K LODSB elements take KVM's emulator longer than
+ * the budget): RCX, RSI and RDI moving is progress too. */
 static void budget_note_rip(struct kvm_budget *b, const struct kvm_ctx *k)
 {
-	uint64_t rip = k->vcpu.run->s.regs.regs.rip;
-	if (!k->have_sync || (b->interrupts && rip != b->rip))
+	const struct kvm_regs *r = &k->vcpu.run->s.regs.regs;
+	uint64_t at[4] = { r->rip, r->rcx, r->rsi, r->rdi };
+	if (!k->have_sync || (b->interrupts && memcmp(at, b->at, sizeof(at))))
 		b->moved = 1;
-	b->rip = rip;
+	memcpy(b->at, at, sizeof(at));
 	b->interrupts++;
 }
 

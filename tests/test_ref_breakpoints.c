@@ -57,6 +57,10 @@ int main(void)
 	CHECK(!(o.state.rflags & (1u << 16)), "instruction breakpoint fault: RF clear in the frame");
 
 	start(MODE_LONG64);
+	oc_run_code(&ex, &tc, &o, "execute bp on a lone LOCK byte", B(ARM(LAYOUT_CODE + 16, X), 0xf0));
+	oc_want_exc(&o, 1, 0, 0, LAYOUT_CODE + 16);   /* before the #UD decoding would raise */
+
+	start(MODE_LONG64);
 	tc.gpr[RCX] = 4;
 	oc_run_code(&ex, &tc, &o, "rep movsb, bp on the second destination byte",
 		    B(ARM(DATA + 1, RW1), 0xf3, 0xa4, 0xf4));
