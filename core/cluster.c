@@ -147,6 +147,20 @@ static int missed_exception(const char *ref, const char *kvm, const char *field)
 	return !strncmp(kvm, "exception#", 10) || !strcmp(kvm, "hlt");
 }
 
+/* A terminal as a cluster names it: a software interrupt's vector (32 and
+ * up: no architectural exception has one) is one "exception#INTn", so
+ * INT 0x80 and INT 0xFD that KVM mishandles alike are one cause. */
+static const char *cluster_terminal(const char *t, char *buf, size_t len)
+{
+	unsigned v;
+	char rest;
+	if (sscanf(t, "exception#%u%c", &v, &rest) == 1 && v >= 32) {
+		snprintf(buf, len, "exception#INTn");
+		return buf;
+	}
+	return t;
+}
+
 int cluster_key_head(const char *key, char *buf, size_t len)
 {
 	char sig[SIGNATURE_MAX];
@@ -164,7 +178,9 @@ int cluster_key_head(const char *key, char *buf, size_t len)
 		kvm = "missed";
 		cls = "exception";
 	}
-	snprintf(buf, len, "%s/%s %s %s %s", ref, kvm, cls, cluster_cause_family(c2 + 1),
+	char rb[24], kb[24];
+	snprintf(buf, len, "%s/%s %s %s %s", cluster_terminal(ref, rb, sizeof(rb)),
+		 cluster_terminal(kvm, kb, sizeof(kb)), cls, cluster_cause_family(c2 + 1),
 		 mode_name((enum cpu_mode)finding_key_mode(key)));
 	return 0;
 }

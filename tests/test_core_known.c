@@ -120,5 +120,13 @@ int main(void)
 	rc = parse("[cpl3] a/b:c:d  r\na/b:c:d  r2\n", err, sizeof(err));
 	CHECK(rc == 0, "one signature with and without a condition: two entries (%s)", err);
 	known_free(&k);
+	/* The project's own list loads as campaigns load it: a duplicate or
+	 * malformed line there stops every campaign at start. */
+	struct known_list proj = { 0 };
+	char perr[256] = "";
+	int prc = known_load(&proj, EXITDIFF_SOURCE_DIR "/corpus/known-divergences.txt", perr, sizeof(perr));
+	CHECK(prc == 0 && proj.n > 100, "corpus/known-divergences.txt loads: %zu entries (%s)", proj.n,
+	      prc ? perr : "ok");
+	known_free(&proj);
 	return check_done("test_core_known");
 }
