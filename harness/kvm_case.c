@@ -174,6 +174,11 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	 * before the next one; most cases pay nothing for it. */
 	unsigned touched = kvm_scan_code(c->code, c->code_len);
 	k->need_restore |= touched & KVM_RESTORE_ALL;
+	/* A #DB leaves its cause in DR6 (BS for single-step), which the next
+	 * case would read back: put the debug registers back after one. */
+	const struct exit_event *t = outcome_terminal(out);
+	if ((c->rflags & RFLAGS_TF) || (t && t->kind == EXIT_EXCEPTION && t->addr == 1))
+		k->need_restore |= KVM_RESTORE_DREGS;
 	if ((touched & KVM_READ_XMM) && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
 		return kvm_failed_at(k, "read-xmm");
 	memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);

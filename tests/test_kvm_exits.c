@@ -478,6 +478,19 @@ static void test_recovery(void)
 	e = go();
 	CHECK_EQ_U64(e->kind, EXIT_HLT, "dr7 read: hlt");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0x400, "dr7 read: DR7 restored to 0x400");
+
+	/* A single-step #DB sets DR6.BS; the next case reads DR6 as a fresh
+	 * case does (its reset value depends on the CPU: RTM clears bit 16). */
+	start("dr6-read-fresh", CODE(0x0f, 0x21, 0xf0, 0xf4));  /* mov rax, dr6; hlt */
+	go();
+	uint64_t dr6_fresh = out.state.gpr[RAX];
+	start("tf-nop", CODE(0x90, 0xf4));
+	tc.rflags |= RFLAGS_TF;
+	e = go();
+	CHECK_EQ_U64(e->addr, 1, "tf: the single-step #DB");
+	start("dr6-read", CODE(0x0f, 0x21, 0xf0, 0xf4));
+	go();
+	CHECK_EQ_U64(out.state.gpr[RAX], dr6_fresh, "dr6 read after a single-step: as fresh (BS gone)");
 }
 
 /* Knob msr-exit (core/msr_filter.c): a filtered RDMSR/WRMSR is an msr
