@@ -196,6 +196,14 @@ static enum ref_status deliver_arch(struct ref_cpu *cpu, unsigned vector, int so
 static enum ref_status deliver(struct ref_cpu *cpu, unsigned vector,
 			       int has_error_code, uint32_t error_code, int trap)
 {
+	/* A software interrupt single-stepped traps again once it has
+	 * reached its handler (SDM Vol. 3B 18.3.1.4: "to single step an
+	 * interrupt handler, single step an INT n"): a #DB at the handler's
+	 * first instruction, on top of the interrupt's frame. Not modeled. */
+	if (trap && cpu->single_step) {
+		snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "tf:int%u", vector);
+		return ref_terminal(cpu, EXIT_UNSUPPORTED, 0, cpu->rip);
+	}
 	/* Traps here are all software interrupts (INT n, INT3, INTO): they
 	 * check the gate DPL and never push an error code. */
 	if (cpu->mode != MODE_LONG64)
