@@ -766,6 +766,11 @@ void camp_worker_main(const struct camp_worker_args *a)
 		/* One non-blocking read when the log has nothing new. */
 		if (w.kmsg.fd >= 0)
 			kmsg_after_case(&w, c, pv != PL_REF_FAILED ? ref : NULL);
+		/* Confirmed after the log is read; a KVM failure on the second
+		 * run is a hypervisor failure like one on the first. */
+		int second_run = pv == PL_DIVERGED;
+		if (second_run)
+			pv = pipeline_confirm(&w.pl, &res);
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
 		w.cnt->execs++;
 		lc->execs++;
@@ -802,7 +807,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		w.cnt->exits_kvm[terminal_kind(kvm)]++;
 		/* A divergence runs KVM again (confirm, cut, minimize): what
 		 * the kernel logs then is dropped before the next case. */
-		w.kvm_extra_runs = pv == PL_DIVERGED;
+		w.kvm_extra_runs = second_run;
 		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
 		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
 		int cls = 3;
@@ -815,7 +820,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 			lc->unsupported++;
 			note_unsupported(&w, ref->mnemonic);
 			cls = 2;
-		} else if (pipeline_confirm(&w.pl, &res) != PL_DIVERGED) {
+		} else if (pv != PL_DIVERGED) {
 			w.cnt->unconfirmed++;
 		} else {
 			w.cnt->diverge++;

@@ -64,14 +64,16 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 
 /* KVM runs c once more and must diverge from ref with d's signature
  * again: host noise (a preempted run hitting its time budget) never makes
- * a finding. d and kvm then describe the second run. */
+ * a finding. d and kvm then describe the second run. 1 confirmed, 0 not,
+ * -1 when KVM failed on the second run (a hypervisor failure of its own,
+ * never to be taken for "not confirmed"). */
 static int confirmed(struct pipeline *p, const struct test_case *c, const struct outcome *ref,
 		     struct outcome *kvm, struct divergence *d)
 {
 	char first[SIGNATURE_MAX];
 	memcpy(first, d->signature, sizeof(first));
 	if (p->kvm->ops->run(p->kvm, c, kvm) < 0)
-		return 0;
+		return -1;
 	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }
 
@@ -100,8 +102,15 @@ enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r)
 {
 	/* The second run replaces KVM's outcome, which then describes the
 	 * confirmed divergence. */
-	if (r->verdict == PL_DIVERGED && !confirmed(p, r->c, r->ref, r->kvm, &r->d))
+	if (r->verdict != PL_DIVERGED)
+		return r->verdict;
+	int ok = confirmed(p, r->c, r->ref, r->kvm, &r->d);
+	if (ok < 0) {
+		snprintf(r->err, sizeof(r->err), "KVM executor (confirming run): %s", p->kvm->err);
+		r->verdict = PL_KVM_FAILED;
+	} else if (!ok) {
 		r->verdict = PL_UNCONFIRMED;
+	}
 	return r->verdict;
 }
 
@@ -114,7 +123,7 @@ int pipeline_first(struct pipeline *p, const struct pl_result *whole, struct pl_
 	 * cut it returns: the cut runs once more, then KVM confirms it. */
 	if (min_cut_first(whole->c, whole->ref, min_both_pred, &p->cut, p->cut_case, &at) != 1 ||
 	    min_both_pred(&p->cut, p->cut_case) != 1 ||
-	    !confirmed(p, p->cut_case, p->cut.oref, p->cut.okvm, &p->cut.d))
+	    confirmed(p, p->cut_case, p->cut.oref, p->cut.okvm, &p->cut.d) != 1)
 		return 0;
 	snprintf(p->cut_case->id, sizeof(p->cut_case->id), "%.58s-cut", whole->c->id);
 	cut->verdict = PL_DIVERGED;

@@ -102,7 +102,9 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 /* The confirmation of r (a PL_DIVERGED result of a run without
  * p->confirm): a caller that reads something between the run and the
  * confirming one (the campaign reads the host kernel log) confirms apart.
- * Returns and sets r->verdict: PL_DIVERGED or PL_UNCONFIRMED. */
+ * Returns and sets r->verdict: PL_DIVERGED, PL_UNCONFIRMED, or PL_KVM_FAILED
+ * with r->err when KVM failed on the second run (a hypervisor failure to
+ * file, not a divergence that went away). */
 enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r);
 
 /* The first divergence of whole (a PL_DIVERGED result): 1 with cut

@@ -45,7 +45,7 @@ static int fake_ref_run(struct executor *ex, const struct test_case *c, struct o
 static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct outcome *o)
 {
 	kvm_runs++;
-	if (kvm_fails) {
+	if (kvm_fails && kvm_runs >= (unsigned)kvm_fails) {
 		snprintf(ex->err, sizeof(ex->err), "case %s: fake KVM_RUN failure", c->id);
 		return -1;
 	}
@@ -121,6 +121,15 @@ int main(void)
 	CHECK(pipeline_confirm(&p, &r) == PL_DIVERGED && kvm_runs == 2,
 	      "pipeline_confirm runs KVM once more (%u)", kvm_runs);
 	p.confirm = 1;
+
+	/* KVM failing on the confirming run is a hypervisor failure, never
+	 * "unconfirmed": its case must be filed. */
+	reset();
+	kvm_flips = 1;
+	kvm_fails = 2; /* from the second run on */
+	v = pipeline_run(&p, &c, &ref, &kvm, &r);
+	CHECK(v == PL_KVM_FAILED && strstr(r.err, "confirming run") && strstr(r.err, "fake KVM_RUN failure"),
+	      "KVM failing on the confirming run: PL_KVM_FAILED (%d: %s)", v, r.err);
 
 	/* The first divergence: the HLT on the second instruction still
 	 * diverges (the first one wrote RAX), on the first it does not. */
