@@ -179,8 +179,14 @@ int cluster_key_head(const char *key, char *buf, size_t len)
 		cls = "exception";
 	}
 	char rb[24], kb[24];
+	/* Both end in the same exception and only the exits before it differ:
+	 * KVM's emulator touches an operand (an MMIO read) before it raises
+	 * what the CPU raises at once, whatever the instruction: one cause,
+	 * not one per family. */
+	const char *fam = !strncmp(ref, "exception#", 10) && !strcmp(ref, kvm) &&
+			  !strcmp(cls, "trace") ? "any" : cluster_cause_family(c2 + 1);
 	snprintf(buf, len, "%s/%s %s %s %s", cluster_terminal(ref, rb, sizeof(rb)),
-		 cluster_terminal(kvm, kb, sizeof(kb)), cls, cluster_cause_family(c2 + 1),
+		 cluster_terminal(kvm, kb, sizeof(kb)), cls, fam,
 		 mode_name((enum cpu_mode)finding_key_mode(key)));
 	return 0;
 }

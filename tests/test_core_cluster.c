@@ -69,6 +69,14 @@ int main(void)
 	      "INT 0x80 and INT 0xFD share a cluster (%s | %s)", k, k2);
 	cluster_key("exception#GP/timeout:terminal:int@real16", 0, 1, k2, sizeof(k2));
 	CHECK(strcmp(k, k2) != 0, "an architectural vector keeps its name (%s)", k2);
+	/* The same exception with an extra exit before it: one cause across
+	 * instruction families; a different field keeps the family. */
+	cluster_key("exception#UD/exception#UD:event.count:sar@real16", 0, 1, k, sizeof(k));
+	cluster_key("exception#UD/exception#UD:event.count:ltr@real16", 0, 1, k2, sizeof(k2));
+	CHECK(!strcmp(k, k2) && !strcmp(k, "exception#UD/exception#UD trace any real16 [none]"),
+	      "an extra exit before the same #UD: one cluster across families (%s | %s)", k, k2);
+	cluster_key("hlt/hlt:event.count:sar@real16", 0, 1, k2, sizeof(k2));
+	CHECK(!strcmp(k2, "hlt/hlt trace bits real16 [none]"), "other traces keep their family (%s)", k2);
 	/* One cause, many symptoms: x87, MMX and SSE share their control bits,
 	 * and what KVM did instead of the reference's exception follows from
 	 * the operands. Each of these once made a cluster of its own under
@@ -93,7 +101,7 @@ int main(void)
 	CHECK(!strcmp(k, "exception#NM/internal_error terminal fpu long64 [cr0.ts]"),
 	      "a KVM that failed keeps its terminal (another cause): %s", k);
 	cluster_key("exception#PF/exception#PF:event.count:lcall", 0, 1, k, sizeof(k));
-	CHECK(!strcmp(k, "exception#PF/exception#PF trace control long64 [none]"),
+	CHECK(!strcmp(k, "exception#PF/exception#PF trace any long64 [none]"),
 	      "the same exception after other exits is no missed one: %s", k);
 	cluster_key("hlt/exception#PF:terminal:mov", 0, 1, k, sizeof(k));
 	CHECK(!strcmp(k, "hlt/exception#PF terminal alu long64 [none]"),
