@@ -168,6 +168,25 @@ static int lock_cmp_in(const uint8_t *b, uint32_t n)
 	return 0;
 }
 
+/* Why Unicorn cannot judge c whatever its knobs, or NULL. */
+static const char *unjudged(const struct test_case *c)
+{
+	if (lock_cmp_in(c->code, c->code_len))
+		return "uc:lock-cmp";
+	/* Unicorn has no way to make an NMI or an exception pending. */
+	if (c->event.kind)
+		return "uc:event";
+	/* Unicorn 2 ignores data breakpoints and crashes on an instruction
+	 * breakpoint (measured): not a judge of either. */
+	if (case_arms_breakpoints(c))
+		return "uc:breakpoints";
+	/* Its single-step #DB is pushed with RF set, as a fault would be
+	 * (measured): its trap frame cannot judge one. */
+	if (c->rflags & RFLAGS_TF)
+		return "uc:tf";
+	return NULL;
+}
+
 static int uc_run(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
 	char why[160];
@@ -188,40 +207,12 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 		return -1;
 	}
 	u->out = out;
-	if (lock_cmp_in(c->code, c->code_len)) {
+	/* What this Unicorn cannot judge ends the case unsupported, named. A
+	 * knob it cannot model comes last: uc_knobs.c says which and why. */
+	const char *no = unjudged(c);
+	if (no || refused) {
 		out->state.rip = LAYOUT_CODE;
-		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:lock-cmp");
-		u->out = NULL;
-		return 0;
-	}
-	if (c->event.kind) {
-		/* Unicorn has no way to make an NMI or an exception pending. */
-		out->state.rip = LAYOUT_CODE;
-		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:event");
-		u->out = NULL;
-		return 0;
-	}
-	if (case_arms_breakpoints(c)) {
-		/* Unicorn 2 ignores data breakpoints and crashes on an
-		 * instruction breakpoint (measured): not a judge of either. */
-		out->state.rip = LAYOUT_CODE;
-		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:breakpoints");
-		u->out = NULL;
-		return 0;
-	}
-	if (c->rflags & RFLAGS_TF) {
-		/* Unicorn 2's single-step #DB is pushed with RF set, as a fault
-		 * would be (measured): its trap frame cannot judge one. */
-		out->state.rip = LAYOUT_CODE;
-		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, "uc:tf");
-		u->out = NULL;
-		return 0;
-	}
-	if (refused) {
-		/* A knob this Unicorn cannot model (uc_knobs.c says which and
-		 * why): not judged. */
-		out->state.rip = LAYOUT_CODE;
-		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, knob_why);
+		terminal(u, EXIT_UNSUPPORTED, 0, LAYOUT_CODE, no ? no : knob_why);
 		u->out = NULL;
 		return 0;
 	}
