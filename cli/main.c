@@ -12,7 +12,7 @@ static const struct command {
 	{ "run",     cmd_run,     "run FILE.case... [--record [--known REASON]] [--oracle] [--against native|unicorn] [--kvm-trace]  both executors, outcomes side by side, the diff\n"
 	  "      (--against: a third executor on every case, beside KVM, and who agrees with whom;\n"
 	  "      --kvm-trace: KVM's tracepoints while the case ran, from a private tracefs instance);\n"
-	  "      run --lockstep FILE.case [--against ref|unicorn] [--max-steps N]  single-step KVM beside the other, name the first instruction where they part" },
+	  "      run --lockstep FILE.case [--stepped kvm|native] [--against ref|unicorn|native] [--max-steps N]  single-step KVM (or the CPU) beside the other, name the first instruction where they part" },
 	{ "replay",  cmd_replay,  "replay DIR|FILE... [--tap] [--oracle]  corpus regression against recorded expectations" },
 	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
 	{ "convert", cmd_convert, "convert IN OUT               between .case text and binary (.bin) forms" },

@@ -313,9 +313,13 @@ static void kvm_step_end_op(struct executor *ex, char *note, size_t len)
 			note[0] = 0;
 		return;
 	}
-	snprintf(note, len, "kvm: %u debug exits, %u merged inside REP instructions, %u I/O steps "
-		 "completed by an immediate exit", p->step.debug_exits, p->step.rep_merged,
-		 p->step.io_completions);
+	if (p->step.guest_tf)
+		snprintf(note, len, "kvm: stepped with TF (CPL3): %u #DB traps through the guest's "
+			 "IDT, %u inside REP instructions", p->step.tf_traps, p->step.rep_merged);
+	else
+		snprintf(note, len, "kvm: %u debug exits, %u merged inside REP instructions, %u I/O "
+			 "steps completed by an immediate exit", p->step.debug_exits,
+			 p->step.rep_merged, p->step.io_completions);
 	kvm_step_end(&p->step);
 }
 

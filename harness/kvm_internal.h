@@ -249,6 +249,11 @@ struct kvm_step {
 	int hlt_stepped;           /* a HLT retired as a debug exit */
 	uint64_t dr6;              /* of the last KVM_EXIT_DEBUG */
 	uint32_t exception;        /* vector KVM reported with it (1 = #DB) */
+	/* CPL3: stepped by the guest's own TF, not by guest debug (kvm_step.c
+	 * says why): the #DB traps taken through the guest's IDT. */
+	int guest_tf;
+	unsigned tf_traps;
+	int read_xmm;              /* the case's code can change XMM registers */
 };
 /* Loads case c into k and turns single-stepping on. Returns 0; -1 when
  * KVM failed; KVM_NO_STEP when this KVM cannot single-step (err says why). */

@@ -8,12 +8,21 @@
  * frame reader, mode_stub_exception(). docs/lockstep.md lists what this
  * KVM does when stepping (REP iterations, HLT, exits before the debug
  * exit, TF in RFLAGS).
+ *
+ * CPL3 (long64) is stepped by the guest's own TF instead: a KVM that runs
+ * user code natively (kvm_pvm) does not single-step it through guest
+ * debug (the trap reaches the guest, or the whole case runs as one step),
+ * while TF works there as on the CPU (SDM Vol. 3B 18.3.1.4). Each #DB
+ * trap goes through the guest's IDT to its stub's HLT; the state is read
+ * from the frame and put back at CPL3, TF set, for the next step. The
+ * frame lands on the IST stack, outside the compared memory.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include "knobs.h"
 #include "kvm_internal.h"
 #include "layout.h"
 #include "mode.h"
@@ -43,6 +52,18 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 	}
 	if (kvm_case_load(k, c, err, errlen) < 0)
 		return -1;
+	s->read_xmm = (kvm_scan_code(c->code, c->code_len) & KVM_READ_XMM) != 0;
+	if (c->mode == MODE_LONG64 && (c->knobs & KNOB_CPL3)) {
+		if (c->rflags & RFLAGS_TF) {
+			snprintf(err, errlen, "case %s: a CPL3 case that sets TF itself cannot be "
+				 "stepped (its steps are taken with TF)", c->id);
+			return KVM_NO_STEP;
+		}
+		s->guest_tf = 1;
+		s->active = 1;
+		kvm_watchdog_begin(k->vcpu.run);
+		return 0;
+	}
 	if (set_guest_debug(k, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP) < 0) {
 		int e = errno;
 		snprintf(err, errlen, "case %s: %s (single-step): %s (%s:%d)", c->id,
@@ -178,6 +199,58 @@ static void peek(const struct kvm_step *s, struct insn_peek *p)
 	}
 }
 
+/* The vCPU state after a #DB trap at CPL3: the frame's RIP, RSP and
+ * RFLAGS (TF still set), CS and SS of the case's template (the frame must
+ * hold the same selectors). Returns 0, or -1 (err). */
+static int resume_from_trap(struct kvm_step *s, const struct end_state *frame,
+			    char *err, size_t errlen)
+{
+	struct kvm_ctx *k = s->k;
+	struct kvm_regs *r = kvm_regs_of(k);
+	struct kvm_sregs *sr = kvm_sregs_of(k);
+	if (frame->cs != k->cur->sregs.cs.selector || frame->ss != k->cur->sregs.ss.selector) {
+		snprintf(err, errlen, "stepping with TF: the #DB frame holds CS 0x%x SS 0x%x, not "
+			 "the case's (%s:%d)", frame->cs, frame->ss, __FILE__, __LINE__);
+		return -1;
+	}
+	r->rip = frame->rip;
+	r->rsp = frame->gpr[RSP];
+	r->rflags = frame->rflags | RFLAGS_TF;
+	sr->cs = k->cur->sregs.cs;
+	sr->ss = k->cur->sregs.ss;
+	if (k->have_sync) {
+		k->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+		return 0;
+	}
+	char why[160];
+	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, r, why, sizeof(why)) < 0 ||
+	    kvm_ioctl(k->vcpu.fd, KVM_SET_SREGS, sr, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "stepping with TF: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets TF for the next instruction (the case's POPF may have cleared it). */
+static int arm_tf(struct kvm_step *s, char *err, size_t errlen)
+{
+	struct kvm_ctx *k = s->k;
+	struct kvm_regs *r = kvm_regs_of(k);
+	if (r->rflags & RFLAGS_TF)
+		return 0;
+	r->rflags |= RFLAGS_TF;
+	if (k->have_sync) {
+		k->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		return 0;
+	}
+	char why[160];
+	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, r, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "stepping with TF: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* Non-zero when the debug exit that just came ended the case at a HLT.
  * On this KVM a HLT under single-step does not exit as HLT: it retires as
  * one more step (KVM_EXIT_DEBUG with RIP after it) and the guest goes on.
@@ -217,6 +290,8 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 			 __FILE__, __LINE__);
 		return -1;
 	}
+	if (s->guest_tf && arm_tf(s, err, errlen) < 0)
+		return -1;
 	for (;;) {
 		if (ioctl(k->vcpu.fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR && completing) {
@@ -293,6 +368,25 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 			memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 			return 1;
 		}
+		if (reason == KVM_EXIT_HLT && s->guest_tf) {
+			/* A stub's HLT: the step's #DB trap, or the case's end. */
+			struct end_state st;
+			struct exit_event e;
+			kvm_state_capture(k, &st);
+			if (mode_stub_exception(MODE_LONG64, k->ram, &st, &e) && e.addr == 1 &&
+			    !before.soft_int) {
+				s->tf_traps++;
+				if (resume_from_trap(s, &st, err, errlen) < 0)
+					return -1;
+				if (before.rep && st.rip == before_rip) {
+					s->rep_merged++;
+					continue;
+				}
+				kvm_state_capture(k, &out->state);
+				memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+				return 1;
+			}
+		}
 		if (reason == KVM_EXIT_IO || reason == KVM_EXIT_MMIO) {
 			s->io_exits++;
 			if (reason == KVM_EXIT_IO)
@@ -305,9 +399,13 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 			 * instruction's own step would be lost. Complete it
 			 * with immediate_exit set instead: KVM finishes the
 			 * pending I/O, then returns EINTR without entering
-			 * the guest (api.rst, "immediate_exit"). */
-			run->immediate_exit = 1;
-			completing = 1;
+			 * the guest (api.rst, "immediate_exit"). Stepping
+			 * with TF needs none: the trap after the instruction
+			 * ends the step. */
+			if (!s->guest_tf) {
+				run->immediate_exit = 1;
+				completing = 1;
+			}
 		} else {
 			on_terminal(s, out, reason);
 			break;
@@ -318,6 +416,9 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 		}
 	}
 	memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+	/* The end state has the XMM registers a whole run reads (kvm_case.c). */
+	if (s->read_xmm && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
+		return -1;
 	return 0;
 }
 

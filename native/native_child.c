@@ -12,6 +12,7 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -35,12 +36,6 @@ static const int ending_signals[] = {
 #define NATIVE_ALTSTACK_SIZE (256u * 1024u)
 
 static struct native_report *report;
-
-/* ASan instruments every call to a noreturn function with
- * __asan_handle_no_return, which calls sigaltstack(): after the seccomp
- * filter that is a trapped system call (measured). The two functions that
- * end in a noreturn call after the filter are built without it. */
-#define NATIVE_NO_ASAN __attribute__((no_sanitize_address))
 
 static void fail(const char *what, const char *detail)
 {
@@ -67,9 +62,11 @@ static void *map_at(uint64_t addr, size_t len, int prot)
 NATIVE_NO_ASAN void native_on_signal(int sig, void *si_, void *uc_)
 {
 	const siginfo_t *si = si_;
-	const ucontext_t *uc = uc_;
+	ucontext_t *uc = uc_;
 	const greg_t *g = uc->uc_mcontext.gregs;
 	struct native_report *r = report;
+	if (sig == SIGTRAP && native_step_trap(si, uc, r))
+		return;   /* to native_sigreturn: the case goes on */
 	static const int reg_of[GPR_COUNT] = {
 		REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP, REG_RSI, REG_RDI,
 		REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
@@ -100,7 +97,28 @@ NATIVE_NO_ASAN void native_on_signal(int sig, void *si_, void *uc_)
 	native_exit_now();
 }
 
-NATIVE_NO_ASAN void native_child(struct native_report *r, const struct test_case *c, uint32_t budget_us)
+/* The single-step trap's handler returns (the others never do): its
+ * restorer must be ours, the one rt_sigreturn the filter allows, and
+ * glibc's sigaction() always installs its own, so the call is raw. */
+static void install_step_handler(void)
+{
+	struct {
+		void *handler;
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} ksa = {
+		.handler = (void *)native_signal_entry,
+		.flags = SA_SIGINFO | SA_ONSTACK | 0x04000000 /* SA_RESTORER */,
+		.restorer = native_sigreturn,
+		.mask = ~0ull,
+	};
+	if (syscall(SYS_rt_sigaction, SIGTRAP, &ksa, NULL, sizeof(ksa.mask)) < 0)
+		fail("rt_sigaction", strerror(errno));
+}
+
+NATIVE_NO_ASAN void native_child(struct native_report *r, const struct test_case *c,
+				 uint32_t budget_us, uint32_t step_bound)
 {
 	report = r;
 	/* A parent that dies must not leave a `jmp $` spinning. */
@@ -139,7 +157,13 @@ NATIVE_NO_ASAN void native_child(struct native_report *r, const struct test_case
 	if (sigprocmask(SIG_UNBLOCK, &unblock, NULL) < 0)
 		fail("sigprocmask", strerror(errno));
 
-	native_ctx = (struct native_ctx){ .rflags = c->rflags, .rip = LAYOUT_CODE };
+	if (step_bound)
+		install_step_handler();
+	native_step_arm(step_bound);
+	r->stepping = step_bound != 0;
+
+	native_ctx = (struct native_ctx){ .rflags = c->rflags | (step_bound ? RFLAGS_TF : 0),
+					  .rip = LAYOUT_CODE };
 	memcpy(native_ctx.gpr, c->gpr, sizeof(native_ctx.gpr));
 	native_have_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
 

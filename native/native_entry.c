@@ -5,7 +5,9 @@
  * native_enter needs no scratch register: RFLAGS is popped from our own
  * stack first (MOV leaves the flags alone), every GPR then comes from
  * native_ctx by RIP-relative loads, RSP last, and the jump reads its
- * target RIP-relative too. The case's stack is never touched by us. */
+ * target RIP-relative too. The case's stack is never touched by us.
+ * Stepping sets TF in that RFLAGS: every MOV after the POPF traps inside
+ * native_enter, the JMP traps at the case's first instruction. */
 #include <stddef.h>
 #include "native_internal.h"
 
@@ -66,6 +68,10 @@ __asm__(
 	"	movq native_ctx+120(%rip), %r15\n"
 	"	movq native_ctx+32(%rip), %rsp\n"
 	"	jmpq *native_ctx+136(%rip)\n"
+	/* Stepping counts no trap inside native_enter (native_child.c). */
+	".globl native_enter_end\n"
+	".hidden native_enter_end\n"
+	"native_enter_end:\n"
 	".size native_enter, .-native_enter\n"
 
 	/* Signal entry (SA_ONSTACK: the case's RSP may be anything). The
@@ -103,4 +109,26 @@ __asm__(
 	".hidden native_exit_after\n"
 	"native_exit_after:\n"
 	"	ud2\n"
-	".size native_exit_now, .-native_exit_now\n");
+	".size native_exit_now, .-native_exit_now\n"
+
+	/* rt_sigreturn, the restorer of the single-step handler: the only
+	 * other call the filter lets through, and only from here. The case
+	 * runs with FS and GS base 0 again (the signal entry gave the
+	 * handler the host's FS base); rt_sigreturn then loads every
+	 * register from the frame. */
+	".globl native_sigreturn\n"
+	".hidden native_sigreturn\n"
+	".type native_sigreturn, @function\n"
+	"native_sigreturn:\n"
+	"	xorl %eax, %eax\n"
+	"	cmpb $0, native_have_fsgsbase(%rip)\n"
+	"	je 3f\n"
+	"	wrfsbase %rax\n"
+	"3:\n"
+	"	movl $15, %eax\n"
+	"	syscall\n"
+	".globl native_sigreturn_after\n"
+	".hidden native_sigreturn_after\n"
+	"native_sigreturn_after:\n"
+	"	ud2\n"
+	".size native_sigreturn, .-native_sigreturn\n");

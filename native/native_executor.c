@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "native.h"
 #include "native_internal.h"
+#include "config.h"
 #include "native_outcome.h"
 
 /* How long past the budget the parent waits before it kills the child:
@@ -57,22 +58,35 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 	return native_scan_host_state(ex->cpuid, c->knobs, c->code, c->code_len, why, len);
 }
 
+struct native_priv {
+	struct native_report *r;   /* MAP_SHARED: the child writes it */
+	struct exec_rerun stepping;
+};
+
 static int native_init(struct executor *ex, char *err, size_t errlen)
 {
-	struct native_report *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
-				       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (r == MAP_FAILED) {
-		snprintf(err, errlen, "native: shared report page: %s", strerror(errno));
+	struct native_priv *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "native: out of memory");
 		return -1;
 	}
-	ex->priv = r;
+	p->r = mmap(NULL, sizeof(*p->r), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p->r == MAP_FAILED) {
+		snprintf(err, errlen, "native: shared report page: %s", strerror(errno));
+		free(p);
+		return -1;
+	}
+	ex->priv = p;
 	return 0;
 }
 
 static void native_fini(struct executor *ex)
 {
-	if (ex->priv)
-		munmap(ex->priv, sizeof(struct native_report));
+	struct native_priv *p = ex->priv;
+	if (p) {
+		munmap(p->r, sizeof(*p->r));
+		free(p);
+	}
 	ex->priv = NULL;
 }
 
@@ -108,9 +122,13 @@ static void refuse(struct outcome *out, const char *why)
 	snprintf(out->mnemonic, sizeof(out->mnemonic), "%s", why);
 }
 
-static int native_run(struct executor *ex, const struct test_case *c, struct outcome *out)
+/* One run of c in a child, stopped after step_bound instructions when
+ * that is not 0. */
+static int run_child(struct executor *ex, const struct test_case *c, uint32_t step_bound,
+		     struct outcome *out)
 {
-	struct native_report *r = ex->priv;
+	struct native_priv *p = ex->priv;
+	struct native_report *r = p ? p->r : NULL;
 	char why[32];
 	outcome_init(out);
 	if (!r) {
@@ -130,7 +148,7 @@ static int native_run(struct executor *ex, const struct test_case *c, struct out
 		return -1;
 	}
 	if (pid == 0)
-		native_child(r, c, budget);
+		native_child(r, c, budget, step_bound);
 	int status = 0, killed = 0;
 	int w = wait_for(pid, (int)(budget / 1000) + NATIVE_KILL_MARGIN_MS, &status);
 	if (w == 0) {
@@ -163,9 +181,53 @@ static int native_run(struct executor *ex, const struct test_case *c, struct out
 	return 0;
 }
 
+static int native_run(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	return run_child(ex, c, 0, out);
+}
+
+/* Stepping re-runs the case with a larger bound each step, the child
+ * counting single-step traps (native_step.c). */
+static int native_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	struct native_priv *p = ex->priv;
+	if (!p) {
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: native executor not initialised", c->id);
+		return -1;
+	}
+	p->stepping = (struct exec_rerun){ .c = c };
+	outcome_init(out);
+	return 0;
+}
+
+static int native_step(struct executor *ex, uint32_t n, struct outcome *out)
+{
+	struct native_priv *p = ex->priv;
+	if (!p || !p->stepping.c) {
+		snprintf(ex->err, sizeof(ex->err), "native: step without step_begin");
+		return -1;
+	}
+	uint32_t bound = exec_rerun_next(&p->stepping, n);
+	if (run_child(ex, p->stepping.c, bound, out) < 0)
+		return -1;
+	return p->r->bounded && bound < REF_STEP_BUDGET ? EXEC_STEPPED : EXEC_ENDED;
+}
+
+static void native_step_end(struct executor *ex, char *note, size_t len)
+{
+	struct native_priv *p = ex->priv;
+	if (p)
+		p->stepping.c = NULL;
+	if (len)
+		note[0] = 0;
+}
+
 const struct executor_ops native_executor_ops = {
 	.name = "native",
 	.init = native_init,
 	.run = native_run,
 	.fini = native_fini,
+	.step_begin = native_step_begin,
+	.step = native_step,
+	.step_end = native_step_end,
 };

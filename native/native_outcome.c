@@ -101,6 +101,15 @@ void native_outcome(const struct native_report *r, const struct test_case *c,
 {
 	char m[32];
 	state_from(o, r, c);
+	o->steps = r->steps;
+	if (r->stepping)
+		o->state.rflags &= ~(uint64_t)RFLAGS_TF;   /* ours, never the case's */
+	if (r->bounded) {
+		/* Stopped by a step bound: the case goes on (the reference's
+		 * form of it, core/executor.h). */
+		end(o, EXIT_TIMEOUT, 0, r->rip, NULL);
+		return;
+	}
 	if (r->signo == SIGVTALRM) {
 		end(o, EXIT_TIMEOUT, 0, r->rip, NULL);
 		return;

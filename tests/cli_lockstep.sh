@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run --lockstep: KVM single-stepped beside the reference (and Unicorn).
+# run --lockstep: KVM single-stepped beside the reference (and Unicorn, and
+# the host CPU); the host CPU stepped beside the reference.
 # A known divergence (TZCNT run as BSF by KVM's emulator) must be pinned to
 # the TZCNT, at step 1 in the corpus case and at step 3 behind two other
 # instructions; agreeing cases with I/O, a REP string instruction, MMIO and
@@ -100,6 +101,63 @@ else
 		"against unicorn: I/O + REP MOVSB case agrees in 5 steps"
 fi
 
+# CPL3: KVM is stepped with the guest's TF (guest debug does not stop
+# natively run code on every KVM), the host CPU by counting its own traps.
+# A REP MOVSB counts once, the INC after a POPF that clears TF is still a
+# step of its own, the HLT's #GP ends the case at step 8.
+cat > "$tmp/cpl3-steps.case" <<'CASE'
+# mov eax, 1; push rax; pop rbx; rep movsb (RCX=3); push 0; popfq; inc eax; hlt (#GP at CPL3)
+id cpl3-steps
+knobs cpl3
+rcx 0x3
+rsi 0x12000
+rdi 0x12100
+data 0x12000 11 22 33
+code b8 01 00 00 00
+code 50
+code 5b
+code f3 a4
+code 6a 00
+code 9d
+code ff c0
+code f4
+CASE
+out=$("$exitdiff" run --lockstep "$tmp/cpl3-steps.case" 2>&1); rc=$?
+check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^no divergence in 8 steps (both end exception)$"' \
+	"CPL3 case against the reference: no divergence in 8 steps"
+check 'printf "%s\n" "$out" | grep -q "^kvm: stepped with TF (CPL3): 9 #DB traps through the guest.s IDT, 2 inside REP instructions$"' \
+	"CPL3 case: stepped with TF, 9 traps of which 2 inside the REP MOVSB"
+out=$("$exitdiff" run --lockstep --against native "$tmp/cpl3-steps.case" 2>&1); rc=$?
+check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^no divergence in 8 steps (both end exception)$"' \
+	"CPL3 case, KVM against the CPU: no divergence in 8 steps"
+out=$("$exitdiff" run --lockstep --stepped native --against ref "$tmp/cpl3-steps.case" 2>&1); rc=$?
+check '[ $rc -eq 0 ] && printf "%s\n" "$out" | grep -q "^== cpl3-steps .*: lockstep cpu against the reference"' \
+	"--stepped native: the CPU is the stepped side"
+check 'printf "%s\n" "$out" | grep -q "^no divergence in 8 steps (both end exception)$"' \
+	"the CPU against the reference: no divergence in 8 steps"
+# RDTSC with CR4.TSD behind two instructions: lockstep pins it at step 3
+# exactly when `exitdiff run` finds the case diverging on this KVM.
+cat > "$tmp/cpl3-tsd-third.case" <<'CASE'
+id cpl3-tsd-third
+knobs cpl3 cr4.tsd
+code 90
+code ff c0
+code 0f 31
+code f4
+CASE
+"$exitdiff" run "$tmp/cpl3-tsd-third.case" >/dev/null 2>&1; run_rc=$?
+out=$("$exitdiff" run --lockstep "$tmp/cpl3-tsd-third.case" 2>&1); rc=$?
+if [ $run_rc -eq 1 ]; then
+	check '[ $rc -eq 1 ] && printf "%s\n" "$out" | grep -q "instruction #3 at 0x10003: 0f 31  rdtsc"' \
+		"CR4.TSD RDTSC at CPL3 (diverging in run): pinned at step 3"
+else
+	check '[ $rc -eq 0 ]' "CR4.TSD RDTSC at CPL3 (agreeing in run): no divergence in lockstep"
+fi
+
+"$exitdiff" run --lockstep --stepped ref "$tmp/agree-io-rep.case" >/dev/null 2>&1
+check '[ $? -eq 2 ]' "--stepped takes only an executor that traps (kvm, native)"
+"$exitdiff" run --lockstep --stepped native --against native "$tmp/cpl3-steps.case" >/dev/null 2>&1
+check '[ $? -eq 2 ]' "an executor against itself is a usage error"
 "$exitdiff" run --lockstep --against qemu "$tmp/agree-io-rep.case" >/dev/null 2>&1
 check '[ $? -eq 2 ]' "--against with an unknown executor is a usage error"
 "$exitdiff" run --lockstep "$tmp/agree-io-rep.case" "$tmp/tzcnt-third.case" >/dev/null 2>&1
