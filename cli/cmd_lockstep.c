@@ -15,10 +15,10 @@
 #include <string.h>
 #include "case_text.h"
 #include "cli.h"
-#include "decode.h"
 #include "layout.h"
 #include "lockstep.h"
 #include "mode.h"
+#include "show.h"
 
 static const char *const sel_names[] = { "es", "cs", "ss", "ds", "fs", "gs" };
 
@@ -90,41 +90,6 @@ static void print_states(const struct lockstep *l, const char *other)
 		printf("  ... %u differing memory bytes in all\n", total);
 }
 
-/* Prints "0x10000: f3 0f bc c1  tzcnt eax, ecx" for the instruction of
- * the step named, read from KVM's compared memory (code, data, stack);
- * the exception stubs below it are one HLT each (layout.h). */
-static void print_insn(const struct lockstep *l)
-{
-	uint8_t b[15];
-	unsigned n = 0;
-	uint64_t la = l->la;
-	while (n < sizeof(b)) {
-		uint64_t a = la + n;
-		if (a >= LAYOUT_CMP_BASE && a < LAYOUT_CMP_BASE + LAYOUT_CMP_SIZE)
-			b[n++] = l->mine->mem[a - LAYOUT_CMP_BASE];
-		else if (a >= LAYOUT_STUBS && a < LAYOUT_STUBS + 256)
-			b[n++] = 0xf4;
-		else
-			break;
-	}
-	struct dec dec;
-	char err[160];
-	int have_dec = dec_open(&dec, err, sizeof(err)) == 0;
-	const cs_insn *insn = dec.insn;
-	unsigned got = have_dec && n ?
-		dec_one(&dec, dec_bits((enum cpu_mode)l->c->mode), b, n, l->rip, NULL) : 0;
-	printf("  instruction #%u at 0x%llx:", l->step, (unsigned long long)l->rip);
-	unsigned len = got ? got : (n < 4 ? n : 4);
-	for (unsigned i = 0; i < len; i++)
-		printf(" %02x", b[i]);
-	if (got)
-		printf("  %s %s\n", insn->mnemonic, insn->op_str);
-	else
-		printf("  (%s)\n", n ? "undecodable" : "not in the compared memory");
-	if (have_dec)
-		dec_close(&dec);
-}
-
 /* The report of a run; returns the exit code. */
 static int report(const struct lockstep *l, const char *other)
 {
@@ -163,13 +128,13 @@ static int report(const struct lockstep *l, const char *other)
 	case LOCKSTEP_PART:
 		printf("first divergence at step %u: the states part after this instruction\n",
 		       l->step);
-		print_insn(l);
+		show_lockstep_insn(stdout, l);
 		print_states(l, other);
 		return EXIT_DIVERGE;
 	case LOCKSTEP_DIVERGE:
 		divergence_describe(&l->d, line, sizeof(line));
 		printf("first divergence at step %u: %s\n", l->step, l->d.signature);
-		print_insn(l);
+		show_lockstep_insn(stdout, l);
 		printf("  %s\n", line);
 		printf("  ends: %s %s, %s %s\n", other,
 		       ot ? exit_kind_name((enum exit_kind)ot->kind) : "-", stepped_name,

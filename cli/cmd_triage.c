@@ -10,7 +10,11 @@
  * judge, what remains is the manual's rule the reference follows: the
  * verdict "rule:" cites its section (core/rule.h). A finding whose case no
  * longer diverges says so. The summary counts clusters with a verdict.
- * docs/native.md, docs/unicorn.md. */
+ * Each diverging finding is also run in lockstep (KVM stepped against the
+ * CPU when the CPU judged, else the reference) to name the instruction
+ * where they part ("where:"), and with --kvm-trace KVM's tracepoints
+ * while its case ran are saved beside it (OUT/buckets/X/kvm-trace).
+ * docs/native.md, docs/unicorn.md, docs/lockstep.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +22,11 @@
 #include "cli.h"
 #include "diff.h"
 #include "host.h"
+#include "kvm_trace.h"
+#include "lockstep.h"
 #include "pipeline.h"
 #include "rule.h"
+#include "show.h"
 
 /* Sort keys after the oracle sides: only the manual's rule judged, no
  * judge asked, the case agrees now, or failed to run. */
@@ -29,6 +36,7 @@ struct row {
 	int side;
 	const char *judge;        /* the executor that judged, "-" if none */
 	char verdict[400];
+	char where[240];          /* the instruction lockstep named, or why none */
 	unsigned long long hits;
 	char sig[SIGNATURE_MAX];
 	char cluster[PIPELINE_CLUSTER_MAX];
@@ -159,9 +167,85 @@ static void read_hits(const char *case_path, struct row *r)
 	fclose(f);
 }
 
-/* The verdict beside the bucket's case (OUT/buckets/X/verdict, one line),
- * so `exitdiff report` shows it without running anything. A bucket that
- * was not judged keeps what an earlier triage wrote. */
+/* Lockstep of the finding's case: KVM stepped against the executor that
+ * judged it (the CPU), else the reference; r->where names the first
+ * instruction where they part, or says why none is named. */
+static void locate(struct session *s, const struct test_case *c, struct row *r)
+{
+	static struct lockstep l;
+	int cpu = !strcmp(r->judge, "native");
+	l = (struct lockstep){ .stepped = &s->kvm, .other = cpu ? &s->native : &s->ref, .c = c,
+			       .max_steps = REF_STEP_BUDGET };
+	const char *other = cpu ? "the CPU" : "the reference";
+	if (lockstep_run(&l) < 0) {
+		snprintf(r->where, sizeof(r->where), "lockstep failed: %.200s", l.err);
+		lockstep_free(&l);
+		return;
+	}
+	if (l.end == LOCKSTEP_PART || l.end == LOCKSTEP_DIVERGE) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		if (f) {
+			show_lockstep_insn(f, &l);
+			fclose(f);
+		}
+		const char *insn = text ? text + strspn(text, " ") : "";
+		snprintf(r->where, sizeof(r->where), "KVM and %s part at %.*s (lockstep)", other,
+			 (int)strcspn(insn, "\n"), insn);
+		free(text);
+	} else {
+		static const char *const why[] = {
+			[LOCKSTEP_AGREE] = "they agree when stepped",
+			[LOCKSTEP_LIMIT] = "no parting within the step limit",
+			[LOCKSTEP_UNSUPPORTED] = "a side does not model an instruction",
+			[LOCKSTEP_LEAK] = "this KVM's single-step leaked into the guest",
+		};
+		snprintf(r->where, sizeof(r->where), "no instruction named: %s (lockstep against %s)",
+			 why[l.end], other);
+	}
+	lockstep_free(&l);
+}
+
+/* --kvm-trace: KVM's tracepoints while the case ran once, saved next to
+ * it (OUT/buckets/X/kvm-trace); the exceptions KVM injected are counted
+ * for the listing. */
+struct trace_file {
+	FILE *f;
+	unsigned n, injected;
+};
+
+static void trace_line(void *ctx, const struct kvm_trace_event *e)
+{
+	struct trace_file *t = ctx;
+	t->n++;
+	t->injected += !strcmp(e->name, "kvm_inj_exception");
+	fprintf(t->f, "%-20s %s\n", e->name, e->detail);
+}
+
+static void trace_case(struct session *s, struct kvm_trace *kt, const struct test_case *c,
+		       const char *case_path, struct outcome *scratch, char *line, size_t len)
+{
+	char p[4200];
+	snprintf(p, sizeof(p), "%.*s/kvm-trace", (int)(strrchr(case_path, '/') - case_path), case_path);
+	struct trace_file t = { fopen(p, "w"), 0, 0 };
+	if (!t.f) {
+		snprintf(line, len, "cannot write %.200s", p);
+		return;
+	}
+	int ran = kvm_trace_begin(kt) == 0 && s->kvm.ops->run(&s->kvm, c, scratch) == 0;
+	int n = kvm_trace_end(kt, trace_line, &t);
+	fclose(t.f);
+	if (!ran || n < 0)
+		snprintf(line, len, "no trace (%s)", ran ? "the buffer could not be read" : "the run failed");
+	else
+		snprintf(line, len, "%u events, %u exceptions injected (%.200s)", t.n, t.injected, p);
+}
+
+/* The verdict beside the bucket's case (OUT/buckets/X/verdict: the verdict,
+ * then where lockstep says KVM parts), so `exitdiff report` shows it
+ * without running anything. A bucket that was not judged keeps what an
+ * earlier triage wrote. */
 static void save_verdict(const struct row *r)
 {
 	const char *v = r->verdict[0] ? r->verdict : r->side == SIDE_GONE ? "agrees now" : NULL;
@@ -174,6 +258,8 @@ static void save_verdict(const struct row *r)
 	if (!f)
 		return;
 	fprintf(f, "%s\n", v);
+	if (r->where[0])
+		fprintf(f, "where: %s\n", r->where);
 	if (fclose(f) != 0 || rename(tmp, p) < 0) {
 		fprintf(stderr, "exitdiff triage: cannot write %s\n", p);
 		remove(tmp);
@@ -183,7 +269,7 @@ static void save_verdict(const struct row *r)
 int cmd_triage(int argc, char **argv)
 {
 	const char *out = NULL;
-	int oracle = 1;
+	int oracle = 1, steps = 1, tracing = 0;
 	/* No Unicorn in this build: the CPU judges alone. */
 #ifdef EXITDIFF_HAVE_UNICORN
 	unsigned judges = NEED_NATIVE | NEED_UNICORN;
@@ -195,8 +281,13 @@ int cmd_triage(int argc, char **argv)
 			oracle = 0;
 		else if (!strcmp(argv[i], "--no-native"))
 			judges &= ~(unsigned)NEED_NATIVE;
+		else if (!strcmp(argv[i], "--no-lockstep"))
+			steps = 0;
+		else if (!strcmp(argv[i], "--kvm-trace"))
+			tracing = 1;
 		else if (argv[i][0] == '-') {
-			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle] [--no-native])", argv[i]);
+			cli_error("triage", "unknown option '%s' (usage: exitdiff triage OUT [--no-oracle] "
+				  "[--no-native] [--no-lockstep] [--kvm-trace])", argv[i]);
 			return 2;
 		} else if (!out)
 			out = argv[i];
@@ -206,7 +297,8 @@ int cmd_triage(int argc, char **argv)
 		}
 	}
 	if (!out) {
-		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle] [--no-native])");
+		cli_error("triage", "no campaign directory (usage: exitdiff triage OUT [--no-oracle] "
+			  "[--no-native] [--no-lockstep] [--kvm-trace])");
 		return 2;
 	}
 	char dir[4200];
@@ -227,6 +319,13 @@ int cmd_triage(int argc, char **argv)
 	struct outcome *third = malloc(sizeof(*third));
 	struct pipeline pl;
 	int have_pl = pipeline_open(&pl, &s.ref, &s.kvm, NULL) == 0;
+	/* KVM's trace is extra evidence: without tracefs it is said once. */
+	struct kvm_trace kt;
+	char kerr[300];
+	if (tracing && kvm_trace_open(&kt, kerr, sizeof(kerr)) < 0) {
+		fprintf(stderr, "exitdiff triage: --kvm-trace: %s; no KVM trace is saved\n", kerr);
+		tracing = 0;
+	}
 	if (!rows || !cf || !ref || !kvm || !third || !have_pl) {
 		cli_error("triage", "out of memory");
 		n = -1;
@@ -253,6 +352,13 @@ int cmd_triage(int argc, char **argv)
 				r->side = SIDE_NONE;
 			else
 				judge(&s, &cf->c, ref, kvm, third, r);
+			if (steps && res.verdict == PL_DIVERGED)
+				locate(&s, &cf->c, r);
+			if (tracing) {
+				char line[300];
+				trace_case(&s, &kt, &cf->c, paths[i], third, line, sizeof(line));
+				printf("kvm trace of %s: %s\n", cf->c.id, line);
+			}
 			pipeline_cluster(r->sig, cf->c.knobs, r->needs_known, r->cluster);
 		}
 		counts[r->side]++;
@@ -267,6 +373,8 @@ int cmd_triage(int argc, char **argv)
 			       rows[i].hits, rows[i].sig, rows[i].path);
 			if (rows[i].verdict[0])
 				printf("    verdict: %s\n", rows[i].verdict);
+			if (rows[i].where[0])
+				printf("    where: %s\n", rows[i].where);
 			by_native += !strcmp(rows[i].judge, "native");
 			by_uc += !strcmp(rows[i].judge, "unicorn");
 		}
@@ -285,6 +393,8 @@ int cmd_triage(int argc, char **argv)
 	free(third);
 	if (have_pl)
 		pipeline_close(&pl);
+	if (tracing)
+		kvm_trace_close(&kt);
 	session_close(&s);
 	paths_free(paths, npaths);
 	return n < 0 ? 2 : 0;

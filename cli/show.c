@@ -1,6 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "case_text.h"
+#include "decode.h"
+#include "layout.h"
+#include "lockstep.h"
+#include "mode.h"
 #include "show.h"
 
 #define COLUMN 58
@@ -111,4 +115,44 @@ void show_side_by_side(FILE *f, const char *left_name, const struct outcome *l,
 	free(b.v);
 	free(a.buf);
 	free(b.buf);
+}
+
+void show_lockstep_insn(FILE *f, const struct lockstep *l)
+{
+	uint8_t b[15];
+	unsigned n = 0;
+	uint64_t la = l->la;
+	/* The first instruction as the case has it: the step may have
+	 * written over its own bytes (the memory is from after it). */
+	uint8_t window[LAYOUT_CMP_SIZE];
+	const uint8_t *mem = l->mine->mem;
+	if (l->step == 1) {
+		layout_case_window(window, l->c->code, l->c->code_len, l->c->data, l->c->data_len);
+		mem = window;
+	}
+	while (n < sizeof(b)) {
+		uint64_t a = la + n;
+		if (a >= LAYOUT_CMP_BASE && a < LAYOUT_CMP_BASE + LAYOUT_CMP_SIZE)
+			b[n++] = mem[a - LAYOUT_CMP_BASE];
+		else if (a >= LAYOUT_STUBS && a < LAYOUT_STUBS + 256)
+			b[n++] = 0xf4;
+		else
+			break;
+	}
+	struct dec dec;
+	char err[160];
+	int have_dec = dec_open(&dec, err, sizeof(err)) == 0;
+	const cs_insn *insn = dec.insn;
+	unsigned got = have_dec && n ?
+		dec_one(&dec, dec_bits((enum cpu_mode)l->c->mode), b, n, l->rip, NULL) : 0;
+	fprintf(f, "  instruction #%u at 0x%llx:", l->step, (unsigned long long)l->rip);
+	unsigned len = got ? got : (n < 4 ? n : 4);
+	for (unsigned i = 0; i < len; i++)
+		fprintf(f, " %02x", b[i]);
+	if (got)
+		fprintf(f, "  %s%s%s\n", insn->mnemonic, insn->op_str[0] ? " " : "", insn->op_str);
+	else
+		fprintf(f, "  (%s)\n", n ? "undecodable" : "not in the compared memory");
+	if (have_dec)
+		dec_close(&dec);
 }

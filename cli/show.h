@@ -13,4 +13,10 @@ void show_side_by_side(FILE *f, const char *left_name, const struct outcome *l,
 		       const char *right_name, const struct outcome *r,
 		       const struct test_case *c);
 
+/* One line, "  instruction #3 at 0x10003: 0f 31  rdtsc", for the step a
+ * lockstep run named: its bytes from the stepped side's compared memory
+ * (the exception stubs below it are one HLT each) and Capstone's text. */
+struct lockstep;
+void show_lockstep_insn(FILE *f, const struct lockstep *l);
+
 #endif

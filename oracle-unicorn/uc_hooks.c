@@ -185,16 +185,33 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 }
 
+static int has_rep(const struct uc_ctx *u, uint64_t addr, uint32_t size);
+
+/* A REP string instruction storing into its own bytes: QEMU runs each
+ * element as a new pass over the instruction, so it decodes the new bytes
+ * at once, where the CPU completes the REP or stops it after a number of
+ * elements it does not promise (emulator-ref/ref_string.c, measured
+ * natively). Unicorn cannot judge it. */
+static int rep_stores_into_itself(const struct uc_ctx *u, uint64_t addr, int size)
+{
+	return size > 0 && addr < u->insn_addr + u->insn_size && addr + (uint64_t)size > u->insn_addr &&
+	       has_rep(u, u->insn_addr, u->insn_size);
+}
+
 static void on_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		   int64_t value, void *user)
 {
 	(void)uc;
-	(void)size;
 	(void)value;
 	struct uc_ctx *u = user;
 	u->acc_valid = 1;
 	u->acc_write = type == UC_MEM_WRITE;
 	u->acc_addr = addr;
+	if (u->acc_write && u->stop == UC_STOP_NONE && rep_stores_into_itself(u, addr, size)) {
+		strcpy(u->unsupported, "smc-rep");
+		uc_snapshot(u);
+		stop(u, UC_STOP_UNSUPPORTED);
+	}
 }
 
 static void on_intr(uc_engine *uc, uint32_t intno, void *user)

@@ -226,6 +226,25 @@ static void test_more(void)
 	CHECK_EQ_U64(t->kind, EXIT_UNSUPPORTED, "syscall: unicorn cannot run it");
 	CHECK(!strcmp(out.mnemonic, "syscall"), "syscall: mnemonic '%s'", out.mnemonic);
 
+	/* REP STOSB over its own bytes: QEMU would decode them again after
+	 * the first element, the CPU does not (emulator-ref/ref_string.c):
+	 * refused. The same REP storing past itself runs. */
+	static const uint8_t rep_self[] = { 0xf3, 0xaa, 0xf4, 0xf4 }; /* rep stosb; hlt */
+	mk(&c, "rep_self", rep_self, sizeof(rep_self));
+	c.gpr[RAX] = 0x90;
+	c.gpr[RCX] = 4;
+	c.gpr[RDI] = LAYOUT_CODE;
+	t = run(&c);
+	CHECK_EQ_U64(t->kind, EXIT_UNSUPPORTED, "rep_self: unicorn cannot judge a REP storing into itself");
+	CHECK(!strcmp(out.mnemonic, "smc-rep"), "rep_self: mnemonic '%s'", out.mnemonic);
+	mk(&c, "rep_past", rep_self, sizeof(rep_self));
+	c.gpr[RAX] = 0x90;
+	c.gpr[RCX] = 4;
+	c.gpr[RDI] = LAYOUT_CODE + 4;
+	t = run(&c);
+	CHECK_EQ_U64(t->kind, EXIT_HLT, "rep_past: a REP storing right after itself runs to the HLT");
+	CHECK_EQ_U64(t->rip, LAYOUT_CODE + 3, "rep_past: the HLT at 0x10002 ran (RIP after it)");
+
 	/* The next case runs on a fresh state: the selector and RIP come
 	 * back whatever the previous case did. */
 	static const uint8_t movss[] = { 0x31, 0xc0, 0x8e, 0xd8, 0xf4 }; /* xor eax,eax; mov ds,ax */
