@@ -24,7 +24,7 @@ static const struct command {
 	{ "env",     cmd_env,     "env                         the host fingerprint recorded with expectations (also --version)" },
 	{ "report",  cmd_report,  "report OUT [-o FILE]          a campaign as one self-contained HTML page (charts, clusters, buckets, lanes, host)\n"
 	  "      report --compare OUT1 OUT2  clusters one campaign found that the other did not, and changed verdicts" },
-	{ "triage",  cmd_triage,  "triage OUT [--no-oracle] [--no-native]  a campaign's findings with a verdict (the CPU, then Unicorn), KVM suspects first" },
+	{ "triage",  cmd_triage,  "triage OUT [--no-oracle] [--no-native] [--no-lockstep] [--kvm-trace]  a campaign's findings with a verdict (the CPU, then Unicorn) and where KVM parts (lockstep), KVM suspects first" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
