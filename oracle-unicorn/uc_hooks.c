@@ -113,6 +113,19 @@ static int has_rep(const struct uc_ctx *u, uint64_t addr, uint32_t size)
 	return 0;
 }
 
+/* LOOPE/LOOPNE (E1/E0) behind an F2/F3 prefix: AMD's CPUs let the prefix
+ * pick the condition (emulator-ref/ref_vendor.c, measured natively), QEMU
+ * ignores it as Intel's do. Unicorn cannot judge it on every host. */
+static int rep_loopcc(const struct uc_ctx *u, uint64_t addr, uint32_t size)
+{
+	if (!has_rep(u, addr, size))
+		return 0;
+	uint32_t i = 0;
+	while (i < size && is_legacy_prefix(u->ram[addr + i]))
+		i++;
+	return i < size && (u->ram[addr + i] == 0xe0 || u->ram[addr + i] == 0xe1);
+}
+
 /* Every instruction: the step budget, the HLT check, and the start of a
  * new instruction for the #PF access tracking. Unicorn's HLT would stop
  * the engine with nothing to tell it from other stops, so it is caught
@@ -153,6 +166,12 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (size == 0 || size > 15 || addr + size > LAYOUT_RAM_SIZE)
 		return;
+	if (rep_loopcc(u, addr, size)) {
+		strcpy(u->unsupported, "rep-loopcc");
+		uc_snapshot(u);
+		stop(u, UC_STOP_UNSUPPORTED);
+		return;
+	}
 	const uint8_t *p = u->ram + addr;
 	if (p[size - 1] != 0xf4)
 		return;

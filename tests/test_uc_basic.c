@@ -245,6 +245,14 @@ static void test_more(void)
 	CHECK_EQ_U64(t->kind, EXIT_HLT, "rep_past: a REP storing right after itself runs to the HLT");
 	CHECK_EQ_U64(t->rip, LAYOUT_CODE + 3, "rep_past: the HLT at 0x10002 ran (RIP after it)");
 
+	/* F3 E0 (REP LOOPNE): the vendor decides what the prefix does. */
+	static const uint8_t rep_loopne[] = { 0xf3, 0xe0, 0xfe, 0xf4 };
+	mk(&c, "rep_loopne", rep_loopne, sizeof(rep_loopne));
+	c.gpr[RCX] = 2;
+	t = run(&c);
+	CHECK_EQ_U64(t->kind, EXIT_UNSUPPORTED, "rep_loopne: unicorn cannot judge a REP-prefixed LOOPcc");
+	CHECK(!strcmp(out.mnemonic, "rep-loopcc"), "rep_loopne: mnemonic '%s'", out.mnemonic);
+
 	/* The next case runs on a fresh state: the selector and RIP come
 	 * back whatever the previous case did. */
 	static const uint8_t movss[] = { 0x31, 0xc0, 0x8e, 0xd8, 0xf4 }; /* xor eax,eax; mov ds,ax */
