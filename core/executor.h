@@ -76,6 +76,15 @@ struct exec_rerun {
 /* The bound of the next re-run for n more instructions: done + n, at most
  * REF_STEP_BUDGET (the bound of a whole run). Advances done. */
 uint32_t exec_rerun_next(struct exec_rerun *r, uint32_t n);
+/* The step operations of such an executor, around its own bounded run:
+ * begin starts c (r NULL: ex is not initialised, -1 with ex->err); going
+ * is 1 when out, from a run bounded to `bound` instructions, stopped at the
+ * bound (TIMEOUT addr 0 below REF_STEP_BUDGET): the case goes on; end
+ * forgets the case (no note). */
+int exec_rerun_begin(struct executor *ex, struct exec_rerun *r, const struct test_case *c,
+		     struct outcome *out);
+int exec_rerun_going(uint32_t bound, const struct outcome *out);
+void exec_rerun_end(struct exec_rerun *r, char *note, size_t len);
 
 struct executor {
 	const struct executor_ops *ops;

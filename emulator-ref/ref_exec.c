@@ -712,13 +712,7 @@ static int ref_run(struct executor *ex, const struct test_case *c, struct outcom
 static int ref_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
 	struct ref_priv *p = ex->priv;
-	if (!p) {
-		snprintf(ex->err, sizeof(ex->err), "ref: stepping before init (case %s)", c->id);
-		return -1;
-	}
-	p->stepping = (struct exec_rerun){ .c = c };
-	outcome_init(out);
-	return 0;
+	return exec_rerun_begin(ex, p ? &p->stepping : NULL, c, out);
 }
 
 /* The bounded run leaves TIMEOUT addr 0 (its budget) as the terminal
@@ -733,18 +727,13 @@ static int ref_step(struct executor *ex, uint32_t n, struct outcome *out)
 	uint32_t bound = exec_rerun_next(&p->stepping, n);
 	if (ref_run_bounded(ex, p->stepping.c, bound, out) < 0)
 		return -1;
-	const struct exit_event *t = outcome_terminal(out);
-	int going = t && t->kind == EXIT_TIMEOUT && t->addr == 0 && bound < REF_STEP_BUDGET;
-	return going ? EXEC_STEPPED : EXEC_ENDED;
+	return exec_rerun_going(bound, out) ? EXEC_STEPPED : EXEC_ENDED;
 }
 
 static void ref_step_end(struct executor *ex, char *note, size_t len)
 {
 	struct ref_priv *p = ex->priv;
-	if (p)
-		p->stepping.c = NULL;
-	if (len)
-		note[0] = 0;
+	exec_rerun_end(p ? &p->stepping : NULL, note, len);
 }
 
 const struct executor_ops ref_executor_ops = {

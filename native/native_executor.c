@@ -191,13 +191,7 @@ static int native_run(struct executor *ex, const struct test_case *c, struct out
 static int native_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
 	struct native_priv *p = ex->priv;
-	if (!p) {
-		snprintf(ex->err, sizeof(ex->err), "case %.63s: native executor not initialised", c->id);
-		return -1;
-	}
-	p->stepping = (struct exec_rerun){ .c = c };
-	outcome_init(out);
-	return 0;
+	return exec_rerun_begin(ex, p ? &p->stepping : NULL, c, out);
 }
 
 static int native_step(struct executor *ex, uint32_t n, struct outcome *out)
@@ -216,10 +210,7 @@ static int native_step(struct executor *ex, uint32_t n, struct outcome *out)
 static void native_step_end(struct executor *ex, char *note, size_t len)
 {
 	struct native_priv *p = ex->priv;
-	if (p)
-		p->stepping.c = NULL;
-	if (len)
-		note[0] = 0;
+	exec_rerun_end(p ? &p->stepping : NULL, note, len);
 }
 
 const struct executor_ops native_executor_ops = {

@@ -250,13 +250,7 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 static int uc_step_begin(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
 	struct uc_set *set = ex->priv;
-	if (!set) {
-		snprintf(ex->err, sizeof(ex->err), "case %.63s: unicorn not initialised", c->id);
-		return -1;
-	}
-	set->stepping = (struct exec_rerun){ .c = c };
-	outcome_init(out);
-	return 0;
+	return exec_rerun_begin(ex, set ? &set->stepping : NULL, c, out);
 }
 
 /* A bounded run: past the bound the outcome ends in TIMEOUT addr 0 with
@@ -282,18 +276,13 @@ static int uc_step(struct executor *ex, uint32_t n, struct outcome *out)
 	u->step_limit = 0;
 	if (rc < 0)
 		return -1;
-	const struct exit_event *t = outcome_terminal(out);
-	int going = t && t->kind == EXIT_TIMEOUT && t->addr == 0 && bound < REF_STEP_BUDGET;
-	return going ? EXEC_STEPPED : EXEC_ENDED;
+	return exec_rerun_going(bound, out) ? EXEC_STEPPED : EXEC_ENDED;
 }
 
 static void uc_step_end(struct executor *ex, char *note, size_t len)
 {
 	struct uc_set *set = ex->priv;
-	if (set)
-		set->stepping.c = NULL;
-	if (len)
-		note[0] = 0;
+	exec_rerun_end(set ? &set->stepping : NULL, note, len);
 }
 
 const struct executor_ops unicorn_executor_ops = {
