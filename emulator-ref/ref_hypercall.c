@@ -6,7 +6,8 @@
  *  - above CPL0 every call returns -KVM_EPERM;
  *  - the calls whose result a guest can predict without a second vCPU
  *    or a host clock (the table); any other number returns -KVM_ENOSYS;
- *  - outside 64-bit mode the number, arguments and result are 32 bits;
+ *  - outside 64-bit mode (real mode included) the number, arguments and
+ *    result are 32 bits;
  *  - the other vendor's instruction (VMCALL on AMD, VMMCALL on Intel) is
  *    first rewritten in guest memory to this vendor's, then run: KVM's
  *    default (KVM_X86_QUIRK_FIX_HYPERCALL_INSN, Documentation/virt/kvm/
@@ -45,10 +46,12 @@ static const struct hypercall *find(uint64_t nr)
 
 static enum ref_status sem_hypercall(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	/* The ABI speaks of protected and long mode guests; what a real-mode
-	 * VMCALL/VMMCALL does is not written down (KVM raises #UD). */
-	if (cpu->mode == MODE_REAL16)
-		return ref_sys_unsupported(cpu, "%s:real-mode", insn->mnemonic);
+	/* Real mode too: with hardware virtualization VMCALL and VMMCALL
+	 * exit to KVM in any mode (SDM Vol. 3C 25.1.2, APM Vol. 2 15.9),
+	 * and KVM answers by the same ABI, 32 bits wide outside 64-bit mode
+	 * (CPL is 0). KVM's instruction emulator refuses them in real mode
+	 * (#UD): a divergence of a KVM that emulates real mode (kvm_pvm,
+	 * corpus/system/hypercall-*-real16.case). */
 	/* VMCALL is Intel's, VMMCALL AMD's (ref_vendor.c: an unknown
 	 * vendor follows Intel). KVM rewrites the other one in place. */
 	int native = (insn->id == X86_INS_VMMCALL) == (cpu->vendor == VENDOR_AMD);

@@ -1,8 +1,8 @@
 /* VMCALL and VMMCALL as KVM's hypercall ABI (emulator-ref/ref_hypercall.c,
  * Documentation/virt/kvm/x86/hypercalls.rst): results in RAX by number,
  * -KVM_EPERM above CPL0, -KVM_ENOSYS for an unknown number, 32-bit
- * results outside 64-bit mode, and the other vendor's instruction
- * rewritten in place first; under both vendor profiles. */
+ * results outside 64-bit mode (real mode too), and the other vendor's
+ * instruction rewritten in place first; under both vendor profiles. */
 #include "outcome_check.h"
 #include "knobs.h"
 
@@ -59,6 +59,16 @@ int main(void)
 		CHECK_EQ_U64(o.state.gpr[RAX], 0, "outside 64-bit mode EAX is the number (1: returns 0)");
 		call(vv, MODE_PROT32, 0, 0xdead, native_vmm, "32-bit mode, unknown number");
 		CHECK_EQ_U64(o.state.gpr[RAX], 0xfffffc18u, "outside 64-bit mode the result is 32 bits");
+
+		/* Real mode: IP 0 in CS 0x1000 (layout.h), the ABI 32 bits
+		 * wide; the rewrite lands at CS base + IP, the code's own
+		 * bytes (KVM's emulator writes at IP as if it were linear:
+		 * corpus/system/hypercall-vmcall-real16.case). */
+		call(vv, MODE_REAL16, 0, 0xffffffff0000dead, !native_vmm, "real mode, the other vendor's");
+		oc_want_hlt(&o, 4);
+		CHECK_EQ_U64(o.state.gpr[RAX], 0xfffffc18u, "real mode: EAX is the number, the result 32 bits");
+		CHECK_EQ_U64(oc_mem(&o, LAYOUT_CODE + 2, 1), native_vmm ? 0xd9 : 0xc1,
+			     "real mode: the rewrite at CS base + IP");
 
 		call(vv, MODE_LONG64, 0, 9, native_vmm, "clock pairing");
 		CHECK(oc_term(&o)->kind == EXIT_UNSUPPORTED && !strcmp(o.mnemonic, "hypercall:clock_pairing"),
