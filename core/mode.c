@@ -52,6 +52,15 @@ static void long64(struct mode_env *e, uint32_t knobs)
 	}
 }
 
+/* Long mode's CPL0 state with the 32-bit code segment: CS.L=0 under
+ * EFER.LMA is compatibility mode (SDM Vol. 3A 5.2.1). */
+static void compat32(struct mode_env *e)
+{
+	long64(e, 0);
+	e->code_bits = 32;
+	e->seg[SR_CS] = flat(SEL_CODE32, 0xb, 1, 0);
+}
+
 static void prot32(struct mode_env *e, int paged)
 {
 	e->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
@@ -96,6 +105,7 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
 	case MODE_PROT32: prot32(e, 0); break;
 	case MODE_PROT32PG: prot32(e, 1); break;
 	case MODE_REAL16: real16(e); break;
+	case MODE_COMPAT32: compat32(e); break;
 	default: long64(e, knobs); break;
 	}
 	knobs &= knobs_for_mode(m);
@@ -127,6 +137,11 @@ void mode_reset_ram(uint8_t *ram, const struct test_case *c)
 uint64_t mode_reg_mask(enum cpu_mode m)
 {
 	return m == MODE_LONG64 ? ~0ull : 0xffffffffull;
+}
+
+int mode_long(enum cpu_mode m)
+{
+	return m == MODE_LONG64 || m == MODE_COMPAT32;
 }
 
 uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel)
@@ -203,7 +218,7 @@ int mode_stub_exception(enum cpu_mode m, const uint8_t *ram, struct end_state *s
 	memset(e, 0, sizeof(*e));
 	e->kind = EXIT_EXCEPTION;
 	e->addr = vector;
-	if (m == MODE_LONG64)
+	if (mode_long(m))
 		frame64(ram, st, e);
 	else if (m == MODE_REAL16)
 		frame16(ram, st);

@@ -300,7 +300,7 @@ enum ref_status ref_mode_retf(struct ref_cpu *cpu, const cs_insn *insn)
 enum ref_status ref_mode_int(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	unsigned v = (unsigned)x86(insn)->operands[0].imm & 0xff;
-	if (cpu->mode == MODE_LONG64) {
+	if (ref_lma(cpu)) {
 		/* The 64-bit IDT gate (16 bytes): INT n from a CPL above the
 		 * gate's DPL is #GP(v*8+2) (SDM Vol. 3A 6.12.1.1; the layout's
 		 * gates are all present interrupt gates). */
@@ -477,7 +477,7 @@ enum ref_status ref_mode_iret(struct ref_cpu *cpu, const cs_insn *insn)
 	unsigned opsize = ref_opsize(cpu, insn, 0);
 	if (cpu->mode == MODE_REAL16)
 		return iret_real(cpu, opsize);
-	if (cpu->mode == MODE_LONG64)
+	if (ref_lma(cpu))
 		return iret_long(cpu, opsize);
 	return iret_prot(cpu, opsize);
 }

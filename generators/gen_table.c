@@ -25,7 +25,8 @@ const struct generator *gen_lookup(const char *name)
 static const char *const lane_names[LANE_COUNT] = {
 	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
 	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
-	[LANE_REAL16] = "real16", [LANE_MSR_EXIT] = "msr-exit",
+	[LANE_REAL16] = "real16", [LANE_COMPAT32] = "compat32",
+	[LANE_MSR_EXIT] = "msr-exit",
 };
 
 const char *gen_lane_name(enum gen_lane l)
@@ -42,6 +43,7 @@ enum gen_lane gen_lane_of(const struct test_case *c)
 	case MODE_PROT32: return LANE_PROT32;
 	case MODE_PROT32PG: return LANE_PROT32PG;
 	case MODE_REAL16: return LANE_REAL16;
+	case MODE_COMPAT32: return LANE_COMPAT32;
 	default: return (c->knobs & KNOB_CPL3) ? LANE_LONG64_CPL3 : LANE_LONG64;
 	}
 }
@@ -49,9 +51,13 @@ enum gen_lane gen_lane_of(const struct test_case *c)
 /* Default mode mix: mostly long64 (where the native and the emulated
  * paths of KVM both run), a fair share of the emulator-only modes, and a
  * little prot32-paged: this KVM shuts the vCPU down when CR0.PG is set
- * outside long mode, so each such case is the same known divergence. */
+ * outside long mode, so each such case is the same known divergence.
+ * compat32 gets a modest share: most of its instructions are prot32's,
+ * what is its own is the long-mode system around them (paging, 64-bit
+ * exception delivery, far transfers to and from 64-bit code). */
 static const uint8_t mode_weight[MODE_COUNT] = {
-	[MODE_LONG64] = 60, [MODE_PROT32] = 18, [MODE_PROT32PG] = 4, [MODE_REAL16] = 18,
+	[MODE_LONG64] = 56, [MODE_PROT32] = 16, [MODE_PROT32PG] = 4, [MODE_REAL16] = 16,
+	[MODE_COMPAT32] = 8,
 };
 
 /* Each knob of the mode with probability pct. */

@@ -124,7 +124,9 @@ static int load_mode_state(struct uc_ctx *u, const struct mode_env *env, char *e
 
 int uc_ctx_open_mode(struct uc_ctx *u, enum cpu_mode m, char *err, size_t errlen)
 {
-	if (m == MODE_LONG64)
+	/* compat32 is refused case by case (uc_executor.c); the long64
+	 * engine stands in so the refusal has an engine to end on. */
+	if (m == MODE_LONG64 || m == MODE_COMPAT32)
 		return uc_ctx_open(u, err, errlen);
 	memset(u, 0, sizeof(*u));
 	u->mode = (uint8_t)m;

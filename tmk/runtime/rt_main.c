@@ -240,7 +240,7 @@ static int run_case(const struct tmk_case *c)
 	 * part a real16 case reaches through its own segments (to 0x1ffff)
 	 * is filled with the same answer, so reads agree (writes stay:
 	 * docs/tmk.md). */
-	if (c->mode != MODE_LONG64)
+	if (!mode_long((enum cpu_mode)c->mode))
 		memset(ram + LAYOUT_RAM_SIZE, ENV_MMIO_READ_BYTE, RM_BLOB_ADDR - LAYOUT_RAM_SIZE);
 	memcpy(initial_window, ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 
@@ -249,10 +249,10 @@ static int run_case(const struct tmk_case *c)
 	struct tmk_obs o;
 	rt_xmm_zero();
 	rt_timer_arm();
-	if (c->mode == MODE_LONG64) {
+	if (mode_long((enum cpu_mode)c->mode)) {
 		run_long64(c, &env);
 		rt_timer_disarm();
-		rt_observe(&o);
+		rt_observe(c->mode, &o);
 	} else {
 		run_legacy(c, &env);
 		rt_timer_disarm();

@@ -197,7 +197,9 @@ extern uint32_t rt_leg_mode;     /* 0 protected mode, 1 real mode */
 void rt_run_legacy(void);
 
 /* rt_check.c */
-void rt_observe(struct tmk_obs *o);
+/* After a long64 or compat32 case (trampoline.S's NMI or stub
+ * frame on IST1); registers masked as mode m reports them. */
+void rt_observe(uint8_t mode, struct tmk_obs *o);
 /* The same for a legacy-mode case (prot32, prot32-paged, real16). */
 void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o);
 /* XMM0-15: zeroed before a case (every executor starts it so), read back
