@@ -171,11 +171,6 @@ static int lock_cmp_in(const uint8_t *b, uint32_t n)
 /* Why Unicorn cannot judge c whatever its knobs, or NULL. */
 static const char *unjudged(const struct test_case *c)
 {
-	/* Compatibility mode would need a 64-bit engine started on a 32-bit
-	 * code segment, with far transfers switching the decoder: none of
-	 * that is set up here, so Unicorn is no judge of it. */
-	if (c->mode == MODE_COMPAT32)
-		return "uc:mode compat32";
 	if (lock_cmp_in(c->code, c->code_len))
 		return "uc:lock-cmp";
 	/* Unicorn has no way to make an NMI or an exception pending. */
@@ -189,6 +184,11 @@ static const char *unjudged(const struct test_case *c)
 	 * (measured): its trap frame cannot judge one. */
 	if (c->rflags & RFLAGS_TF)
 		return "uc:tf";
+	/* Compatibility mode would need a 64-bit engine started on a 32-bit
+	 * code segment, with far transfers switching the decoder: none of
+	 * that is set up here, so Unicorn is no judge of it. */
+	if (c->mode == MODE_COMPAT32)
+		return "uc:mode compat32";
 	return NULL;
 }
 

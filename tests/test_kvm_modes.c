@@ -524,6 +524,52 @@ static void knob_cases(void)
 	long64_after("knobs");
 }
 
+/* compat32: CS 0x28 (L=0) under EFER.LMA. 0x40 is INC EAX here (a REX
+ * prefix in 64-bit code), a far JMP to 0x08 runs 64-bit code, RETFQ comes
+ * back, and exceptions arrive through the 64-bit IDT's IST1 frame. */
+static void compat32_cases(void)
+{
+	/* inc eax ; mov ebx, 0x12000 ; jmp far 0x08:0x10020 ; hlt padding
+	 * 0x10020: shl rax, 32 ; mov [rbx], rax ; push 0x28 ; push 0x10040 ;
+	 * retfq ; hlt padding ; 0x10040: inc eax ; hlt */
+	static const uint8_t to64[] = { 0x40, 0xbb, 0x00, 0x20, 0x01, 0x00,
+					0xea, 0x20, 0x00, 0x01, 0x00, 0x08, 0x00 };
+	static const uint8_t in64[] = { 0x48, 0xc1, 0xe0, 0x20, 0x48, 0x89, 0x03, 0x6a, 0x28,
+					0x68, 0x40, 0x00, 0x01, 0x00, 0x48, 0xcb };
+	static const uint8_t back[] = { 0x40, 0xf4 };
+	uint8_t far[0x42];
+	memset(far, 0xf4, sizeof(far));
+	memcpy(far, to64, sizeof(to64));
+	memcpy(far + 0x20, in64, sizeof(in64));
+	memcpy(far + 0x40, back, sizeof(back));
+	start("compat32-far-64-and-back", MODE_COMPAT32, 0, far, sizeof(far));
+	tc.gpr[RAX] = 0x12345677;
+	const struct exit_event *e = go();
+	want_kind(e, EXIT_HLT, "hlt");
+	want_u64(e->rip, LAYOUT_CODE + 0x42, "hlt rip back in compat32");
+	want_u64(out.state.cs, SEL_CODE32, "cs 0x28 after RETFQ");
+	want_u64(out.state.gpr[RAX], 1, "eax: INC EAX after SHL RAX, 32 left 0 in the low half");
+	want_u64(mem32(LAYOUT_DATA + 4), 0x12345678, "upper half of RAX stored by 64-bit code");
+	want_u64(out.state.efer & 0x500, 0x500, "efer LME|LMA");
+	want_u64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp after RETFQ");
+
+	/* inc eax ; ud2 */
+	start("compat32-ud2", MODE_COMPAT32, 0, CODE(0x40, 0x0f, 0x0b));
+	e = go();
+	want_exception(e, 6, 0, 0, LAYOUT_CODE + 1);
+	want_u64(out.state.gpr[RAX], 1, "eax (0x40 is INC EAX)");
+	want_u64(out.state.cs, SEL_CODE32, "cs from the IST1 frame");
+	want_u64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp from the IST1 frame");
+
+	/* mov eax, [0x11000]: unmapped under long mode's paging */
+	start("compat32-pf", MODE_COMPAT32, 0, CODE(0xa1, 0x00, 0x10, 0x01, 0x00, 0xf4));
+	e = go();
+	want_exception(e, 14, 1, 0, LAYOUT_CODE);
+	want_u64(e->cr2, 0x11000, "cr2");
+	system_area_unchanged();
+	long64_after("compat32");
+}
+
 static void prot32pg_cases(void)
 {
 	/* mov eax, 0x12345678 ; hlt   b8 78 56 34 12 ; f4 */
@@ -671,6 +717,7 @@ int main(void)
 	cpl3_cases();
 	knob_cases();
 	prot32pg_cases();
+	compat32_cases();
 	budget_cases();
 	bench_modes();
 	const struct kvm_ctx *k = ex.priv;
