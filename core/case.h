@@ -16,6 +16,7 @@ enum cpu_mode {
 	MODE_PROT32PG = 2, /* 32-bit protected mode, flat, 2-level 32-bit paging */
 	MODE_REAL16 = 3,   /* 16-bit real mode, every segment at 0x1000 */
 	MODE_COMPAT32 = 4, /* compatibility mode: 32-bit code under long mode */
+	MODE_PROT32PAE = 5, /* 32-bit protected mode, flat, PAE paging */
 	MODE_COUNT
 };
 /* Bits a mode takes in keys that pack (mode, knobs) into one number. */

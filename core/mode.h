@@ -19,6 +19,9 @@
  *                 (SDM Vol. 3A 2.2). A far transfer to 0x08 enters 64-bit
  *                 mode and one to 0x28 comes back; exceptions are
  *                 delivered in 64-bit mode through the IST1 gates.
+ *   prot32-pae    as prot32-paged with PAE paging: CR4.PAE, CR3 = PDPT_PAE,
+ *                 EFER.NXE (the same pages and flags as long64, NX
+ *                 included; SDM Vol. 3A 4.4).
  *   real16        CR0 NE|ET|MP, every segment 0x1000 (base 0x10000, limit
  *                 0xffff), IVT at 0, IP 0: code at 0x10000, data at DS:2000,
  *                 the stack top at SS:6000 (RSP 0x16000 truncated to SP).
@@ -57,7 +60,7 @@ struct mode_env {
 	uint64_t rip;        /* first RIP, relative to CS base */
 	uint8_t cpl;
 	uint8_t code_bits;   /* 16, 32 or 64: default operand/address size */
-	uint8_t paging;      /* levels of the page walk: 0, 2 or 4 */
+	uint8_t paging;      /* levels of the page walk: 0, 2, 3 (PAE) or 4 */
 };
 
 /* Fills e for mode m with knobs applied (knobs outside the mode are

@@ -234,7 +234,8 @@ static inline int ref_lma(const struct ref_cpu *cpu)
 	return (cpu->efer & (1ull << 10)) != 0;
 }
 
-/* The 4-level page walk from CR3 (SDM Vol. 3A 4.5): returns 0 with the GPA,
+/* The page walk from CR3 the paging mode asks for (32-bit, PAE or
+ * 4-level: SDM Vol. 3A 4.3-4.5): returns 0 with the GPA,
  * or -1 with the #PF error code the access would raise. Never raises. */
 int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
 		  uint64_t *gpa, uint32_t *pfec);

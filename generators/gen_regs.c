@@ -185,6 +185,7 @@ uint64_t gen_pointer_mode(struct gen_rng *r, enum cpu_mode m)
 	switch (m) {
 	case MODE_PROT32:
 	case MODE_PROT32PG:
+	case MODE_PROT32PAE:
 		return pick_region(r, regions32, sizeof(regions32) / sizeof(regions32[0]));
 	case MODE_REAL16:
 		return pick_region(r, regions16, sizeof(regions16) / sizeof(regions16[0]));

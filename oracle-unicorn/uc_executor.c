@@ -184,11 +184,9 @@ static const char *unjudged(const struct test_case *c)
 	 * (measured): its trap frame cannot judge one. */
 	if (c->rflags & RFLAGS_TF)
 		return "uc:tf";
-	/* Compatibility mode would need a 64-bit engine started on a 32-bit
-	 * code segment, with far transfers switching the decoder: none of
-	 * that is set up here, so Unicorn is no judge of it. */
-	if (c->mode == MODE_COMPAT32)
-		return "uc:mode compat32";
+	const char *mode = uc_mode_refused((enum cpu_mode)c->mode);
+	if (mode)
+		return mode;
 	return NULL;
 }
 

@@ -158,6 +158,10 @@ mk modes/p32-push.case "id p32-push" "mode prot32" "rax 0x11223344" "code 50 5b 
 mk modes/cpl3-hlt.case "id cpl3-hlt" "mode long64" "knobs cpl3" "code 48 ff c0 f4"
 mk modes/cpl3-tsd.case "id cpl3-tsd" "mode long64" "knobs cpl3 cr4.tsd" "code 0f 31 f4"
 mk pg/p32pg-mov.case "id p32pg-mov" "mode prot32-paged" "code b8 78 56 34 12 f4"
+# prot32-pae: a write through PAE paging, then a fetch from the NX data
+# page (#PF P|I/D: only PAE paging with EFER.NXE has it outside long mode).
+mk pg/p32pae-mov.case "id p32pae-mov" "mode prot32-pae" "code b8 78 56 34 12 a3 00 20 01 00 f4"
+mk pg/p32pae-nx.case "id p32pae-nx" "mode prot32-pae" "code e9 fb 1f 00 00"
 # compat32: a far JMP to 64-bit code (INC RAX), RETFQ back (0x40 is INC EAX
 # again), and a #UD delivered in 64-bit mode.
 mk modes/c32-far.case "id c32-far" "mode compat32" "rax 0xfffffffe" \
@@ -255,9 +259,14 @@ echo "checked: a wrong real16 expectation FAILs"
 qemu "$tmp/tpg" tcg >"$tmp/qp.tcg"
 [ $? -eq 1 ] && grep -q "^PASS: p32pg-mov" "$tmp/qp.tcg" || { cat "$tmp/qp.tcg"; bad "prot32-paged must PASS under TCG"; }
 echo "checked: prot32-paged passes under qemu -accel tcg"
+grep -q "^PASS: p32pae-mov" "$tmp/qp.tcg" && grep -q "^PASS: p32pae-nx" "$tmp/qp.tcg" \
+	|| { cat "$tmp/qp.tcg"; bad "prot32-pae must PASS under TCG"; }
+grep -q "error_code = 0x11" "$tmp/tpg/cases.c" || bad "cases.c: p32pae-nx should embed #PF error 0x11 (P|I/D)"
+echo "checked: prot32-pae passes under qemu -accel tcg (NX fetch #PF 0x11)"
 if [ $have_kvm = 1 ]; then
 	"$exitdiff" tmk "$tmp/tpg/tmk.bin" >"$tmp/run.pg" 2>&1
-	echo "recorded: prot32-paged under exitdiff tmk (exit $?): $(grep '^test ' "$tmp/run.pg" | tail -1)"
+	echo "recorded: paging outside long mode under exitdiff tmk (exit $?):"
+	grep '^test ' "$tmp/run.pg" | grep -v started
 fi
 
 # --- XMM registers: the runtime zeroes them before a case and compares them

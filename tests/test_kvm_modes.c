@@ -494,7 +494,8 @@ static void knob_cases(void)
 	for (unsigned i = 0; i < knob_def_count; i++) {
 		const struct knob_def *kd = &knob_defs[i];
 		for (unsigned m = 0; m < MODE_COUNT; m++) {
-			if (!(kd->modes & (1u << m)) || m == MODE_PROT32PG)
+			/* Paging outside long mode: paged_legacy_cases(). */
+			if (!(kd->modes & (1u << m)) || m == MODE_PROT32PG || m == MODE_PROT32PAE)
 				continue;
 			char id[64];
 			snprintf(id, sizeof(id), "knob-%s-%s", kd->name, mode_name((enum cpu_mode)m));
@@ -570,35 +571,44 @@ static void compat32_cases(void)
 	long64_after("compat32");
 }
 
-static void prot32pg_cases(void)
+/* A mode with paging outside long mode (prot32-paged, prot32-pae): it
+ * runs, or this KVM shuts the vCPU down (kvm_pvm: measured), and either
+ * way it is an outcome and every mode runs after it. tag names the ids. */
+static void paged_legacy_cases(enum cpu_mode m, const char *tag)
 {
+	char id[64], after[64];
+	const char *mn = mode_name(m);
 	/* mov eax, 0x12345678 ; hlt   b8 78 56 34 12 ; f4 */
-	start("prot32pg-hlt", MODE_PROT32PG, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
+	snprintf(id, sizeof(id), "%s-hlt", tag);
+	start(id, m, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
 	int rc = ex.ops->run(&ex, &tc, &out);
 	const struct exit_event *t = rc == 0 ? outcome_terminal(&out) : NULL;
-	printf("info: prot32-paged on this KVM: rc %d %s, terminal %s addr 0x%llx, %u events, rip 0x%llx eax 0x%llx\n",
-	       rc, rc ? ex.err : "", t ? exit_kind_name((enum exit_kind)t->kind) : "-",
+	printf("info: %s on this KVM: rc %d %s, terminal %s addr 0x%llx, %u events, rip 0x%llx eax 0x%llx\n",
+	       mn, rc, rc ? ex.err : "", t ? exit_kind_name((enum exit_kind)t->kind) : "-",
 	       t ? (unsigned long long)t->addr : 0ull, out.n_events,
 	       (unsigned long long)out.state.rip, (unsigned long long)out.state.gpr[RAX]);
-	CHECK(rc == 0 && t, "prot32-paged: an outcome, not an executor error");
+	CHECK(rc == 0 && t, "%s: an outcome, not an executor error", mn);
 	if (t && t->kind == EXIT_HLT) {
 		want_u64(out.state.gpr[RAX], 0x12345678, "eax");
 	} else if (t) {
-		CHECK(t->kind == EXIT_SHUTDOWN, "prot32-paged: the vCPU shuts down (kvm_pvm; got %s)",
+		CHECK(t->kind == EXIT_SHUTDOWN, "%s: the vCPU shuts down (kvm_pvm; got %s)", mn,
 		      exit_kind_name((enum exit_kind)t->kind));
 	}
-	long64_after("prot32pg");
+	long64_after(tag);
 	/* And the other modes still run after it. */
-	start("prot32-after-prot32pg", MODE_PROT32, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
+	snprintf(after, sizeof(after), "prot32-after-%s", tag);
+	start(after, MODE_PROT32, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
 	want_kind(go(), EXIT_HLT, "hlt");
 	want_u64(out.state.gpr[RAX], 0x12345678, "eax");
-	start("prot32pg-again", MODE_PROT32PG, 0, CODE(0xf4));
+	snprintf(id, sizeof(id), "%s-again", tag);
+	start(id, m, 0, CODE(0xf4));
 	rc = ex.ops->run(&ex, &tc, &out);
-	CHECK(rc == 0, "prot32-paged runs again (%s)", rc ? ex.err : "ok");
-	start("real16-after-prot32pg", MODE_REAL16, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
+	CHECK(rc == 0, "%s runs again (%s)", mn, rc ? ex.err : "ok");
+	snprintf(after, sizeof(after), "real16-after-%s", tag);
+	start(after, MODE_REAL16, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
 	want_kind(go(), EXIT_HLT, "hlt");
 	want_u64(out.state.gpr[RAX] & 0xffff, 0x1234, "ax");
-	long64_after("prot32pg-again");
+	long64_after(id);
 }
 
 static double now_s(void)
@@ -716,7 +726,8 @@ int main(void)
 	refused_knob();
 	cpl3_cases();
 	knob_cases();
-	prot32pg_cases();
+	paged_legacy_cases(MODE_PROT32PG, "prot32pg");
+	paged_legacy_cases(MODE_PROT32PAE, "prot32pae");
 	compat32_cases();
 	budget_cases();
 	bench_modes();

@@ -412,11 +412,30 @@ static void compat_mode(void)
 					0x08, 0x00, 0x00, 0x6a, 0x28, 0x68, 0x20, 0x00, 0x01,
 					0x00, 0xcf }, 20);
 	start(MODE_COMPAT32, 0);
-	go("iretd pops EIP, CS, EFLAGS, ESP, SS", iret, sizeof(iret));
+	go("iretd to the same level pops EIP, CS, EFLAGS only", iret, sizeof(iret));
 	oc_want_hlt(&out, 0x10021);
-	CHECK_EQ_U64(out.state.gpr[RSP], 0x15f00, "esp from the frame");
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x15ff8, "esp past three slots (ESP, SS slots left)");
 	CHECK_EQ_U64(out.state.rflags, 0x802, "eflags from the frame");
-	CHECK_EQ_U64(out.state.ss, SEL_DATA, "ss from the frame");
+
+	/* The same frame from 64-bit code pops five (push imm is 8 bytes
+	 * there; IRETD's slots are 4): jmp far 0x08:0x10020, then build
+	 * EIP, CS, EFLAGS, ESP, SS as dwords below RSP and IRETD. */
+	uint8_t iret64[0x51];
+	memset(iret64, 0xf4, sizeof(iret64));
+	memcpy(iret64, (const uint8_t[]){ 0xea, 0x20, 0x00, 0x01, 0x00, 0x08, 0x00 }, 7);
+	memcpy(iret64 + 0x20, (const uint8_t[]){
+		0x48, 0x83, 0xec, 0x14,                         /* sub rsp, 20 */
+		0xc7, 0x04, 0x24, 0x50, 0x00, 0x01, 0x00,       /* mov dword [rsp], 0x10050 */
+		0xc7, 0x44, 0x24, 0x04, 0x28, 0x00, 0x00, 0x00, /* mov dword [rsp+4], 0x28 */
+		0xc7, 0x44, 0x24, 0x08, 0x02, 0x00, 0x00, 0x00, /* mov dword [rsp+8], 2 */
+		0xc7, 0x44, 0x24, 0x0c, 0x00, 0x5f, 0x01, 0x00, /* mov dword [rsp+12], 0x15f00 */
+		0xc7, 0x44, 0x24, 0x10, 0x10, 0x00, 0x00, 0x00, /* mov dword [rsp+16], 0x10 */
+		0xcf }, 4 + 7 + 8 + 8 + 8 + 8 + 1);              /* iretd */
+	start(MODE_COMPAT32, 0);
+	go("iretd in 64-bit code pops EIP, CS, EFLAGS, ESP, SS", iret64, sizeof(iret64));
+	oc_want_hlt(&out, 0x10051);
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x15f00, "esp from the frame");
+	CHECK_EQ_U64(out.state.cs, SEL_CODE32, "cs 0x28: back in compatibility mode");
 }
 
 int main(void)

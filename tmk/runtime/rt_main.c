@@ -29,6 +29,7 @@ _Static_assert(__builtin_offsetof(struct rt_leg, gdt_limit) == LEG_GDTR, "rt_leg
 _Static_assert(__builtin_offsetof(struct rt_leg, bgdt_limit) == LEG_BGDTR, "rt_leg");
 _Static_assert(__builtin_offsetof(struct rt_leg, out_gpr) == LEG_OUT_GPR, "rt_leg");
 _Static_assert(__builtin_offsetof(struct rt_leg, out_esp) == LEG_OUT_ESP, "rt_leg");
+_Static_assert(__builtin_offsetof(struct rt_leg, efer) == LEG_EFER, "rt_leg");
 _Static_assert(sizeof(struct rt_leg) == LEG_SIZE, "rt_leg");
 
 struct __attribute__((packed)) boot_dtr {
@@ -133,7 +134,7 @@ static void run_long64(const struct tmk_case *c, const struct mode_env *env)
 	rt_run_case();
 }
 
-/* prot32, prot32-paged, real16: rt_leg from the mode's environment; real
+/* prot32, prot32-paged, prot32-pae, real16: rt_leg from the mode's environment; real
  * mode runs from the blob's own copy at RM_BLOB_ADDR. */
 static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 {
@@ -145,6 +146,7 @@ static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 	l->cr0 = (uint32_t)env->cr0;
 	l->cr3 = (uint32_t)env->cr3;
 	l->cr4 = (uint32_t)env->cr4;
+	l->efer = (uint32_t)env->efer;
 	l->idt_limit = env->idt_limit;
 	l->idt_base = (uint32_t)env->idt_base;
 	static const enum seg_reg order[5] = { SR_ES, SR_SS, SR_DS, SR_FS, SR_GS };
