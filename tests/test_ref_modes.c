@@ -355,7 +355,8 @@ static void long_mode(void)
 /* compat32: 32-bit code (CS 0x28, L=0) under EFER.LMA. Worked out from
  * SDM Vol. 3A 5.2.1 (compatibility mode), 6.14 (64-bit mode exception
  * delivery, onto IST1: nothing lands on the case's stack) and Vol. 2A
- * IRET (IA-32e mode pops EIP, CS, EFLAGS, ESP, SS). */
+ * IRET (IA-32e mode: SS:ESP is popped from 64-bit code or on a CPL
+ * change, not by a same-level IRET in compatibility mode). */
 static void compat_mode(void)
 {
 	uint8_t far[0x42];
