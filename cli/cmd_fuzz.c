@@ -31,7 +31,7 @@ static const struct campaign_backend session_backend = { fuzz_open, fuzz_close }
 
 static const char usage_line[] =
 	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
-	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|all] "
+	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|compat32|prot32-pae|all] "
 	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE] [--no-known] [--report-period S]";
 
 int cmd_fuzz(int argc, char **argv)

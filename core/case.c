@@ -12,6 +12,8 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_PROT32] = "prot32",
 	[MODE_PROT32PG] = "prot32-paged",
 	[MODE_REAL16] = "real16",
+	[MODE_COMPAT32] = "compat32",
+	[MODE_PROT32PAE] = "prot32-pae",
 };
 
 static const char *const rflags_names[32] = {

@@ -15,8 +15,13 @@ enum cpu_mode {
 	MODE_PROT32 = 1,   /* 32-bit protected mode, flat segments, paging off */
 	MODE_PROT32PG = 2, /* 32-bit protected mode, flat, 2-level 32-bit paging */
 	MODE_REAL16 = 3,   /* 16-bit real mode, every segment at 0x1000 */
+	MODE_COMPAT32 = 4, /* compatibility mode: 32-bit code under long mode */
+	MODE_PROT32PAE = 5, /* 32-bit protected mode, flat, PAE paging */
 	MODE_COUNT
 };
+/* Bits a mode takes in keys that pack (mode, knobs) into one number. */
+#define MODE_KEY_BITS 3
+_Static_assert(MODE_COUNT <= (1 << MODE_KEY_BITS), "modes fit MODE_KEY_BITS");
 
 /* Environment knobs: bits that change the environment a case runs in
  * (CPL, CR0/CR4/EFER bits, the hypervisor's MSR filter). The table of names, registers and the modes

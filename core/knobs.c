@@ -3,8 +3,10 @@
 #include "knobs.h"
 
 #define M(m) (1u << (m))
-#define ALL (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG) | M(MODE_REAL16))
-#define PROT (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG))
+#define ALL (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG) | M(MODE_REAL16) | \
+	     M(MODE_COMPAT32) | M(MODE_PROT32PAE))
+#define PROT (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG) | M(MODE_COMPAT32) | \
+	      M(MODE_PROT32PAE))
 
 /* Bits that change what an instruction does (SDM Vol. 3A 2.5, 2.2.1), and
  * that a hypervisor's emulator must check itself. The rest of CR0/CR4/EFER

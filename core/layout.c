@@ -149,6 +149,27 @@ static void build_page_tables32(uint8_t *ram)
 	      LAYOUT_IDT32 | (uint32_t)(PTE_P | PTE_A | PTE_D));
 }
 
+/* PAE paging (SDM 3A 4.4): the 4-level tables' pages and flags below a
+ * PDPT of four entries (P only: a PDPTE's other low bits are reserved,
+ * 4.4.1), with their own PD and PT because the IDT32 must be mapped
+ * here and must not be in long mode. The MMIO window's PD_HI and PT_HI
+ * are shared. */
+static void build_page_tables_pae(uint8_t *ram)
+{
+	fill(ram + LAYOUT_PDPT_PAE, 0, 32);
+	fill(ram + LAYOUT_PD_PAE, 0, 2 * PAGE_SIZE);
+	put64(ram + LAYOUT_PDPT_PAE, LAYOUT_PD_PAE | PTE_P);
+	put64(ram + LAYOUT_PDPT_PAE + 8 * ((uint64_t)LAYOUT_MMIO >> 30), LAYOUT_PD_HI | PTE_P);
+	put64(ram + LAYOUT_PD_PAE, LAYOUT_PT_PAE | PTE_TABLE);
+	for (unsigned i = 0; i < LAYOUT_NPAGES; i++) {
+		uint64_t gva = layout_pages[i].gva;
+		if (gva < 0x200000u)
+			put64(ram + LAYOUT_PT_PAE + 8 * (gva >> 12), gva | layout_pages[i].flags);
+	}
+	put64(ram + LAYOUT_PT_PAE + 8 * (LAYOUT_IDT32 >> 12),
+	      LAYOUT_IDT32 | PTE_P | PTE_A | PTE_D | PTE_NX);
+}
+
 static void build_page_tables(uint8_t *ram)
 {
 	for (uint32_t a = LAYOUT_PML4; a < LAYOUT_PT_HI + PAGE_SIZE; a += PAGE_SIZE)
@@ -176,6 +197,7 @@ void layout_build(uint8_t *ram)
 	build_ivt(ram);
 	build_idt32(ram);
 	build_page_tables32(ram);
+	build_page_tables_pae(ram);
 }
 
 /* The unmapped pages between the writable ones: no guest access reaches

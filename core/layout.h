@@ -13,8 +13,9 @@
  *   0x03000             exception stubs: one HLT byte per vector      (RO, X)
  *   0x04000 .. 0x09fff  page tables (PML4, PDPT, PD, PT, PD_HI, PT_HI)(RO)
  *   0x0a000             IDT32: 256 8-byte gates (prot32 modes)       (RO)
+ *   0x0a800             PAE PDPT: 4 entries (prot32-pae's CR3)        (RO)
  *   0x0b000 .. 0x0dfff  32-bit paging: PD32, PT32, PT32_HI             (RO)
- *   0x0e000 .. 0x0ffff  reserved, unmapped
+ *   0x0e000 .. 0x0ffff  PAE paging: PD_PAE, PT_PAE                     (RO)
  *   0x10000             code page: case code, then HLT padding      (RW, X)
  *   0x11000             unmapped (a jump past the code page faults)
  *   0x12000 .. 0x13fff  data pages 0 and 1 (a split access crosses)   (RW, NX)
@@ -58,6 +59,9 @@
 #define LAYOUT_PD32       0x0b000u   /* 32-bit paging: covers 0..4 GiB */
 #define LAYOUT_PT32       0x0c000u   /* covers 0..4 MiB */
 #define LAYOUT_PT32_HI    0x0d000u   /* covers the 4 MiB around the MMIO window */
+#define LAYOUT_PDPT_PAE   0x0a800u   /* PAE paging: 4 PDPTEs, in the IDT32's page */
+#define LAYOUT_PD_PAE     0x0e000u   /* covers 0..1 GiB (3..4 GiB: LAYOUT_PD_HI) */
+#define LAYOUT_PT_PAE     0x0f000u   /* covers 0..2 MiB, IDT32 included */
 #define LAYOUT_CODE       0x10000u
 #define LAYOUT_DATA       0x12000u
 #define LAYOUT_DATA_SIZE  0x02000u

@@ -144,7 +144,7 @@ static void final_verdict(struct lockstep *l, uint32_t step)
 	 * the end state's RFLAGS comes from. TF is never the case's. */
 	k->state.rflags &= ~(uint64_t)RFLAGS_TF;
 	const struct exit_event *kt = outcome_terminal(k), *ot = outcome_terminal(o);
-	if (m != MODE_LONG64 && kt && kt->kind == EXIT_EXCEPTION) {
+	if (!mode_long(m) && kt && kt->kind == EXIT_EXCEPTION) {
 		/* Outside long mode that frame is on the case's stack, in the
 		 * compared memory: its EFLAGS image has the same TF. RSP is
 		 * past the frame now; EFLAGS was its last slot (mode.c). */
@@ -166,7 +166,7 @@ static void final_verdict(struct lockstep *l, uint32_t step)
 	enum verdict v = outcome_diff(o, k, &l->d);
 	/* Outside long mode the reference runs the stub's HLT as one more
 	 * instruction after delivering an exception; KVM's step covered it. */
-	uint32_t stub_step = m != MODE_LONG64 && ot && ot->kind == EXIT_EXCEPTION;
+	uint32_t stub_step = !mode_long(m) && ot && ot->kind == EXIT_EXCEPTION;
 	if (v == VERDICT_AGREE) {
 		/* Measured on kvm_pvm: natively run code (CPL3) is not
 		 * single-stepped, so one "step" ran the rest of the case. */

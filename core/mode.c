@@ -12,6 +12,8 @@
 #define CR0_WP (1ull << 16)
 #define CR0_PG (1ull << 31)
 #define CR4_OSFXSR_XMM 0x600ull
+#define CR4_PAE (1ull << 5)
+#define EFER_NXE (1ull << 11)
 
 static struct seg_desc flat(uint16_t sel, uint8_t type, uint8_t db, uint8_t l)
 {
@@ -52,15 +54,30 @@ static void long64(struct mode_env *e, uint32_t knobs)
 	}
 }
 
-static void prot32(struct mode_env *e, int paged)
+/* Long mode's CPL0 state with the 32-bit code segment: CS.L=0 under
+ * EFER.LMA is compatibility mode (SDM Vol. 3A 5.2.1). */
+static void compat32(struct mode_env *e)
+{
+	long64(e, 0);
+	e->code_bits = 32;
+	e->seg[SR_CS] = flat(SEL_CODE32, 0xb, 1, 0);
+}
+
+/* paging: 0 none, 2 32-bit paging, 3 PAE paging (NX on: EFER.NXE, the
+ * layout's data pages are NX as in long mode). */
+static void prot32(struct mode_env *e, int paging)
 {
 	e->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
-	if (paged) {
-		e->cr0 |= CR0_PG | CR0_WP;
-		e->cr3 = LAYOUT_PD32;
-		e->paging = 2;
-	}
 	e->cr4 = CR4_OSFXSR_XMM;
+	if (paging) {
+		e->cr0 |= CR0_PG | CR0_WP;
+		e->cr3 = paging == 3 ? LAYOUT_PDPT_PAE : LAYOUT_PD32;
+		e->paging = (uint8_t)paging;
+	}
+	if (paging == 3) {
+		e->cr4 |= CR4_PAE;
+		e->efer = EFER_NXE;
+	}
 	e->code_bits = 32;
 	e->idt_base = LAYOUT_IDT32;
 	e->idt_limit = 256 * 8 - 1;
@@ -94,8 +111,10 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
 	e->ldtr = (struct seg_desc){ .type = 0x2, .unusable = 1 };
 	switch (m) {
 	case MODE_PROT32: prot32(e, 0); break;
-	case MODE_PROT32PG: prot32(e, 1); break;
+	case MODE_PROT32PG: prot32(e, 2); break;
+	case MODE_PROT32PAE: prot32(e, 3); break;
 	case MODE_REAL16: real16(e); break;
+	case MODE_COMPAT32: compat32(e); break;
 	default: long64(e, knobs); break;
 	}
 	knobs &= knobs_for_mode(m);
@@ -127,6 +146,11 @@ void mode_reset_ram(uint8_t *ram, const struct test_case *c)
 uint64_t mode_reg_mask(enum cpu_mode m)
 {
 	return m == MODE_LONG64 ? ~0ull : 0xffffffffull;
+}
+
+int mode_long(enum cpu_mode m)
+{
+	return m == MODE_LONG64 || m == MODE_COMPAT32;
 }
 
 uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel)
@@ -203,7 +227,7 @@ int mode_stub_exception(enum cpu_mode m, const uint8_t *ram, struct end_state *s
 	memset(e, 0, sizeof(*e));
 	e->kind = EXIT_EXCEPTION;
 	e->addr = vector;
-	if (m == MODE_LONG64)
+	if (mode_long(m))
 		frame64(ram, st, e);
 	else if (m == MODE_REAL16)
 		frame16(ram, st);

@@ -14,11 +14,19 @@
  *                 interrupt gates, no stack switch), EIP 0x10000.
  *   prot32-paged  as prot32 with CR0.PG|WP and CR3 = PD32 (32-bit paging,
  *                 the same pages and flags as long64 minus NX).
+ *   compat32      as long64 (CPL0: the same CRs, EFER, paging and IDT)
+ *                 with CS 0x28 (L=0, D=1): 32-bit compatibility mode
+ *                 (SDM Vol. 3A 2.2). A far transfer to 0x08 enters 64-bit
+ *                 mode and one to 0x28 comes back; exceptions are
+ *                 delivered in 64-bit mode through the IST1 gates.
+ *   prot32-pae    as prot32-paged with PAE paging: CR4.PAE, CR3 = PDPT_PAE,
+ *                 EFER.NXE (the same pages and flags as long64, NX
+ *                 included; SDM Vol. 3A 4.4).
  *   real16        CR0 NE|ET|MP, every segment 0x1000 (base 0x10000, limit
  *                 0xffff), IVT at 0, IP 0: code at 0x10000, data at DS:2000,
  *                 the stack top at SS:6000 (RSP 0x16000 truncated to SP).
  *
- * Exceptions outside long mode are delivered the architectural way onto
+ * Exceptions outside long mode (IA-32e: long64 and compat32) are delivered the architectural way onto
  * the case's own stack, through gates that point at the same one-HLT stubs
  * (SDM Vol. 3A 6.12.1; Vol. 3B 20.1.4 for real mode). mode_stub_exception()
  * reads that frame back, identically for every executor.
@@ -52,7 +60,7 @@ struct mode_env {
 	uint64_t rip;        /* first RIP, relative to CS base */
 	uint8_t cpl;
 	uint8_t code_bits;   /* 16, 32 or 64: default operand/address size */
-	uint8_t paging;      /* levels of the page walk: 0, 2 or 4 */
+	uint8_t paging;      /* levels of the page walk: 0, 2, 3 (PAE) or 4 */
 };
 
 /* Fills e for mode m with knobs applied (knobs outside the mode are
@@ -70,9 +78,14 @@ void mode_reset_ram(uint8_t *ram, const struct test_case *c);
 void mode_reset_ram_tracked(uint8_t *ram, const struct test_case *c, uint8_t *holes_dirty);
 
 /* Bits of a GPR, RIP and RFLAGS that mean something in mode m. Outside
- * 64-bit mode the upper halves are undefined (SDM Vol. 1 3.4.1.1), so
+ * 64-bit mode the upper halves are undefined (SDM Vol. 1 3.4.1.1: also
+ * after a compat32 case has been through 64-bit code and back), so
  * executors report registers masked with this and cases may not set more. */
 uint64_t mode_reg_mask(enum cpu_mode m);
+
+/* 1 when mode m runs with EFER.LMA (IA-32e mode): long64 and compat32
+ * share its paging, its IDT and exception delivery in 64-bit mode. */
+int mode_long(enum cpu_mode m);
 
 /* Base of a segment whose selector is sel, as loaded in mode m's
  * environment: sel << 4 in real mode, 0 for every descriptor of the GDT
@@ -84,7 +97,7 @@ uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel);
  * (LAYOUT_RAM_SIZE bytes). When the HLT is an exception stub, returns 1
  * with e filled as the EXCEPTION event and st rewritten to the state at the
  * exception (RIP, CS, RFLAGS and RSP from the frame); otherwise returns 0.
- * Works for every mode: long64 reads the IST frame, the others the frame
+ * Works for every mode: long64 and compat32 read the IST frame, the others the frame
  * on the case's stack (error code by vector: an INT n to vector 8 or 10-14
  * or 17 is read as if it had one, the same way by everyone). Frame bytes
  * outside RAM read as zero. */

@@ -60,7 +60,7 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 	 * environment (a tenth of a one-HLT case otherwise). */
 	static __thread struct mode_env env;
 	static __thread int env_key = -1;
-	int key = (int)(c->knobs << 2 | c->mode);
+	int key = (int)(c->knobs << MODE_KEY_BITS | c->mode);
 	if (key != env_key) {
 		mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
 		env_key = key;

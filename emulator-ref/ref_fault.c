@@ -206,7 +206,7 @@ static enum ref_status deliver(struct ref_cpu *cpu, unsigned vector,
 	}
 	/* Traps here are all software interrupts (INT n, INT3, INTO): they
 	 * check the gate DPL and never push an error code. */
-	if (cpu->mode != MODE_LONG64)
+	if (!ref_lma(cpu))
 		return deliver_arch(cpu, vector, trap, has_error_code, error_code, trap);
 	struct exit_event e = {
 		.kind = EXIT_EXCEPTION,
@@ -250,7 +250,7 @@ enum ref_status ref_raise_single_step(struct ref_cpu *cpu)
 	int rep_rf = cpu->next_rip == cpu->rip && ref_quirk(cpu, QUIRK_REP_TRAP_PUSHES_RF);
 	if (rep_rf)
 		cpu->rflags |= RFLAGS_RF;
-	if (cpu->mode != MODE_LONG64)
+	if (!ref_lma(cpu))
 		return deliver_arch(cpu, 1, 0, 0, 0, 1);
 	return deliver(cpu, 1, 0, 0, 1);
 }
@@ -260,7 +260,7 @@ enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *
 	unsigned vector = e->kind == CASE_EVENT_NMI ? 2 : e->vector;
 	snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "(%s)",
 		 case_event_kind_name(e->kind));
-	if (cpu->mode != MODE_LONG64) {
+	if (!ref_lma(cpu)) {
 		cpu->next_rip = cpu->rip;
 		return deliver_arch(cpu, vector, 0, e->has_error, e->error, 1);
 	}
@@ -279,7 +279,7 @@ enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu)
 {
 	/* A fault, but the one fault whose frame keeps RF as it was (0):
 	 * the handler sets it to return (SDM Vol. 3B 18.3.1.1). */
-	if (cpu->mode != MODE_LONG64) {
+	if (!ref_lma(cpu)) {
 		/* As a trap whose "next" RIP is the instruction itself: the
 		 * frame gets this RIP and no RF. */
 		cpu->next_rip = cpu->rip;

@@ -227,7 +227,15 @@ static inline int ref_canonical(uint64_t la)
 	return (uint64_t)(((int64_t)(la << 16)) >> 16) == la;
 }
 
-/* The 4-level page walk from CR3 (SDM Vol. 3A 4.5): returns 0 with the GPA,
+/* 1 in IA-32e mode (EFER.LMA): 64-bit and compatibility mode, whose
+ * exceptions are delivered in 64-bit mode (SDM Vol. 3A 6.14). */
+static inline int ref_lma(const struct ref_cpu *cpu)
+{
+	return (cpu->efer & (1ull << 10)) != 0;
+}
+
+/* The page walk from CR3 the paging mode asks for (32-bit, PAE or
+ * 4-level: SDM Vol. 3A 4.3-4.5): returns 0 with the GPA,
  * or -1 with the #PF error code the access would raise. Never raises. */
 int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
 		  uint64_t *gpa, uint32_t *pfec);
@@ -316,7 +324,7 @@ int ref_mem_sys_read(struct ref_cpu *cpu, uint64_t la, unsigned size, uint64_t *
 /* Stack offset mask: SS.B selects ESP or SP outside 64-bit mode. */
 static inline uint64_t ref_stack_mask(const struct ref_cpu *cpu)
 {
-	if (cpu->mode == MODE_LONG64 && cpu->code_bits == 64)
+	if (ref_lma(cpu) && cpu->code_bits == 64)
 		return ~0ull;
 	return cpu->seg[SEG_SS].db ? 0xffffffffull : 0xffffull;
 }

@@ -1,5 +1,5 @@
 /* Linear memory: segmentation outside 64-bit mode, canonical check, the
- * page walks (none, 32-bit 2-level, 4-level), RAM and MMIO.
+ * page walks (none, 32-bit 2-level, PAE, 4-level), RAM and MMIO.
  *
  * Outside 64-bit mode an access first goes through its segment: offset
  * truncated to the address size, limit/type check (ref_seg.c), linear =
@@ -73,16 +73,17 @@ static int walk32(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_
 	return -1;
 }
 
-/* The 4-level walk (SDM Vol. 3A 4.5): rights = W and U over all levels,
+/* The walk through 8-byte entries from level top (4: the PML4 of 4-level
+ * paging, SDM Vol. 3A 4.5; 2: the page directory PAE paging reaches
+ * through its PDPTE, 4.4) at table: rights = W and U over all levels,
  * nx = NX anywhere. */
-static int walk64(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_t *rights,
-		  uint64_t *no_exec, uint32_t *fail)
+static int walk_from(const struct ref_cpu *cpu, uint64_t la, int top, uint64_t table,
+		     uint64_t *gpa, uint64_t *rights, uint64_t *no_exec, uint32_t *fail)
 {
 	const int nxe = (cpu->efer & (1u << 11)) != 0;
-	uint64_t table = cpu->cr3 & PTE_ADDR_MASK;
 	*rights = PTE_W | PTE_U;
 	*no_exec = 0;
-	for (int level = 4, shift = 39; level >= 1; level--, shift -= 9) {
+	for (int level = top, shift = 12 + 9 * (top - 1); level >= 1; level--, shift -= 9) {
 		uint64_t e;
 		read_entry(cpu, table + 8 * ((la >> shift) & 511), &e);
 		if (!(e & PTE_P)) {
@@ -117,6 +118,29 @@ static int walk64(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_
 	return -1;
 }
 
+static int walk64(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_t *rights,
+		  uint64_t *no_exec, uint32_t *fail)
+{
+	return walk_from(cpu, la, 4, cpu->cr3 & PTE_ADDR_MASK, gpa, rights, no_exec, fail);
+}
+
+/* PAE paging (SDM Vol. 3A 4.4): CR3 holds four PDPTEs (32-byte aligned),
+ * one per GiB; a PDPTE has no R/W, U/S or NX bit, so it restricts
+ * nothing (4.4.1). Its reserved bits are checked when CR3 is loaded
+ * (#GP), never here. Below it the PD and PT are 4-level paging's. */
+static int walk_pae(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_t *rights,
+		    uint64_t *no_exec, uint32_t *fail)
+{
+	uint64_t pdpte;
+	read_entry(cpu, (cpu->cr3 & 0xffffffe0u) + 8 * ((la >> 30) & 3), &pdpte);
+	if (!(pdpte & PTE_P)) {
+		*rights = *no_exec = 0;
+		*fail = 0;
+		return -1;
+	}
+	return walk_from(cpu, la, 2, pdpte & PTE_ADDR_MASK, gpa, rights, no_exec, fail);
+}
+
 int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
 		  uint64_t *gpa, uint32_t *pfec)
 {
@@ -138,10 +162,11 @@ int ref_translate(const struct ref_cpu *cpu, uint64_t la, enum ref_access acc,
 	uint64_t rights, no_exec = 0;
 	uint32_t fail = 0;
 	int r;
-	if (cpu->cr4 & (1u << 5)) { /* PAE: 4-level (the layout has no PAE-only mode) */
+	if (cpu->cr4 & (1u << 5)) { /* PAE: 4-level under EFER.LMA, else PAE paging */
 		if (kind == REF_ACC_FETCH && nxe)
 			acc_bits |= PFEC_ID;
-		r = walk64(cpu, la, gpa, &rights, &no_exec, &fail);
+		r = ref_lma(cpu) ? walk64(cpu, la, gpa, &rights, &no_exec, &fail)
+				 : walk_pae(cpu, la, gpa, &rights, &no_exec, &fail);
 	} else {
 		r = walk32(cpu, la, gpa, &rights, &fail);
 	}

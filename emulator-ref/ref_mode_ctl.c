@@ -300,7 +300,7 @@ enum ref_status ref_mode_retf(struct ref_cpu *cpu, const cs_insn *insn)
 enum ref_status ref_mode_int(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	unsigned v = (unsigned)x86(insn)->operands[0].imm & 0xff;
-	if (cpu->mode == MODE_LONG64) {
+	if (ref_lma(cpu)) {
 		/* The 64-bit IDT gate (16 bytes): INT n from a CPL above the
 		 * gate's DPL is #GP(v*8+2) (SDM Vol. 3A 6.12.1.1; the layout's
 		 * gates are all present interrupt gates). */
@@ -414,17 +414,23 @@ static enum ref_status iret_prot(struct ref_cpu *cpu, unsigned opsize)
 	return REF_NEXT;
 }
 
-/* IA-32e mode: IRET always pops RIP, CS, RFLAGS, RSP, SS (SDM Vol. 2A
- * IRET, IA-32e-mode return). Modeled: the same privilege level, and CPL0
- * to CPL3, which then nulls DS, ES, FS, GS if their DPL is below 3. */
+/* IA-32e mode: IRET pops RIP, CS, RFLAGS, then RSP and SS when it began
+ * in 64-bit mode or returns to an outer level; an IRET in compatibility
+ * mode to the same level pops three slots (SDM Vol. 2A IRET, IA-32e-mode
+ * return; APM Vol. 3 IRET pops them in 64-bit mode or on a CPL change;
+ * QEMU TCG does the same, measured with the TMK of
+ * corpus/modes/compat32-iretd-same-level.case). Modeled: the same privilege level, and CPL0 to
+ * CPL3, which then nulls DS, ES, FS, GS if their DPL is below 3. */
 static enum ref_status iret_long(struct ref_cpu *cpu, unsigned opsize)
 {
-	uint64_t ip, cs, fl, sp, ss;
+	uint64_t ip, cs, fl, sp = 0, ss = 0;
 	if (cpu->rflags & RFLAGS_NT)
 		return ref_raise(cpu, 13, 1, 0); /* no task return in IA-32e mode */
-	if (iret_read3(cpu, opsize, &ip, &cs, &fl) < 0 ||
-	    st_read(cpu, 3 * (uint64_t)opsize, opsize, &sp) < 0 ||
-	    st_read(cpu, 4 * (uint64_t)opsize, opsize, &ss) < 0)
+	if (iret_read3(cpu, opsize, &ip, &cs, &fl) < 0)
+		return REF_STOP;
+	int pop_stack = cpu->code_bits == 64 || (cs & 3) != cpu->cpl;
+	if (pop_stack && (st_read(cpu, 3 * (uint64_t)opsize, opsize, &sp) < 0 ||
+			  st_read(cpu, 4 * (uint64_t)opsize, opsize, &ss) < 0))
 		return REF_STOP;
 	uint8_t new_cpl = (uint8_t)(cs & 3);
 	if (new_cpl < cpu->cpl)
@@ -440,6 +446,13 @@ static enum ref_status iret_long(struct ref_cpu *cpu, unsigned opsize)
 	uint64_t f = iret_flags(cpu, fl, opsize);
 	if (f & (RFLAGS_TF | RFLAGS_VM))
 		return REF_UNSUPPORTED;
+	if (!pop_stack) {
+		st_adjust(cpu, 3 * (uint64_t)opsize);
+		ref_seg_commit_cs(cpu, &d);
+		iret_set_flags(cpu, f);
+		cpu->next_rip = ip;
+		return REF_NEXT;
+	}
 	/* SS is checked at the new CPL; loading it is the last step that
 	 * can fault, so CPL goes back on failure. */
 	uint8_t old_cpl = cpu->cpl, old_bits = cpu->code_bits;
@@ -477,7 +490,7 @@ enum ref_status ref_mode_iret(struct ref_cpu *cpu, const cs_insn *insn)
 	unsigned opsize = ref_opsize(cpu, insn, 0);
 	if (cpu->mode == MODE_REAL16)
 		return iret_real(cpu, opsize);
-	if (cpu->mode == MODE_LONG64)
+	if (ref_lma(cpu))
 		return iret_long(cpu, opsize);
 	return iret_prot(cpu, opsize);
 }

@@ -89,7 +89,7 @@ int ref_rep_store_self(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
 {
 	if (count <= 1 || !cpu->insn)
 		return 0;
-	const int flat = cpu->mode == MODE_LONG64 && cpu->code_bits == 64;
+	const int flat = ref_lma(cpu) && cpu->code_bits == 64;
 	const uint64_t amask = asz == 2 ? 0xffffu : asz == 4 ? 0xffffffffu : ~0ull;
 	const uint64_t ibase = (flat ? 0 : cpu->seg[SEG_CS].base) + cpu->rip;
 	const uint64_t sbase = flat ? 0 : cpu->seg[s].base;

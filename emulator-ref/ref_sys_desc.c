@@ -91,7 +91,7 @@ static enum ref_status desc_lgdt(struct ref_cpu *cpu, const cs_insn *insn)
 	int idt = insn->id == X86_INS_LIDT;
 	uint64_t *b = idt ? &cpu->idtr_base : &cpu->gdtr_base;
 	uint16_t *l = idt ? &cpu->idtr_limit : &cpu->gdtr_limit;
-	if (cpu->mode == MODE_LONG64 && (base != *b || limit != *l))
+	if (ref_lma(cpu) && (base != *b || limit != *l))
 		return ref_sys_unsupported(cpu, "%s:moved", insn->mnemonic);
 	*b = base;
 	*l = (uint16_t)limit;

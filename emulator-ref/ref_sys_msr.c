@@ -179,7 +179,7 @@ static enum ref_status msr_rdmsr(struct ref_cpu *cpu, const cs_insn *insn)
 	if (filtered)
 		return fs;
 	const struct msr_def *d = msr_find(index);
-	if (!d || (cpu->mode != MODE_LONG64 && index >= MSR_STAR && index != MSR_TSC_AUX))
+	if (!d || (!mode_long((enum cpu_mode)cpu->mode) && index >= MSR_STAR && index != MSR_TSC_AUX))
 		return msr_unsupported(cpu, 0, index);
 	int ex = msr_exists(cpu, index);
 	if (ex <= 0)
@@ -209,7 +209,7 @@ static enum ref_status msr_wrmsr(struct ref_cpu *cpu, const cs_insn *insn)
 	if (filtered)
 		return fs;
 	const struct msr_def *d = msr_find(index);
-	if (!d || (cpu->mode != MODE_LONG64 && index >= MSR_STAR && index != MSR_TSC_AUX))
+	if (!d || (!mode_long((enum cpu_mode)cpu->mode) && index >= MSR_STAR && index != MSR_TSC_AUX))
 		return msr_unsupported(cpu, 1, index);
 	int ex = msr_exists(cpu, index);
 	if (ex <= 0)

@@ -52,7 +52,7 @@ int ref_sys_feature(const struct ref_cpu *cpu, uint32_t leaf, uint32_t sub,
 /* 1 in 64-bit mode proper (IA-32e mode with CS.L=1, SDM Vol. 3A 2.2). */
 static inline int ref_sys_64(const struct ref_cpu *cpu)
 {
-	return cpu->mode == MODE_LONG64 && cpu->code_bits == 64;
+	return ref_lma(cpu) && cpu->code_bits == 64;
 }
 
 /* 1 in protected or long mode (CR0.PE); real mode has CPL 0 and no

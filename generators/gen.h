@@ -43,7 +43,7 @@ void gen_make(const struct generator *g, uint64_t seed, struct test_case *c);
  * (knob msr-exit, any mode): KVM's user-space MSR exits. */
 enum gen_lane {
 	LANE_LONG64, LANE_LONG64_CPL3, LANE_PROT32, LANE_PROT32PG, LANE_REAL16,
-	LANE_MSR_EXIT,
+	LANE_COMPAT32, LANE_PROT32PAE, LANE_MSR_EXIT,
 	LANE_COUNT
 };
 enum gen_lane gen_lane_of(const struct test_case *c);
@@ -76,7 +76,7 @@ enum gen_family {
 };
 const char *gen_family_name(unsigned f);
 
-/* Parses --mode: "long64", "prot32", "prot32-paged", "real16", "all", or a
+/* Parses --mode: "long64", "prot32", "prot32-paged", "real16", "compat32", "prot32-pae", "all", or a
  * comma list. Returns the mode mask, 0 on error. */
 uint8_t gen_parse_modes(const char *s);
 /* Parses --knobs ("none", "random", or NAME,NAME...) into cfg. Returns 0,

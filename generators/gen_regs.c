@@ -125,6 +125,24 @@ static const struct region regions32[] = {
 	{ LAYOUT_PD32,              0x40,              1 },
 };
 
+/* compat32: long64's page tables with 32-bit addresses, so long64's
+ * regions below 4 GiB and the 4 GiB wrap (a linear address wraps at 4 GiB
+ * outside 64-bit mode, SDM Vol. 3A 3.3.7). */
+static const struct region regions_compat[] = {
+	{ LAYOUT_DATA,              LAYOUT_DATA_SIZE, 24 }, /* data pages */
+	{ LAYOUT_DATA + 0x0ff0,     0x20,             12 }, /* page split */
+	{ LAYOUT_DATA + 0x1ff0,     0x10,              5 }, /* data end */
+	{ LAYOUT_MMIO,              0x40,             16 }, /* MMIO window */
+	{ LAYOUT_STACK_TOP - 0x80,  0x80,              8 }, /* stack */
+	{ LAYOUT_CODE,              0x100,             4 }, /* self-modify */
+	{ 0x11000,                  0x40,              3 }, /* unmapped */
+	{ 0x14000,                  0x40,              3 },
+	{ 0x0,                      0x1000,            3 }, /* null page */
+	{ LAYOUT_GDT,               0x40,              2 }, /* RO tables */
+	{ LAYOUT_IDT,               0x100,             1 },
+	{ 0xfffffff0u,              0x10,              2 }, /* 4 GiB wrap */
+};
+
 /* Real mode: offsets from the one segment base (REAL_SEG << 4 = 0x10000).
  * Offsets from 0x8000 up are linear 0x18000 and up: above RAM, MMIO exits.
  * A word at offset 0xffff crosses the segment limit (#GP, or #SS on the
@@ -167,9 +185,12 @@ uint64_t gen_pointer_mode(struct gen_rng *r, enum cpu_mode m)
 	switch (m) {
 	case MODE_PROT32:
 	case MODE_PROT32PG:
+	case MODE_PROT32PAE:
 		return pick_region(r, regions32, sizeof(regions32) / sizeof(regions32[0]));
 	case MODE_REAL16:
 		return pick_region(r, regions16, sizeof(regions16) / sizeof(regions16[0]));
+	case MODE_COMPAT32:
+		return pick_region(r, regions_compat, sizeof(regions_compat) / sizeof(regions_compat[0]));
 	default:
 		return pick_region(r, regions, N_REGIONS);
 	}

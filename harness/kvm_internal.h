@@ -32,12 +32,11 @@
 
 /* The sregs of one (mode, knobs) pair as KVM accepted them (kvm_mode.c),
  * built on first use and kept: a table of pointers indexed by
- * mode | knobs << 2 (4096 keys, 32 KiB; a campaign with random knobs
- * uses a few hundred pairs, ~0.5 KiB each). */
-#define KVM_TMPL_KEYS ((uint32_t)(KNOBS_KNOWN + 1) << 2)
-_Static_assert(MODE_COUNT <= 4, "the template key keeps the mode in 2 bits");
+ * mode | knobs << MODE_KEY_BITS (16384 keys, 128 KiB; a campaign with
+ * random knobs uses a few hundred pairs, ~0.5 KiB each). */
+#define KVM_TMPL_KEYS ((uint32_t)(KNOBS_KNOWN + 1) << MODE_KEY_BITS)
 struct kvm_tmpl {
-	uint32_t key;              /* mode | knobs << 2 */
+	uint32_t key;              /* mode | knobs << MODE_KEY_BITS */
 	uint8_t cpl;
 	uint8_t paging;            /* levels of the page walk, 0 = unpaged */
 	uint8_t altered;           /* KVM took the sregs but reports others */

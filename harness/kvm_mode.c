@@ -2,7 +2,7 @@
  * The vCPU system state of each (mode, knobs) pair, from core/mode.c's
  * mode_env_init(): one kvm_sregs template per pair, built the first time a
  * case uses the pair and kept for the executor's life, indexed by
- * mode | knobs << 2 (kvm.h, KVM_TMPL_KEYS). Building one
+ * mode | knobs << MODE_KEY_BITS (kvm_internal.h, KVM_TMPL_KEYS). Building one
  * is KVM_SET_SREGS (does KVM accept it?) then KVM_GET_SREGS (does it keep
  * it as given?). KVM stores the same sregs in the sync regs at an exit, so
  * the per-case compare in kvm_state_load() finds them equal and skips
@@ -128,7 +128,7 @@ static const struct kvm_tmpl tmpl_no_memory = {
 
 const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t knobs)
 {
-	uint32_t key = (uint32_t)m | knobs << 2;
+	uint32_t key = (uint32_t)m | knobs << MODE_KEY_BITS;
 	if ((unsigned)m >= MODE_COUNT || knobs > KNOBS_KNOWN)
 		return &tmpl_out_of_range;
 	if (k->tmpl[key])

@@ -274,7 +274,7 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	const struct kvm_regs loaded = run->s.regs.regs;
 	struct kvm_budget budget = {
 		.short_run = k->budget_us != 0,
-		.blind = k->rip_blind[k->cur && ((k->cur->key >> 2) & KNOB_CPL3) ? 1 : 0],
+		.blind = k->rip_blind[k->cur && ((k->cur->key >> MODE_KEY_BITS) & KNOB_CPL3) ? 1 : 0],
 		/* known blind: no samples to confirm a hang with */
 	};
 	int rc = 0;

@@ -30,7 +30,19 @@ static const uint32_t saved_msrs[] = {
 	0x00000176, /* IA32_SYSENTER_EIP */
 	0xc0000103, /* IA32_TSC_AUX */
 	0x00000277, /* IA32_PAT */
+	/* KVM's paravirtual MSRs that point KVM at guest memory: enabled by
+	 * a case (kvmclock, steal time, async PF, PV EOI), KVM goes on
+	 * writing there at every vCPU entry of later cases, into the pages
+	 * layout_clear_holes() has just cleared. Restoring them (off)
+	 * stops that. Linux's arch/x86/include/uapi/asm/kvm_para.h. */
+	0x4b564d01, /* MSR_KVM_SYSTEM_TIME_NEW */
+	0x4b564d02, /* MSR_KVM_ASYNC_PF_EN */
+	0x4b564d03, /* MSR_KVM_STEAL_TIME */
+	0x4b564d04, /* MSR_KVM_PV_EOI_EN */
+	0x00000012, /* MSR_KVM_SYSTEM_TIME */
 };
+_Static_assert(sizeof(saved_msrs) / sizeof(saved_msrs[0]) <= KVM_SAVED_MSRS_MAX,
+	       "KVM_SAVED_MSRS_MAX holds every saved MSR");
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

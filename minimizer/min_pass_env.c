@@ -49,16 +49,17 @@ unsigned long min_measure_knobs(struct min_pass_ctx *p, const struct test_case *
 }
 
 /* ---- simpler-mode: the same code in a simpler mode ----
- * Only where the code means the same thing: prot32-paged -> prot32 (the
- * same 32-bit code and flat segments, the same pages, without the page
- * walk: core/mode.h). long64, prot32 and real16 decode instructions
+ * Only where the code means the same thing: prot32-paged and prot32-pae
+ * -> prot32 (the same 32-bit code and flat segments, the same pages,
+ * without the page walk: core/mode.h). long64, prot32 and real16 decode instructions
  * differently (operand and address sizes, REX), so no other move keeps the
  * instructions. Knobs the simpler mode does not have are dropped with it
- * (none today: prot32 takes every prot32-paged knob). */
+ * (none today: prot32 takes every knob of both). */
 static const struct {
 	enum cpu_mode from, to;
 } simpler[] = {
 	{ MODE_PROT32PG, MODE_PROT32 },
+	{ MODE_PROT32PAE, MODE_PROT32 },
 };
 
 void min_pass_simpler_mode(struct min_pass_ctx *p)

@@ -184,6 +184,9 @@ static const char *unjudged(const struct test_case *c)
 	 * (measured): its trap frame cannot judge one. */
 	if (c->rflags & RFLAGS_TF)
 		return "uc:tf";
+	const char *mode = uc_mode_refused((enum cpu_mode)c->mode);
+	if (mode)
+		return mode;
 	return NULL;
 }
 

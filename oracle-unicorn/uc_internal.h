@@ -86,6 +86,9 @@ void uc_mmio_write(uc_engine *uc, uint64_t offset, unsigned size, uint64_t value
 /* uc_modes.c: engines for prot32, prot32-paged and real16 (UC_MODE_32/16,
  * state from mode_env_init), and exception delivery there. */
 int uc_ctx_open_mode(struct uc_ctx *u, enum cpu_mode m, char *err, size_t errlen);
+/* The unsupported-mnemonic a mode this executor does not model ends every
+ * case with ("uc:mode compat32"), NULL for a modeled mode. */
+const char *uc_mode_refused(enum cpu_mode m);
 /* CS base of the engine's current CS (mode_seg_base of its selector). */
 uint64_t uc_cs_base(struct uc_ctx *u);
 /* Outside long mode: delivers the recorded exception the architectural

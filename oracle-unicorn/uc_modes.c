@@ -122,9 +122,24 @@ static int load_mode_state(struct uc_ctx *u, const struct mode_env *env, char *e
 	return 0;
 }
 
+const char *uc_mode_refused(enum cpu_mode m)
+{
+	static const char *const refused[MODE_COUNT] = {
+		/* A 64-bit engine started on a 32-bit code segment, far
+		 * transfers switching the decoder: none of it is set up. */
+		[MODE_COMPAT32] = "uc:mode compat32",
+		/* The 32-bit engine is set up for 32-bit paging only (no
+		 * PDPTEs, no NX): not a judge of PAE paging. */
+		[MODE_PROT32PAE] = "uc:mode prot32-pae",
+	};
+	return (unsigned)m < MODE_COUNT ? refused[m] : NULL;
+}
+
 int uc_ctx_open_mode(struct uc_ctx *u, enum cpu_mode m, char *err, size_t errlen)
 {
-	if (m == MODE_LONG64)
+	/* A refused mode ends every case unsupported (uc_executor.c); the
+	 * long64 engine stands in so the refusal has an engine to end on. */
+	if (m == MODE_LONG64 || uc_mode_refused(m))
 		return uc_ctx_open(u, err, errlen);
 	memset(u, 0, sizeof(*u));
 	u->mode = (uint8_t)m;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fidelity report: one campaign per lane (long64, long64 at CPL3,
-# prot32, prot32-paged, real16) for N seconds each, then tables per lane
+# prot32, prot32-paged, real16, compat32, prot32-pae) for N seconds each, then tables per lane
 # and per instruction class (the generator's template family) from each
 # campaign's last stats.jsonl line, and the top signatures from its
 # findings and known hits. Prints markdown; with --write it also replaces
@@ -42,6 +42,8 @@ lanes=(
 	"prot32|--mode prot32 --knobs none"
 	"prot32-paged|--mode prot32-paged --knobs none"
 	"real16|--mode real16 --knobs none"
+	"compat32|--mode compat32 --knobs none"
+	"prot32-pae|--mode prot32-pae --knobs none"
 )
 
 for l in "${lanes[@]}"; do

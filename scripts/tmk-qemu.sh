@@ -13,6 +13,11 @@ trap 'rm -rf "$dir"' EXIT
 from=0 retried=0
 : >"$dir/all"
 while :; do
+	# Emptied here, not by the background job's redirection: the check
+	# below could otherwise read the previous boot's emulation failure
+	# before the job truncates the file, kill the job before it execs
+	# QEMU, and that subshell's EXIT trap would remove $dir.
+	: >"$dir/qemu"
 	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$dir/serial" \
 		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1 &

@@ -158,7 +158,17 @@ mk modes/p32-push.case "id p32-push" "mode prot32" "rax 0x11223344" "code 50 5b 
 mk modes/cpl3-hlt.case "id cpl3-hlt" "mode long64" "knobs cpl3" "code 48 ff c0 f4"
 mk modes/cpl3-tsd.case "id cpl3-tsd" "mode long64" "knobs cpl3 cr4.tsd" "code 0f 31 f4"
 mk pg/p32pg-mov.case "id p32pg-mov" "mode prot32-paged" "code b8 78 56 34 12 f4"
-mnames="cpl3-hlt cpl3-tsd p32-gp p32-push p32-ud r16-int5 r16-mmio r16-mov"
+# prot32-pae: a write through PAE paging, then a fetch from the NX data
+# page (#PF P|I/D: only PAE paging with EFER.NXE has it outside long mode).
+mk pg/p32pae-mov.case "id p32pae-mov" "mode prot32-pae" "code b8 78 56 34 12 a3 00 20 01 00 f4"
+mk pg/p32pae-nx.case "id p32pae-nx" "mode prot32-pae" "code e9 fb 1f 00 00"
+# compat32: a far JMP to 64-bit code (INC RAX), RETFQ back (0x40 is INC EAX
+# again), and a #UD delivered in 64-bit mode.
+mk modes/c32-far.case "id c32-far" "mode compat32" "rax 0xfffffffe" \
+	"code ea 10 00 01 00 08 00 f4 f4 f4 f4 f4 f4 f4 f4 f4" \
+	"code 48 ff c0 6a 28 68 20 00 01 00 48 cb f4 f4 f4 f4" "code 40 f4"
+mk modes/c32-ud.case "id c32-ud" "mode compat32" "code 40 0f 0b f4"
+mnames="c32-far c32-ud cpl3-hlt cpl3-tsd p32-gp p32-push p32-ud r16-int5 r16-mmio r16-mov"
 "$exitdiff" export "$tmp/modes" -o "$tmp/tmodes" >"$tmp/export.modes" 2>&1 \
 	|| { cat "$tmp/export.modes"; bad "export of the mode cases failed"; }
 cm="$tmp/tmodes/cases.c"
@@ -174,6 +184,11 @@ want_in r16-mmio "0xffff, 0x0, 0x0, 0x0" "AX = 0xffff, read from MMIO at 0x1fffe
 want_in p32-ud ".vector = 6" "#UD"
 want_in p32-ud ".exc_rip = 0x10001" "#UD at 0x10001"
 want_in p32-gp ".error_code = 0x18" "#GP(0x18)"
+want_in c32-far ".mode = 4" "mode compat32 (4)"
+want_in c32-far ".rip = 0x10022," "RIP after the HLT back in compat32"
+want_in c32-far "0x0, 0x0, 0x0, 0x0" "EAX = 0 (0xfffffffe + 1 in 64-bit code, + 1 in compat32)"
+want_in c32-ud ".vector = 6" "#UD"
+want_in c32-ud ".exc_rip = 0x10001" "#UD at 0x10001"
 want_in cpl3-hlt ".knobs = 0x1" "the cpl3 knob"
 want_in cpl3-hlt ".vector = 13" "#GP on HLT at CPL3"
 want_in cpl3-tsd ".vector = 13" "#GP on RDTSC at CPL3 with CR4.TSD"
@@ -183,7 +198,7 @@ grep -q "mov	*ax, 0x1234" "$cm" || grep -q "mov ax, 0x1234" "$cm" || bad "real16
 for f in mode.c mode.h knobs.c knobs.h case.h outcome.h config.h exit_kinds.def rt_modes.S; do
 	[ -e "$tmp/tmodes/$f" ] || bad "export directory lacks $f"
 done
-echo "checked: export of real16, prot32 and long64+knob cases embeds the expected ends"
+echo "checked: export of real16, prot32, compat32 and long64+knob cases embeds the expected ends"
 # cpl3-tsd is checked apart: where the harness diverges on it (kvm_pvm runs
 # CPL3 RDTSC natively, ignoring CR4.TSD), its TMK must fail under KVM.
 "$exitdiff" run "$tmp/modes/cpl3-tsd.case" >/dev/null 2>&1
@@ -244,9 +259,14 @@ echo "checked: a wrong real16 expectation FAILs"
 qemu "$tmp/tpg" tcg >"$tmp/qp.tcg"
 [ $? -eq 1 ] && grep -q "^PASS: p32pg-mov" "$tmp/qp.tcg" || { cat "$tmp/qp.tcg"; bad "prot32-paged must PASS under TCG"; }
 echo "checked: prot32-paged passes under qemu -accel tcg"
+grep -q "^PASS: p32pae-mov" "$tmp/qp.tcg" && grep -q "^PASS: p32pae-nx" "$tmp/qp.tcg" \
+	|| { cat "$tmp/qp.tcg"; bad "prot32-pae must PASS under TCG"; }
+grep -q "error_code = 0x11" "$tmp/tpg/cases.c" || bad "cases.c: p32pae-nx should embed #PF error 0x11 (P|I/D)"
+echo "checked: prot32-pae passes under qemu -accel tcg (NX fetch #PF 0x11)"
 if [ $have_kvm = 1 ]; then
 	"$exitdiff" tmk "$tmp/tpg/tmk.bin" >"$tmp/run.pg" 2>&1
-	echo "recorded: prot32-paged under exitdiff tmk (exit $?): $(grep '^test ' "$tmp/run.pg" | tail -1)"
+	echo "recorded: paging outside long mode under exitdiff tmk (exit $?):"
+	grep '^test ' "$tmp/run.pg" | grep -v started
 fi
 
 # --- XMM registers: the runtime zeroes them before a case and compares them

@@ -81,6 +81,10 @@ static void check_default_mix(void)
 	      "default mix: prot32-paged a small share (%u of %u)", lanes[LANE_PROT32PG], n);
 	CHECK(other_knobs > n / 50 && other_knobs < n / 5,
 	      "default mix: other knobs in a small share (%u of %u)", other_knobs, n);
+	CHECK(lanes[LANE_COMPAT32] > n / 25 && lanes[LANE_COMPAT32] < n / 8,
+	      "default mix: compat32 a modest share (%u of %u)", lanes[LANE_COMPAT32], n);
+	CHECK(lanes[LANE_PROT32PAE] == 0, "default mix: no prot32-pae (%u of %u)",
+	      lanes[LANE_PROT32PAE], n);
 	CHECK(lanes[LANE_MSR_EXIT] > n / 100 && lanes[LANE_MSR_EXIT] < n / 12,
 	      "default mix: the MSR-filter lane a small share (%u of %u)", lanes[LANE_MSR_EXIT], n);
 }
@@ -127,6 +131,19 @@ static void check_policies(void)
 	CHECK(gen_parse_modes("real16,prot32") == ((1u << MODE_REAL16) | (1u << MODE_PROT32)),
 	      "--mode real16,prot32 = those two");
 	CHECK(gen_parse_modes("prot32-paged") == 1u << MODE_PROT32PG, "--mode prot32-paged");
+	CHECK(gen_parse_modes("compat32") == 1u << MODE_COMPAT32, "--mode compat32");
+	CHECK(gen_parse_modes("prot32-pae") == 1u << MODE_PROT32PAE, "--mode prot32-pae");
+	/* prot32-pae has no weight in the mix; asked for alone, it is what
+	 * every case gets. */
+	const struct generator *ins = gen_lookup("insn");
+	struct gen_config pae = { .modes = 1u << MODE_PROT32PAE, .policy = GEN_KNOBS_NONE };
+	unsigned all_pae = 1;
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		struct test_case c;
+		gen_make_ex(ins, &pae, seed, &c, NULL);
+		all_pae &= c.mode == MODE_PROT32PAE;
+	}
+	CHECK(all_pae, "--mode prot32-pae: 200 of 200 cases in prot32-pae");
 	CHECK(gen_parse_modes("long32") == 0 && gen_parse_modes("") == 0, "bad --mode gives 0");
 }
 

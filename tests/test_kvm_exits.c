@@ -451,6 +451,21 @@ static void test_recovery(void)
 	uint64_t lstar1 = out.state.gpr[RDX] << 32 | (uint32_t)out.state.gpr[RAX];
 	CHECK_EQ_U64(lstar1, lstar0, "wrmsr lstar: restored for the next case");
 
+	/* Steal time enabled at 0x11ec0 (a hole of the paged layout): KVM
+	 * writes its record there at every vCPU entry until the MSR is
+	 * restored, so the next case must still see the hole as zeros. */
+	start("wrmsr-steal-time", CODE(0xb9, 0x03, 0x4d, 0x56, 0x4b, /* mov ecx, MSR_KVM_STEAL_TIME */
+				       0xb8, 0xc1, 0x1e, 0x01, 0x00, /* mov eax, 0x11ec1 (enable) */
+				       0x31, 0xd2, 0x0f, 0x30, 0xf4));  /* xor edx, edx; wrmsr; hlt */
+	go();
+	start("after-steal-time", CODE(0xf4));
+	e = go();
+	CHECK_EQ_U64(e->kind, EXIT_HLT, "after steal time: hlt");
+	int clean = 1;
+	for (unsigned i = 0x11000 - LAYOUT_CMP_BASE; i < 0x12000 - LAYOUT_CMP_BASE; i++)
+		clean &= out.mem[i] == 0;
+	CHECK(clean, "steal time: the next case finds the hole at 0x11000 zero (MSR restored)");
+
 	/* SSE state does not leak from one case into the next. (MOVDQU:
 	 * KVM's emulator, which runs CPL0 code under kvm_pvm, does not
 	 * emulate MOVQ r64, xmm.) */

@@ -494,7 +494,8 @@ static void knob_cases(void)
 	for (unsigned i = 0; i < knob_def_count; i++) {
 		const struct knob_def *kd = &knob_defs[i];
 		for (unsigned m = 0; m < MODE_COUNT; m++) {
-			if (!(kd->modes & (1u << m)) || m == MODE_PROT32PG)
+			/* Paging outside long mode: paged_legacy_cases(). */
+			if (!(kd->modes & (1u << m)) || m == MODE_PROT32PG || m == MODE_PROT32PAE)
 				continue;
 			char id[64];
 			snprintf(id, sizeof(id), "knob-%s-%s", kd->name, mode_name((enum cpu_mode)m));
@@ -524,35 +525,90 @@ static void knob_cases(void)
 	long64_after("knobs");
 }
 
-static void prot32pg_cases(void)
+/* compat32: CS 0x28 (L=0) under EFER.LMA. 0x40 is INC EAX here (a REX
+ * prefix in 64-bit code), a far JMP to 0x08 runs 64-bit code, RETFQ comes
+ * back, and exceptions arrive through the 64-bit IDT's IST1 frame. */
+static void compat32_cases(void)
 {
+	/* inc eax ; mov ebx, 0x12000 ; jmp far 0x08:0x10020 ; hlt padding
+	 * 0x10020: shl rax, 32 ; mov [rbx], rax ; push 0x28 ; push 0x10040 ;
+	 * retfq ; hlt padding ; 0x10040: inc eax ; hlt */
+	static const uint8_t to64[] = { 0x40, 0xbb, 0x00, 0x20, 0x01, 0x00,
+					0xea, 0x20, 0x00, 0x01, 0x00, 0x08, 0x00 };
+	static const uint8_t in64[] = { 0x48, 0xc1, 0xe0, 0x20, 0x48, 0x89, 0x03, 0x6a, 0x28,
+					0x68, 0x40, 0x00, 0x01, 0x00, 0x48, 0xcb };
+	static const uint8_t back[] = { 0x40, 0xf4 };
+	uint8_t far[0x42];
+	memset(far, 0xf4, sizeof(far));
+	memcpy(far, to64, sizeof(to64));
+	memcpy(far + 0x20, in64, sizeof(in64));
+	memcpy(far + 0x40, back, sizeof(back));
+	start("compat32-far-64-and-back", MODE_COMPAT32, 0, far, sizeof(far));
+	tc.gpr[RAX] = 0x12345677;
+	const struct exit_event *e = go();
+	want_kind(e, EXIT_HLT, "hlt");
+	want_u64(e->rip, LAYOUT_CODE + 0x42, "hlt rip back in compat32");
+	want_u64(out.state.cs, SEL_CODE32, "cs 0x28 after RETFQ");
+	want_u64(out.state.gpr[RAX], 1, "eax: INC EAX after SHL RAX, 32 left 0 in the low half");
+	want_u64(mem32(LAYOUT_DATA + 4), 0x12345678, "upper half of RAX stored by 64-bit code");
+	want_u64(out.state.efer & 0x500, 0x500, "efer LME|LMA");
+	want_u64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp after RETFQ");
+
+	/* inc eax ; ud2 */
+	start("compat32-ud2", MODE_COMPAT32, 0, CODE(0x40, 0x0f, 0x0b));
+	e = go();
+	want_exception(e, 6, 0, 0, LAYOUT_CODE + 1);
+	want_u64(out.state.gpr[RAX], 1, "eax (0x40 is INC EAX)");
+	want_u64(out.state.cs, SEL_CODE32, "cs from the IST1 frame");
+	want_u64(out.state.gpr[RSP], LAYOUT_STACK_TOP, "rsp from the IST1 frame");
+
+	/* mov eax, [0x11000]: unmapped under long mode's paging */
+	start("compat32-pf", MODE_COMPAT32, 0, CODE(0xa1, 0x00, 0x10, 0x01, 0x00, 0xf4));
+	e = go();
+	want_exception(e, 14, 1, 0, LAYOUT_CODE);
+	want_u64(e->cr2, 0x11000, "cr2");
+	system_area_unchanged();
+	long64_after("compat32");
+}
+
+/* A mode with paging outside long mode (prot32-paged, prot32-pae): it
+ * runs, or this KVM shuts the vCPU down (kvm_pvm: measured), and either
+ * way it is an outcome and every mode runs after it. tag names the ids. */
+static void paged_legacy_cases(enum cpu_mode m, const char *tag)
+{
+	char id[64], after[64];
+	const char *mn = mode_name(m);
 	/* mov eax, 0x12345678 ; hlt   b8 78 56 34 12 ; f4 */
-	start("prot32pg-hlt", MODE_PROT32PG, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
+	snprintf(id, sizeof(id), "%s-hlt", tag);
+	start(id, m, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
 	int rc = ex.ops->run(&ex, &tc, &out);
 	const struct exit_event *t = rc == 0 ? outcome_terminal(&out) : NULL;
-	printf("info: prot32-paged on this KVM: rc %d %s, terminal %s addr 0x%llx, %u events, rip 0x%llx eax 0x%llx\n",
-	       rc, rc ? ex.err : "", t ? exit_kind_name((enum exit_kind)t->kind) : "-",
+	printf("info: %s on this KVM: rc %d %s, terminal %s addr 0x%llx, %u events, rip 0x%llx eax 0x%llx\n",
+	       mn, rc, rc ? ex.err : "", t ? exit_kind_name((enum exit_kind)t->kind) : "-",
 	       t ? (unsigned long long)t->addr : 0ull, out.n_events,
 	       (unsigned long long)out.state.rip, (unsigned long long)out.state.gpr[RAX]);
-	CHECK(rc == 0 && t, "prot32-paged: an outcome, not an executor error");
+	CHECK(rc == 0 && t, "%s: an outcome, not an executor error", mn);
 	if (t && t->kind == EXIT_HLT) {
 		want_u64(out.state.gpr[RAX], 0x12345678, "eax");
 	} else if (t) {
-		CHECK(t->kind == EXIT_SHUTDOWN, "prot32-paged: the vCPU shuts down (kvm_pvm; got %s)",
+		CHECK(t->kind == EXIT_SHUTDOWN, "%s: the vCPU shuts down (kvm_pvm; got %s)", mn,
 		      exit_kind_name((enum exit_kind)t->kind));
 	}
-	long64_after("prot32pg");
+	long64_after(tag);
 	/* And the other modes still run after it. */
-	start("prot32-after-prot32pg", MODE_PROT32, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
+	snprintf(after, sizeof(after), "prot32-after-%s", tag);
+	start(after, MODE_PROT32, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
 	want_kind(go(), EXIT_HLT, "hlt");
 	want_u64(out.state.gpr[RAX], 0x12345678, "eax");
-	start("prot32pg-again", MODE_PROT32PG, 0, CODE(0xf4));
+	snprintf(id, sizeof(id), "%s-again", tag);
+	start(id, m, 0, CODE(0xf4));
 	rc = ex.ops->run(&ex, &tc, &out);
-	CHECK(rc == 0, "prot32-paged runs again (%s)", rc ? ex.err : "ok");
-	start("real16-after-prot32pg", MODE_REAL16, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
+	CHECK(rc == 0, "%s runs again (%s)", mn, rc ? ex.err : "ok");
+	snprintf(after, sizeof(after), "real16-after-%s", tag);
+	start(after, MODE_REAL16, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
 	want_kind(go(), EXIT_HLT, "hlt");
 	want_u64(out.state.gpr[RAX] & 0xffff, 0x1234, "ax");
-	long64_after("prot32pg-again");
+	long64_after(id);
 }
 
 static double now_s(void)
@@ -670,7 +726,9 @@ int main(void)
 	refused_knob();
 	cpl3_cases();
 	knob_cases();
-	prot32pg_cases();
+	paged_legacy_cases(MODE_PROT32PG, "prot32pg");
+	paged_legacy_cases(MODE_PROT32PAE, "prot32pae");
+	compat32_cases();
 	budget_cases();
 	bench_modes();
 	const struct kvm_ctx *k = ex.priv;

@@ -52,6 +52,37 @@ static void check_exception(const char *what, unsigned vector, uint32_t ec, uint
 	CHECK_EQ_U64(t->cr2, cr2, "  event cr2");
 }
 
+/* PAE paging (prot32-pae, SDM Vol. 3A 4.4): the PDPT at CR3 picks one
+ * of four GiBs, then PD and PT with 8-byte entries and NX under
+ * EFER.NXE; the IDT32 is mapped (read-only) as 32-bit paging maps it. */
+static void pae_walk(void)
+{
+	fresh();
+	struct mode_env env;
+	mode_env_init(&env, MODE_PROT32PAE, 0);
+	cpu.cr0 = env.cr0;
+	cpu.cr3 = env.cr3;
+	cpu.cr4 = env.cr4;
+	cpu.efer = env.efer;
+	CHECK_EQ_U64(cpu.cr3, LAYOUT_PDPT_PAE, "prot32-pae: CR3 is the PAE PDPT");
+	CHECK((cpu.efer & (1ull << 10)) == 0, "prot32-pae: EFER.LMA clear");
+	check_walk("pae: code fetch", LAYOUT_CODE + 4, REF_ACC_FETCH, 1, LAYOUT_CODE + 4, 0);
+	check_walk("pae: data write", LAYOUT_DATA + 0x1ff8, REF_ACC_WRITE, 1, LAYOUT_DATA + 0x1ff8, 0);
+	check_walk("pae: data fetch (NX)", LAYOUT_DATA, REF_ACC_FETCH, 0, 0, PFEC_P | PFEC_ID);
+	check_walk("pae: IDT32 read", LAYOUT_IDT32 + 8 * 14, REF_ACC_READ, 1, LAYOUT_IDT32 + 8 * 14, 0);
+	check_walk("pae: IDT32 write (RO, WP=1)", LAYOUT_IDT32, REF_ACC_WRITE, 0, 0, PFEC_P | PFEC_W);
+	check_walk("pae: 0x11000 read", 0x11000, REF_ACC_READ, 0, 0, 0);
+	check_walk("pae: MMIO write (PDPTE 3, PD_HI)", LAYOUT_MMIO + 8, REF_ACC_WRITE, 1,
+		   LAYOUT_MMIO + 8, 0);
+	check_walk("pae: 1 GiB read (PDPTE 1 not present)", 0x40000000u, REF_ACC_READ, 0, 0, 0);
+	check_walk("pae: 2 MiB fetch (no PDE)", 0x200000u, REF_ACC_FETCH, 0, 0, PFEC_ID);
+	/* A PDPTE restricts nothing: the leaf's R/W and U/S decide. With
+	 * PDPTE 0 not present every low address faults P=0. */
+	put64(LAYOUT_PDPT_PAE, 0);
+	check_walk("pae: code fetch, PDPTE 0 gone", LAYOUT_CODE, REF_ACC_FETCH, 0, 0, PFEC_ID);
+	fresh();
+}
+
 int main(void)
 {
 	fresh();
@@ -171,5 +202,6 @@ int main(void)
 	CHECK_EQ_U64(buf[0], 0xf4, "  padding is HLT");
 	CHECK_EQ_U64(ref_fetch(&cpu, LAYOUT_DATA, buf, 15, &fla), 0, "fetch from NX data: 0 bytes");
 	CHECK_EQ_U64(ref_fetch(&cpu, LAYOUT_MMIO, buf, 15, &fla), 0, "fetch from MMIO: 0 bytes");
+	pae_walk();
 	return check_done("test_ref_mem");
 }

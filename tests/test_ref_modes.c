@@ -1,5 +1,5 @@
 /* The reference in every CPU mode (real16, prot32, prot32-paged, long64
- * with knobs), run as whole cases through ref_executor_ops: exact events,
+ * with knobs, compat32), run as whole cases through ref_executor_ops: exact events,
  * end state and stack frames. Expected values are worked out by hand from
  * the SDM, layout.h and mode.h (the IVT sends vector v to 0x300:v, the
  * IDT32 to 0x28:0x3000+v, both HLT stubs). */
@@ -352,6 +352,93 @@ static void long_mode(void)
 	CHECK_EQ_U64(out.state.gpr[RCX], SEL_DATA, "ecx");
 }
 
+/* compat32: 32-bit code (CS 0x28, L=0) under EFER.LMA. Worked out from
+ * SDM Vol. 3A 5.2.1 (compatibility mode), 6.14 (64-bit mode exception
+ * delivery, onto IST1: nothing lands on the case's stack) and Vol. 2A
+ * IRET (IA-32e mode: SS:ESP is popped from 64-bit code or on a CPL
+ * change, not by a same-level IRET in compatibility mode). */
+static void compat_mode(void)
+{
+	uint8_t far[0x42];
+	static const uint8_t to64[] = { 0x40, 0xbb, 0x00, 0x20, 0x01, 0x00,
+					0xea, 0x20, 0x00, 0x01, 0x00, 0x08, 0x00 };
+	static const uint8_t in64[] = { 0x48, 0xc1, 0xe0, 0x20, 0x48, 0x89, 0x03, 0x6a, 0x28,
+					0x68, 0x40, 0x00, 0x01, 0x00, 0x48, 0xcb };
+	memset(far, 0xf4, sizeof(far));
+	memcpy(far, to64, sizeof(to64));
+	memcpy(far + 0x20, in64, sizeof(in64));
+	far[0x40] = 0x40; /* inc eax */
+	start(MODE_COMPAT32, 0);
+	tc.gpr[RAX] = 0x12345677;
+	go("inc eax; jmp far 0x08:0x10020; shl rax, 32; mov [rbx], rax; retfq to 0x28; inc eax",
+	   far, sizeof(far));
+	oc_want_hlt(&out, 0x10042);
+	CHECK_EQ_U64(out.state.cs, SEL_CODE32, "cs back to 0x28");
+	CHECK_EQ_U64(out.state.gpr[RAX], 1, "eax");
+	CHECK_EQ_U64(mem_le(LAYOUT_DATA, 8), 0x1234567800000000ull, "the 64-bit store");
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "rsp after retfq");
+
+	/* call far 0x08:0x10010 ; hlt ... 0x10010: retf (32-bit: EIP, CS) */
+	uint8_t call[0x11];
+	memset(call, 0xf4, sizeof(call));
+	memcpy(call, (const uint8_t[]){ 0x9a, 0x10, 0x00, 0x01, 0x00, 0x08, 0x00 }, 7);
+	call[0x10] = 0xcb;
+	start(MODE_COMPAT32, 0);
+	go("call far into 64-bit code, retf back", call, sizeof(call));
+	oc_want_hlt(&out, 0x10008);
+	CHECK_EQ_U64(mem_le(0x15ff8, 4), 0x10007, "return EIP pushed (4 bytes)");
+	CHECK_EQ_U64(mem_le(0x15ffc, 4), SEL_CODE32, "CS pushed (4 bytes)");
+	CHECK_EQ_U64(out.state.cs, SEL_CODE32, "cs");
+
+	start(MODE_COMPAT32, 0);
+	go("inc eax; ud2: #UD delivered in 64-bit mode", B(0x40, 0x0f, 0x0b));
+	oc_want_exc(&out, 6, 0, 0, 0x10001);
+	CHECK_EQ_U64(out.state.gpr[RAX], 1, "0x40 is inc eax");
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x16000, "rsp: no frame on the case's stack");
+	CHECK_EQ_U64(mem_le(0x15ff4, 12), 0, "the case's stack untouched");
+
+	start(MODE_COMPAT32, 0);
+	go("int 0x21 through the 64-bit IDT", B(0xcd, 0x21));
+	oc_want_exc(&out, 0x21, 0, 0, 0x10002);
+
+	start(MODE_COMPAT32, 0);
+	go("mov eax, [0x11000]: unmapped under long mode's paging",
+	   B(0xa1, 0x00, 0x10, 0x01, 0x00));
+	oc_want_exc(&out, 14, 1, 0, 0x10000);
+	CHECK_EQ_U64(oc_term(&out)->cr2, 0x11000, "cr2");
+
+	uint8_t iret[0x21];
+	memset(iret, 0xf4, sizeof(iret));
+	memcpy(iret, (const uint8_t[]){ 0x6a, 0x10, 0x68, 0x00, 0x5f, 0x01, 0x00, 0x68, 0x02,
+					0x08, 0x00, 0x00, 0x6a, 0x28, 0x68, 0x20, 0x00, 0x01,
+					0x00, 0xcf }, 20);
+	start(MODE_COMPAT32, 0);
+	go("iretd to the same level pops EIP, CS, EFLAGS only", iret, sizeof(iret));
+	oc_want_hlt(&out, 0x10021);
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x15ff8, "esp past three slots (ESP, SS slots left)");
+	CHECK_EQ_U64(out.state.rflags, 0x802, "eflags from the frame");
+
+	/* The same frame from 64-bit code pops five (push imm is 8 bytes
+	 * there; IRETD's slots are 4): jmp far 0x08:0x10020, then build
+	 * EIP, CS, EFLAGS, ESP, SS as dwords below RSP and IRETD. */
+	uint8_t iret64[0x51];
+	memset(iret64, 0xf4, sizeof(iret64));
+	memcpy(iret64, (const uint8_t[]){ 0xea, 0x20, 0x00, 0x01, 0x00, 0x08, 0x00 }, 7);
+	memcpy(iret64 + 0x20, (const uint8_t[]){
+		0x48, 0x83, 0xec, 0x14,                         /* sub rsp, 20 */
+		0xc7, 0x04, 0x24, 0x50, 0x00, 0x01, 0x00,       /* mov dword [rsp], 0x10050 */
+		0xc7, 0x44, 0x24, 0x04, 0x28, 0x00, 0x00, 0x00, /* mov dword [rsp+4], 0x28 */
+		0xc7, 0x44, 0x24, 0x08, 0x02, 0x00, 0x00, 0x00, /* mov dword [rsp+8], 2 */
+		0xc7, 0x44, 0x24, 0x0c, 0x00, 0x5f, 0x01, 0x00, /* mov dword [rsp+12], 0x15f00 */
+		0xc7, 0x44, 0x24, 0x10, 0x10, 0x00, 0x00, 0x00, /* mov dword [rsp+16], 0x10 */
+		0xcf }, 4 + 7 + 8 + 8 + 8 + 8 + 1);              /* iretd */
+	start(MODE_COMPAT32, 0);
+	go("iretd in 64-bit code pops EIP, CS, EFLAGS, ESP, SS", iret64, sizeof(iret64));
+	oc_want_hlt(&out, 0x10051);
+	CHECK_EQ_U64(out.state.gpr[RSP], 0x15f00, "esp from the frame");
+	CHECK_EQ_U64(out.state.cs, SEL_CODE32, "cs 0x28: back in compatibility mode");
+}
+
 int main(void)
 {
 	if (oc_open_ref(&ex) < 0)
@@ -359,6 +446,7 @@ int main(void)
 	real_mode();
 	prot_mode();
 	long_mode();
+	compat_mode();
 	ex.ops->fini(&ex);
 	return check_done("test_ref_modes");
 }

@@ -259,9 +259,19 @@ int main(void)
 	prot32_paged_extra();
 	real16();
 	long64_cpl3();
-	lock_cmp();
-	/* Long mode still works after the other engines came up. */
 	struct test_case c;
+	lock_cmp();
+	/* compat32 is refused, named, whatever the code: no engine here
+	 * models CS.L=0 under long mode. */
+	static const uint8_t inc_eax[] = { 0x40, 0xf4 };
+	const struct exit_event *r = run(MODE_COMPAT32, "compat32", inc_eax, sizeof(inc_eax), &c);
+	CHECK(r && r->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:mode compat32"),
+	      "compat32 ends unsupported as uc:mode compat32 (got %s)", out.mnemonic);
+	/* prot32-pae too: the 32-bit engine knows 32-bit paging only. */
+	r = run(MODE_PROT32PAE, "prot32-pae", inc_eax, sizeof(inc_eax), &c);
+	CHECK(r && r->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:mode prot32-pae"),
+	      "prot32-pae ends unsupported as uc:mode prot32-pae (got %s)", out.mnemonic);
+	/* Long mode still works after the other engines came up. */
 	static const uint8_t hlt64[] = { 0x48, 0xff, 0xc0, 0xf4 }; /* inc rax; hlt */
 	const struct exit_event *t = run(MODE_LONG64, "long64-after", hlt64, sizeof(hlt64), &c);
 	CHECK(t && t->kind == EXIT_HLT && out.state.gpr[RAX] == 1, "long64 after the others");

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include "executor.h"
 #include "knobs.h"
+#include "mode.h"
 #include "tmk_gen.h"
 #include "tmk_host.h"
 
@@ -271,7 +272,7 @@ static int write_docs(const char *outdir, struct slot *slots, unsigned n)
 			const struct exit_event *ev = &e->events[k];
 			if ((ev->kind != EXIT_IO && ev->kind != EXIT_MMIO) || ev->dir != DIR_IN)
 				continue;
-			if (ev->kind == EXIT_MMIO && slots[i].cf.c.mode != MODE_LONG64 &&
+			if (ev->kind == EXIT_MMIO && !mode_long((enum cpu_mode)slots[i].cf.c.mode) &&
 			    ev->addr + ev->size <= TMK_LEGACY_MMIO_END)
 				continue; /* answered all ones by the runtime itself */
 			fprintf(f, "\n**Device read** in `%s`: it reads %s 0x%llx and expects all ones.\n"

@@ -43,8 +43,10 @@ static int code_byte_is(uint64_t gva, uint8_t b)
  * Vector 2 is the timer's NMI (a HLT ends there too: the NMI's RIP is the
  * byte after the HLT) unless the case itself executed INT 2 (CD 02).
  */
-void rt_observe(struct tmk_obs *o)
+void rt_observe(uint8_t mode, struct tmk_obs *o)
 {
+	/* compat32 reports what the executors report: the low halves. */
+	uint64_t mask = mode_reg_mask((enum cpu_mode)mode);
 	memset(o, 0, sizeof(*o));
 	o->rsp_mask = ~0ull;
 	uint64_t *frame = (uint64_t *)(uintptr_t)rt_trap_frame;
@@ -55,10 +57,10 @@ void rt_observe(struct tmk_obs *o)
 		frame++;
 	}
 	for (int i = 0; i < 16; i++)
-		o->gpr[i] = rt_regs[i];
-	o->rip = frame[0];
-	o->rflags = frame[2];
-	o->gpr[4] = frame[3];
+		o->gpr[i] = rt_regs[i] & mask;
+	o->rip = frame[0] & mask;
+	o->rflags = frame[2] & mask;
+	o->gpr[4] = frame[3] & mask;
 	if (vector == 2 && !o->has_error_code) {
 		if (code_byte_is(o->rip - 1, 0xf4)) {
 			o->kind = TMK_HLT;

@@ -9,7 +9,8 @@
  *  - legacy modes: IDT32 gate 2 and IVT vector 2 (the NMI) point at the
  *    runtime's handlers (rt_modes.S); every other vector keeps the layout's
  *    stub, so exceptions are delivered exactly as in the executors; and
- *    PT32 maps the runtime image (1 MiB up) for prot32-paged.
+ *    PT32 and PT_PAE map the runtime image (1 MiB up) for prot32-paged
+ *    and prot32-pae.
  */
 #include "tmk.h"
 #include "layout.h"
@@ -62,7 +63,9 @@ static void patch_idt(uint8_t *ram)
 
 /* IDT32 gate 2 -> SEL_CODE32:leg_nmi32 (offset 15:0 at byte 0, 31:16 at
  * byte 6, SDM Vol. 3A 6.11); IVT 2 -> RM_BLOB_SEG:rm_nmi (Vol. 3B 20.1.4);
- * the image identity-mapped, supervisor, in PT32 (it lies in 0..4 MiB). */
+ * the image identity-mapped, supervisor, in PT32 (it lies in 0..4 MiB)
+ * and in PAE paging's tables: PT_PAE below 2 MiB, 2 MiB pages of PD_PAE
+ * above (PT_PAE covers 0..2 MiB only, and a large image goes past it). */
 static void patch_legacy(uint8_t *ram)
 {
 	uint32_t off = (uint32_t)(uintptr_t)leg_nmi32;
@@ -82,6 +85,11 @@ static void patch_legacy(uint8_t *ram)
 		uint8_t *e = ram + LAYOUT_PT32 + 4 * (a >> 12);
 		for (int i = 0; i < 4; i++)
 			e[i] = (uint8_t)(pte >> (8 * i));
+		if (a < 0x200000u)
+			put64(ram + LAYOUT_PT_PAE + 8 * (a >> 12), pte);
+		else
+			put64(ram + LAYOUT_PD_PAE + 8 * (a >> 21),
+			      (a & ~0x1fffffu) | PTE_P | PTE_W | PTE_A | PTE_D | PTE_PS);
 	}
 }
 

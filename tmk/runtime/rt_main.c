@@ -29,6 +29,7 @@ _Static_assert(__builtin_offsetof(struct rt_leg, gdt_limit) == LEG_GDTR, "rt_leg
 _Static_assert(__builtin_offsetof(struct rt_leg, bgdt_limit) == LEG_BGDTR, "rt_leg");
 _Static_assert(__builtin_offsetof(struct rt_leg, out_gpr) == LEG_OUT_GPR, "rt_leg");
 _Static_assert(__builtin_offsetof(struct rt_leg, out_esp) == LEG_OUT_ESP, "rt_leg");
+_Static_assert(__builtin_offsetof(struct rt_leg, efer) == LEG_EFER, "rt_leg");
 _Static_assert(sizeof(struct rt_leg) == LEG_SIZE, "rt_leg");
 
 struct __attribute__((packed)) boot_dtr {
@@ -133,7 +134,7 @@ static void run_long64(const struct tmk_case *c, const struct mode_env *env)
 	rt_run_case();
 }
 
-/* prot32, prot32-paged, real16: rt_leg from the mode's environment; real
+/* prot32, prot32-paged, prot32-pae, real16: rt_leg from the mode's environment; real
  * mode runs from the blob's own copy at RM_BLOB_ADDR. */
 static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 {
@@ -145,6 +146,7 @@ static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 	l->cr0 = (uint32_t)env->cr0;
 	l->cr3 = (uint32_t)env->cr3;
 	l->cr4 = (uint32_t)env->cr4;
+	l->efer = (uint32_t)env->efer;
 	l->idt_limit = env->idt_limit;
 	l->idt_base = (uint32_t)env->idt_base;
 	static const enum seg_reg order[5] = { SR_ES, SR_SS, SR_DS, SR_FS, SR_GS };
@@ -240,7 +242,7 @@ static int run_case(const struct tmk_case *c)
 	 * part a real16 case reaches through its own segments (to 0x1ffff)
 	 * is filled with the same answer, so reads agree (writes stay:
 	 * docs/tmk.md). */
-	if (c->mode != MODE_LONG64)
+	if (!mode_long((enum cpu_mode)c->mode))
 		memset(ram + LAYOUT_RAM_SIZE, ENV_MMIO_READ_BYTE, RM_BLOB_ADDR - LAYOUT_RAM_SIZE);
 	memcpy(initial_window, ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 
@@ -249,10 +251,10 @@ static int run_case(const struct tmk_case *c)
 	struct tmk_obs o;
 	rt_xmm_zero();
 	rt_timer_arm();
-	if (c->mode == MODE_LONG64) {
+	if (mode_long((enum cpu_mode)c->mode)) {
 		run_long64(c, &env);
 		rt_timer_disarm();
-		rt_observe(&o);
+		rt_observe(c->mode, &o);
 	} else {
 		run_legacy(c, &env);
 		rt_timer_disarm();

@@ -1,13 +1,14 @@
 /*
  * The legacy modes: the runtime leaves long mode to run a prot32,
- * prot32-paged or real16 case in the state core/mode.c's mode_env_init()
+ * prot32-paged, prot32-pae or real16 case in the state core/mode.c's mode_env_init()
  * gives (filled into rt_leg by rt_main.c) and comes back to long mode when
  * the runtime's NMI ends the case (docs/tmk.md, "Modes").
  *
  *   rt_run_legacy   64-bit: IRETQ to itself (unblocks NMIs, SDM Vol. 3A
  *                   6.7.1), far return to 32-bit compatibility mode
  *   leg32_entry     CR0.PG off, EFER.LME off: legacy protected mode (SDM
- *                   Vol. 3A 10.8.5.4); load CR3/CR4/IDTR/CR0, segments,
+ *                   Vol. 3A 10.8.5.4), EFER of the mode (prot32-pae:
+ *                   NXE); load CR3/CR4/IDTR/CR0, segments,
  *                   EFLAGS, GPRs, far jump to the case
  *   leg_real        real16: boot GDT, 16-bit code segment, the blob at
  *                   RM_BLOB_ADDR clears CR0.PE and far jumps to REAL_SEG:0
@@ -63,7 +64,7 @@ leg32_entry:
 	andl $~CR0_PG, %eax
 	movl %eax, %cr0
 	movl $MSR_EFER, %ecx
-	xorl %eax, %eax
+	movl rt_leg + LEG_EFER, %eax
 	xorl %edx, %edx
 	wrmsr
 	movl rt_leg + LEG_CR3, %eax
@@ -73,8 +74,9 @@ leg32_entry:
 	cmpl $1, rt_leg_mode
 	je leg_real
 	lidt rt_leg + LEG_IDTR
-	/* prot32-paged: CR0.PG goes on here; this code and rt_leg are
-	 * identity-mapped in PT32 by rt_env.c. */
+	/* prot32-paged, prot32-pae: CR0.PG goes on here (CR4.PAE chose
+	 * the paging mode above); this code and rt_leg are identity-mapped
+	 * in PT32 and PT_PAE by rt_env.c. */
 	movl rt_leg + LEG_CR0, %eax
 	movl %eax, %cr0
 	pushl rt_leg + LEG_EFLAGS

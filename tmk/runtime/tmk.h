@@ -23,7 +23,7 @@
 #define TD_SEGS    168    /* DS, ES, FS, GS selectors (quadwords), loaded
 			     before the IRETQ (the cpl3 knob wants 0x33) */
 
-/* Legacy modes (prot32, prot32-paged, real16; rt_modes.S). The runtime
+/* Legacy modes (prot32, prot32-paged, prot32-pae, real16; rt_modes.S). The runtime
  * leaves long mode for each such case and comes back when it ends. The
  * shared block (struct rt_leg below; offsets for the assembly, all
  * little-endian): what to load, then what the NMI handler saw. */
@@ -43,7 +43,8 @@
 #define LEG_OUT_EFL  132
 #define LEG_OUT_SS   136
 #define LEG_OUT_ESP  140  /* ESP in the NMI handler: the NMI frame is there */
-#define LEG_SIZE     144
+#define LEG_EFER     144  /* EFER low dword of the mode (prot32-pae: NXE) */
+#define LEG_SIZE     148
 /* Real mode cannot reach the image at 1 MiB: a position-independent blob
  * (code + its copy of the block) is copied to RM_BLOB_ADDR and runs with
  * CS = RM_BLOB_SEG. */
@@ -185,6 +186,7 @@ struct rt_leg {
 	uint16_t pad4;
 	uint32_t out_gpr[8];
 	uint32_t out_eip, out_cs, out_eflags, out_ss, out_esp;
+	uint32_t efer;
 };
 
 /* rt_modes.S */
@@ -197,7 +199,9 @@ extern uint32_t rt_leg_mode;     /* 0 protected mode, 1 real mode */
 void rt_run_legacy(void);
 
 /* rt_check.c */
-void rt_observe(struct tmk_obs *o);
+/* After a long64 or compat32 case (trampoline.S's NMI or stub
+ * frame on IST1); registers masked as mode m reports them. */
+void rt_observe(uint8_t mode, struct tmk_obs *o);
 /* The same for a legacy-mode case (prot32, prot32-paged, real16). */
 void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o);
 /* XMM0-15: zeroed before a case (every executor starts it so), read back
