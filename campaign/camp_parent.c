@@ -156,6 +156,10 @@ static void consume(struct parent *p, struct wslot *ws)
 			health_add(p, ws, &r.c);
 			break;
 		case REC_HIT:
+			if (r.known) {
+				camp_known_hit(&p->st, r.name, r.n);
+				break;
+			}
 			b = camp_bucket_find(&p->st, r.name);
 			if (!b)
 				b = camp_bucket_add(&p->st, r.name, (int)r.known);

@@ -739,6 +739,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 				break;
 			if (now >= next_flush) {
 				flush(&w);
+				/* Every delta is reported and no entry held:
+				 * the one safe point to bound the table. */
+				sigtab_bound(&w.sigs, CAMP_SIGTAB_MAX);
 				next_flush = now + FLUSH_PERIOD_S;
 			}
 		}
@@ -842,6 +845,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		}
 	}
 	flush(&w);
+	sigtab_free(&w.sigs);
 	kmsg_close(&w.kmsg);
 	pipeline_close(&w.pl);
 	a->backend->close(h);
