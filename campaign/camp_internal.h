@@ -96,6 +96,7 @@ struct camp_worker_args {
 	const struct campaign_backend *backend;
 	struct camp_shared *shared;
 	int fd;                     /* write end of its pipe */
+	const char *out;            /* OUT: which buckets are saved already */
 };
 
 /* A worker's exit status when its KVM executor is dead (a VM rebuild
@@ -276,6 +277,13 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 /* Appends one line to OUT/runs.jsonl when a run starts: its options and
  * the host it runs on (what the report shows and --compare compares). */
 int camp_store_run_line(const char *out, const struct campaign_opts *o, double elapsed_before);
+/* 1 when sig's bucket is saved under OUT (its hits file, written last,
+ * exists): the parent has it, loaded on resume or saved this run. A
+ * worker asks before it cuts, minimizes and sends a signature new to it
+ * (after a restart, a resume, or its table's bounding, and for a bucket
+ * another worker saved first), which would only make a copy the parent
+ * drops. One stat(). */
+int camp_store_bucket_saved(const char *out, const char *sig);
 /* Saves the case a worker died on. Fills path. */
 int camp_store_crash(const char *out, const struct test_case *c, const char *why,
 		     char *path, size_t pathlen, char *err, size_t errlen);
@@ -322,8 +330,9 @@ struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh);
 /* With n >= max entries: drops every entry whose alias chain ends on a
  * known one (looked up again when met again: the known list decides the
  * same way), keeping new buckets and the aliases that lead to them; when
- * those alone are over max / 2, drops all (a bucket met again is cut and
- * sent again, and the parent, which has its files, drops the copy). No
+ * those alone are over max / 2, drops all (a bucket met again is found
+ * saved under OUT, camp_store_bucket_saved, and neither cut nor sent; one
+ * not saved yet is sent again and the parent drops the copy). No
  * hit is lost: call it only after every delta was reported (all zero),
  * and never while holding an entry. Returns how many entries it dropped. */
 size_t sigtab_bound(struct sig_table *t, size_t max);

@@ -88,7 +88,7 @@ static int spawn(struct parent *p, unsigned i)
 			.index = i, .seed = p->o->seed, .base = p->base,
 			.k0 = ws->k_next, .k_end = ws->k_end, .deadline = p->deadline,
 			.gen = p->o->gen, .gcfg = p->o->gcfg, .known = &p->known, .backend = p->backend,
-			.shared = ws->shared, .fd = fds[1],
+			.shared = ws->shared, .fd = fds[1], .out = p->o->out,
 		};
 		camp_worker_main(&a);
 	}

@@ -120,8 +120,8 @@ size_t sigtab_bound(struct sig_table *t, size_t max)
 	}
 	if (!newpos || kept > max / 2) {
 		/* Mostly new buckets (or no memory to sort them out): start
-		 * empty. A bucket met again is cut and sent again, and the
-		 * parent, which has it, drops the copy. */
+		 * empty. A bucket met again is found saved under OUT (the
+		 * worker asks before sending; the parent drops a copy). */
 		kept = 0;
 	} else {
 		for (size_t i = 0; i < before; i++) {

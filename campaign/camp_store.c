@@ -270,6 +270,17 @@ static void bucket_dirname(const char *sig, char *buf, size_t len)
 	snprintf(buf, len, "%s-%08x", clean, h);
 }
 
+int camp_store_bucket_saved(const char *out, const char *sig)
+{
+	char name[160], p[4096];
+	struct stat sb;
+	if (!out)
+		return 0;
+	bucket_dirname(sig, name, sizeof(name));
+	snprintf(p, sizeof(p), "%s/buckets/%s/hits", out, name);
+	return stat(p, &sb) == 0;
+}
+
 static int write_hits(const char *out, const struct camp_bucket *b, char *err, size_t errlen)
 {
 	char p[4096], text[768], kn[128];

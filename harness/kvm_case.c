@@ -170,6 +170,7 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		return rc;
 	if (kvm_run_case(k, out, err, errlen) < 0)
 		return -1;
+	uint64_t pt = kvm_prof_start(k);
 	/* What this case may have changed outside the sync regs is put back
 	 * before the next one; most cases pay nothing for it. */
 	unsigned touched = kvm_scan_code(c->code, c->code_len);
@@ -185,5 +186,10 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	k->cases++;
 	if (out->state.cr8 != k->sregs0.cr8 && kvm_reset_cr8(k, err, errlen) < 0)
 		return kvm_failed_at(k, k->fail_op ? k->fail_op : "cr8-reset");
-	return kvm_hang_checked(k, c, out, err, errlen);
+	int rc2 = kvm_hang_checked(k, c, out, err, errlen);
+	if (k->prof_on) {
+		kvm_prof_lap(k, KVM_PROF_AFTER, &pt);
+		k->prof.cases++;
+	}
+	return rc2;
 }

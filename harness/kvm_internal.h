@@ -21,8 +21,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/kvm.h>
 #include "executor.h"
+#include "kvm_executor.h"
 #include "kvm_lib.h"
 #include "mode.h"
 
@@ -121,10 +123,37 @@ struct kvm_ctx {
 	uint64_t test_fail_every, test_runs;
 	int test_vcpu_dead;
 
+	/* Where the time goes (kvm_executor.h), when prof_on. */
+	int prof_on;
+	struct kvm_prof prof;
+
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
 };
+
+/* Profiling (kvm_executor.h "kvm_prof"): t = kvm_prof_start(k) at the
+ * start of a stretch of work, kvm_prof_lap(k, PHASE, &t) at its end adds
+ * the stretch to PHASE and starts the next one. Off, each is one branch. */
+static inline uint64_t kvm_prof_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+static inline uint64_t kvm_prof_start(const struct kvm_ctx *k)
+{
+	return k->prof_on ? kvm_prof_clock() : 0;
+}
+static inline void kvm_prof_lap(struct kvm_ctx *k, enum kvm_prof_phase p, uint64_t *t)
+{
+	if (!k->prof_on)
+		return;
+	uint64_t now = kvm_prof_clock();
+	k->prof.ns[p] += now - *t;
+	k->prof.times[p]++;
+	*t = now;
+}
 
 /* need_restore bits. */
 #define KVM_RESTORE_MSRS  (1u << 0)

@@ -58,6 +58,7 @@ unsigned kvm_scan_code(const uint8_t *code, uint32_t len)
 
 int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen)
 {
+	uint64_t t = kvm_prof_start(k);
 	if ((mask & KVM_RESTORE_MSRS) && k->msrs0 && k->msrs0->nmsrs) {
 		int n = ioctl(k->vcpu.fd, KVM_SET_MSRS, k->msrs0);
 		if (n != (int)k->msrs0->nmsrs) {
@@ -65,16 +66,23 @@ int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen
 				 n, k->msrs0->nmsrs, n < 0 ? strerror(errno) : "refused");
 			return -1;
 		}
+		kvm_prof_lap(k, KVM_PROF_RESTORE_MSRS, &t);
 	}
-	if ((mask & KVM_RESTORE_XCRS) && k->have_xcrs &&
-	    kvm_ioctl(k->vcpu.fd, KVM_SET_XCRS, &k->xcrs0, err, errlen) < 0)
-		return -1;
-	if ((mask & KVM_RESTORE_DREGS) && k->have_debugregs &&
-	    kvm_ioctl(k->vcpu.fd, KVM_SET_DEBUGREGS, &k->dbg0, err, errlen) < 0)
-		return -1;
-	if ((mask & KVM_RESTORE_FPU) && k->have_xsave &&
-	    kvm_ioctl(k->vcpu.fd, KVM_SET_XSAVE, k->xsave0, err, errlen) < 0)
-		return -1;
+	if ((mask & KVM_RESTORE_XCRS) && k->have_xcrs) {
+		if (kvm_ioctl(k->vcpu.fd, KVM_SET_XCRS, &k->xcrs0, err, errlen) < 0)
+			return -1;
+		kvm_prof_lap(k, KVM_PROF_RESTORE_XCRS, &t);
+	}
+	if ((mask & KVM_RESTORE_DREGS) && k->have_debugregs) {
+		if (kvm_ioctl(k->vcpu.fd, KVM_SET_DEBUGREGS, &k->dbg0, err, errlen) < 0)
+			return -1;
+		kvm_prof_lap(k, KVM_PROF_RESTORE_DREGS, &t);
+	}
+	if ((mask & KVM_RESTORE_FPU) && k->have_xsave) {
+		if (kvm_ioctl(k->vcpu.fd, KVM_SET_XSAVE, k->xsave0, err, errlen) < 0)
+			return -1;
+		kvm_prof_lap(k, KVM_PROF_RESTORE_XSAVE, &t);
+	}
 	k->restores++;
 	return 0;
 }
@@ -186,6 +194,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 			layout_clear_holes(k->ram);
 		k->need_restore = 0;
 	}
+	uint64_t pt = kvm_prof_start(k);
 	const struct kvm_tmpl *t = case_tmpl(k, c, err, errlen);
 	if (!t)
 		return KVM_CASE_REFUSED;
@@ -194,9 +203,11 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		return mf;
 	k->cur = t;
 	k->mode = c->mode;
+	kvm_prof_lap(k, KVM_PROF_LOAD, &pt);
 	if (k->pristine_sys && memcmp(k->ram, k->pristine_sys, LAYOUT_RW_BASE) != 0)
 		memcpy(k->ram, k->pristine_sys, LAYOUT_RW_BASE);
 	mode_reset_ram_tracked(k->ram, c, &k->holes_dirty);
+	kvm_prof_lap(k, KVM_PROF_RAM, &pt);
 
 	struct kvm_run *run = k->vcpu.run;
 	regs_from_case(&run->s.regs.regs, c, t->rip);
@@ -221,6 +232,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 		}
 		run->kvm_valid_regs = KVM_SYNC_ALL;
 		run->kvm_dirty_regs = dirty;
+		kvm_prof_lap(k, KVM_PROF_LOAD, &pt);
 		return 0;
 	}
 	run->s.regs.sregs = t->sregs;
