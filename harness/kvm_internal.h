@@ -64,6 +64,10 @@ struct kvm_ctx {
 	/* User-space MSR exits for filtered MSRs (knob msr-exit), and
 	 * whether the filter is installed now (kvm_msr_filter.c). */
 	int have_msr_exit, msr_filter_on;
+	/* The case in hand has the knob; the filter left on made a case
+	 * without it exit, so it is to be removed and the case run again
+	 * (kvm_msr_filter.c). */
+	int msr_filter_want, msr_filter_off_now;
 	/* [0] CPL0, [1] CPL3: the RIP at a watchdog interrupt says nothing
 	 * (kvm_calibrate_hang), so no case there is called hung; measured
 	 * (known) the first time a case there looks hung. */
@@ -130,6 +134,7 @@ struct kvm_ctx {
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
+	uint64_t msr_filter_removals;
 };
 
 /* Profiling (kvm_executor.h "kvm_prof"): t = kvm_prof_start(k) at the
