@@ -204,6 +204,13 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 /* Adds n hits to known key sig: its bucket, made when fewer than
  * CAMP_KNOWN_KEYS_MAX are held, else known_other. */
 void camp_known_hit(struct camp_state *s, const char *sig, uint64_t n);
+/* Distinct names a table keeps. The reference names an MSR it does not
+ * model with its index ("rdmsr:0x2092"), and generated indices are
+ * random: a 12-minute campaign met 10,000 such names, each kept in the
+ * parent (and in its state file) for good. Past this many, a new name
+ * counts under CAMP_NAMES_OTHER. */
+#define CAMP_NAMES_MAX 2048
+#define CAMP_NAMES_OTHER "(other)"
 /* Adds n to name's count (n may be 0: registers the name). */
 void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 		    const char *name, uint64_t n);

@@ -109,6 +109,10 @@ void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 			(*v)[i].n += n;
 			return;
 		}
+	if (*nv >= CAMP_NAMES_MAX && strcmp(name, CAMP_NAMES_OTHER)) {
+		camp_names_add(v, nv, cap, CAMP_NAMES_OTHER, n);
+		return;
+	}
 	if (*nv == *cap) {
 		size_t nc = *cap ? 2 * *cap : 64;
 		struct camp_name_count *nn = realloc(*v, nc * sizeof(*nn));

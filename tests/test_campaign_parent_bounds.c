@@ -1,10 +1,14 @@
-/* The campaign parent keeps at most CAMP_KNOWN_KEYS_MAX known keys one by
- * one (campaign/camp_stats.c camp_known_hit): a campaign meets new known
- * keys all the time, and a table of every one grew the parent ~17 MB an
- * hour. Checked: fed three times as many known keys, the parent holds
- * CAMP_KNOWN_KEYS_MAX of them; the known hit count stays exact (the rest
- * are summed); a key it holds still counts on its own; new buckets are
- * not limited; and the sum survives the state file (flush, then resume). */
+/* What the campaign parent keeps grows with the campaign's findings, not
+ * with its length (campaign/camp_stats.c): at most CAMP_KNOWN_KEYS_MAX
+ * known keys one by one (camp_known_hit: a campaign meets new known keys
+ * all the time, and a table of every one grew the parent ~17 MB an hour),
+ * and at most CAMP_NAMES_MAX unsupported names (the reference names an
+ * unmodelled MSR by its random index). Checked: fed three times as many
+ * known keys, the parent holds CAMP_KNOWN_KEYS_MAX of them; the known hit
+ * count stays exact (the rest are summed); a key it holds still counts on
+ * its own; new buckets are not limited; the sum survives the state file
+ * (flush, then resume); fed 10,000 distinct unsupported names, it keeps
+ * CAMP_NAMES_MAX and "(other)", the total count exact. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +40,25 @@ int main(void)
 	CHECK(camp_bucket_add(&s, "mov/rax@LONG64", 0) != NULL && s.nb == CAMP_KNOWN_KEYS_MAX + 1,
 	      "a new bucket is not limited by the known keys' bound");
 
-	char dir[] = "/tmp/exitdiff-known-bound-XXXXXX", err[256];
+	uint64_t names_total = 0, names_seen = 0;
+	for (unsigned i = 0; i < 10000; i++) {
+		char nm[32];
+		snprintf(nm, sizeof(nm), "rdmsr:0x%x", i * 7919u);
+		camp_names_add(&s.unsup, &s.nunsup, &s.capunsup, nm, 2);
+		names_total += 2;
+	}
+	camp_names_add(&s.unsup, &s.nunsup, &s.capunsup, "rdmsr:0x0", 5);
+	names_total += 5;
+	for (size_t i = 0; i < s.nunsup; i++)
+		names_seen += s.unsup[i].n;
+	CHECK(s.nunsup == CAMP_NAMES_MAX + 1 && !strcmp(s.unsup[CAMP_NAMES_MAX].name, CAMP_NAMES_OTHER),
+	      "10000 unsupported names fed: %zu kept (%d and \"%s\")", s.nunsup, CAMP_NAMES_MAX,
+	      s.nunsup > CAMP_NAMES_MAX ? s.unsup[CAMP_NAMES_MAX].name : "-");
+	CHECK_EQ_U64(names_seen, names_total, "unsupported count over the kept names (exact)");
+	CHECK(s.unsup[0].n == 7, "a kept name still counts on its own (rdmsr:0x0: %llu, want 7)",
+	      (unsigned long long)s.unsup[0].n);
+
+	char dir[] = "/tmp/exitdiff-parent-bounds-XXXXXX", err[256];
 	int ok = mkdtemp(dir) != NULL && camp_store_init(dir, err, sizeof(err)) == 0 &&
 		 camp_store_flush(dir, &s, 1.0, err, sizeof(err)) == 0;
 	struct camp_state r;
@@ -51,5 +73,5 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		printf("note: could not remove %s\n", dir);
-	return check_done("test_campaign_known_bound");
+	return check_done("test_campaign_parent_bounds");
 }
