@@ -188,7 +188,7 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	uint64_t pt = kvm_prof_start(k);
 	/* What this case may have changed outside the sync regs is put back
 	 * before the next one; most cases pay nothing for it. */
-	unsigned touched = kvm_scan_code(c->code, c->code_len);
+	unsigned touched = kvm_scan_code(c->code, c->code_len, c->mode);
 	k->need_restore |= touched & KVM_RESTORE_ALL;
 	/* A #DB leaves its cause in DR6 (BS for single-step), which the next
 	 * case would read back: put the debug registers back after one. */

@@ -204,8 +204,9 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 void kvm_tmpl_reset(struct kvm_ctx *k);
 
 /* kvm_state.c */
-/* Which extra state a case's code can change, from a scan of its bytes. */
-unsigned kvm_scan_code(const uint8_t *code, uint32_t len);
+/* Which extra state a case's code can change, from a scan of its bytes
+ * (mode: enum cpu_mode, which decides whether C4/C5/62 are VEX/EVEX). */
+unsigned kvm_scan_code(const uint8_t *code, uint32_t len, unsigned mode);
 /* Reads XMM0-15 into xmm ([i][0] low half). Returns 0, or -1 (err). */
 int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errlen);
 /* Restores the state in mask (KVM_RESTORE_*) with ioctls. */
