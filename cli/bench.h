@@ -6,6 +6,10 @@
 
 #include "cli.h"
 
+/* Rows compared with each other are measured in this many rounds taken
+ * in turn, each row's best round kept. */
+#define BENCH_ROUNDS 5
+
 double bench_now(void);
 /* Per-phase cost of the KVM executor on the one-HLT case and on `stream`
  * (n generated cases), printed as us per case and share. 0 or -1. */

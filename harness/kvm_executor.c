@@ -270,6 +270,7 @@ static int bare_run(struct executor *ex, unsigned n, int full_sync)
 		run->kvm_valid_regs = full_sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
 						  KVM_SYNC_X86_EVENTS : KVM_SYNC_X86_REGS;
 	int rc2 = 0;
+	run->immediate_exit = 0;
 	for (unsigned i = 0; i < n && rc2 == 0; i++) {
 		if (i > 0) {
 			run->s.regs.regs.rip = LAYOUT_CODE;
@@ -284,6 +285,12 @@ static int bare_run(struct executor *ex, unsigned n, int full_sync)
 		}
 		if (kvm_ioctl(k->vcpu.fd, KVM_RUN, NULL, why, sizeof(why)) < 0) {
 			if (errno == EINTR) {
+				/* A watchdog tick that landed between the
+				 * last case's loop and its kvm_watchdog_end
+				 * left immediate_exit set: without clearing
+				 * it every KVM_RUN returns EINTR (seen: the
+				 * floor spun for minutes under load). */
+				run->immediate_exit = 0;
 				i--;
 				continue;
 			}
