@@ -96,6 +96,7 @@ struct camp_worker_args {
 	const struct campaign_backend *backend;
 	struct camp_shared *shared;
 	int fd;                     /* write end of its pipe */
+	const char *out;            /* OUT: which buckets are saved already */
 };
 
 /* A worker's exit status when its KVM executor is dead (a VM rebuild
@@ -172,6 +173,10 @@ struct camp_state {
 	uint64_t crashes;
 	struct camp_bucket *b;
 	size_t nb, capb;
+	/* Known keys among b, and the hits of known keys met when
+	 * CAMP_KNOWN_KEYS_MAX were held already (counted, not kept). */
+	size_t nknown;
+	uint64_t known_other;
 	/* Hash index over b (position + 1, 0 = empty; power-of-two size):
 	 * a campaign may hold tens of thousands of signatures, and every
 	 * hit record looks one up. */
@@ -189,6 +194,23 @@ void camp_counts_sub(struct camp_counts *d, const struct camp_counts *a,
 		     const struct camp_counts *b);
 struct camp_bucket *camp_bucket_find(struct camp_state *s, const char *sig);
 struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int known);
+/* Known keys the parent keeps one by one (~0.5 KB each). The known list's
+ * patterns match a new key every few execs (3,455 in a 60 s campaign,
+ * measured), and a table of all of them grew the parent ~17 MB an hour.
+ * None of them is a finding: past this many, a new known key's hits are
+ * only summed (known_other), which keeps the parent's table bounded while
+ * the known count stays exact. */
+#define CAMP_KNOWN_KEYS_MAX 4096
+/* Adds n hits to known key sig: its bucket, made when fewer than
+ * CAMP_KNOWN_KEYS_MAX are held, else known_other. */
+void camp_known_hit(struct camp_state *s, const char *sig, uint64_t n);
+/* Distinct names a table keeps. The reference names an MSR it does not
+ * model with its index ("rdmsr:0x2092"), and generated indices are
+ * random: a 12-minute campaign met 10,000 such names, each kept in the
+ * parent (and in its state file) for good. Past this many, a new name
+ * counts under CAMP_NAMES_OTHER. */
+#define CAMP_NAMES_MAX 2048
+#define CAMP_NAMES_OTHER "(other)"
 /* Adds n to name's count (n may be 0: registers the name). */
 void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 		    const char *name, uint64_t n);
@@ -262,6 +284,13 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 /* Appends one line to OUT/runs.jsonl when a run starts: its options and
  * the host it runs on (what the report shows and --compare compares). */
 int camp_store_run_line(const char *out, const struct campaign_opts *o, double elapsed_before);
+/* 1 when sig's bucket is saved under OUT (its hits file, written last,
+ * exists): the parent has it, loaded on resume or saved this run. A
+ * worker asks before it cuts, minimizes and sends a signature new to it
+ * (after a restart, a resume, or its table's bounding, and for a bucket
+ * another worker saved first), which would only make a copy the parent
+ * drops. One stat(). */
+int camp_store_bucket_saved(const char *out, const char *sig);
 /* Saves the case a worker died on. Fills path. */
 int camp_store_crash(const char *out, const struct test_case *c, const char *why,
 		     char *path, size_t pathlen, char *err, size_t errlen);
@@ -282,11 +311,15 @@ struct sig_slot {
 	uint32_t alias;
 };
 
-/* Every signature (and signature|knobs key) a worker has seen, known ones
+/* The signatures (and signature|knobs keys) a worker has seen, known ones
  * included: the known list's patterns match every mnemonic in every mode,
- * so a campaign meets thousands. The table grows instead of filling up: a
- * full table used to send a new signature as a bare hit whose case never
- * reached the parent. Memory: ~150 bytes per distinct key per worker. */
+ * so a campaign meets thousands (8,300 keys in the first minute of a
+ * default campaign, measured: 3,500 known, 4,800 aliases, 54 new buckets).
+ * The table grows instead of filling up within a case (a full table used to
+ * send a new signature as a bare hit whose case never reached the parent),
+ * and between cases the worker bounds it (sigtab_bound): ~150 bytes per
+ * key, so CAMP_SIGTAB_MAX keys keep a worker's table near 5 MB for a
+ * campaign of any length. */
 struct sig_table {
 	struct sig_slot **blocks;   /* n entries in fixed blocks: pointers stay valid */
 	size_t n, nblocks;
@@ -299,6 +332,20 @@ struct sig_slot *sigtab_entry(const struct sig_table *t, size_t i);
 /* The entry of sig, claimed when new (*fresh = 1); NULL when the table
  * cannot grow (out of memory). */
 struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh);
+/* Keys a worker's table holds before sigtab_bound empties part of it. */
+#define CAMP_SIGTAB_MAX 32768
+/* With n >= max entries: drops every entry whose alias chain ends on a
+ * known one (looked up again when met again: the known list decides the
+ * same way), keeping new buckets and the aliases that lead to them; when
+ * those alone are over max / 2, drops all (a bucket met again is found
+ * saved under OUT, camp_store_bucket_saved, and neither cut nor sent; one
+ * not saved yet is sent again and the parent drops the copy). No
+ * hit is lost: call it only after every delta was reported (all zero),
+ * and never while holding an entry. Returns how many entries it dropped. */
+size_t sigtab_bound(struct sig_table *t, size_t max);
+/* Bytes the table holds (blocks and index). */
+size_t sigtab_bytes(const struct sig_table *t);
+void sigtab_free(struct sig_table *t);
 /* FNV-1a of a string: the workers' table hash. */
 uint32_t camp_hash_str(const char *s);
 

@@ -88,7 +88,7 @@ static int spawn(struct parent *p, unsigned i)
 			.index = i, .seed = p->o->seed, .base = p->base,
 			.k0 = ws->k_next, .k_end = ws->k_end, .deadline = p->deadline,
 			.gen = p->o->gen, .gcfg = p->o->gcfg, .known = &p->known, .backend = p->backend,
-			.shared = ws->shared, .fd = fds[1],
+			.shared = ws->shared, .fd = fds[1], .out = p->o->out,
 		};
 		camp_worker_main(&a);
 	}
@@ -156,6 +156,10 @@ static void consume(struct parent *p, struct wslot *ws)
 			health_add(p, ws, &r.c);
 			break;
 		case REC_HIT:
+			if (r.known) {
+				camp_known_hit(&p->st, r.name, r.n);
+				break;
+			}
 			b = camp_bucket_find(&p->st, r.name);
 			if (!b)
 				b = camp_bucket_add(&p->st, r.name, (int)r.known);

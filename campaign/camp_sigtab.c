@@ -78,3 +78,83 @@ struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh)
 	*fresh = 1;
 	return s;
 }
+
+/* 1 when following s's aliases ends on an entry of the known list (or
+ * goes on for more than 8 hops, which no chain the worker builds does). */
+static int ends_known(const struct sig_table *t, const struct sig_slot *s)
+{
+	for (int hops = 0; hops < 8; hops++) {
+		if (!s->alias)
+			return s->known;
+		s = sigtab_entry(t, s->alias - 1);
+	}
+	return 1;
+}
+
+/* Puts every entry [0, n) back into an empty index. */
+static void index_rebuild(struct sig_table *t)
+{
+	memset(t->index, 0, t->index_cap * sizeof(*t->index));
+	for (size_t i = 0; i < t->n; i++) {
+		size_t j = camp_hash_str(sigtab_entry(t, i)->sig) & (t->index_cap - 1);
+		while (t->index[j])
+			j = (j + 1) & (t->index_cap - 1);
+		t->index[j] = (uint32_t)(i + 1);
+	}
+}
+
+size_t sigtab_bound(struct sig_table *t, size_t max)
+{
+	if (t->n < max)
+		return 0;
+	size_t before = t->n;
+	/* Pass 1: drop what leads to the known list. Each kept entry's new
+	 * position is at most its old one, so moving in order is safe; the
+	 * aliases of kept entries lead only to kept entries (a chain that
+	 * ends on a new bucket is kept whole), renumbered through newpos. */
+	uint32_t *newpos = malloc(before * sizeof(*newpos));
+	size_t kept = 0;
+	if (newpos) {
+		for (size_t i = 0; i < before; i++)
+			newpos[i] = ends_known(t, sigtab_entry(t, i)) ? UINT32_MAX : (uint32_t)kept++;
+	}
+	if (!newpos || kept > max / 2) {
+		/* Mostly new buckets (or no memory to sort them out): start
+		 * empty. A bucket met again is found saved under OUT (the
+		 * worker asks before sending; the parent drops a copy). */
+		kept = 0;
+	} else {
+		for (size_t i = 0; i < before; i++) {
+			if (newpos[i] == UINT32_MAX)
+				continue;
+			struct sig_slot *to = sigtab_entry(t, newpos[i]);
+			if (newpos[i] != i)
+				*to = *sigtab_entry(t, i);
+			to->self = newpos[i];
+			if (to->alias)
+				to->alias = newpos[to->alias - 1] + 1;
+		}
+	}
+	free(newpos);
+	t->n = kept;
+	/* Entries past n are zeroed for append, which expects a fresh slot. */
+	for (size_t i = kept; i < before; i++)
+		memset(sigtab_entry(t, i), 0, sizeof(struct sig_slot));
+	index_rebuild(t);
+	return before - kept;
+}
+
+size_t sigtab_bytes(const struct sig_table *t)
+{
+	return t->nblocks * (SIG_ENTRIES_PER_BLOCK * sizeof(struct sig_slot) + sizeof(*t->blocks)) +
+	       t->index_cap * sizeof(*t->index);
+}
+
+void sigtab_free(struct sig_table *t)
+{
+	for (size_t i = 0; i < t->nblocks; i++)
+		free(t->blocks[i]);
+	free(t->blocks);
+	free(t->index);
+	memset(t, 0, sizeof(*t));
+}

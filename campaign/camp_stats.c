@@ -83,8 +83,22 @@ struct camp_bucket *camp_bucket_add(struct camp_state *s, const char *sig, int k
 	memset(b, 0, sizeof(*b));
 	snprintf(b->sig, sizeof(b->sig), "%s", sig);
 	b->known = known;
+	s->nknown += known != 0;
 	bindex_put(s->bindex, s->bindex_cap, b->sig, s->nb++);
 	return b;
+}
+
+void camp_known_hit(struct camp_state *s, const char *sig, uint64_t n)
+{
+	struct camp_bucket *b = camp_bucket_find(s, sig);
+	if (!b && s->nknown < CAMP_KNOWN_KEYS_MAX)
+		b = camp_bucket_add(s, sig, 1);
+	if (!b) {
+		s->known_other += n;
+		return;
+	}
+	b->hits += n;
+	b->dirty = 1;
 }
 
 void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
@@ -95,6 +109,10 @@ void camp_names_add(struct camp_name_count **v, size_t *nv, size_t *cap,
 			(*v)[i].n += n;
 			return;
 		}
+	if (*nv >= CAMP_NAMES_MAX && strcmp(name, CAMP_NAMES_OTHER)) {
+		camp_names_add(v, nv, cap, CAMP_NAMES_OTHER, n);
+		return;
+	}
 	if (*nv == *cap) {
 		size_t nc = *cap ? 2 * *cap : 64;
 		struct camp_name_count *nn = realloc(*v, nc * sizeof(*nn));
@@ -125,7 +143,7 @@ size_t camp_buckets_unsaved(const struct camp_state *s)
 
 uint64_t camp_known_hits(const struct camp_state *s)
 {
-	uint64_t n = 0;
+	uint64_t n = s->known_other;
 	for (size_t i = 0; i < s->nb; i++)
 		if (s->b[i].known)
 			n += s->b[i].hits;
@@ -509,6 +527,10 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 			}
 		if (nk > shown)
 			fprintf(f, "  ... and %zu more known signatures\n", nk - shown);
+		if (s->known_other)
+			fprintf(f, "  ... and %" PRIu64 " hits on further known signatures (past %d "
+				"the parent sums them instead of keeping each)\n", s->known_other,
+				CAMP_KNOWN_KEYS_MAX);
 	}
 	free(sorted);
 	/* Last: an unhealthy run ends with its warning. */

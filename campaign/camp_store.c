@@ -202,7 +202,7 @@ int camp_store_load(const char *out, struct camp_state *s, char *err, size_t err
 			{ "unconfirmed", &c->unconfirmed }, { "hv_failures", &c->hv_failures },
 			{ "recoveries", &c->recoveries }, { "kmsg_findings", &c->kmsg_findings },
 			{ "kmsg_unattributed", &c->kmsg_unattributed }, { "kmsg_foreign", &c->kmsg_foreign },
-			{ "kmsg_suppressed", &c->kmsg_suppressed },
+			{ "kmsg_suppressed", &c->kmsg_suppressed }, { "known_other", &s->known_other },
 		};
 		char *save;
 		for (char *line = strtok_r(t, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -221,11 +221,9 @@ int camp_store_load(const char *out, struct camp_state *s, char *err, size_t err
 					c->exits_ref[kind] = v;
 				else if (!strcmp(k, "exits_kvm") && kind >= 0)
 					c->exits_kvm[kind] = v;
-				else if (!strcmp(k, "known_hit")) {
-					struct camp_bucket *b = camp_bucket_add(s, a, 1);
-					if (b)
-						b->hits = v;
-				} else if (!strcmp(k, "unsupported_mnemonic"))
+				else if (!strcmp(k, "known_hit"))
+					camp_known_hit(s, a, v);
+				else if (!strcmp(k, "unsupported_mnemonic"))
 					camp_names_add(&s->unsup, &s->nunsup, &s->capunsup, a, v);
 				continue;
 			}
@@ -270,6 +268,17 @@ static void bucket_dirname(const char *sig, char *buf, size_t len)
 	}
 	clean[n] = 0;
 	snprintf(buf, len, "%s-%08x", clean, h);
+}
+
+int camp_store_bucket_saved(const char *out, const char *sig)
+{
+	char name[160], p[4096];
+	struct stat sb;
+	if (!out)
+		return 0;
+	bucket_dirname(sig, name, sizeof(name));
+	snprintf(p, sizeof(p), "%s/buckets/%s/hits", out, name);
+	return stat(p, &sb) == 0;
 }
 
 static int write_hits(const char *out, const struct camp_bucket *b, char *err, size_t errlen)
@@ -336,10 +345,10 @@ int camp_store_flush(const char *out, struct camp_state *s, double elapsed,
 		"\nunsupported %" PRIu64 "\nknown %" PRIu64 "\nexec_failures %" PRIu64
 		"\ncrashes %" PRIu64 "\nunconfirmed %" PRIu64 "\nhv_failures %" PRIu64 "\nrecoveries %" PRIu64
 		"\nkmsg_findings %" PRIu64 "\nkmsg_unattributed %" PRIu64 "\nkmsg_foreign %" PRIu64
-		"\nkmsg_suppressed %" PRIu64 "\nelapsed %.3f\n", c->execs, c->agree, c->diverge,
-		c->unsupported, c->known, c->exec_failures, s->crashes, c->unconfirmed, c->hv_failures,
-		c->recoveries, c->kmsg_findings, c->kmsg_unattributed, c->kmsg_foreign,
-		c->kmsg_suppressed, elapsed);
+		"\nkmsg_suppressed %" PRIu64 "\nknown_other %" PRIu64 "\nelapsed %.3f\n", c->execs,
+		c->agree, c->diverge, c->unsupported, c->known, c->exec_failures, s->crashes,
+		c->unconfirmed, c->hv_failures, c->recoveries, c->kmsg_findings, c->kmsg_unattributed,
+		c->kmsg_foreign, c->kmsg_suppressed, s->known_other, elapsed);
 	for (int i = 0; i < EXIT_KIND_COUNT; i++) {
 		if (c->exits_ref[i])
 			fprintf(f, "exits_ref %s %" PRIu64 "\n", exit_kind_name((enum exit_kind)i), c->exits_ref[i]);

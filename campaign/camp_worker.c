@@ -22,9 +22,6 @@
 #include "min.h"
 #include "pipeline.h"
 
-/* KVM's time budget for a case the reference ran to its step budget
- * (struct pipeline's short_budget_us). */
-#define CAMP_SHORT_BUDGET_US 1000
 /* Report period: a crash or kill -9 loses at most this much counting. */
 #define FLUSH_PERIOD_S 0.1
 #define NAME_SLOTS 1024
@@ -470,7 +467,7 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 		return s;
 	}
 	s->known = e != NULL;
-	if (!s->known) {
+	if (!s->known && !camp_store_bucket_saved(w->a->out, s->sig)) {
 		if (cut)
 			new_signature(w, s, fc);
 		else
@@ -500,7 +497,7 @@ static void note_hv_failure(struct worker *w, const struct test_case *c,
 	struct sig_slot *s = sig_slot(w, sig, &fresh);
 	if (s && fresh)
 		s->known = is_known(w, sig);
-	if (s && fresh && !s->known) {
+	if (s && fresh && !s->known && !camp_store_bucket_saved(w->a->out, sig)) {
 		struct fail_ctx fc = { c, ref, sig, xkvm->err };
 		send_first_text(w, sig, c, 0, print_fail_case, print_fail_kvm, &fc);
 	}
@@ -739,6 +736,9 @@ void camp_worker_main(const struct camp_worker_args *a)
 				break;
 			if (now >= next_flush) {
 				flush(&w);
+				/* Every delta is reported and no entry held:
+				 * the one safe point to bound the table. */
+				sigtab_bound(&w.sigs, CAMP_SIGTAB_MAX);
 				next_flush = now + FLUSH_PERIOD_S;
 			}
 		}
@@ -842,6 +842,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 		}
 	}
 	flush(&w);
+	sigtab_free(&w.sigs);
 	kmsg_close(&w.kmsg);
 	pipeline_close(&w.pl);
 	a->backend->close(h);

@@ -44,6 +44,11 @@ struct campaign_opts {
 	double report_period;
 };
 
+/* KVM's time budget for a case the reference ran to its step budget
+ * (struct pipeline's short_budget_us); `exitdiff bench` gives KVM alone
+ * the same, so its rate is the campaign's own floor. */
+#define CAMP_SHORT_BUDGET_US 1000
+
 /* How a worker process gets its executors. The CLI opens a session (KVM +
  * reference sharing the CPUID table); tests plug in fakes. */
 struct campaign_backend {

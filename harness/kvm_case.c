@@ -170,9 +170,25 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		return rc;
 	if (kvm_run_case(k, out, err, errlen) < 0)
 		return -1;
+	if (k->msr_filter_off_now) {
+		/* Ran under the MSR filter it does not want and met it
+		 * (kvm_msr_filter.c): again from the reset, every piece of
+		 * state re-set, without the filter. */
+		k->need_restore = KVM_RESTORE_ALL;
+		k->sync_fresh = 0;
+		outcome_init(out);
+		rc = kvm_case_load(k, c, err, errlen);
+		if (rc == -1)
+			return kvm_failed_at(k, "state-load");
+		if (rc < 0)
+			return rc;
+		if (kvm_run_case(k, out, err, errlen) < 0)
+			return -1;
+	}
+	uint64_t pt = kvm_prof_start(k);
 	/* What this case may have changed outside the sync regs is put back
 	 * before the next one; most cases pay nothing for it. */
-	unsigned touched = kvm_scan_code(c->code, c->code_len);
+	unsigned touched = kvm_scan_code(c->code, c->code_len, c->mode);
 	k->need_restore |= touched & KVM_RESTORE_ALL;
 	/* A #DB leaves its cause in DR6 (BS for single-step), which the next
 	 * case would read back: put the debug registers back after one. */
@@ -185,5 +201,10 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	k->cases++;
 	if (out->state.cr8 != k->sregs0.cr8 && kvm_reset_cr8(k, err, errlen) < 0)
 		return kvm_failed_at(k, k->fail_op ? k->fail_op : "cr8-reset");
-	return kvm_hang_checked(k, c, out, err, errlen);
+	int rc2 = kvm_hang_checked(k, c, out, err, errlen);
+	if (k->prof_on) {
+		kvm_prof_lap(k, KVM_PROF_AFTER, &pt);
+		k->prof.cases++;
+	}
+	return rc2;
 }

@@ -192,7 +192,53 @@ report_dead:
 	return -1;
 }
 
+static int bare_run(struct executor *ex, unsigned n, int full_sync);
+
 int kvm_bench_bare_run(struct executor *ex, unsigned n)
+{
+	return bare_run(ex, n, 0);
+}
+
+int kvm_bench_bare_run_full_sync(struct executor *ex, unsigned n)
+{
+	return bare_run(ex, n, 1);
+}
+
+void kvm_prof_enable(struct executor *ex, int on)
+{
+	struct kvm_priv *p = ex->priv;
+	if (!p)
+		return;
+	memset(&p->k.prof, 0, sizeof(p->k.prof));
+	p->k.prof_on = on;
+}
+
+void kvm_prof_read(const struct executor *ex, struct kvm_prof *out)
+{
+	const struct kvm_priv *p = ex->priv;
+	if (p)
+		*out = p->k.prof;
+	else
+		memset(out, 0, sizeof(*out));
+}
+
+const char *kvm_prof_name(enum kvm_prof_phase ph)
+{
+	static const char *const names[KVM_PROF_COUNT] = {
+		[KVM_PROF_RESTORE_MSRS] = "restore MSRs",
+		[KVM_PROF_RESTORE_XCRS] = "restore XCR0",
+		[KVM_PROF_RESTORE_DREGS] = "restore debug regs",
+		[KVM_PROF_RESTORE_XSAVE] = "restore XSAVE (FPU/SSE)",
+		[KVM_PROF_RAM] = "memory reset",
+		[KVM_PROF_LOAD] = "state load (sync regs)",
+		[KVM_PROF_RUN] = "KVM_RUN (entry/exit + read-back)",
+		[KVM_PROF_EXITS] = "exit decoding, end-state capture",
+		[KVM_PROF_AFTER] = "after: scan, XMM read, memory window",
+	};
+	return ph < KVM_PROF_COUNT ? names[ph] : "?";
+}
+
+static int bare_run(struct executor *ex, unsigned n, int full_sync)
 {
 	struct kvm_priv *p = ex->priv;
 	if (!p) {
@@ -221,8 +267,10 @@ int kvm_bench_bare_run(struct executor *ex, unsigned n)
 	 * executor's own runs ask for everything again. */
 	uint64_t valid = run->kvm_valid_regs;
 	if (k->have_sync)
-		run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+		run->kvm_valid_regs = full_sync ? KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS |
+						  KVM_SYNC_X86_EVENTS : KVM_SYNC_X86_REGS;
 	int rc2 = 0;
+	run->immediate_exit = 0;
 	for (unsigned i = 0; i < n && rc2 == 0; i++) {
 		if (i > 0) {
 			run->s.regs.regs.rip = LAYOUT_CODE;
@@ -237,6 +285,12 @@ int kvm_bench_bare_run(struct executor *ex, unsigned n)
 		}
 		if (kvm_ioctl(k->vcpu.fd, KVM_RUN, NULL, why, sizeof(why)) < 0) {
 			if (errno == EINTR) {
+				/* A watchdog tick that landed between the
+				 * last case's loop and its kvm_watchdog_end
+				 * left immediate_exit set: without clearing
+				 * it every KVM_RUN returns EINTR (seen: the
+				 * floor spun for minutes under load). */
+				run->immediate_exit = 0;
 				i--;
 				continue;
 			}

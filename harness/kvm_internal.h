@@ -21,8 +21,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <linux/kvm.h>
 #include "executor.h"
+#include "kvm_executor.h"
 #include "kvm_lib.h"
 #include "mode.h"
 
@@ -61,6 +63,10 @@ struct kvm_ctx {
 	/* User-space MSR exits for filtered MSRs (knob msr-exit), and
 	 * whether the filter is installed now (kvm_msr_filter.c). */
 	int have_msr_exit, msr_filter_on;
+	/* The case in hand has the knob; the filter left on made a case
+	 * without it exit, so it is to be removed and the case run again
+	 * (kvm_msr_filter.c). */
+	int msr_filter_want, msr_filter_off_now;
 	/* [0] CPL0, [1] CPL3: the RIP at a watchdog interrupt says nothing
 	 * (kvm_calibrate_hang), so no case there is called hung; measured
 	 * (known) the first time a case there looks hung. */
@@ -120,10 +126,38 @@ struct kvm_ctx {
 	uint64_t test_fail_every, test_runs;
 	int test_vcpu_dead;
 
+	/* Where the time goes (kvm_executor.h), when prof_on. */
+	int prof_on;
+	struct kvm_prof prof;
+
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
+	uint64_t msr_filter_removals;
 };
+
+/* Profiling (kvm_executor.h "kvm_prof"): t = kvm_prof_start(k) at the
+ * start of a stretch of work, kvm_prof_lap(k, PHASE, &t) at its end adds
+ * the stretch to PHASE and starts the next one. Off, each is one branch. */
+static inline uint64_t kvm_prof_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+static inline uint64_t kvm_prof_start(const struct kvm_ctx *k)
+{
+	return k->prof_on ? kvm_prof_clock() : 0;
+}
+static inline void kvm_prof_lap(struct kvm_ctx *k, enum kvm_prof_phase p, uint64_t *t)
+{
+	if (!k->prof_on)
+		return;
+	uint64_t now = kvm_prof_clock();
+	k->prof.ns[p] += now - *t;
+	k->prof.times[p]++;
+	*t = now;
+}
 
 /* need_restore bits. */
 #define KVM_RESTORE_MSRS  (1u << 0)
@@ -169,8 +203,9 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 void kvm_tmpl_reset(struct kvm_ctx *k);
 
 /* kvm_state.c */
-/* Which extra state a case's code can change, from a scan of its bytes. */
-unsigned kvm_scan_code(const uint8_t *code, uint32_t len);
+/* Which extra state a case's code can change, from a scan of its bytes
+ * (mode: enum cpu_mode, which decides whether C4/C5/62 are VEX/EVEX). */
+unsigned kvm_scan_code(const uint8_t *code, uint32_t len, unsigned mode);
 /* Reads XMM0-15 into xmm ([i][0] low half). Returns 0, or -1 (err). */
 int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errlen);
 /* Restores the state in mask (KVM_RESTORE_*) with ioctls. */

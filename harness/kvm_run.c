@@ -279,12 +279,16 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	};
 	int rc = 0;
 
+	uint64_t pt = kvm_prof_start(k);
 	if (k->budget_us)
 		kvm_watchdog_begin_within(run, k->budget_us);
 	else
 		kvm_watchdog_begin(run);
 	for (;;) {
-		if (kvm_run_ioctl(k) < 0) {
+		kvm_prof_lap(k, KVM_PROF_EXITS, &pt);
+		int rr = kvm_run_ioctl(k);
+		kvm_prof_lap(k, KVM_PROF_RUN, &pt);
+		if (rr < 0) {
 			if (errno != EINTR && errno != EAGAIN) {
 				k->run_failures++;
 				k->sync_fresh = 0;
@@ -368,11 +372,14 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	if (rc == 0 && (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO ||
 			run->exit_reason == KVM_EXIT_X86_RDMSR ||
 			run->exit_reason == KVM_EXIT_X86_WRMSR)) {
+		kvm_prof_lap(k, KVM_PROF_EXITS, &pt);
 		run->immediate_exit = 1;
 		run->kvm_dirty_regs = 0;
 		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
 		run->immediate_exit = 0;
 		k->io_flushes++;
+		kvm_prof_lap(k, KVM_PROF_RUN, &pt);
 	}
+	kvm_prof_lap(k, KVM_PROF_EXITS, &pt);
 	return rc;
 }

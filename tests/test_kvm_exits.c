@@ -569,6 +569,23 @@ static void test_msr_filter(void)
 	      "without the knob the filter is gone: no msr event (%u events)", out.n_events);
 	CHECK_EQ_U64(out.state.gpr[RAX], 0, "without the knob: KVM's SYSENTER_CS (0)");
 
+	/* The filter stays installed after a case with the knob (removing it
+	 * costs milliseconds); a case without the knob that meets it runs
+	 * again from its reset without it. Its outcome must be the clean
+	 * one: the OUT before the WRMSR once, KVM's own STAR written and read
+	 * back. */
+	msr_case("msr-knob-again", F, 0x174, CODE(0x0f, 0x32, 0xf4)); /* rdmsr; hlt */
+	e = go();
+	CHECK_EQ_U64(out.n_events, 2, "the knob again: an msr event, then hlt");
+	msr_case("msr-no-knob-rerun", 0, 0xc0000081,
+		 CODE(0xe6, 0x80, 0x0f, 0x30, 0x0f, 0x32, 0xf4)); /* out 0x80, al; wrmsr; rdmsr; hlt */
+	e = go();
+	CHECK_EQ_U64(out.n_events, 2, "after it, without the knob: the OUT once, then hlt");
+	check_event(&out.events[0], EXIT_IO, DIR_OUT, 1, 0x80, 0x44, "without the knob: the OUT");
+	CHECK_EQ_U64(e->kind, EXIT_HLT, "without the knob: hlt");
+	CHECK_EQ_U64(out.state.gpr[RAX], 0x11223344, "without the knob: KVM's STAR low half read back");
+	CHECK_EQ_U64(out.state.gpr[RDX], 0x55667788, "without the knob: KVM's STAR high half read back");
+
 	msr_case("msr-cpl3", F | KNOB_CPL3, 0x174, CODE(0x0f, 0x32, 0xf4)); /* rdmsr; hlt */
 	e = go();
 	CHECK(out.n_events == 1, "CPL3: no msr event, the privilege check comes first (%u events)",

@@ -1,0 +1,22 @@
+/* The parts of `exitdiff bench` (cli/cmd_bench.c) in files of their own:
+ * where the KVM executor's time goes (bench_prof.c), and the campaign
+ * against KVM alone on the default mode mix (bench_mix.c). */
+#ifndef EXITDIFF_BENCH_H
+#define EXITDIFF_BENCH_H
+
+#include "cli.h"
+
+/* Rows compared with each other are measured in this many rounds taken
+ * in turn, each row's best round kept. */
+#define BENCH_ROUNDS 5
+
+double bench_now(void);
+/* Per-phase cost of the KVM executor on the one-HLT case and on `stream`
+ * (n generated cases), printed as us per case and share. 0 or -1. */
+int bench_prof(struct session *s, const struct test_case *hlt, const struct test_case *stream,
+	       unsigned n, double seconds);
+/* KVM alone, the in-process pipeline and a real `exitdiff fuzz --jobs 1`
+ * on the default mode mix, printed as rates and ratios. 0 or -1. */
+int bench_mix(struct session *s, double floor, double seconds);
+
+#endif
