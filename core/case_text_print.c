@@ -44,6 +44,7 @@ static void print_event(FILE *f, const struct exit_event *e)
 		break;
 	case EXIT_HLT:
 	case EXIT_UNSUPPORTED:
+	case EXIT_IRQ_WINDOW:
 		fprintf(f, " rip=0x%" PRIx64, e->rip);
 		rip_done = 1;
 		break;

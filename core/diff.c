@@ -222,6 +222,11 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 	case EXIT_FAIL_ENTRY:
 		CMP("event.reason", x->addr, y->addr);
 		break;
+	case EXIT_IRQ_WINDOW:
+		/* Where the window opened is the whole event: one instruction
+		 * early or late is the STI/MOV SS shadow modeled wrong. */
+		CMP("event.rip", x->rip, y->rip);
+		break;
 	case EXIT_INTERNAL_ERROR:
 		CMP("event.suberror", x->addr, y->addr);
 		break;

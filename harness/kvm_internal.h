@@ -8,6 +8,7 @@
  *   kvm_mode.c      vCPU system state per (mode, knobs), from core/mode.c
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
+ *   kvm_irq.c       the case's external interrupt: window, injection
  *   kvm_exits.def   KVM exit reason -> name, handler
  *   kvm_watchdog.c  per-thread periodic timer that interrupts a stuck KVM_RUN
  *   kvm_calibrate.c CPUID as the guest really reads it
@@ -121,9 +122,14 @@ struct kvm_ctx {
 	uint64_t test_fail_every, test_runs;
 	int test_vcpu_dead;
 
+	/* The case's external interrupt (event intr) while KVM has not been
+	 * given it yet, else -1 (kvm_irq.c). */
+	int intr_vector;
+
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
+	uint64_t irq_window_exits, irq_hlt_wakes;
 };
 
 /* need_restore bits. */
@@ -198,6 +204,21 @@ static inline struct kvm_sregs *kvm_sregs_of(struct kvm_ctx *k)
 void kvm_state_capture(struct kvm_ctx *k, struct end_state *st);
 
 /* kvm_run.c */
+/* What an exit handler returns: the run goes on, the outcome is complete,
+ * or an ioctl failed (fail_op and fail_errno say which). */
+enum { KVM_FAILED = -1, KVM_STOP = 0, KVM_GO_ON = 1 };
+/* Ends the case with the exit verbatim (EXIT_OTHER, addr = reason). */
+int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason);
+
+/* kvm_irq.c */
+/* Arms the case's external interrupt, if it has one, for the next run. */
+void kvm_irq_arm(struct kvm_ctx *k, const struct test_case *c);
+/* KVM_EXIT_IRQ_WINDOW_OPEN: the irq_window event, then KVM_INTERRUPT. */
+int kvm_on_irq_window(struct kvm_ctx *k, struct outcome *out);
+/* 1 when a HLT exit wakes for the case's interrupt (pending, IF = 1);
+ * kvm_irq_wake then records and injects it like a window. */
+int kvm_irq_wakes(const struct kvm_ctx *k);
+int kvm_irq_wake(struct kvm_ctx *k, struct outcome *out);
 /* Runs from the loaded state until a terminal event; fills out->events
  * and out->state. Returns 0, or -1 when KVM itself failed (err says why). */
 int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen);

@@ -15,9 +15,6 @@
 /* Where an error happened, for its message: "kvm_run.c:246". */
 #define KVM_HERE_FILE (strrchr(__FILE__, '/') ? strrchr(__FILE__, '/') + 1 : __FILE__)
 
-/* Handler result: keep running, or the outcome is complete. */
-enum { KVM_STOP = 0, KVM_GO_ON = 1 };
-
 typedef int (*kvm_exit_fn)(struct kvm_ctx *k, struct outcome *out);
 
 static uint64_t le_bytes(const uint8_t *p, unsigned n)
@@ -85,6 +82,8 @@ static int kvm_on_mmio(struct kvm_ctx *k, struct outcome *out)
  */
 static int kvm_on_hlt(struct kvm_ctx *k, struct outcome *out)
 {
+	if (kvm_irq_wakes(k))
+		return kvm_irq_wake(k, out);
 	kvm_state_capture(k, &out->state);
 	struct exit_event e = { .kind = EXIT_HLT, .rip = out->state.rip };
 	(void)mode_stub_exception((enum cpu_mode)k->mode, k->ram, &out->state, &e);
@@ -151,7 +150,7 @@ const char *kvm_exit_name(uint32_t reason)
 	       kvm_exits[reason].name : "?";
 }
 
-static int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason)
+int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason)
 {
 	struct exit_event e = { .kind = EXIT_OTHER, .addr = reason };
 	kvm_state_capture(k, &out->state);
@@ -346,6 +345,13 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			go = kvm_exits[reason].fn(k, out);
 		else
 			go = kvm_on_other(k, out, reason);
+		if (go == KVM_FAILED) {
+			snprintf(err, errlen, "%s:%d: %s after exit %u (%s): %s (errno %d)",
+				 KVM_HERE_FILE, __LINE__, k->fail_op, reason, kvm_exit_name(reason),
+				 strerror(k->fail_errno), k->fail_errno);
+			rc = -1;
+			break;
+		}
 		if (go == KVM_STOP) {
 			/* A full trace ends in the event-budget TIMEOUT that
 			 * outcome_push wrote; the state is where it stopped. */
