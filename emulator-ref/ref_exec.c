@@ -678,10 +678,18 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			st = dbg_trap(&cpu);
 		else if (st != REF_NEXT)
 			cpu.db_hits = 0;
+		if (st == REF_NEXT && loads_ss(insn) && cpu.irq_shadow == REF_SHADOW_SS &&
+		    cpu.intr_vector >= 0) {
+			/* Of consecutive SS loads only the first is sure to
+			 * hold interrupts back (SDM Vol. 3A 6.8.3). */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			snprintf(undef_name, sizeof(undef_name), "event:mov-ss-chain");
+			break;
+		}
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;
 			cpu.event_shadow = 0; /* the shadow ends with one instruction */
-			cpu.irq_shadow = cpu.irq_shadow_next || loads_ss(insn);
+			cpu.irq_shadow = loads_ss(insn) ? REF_SHADOW_SS : cpu.irq_shadow_next;
 			cpu.irq_shadow_next = 0;
 			continue;
 		}

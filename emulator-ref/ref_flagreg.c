@@ -109,7 +109,7 @@ static enum ref_status flg_cli(struct ref_cpu *cpu, const cs_insn *insn)
 static enum ref_status flg_sti(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	(void)insn;
-	cpu->irq_shadow_next = !(cpu->rflags & RFLAGS_IF);
+	cpu->irq_shadow_next = cpu->rflags & RFLAGS_IF ? REF_SHADOW_NONE : REF_SHADOW_STI;
 	cpu->rflags |= RFLAGS_IF;
 	return REF_NEXT;
 }

@@ -81,11 +81,13 @@ struct ref_cpu {
 	 * instruction before (an STI that set IF, MOV SS, POP SS: SDM Vol.
 	 * 3A 6.8.3); irq_shadow_next is what the instruction in hand sets. */
 	int16_t intr_vector;
-	uint8_t irq_shadow, irq_shadow_next;
+	uint8_t irq_shadow, irq_shadow_next; /* enum ref_irq_shadow */
 	uint64_t deliver_rsp; /* RSP when the first delivery started */
 	char raised_by[16];   /* mnemonic that raised the last delivered
 				 exception ('_' for spaces), for the event */
 };
+
+enum ref_irq_shadow { REF_SHADOW_NONE = 0, REF_SHADOW_STI, REF_SHADOW_SS };
 
 /* What a handler tells the run loop. */
 enum ref_status {

@@ -22,9 +22,11 @@ int ref_intr_wakes_hlt(const struct ref_cpu *cpu)
 enum ref_status ref_intr_take(struct ref_cpu *cpu)
 {
 	struct case_event e = { .kind = CASE_EVENT_INTR, .vector = (uint8_t)cpu->intr_vector };
-	struct exit_event w = { .kind = EXIT_IRQ_WINDOW, .rip = cpu->rip };
+	/* Named by the interrupt, like its delivery: a signature then says
+	 * "(intr)" wherever the window is what differs. */
+	struct exit_event w = { .kind = EXIT_IRQ_WINDOW, .rip = cpu->rip, .by = "(intr)" };
 	cpu->intr_vector = -1;
-	if (ref_event(cpu, &w) < 0)
+	if (!outcome_push(cpu->out, &w))
 		return REF_STOP;
 	return ref_deliver_event(cpu, &e);
 }
