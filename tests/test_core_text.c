@@ -209,6 +209,15 @@ static void test_round_trips(void)
 	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 6,
 						    .rip = 0x10000 };
 	round_trip("exception #UD without error code", &cf);
+	/* An external interrupt: the event line, and its window before the
+	 * delivery in the expect section. */
+	build_full(&cf);
+	cf.c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 200 };
+	cf.expect.events[3] = (struct exit_event){ .kind = EXIT_IRQ_WINDOW, .rip = 0x10002,
+						    .by = "(intr)" };
+	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 200,
+						    .rip = 0x10002 };
+	round_trip("event intr 200, irq_window then its delivery", &cf);
 }
 
 /* A hand-written file parses to the values it says. */
@@ -288,11 +297,14 @@ static void test_errors(void)
 		{ "rflags 0x200\n", 1, "rflags bit 9 (IF)" },
 		{ "knobs 0x800\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
-		{ "event irq\n", 1, "want nmi or exception" },
+		{ "event irq\n", 1, "want nmi, exception or intr" },
 		{ "event exception 2\n", 1, "vector 2 is the NMI" },
 		{ "event exception 13\n", 1, "this vector needs error=" },
 		{ "event exception 6 error=1\n", 1, "this vector has no error code" },
 		{ "event nmi shadow=wide\n", 1, "unknown field 'shadow=wide'" },
+		{ "event intr 31\n", 1, "a vector is 32-255" },
+		{ "event intr 48 shadow=sti\n", 1, "the case's STI makes the shadow" },
+		{ "event intr 48 error=1\n", 1, "has no error code" },
 		{ "mode prot32\nevent nmi\n", 2, "only long64 cases carry events" },
 		{ "mode prot32\nknobs cpl3 cr0.ts\n", 2, "knobs 'cpl3' do not apply to mode prot32" },
 		{ "rdx 0x100000000\nmode real16\n", 2, "rdx 0x100000000 is wider than mode real16" },
