@@ -75,6 +75,11 @@ static void print_event(FILE *f, const struct exit_event *e)
 	case EXIT_OTHER:
 		fprintf(f, " reason=%" PRIu64, e->addr);
 		break;
+	case EXIT_HYPERCALL:
+		fprintf(f, " nr=%" PRIu64 " a0=0x%" PRIx64 " a1=0x%" PRIx64 " a2=0x%" PRIx32,
+			e->addr, e->data, e->cr2, e->error_code);
+		cr2_done = 1;
+		break;
 	default:
 		break;
 	}

@@ -222,6 +222,12 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 	case EXIT_FAIL_ENTRY:
 		CMP("event.reason", x->addr, y->addr);
 		break;
+	case EXIT_HYPERCALL:
+		CMP("event.addr", x->addr, y->addr);
+		CMP("event.data", x->data, y->data);
+		CMP("event.a1", x->cr2, y->cr2);
+		CMP("event.a2", x->error_code, y->error_code);
+		break;
 	case EXIT_IRQ_WINDOW:
 		/* Where the window opened is the whole event: one instruction
 		 * early or late is the STI/MOV SS shadow modeled wrong. */

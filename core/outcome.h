@@ -35,6 +35,10 @@ enum exit_dir { DIR_IN = 0, DIR_OUT = 1 }; /* MMIO: IN = read, OUT = write */
  *   HANG           rip = the instruction KVM_RUN stayed on
  *   MSR            dir (IN = RDMSR, OUT = WRMSR), addr = MSR index, data
  *                  = the value written, or the reply user space gave
+ *   IRQ_WINDOW     rip = the instruction the case's interrupt comes before
+ *   HYPERCALL      addr = number, data = args[0], cr2 = args[1],
+ *                  error_code = args[2] (KVM_HC_MAP_GPA_RANGE: GPA, pages,
+ *                  attributes; text "nr= a0= a1= a2=")
  */
 struct exit_event {
 	uint8_t kind;            /* enum exit_kind */

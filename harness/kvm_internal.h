@@ -9,6 +9,7 @@
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
  *   kvm_irq.c       the case's external interrupt: window, injection
+ *   kvm_hypercall.c hypercalls KVM hands to user space
  *   kvm_exits.def   KVM exit reason -> name, handler
  *   kvm_watchdog.c  per-thread periodic timer that interrupts a stuck KVM_RUN
  *   kvm_calibrate.c CPUID as the guest really reads it
@@ -63,6 +64,8 @@ struct kvm_ctx {
 	/* User-space MSR exits for filtered MSRs (knob msr-exit), and
 	 * whether the filter is installed now (kvm_msr_filter.c). */
 	int have_msr_exit, msr_filter_on;
+	/* KVM_HC_MAP_GPA_RANGE exits to user space (kvm_hypercall.c). */
+	int have_exit_hypercall;
 	/* [0] CPL0, [1] CPL3: the RIP at a watchdog interrupt says nothing
 	 * (kvm_calibrate_hang), so no case there is called hung; measured
 	 * (known) the first time a case there looks hung. */
@@ -209,6 +212,12 @@ void kvm_state_capture(struct kvm_ctx *k, struct end_state *st);
 enum { KVM_FAILED = -1, KVM_STOP = 0, KVM_GO_ON = 1 };
 /* Ends the case with the exit verbatim (EXIT_OTHER, addr = reason). */
 int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason);
+
+/* kvm_hypercall.c */
+/* Enables KVM_CAP_EXIT_HYPERCALL for KVM_HC_MAP_GPA_RANGE where offered. */
+void kvm_hypercall_exit_enable(struct kvm_ctx *k);
+/* KVM_EXIT_HYPERCALL: a hypercall event, answered 0. */
+int kvm_on_hypercall(struct kvm_ctx *k, struct outcome *out);
 
 /* kvm_irq.c */
 /* Arms the case's external interrupt, if it has one, for the next run. */

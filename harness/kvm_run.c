@@ -366,14 +366,15 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	}
 	kvm_watchdog_end();
 
-	/* Stopped right after an I/O, MMIO or MSR exit (trace full, or out of
+	/* Stopped right after an I/O, MMIO, MSR or hypercall exit (trace full, or out of
 	 * time): KVM completes that instruction on the next KVM_RUN, after it
 	 * has applied the next case's sync regs, and would write its result
 	 * into them. Complete it now with an immediate exit (api.rst,
 	 * "immediate_exit": pending operations are completed first). */
 	if (rc == 0 && (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO ||
 			run->exit_reason == KVM_EXIT_X86_RDMSR ||
-			run->exit_reason == KVM_EXIT_X86_WRMSR)) {
+			run->exit_reason == KVM_EXIT_X86_WRMSR ||
+			run->exit_reason == KVM_EXIT_HYPERCALL)) {
 		run->immediate_exit = 1;
 		run->kvm_dirty_regs = 0;
 		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
