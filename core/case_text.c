@@ -567,6 +567,11 @@ static int ev_field(struct parser *p, struct exit_event *e, char *tok)
 	default:
 		break;
 	}
+	/* A KVM exit reason by name ("reason=debug"), or by number. */
+	if (e->kind == EXIT_OTHER && k->field == EVF_ADDR && kvm_exit_reason_from_name(val) >= 0) {
+		e->addr = (uint64_t)kvm_exit_reason_from_name(val);
+		return 0;
+	}
 	if (parse_num_max(p, val, key, e->kind == EXIT_EXCEPTION &&
 			  k->field == EVF_ADDR ? 255 : UINT64_MAX, &v) < 0)
 		return -1;

@@ -57,6 +57,11 @@ static void term_name(const struct outcome *o, char *buf, size_t len)
 		snprintf(buf, len, "none");
 		return;
 	}
+	if (t->kind == EXIT_OTHER && kvm_exit_reason_name(t->addr)) {
+		/* Which exit it was is the point: "other#debug". */
+		snprintf(buf, len, "other#%s", kvm_exit_reason_name(t->addr));
+		return;
+	}
 	if (t->kind != EXIT_EXCEPTION) {
 		snprintf(buf, len, "%s", exit_kind_name((enum exit_kind)t->kind));
 		return;

@@ -267,6 +267,28 @@ static void test_parse_values(void)
 	r = case_parse("code f4\n", 8, "x.case", &cf, err, sizeof(err));
 	CHECK(r == 0 && !strcmp(cf.c.id, "case"), "case_parse default id is 'case' (got '%s')",
 	      cf.c.id);
+
+	/* A KVM exit reason by name or by number; printed by name. */
+	static const char other[] = "expect\nexit hypercall nr=12 a0=0x12000 a1=2 a2=0x10\n"
+				    "exit other reason=debug\n";
+	r = case_parse(other, strlen(other), "other.case", &cf, err, sizeof(err));
+	CHECK(r == 0 && cf.expect.n_events == 2 && cf.expect.events[1].addr == 4,
+	      "'exit other reason=debug' is reason 4 (%s)", r ? err : "parsed");
+	CHECK(cf.expect.events[0].addr == 12 && cf.expect.events[0].data == 0x12000 &&
+	      cf.expect.events[0].cr2 == 2 && cf.expect.events[0].error_code == 0x10,
+	      "'exit hypercall nr= a0= a1= a2=' fills number and arguments");
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+	outcome_print(f, &cf.expect, &cf.c);
+	fclose(f);
+	CHECK(txt && strstr(txt, "exit other reason=debug") &&
+	      strstr(txt, "exit hypercall nr=12 a0=0x12000 a1=0x2 a2=0x10"),
+	      "printed by name and with its arguments:\n%s", txt ? txt : "");
+	free(txt);
+	r = case_parse("expect\nexit other reason=99\n", 28, "o.case", &cf, err, sizeof(err));
+	CHECK(r == 0 && cf.expect.events[0].addr == 99, "an unnamed reason by number (%s)",
+	      r ? err : "parsed");
 }
 
 struct bad {
