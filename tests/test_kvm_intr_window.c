@@ -9,6 +9,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
+#include "kvm_internal.h"
 
 static struct executor ex;
 static struct test_case tc;
@@ -74,15 +75,23 @@ int main(void)
 	run("after-held: sti; nop; hlt (no event)", 0, CODE(0xfb, 0x90, 0xf4));
 	want_hlt(LAYOUT_CODE + 3, "the held interrupt did not leak into the next case");
 
+	const struct kvm_ctx *k = ex.priv; /* struct kvm_priv starts with it */
+	uint64_t wakes = k->irq_hlt_wakes;
 	run("sti-hlt", 1, CODE(0xfb, 0xf4, 0xff, 0xc0, 0xf4)); /* sti; hlt; inc eax; hlt */
 	want_delivered(LAYOUT_CODE + 2, "sti; hlt: the hlt wakes");
+	CHECK(k->irq_hlt_wakes == wakes + 1, "sti; hlt: injected at the HLT exit (if_flag set)");
 	CHECK_EQ_U64(out.state.gpr[RAX], 0, "the inc after the hlt did not run");
 
 	run("sti-cli", 1, CODE(0xfb, 0xfa, 0x90, 0xf4)); /* sti; cli; nop; hlt */
 	want_hlt(LAYOUT_CODE + 4, "sti; cli: closed inside the shadow");
 
+	uint64_t windows = k->irq_window_exits;
+	wakes = k->irq_hlt_wakes;
 	run("sti-nop-inc", 1, CODE(0xfb, 0x90, 0xff, 0xc0, 0xf4)); /* sti; nop; inc eax; hlt */
 	uint64_t at = out.n_events ? out.events[0].rip : 0;
+	printf("   measured: %llu KVM_EXIT_IRQ_WINDOW_OPEN, %llu HLT wake\n",
+	       (unsigned long long)(k->irq_window_exits - windows),
+	       (unsigned long long)(k->irq_hlt_wakes - wakes));
 	int arch = at == LAYOUT_CODE + 2, pvm_batch = !strcmp(ex.env.backend, "kvm_pvm") &&
 						     at == LAYOUT_CODE + 5;
 	printf("   measured: the window after sti; nop opened at 0x%llx (%s)\n",
@@ -91,6 +100,25 @@ int main(void)
 	CHECK(arch || pvm_batch, "sti; nop; inc: the window at the inc (SDM Vol. 3A 6.8.3), or at "
 	      "the hlt on kvm_pvm (got 0x%llx)", (unsigned long long)at);
 	want_delivered(at, "sti; nop; inc");
+
+	/* sti, 1100 nops, hlt: where no HLT ends the emulator's batch first,
+	 * the window is a KVM_EXIT_IRQ_WINDOW_OPEN (on kvm_pvm at the end of
+	 * a 1024-instruction batch: RIP 0x10400, measured). */
+	static uint8_t nops[1102];
+	memset(nops, 0x90, sizeof(nops));
+	nops[0] = 0xfb;
+	nops[sizeof(nops) - 1] = 0xf4;
+	windows = k->irq_window_exits;
+	run("sti-1100-nops", 1, nops, sizeof(nops));
+	at = out.n_events ? out.events[0].rip : 0;
+	printf("   measured: window at 0x%llx, %llu KVM_EXIT_IRQ_WINDOW_OPEN\n",
+	       (unsigned long long)at, (unsigned long long)(k->irq_window_exits - windows));
+	CHECK(k->irq_window_exits == windows + 1, "sti; 1100 nops: one KVM_EXIT_IRQ_WINDOW_OPEN");
+	CHECK(at == LAYOUT_CODE + 2 || (!strcmp(ex.env.backend, "kvm_pvm") &&
+					 at > LAYOUT_CODE + 2 && at < LAYOUT_CODE + sizeof(nops) - 1),
+	      "sti; 1100 nops: the window at the second nop, or on kvm_pvm at a batch's end "
+	      "before the hlt (got 0x%llx)", (unsigned long long)at);
+	want_delivered(at, "sti; 1100 nops");
 
 	run("after-delivered: nop; hlt (no event)", 0, CODE(0x90, 0xf4));
 	want_hlt(LAYOUT_CODE + 2, "a delivered interrupt leaves nothing for the next case");
