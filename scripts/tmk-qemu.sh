@@ -13,6 +13,10 @@ trap 'rm -rf "$dir"' EXIT
 from=0 retried=0
 : >"$dir/all"
 while :; do
+	# The previous boot's "emulation failure" must not end this one before
+	# QEMU even starts: killed before its exec, the background subshell
+	# would run the EXIT trap and remove $dir under the loop.
+	: >"$dir/qemu"
 	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$dir/serial" \
 		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1 &
