@@ -67,7 +67,7 @@ struct camp_rec {
 	 * minimizer tried each knob away and a simpler mode, so these are
 	 * the ones the divergence needs. */
 	uint32_t mode, knobs, minimized;
-	uint32_t pad;
+	uint32_t event;  /* REC_FIRST: the case's event kind (case_event.h) */
 	uint64_t n, seed;
 	char name[SIGNATURE_MAX];
 	struct camp_counts c;
@@ -125,6 +125,7 @@ struct camp_bucket {
 	/* The saved case's environment (REC_FIRST); env_minimized: the knobs
 	 * are the needed ones (the minimizer dropped the others). */
 	uint32_t mode, knobs;
+	uint32_t event;             /* its event kind; 0 also when reloaded */
 	int env_known, env_minimized;
 	int known;
 	int dirty;                  /* hits changed since the last write */

@@ -118,6 +118,7 @@ static void handle_first(struct parent *p, const struct camp_rec *r, const char 
 	b->seed = r->seed;
 	b->mode = r->mode;
 	b->knobs = r->knobs;
+	b->event = r->event;
 	b->env_known = 1;
 	b->env_minimized = (int)r->minimized;
 	char err[512];

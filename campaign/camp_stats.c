@@ -168,21 +168,23 @@ static unsigned lane_mode(unsigned lane)
 		[LANE_PROT32] = MODE_PROT32, [LANE_PROT32PG] = MODE_PROT32PG,
 		[LANE_REAL16] = MODE_REAL16, [LANE_COMPAT32] = MODE_COMPAT32,
 		[LANE_PROT32PAE] = MODE_PROT32PAE,
-		[LANE_MSR_EXIT] = MODE_COUNT,
+		[LANE_MSR_EXIT] = MODE_COUNT, [LANE_EVENTS] = MODE_COUNT,
 	};
 	return m[lane];
 }
 
 /* New buckets of the lane's mode (the two long64 lanes share theirs);
- * the MSR-filter lane's are those whose case has its knob, in any mode. */
+ * the MSR-filter lane's are those whose case has its knob, in any mode,
+ * the events lane's those whose case carries an event (gen_lane_of). */
 static size_t lane_buckets(const struct camp_state *s, unsigned lane)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->nb; i++) {
 		const struct camp_bucket *b = &s->b[i];
-		int msr = (b->knobs & KNOB_MSR_EXIT) != 0;
-		n += !b->known && b->dir[0] &&
-		     (lane == LANE_MSR_EXIT ? msr : !msr && finding_key_mode(b->sig) == lane_mode(lane));
+		int msr = (b->knobs & KNOB_MSR_EXIT) != 0, ev = !msr && b->event;
+		int in = lane == LANE_MSR_EXIT ? msr : lane == LANE_EVENTS ? ev :
+			 !msr && !ev && finding_key_mode(b->sig) == lane_mode(lane);
+		n += !b->known && b->dir[0] && in;
 	}
 	return n;
 }

@@ -60,7 +60,8 @@ void case_decode(const uint8_t *buf, size_t len, struct test_case *c)
 	if (mask & (1u << BIN_REG_EVENT)) {
 		/* Any 8 bytes make a valid event or none: the kind, vector and
 		 * shadow wrap, the error code is kept only where the vector has
-		 * one. */
+		 * one; an interrupt's vector below 32 moves up by 32, its shadow is
+		 * dropped. */
 		uint64_t v = rd(&r, 8);
 		struct case_event e = {
 			.kind = (uint8_t)((v & 0xff) % CASE_EVENT_KINDS),
@@ -70,6 +71,10 @@ void case_decode(const uint8_t *buf, size_t len, struct test_case *c)
 			e.vector = (uint8_t)((v >> 8) & 31);
 			e.has_error = VECTOR_HAS_ERROR_CODE(e.vector) ? 1 : 0;
 			e.error = e.has_error ? (uint32_t)(v >> 32) : 0;
+		} else if (e.kind == CASE_EVENT_INTR) {
+			uint8_t b = (uint8_t)(v >> 8);
+			e.vector = b >= 32 ? b : (uint8_t)(b + 32); /* encodes back as it is */
+			e.shadow = CASE_SHADOW_NONE;
 		}
 		if (e.kind && c->mode == MODE_LONG64 && !case_event_invalid(&e))
 			c->event = e;

@@ -4,7 +4,7 @@
 #include "case_event.h"
 #include "layout.h"
 
-static const char *const kind_names[CASE_EVENT_KINDS] = { "none", "nmi", "exception" };
+static const char *const kind_names[CASE_EVENT_KINDS] = { "none", "nmi", "exception", "intr" };
 static const char *const shadow_names[CASE_SHADOWS] = { "none", "mov-ss", "sti" };
 
 const char *case_event_kind_name(unsigned kind)
@@ -41,6 +41,19 @@ const char *case_event_invalid(const struct case_event *e)
 		return "unknown shadow";
 	if (e->kind == CASE_EVENT_NONE)
 		return e->shadow || e->vector || e->has_error || e->error ? "no event, yet fields" : NULL;
+	if (e->kind == CASE_EVENT_INTR) {
+		/* Vectors 0-31 are the architecture's own (SDM Vol. 3A 6.2);
+		 * an interrupt controller delivers 16-255, and below 32 it
+		 * would look like an exception: not generated, not accepted.
+		 * IF starts clear, so a shadow at the start holds nothing:
+		 * the case's own STI or MOV SS makes one. */
+		if (e->vector < 32)
+			return "an external interrupt's vector is 32-255";
+		if (e->has_error || e->error)
+			return "an external interrupt has no error code";
+		return e->shadow ? "an external interrupt waits for IF: the case's STI makes the shadow" :
+				   NULL;
+	}
 	if (e->kind != CASE_EVENT_EXCEPTION)
 		return e->has_error || e->error || e->vector ? "only an exception has a vector or error" : NULL;
 	/* The vectors a VMM injects as hardware exceptions: not the NMI,
@@ -63,7 +76,8 @@ const char *case_event_invalid(const struct case_event *e)
 char *case_event_format(const struct case_event *e, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s", case_event_kind_name(e->kind));
-	if (e->kind == CASE_EVENT_EXCEPTION && n >= 0 && (size_t)n < len)
+	if ((e->kind == CASE_EVENT_EXCEPTION || e->kind == CASE_EVENT_INTR) && n >= 0 &&
+	    (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " %u", e->vector);
 	if (e->has_error && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " error=0x%x", e->error);

@@ -81,6 +81,10 @@ const struct case_ev_key case_ev_keys[] = {
 	{ "data",     EVF_DATA,   K(IO) | K(MMIO) | K(INTERNAL_ERROR) | K(MSR) },
 	{ "error",    EVF_ERROR,  K(EXCEPTION) },
 	{ "ndata",    EVF_NDATA,  K(INTERNAL_ERROR) },
+	{ "nr",       EVF_ADDR,   K(HYPERCALL) },
+	{ "a0",       EVF_DATA,   K(HYPERCALL) },
+	{ "a1",       EVF_CR2,    K(HYPERCALL) },
+	{ "a2",       EVF_NDATA,  K(HYPERCALL) },
 	/* Printed for every kind when non-zero, so nothing an executor
 	 * records is lost in a round trip. */
 	{ "rip",      EVF_RIP,    ALL_KINDS },

@@ -276,7 +276,8 @@ static int kw_knobs(struct parser *p, const char *kw, char *rest)
 	return 0;
 }
 
-/* "event nmi [shadow=mov-ss|sti]" or "event exception V [error=E] [shadow=..]". */
+/* "event nmi [shadow=mov-ss|sti]", "event exception V [error=E] [shadow=..]"
+ * or "event intr V". */
 static int kw_event(struct parser *p, const char *kw, char *rest)
 {
 	struct case_event e = { 0 };
@@ -284,7 +285,7 @@ static int kw_event(struct parser *p, const char *kw, char *rest)
 	(void)kw;
 	int k = t ? case_event_kind_from_name(t) : -1;
 	if (k < 0)
-		return perr(p, "event: want nmi or exception, got '%s'", t ? t : "");
+		return perr(p, "event: want nmi, exception or intr, got '%s'", t ? t : "");
 	e.kind = (uint8_t)k;
 	if (k == CASE_EVENT_EXCEPTION) {
 		uint64_t v;
@@ -292,6 +293,13 @@ static int kw_event(struct parser *p, const char *kw, char *rest)
 			return -1;
 		if (v > 31)
 			return perr(p, "event exception %" PRIu64 ": a vector is below 32", v);
+		e.vector = (uint8_t)v;
+	} else if (k == CASE_EVENT_INTR) {
+		uint64_t v;
+		if (parse_num(p, strtok_r(NULL, " \t", &save), "interrupt vector", &v) < 0)
+			return -1;
+		if (v < 32 || v > 255)
+			return perr(p, "event intr %" PRIu64 ": a vector is 32-255", v);
 		e.vector = (uint8_t)v;
 	}
 	while ((t = strtok_r(NULL, " \t", &save))) {
@@ -558,6 +566,11 @@ static int ev_field(struct parser *p, struct exit_event *e, char *tok)
 		return 0;
 	default:
 		break;
+	}
+	/* A KVM exit reason by name ("reason=debug"), or by number. */
+	if (e->kind == EXIT_OTHER && k->field == EVF_ADDR && kvm_exit_reason_from_name(val) >= 0) {
+		e->addr = (uint64_t)kvm_exit_reason_from_name(val);
+		return 0;
 	}
 	if (parse_num_max(p, val, key, e->kind == EXIT_EXCEPTION &&
 			  k->field == EVF_ADDR ? 255 : UINT64_MAX, &v) < 0)

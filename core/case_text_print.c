@@ -44,6 +44,7 @@ static void print_event(FILE *f, const struct exit_event *e)
 		break;
 	case EXIT_HLT:
 	case EXIT_UNSUPPORTED:
+	case EXIT_IRQ_WINDOW:
 		fprintf(f, " rip=0x%" PRIx64, e->rip);
 		rip_done = 1;
 		break;
@@ -72,7 +73,15 @@ static void print_event(FILE *f, const struct exit_event *e)
 			fprintf(f, " budget=%" PRIu64, e->addr);
 		break;
 	case EXIT_OTHER:
-		fprintf(f, " reason=%" PRIu64, e->addr);
+		if (kvm_exit_reason_name(e->addr))
+			fprintf(f, " reason=%s", kvm_exit_reason_name(e->addr));
+		else
+			fprintf(f, " reason=%" PRIu64, e->addr);
+		break;
+	case EXIT_HYPERCALL:
+		fprintf(f, " nr=%" PRIu64 " a0=0x%" PRIx64 " a1=0x%" PRIx64 " a2=0x%" PRIx32,
+			e->addr, e->data, e->cr2, e->error_code);
+		cr2_done = 1;
 		break;
 	default:
 		break;

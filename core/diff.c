@@ -57,6 +57,11 @@ static void term_name(const struct outcome *o, char *buf, size_t len)
 		snprintf(buf, len, "none");
 		return;
 	}
+	if (t->kind == EXIT_OTHER && kvm_exit_reason_name(t->addr)) {
+		/* Which exit it was is the point: "other#debug". */
+		snprintf(buf, len, "other#%s", kvm_exit_reason_name(t->addr));
+		return;
+	}
 	if (t->kind != EXIT_EXCEPTION) {
 		snprintf(buf, len, "%s", exit_kind_name((enum exit_kind)t->kind));
 		return;
@@ -221,6 +226,17 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 	case EXIT_OTHER:
 	case EXIT_FAIL_ENTRY:
 		CMP("event.reason", x->addr, y->addr);
+		break;
+	case EXIT_HYPERCALL:
+		CMP("event.addr", x->addr, y->addr);
+		CMP("event.data", x->data, y->data);
+		CMP("event.a1", x->cr2, y->cr2);
+		CMP("event.a2", x->error_code, y->error_code);
+		break;
+	case EXIT_IRQ_WINDOW:
+		/* Where the window opened is the whole event: one instruction
+		 * early or late is the STI/MOV SS shadow modeled wrong. */
+		CMP("event.rip", x->rip, y->rip);
 		break;
 	case EXIT_INTERNAL_ERROR:
 		CMP("event.suberror", x->addr, y->addr);

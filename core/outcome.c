@@ -23,6 +23,26 @@ int exit_kind_from_name(const char *name)
 	return -1;
 }
 
+static const char *const kvm_exit_reasons[] = {
+#define X(n, name) [n] = name,
+#include "kvm_exit_reasons.def"
+#undef X
+};
+#define KVM_EXIT_REASONS (sizeof(kvm_exit_reasons) / sizeof(kvm_exit_reasons[0]))
+
+const char *kvm_exit_reason_name(uint64_t reason)
+{
+	return reason < KVM_EXIT_REASONS && kvm_exit_reasons[reason] ? kvm_exit_reasons[reason] : NULL;
+}
+
+int kvm_exit_reason_from_name(const char *name)
+{
+	for (size_t i = 0; i < KVM_EXIT_REASONS; i++)
+		if (kvm_exit_reasons[i] && !strcmp(name, kvm_exit_reasons[i]))
+			return (int)i;
+	return -1;
+}
+
 int exit_kind_is_terminal(enum exit_kind k)
 {
 	return (unsigned)k < EXIT_KIND_COUNT && exit_kinds[k].terminal;

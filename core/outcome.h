@@ -31,10 +31,15 @@ enum exit_dir { DIR_IN = 0, DIR_OUT = 1 }; /* MMIO: IN = read, OUT = write */
  *   FAIL_ENTRY     addr = hardware entry failure reason
  *   TIMEOUT        addr = 0 step/time budget, 1 event budget
  *   UNSUPPORTED    rip = instruction address; outcome.mnemonic names it
- *   OTHER          addr = KVM exit reason number, verbatim
+ *   OTHER          addr = KVM exit reason number, verbatim (printed by
+ *                  its name: kvm_exit_reason_name)
  *   HANG           rip = the instruction KVM_RUN stayed on
  *   MSR            dir (IN = RDMSR, OUT = WRMSR), addr = MSR index, data
  *                  = the value written, or the reply user space gave
+ *   IRQ_WINDOW     rip = the instruction the case's interrupt comes before
+ *   HYPERCALL      addr = number, data = args[0], cr2 = args[1],
+ *                  error_code = args[2] (KVM_HC_MAP_GPA_RANGE: GPA, pages,
+ *                  attributes; text "nr= a0= a1= a2=")
  */
 struct exit_event {
 	uint8_t kind;            /* enum exit_kind */
@@ -124,6 +129,10 @@ struct outcome {
 const char *exit_kind_name(enum exit_kind k);
 int exit_kind_from_name(const char *name); /* -1 when unknown */
 int exit_kind_is_terminal(enum exit_kind k);
+/* KVM exit reasons (kvm_exit_reasons.def), for OTHER events: the name of
+ * a number (NULL when unknown), and the number of a name (-1). */
+const char *kvm_exit_reason_name(uint64_t reason);
+int kvm_exit_reason_from_name(const char *name);
 
 /* Starts an empty outcome. */
 void outcome_init(struct outcome *o);

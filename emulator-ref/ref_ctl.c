@@ -374,6 +374,8 @@ static enum ref_status sem_hlt(struct ref_cpu *cpu, const cs_insn *insn)
 	/* HLT retires: the saved RIP is the next instruction (SDM Vol. 2A
 	 * HLT; KVM reports RIP after the HLT). */
 	cpu->rip = cpu->next_rip;
+	if (ref_intr_wakes_hlt(cpu))
+		return ref_intr_take(cpu);
 	return ref_terminal(cpu, EXIT_HLT, 0, cpu->next_rip);
 }
 

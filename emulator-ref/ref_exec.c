@@ -86,6 +86,7 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 	cpu->ram = ram;
 	cpu->out = out;
 	cpu->delivering = -1;
+	cpu->intr_vector = c->event.kind == CASE_EVENT_INTR ? c->event.vector : -1;
 }
 
 /* Bits 51:MAXPHYADDR of paging entries are reserved (SDM Vol. 3A 4.5).
@@ -513,7 +514,9 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 
 	const cs_insn *insn = NULL;
 	uint32_t steps = 0;
-	cpu.event_pending = c->event.kind != CASE_EVENT_NONE;
+	/* An external interrupt waits for IF (ref_intr.c); the other events
+	 * are delivered at the first boundary nothing holds them at. */
+	cpu.event_pending = c->event.kind != CASE_EVENT_NONE && c->event.kind != CASE_EVENT_INTR;
 	cpu.event_shadow = c->event.kind == CASE_EVENT_NMI && c->event.shadow;
 	int decoded_any = 0;
 	char undef_name[sizeof(out->mnemonic)] = "";
@@ -537,6 +540,14 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			 * implementation's choice (SDM Vol. 3A 6.8.3). */
 			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
 			copy_mnemonic(out, "event:nmi-sti-shadow");
+			break;
+		}
+		if (ref_intr_ready(&cpu)) {
+			ref_intr_take(&cpu);
+			if (cpu.resume) {
+				cpu.resume = 0;
+				continue;
+			}
 			break;
 		}
 		/* An instruction breakpoint: a fault before the instruction is
@@ -667,9 +678,19 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			st = dbg_trap(&cpu);
 		else if (st != REF_NEXT)
 			cpu.db_hits = 0;
+		if (st == REF_NEXT && loads_ss(insn) && cpu.irq_shadow == REF_SHADOW_SS &&
+		    cpu.intr_vector >= 0) {
+			/* Of consecutive SS loads only the first is sure to
+			 * hold interrupts back (SDM Vol. 3A 6.8.3). */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			snprintf(undef_name, sizeof(undef_name), "event:mov-ss-chain");
+			break;
+		}
 		if (st == REF_NEXT) {
 			cpu.rip = cpu.next_rip;
 			cpu.event_shadow = 0; /* the shadow ends with one instruction */
+			cpu.irq_shadow = loads_ss(insn) ? REF_SHADOW_SS : cpu.irq_shadow_next;
+			cpu.irq_shadow_next = 0;
 			continue;
 		}
 		if (cpu.event_pending) {

@@ -95,8 +95,10 @@ static enum ref_status flg_popf(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
-/* CLI at CPL0 clears IF (SDM Vol. 2A CLI, Table 3-7). STI is not modeled:
- * it opens interrupts after a one-instruction shadow. */
+/* CLI clears IF, STI sets it where CPL <= IOPL (the run loop's privilege
+ * check; SDM Vol. 2A CLI, Vol. 2B STI, tables 3-7 and 4-19). An STI that
+ * sets IF holds interrupts back for one more instruction (Vol. 3A 6.8.3);
+ * one that finds IF set does not. */
 static enum ref_status flg_cli(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	(void)insn;
@@ -104,10 +106,18 @@ static enum ref_status flg_cli(struct ref_cpu *cpu, const cs_insn *insn)
 	return REF_NEXT;
 }
 
+static enum ref_status flg_sti(struct ref_cpu *cpu, const cs_insn *insn)
+{
+	(void)insn;
+	cpu->irq_shadow_next = cpu->rflags & RFLAGS_IF ? REF_SHADOW_NONE : REF_SHADOW_STI;
+	cpu->rflags |= RFLAGS_IF;
+	return REF_NEXT;
+}
+
 const struct ref_sem ref_sem_flagreg[] = {
 	{ X86_INS_LAHF, flg_lahf },    { X86_INS_SAHF, flg_sahf },
 	{ X86_INS_PUSHF, flg_pushf }, { X86_INS_PUSHFD, flg_pushf }, { X86_INS_PUSHFQ, flg_pushf },
 	{ X86_INS_POPF, flg_popf },  { X86_INS_POPFD, flg_popf },  { X86_INS_POPFQ, flg_popf },
-	{ X86_INS_CLI, flg_cli },
+	{ X86_INS_CLI, flg_cli },     { X86_INS_STI, flg_sti },
 };
 const unsigned ref_sem_flagreg_count = sizeof(ref_sem_flagreg) / sizeof(ref_sem_flagreg[0]);

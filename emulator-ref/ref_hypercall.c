@@ -13,15 +13,21 @@
  *    default (KVM_X86_QUIRK_FIX_HYPERCALL_INSN, Documentation/virt/kvm/
  *    api.rst), so the code page changes.
  * Calls whose answer depends on the host (clock pairing) or on other vCPUs
- * and an in-kernel APIC (send IPI) end UNSUPPORTED. */
+ * and an in-kernel APIC (send IPI) end UNSUPPORTED. KVM_HC_MAP_GPA_RANGE
+ * exits to user space, as the KVM executor enables it (KVM_CAP_EXIT_
+ * HYPERCALL, harness/kvm_hypercall.c): a hypercall event with its three
+ * arguments, answered 0; arguments KVM refuses before the exit (a GPA not
+ * page-aligned, no pages, a range that wraps) return -KVM_EINVAL with no
+ * event. */
 #include "ref_internal.h"
 #include "ref_sys_priv.h"
 #include "ref_vendor.h"
 
 #define KVM_EPERM    1ull
+#define KVM_EINVAL   22ull
 #define KVM_ENOSYS   1000ull
 
-enum hc_answer { HC_RESULT, HC_UNMODELED };
+enum hc_answer { HC_RESULT, HC_UNMODELED, HC_USER_EXIT };
 
 static const struct hypercall {
 	uint32_t nr;
@@ -34,6 +40,7 @@ static const struct hypercall {
 	{ 9, "clock_pairing", HC_UNMODELED, 0 },   /* host clocksource decides */
 	{ 10, "send_ipi", HC_UNMODELED, 0 },       /* counts IPIs to other vCPUs */
 	{ 11, "sched_yield", HC_RESULT, 0 },       /* KVM_HC_SCHED_YIELD: a hint */
+	{ 12, "map_gpa_range", HC_USER_EXIT, 0 },  /* KVM_HC_MAP_GPA_RANGE: the VMM's */
 };
 
 static const struct hypercall *find(uint64_t nr)
@@ -42,6 +49,23 @@ static const struct hypercall *find(uint64_t nr)
 		if (hypercalls[i].nr == nr)
 			return &hypercalls[i];
 	return NULL;
+}
+
+/* KVM_HC_MAP_GPA_RANGE (RBX = GPA, RCX = pages, RDX = attributes): the
+ * exit, or -KVM_EINVAL where KVM checks the range first. Returns the
+ * result for RAX, or -1 when the trace is full. */
+static int map_gpa_range(struct ref_cpu *cpu, uint64_t mask, uint64_t *ret)
+{
+	uint64_t gpa = cpu->gpr[RBX] & mask, npages = cpu->gpr[RCX] & mask;
+	uint64_t gfn = gpa >> 12;
+	if ((gpa & 0xfff) || !npages || gfn + npages <= gfn) {
+		*ret = -KVM_EINVAL;
+		return 0;
+	}
+	struct exit_event e = { .kind = EXIT_HYPERCALL, .addr = 12, .data = gpa, .cr2 = npages,
+				.error_code = (uint32_t)(cpu->gpr[RDX] & mask) };
+	*ret = 0;
+	return ref_event(cpu, &e);
 }
 
 static enum ref_status sem_hypercall(struct ref_cpu *cpu, const cs_insn *insn)
@@ -77,6 +101,8 @@ static enum ref_status sem_hypercall(struct ref_cpu *cpu, const cs_insn *insn)
 		if (h && h->answer == HC_UNMODELED)
 			return ref_sys_unsupported(cpu, "hypercall:%s", h->name);
 		ret = h ? h->result : -KVM_ENOSYS;
+		if (h && h->answer == HC_USER_EXIT && map_gpa_range(cpu, mask, &ret) < 0)
+			return REF_STOP;
 	}
 	ref_sys_set_gpr(cpu, RAX, ret & mask);
 	return REF_NEXT;

@@ -76,10 +76,18 @@ struct ref_cpu {
 	 * the first instruction runs in an interrupt shadow that holds an
 	 * NMI back (SDM Vol. 3A 6.8.3). */
 	uint8_t event_pending, event_shadow;
+	/* The case's external interrupt not yet taken (-1: none), and the
+	 * interrupt shadow: irq_shadow holds it at this boundary, set by the
+	 * instruction before (an STI that set IF, MOV SS, POP SS: SDM Vol.
+	 * 3A 6.8.3); irq_shadow_next is what the instruction in hand sets. */
+	int16_t intr_vector;
+	uint8_t irq_shadow, irq_shadow_next; /* enum ref_irq_shadow */
 	uint64_t deliver_rsp; /* RSP when the first delivery started */
 	char raised_by[16];   /* mnemonic that raised the last delivered
 				 exception ('_' for spaces), for the event */
 };
+
+enum ref_irq_shadow { REF_SHADOW_NONE = 0, REF_SHADOW_STI, REF_SHADOW_SS };
 
 /* What a handler tells the run loop. */
 enum ref_status {
@@ -274,6 +282,15 @@ enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *
 /* The instruction-breakpoint #DB: a fault (RIP = the instruction) whose
  * frame keeps RF clear. */
 enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu);
+
+/* ---- the case's external interrupt (ref_intr.c) ------------------------ */
+/* 1 when the pending interrupt is taken at this boundary (IF = 1, no
+ * shadow). */
+int ref_intr_ready(const struct ref_cpu *cpu);
+/* 1 when a HLT here wakes for it (IF = 1; a shadow does not hold a HLT). */
+int ref_intr_wakes_hlt(const struct ref_cpu *cpu);
+/* The irq_window event at rip, then the delivery (ref_deliver_event). */
+enum ref_status ref_intr_take(struct ref_cpu *cpu);
 
 /* ---- debug breakpoints (ref_debug.c) ------------------------------------ */
 /* Why a DR7 value's enabled breakpoints are not modeled, or NULL. */

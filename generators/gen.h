@@ -40,10 +40,12 @@ void gen_make(const struct generator *g, uint64_t seed, struct test_case *c);
 /* Lanes: the (mode, knob) classes a campaign counts separately. long64
  * with the cpl3 knob is its own lane: native CPL3 and the emulator at
  * CPL0 are different code in KVM; so is every case under the MSR filter
- * (knob msr-exit, any mode): KVM's user-space MSR exits. */
+ * (knob msr-exit, any mode): KVM's user-space MSR exits; and every other
+ * case with an event (case_event.h): KVM's event injection and interrupt
+ * window. */
 enum gen_lane {
 	LANE_LONG64, LANE_LONG64_CPL3, LANE_PROT32, LANE_PROT32PG, LANE_REAL16,
-	LANE_COMPAT32, LANE_PROT32PAE, LANE_MSR_EXIT,
+	LANE_COMPAT32, LANE_PROT32PAE, LANE_MSR_EXIT, LANE_EVENTS,
 	LANE_COUNT
 };
 enum gen_lane gen_lane_of(const struct test_case *c);

@@ -26,7 +26,7 @@ static const char *const lane_names[LANE_COUNT] = {
 	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
 	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
 	[LANE_REAL16] = "real16", [LANE_COMPAT32] = "compat32", [LANE_PROT32PAE] = "prot32-pae",
-	[LANE_MSR_EXIT] = "msr-exit",
+	[LANE_MSR_EXIT] = "msr-exit", [LANE_EVENTS] = "events",
 };
 
 const char *gen_lane_name(enum gen_lane l)
@@ -39,6 +39,8 @@ enum gen_lane gen_lane_of(const struct test_case *c)
 	/* The filter's exits are the same KVM code whatever the mode. */
 	if (c->knobs & KNOB_MSR_EXIT)
 		return LANE_MSR_EXIT;
+	if (c->event.kind)
+		return LANE_EVENTS;
 	switch (c->mode) {
 	case MODE_PROT32: return LANE_PROT32;
 	case MODE_PROT32PG: return LANE_PROT32PG;
@@ -88,15 +90,20 @@ static uint32_t random_knobs(struct gen_rng *r, enum cpu_mode m, unsigned pct)
 }
 
 /* An event the hypervisor makes pending before the first instruction
- * (case_event.h), in a small share of long64 cases: an NMI, half of them
- * held back one instruction by a MOV SS shadow, or a hardware exception
- * injected as a VMM injects one (every vector KVM may inject as a fault,
- * with an error code where the vector has one). */
+ * (case_event.h), in a small share of long64 cases: an external interrupt
+ * (a third of them; gen_make_ex gives most an STI to open the window
+ * with), an NMI, half of them held back one instruction by a MOV SS
+ * shadow, or a hardware exception injected as a VMM injects one (every
+ * vector KVM may inject as a fault, with an error code where the vector
+ * has one). */
 static void pick_event(struct gen_rng *r, struct test_case *c)
 {
 	static const uint8_t vectors[] = { 0, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17, 19, 20, 21 };
 	struct case_event e = { .kind = CASE_EVENT_NMI };
-	if (gen_rng_chance(r, 50)) {
+	if (gen_rng_chance(r, 33)) {
+		e.kind = CASE_EVENT_INTR;
+		e.vector = (uint8_t)(32 + gen_rng_below(r, 224));
+	} else if (gen_rng_chance(r, 50)) {
 		e.shadow = gen_rng_chance(r, 50) ? CASE_SHADOW_MOV_SS : CASE_SHADOW_NONE;
 	} else {
 		e.kind = CASE_EVENT_EXCEPTION;
@@ -199,6 +206,15 @@ void gen_make_ex(const struct generator *g, const struct gen_config *cfg, uint64
 	c->rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
 	if (c->code_len > CASE_CODE_MAX)
 		c->code_len = CASE_CODE_MAX;
+	/* IF starts clear: an external interrupt with no STI ahead of the
+	 * code would only ever stay pending. Most get one, so the window
+	 * opens after the first generated instruction (its shadow). */
+	if (c->event.kind == CASE_EVENT_INTR && c->code_len < CASE_CODE_MAX &&
+	    gen_rng_chance(&r, 80)) {
+		memmove(c->code + 1, c->code, c->code_len);
+		c->code[0] = 0xfb; /* sti */
+		c->code_len++;
+	}
 	if (c->data_len > CASE_DATA_MAX)
 		c->data_len = CASE_DATA_MAX;
 	c->seed = seed;

@@ -8,6 +8,8 @@
  *   kvm_mode.c      vCPU system state per (mode, knobs), from core/mode.c
  *   kvm_state.c     per-case reset (RAM, sync regs) and capture of the end state
  *   kvm_run.c       run loop: KVM exits -> normalised exit events
+ *   kvm_irq.c       the case's external interrupt: window, injection
+ *   kvm_hypercall.c hypercalls KVM hands to user space
  *   kvm_exits.def   KVM exit reason -> name, handler
  *   kvm_watchdog.c  per-thread periodic timer that interrupts a stuck KVM_RUN
  *   kvm_calibrate.c CPUID as the guest really reads it
@@ -67,6 +69,8 @@ struct kvm_ctx {
 	 * without it exit, so it is to be removed and the case run again
 	 * (kvm_msr_filter.c). */
 	int msr_filter_want, msr_filter_off_now;
+	/* KVM_HC_MAP_GPA_RANGE exits to user space (kvm_hypercall.c). */
+	int have_exit_hypercall;
 	/* [0] CPL0, [1] CPL3: the RIP at a watchdog interrupt says nothing
 	 * (kvm_calibrate_hang), so no case there is called hung; measured
 	 * (known) the first time a case there looks hung. */
@@ -129,11 +133,15 @@ struct kvm_ctx {
 	/* Where the time goes (kvm_executor.h), when prof_on. */
 	int prof_on;
 	struct kvm_prof prof;
+	/* The case's external interrupt (event intr) while KVM has not been
+	 * given it yet, else -1 (kvm_irq.c). */
+	int intr_vector;
 
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
 	uint64_t msr_filter_removals;
+	uint64_t irq_window_exits, irq_hlt_wakes;
 };
 
 /* Profiling (kvm_executor.h "kvm_prof"): t = kvm_prof_start(k) at the
@@ -232,6 +240,27 @@ static inline struct kvm_sregs *kvm_sregs_of(struct kvm_ctx *k)
 void kvm_state_capture(struct kvm_ctx *k, struct end_state *st);
 
 /* kvm_run.c */
+/* What an exit handler returns: the run goes on, the outcome is complete,
+ * or an ioctl failed (fail_op and fail_errno say which). */
+enum { KVM_FAILED = -1, KVM_STOP = 0, KVM_GO_ON = 1 };
+/* Ends the case with the exit verbatim (EXIT_OTHER, addr = reason). */
+int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason);
+
+/* kvm_hypercall.c */
+/* Enables KVM_CAP_EXIT_HYPERCALL for KVM_HC_MAP_GPA_RANGE where offered. */
+void kvm_hypercall_exit_enable(struct kvm_ctx *k);
+/* KVM_EXIT_HYPERCALL: a hypercall event, answered 0. */
+int kvm_on_hypercall(struct kvm_ctx *k, struct outcome *out);
+
+/* kvm_irq.c */
+/* Arms the case's external interrupt, if it has one, for the next run. */
+void kvm_irq_arm(struct kvm_ctx *k, const struct test_case *c);
+/* KVM_EXIT_IRQ_WINDOW_OPEN: the irq_window event, then KVM_INTERRUPT. */
+int kvm_on_irq_window(struct kvm_ctx *k, struct outcome *out);
+/* 1 when a HLT exit wakes for the case's interrupt (pending, IF = 1);
+ * kvm_irq_wake then records and injects it like a window. */
+int kvm_irq_wakes(const struct kvm_ctx *k);
+int kvm_irq_wake(struct kvm_ctx *k, struct outcome *out);
 /* Runs from the loaded state until a terminal event; fills out->events
  * and out->state. Returns 0, or -1 when KVM itself failed (err says why). */
 int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen);

@@ -254,6 +254,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	struct kvm_run *run = k->vcpu.run;
 	regs_from_case(&run->s.regs.regs, c, t->rip);
 	events_of_case(k, c, &k->events_case);
+	kvm_irq_arm(k, c);
 	if (k->have_sync) {
 		/* Setting sregs costs ~0.7 us in KVM (a sixth of a case), and
 		 * most cases leave them as they were. KVM stored the current

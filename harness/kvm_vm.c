@@ -232,6 +232,7 @@ int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen)
 	 * set it high above everything the layout uses and ignore failure. */
 	(void)ioctl(k->vm.vm_fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
 	kvm_msr_exit_enable(k);
+	kvm_hypercall_exit_enable(k);
 
 	return vcpu_create(k, err, errlen);
 }

@@ -38,6 +38,7 @@ static uint64_t case_hash(const struct test_case *c)
 	uint64_t h = 0xcbf29ce484222325ull;
 	h = fnv(h, &c->mode, sizeof(c->mode));
 	h = fnv(h, &c->knobs, sizeof(c->knobs));
+	h = fnv(h, &c->event, sizeof(c->event));
 	h = fnv(h, c->gpr, sizeof(c->gpr));
 	h = fnv(h, &c->rflags, sizeof(c->rflags));
 	h = fnv(h, &c->code_len, sizeof(c->code_len));
@@ -50,7 +51,10 @@ static uint64_t case_hash(const struct test_case *c)
 
 static int case_same(const struct test_case *a, const struct test_case *b)
 {
+	/* The event too: without it the pass that drops it never runs a
+	 * candidate (the candidate looked the same as the case). */
 	return a->mode == b->mode && a->knobs == b->knobs &&
+	       !memcmp(&a->event, &b->event, sizeof(a->event)) &&
 	       !memcmp(a->gpr, b->gpr, sizeof(a->gpr)) && a->rflags == b->rflags &&
 	       a->code_len == b->code_len && a->data_len == b->data_len &&
 	       !memcmp(a->code, b->code, a->code_len) &&

@@ -173,7 +173,8 @@ static const char *unjudged(const struct test_case *c)
 {
 	if (lock_cmp_in(c->code, c->code_len))
 		return "uc:lock-cmp";
-	/* Unicorn has no way to make an NMI or an exception pending. */
+	/* Unicorn has no way to make an event pending (NMI, exception,
+	 * external interrupt). */
 	if (c->event.kind)
 		return "uc:event";
 	/* Unicorn 2 ignores data breakpoints and crashes on an instruction

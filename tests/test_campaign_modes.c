@@ -127,9 +127,9 @@ int main(void)
 	CHECK(campaign_run(&o, &fake) == 0, "campaign over every mode runs (6000 execs, 2 workers)");
 
 	static const char *const lanes[] = { "long64", "long64+cpl3", "prot32", "prot32-paged", "real16",
-					     "compat32", "msr-exit" };
+					     "compat32", "msr-exit", "events" };
 	long long sum_exec = 0, sum_agree = 0, sum_div = 0, sum_uns = 0, consistent = 1, present = 0;
-	for (int l = 0; l < 7; l++) {
+	for (int l = 0; l < 8; l++) {
 		long long e = lane_val(out, lanes[l], "execs"), a = lane_val(out, lanes[l], "agree"),
 			  d = lane_val(out, lanes[l], "diverge"), u = lane_val(out, lanes[l], "unsupported"),
 			  st = lane_val(out, lanes[l], "steps");
@@ -144,7 +144,7 @@ int main(void)
 		printf("  %-13s execs %lld agree %lld diverge %lld unsupported %lld steps %lld\n",
 		       lanes[l], e, a, d, u, st);
 	}
-	CHECK(present == 7, "state: every lane has execs (%lld of 7)", present);
+	CHECK(present == 8, "state: every lane has execs (%lld of 8)", present);
 	CHECK(sum_exec == 6000 && sum_exec == state_val(out, "execs"),
 	      "state: lane execs add up to the total (%lld)", sum_exec);
 	CHECK(sum_agree == state_val(out, "agree") && sum_div == state_val(out, "diverge") &&

@@ -209,6 +209,15 @@ static void test_round_trips(void)
 	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 6,
 						    .rip = 0x10000 };
 	round_trip("exception #UD without error code", &cf);
+	/* An external interrupt: the event line, and its window before the
+	 * delivery in the expect section. */
+	build_full(&cf);
+	cf.c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 200 };
+	cf.expect.events[3] = (struct exit_event){ .kind = EXIT_IRQ_WINDOW, .rip = 0x10002,
+						    .by = "(intr)" };
+	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 200,
+						    .rip = 0x10002 };
+	round_trip("event intr 200, irq_window then its delivery", &cf);
 }
 
 /* A hand-written file parses to the values it says. */
@@ -258,6 +267,28 @@ static void test_parse_values(void)
 	r = case_parse("code f4\n", 8, "x.case", &cf, err, sizeof(err));
 	CHECK(r == 0 && !strcmp(cf.c.id, "case"), "case_parse default id is 'case' (got '%s')",
 	      cf.c.id);
+
+	/* A KVM exit reason by name or by number; printed by name. */
+	static const char other[] = "expect\nexit hypercall nr=12 a0=0x12000 a1=2 a2=0x10\n"
+				    "exit other reason=debug\n";
+	r = case_parse(other, strlen(other), "other.case", &cf, err, sizeof(err));
+	CHECK(r == 0 && cf.expect.n_events == 2 && cf.expect.events[1].addr == 4,
+	      "'exit other reason=debug' is reason 4 (%s)", r ? err : "parsed");
+	CHECK(cf.expect.events[0].addr == 12 && cf.expect.events[0].data == 0x12000 &&
+	      cf.expect.events[0].cr2 == 2 && cf.expect.events[0].error_code == 0x10,
+	      "'exit hypercall nr= a0= a1= a2=' fills number and arguments");
+	char *txt = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&txt, &len);
+	outcome_print(f, &cf.expect, &cf.c);
+	fclose(f);
+	CHECK(txt && strstr(txt, "exit other reason=debug") &&
+	      strstr(txt, "exit hypercall nr=12 a0=0x12000 a1=0x2 a2=0x10"),
+	      "printed by name and with its arguments:\n%s", txt ? txt : "");
+	free(txt);
+	r = case_parse("expect\nexit other reason=99\n", 28, "o.case", &cf, err, sizeof(err));
+	CHECK(r == 0 && cf.expect.events[0].addr == 99, "an unnamed reason by number (%s)",
+	      r ? err : "parsed");
 }
 
 struct bad {
@@ -288,11 +319,14 @@ static void test_errors(void)
 		{ "rflags 0x200\n", 1, "rflags bit 9 (IF)" },
 		{ "knobs 0x800\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
-		{ "event irq\n", 1, "want nmi or exception" },
+		{ "event irq\n", 1, "want nmi, exception or intr" },
 		{ "event exception 2\n", 1, "vector 2 is the NMI" },
 		{ "event exception 13\n", 1, "this vector needs error=" },
 		{ "event exception 6 error=1\n", 1, "this vector has no error code" },
 		{ "event nmi shadow=wide\n", 1, "unknown field 'shadow=wide'" },
+		{ "event intr 31\n", 1, "a vector is 32-255" },
+		{ "event intr 48 shadow=sti\n", 1, "the case's STI makes the shadow" },
+		{ "event intr 48 error=1\n", 1, "has no error code" },
 		{ "mode prot32\nevent nmi\n", 2, "only long64 cases carry events" },
 		{ "mode prot32\nknobs cpl3 cr0.ts\n", 2, "knobs 'cpl3' do not apply to mode prot32" },
 		{ "rdx 0x100000000\nmode real16\n", 2, "rdx 0x100000000 is wider than mode real16" },

@@ -58,9 +58,12 @@ static void check_default_mix(void)
 	const struct generator *g = gen_lookup("insn");
 	struct gen_config cfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
 	unsigned lanes[LANE_COUNT] = { 0 }, other_knobs = 0, n = 10000, msr_insn = 0;
+	unsigned intr = 0, intr_sti = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		gen_make_ex(g, &cfg, gen_case_seed(3, 0, i), &a, NULL);
 		lanes[gen_lane_of(&a)]++;
+		intr += a.event.kind == CASE_EVENT_INTR;
+		intr_sti += a.event.kind == CASE_EVENT_INTR && a.code_len && a.code[0] == 0xfb;
 		other_knobs += (a.knobs & ~(KNOB_CPL3 | KNOB_MSR_EXIT)) != 0;
 		/* An MSR-filter case is there for a filtered RDMSR/WRMSR. */
 		int has = 0;
@@ -87,6 +90,11 @@ static void check_default_mix(void)
 	      lanes[LANE_PROT32PAE], n);
 	CHECK(lanes[LANE_MSR_EXIT] > n / 100 && lanes[LANE_MSR_EXIT] < n / 12,
 	      "default mix: the MSR-filter lane a small share (%u of %u)", lanes[LANE_MSR_EXIT], n);
+	CHECK(lanes[LANE_EVENTS] > n / 500 && lanes[LANE_EVENTS] < n / 25,
+	      "default mix: the events lane a small share (%u of %u)", lanes[LANE_EVENTS], n);
+	CHECK(intr > lanes[LANE_EVENTS] / 6 && intr_sti > intr / 2,
+	      "events lane: %u external interrupts of %u events, %u opened by a leading STI", intr,
+	      lanes[LANE_EVENTS], intr_sti);
 }
 
 static void check_policies(void)

@@ -11,7 +11,10 @@
  *     CPL>0), "KVM" ignoring TSD: needs cpl3 and cr4.tsd, nothing else;
  *   - XGETBV with CR4.OSXSAVE (without it #UD, SDM Vol. 2C XGETBV) in
  *     prot32-paged, "KVM" ignoring OSXSAVE: needs cr4.osxsave, and runs
- *     the same in prot32. */
+ *     the same in prot32.
+ * The case's event is environment too: an external interrupt that never
+ * matters (CPL3 cannot STI) is dropped; one a "KVM" that loses interrupts
+ * diverges on is kept. */
 #include <string.h>
 #include "check.h"
 #include "executor.h"
@@ -20,6 +23,7 @@
 
 static struct executor ref, shadow;
 static uint32_t ignored_knob;
+static int ignores_event;
 
 static int forgetful_run(struct executor *ex, const struct test_case *c, struct outcome *o)
 {
@@ -27,6 +31,8 @@ static int forgetful_run(struct executor *ex, const struct test_case *c, struct 
 	static struct test_case copy;
 	copy = *c;
 	copy.knobs &= ~ignored_knob;
+	if (ignores_event)
+		memset(&copy.event, 0, sizeof(copy.event));
 	return shadow.ops->run(&shadow, &copy, o);
 }
 
@@ -70,6 +76,9 @@ static void check_env(const char *what, const struct test_case *c, uint32_t igno
 	CHECK(out.knobs == want_knobs, "%s: knobs left: %s (wanted %s)", what, got, want);
 	CHECK(out.mode == want_mode, "%s: mode %s (wanted %s)", what, mode_name(out.mode),
 	      mode_name(want_mode));
+	CHECK(out.event.kind == (ignores_event ? c->event.kind : 0),
+	      "%s: the event %s (kind %u left)", what, ignores_event ? "kept" : "dropped",
+	      out.event.kind);
 	CHECK(min_both_pred(&b, &out) == 1, "%s: the result still diverges as %s", what, sig);
 }
 
@@ -92,7 +101,20 @@ int main(void)
 	memcpy(c.code, rdtsc, sizeof(rdtsc));
 	c.code_len = sizeof(rdtsc);
 	c.knobs = KNOB_CPL3 | KNOB_CR4_TSD | KNOB_CR0_TS | noise;
+	c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
 	check_env("RDTSC, KVM ignores TSD", &c, KNOB_CR4_TSD, KNOB_CPL3 | KNOB_CR4_TSD, MODE_LONG64);
+
+	/* sti; nop; inc eax; hlt with an interrupt a "KVM" never delivers. */
+	case_init(&c);
+	snprintf(c.id, sizeof(c.id), "intr-lost");
+	static const uint8_t sti[] = { 0xfb, 0x90, 0xff, 0xc0, 0xf4 };
+	memcpy(c.code, sti, sizeof(sti));
+	c.code_len = sizeof(sti);
+	c.knobs = KNOB_CR0_TS | KNOB_CR4_UMIP;
+	c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
+	ignores_event = 1;
+	check_env("STI, KVM loses the interrupt", &c, 0, 0, MODE_LONG64);
+	ignores_event = 0;
 
 	/* cpl3 stays: at CPL0 RDTSC does not fault under TSD, so dropping it
 	 * loses the divergence. Now prot32-paged, whose knobs prot32 shares. */

@@ -2,7 +2,11 @@
  * Documentation/virt/kvm/x86/hypercalls.rst): results in RAX by number,
  * -KVM_EPERM above CPL0, -KVM_ENOSYS for an unknown number, 32-bit
  * results outside 64-bit mode (real mode too), and the other vendor's
- * instruction rewritten in place first; under both vendor profiles. */
+ * instruction rewritten in place first; under both vendor profiles.
+ * KVM_HC_MAP_GPA_RANGE exits to user space (KVM_CAP_EXIT_HYPERCALL,
+ * api.rst): a hypercall event with GPA, pages and attributes, RAX = the
+ * VMM's 0; a range KVM refuses first (unaligned, empty, wrapping) returns
+ * -KVM_EINVAL without one. */
 #include "outcome_check.h"
 #include "knobs.h"
 
@@ -73,6 +77,33 @@ int main(void)
 		call(vv, MODE_LONG64, 0, 9, native_vmm, "clock pairing");
 		CHECK(oc_term(&o)->kind == EXIT_UNSUPPORTED && !strcmp(o.mnemonic, "hypercall:clock_pairing"),
 		      "a host-dependent call is not modeled (%s)", o.mnemonic);
+	}
+	/* map_gpa_range: RBX GPA, RCX pages, RDX attributes. */
+	static const struct { uint64_t gpa, npages; int exits; const char *what; } maps[] = {
+		{ 0x12000, 2, 1, "two pages at 0x12000: exits" },
+		{ 0x12800, 1, 0, "GPA not page-aligned: -KVM_EINVAL" },
+		{ 0x12000, 0, 0, "no pages: -KVM_EINVAL" },
+		{ 0x12000, 0xffffffffffffffefull, 0, "a page count that wraps the frame number: -KVM_EINVAL" },
+	};
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		oc_start(&tc, MODE_LONG64, 0);
+		tc.gpr[RAX] = 12;
+		tc.gpr[RBX] = maps[i].gpa;
+		tc.gpr[RCX] = maps[i].npages;
+		tc.gpr[RDX] = 0x10;
+		ex.vendor = VENDOR_AMD;
+		oc_run_code(&ex, &tc, &o, maps[i].what, B(VMMCALL, 0xf4));
+		oc_want_hlt(&o, LAYOUT_CODE + 4);
+		CHECK_EQ_U64(o.n_events, maps[i].exits ? 2 : 1, "events: the hypercall exit, then hlt");
+		if (maps[i].exits) {
+			const struct exit_event *e = &o.events[0];
+			CHECK(e->kind == EXIT_HYPERCALL && e->addr == 12 && e->data == maps[i].gpa &&
+			      e->cr2 == maps[i].npages && e->error_code == 0x10,
+			      "hypercall event nr=12 a0=GPA a1=pages a2=attributes (got %s nr=%llu)",
+			      exit_kind_name((enum exit_kind)e->kind), (unsigned long long)e->addr);
+		}
+		CHECK_EQ_U64(o.state.gpr[RAX], maps[i].exits ? 0 : (uint64_t)-22,
+			     "RAX: the VMM's 0, or -KVM_EINVAL");
 	}
 	ex.ops->fini(&ex);
 	return check_done("test_ref_hypercall");

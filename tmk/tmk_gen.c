@@ -169,10 +169,14 @@ static const char *unreproducible(const struct test_case *c, const struct outcom
 	if (c->rflags & RFLAGS_TF)
 		return "TF set: the runtime enters a case with POPF, which would single-step "
 		       "the runtime's own next instruction (docs/tmk.md)";
-	for (uint32_t i = 0; i < e->n_events; i++)
+	for (uint32_t i = 0; i < e->n_events; i++) {
 		if (e->events[i].kind == EXIT_MSR)
 			return "an MSR access answered by exitdiff (knob msr-exit): a plain VMM "
 			       "handles the MSR itself (docs/formats.md)";
+		if (e->events[i].kind == EXIT_HYPERCALL)
+			return "a hypercall answered by exitdiff (KVM_CAP_EXIT_HYPERCALL): a plain "
+			       "VMM does not enable its exit (docs/harness.md)";
+	}
 	if (c->mode != MODE_PROT32 && c->mode != MODE_REAL16)
 		return NULL;
 	for (uint32_t i = 0; i < e->n_events; i++) {
