@@ -22,8 +22,16 @@ static const struct vmm_profile profiles[] = {
 		 * own devices (PIC, PIT, i8042, RTC, DMA, fw_cfg, PCI config)
 		 * stay. -no-reboot: a triple fault ends the process, which the
 		 * executor sees as SHUTDOWN. The monitor must not share stdio. */
-		.command = "qemu-system-x86_64 -nodefaults -machine pc -accel tcg -cpu max -m 64 "
-			   "-kernel {image} -serial stdio -display none -monitor none -no-reboot",
+		/* -icount shift=0,sleep=off: the guest's clock counts
+		 * instructions (1 ns each) and jumps ahead while the vCPU
+		 * halts. A case's budget is then a number of instructions,
+		 * the same on every run, and the TCG translation of the
+		 * runtime's own mode switch cannot eat it (measured: with a
+		 * real-time clock a 200 us budget fired inside the runtime and
+		 * hung it); a HLT costs no wall time waiting for the NMI. */
+		.command = "qemu-system-x86_64 -nodefaults -machine pc -accel tcg -cpu max "
+			   "-icount shift=0,sleep=off -m 64 -kernel {image} -serial stdio "
+			   "-display none -monitor none -no-reboot",
 		.cpu = "max",
 		.own_reads = OUTCOME_OWN_MMIO | OUTCOME_OWN_PORTS,
 		/* Measured, QEMU 7.2 -m 64: unassigned MMIO at 0xc0000000

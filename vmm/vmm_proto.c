@@ -21,11 +21,36 @@ uint16_t vmm_pit_count(uint32_t budget_us)
 	return (uint16_t)(n < 1 ? 1 : n > 0xffff ? 0xffff : n);
 }
 
+/* Zero runs as 00 k (k + 1 zeros): a case's data is mostly zeros between
+ * a few bytes, and the serial line moves some 16 KB/s under QEMU
+ * (measured: 8 KiB of data made a case cost 450 ms). */
+static size_t zero_rle(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (o + 2 > cap)
+			return 0;
+		if (in[i]) {
+			out[o++] = in[i++];
+			continue;
+		}
+		size_t run = 1;
+		while (i + run < n && !in[i + run] && run < 256)
+			run++;
+		out[o++] = 0;
+		out[o++] = (uint8_t)(run - 1);
+		i += run;
+	}
+	return o;
+}
+
 size_t vmm_frame(const struct test_case *c, uint16_t pit, uint8_t *buf, size_t cap)
 {
-	if (cap < 7)
+	static _Thread_local uint8_t raw[CASE_BIN_MAX];
+	size_t n = case_encode(c, raw, sizeof(raw));
+	if (!n || cap < 7)
 		return 0;
-	size_t n = case_encode(c, buf + 6, cap - 7);
+	n = zero_rle(raw, n, buf + 6, cap - 7);
 	if (!n)
 		return 0;
 	uint8_t sum = 0;

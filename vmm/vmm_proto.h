@@ -8,7 +8,8 @@
 #include "case_bin.h"
 #include "executor.h"
 
-#define VMM_FRAME_MAX (CASE_BIN_MAX + 7)
+/* A frame: header, the zero-run-coded case (at worst twice its bytes), sum. */
+#define VMM_FRAME_MAX (2 * CASE_BIN_MAX + 7)
 #define VMM_MEM_RUNS 64
 
 /* Encodes c as one frame bounded by pit PIT ticks. Returns its length. */

@@ -6,10 +6,11 @@
  *
  * Input frame, host to guest (binary; a frame is found by its sync bytes,
  * so a host that starts mid-stream loses nothing but the broken frame):
- *   A5 5A  pit:u16  len:u16  case[len]  sum:u8
- * case is the binary case format (core/case_bin.c, decoded here by the
- * same file); pit bounds the case in PIT ticks (1.193182 MHz); sum is the
- * byte sum of case. All little-endian.
+ *   A5 5A  pit:u16  len:u16  rle[len]  sum:u8
+ * rle is the case in the binary case format (core/case_bin.c, decoded here
+ * by the same file) with every run of zeros written 00 k (k + 1 zeros);
+ * pit bounds the case in PIT ticks (1.193182 MHz); sum is the byte sum of
+ * rle. All little-endian.
  *
  * Output, guest to host (text lines, hex without 0x):
  *   XDVMM 1                      once per boot, then the CPU's CPUID:
@@ -166,19 +167,30 @@ static int read_frame(void)
 	unsigned len = rx();
 	len |= (unsigned)rx() << 8;
 	uint8_t sum = 0;
+	unsigned n = 0, bad = 0;
 	for (unsigned i = 0; i < len; i++) {
 		uint8_t b = rx();
-		if (i < sizeof(frame))
-			frame[i] = b;
 		sum = (uint8_t)(sum + b);
+		unsigned run = 1;
+		if (!b && i + 1 < len) {
+			uint8_t k = rx();
+			sum = (uint8_t)(sum + k);
+			run += k;
+			i++;
+		}
+		for (; run; run--, n++)
+			if (n < sizeof(frame))
+				frame[n] = b;
+			else
+				bad = 1;
 	}
 	struct line l = { .n = 0 };
-	if (rx() != sum || len > sizeof(frame)) {
+	if (rx() != sum || bad) {
 		l_text(&l, "S the frame arrived damaged (sum or length)");
 		l_send(&l);
 		return -1;
 	}
-	case_decode(frame, len, &tc);
+	case_decode(frame, n, &tc);
 	return (int)pit;
 }
 
