@@ -64,10 +64,17 @@ static void tx(const char *s, unsigned n)
 	}
 }
 
+/* Between two polls of an empty receiver, a stretch of plain instructions:
+ * under QEMU TCG every port access takes the big lock the thread that
+ * fills the receiver also needs, and a vCPU polling back to back starves
+ * it (measured: cases waited tens of ms for their bytes on a busy host). */
+#define RX_BACKOFF 256
+
 static uint8_t rx(void)
 {
 	while (!(rt_inb(COM1_LSR) & LSR_DR))
-		;
+		for (volatile unsigned i = 0; i < RX_BACKOFF; i++)
+			;
 	return rt_inb(COM1);
 }
 
