@@ -40,7 +40,8 @@ const char *vmm_profile_names(void);
 const char *vmm_image_path(void);
 
 /* The case a VMM cannot be given (an event only a hypervisor makes
- * pending, TF, breakpoints, an MSR filter): why, or NULL. */
+ * pending, TF, breakpoints, an MSR filter, LGDT/LIDT or a MOV to CR0, CR3
+ * or CR4, which take away the runtime's way back): why, or NULL. */
 const char *vmm_refuses(const struct test_case *c);
 
 #endif
