@@ -6,8 +6,8 @@
 # is reported and booted again for the next case, that a clean exit is the
 # case's SHUTDOWN, that a hung VMM is killed after the wait, and that a bad
 # VMM name is one line and exit 2. Then, when QEMU is installed, the real
-# thing: vmm:qemu-tcg agrees on corpus cases and a short campaign files
-# buckets with saved cases.
+# thing: vmm:qemu-tcg agrees on corpus cases, a short campaign files
+# buckets with saved cases, and one exported as a TMK fails under TCG.
 # Usage: cli_vmm.sh EXITDIFF SOURCE_DIR
 exitdiff=$1 src=$2
 . "$src/tests/lib_cli.sh"
@@ -95,4 +95,20 @@ check "grep -q 'guest CPU vendor=amd' $tmp/q.out" "the guest's CPUID is read (-c
 nb=$(find "$tmp/fz/buckets" -name case.case 2>/dev/null | wc -l)
 check "grep -q 'execs' $tmp/fz.out && [ -d $tmp/fz/buckets ]" "a 15 s campaign against QEMU TCG runs ($nb bucket(s) with a saved case)"
 grep -E '^  (long64|prot32|real16|lane)' "$tmp/fz.out" | sed 's/^/  /'
+# A long64 bucket's saved case as a TMK (legacy modes may reach MMIO a TMK
+# cannot answer: SKIP): it embeds the reference's outcome, so it
+# FAILs under the VMM the campaign found diverging (QEMU status 3).
+b=$(find "$tmp/fz/buckets" -name case.case 2>/dev/null | grep -v '/executor' | grep -v -E '_(real16|prot32|prot32-paged)-' | head -1)
+if [ -n "$b" ]; then
+	"$exitdiff" export "$b" -o "$tmp/repro" >"$tmp/repro.log" 2>&1
+	timeout 60 qemu-system-x86_64 -kernel "$tmp/repro/tmk.bin" -m 64 -cpu max \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial stdio -display none \
+		-no-reboot -accel tcg >"$tmp/repro.out" 2>&1
+	st=$?
+	sed 's/^/  /' "$tmp/repro.out" | grep -E 'FAIL|PASS|SKIP'
+	check "[ $st -eq 3 ] && grep -q '^FAIL: ' $tmp/repro.out" \
+		"the bucket $(basename "$(dirname "$b")") exported as a TMK fails under QEMU TCG (status $st)"
+else
+	check "false" "the campaign saved a divergence to export"
+fi
 exit $fail
