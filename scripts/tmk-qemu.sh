@@ -13,9 +13,14 @@ trap 'rm -rf "$dir"' EXIT
 from=0 retried=0
 : >"$dir/all"
 while :; do
-	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
+	# The previous boot's stderr goes first: its "emulation failure" would
+	# end this boot before QEMU started. The background shell drops the
+	# EXIT trap: killed before its exec, it would remove $dir (measured,
+	# under load: the whole run then reported nothing).
+	: >"$dir/qemu"
+	(trap - EXIT; exec qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$dir/serial" \
-		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1 &
+		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1) &
 	pid=$!
 	# QEMU keeps a VM paused after a KVM emulation failure: its register
 	# dump on stderr ends the boot, not the budget.
