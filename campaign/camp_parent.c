@@ -441,6 +441,8 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	p.o = o;
 	p.backend = b;
 	char err[512];
+	if (o->vmm)
+		snprintf(p.known.vmm, sizeof(p.known.vmm), "%s", o->vmm);
 	if (o->known_path && known_load(&p.known, o->known_path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exitdiff fuzz: %s\n", err);
 		known_free(&p.known);

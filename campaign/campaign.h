@@ -37,6 +37,9 @@ struct campaign_opts {
 	const struct gen_config *gcfg; /* modes and knobs, NULL = long64 only */
 	const char *out;            /* output directory */
 	const char *known_path;     /* known-divergence list, NULL = none */
+	/* The VMM that takes KVM's place (fuzz --against vmm:NAME): the known
+	 * list's [vmm=NAME] entries hold, its KVM entries do not. NULL: KVM. */
+	const char *vmm;
 	double stats_period;        /* seconds between stats lines (~2) */
 	const char *cmdline;        /* the command as typed, for the report; NULL = none */
 	/* Rewrite OUT/report.html this often while running (0 = never);

@@ -36,11 +36,15 @@ struct session {
 	struct executor ref;
 	struct executor uc;     /* the Unicorn oracle (NEED_UNICORN) */
 	struct executor native; /* the host CPU (NEED_NATIVE, native/) */
-	int have_kvm, have_ref, have_uc, have_native;
+	struct executor vmm;    /* a VMM (NEED_VMM, vmm/) */
+	const char *vmm_spec;
+	int have_kvm, have_ref, have_uc, have_native, have_vmm;
 };
 
 /* NEED_UNICORN fails with a message when built without Unicorn. */
-enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4, NEED_NATIVE = 8 };
+/* NEED_VMM: session_open_vmm names the VMM ("qemu-tcg" or a command line);
+ * without NEED_KVM the reference answers CPUID as the VMM's guest does. */
+enum { NEED_KVM = 1, NEED_REF = 2, NEED_UNICORN = 4, NEED_NATIVE = 8, NEED_VMM = 16 };
 
 /* --oracle: runs Unicorn on a diverging case and prints one line saying
  * which side it takes, then the host CPU's line when it can run the case
@@ -72,6 +76,7 @@ int cmd_env(int argc, char **argv);
 #define EXITDIFF_VERSION "0.9"
 /* Returns 0, or -1 after printing a one-line error. */
 int session_open(struct session *s, unsigned need);
+int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec);
 void session_close(struct session *s);
 
 /* Prints "exitdiff CMD: message" to stderr. */

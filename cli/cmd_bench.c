@@ -130,6 +130,53 @@ static int bench_stream(struct session *s, double floor, double seconds,
 	return rc;
 }
 
+/* The VMM executor on the insn generator's stream, one worker: cases/s,
+ * and how many of them the VMM failed on (it is restarted after each). */
+static double measure_vmm(struct executor *vmm, const struct generator *g, double seconds,
+			  struct outcome *a, unsigned long *failures)
+{
+	struct test_case *c = malloc(sizeof(*c));
+	unsigned long n = 0;
+	double t0 = bench_now(), t;
+	*failures = 0;
+	if (!c)
+		return -1;
+	do {
+		gen_make(g, 0x5eed0000u + (uint32_t)n, c);
+		if (vmm->ops->run(vmm, c, a) < 0) {
+			if (vmm->dead)
+				break;
+			(*failures)++;
+		}
+		n++;
+		t = bench_now() - t0;
+	} while (t < seconds);
+	free(c);
+	return vmm->dead ? -1 : n / t;
+}
+
+/* The row of the VMM executor: "vmm:qemu-tcg" unless --vmm names another;
+ * not measured (said why) when the VMM does not start. */
+static void bench_vmm(const char *spec, double seconds, struct outcome *a)
+{
+	struct session v;
+	char label[64];
+	unsigned long failures;
+	snprintf(label, sizeof(label), "vmm:%.20s only [insn stream]", spec);
+	if (session_open_vmm(&v, NEED_VMM, spec) < 0) {
+		printf("%-34s not measured (the VMM did not start: see above)\n", label);
+		return;
+	}
+	const struct generator *g = gen_lookup("insn");
+	double rate = g ? measure_vmm(&v.vmm, g, seconds, a, &failures) : -1;
+	if (rate < 0)
+		printf("%-34s not measured: %s\n", label, v.vmm.err);
+	else
+		printf("%-34s %10.0f cases/s  per worker, %lu VMM failure(s) (restarted); target >= 2000\n",
+		       label, rate, failures);
+	session_close(&v);
+}
+
 static double measure_floor(struct session *s, double seconds, int full_sync)
 {
 	unsigned long n = 0;
@@ -147,6 +194,7 @@ static double measure_floor(struct session *s, double seconds, int full_sync)
 int cmd_bench(int argc, char **argv)
 {
 	double seconds = 1.0;
+	const char *vmm = "qemu-tcg";
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
 			char *end;
@@ -155,6 +203,12 @@ int cmd_bench(int argc, char **argv)
 				cli_error("bench", "bad --seconds '%s'", argv[i]);
 				return EXIT_USAGE;
 			}
+		} else if (!strcmp(argv[i], "--vmm") && i + 1 < argc) {
+			vmm = argv[++i];
+			if (!strncmp(vmm, "vmm:", 4))
+				vmm += 4;
+		} else if (!strcmp(argv[i], "--no-vmm")) {
+			vmm = NULL;
 		} else {
 			cli_error("bench", "unknown option '%s'", argv[i]);
 			return EXIT_USAGE;
@@ -227,6 +281,8 @@ int cmd_bench(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	if (vmm)
+		bench_vmm(vmm, seconds, a);
 	printf("targets: kvm only [hlt] >= 0.85 of floor, both + diff [hlt] >= 0.75, gen+kvm+ref+diff >= 0.85 of kvm only,\n"
 	       "         exitdiff fuzz --jobs 1 >= 0.8 of kvm only [default mix], --jobs 2 >= 1.9 x one worker\n");
 	printf("the insn stream runs %u generated cases: its kvm-only rate is the most\n"

@@ -306,8 +306,8 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 		printf("kvm trace while the case ran (%u events):\n%s", traced.n, ktrace);
 	free(ktrace);
 	if (o->against)
-		run_against(!strcmp(o->against, "native") ? &s->native : &s->uc, cf, ref, kvm,
-			    o->quiet);
+		run_against(s->have_vmm ? &s->vmm : !strcmp(o->against, "native") ? &s->native :
+			    &s->uc, cf, ref, kvm, o->quiet);
 	if (o->record) {
 		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm,
 				     depends_on_vendor(s, &cf->c, ref)) < 0)
@@ -343,8 +343,10 @@ int cmd_run(int argc, char **argv)
 			o.trace = &trace;
 		else if (!strcmp(argv[i], "--against") && i + 1 < argc) {
 			o.against = argv[++i];
-			if (strcmp(o.against, "native") && strcmp(o.against, "unicorn")) {
-				cli_error("run", "--against '%s': want native or unicorn", o.against);
+			if (strcmp(o.against, "native") && strcmp(o.against, "unicorn") &&
+			    strncmp(o.against, "vmm:", 4)) {
+				cli_error("run", "--against '%s': want native, unicorn or vmm:VMM "
+					  "(vmm:qemu-tcg, or vmm:COMMAND with {image})", o.against);
 				free(files);
 				return EXIT_USAGE;
 			}
@@ -376,13 +378,18 @@ int cmd_run(int argc, char **argv)
 		return EXIT_USAGE;
 	struct session s;
 	unsigned need = NEED_KVM | NEED_REF | (o.oracle ? NEED_UNICORN | NEED_NATIVE : 0);
+	const char *vmm = o.against && !strncmp(o.against, "vmm:", 4) ? o.against + 4 : NULL;
 	if (o.against)
-		need |= !strcmp(o.against, "native") ? NEED_NATIVE : NEED_UNICORN;
-	if (session_open(&s, need) < 0) {
+		need |= vmm ? NEED_VMM : !strcmp(o.against, "native") ? NEED_NATIVE : NEED_UNICORN;
+	if (session_open_vmm(&s, need, vmm) < 0) {
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}
 	s.ref.vendor = (enum cpu_vendor)o.vendor;
+	if (vmm)
+		/* What the VMM declares and what its guest read (docs/vmm.md). */
+		printf("vmm: %s (%s), guest CPU vendor=%s cpu=%s\n", vmm, s.vmm.env.backend,
+		       s.vmm.env.vendor, s.vmm.env.cpu);
 	char kerr[512];
 	if (access(RUN_DEFAULT_KNOWN, R_OK) == 0) {
 		if (known_load(&o.list, RUN_DEFAULT_KNOWN, kerr, sizeof(kerr)) == 0)

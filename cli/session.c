@@ -3,16 +3,18 @@
 #include <string.h>
 #include "cli.h"
 #include "native.h"
+#include "vmm.h"
 #ifdef EXITDIFF_HAVE_UNICORN
 #include "uc_oracle.h"
 #endif
 
 static int init_one(struct executor *ex, const struct executor_ops *ops,
-		    struct cpuid_table *cpuid)
+		    struct cpuid_table *cpuid, const char *spec)
 {
 	memset(ex, 0, sizeof(*ex));
 	ex->ops = ops;
 	ex->cpuid = cpuid;
+	ex->spec = spec;
 	if (ops->init(ex, ex->err, sizeof(ex->err)) == 0)
 		return 0;
 	fprintf(stderr, "exitdiff: %s executor: %s\n", ops->name, ex->err);
@@ -21,17 +23,35 @@ static int init_one(struct executor *ex, const struct executor_ops *ops,
 
 int session_open(struct session *s, unsigned need)
 {
+	return session_open_vmm(s, need, NULL);
+}
+
+int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
+{
 	memset(s, 0, sizeof(*s));
+	s->vmm_spec = vmm_spec;
 	if (need & NEED_KVM) {
-		if (init_one(&s->kvm, &kvm_executor_ops, NULL) < 0)
+		if (init_one(&s->kvm, &kvm_executor_ops, NULL, NULL) < 0)
 			return -1;
 		s->have_kvm = 1;
 	}
+	if (need & NEED_VMM) {
+		/* The VMM's guest reads its CPUID at boot: the table the
+		 * reference answers from when KVM does not run. */
+		if (init_one(&s->vmm, &vmm_executor_ops, s->have_kvm ? s->kvm.cpuid : NULL,
+			     vmm_spec) < 0) {
+			session_close(s);
+			return -1;
+		}
+		s->have_vmm = 1;
+	}
 	if (need & NEED_REF) {
-		/* The KVM executor calibrated CPUID inside its guest; without
-		 * it the reference answers CPUID with UNSUPPORTED. */
+		/* The KVM executor calibrated CPUID inside its guest (else the
+		 * VMM's); without either the reference answers CPUID with
+		 * UNSUPPORTED. */
 		if (init_one(&s->ref, &ref_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			     s->have_kvm ? s->kvm.cpuid : s->have_vmm ? s->vmm.cpuid : NULL,
+			     NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
@@ -40,7 +60,7 @@ int session_open(struct session *s, unsigned need)
 	if (need & NEED_UNICORN) {
 #ifdef EXITDIFF_HAVE_UNICORN
 		if (init_one(&s->uc, &unicorn_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			     s->have_kvm ? s->kvm.cpuid : NULL, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
@@ -56,7 +76,7 @@ int session_open(struct session *s, unsigned need)
 		/* The environment's CPUID: the native run refuses what the
 		 * host CPU has and the table says is absent, or the reverse. */
 		if (init_one(&s->native, &native_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : NULL) < 0) {
+			     s->have_kvm ? s->kvm.cpuid : NULL, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
@@ -67,6 +87,8 @@ int session_open(struct session *s, unsigned need)
 
 void session_close(struct session *s)
 {
+	if (s->have_vmm)
+		s->vmm.ops->fini(&s->vmm);
 	if (s->have_native)
 		s->native.ops->fini(&s->native);
 	if (s->have_uc)
@@ -75,5 +97,5 @@ void session_close(struct session *s)
 		s->ref.ops->fini(&s->ref);
 	if (s->have_kvm)
 		s->kvm.ops->fini(&s->kvm);
-	s->have_native = s->have_uc = s->have_ref = s->have_kvm = 0;
+	s->have_vmm = s->have_native = s->have_uc = s->have_ref = s->have_kvm = 0;
 }

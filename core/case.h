@@ -66,6 +66,7 @@ enum gpr {
 		       RFLAGS_SF | RFLAGS_OF)
 #define RFLAGS_CASE_SETTABLE (RFLAGS_STATUS | RFLAGS_DF | RFLAGS_TF)
 #define RFLAGS_FIXED1 (1u << 1)
+#define RFLAGS_RF (1ull << 16)
 
 struct test_case {
 	char id[64];          /* name for messages: file stem, or gen seed */

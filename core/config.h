@@ -27,6 +27,17 @@
  * bounds campaign speed. */
 #define KVM_TIME_BUDGET_US 5000
 
+/* The VMM executor (vmm/): a case first runs with this budget, so that a
+ * HLT, which only the budget's timer NMI ends inside a guest, costs little;
+ * a case that times out under it runs again with the whole budget before
+ * its TIMEOUT counts (a TCG translation can take longer than this). */
+#define VMM_SHORT_BUDGET_US 200
+/* How long exitdiff waits for a VMM's record of one case (wall clock)
+ * before it takes the VMM for hung, kills it and boots it again. */
+#define VMM_CASE_WAIT_MS 5000
+/* How long a VMM may take to boot the batch image to its READY line. */
+#define VMM_BOOT_WAIT_MS 20000
+
 /* Period of the watchdog signal that interrupts a KVM_RUN stuck in the
  * kernel. Cheap (a few hundred signals/s) and bounds TIMEOUT latency. */
 #define KVM_WATCHDOG_PERIOD_US 5000

@@ -285,6 +285,22 @@ static uint8_t undefined_mem_byte(const struct outcome *o, uint64_t addr)
 	return m;
 }
 
+/* The name of o's first read that unobs says the other side answers from
+ * its own devices ("vmm-mmio-read", "vmm-port-read"), or NULL. */
+static const char *own_read(const struct outcome *o, uint32_t unobs)
+{
+	for (uint32_t i = 0; i < o->n_events && i < TRACE_MAX; i++) {
+		const struct exit_event *e = &o->events[i];
+		if (e->dir != DIR_IN)
+			continue;
+		if (e->kind == EXIT_MMIO && (unobs & OUTCOME_OWN_MMIO))
+			return "vmm-mmio-read";
+		if (e->kind == EXIT_IO && (unobs & OUTCOME_OWN_PORTS))
+			return "vmm-port-read";
+	}
+	return NULL;
+}
+
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			  struct divergence *d)
 {
@@ -295,6 +311,7 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 	int ka = term_kind(a), kb = term_kind(b);
 	uint32_t na = a->n_events > TRACE_MAX ? TRACE_MAX : a->n_events;
 	uint32_t nb = b->n_events > TRACE_MAX ? TRACE_MAX : b->n_events;
+	uint64_t va, vb;
 
 	/* 1. Not comparable; still named, so coverage can count it. */
 	if (ka == EXIT_UNSUPPORTED || kb == EXIT_UNSUPPORTED) {
@@ -327,14 +344,38 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		snprintf(d->signature, sizeof(d->signature), "timeout/%s:unsupported:step-budget", tb);
 		return d->verdict;
 	}
+	/* 2b. A read whose answer one side's environment gives otherwise
+	 * (a VMM's devices, its unassigned MMIO): what follows from it is
+	 * not the instruction's semantics. Not comparable, named. */
+	uint32_t unobs = a->unobserved | b->unobserved;
+	const char *own = own_read(a, unobs) ? own_read(a, unobs) : own_read(b, unobs);
+	if (own) {
+		d->verdict = VERDICT_UNSUPPORTED;
+		snprintf(d->field, sizeof(d->field), "unsupported");
+		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s", own);
+		char ta[32], tb[32];
+		term_name(a, ta, sizeof(ta));
+		term_name(b, tb, sizeof(tb));
+		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, own);
+		return d->verdict;
+	}
 	/* 3. How each side stopped. */
 	if (ka != kb)
 		return diverge(a, b, d, DIV_TERMINAL, "terminal", (uint64_t)ka, (uint64_t)kb);
+	/* A side without a trace: its terminal event against the other's. */
+	if ((unobs & OUTCOME_NO_TRACE) && na && nb) {
+		const char *f = event_field(&a->events[na - 1], &b->events[nb - 1], 1, &va, &vb);
+		if (f) {
+			d->event_index = (int)(na - 1);
+			return diverge(a, b, d, strncmp(f, "exception.", 10) ? DIV_TRACE :
+				       DIV_EXCEPTION, f, va, vb);
+		}
+		na = nb = 0;
+	}
 
 	/* 4. The trace: the count first, pointing at where the traces part;
 	 * then each event in order. */
 	uint32_t n = na < nb ? na : nb;
-	uint64_t va, vb;
 	if (na != nb) {
 		d->event_index = (int)n;
 		for (uint32_t i = 0; i < n; i++)
@@ -376,7 +417,8 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		return diverge(a, b, d, DIV_RFLAGS, field, sa->rflags & ~undef,
 			       sb->rflags & ~undef);
 	}
-	for (size_t i = 0; i < sizeof(sysregs) / sizeof(sysregs[0]); i++) {
+	for (size_t i = 0; !(unobs & OUTCOME_NO_SYSREGS) &&
+			   i < sizeof(sysregs) / sizeof(sysregs[0]); i++) {
 		uint64_t va = sysreg_get(sa, i), vb = sysreg_get(sb, i);
 		if (va != vb)
 			return diverge(a, b, d, DIV_SYSREG, sysregs[i].name, va, vb);

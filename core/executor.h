@@ -116,6 +116,9 @@ struct executor {
 	int dead;
 	/* Times the executor rebuilt itself (a new VM) after a failure. */
 	uint64_t recoveries;
+	/* What the executor runs, for those that take an argument: the VMM
+	 * executor's "qemu-tcg" or command line (vmm/vmm.h); NULL otherwise. */
+	const char *spec;
 };
 
 /* The signature of a hypervisor failure of ex (fail_errno, fail_where):

@@ -30,10 +30,19 @@ static int add(struct known_list *k, const struct known_entry *e)
 	return 0;
 }
 
-/* "vendor=NAME" or "backend=MODULE" into e: 1 when name is one, 0 when
- * not (a knob then), -1 with a message when its value is bad. */
+/* "vendor=NAME", "backend=MODULE" or "vmm=NAME" into e: 1 when name is
+ * one, 0 when not (a knob then), -1 with a message when its value is bad. */
 static int host_condition(const char *name, struct known_entry *e, char *err, size_t errlen)
 {
+	if (!strncmp(name, "vmm=", 4)) {
+		if (!name[4] || strlen(name + 4) >= sizeof(e->vmm)) {
+			snprintf(err, errlen, "bad vmm '%s' (want a VMM executor's name: qemu-tcg)",
+				 name + 4);
+			return -1;
+		}
+		snprintf(e->vmm, sizeof(e->vmm), "%s", name + 4);
+		return 1;
+	}
 	if (!strncmp(name, "vendor=", 7)) {
 		int v = vendor_from_name(name + 7);
 		if (v < 0) {
@@ -197,7 +206,7 @@ static int parse_line(const char *s, size_t len, struct known_entry *e, int *emp
 			knobs |= d->bit;
 			a = b + 1;
 		}
-		if (!knobs && !e->vendor && !e->backend[0]) {
+		if (!knobs && !e->vendor && !e->backend[0] && !e->vmm[0]) {
 			snprintf(err, errlen, "empty [] (name at least one knob or host condition)");
 			return -1;
 		}
@@ -315,10 +324,14 @@ int known_load(struct known_list *k, const char *path, char *err, size_t errlen)
 	return rc;
 }
 
-/* Whether e's conditions (knobs, host) hold for a case with knobs here. */
-static int holds(const struct known_entry *e, uint32_t knobs)
+/* Whether e's conditions (knobs, host, VMM) hold for a case with knobs
+ * here, in list k. */
+static int holds(const struct known_list *k, const struct known_entry *e, uint32_t knobs)
 {
 	if (e->knobs & ~knobs)
+		return 0;
+	/* A VMM's entries are its own; the others describe KVM. */
+	if (strcmp(e->vmm, k->vmm))
 		return 0;
 	/* Host conditions: the host this process runs on. */
 	return !(e->vendor && e->vendor != (int)host_info()->vendor) &&
@@ -338,7 +351,7 @@ static const struct known_entry *find_cluster(const struct known_list *k, const 
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
-		if (!e->cluster || !holds(e, knobs))
+		if (!e->cluster || !holds(k, e, knobs))
 			continue;
 		size_t pl = e->prefix ? strlen(e->sig) : (size_t)-1;
 		if ((!best || pl > best_len || (pl == best_len && best->knobs && !e->knobs)) &&
@@ -357,7 +370,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
-		if (e->cluster || !holds(e, knobs))
+		if (e->cluster || !holds(k, e, knobs))
 			continue;
 		if (!e->prefix) {
 			if (!strcmp(e->sig, sig) && (!best || best->prefix || best->knobs))

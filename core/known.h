@@ -11,6 +11,9 @@
  * stand among them: vendor=intel|amd and backend=MODULE (kvm_pvm, kvm_intel,
  * kvm_amd) make the entry hold only on such a host ("[backend=kvm_pvm,cpl3]"),
  * so a divergence seen on one backend or CPU is not assumed on another.
+ * vmm=NAME (vmm/vmm.h: qemu-tcg) makes it hold only where that VMM is the
+ * executor compared with the reference ("[vmm=qemu-tcg]"); there, entries
+ * without it, which describe KVM, do not hold.
  *
  *   [KNOB,...] {REF/KVM CLASS FAMILY MODE [KNOBS]}  reason
  *
@@ -37,6 +40,7 @@ struct known_entry {
 	uint32_t knobs;      /* KNOB_* bits a case needs for the entry to hold, 0: any */
 	int vendor;          /* enum cpu_vendor the host must have, 0: any */
 	char backend[16];    /* KVM module the host must run, "": any */
+	char vmm[32];        /* the VMM executor it holds for, "": KVM */
 	unsigned line;
 };
 
@@ -44,6 +48,9 @@ struct known_list {
 	struct known_entry *e;
 	size_t n, cap;
 	uint32_t knob_entries; /* entries with a knob condition */
+	/* The VMM the list is looked up for (vmm/vmm.h's profile name,
+	 * "command" for a VMM given as a command line); "": KVM. */
+	char vmm[32];
 };
 
 /* Parses text (len bytes) into k (appending). filename is for messages.

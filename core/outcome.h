@@ -58,7 +58,7 @@ struct exit_event {
 };
 
 #define RAN_SLOTS 16
-#define UNDEF_MEM_SLOTS 4
+#define UNDEF_MEM_SLOTS 8
 #define RAN_SLOT(rip) ((unsigned)((rip) ^ ((rip) >> 4)) & (RAN_SLOTS - 1))
 
 struct end_state {
@@ -71,6 +71,14 @@ struct end_state {
 	 * stay zero). MXCSR is not compared: only LDMXCSR/FXRSTOR/XRSTOR change
 	 * it, and the reference does not model those. */
 	uint64_t xmm[16][2];
+};
+
+/* Bits of outcome.unobserved. */
+enum {
+	OUTCOME_NO_TRACE = 1,       /* only the terminal event is known */
+	OUTCOME_NO_SYSREGS = 2,     /* CR0..EFER and selectors are not known */
+	OUTCOME_OWN_MMIO = 4,       /* MMIO reads are answered otherwise */
+	OUTCOME_OWN_PORTS = 8,      /* port reads are answered otherwise */
 };
 
 struct outcome {
@@ -113,6 +121,12 @@ struct outcome {
 	char writer_xmm[16];
 	/* Instructions executed (reference), 0 when unknown. */
 	uint32_t steps;
+	/* What this executor cannot show (OUTCOME_NO_*), 0 for KVM and the
+	 * reference: a VMM seen from inside its guest (vmm/) has no exit trace
+	 * and no system registers; the diff leaves out what either side
+	 * cannot show, and calls a case not comparable when the answer to a
+	 * read it made comes from a device the reference does not model. */
+	uint32_t unobserved;
 	/* What the reference ran at its first RAN_SLOTS addresses (probed
 	 * from an address hash: ran_find, ran_place), mnemonic spaces made '_': when KVM stops
 	 * somewhere else than the reference (an emulation failure, say), the

@@ -191,11 +191,11 @@ void rt_platform_init(void)
 
 /* Mode 0 (interrupt on terminal count): OUT rises once when the count
  * runs out, one edge, one NMI. */
-void rt_timer_arm(void)
+void rt_timer_arm(uint16_t count)
 {
 	rt_outb(0x43, 0x30);
-	rt_outb(0x40, TMK_PIT_COUNT & 0xff);
-	rt_outb(0x40, TMK_PIT_COUNT >> 8);
+	rt_outb(0x40, count & 0xff);
+	rt_outb(0x40, count >> 8);
 }
 
 /* Stopping the count: a control word alone does not stop KVM's in-kernel

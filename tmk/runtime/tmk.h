@@ -136,7 +136,8 @@ int rt_streq(const char *a, const char *b);
 uint8_t *rt_phys(uint64_t pa);
 void rt_env_build(void);
 void rt_platform_init(void);
-void rt_timer_arm(void);
+/* Arms the one-shot PIT NMI that bounds a case: count ticks of 1.193182 MHz. */
+void rt_timer_arm(uint16_t count);
 void rt_timer_disarm(void);
 
 /* What the runtime observed when a case ended. */
@@ -212,6 +213,15 @@ void rt_xmm_read(uint64_t xmm[16][2]);
 /* Compares with the expectation; prints PASS/FAIL. Returns 1 on a pass. */
 int rt_check(const struct tmk_case *c, const struct tmk_obs *o,
 	     const uint8_t *initial_window);
+
+/* rt_exec.c */
+/* The CR4 feature a knob of knobs needs and this CPU lacks (CPUID), or
+ * NULL when it has them all. */
+const char *rt_missing_feature(uint32_t knobs);
+/* Runs c in its mode with its knobs, bounded by a PIT count, into o;
+ * initial_window gets the compare window as the case started. */
+void rt_execute(const struct tmk_case *c, uint16_t pit_count, struct tmk_obs *o,
+		uint8_t *initial_window);
 
 /* trampoline.S */
 void rt_run_case(void);          /* enters the case, returns when it ends */

@@ -1,0 +1,338 @@
+/*
+ * The VMM executor's batch image (docs/vmm.md): the TMK runtime with no
+ * case compiled in. It runs whatever cases exitdiff streams to COM1's
+ * input, one after the other in one boot, and reports what each did on
+ * COM1's output; exitdiff (vmm/) compares that with the reference.
+ *
+ * Input frame, host to guest (binary; a frame is found by its sync bytes,
+ * so a host that starts mid-stream loses nothing but the broken frame):
+ *   A5 5A  pit:u16  len:u16  rle[len]  sum:u8
+ * rle is the case in the binary case format (core/case_bin.c, decoded here
+ * by the same file) with every run of zeros written 00 k (k + 1 zeros);
+ * pit bounds the case in PIT ticks (1.193182 MHz); sum is the byte sum of
+ * rle. All little-endian.
+ *
+ * Output, guest to host (text lines, hex without 0x):
+ *   XDVMM 1                      once per boot, then the CPU's CPUID:
+ *   C leaf sub eax ebx ecx edx   ... the leaves the KVM executor calibrates
+ *   READY                        waiting for frames
+ * per case (after an empty line: a case's own COM1 output ends there):
+ *   O kind vec has_ec ec exc_rip cr2 rip rflags rsp_mask nmi_frame nmi_len rf_byte
+ *   G i val ...                  GPRs that differ from the case's start
+ *   X i lo hi ...                XMM registers that are not zero
+ *   M off bytes                  changed runs of the compare window
+ *   E                            the end of this case's record
+ *   S reason                     instead of all that: the case cannot run here
+ *   F reason                     the runtime's entry into the mode faulted
+ * A case that resets or stops the VM prints nothing more: the host sees
+ * the VMM exit (or the banner again) and restarts it.
+ */
+#include "tmk.h"
+#include "case_bin.h"
+#include "layout.h"
+#include "mode.h"
+
+#define COM1       0x3f8
+#define COM1_IER   (COM1 + 1)
+#define COM1_FCR   (COM1 + 2)
+#define COM1_LCR   (COM1 + 3)
+#define LCR_8N1    0x03   /* 8 data bits, no parity, DLAB clear */
+#define COM1_LSR   (COM1 + 5)
+#define LSR_DR     0x01
+#define LSR_THRE   0x20
+#define FCR_FIFO   0x07   /* enable and clear both FIFOs: 16 bytes a fill */
+
+#define SYNC0 0xa5
+#define SYNC1 0x5a
+
+/* Mirrors harness/kvm_calibrate.c's list: the reference answers CPUID
+ * from what this guest reads. */
+#define CAL_BASIC_MAX 0x20u
+#define CAL_EXT_MAX   0x80000008u
+#define CAL_HV_MAX    0x40000010u
+#define CAL_SUBLEAVES 4u
+#define CAL_MAX       256u
+
+/* The transmitter is polled without a bound: a slow reader on the host
+ * side must not lose a line (an absent UART reads all ones: THRE set). */
+static void tx(const char *s, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		while (!(rt_inb(COM1_LSR) & LSR_THRE))
+			;
+		rt_outb(COM1, (uint8_t)s[i]);
+	}
+}
+
+/* Between two polls of an empty receiver, a stretch of plain instructions:
+ * under QEMU TCG every port access takes the big lock the thread that
+ * fills the receiver also needs, and a vCPU polling back to back starves
+ * it (measured: cases waited tens of ms for their bytes on a busy host). */
+#define RX_BACKOFF 256
+
+static uint8_t rx(void)
+{
+	while (!(rt_inb(COM1_LSR) & LSR_DR))
+		for (volatile unsigned i = 0; i < RX_BACKOFF; i++)
+			;
+	return rt_inb(COM1);
+}
+
+/* A line under construction: formatted in memory, sent whole. */
+struct line {
+	char b[160];
+	unsigned n;
+};
+
+static void l_ch(struct line *l, char c)
+{
+	if (l->n < sizeof(l->b))
+		l->b[l->n++] = c;
+}
+
+static void l_hex(struct line *l, uint64_t v)
+{
+	int sh = 60;
+	l_ch(l, ' ');
+	while (sh > 0 && !((v >> sh) & 0xf))
+		sh -= 4;
+	for (; sh >= 0; sh -= 4)
+		l_ch(l, "0123456789abcdef"[(v >> sh) & 0xf]);
+}
+
+static void l_byte(struct line *l, uint8_t v)
+{
+	l_ch(l, "0123456789abcdef"[v >> 4]);
+	l_ch(l, "0123456789abcdef"[v & 0xf]);
+}
+
+static void l_send(struct line *l)
+{
+	l_ch(l, '\n');
+	tx(l->b, l->n);
+	l->n = 0;
+}
+
+static void l_text(struct line *l, const char *s)
+{
+	while (*s)
+		l_ch(l, *s++);
+}
+
+static void cpuid2(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static void report_cpuid(void)
+{
+	uint32_t r[4], max[3];
+	const uint32_t base[3] = { 0, 0x40000000u, 0x80000000u };
+	const uint32_t cap[3] = { CAL_BASIC_MAX, CAL_HV_MAX, CAL_EXT_MAX };
+	unsigned n = 0;
+	for (int i = 0; i < 3; i++) {
+		cpuid2(base[i], 0, r);
+		max[i] = r[0] > cap[i] ? cap[i] : r[0];
+	}
+	/* The hypervisor range only when its first leaf names one. */
+	if (max[1] < 0x40000000u)
+		max[1] = 0;
+	struct line l = { .n = 0 };
+	for (int i = 0; i < 3; i++) {
+		if (i && max[i] < base[i])
+			continue;
+		for (uint32_t leaf = base[i]; leaf <= max[i]; leaf++)
+			for (uint32_t sub = 0; sub < CAL_SUBLEAVES && n < CAL_MAX; sub++, n++) {
+				cpuid2(leaf, sub, r);
+				l_ch(&l, 'C');
+				l_hex(&l, leaf);
+				l_hex(&l, sub);
+				for (int k = 0; k < 4; k++)
+					l_hex(&l, r[k]);
+				l_send(&l);
+			}
+	}
+}
+
+static struct test_case tc;
+static uint8_t frame[CASE_BIN_MAX];
+static uint8_t initial_window[LAYOUT_CMP_SIZE];
+
+/* Waits for the next frame; returns its PIT count, the case in tc, or -1
+ * for a frame whose sum does not match (reported, then skipped). */
+static int read_frame(void)
+{
+	for (;;) {
+		if (rx() != SYNC0)
+			continue;
+		if (rx() == SYNC1)
+			break;
+	}
+	unsigned pit = rx();
+	pit |= (unsigned)rx() << 8;
+	unsigned len = rx();
+	len |= (unsigned)rx() << 8;
+	uint8_t sum = 0;
+	unsigned n = 0, bad = 0;
+	for (unsigned i = 0; i < len; i++) {
+		uint8_t b = rx();
+		sum = (uint8_t)(sum + b);
+		unsigned run = 1;
+		if (!b && i + 1 < len) {
+			uint8_t k = rx();
+			sum = (uint8_t)(sum + k);
+			run += k;
+			i++;
+		}
+		for (; run; run--, n++)
+			if (n < sizeof(frame))
+				frame[n] = b;
+			else
+				bad = 1;
+	}
+	struct line l = { .n = 0 };
+	if (rx() != sum || bad) {
+		l_text(&l, "S the frame arrived damaged (sum or length)");
+		l_send(&l);
+		return -1;
+	}
+	case_decode(frame, n, &tc);
+	return (int)pit;
+}
+
+static void report(const struct tmk_obs *o)
+{
+	struct line l = { .n = 0 };
+	uint64_t head[] = { o->kind, o->vector, o->has_error_code, o->error_code, o->exc_rip,
+			    o->cr2, o->rip, o->rflags, o->rsp_mask, o->nmi_frame,
+			    o->nmi_frame_len, o->rf_byte };
+	l_ch(&l, 'O');
+	for (unsigned i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+		l_hex(&l, head[i]);
+	l_send(&l);
+	l_ch(&l, 'G');
+	for (int i = 0; i < 16; i++)
+		if (o->gpr[i] != tc.gpr[i]) {
+			l_hex(&l, (uint64_t)i);
+			l_hex(&l, o->gpr[i]);
+			if (l.n > sizeof(l.b) - 40) {
+				l_send(&l);
+				l_ch(&l, 'G');
+			}
+		}
+	l_send(&l);
+	l_ch(&l, 'X');
+	for (int i = 0; i < 16; i++)
+		if (o->xmm[i][0] || o->xmm[i][1]) {
+			l_hex(&l, (uint64_t)i);
+			l_hex(&l, o->xmm[i][0]);
+			l_hex(&l, o->xmm[i][1]);
+			l_send(&l);
+			l_ch(&l, 'X');
+		}
+	if (l.n > 1)
+		l_send(&l);
+	else
+		l.n = 0;
+	/* Changed bytes, in runs of at most 64 per line. */
+	const uint8_t *now = rt_phys(LAYOUT_CMP_BASE);
+	for (uint32_t i = 0; i < LAYOUT_CMP_SIZE;) {
+		if (now[i] == initial_window[i]) {
+			i++;
+			continue;
+		}
+		l_ch(&l, 'M');
+		l_hex(&l, i);
+		l_ch(&l, ' ');
+		for (unsigned k = 0; k < 64 && i < LAYOUT_CMP_SIZE && now[i] != initial_window[i];
+		     k++, i++)
+			l_byte(&l, now[i]);
+		l_send(&l);
+	}
+	l_ch(&l, 'E');
+	l_send(&l);
+}
+
+/* COM1 as the protocol needs it: a case may have written its registers
+ * (DLAB set would turn the data port into the divisor). */
+static void uart_init(void)
+{
+	rt_outb(COM1_LCR, LCR_8N1);
+	rt_outb(COM1_IER, 0);
+	rt_outb(COM1_FCR, FCR_FIFO);
+}
+
+static void run_one(unsigned pit)
+{
+	struct line l = { .n = 0 };
+	const char *missing = rt_missing_feature(tc.knobs);
+	if (missing) {
+		l_text(&l, "S cpu lacks ");
+		l_text(&l, missing);
+		l_send(&l);
+		return;
+	}
+	/* The runtime's case record points at tc's own bytes. */
+	static struct tmk_case c;
+	c.id = "batch";
+	c.mode = tc.mode;
+	c.knobs = tc.knobs;
+	for (int i = 0; i < 16; i++)
+		c.gpr[i] = tc.gpr[i];
+	c.rflags = tc.rflags;
+	c.code_len = tc.code_len;
+	c.data_len = tc.data_len;
+	c.code = tc.code;
+	c.data = tc.data;
+	struct tmk_obs o;
+	rt_execute(&c, (uint16_t)pit, &o, initial_window);
+	uart_init();
+	/* A case that wrote to COM1 left a partial line: the record starts
+	 * on a line of its own (the host skips what comes before its O). */
+	l_send(&l);
+	if (o.entry_fault) {
+		l_text(&l, "F vector");
+		l_hex(&l, o.vector);
+		l_text(&l, " at");
+		l_hex(&l, o.entry_fault_cs);
+		l_hex(&l, o.entry_fault_eip);
+		l_send(&l);
+		return;
+	}
+	report(&o);
+}
+
+void rt_main(void)
+{
+	uart_init();
+	struct line l = { .n = 0 };
+	l_text(&l, "XDVMM 1");
+	l_send(&l);
+	rt_env_build();
+	rt_platform_init();
+	report_cpuid();
+	l_text(&l, "READY");
+	l_send(&l);
+	for (;;) {
+		int pit = read_frame();
+		if (pit >= 0)
+			run_one((unsigned)pit);
+	}
+}
+
+/* The runtime faulted outside a case: say so; the host restarts us. */
+void rt_runtime_fault(uint64_t vector, uint64_t *frame_)
+{
+	struct line l = { .n = 0 };
+	l_text(&l, "F runtime vector");
+	l_hex(&l, vector & 0xff);
+	l_hex(&l, frame_[0]);
+	l_send(&l);
+	rt_exit(1);
+}
+
+/* The image carries no case: the header's name table is empty. */
+__attribute__((section(".tmknames"), used)) const char tmk_names[] = "";
+const struct tmk_case *const tmk_cases[] = { 0 };
+const unsigned tmk_ncases = 0;

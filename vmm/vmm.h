@@ -1,0 +1,47 @@
+/* The VMM executor (docs/vmm.md): any VMM that boots a multiboot image runs
+ * the cases, in the batch image built with exitdiff (tmk/batch/), which
+ * takes cases on COM1's input and reports each outcome on its output.
+ *
+ *   vmm_profile.c   the VMMs exitdiff knows by name ("qemu-tcg"): command
+ *                   line and declared environment; "vmm:CMD" for others
+ *   vmm_proto.c     the wire: case frames out, records in -> outcome
+ *   vmm_proc.c      the VMM process: start, lines with a deadline, stop
+ *   vmm_executor.c  executor_ops: boot, run a case, restart after a
+ *                   case that ended the VM
+ */
+#ifndef EXITDIFF_VMM_H
+#define EXITDIFF_VMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "executor.h"
+
+extern const struct executor_ops vmm_executor_ops;
+
+/* A VMM: how to start it and what its guest environment answers. */
+struct vmm_profile {
+	const char *name;      /* "qemu-tcg"; "" for a command given whole */
+	const char *command;   /* sh command line; {image} is the batch image */
+	const char *cpu;       /* the CPU model it declares ("" when not) */
+	/* OUTCOME_OWN_MMIO / OUTCOME_OWN_PORTS: reads it answers otherwise
+	 * than the reference (layout.h ENV_*_READ_BYTE). */
+	uint32_t own_reads;
+	const char *reads;     /* what it answers, for the docs and `run` */
+};
+
+/* The profile for spec: a known name, or else spec taken as a command
+ * line (it must hold {image}). NULL with a reason in err when neither. */
+const struct vmm_profile *vmm_profile_find(const char *spec, struct vmm_profile *own,
+					   char *err, size_t errlen);
+/* Names of the known profiles, for messages ("qemu-tcg"). */
+const char *vmm_profile_names(void);
+
+/* The batch image: $EXITDIFF_VMM_IMAGE, else the one this build made. */
+const char *vmm_image_path(void);
+
+/* The case a VMM cannot be given (an event only a hypervisor makes
+ * pending, TF, breakpoints, an MSR filter, LGDT/LIDT or a MOV to CR0, CR3
+ * or CR4, which take away the runtime's way back): why, or NULL. */
+const char *vmm_refuses(const struct test_case *c);
+
+#endif

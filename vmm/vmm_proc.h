@@ -1,0 +1,32 @@
+/* The VMM process: its stdin and stdout are the guest's COM1. */
+#ifndef EXITDIFF_VMM_PROC_H
+#define EXITDIFF_VMM_PROC_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct vmm_proc {
+	pid_t pid;                 /* 0: not running */
+	int to, from;              /* its stdin (we write), its stdout */
+	FILE *errlog;              /* its stderr, kept for messages */
+	int closed;                /* its output reached end of file */
+	char buf[1 << 16];         /* what came from it, not yet a line */
+	size_t len;
+};
+
+/* Starts command (sh -c) with {image} replaced by image. 0, or -1 with a
+ * reason in err. */
+int vmm_proc_start(struct vmm_proc *p, const char *command, const char *image, char *err,
+		   size_t errlen);
+/* The next line (newline stripped, NUL-terminated, cut at cap) within ms.
+ * Returns 1, 0 when ms passed, -1 when the VMM closed its output. */
+int vmm_proc_line(struct vmm_proc *p, char *line, size_t cap, int ms);
+/* Writes all of buf. 0, or -1 when the VMM no longer reads. */
+int vmm_proc_write(struct vmm_proc *p, const void *buf, size_t n);
+/* Ends the VMM (its whole process group) and reaps it; how it ended into
+ * how ("exit status 0", "killed"), and the last line it wrote on stderr
+ * into last (both may be NULL). */
+void vmm_proc_stop(struct vmm_proc *p, char *how, size_t howlen, char *last, size_t lastlen);
+
+#endif
