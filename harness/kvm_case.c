@@ -160,30 +160,24 @@ static int kvm_hang_checked(struct kvm_ctx *k, const struct test_case *c, struct
 int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		  struct outcome *out, char *err, size_t errlen)
 {
-	outcome_init(out);
 	k->fail_op = NULL;
 	k->fail_errno = 0;
-	int rc = kvm_case_load(k, c, err, errlen);
-	if (rc == -1)
-		return kvm_failed_at(k, "state-load");
-	if (rc < 0)
-		return rc;
-	if (kvm_run_case(k, out, err, errlen) < 0)
-		return -1;
-	if (k->msr_filter_off_now) {
-		/* Ran under the MSR filter it does not want and met it
-		 * (kvm_msr_filter.c): again from the reset, every piece of
-		 * state re-set, without the filter. */
-		k->need_restore = KVM_RESTORE_ALL;
-		k->sync_fresh = 0;
+	for (;;) {
 		outcome_init(out);
-		rc = kvm_case_load(k, c, err, errlen);
+		int rc = kvm_case_load(k, c, err, errlen);
 		if (rc == -1)
 			return kvm_failed_at(k, "state-load");
 		if (rc < 0)
 			return rc;
 		if (kvm_run_case(k, out, err, errlen) < 0)
 			return -1;
+		if (!k->msr_filter_off_now)
+			break;
+		/* Ran under the MSR filter it does not want and met it
+		 * (kvm_msr_filter.c): again from the reset, every piece of
+		 * state re-set; the load removes the filter. */
+		k->need_restore = KVM_RESTORE_ALL;
+		k->sync_fresh = 0;
 	}
 	uint64_t pt = kvm_prof_start(k);
 	/* What this case may have changed outside the sync regs is put back
