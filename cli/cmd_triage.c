@@ -178,7 +178,7 @@ static void locate(struct session *s, const struct test_case *c, struct row *r)
 			       .max_steps = REF_STEP_BUDGET };
 	const char *other = cpu ? "the CPU" : "the reference";
 	if (lockstep_run(&l) < 0) {
-		snprintf(r->where, sizeof(r->where), "lockstep failed: %.200s", l.err);
+		snprintf(r->where, sizeof(r->where), "no instruction named: %.200s", l.err);
 		lockstep_free(&l);
 		return;
 	}

@@ -126,6 +126,18 @@ static int rep_loopcc(const struct uc_ctx *u, uint64_t addr, uint32_t size)
 	return i < size && (u->ram[addr + i] == 0xe0 || u->ram[addr + i] == 0xe1);
 }
 
+/* WRMSR: QEMU stores what it is given where the CPU checks the value
+ * (IA32_PAT's reserved memory types, a non-canonical address: #GP(0), SDM
+ * Vol. 4), so a case where KVM accepts such a value found Unicorn on KVM's
+ * side. Unicorn cannot judge it. */
+static int is_wrmsr(const struct uc_ctx *u, uint64_t addr, uint32_t size)
+{
+	uint32_t i = 0;
+	while (i < size && is_legacy_prefix(u->ram[addr + i]))
+		i++;
+	return i + 1 < size && u->ram[addr + i] == 0x0f && u->ram[addr + i + 1] == 0x30;
+}
+
 /* Every instruction: the step budget, the HLT check, and the start of a
  * new instruction for the #PF access tracking. Unicorn's HLT would stop
  * the engine with nothing to tell it from other stops, so it is caught
@@ -166,8 +178,10 @@ static void on_code(uc_engine *uc, uint64_t addr, uint32_t size, void *user)
 	}
 	if (size == 0 || size > 15 || addr + size > LAYOUT_RAM_SIZE)
 		return;
-	if (rep_loopcc(u, addr, size)) {
-		strcpy(u->unsupported, "rep-loopcc");
+	const char *unjudged = rep_loopcc(u, addr, size) ? "rep-loopcc" :
+			       is_wrmsr(u, addr, size) ? "wrmsr" : NULL;
+	if (unjudged) {
+		strcpy(u->unsupported, unjudged);
 		uc_snapshot(u);
 		stop(u, UC_STOP_UNSUPPORTED);
 		return;

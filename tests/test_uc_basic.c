@@ -253,6 +253,15 @@ static void test_more(void)
 	CHECK_EQ_U64(t->kind, EXIT_UNSUPPORTED, "rep_loopne: unicorn cannot judge a REP-prefixed LOOPcc");
 	CHECK(!strcmp(out.mnemonic, "rep-loopcc"), "rep_loopne: mnemonic '%s'", out.mnemonic);
 
+	/* WRMSR of a reserved IA32_PAT type: the CPU's #GP(0), QEMU stores it. */
+	static const uint8_t wrmsr_pat[] = { 0x0f, 0x30, 0xf4 };
+	mk(&c, "wrmsr_pat", wrmsr_pat, sizeof(wrmsr_pat));
+	c.gpr[RCX] = 0x277;
+	c.gpr[RAX] = 0x10;
+	t = run(&c);
+	CHECK_EQ_U64(t->kind, EXIT_UNSUPPORTED, "wrmsr_pat: unicorn cannot judge WRMSR");
+	CHECK(!strcmp(out.mnemonic, "wrmsr"), "wrmsr_pat: mnemonic '%s'", out.mnemonic);
+
 	/* The next case runs on a fresh state: the selector and RIP come
 	 * back whatever the previous case did. */
 	static const uint8_t movss[] = { 0x31, 0xc0, 0x8e, 0xd8, 0xf4 }; /* xor eax,eax; mov ds,ax */
