@@ -11,13 +11,6 @@
 #include "gen.h"
 #include "kvm_executor.h"
 
-double bench_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 struct bench_case {
 	const char *name;
 	unsigned len;

@@ -241,8 +241,10 @@ void kvm_state_capture(struct kvm_ctx *k, struct end_state *st);
 
 /* kvm_run.c */
 /* What an exit handler returns: the run goes on, the outcome is complete,
- * or an ioctl failed (fail_op and fail_errno say which). */
-enum { KVM_FAILED = -1, KVM_STOP = 0, KVM_GO_ON = 1 };
+ * an ioctl failed (fail_op and fail_errno say which), or the exit is not
+ * one the handler expected (the run loop ends the case with it verbatim,
+ * as for a reason without a handler). */
+enum { KVM_FAILED = -1, KVM_STOP = 0, KVM_GO_ON = 1, KVM_UNEXPECTED = 2 };
 /* Ends the case with the exit verbatim (EXIT_OTHER, addr = reason). */
 int kvm_on_other(struct kvm_ctx *k, struct outcome *out, uint32_t reason);
 

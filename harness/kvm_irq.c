@@ -46,7 +46,7 @@ int kvm_on_irq_window(struct kvm_ctx *k, struct outcome *out)
 {
 	/* Asked for by nobody: an exit no case explains, kept verbatim. */
 	if (k->intr_vector < 0)
-		return kvm_on_other(k, out, KVM_EXIT_IRQ_WINDOW_OPEN);
+		return KVM_UNEXPECTED;
 	k->irq_window_exits++;
 	return kvm_irq_inject(k, out);
 }

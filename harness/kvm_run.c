@@ -362,9 +362,9 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 		if (budget.interrupts)
 			budget.moved = 1;
 		int go;
-		if (reason < KVM_EXITS_KNOWN && kvm_exits[reason])
-			go = kvm_exits[reason](k, out);
-		else
+		go = reason < KVM_EXITS_KNOWN && kvm_exits[reason] ? kvm_exits[reason](k, out) :
+								      KVM_UNEXPECTED;
+		if (go == KVM_UNEXPECTED)
 			go = kvm_on_other(k, out, reason);
 		if (go == KVM_FAILED) {
 			snprintf(err, errlen, "%s:%d: %s after exit %u (%s): %s (errno %d)",
