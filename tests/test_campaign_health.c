@@ -111,9 +111,13 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
+	/* One stats period for the whole run: the failing seeds come at
+	 * random, so a short period of a run below 1% overall can pass 1% by
+	 * chance alone (measured under ASan: 1.27% in one of two periods of a
+	 * 0.77% run). The run's own share is what this run is judged by. */
 	struct campaign_opts o = {
 		.jobs = 2, .execs = 6000, .seed = 5, .gen = gen_lookup("raw"),
-		.out = out, .stats_period = 0.2,
+		.out = out, .stats_period = 3600,
 	};
 	int rc = campaign_run(&o, &fake);
 	CHECK(rc == 0, "campaign with failures under 1%% of execs: exit 0 (rc %d)", rc);
