@@ -206,6 +206,23 @@ static void peek(const struct kvm_step *s, struct insn_peek *p)
 	}
 }
 
+/* Hands the registers changed here (and the sregs, with sregs) to KVM for
+ * the next KVM_RUN: through the sync area, else by ioctl. 0, or -1 (err). */
+static int put_state(struct kvm_ctx *k, int sregs, char *err, size_t errlen)
+{
+	if (k->have_sync) {
+		k->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS | (sregs ? KVM_SYNC_X86_SREGS : 0);
+		return 0;
+	}
+	char why[160];
+	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, kvm_regs_of(k), why, sizeof(why)) < 0 ||
+	    (sregs && kvm_ioctl(k->vcpu.fd, KVM_SET_SREGS, kvm_sregs_of(k), why, sizeof(why)) < 0)) {
+		snprintf(err, errlen, "stepping with TF: %s", why);
+		return -1;
+	}
+	return 0;
+}
+
 /* The vCPU state after a #DB trap at CPL3: the frame's RIP, RSP and
  * RFLAGS (TF still set), CS and SS of the case's template (the frame must
  * hold the same selectors). Returns 0, or -1 (err). */
@@ -225,37 +242,17 @@ static int resume_from_trap(struct kvm_step *s, const struct end_state *frame,
 	r->rflags = frame->rflags | RFLAGS_TF;
 	sr->cs = k->cur->sregs.cs;
 	sr->ss = k->cur->sregs.ss;
-	if (k->have_sync) {
-		k->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
-		return 0;
-	}
-	char why[160];
-	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, r, why, sizeof(why)) < 0 ||
-	    kvm_ioctl(k->vcpu.fd, KVM_SET_SREGS, sr, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "stepping with TF: %s", why);
-		return -1;
-	}
-	return 0;
+	return put_state(k, 1, err, errlen);
 }
 
 /* Sets TF for the next instruction (the case's POPF may have cleared it). */
 static int arm_tf(struct kvm_step *s, char *err, size_t errlen)
 {
-	struct kvm_ctx *k = s->k;
-	struct kvm_regs *r = kvm_regs_of(k);
+	struct kvm_regs *r = kvm_regs_of(s->k);
 	if (r->rflags & RFLAGS_TF)
 		return 0;
 	r->rflags |= RFLAGS_TF;
-	if (k->have_sync) {
-		k->vcpu.run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-		return 0;
-	}
-	char why[160];
-	if (kvm_ioctl(k->vcpu.fd, KVM_SET_REGS, r, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "stepping with TF: %s", why);
-		return -1;
-	}
-	return 0;
+	return put_state(s->k, 0, err, errlen);
 }
 
 /* Non-zero when the debug exit that just came ended the case at a HLT.
