@@ -484,6 +484,12 @@ int campaign_run(const struct campaign_opts *o, const struct campaign_backend *b
 	int resuming = p.st.tot.execs || camp_buckets_new(&p.st);
 	printf("exitdiff fuzz: %u worker(s), generator %s, seed %" PRIu64 ", out %s%s\n",
 	       o->jobs, o->gen->name, o->seed, o->out, resuming ? " (resuming)" : "");
+	/* Said at once: a campaign with no known list saves every divergence
+	 * the corpus already explains as new. */
+	if (o->known_path)
+		printf("known divergences: %s (%zu entries)\n", o->known_path, p.known.n);
+	else
+		printf("known divergences: none (--known FILE; every divergence counts as new)\n");
 	if (resuming)
 		printf("resumed: %" PRIu64 " execs, %zu buckets\n", p.st.tot.execs,
 		       camp_buckets_new(&p.st));

@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include "campaign.h"
 #include "cli.h"
+#include "source_tree.h"
 
-#define DEFAULT_KNOWN "corpus/known-divergences.txt"
 
 static struct session fuzz_session;
 /* --against vmm:VMM: the VMM takes KVM's place in every worker, and the
@@ -142,8 +142,8 @@ int cmd_fuzz(int argc, char **argv)
 		cli_error("fuzz", "%s", err);
 		return EXIT_USAGE;
 	}
-	if (!known && !no_known && access(DEFAULT_KNOWN, R_OK) == 0)
-		known = DEFAULT_KNOWN;
+	if (!known && !no_known)
+		known = known_default_path();
 	o.known_path = no_known ? NULL : known;
 	/* The command as typed, for the report's options section. */
 	char cmdline[2048] = "exitdiff fuzz";

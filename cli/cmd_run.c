@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "case_text.h"
 #include "cli.h"
+#include "source_tree.h"
 #include "diff.h"
 #include "finding.h"
 #include "host.h"
@@ -34,7 +35,6 @@ struct run_opts {
 	struct pipeline *pl;        /* the finding pipeline (pipeline/pipeline.h) */
 };
 
-#define RUN_DEFAULT_KNOWN "corpus/known-divergences.txt"
 
 /* Kernel log lines printed while a case ran in KVM, kept for after the
  * verdict: every line, and which are findings (core/kmsg.h). */
@@ -391,8 +391,9 @@ int cmd_run(int argc, char **argv)
 		printf("vmm: %s (%s), guest CPU vendor=%s cpu=%s\n", vmm, s.vmm.env.backend,
 		       s.vmm.env.vendor, s.vmm.env.cpu);
 	char kerr[512];
-	if (access(RUN_DEFAULT_KNOWN, R_OK) == 0) {
-		if (known_load(&o.list, RUN_DEFAULT_KNOWN, kerr, sizeof(kerr)) == 0)
+	const char *known_path = known_default_path();
+	if (known_path) {
+		if (known_load(&o.list, known_path, kerr, sizeof(kerr)) == 0)
 			o.have_list = 1;
 		else
 			fprintf(stderr, "exitdiff run: %s (bucket lines will not say what is known)\n", kerr);

@@ -10,11 +10,8 @@
 #include "executor.h"
 #include "finding.h"
 #include "fuzz_exec.h"
+#include "source_tree.h"
 #include "pipeline.h"
-
-#ifndef EXITDIFF_SOURCE_DIR
-#define EXITDIFF_SOURCE_DIR "."
-#endif
 
 static struct {
 	int open;
@@ -94,9 +91,9 @@ int fx_open(const struct fx_options *o, char *err, size_t errlen)
 	/* The known list: $EXITDIFF_KNOWN must exist when given; the corpus
 	 * default is optional (a checkout without it simply knows nothing). */
 	const char *known = getenv(FX_ENV_KNOWN);
-	int n = known && *known ?
-		fx_known_load(known, 0, err, errlen) :
-		fx_known_load(EXITDIFF_SOURCE_DIR "/corpus/known-divergences.txt", 1, err, errlen);
+	const char *dflt = known_default_path();
+	int n = known && *known ? fx_known_load(known, 0, err, errlen) :
+		dflt ? fx_known_load(dflt, 1, err, errlen) : 0;
 	if (n < 0)
 		return -1;
 

@@ -107,6 +107,14 @@ printf 'lonely-signature\n' > "$T/bad-known.txt"
 rc=$?
 [ $rc -eq 2 ] && grep -q "bad-known.txt:1:" "$T/b.log" && ok "malformed known file: exit 2 with FILE:LINE" ||
 	bad "malformed known file: exit $rc, $(cat "$T/b.log" | head -2)"
+# Told no list, a campaign started outside the checkout still uses the
+# corpus's (the source tree's), and says so; --no-known says there is none.
+(cd "$T" && "$X" fuzz --execs 10 --out "$T/d" > "$T/d.log" 2>&1)
+grep -q "^known divergences: $SRC/corpus/known-divergences.txt ([1-9][0-9]* entries)" "$T/d.log" &&
+	ok "fuzz from another directory: the source tree's known list" ||
+	bad "fuzz from $T: $(grep -m1 '^known' "$T/d.log")"
+grep -q "^known divergences: none" "$T/a.log" && ok "--no-known: says none" ||
+	bad "--no-known: $(grep -m1 '^known' "$T/a.log")"
 
 # 4. kill -9 mid-campaign: every saved file is complete.
 "$X" fuzz --jobs 2 --time 60 --stats-period 0.3 --no-known --out "$T/c" > "$T/c.log" 2>&1 &

@@ -20,18 +20,9 @@
 #include "executor.h"
 #include "knobs.h"
 #include "mode.h"
+#include "source_tree.h"
 #include "tmk_gen.h"
 #include "tmk_host.h"
-
-#ifndef EXITDIFF_SOURCE_DIR
-#define EXITDIFF_SOURCE_DIR "."
-#endif
-
-const char *tmk_source_dir(void)
-{
-	const char *e = getenv("EXITDIFF_SOURCE_DIR");
-	return e && *e ? e : EXITDIFF_SOURCE_DIR;
-}
 
 #define ERR(...) do { fprintf(stderr, "exitdiff export: " __VA_ARGS__); fputc('\n', stderr); } while (0)
 
@@ -63,7 +54,7 @@ static int copy_file(const char *from, const char *to)
 static int copy_runtime(const char *outdir)
 {
 	char from[1024], to[1024];
-	snprintf(from, sizeof(from), "%s/tmk/runtime", tmk_source_dir());
+	snprintf(from, sizeof(from), "%s/tmk/runtime", source_dir());
 	DIR *d = opendir(from);
 	if (!d) {
 		ERR("%s: %s (set EXITDIFF_SOURCE_DIR to the exitdiff source tree)",
@@ -75,7 +66,7 @@ static int copy_runtime(const char *outdir)
 	while (!rc && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		snprintf(from, sizeof(from), "%s/tmk/runtime/%s", tmk_source_dir(), de->d_name);
+		snprintf(from, sizeof(from), "%s/tmk/runtime/%s", source_dir(), de->d_name);
 		struct stat st;
 		if (stat(from, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
@@ -91,7 +82,7 @@ static int copy_runtime(const char *outdir)
 	};
 	for (size_t i = 0; !rc && i < sizeof(core) / sizeof(core[0]); i++) {
 		const char *f = core[i];
-		snprintf(from, sizeof(from), "%s/core/%s", tmk_source_dir(), f);
+		snprintf(from, sizeof(from), "%s/core/%s", source_dir(), f);
 		snprintf(to, sizeof(to), "%s/%s", outdir, f);
 		rc = copy_file(from, to);
 	}

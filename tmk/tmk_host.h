@@ -73,8 +73,4 @@ struct tmk_export_opts {
  * printing errors (prefixed "exitdiff export: "). */
 int tmk_export(char **paths, int n, const struct tmk_export_opts *o);
 
-/* Where the runtime sources are: $EXITDIFF_SOURCE_DIR or the source tree
- * this binary was built from. */
-const char *tmk_source_dir(void);
-
 #endif
