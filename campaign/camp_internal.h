@@ -333,6 +333,10 @@ struct sig_slot *sigtab_entry(const struct sig_table *t, size_t i);
 /* The entry of sig, claimed when new (*fresh = 1); NULL when the table
  * cannot grow (out of memory). */
 struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh);
+/* 1 when sig has an entry whose alias chain ends on a known one: the
+ * worker has met that signature and the known list names it (or names
+ * its first divergence). Claims nothing. */
+int sigtab_known(const struct sig_table *t, const char *sig);
 /* Keys a worker's table holds before sigtab_bound empties part of it. */
 #define CAMP_SIGTAB_MAX 32768
 /* With n >= max entries: drops every entry whose alias chain ends on a

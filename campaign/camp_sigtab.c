@@ -79,6 +79,25 @@ struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh)
 	return s;
 }
 
+int sigtab_known(const struct sig_table *t, const char *sig)
+{
+	if (!t->index_cap)
+		return 0;
+	size_t j = camp_hash_str(sig) & (t->index_cap - 1);
+	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
+		const struct sig_slot *s = sigtab_entry(t, t->index[j] - 1);
+		if (strcmp(s->sig, sig))
+			continue;
+		for (int hops = 0; hops < 8; hops++) {
+			if (!s->alias)
+				return s->known;
+			s = sigtab_entry(t, s->alias - 1);
+		}
+		return 0;
+	}
+	return 0;
+}
+
 /* 1 when following s's aliases ends on an entry of the known list (or
  * goes on for more than 8 hops, which no chain the worker builds does). */
 static int ends_known(const struct sig_table *t, const struct sig_slot *s)

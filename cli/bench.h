@@ -4,6 +4,7 @@
 #ifndef EXITDIFF_BENCH_H
 #define EXITDIFF_BENCH_H
 
+#include <stdint.h>
 #include <time.h>
 #include "cli.h"
 
@@ -22,6 +23,10 @@ static inline double bench_now(void)
  * (n generated cases), printed as us per case and share. 0 or -1. */
 int bench_prof(struct session *s, const struct test_case *hlt, const struct test_case *stream,
 	       unsigned n, double seconds);
+/* The same for n cases, each with the campaign's short budget where
+ * short_b[i] (NULL: none). */
+int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,
+		     const uint8_t *short_b, unsigned n, double seconds);
 /* KVM alone, the in-process pipeline and a real `exitdiff fuzz --jobs 1`
  * on the default mode mix, printed as rates and ratios. 0 or -1. */
 int bench_mix(struct session *s, double floor, double seconds);

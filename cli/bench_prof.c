@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "bench.h"
+#include "campaign.h"
 #include "kvm_executor.h"
 
 /* ns of one CLOCK_MONOTONIC read, what each profiling lap costs. */
@@ -20,9 +21,10 @@ static double clock_read_ns(void)
 	return (bench_now() - t0) * 1e9 / 100000;
 }
 
-static int prof_one(struct session *s, const char *what, const struct test_case *cases,
-		    unsigned n, double seconds, double clock_ns)
+int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,
+		     const uint8_t *short_b, unsigned n, double seconds)
 {
+	double clock_ns = clock_read_ns();
 	struct outcome *o = malloc(sizeof(*o));
 	if (!o)
 		return -1;
@@ -30,14 +32,17 @@ static int prof_one(struct session *s, const char *what, const struct test_case 
 	unsigned long done = 0, failed = 0;
 	double t0 = bench_now(), t;
 	do {
-		for (unsigned i = 0; i < n; i++)
+		for (unsigned i = 0; i < n; i++) {
+			s->kvm.budget_us = short_b && short_b[i] ? CAMP_SHORT_BUDGET_US : 0;
 			failed += s->kvm.ops->run(&s->kvm, &cases[i], o) < 0;
+		}
 		done += n;
 		t = bench_now() - t0;
 	} while (t < seconds);
 	struct kvm_prof p;
 	kvm_prof_read(&s->kvm, &p);
 	kvm_prof_enable(&s->kvm, 0);
+	s->kvm.budget_us = 0;
 	free(o);
 	double per = t * 1e6 / done, sum = 0;
 	uint64_t laps = 0;
@@ -63,9 +68,8 @@ static int prof_one(struct session *s, const char *what, const struct test_case 
 int bench_prof(struct session *s, const struct test_case *hlt, const struct test_case *stream,
 	       unsigned n, double seconds)
 {
-	double clock_ns = clock_read_ns();
-	if (prof_one(s, "hlt", hlt, 1, seconds, clock_ns) < 0 ||
-	    prof_one(s, "insn stream", stream, n, seconds, clock_ns) < 0)
+	if (bench_prof_cases(s, "hlt", hlt, NULL, 1, seconds) < 0 ||
+	    bench_prof_cases(s, "insn stream", stream, NULL, n, seconds) < 0)
 		return -1;
 	return 0;
 }
