@@ -450,7 +450,9 @@ void camp_summary(FILE *f, const struct camp_state *s, const char *out, double s
 	fprintf(f, "campaign summary: %" PRIu64 " execs this run in %.1f s (%.0f execs/s), "
 		"%" PRIu64 " in total on %s\n", run, secs, secs > 0 ? run / secs : 0.0,
 		s->tot.execs, out);
-	fprintf(f, "  agree %" PRIu64 ", diverge %" PRIu64 " (known %" PRIu64 "), unsupported %" PRIu64
+	/* Known hits are not a part of diverge: kernel-log lines and
+	 * hypervisor failures the known list names count there too. */
+	fprintf(f, "  agree %" PRIu64 ", diverge %" PRIu64 ", known-list hits %" PRIu64 ", unsupported %" PRIu64
 		" (%.1f%%), unconfirmed %" PRIu64 ", executor failures %" PRIu64 " (hypervisor %" PRIu64
 		"), recoveries %" PRIu64 ", worker crashes %" PRIu64 ", worker restarts %" PRIu64 "\n",
 		s->tot.agree, s->tot.diverge, camp_known_hits(s), s->tot.unsupported,
