@@ -62,8 +62,8 @@ static void check_default_mix(void)
 	for (uint64_t i = 0; i < n; i++) {
 		gen_make_ex(g, &cfg, gen_case_seed(3, 0, i), &a, NULL);
 		lanes[gen_lane_of(&a)]++;
-		intr += a.event.kind == CASE_EVENT_INTR;
-		intr_sti += a.event.kind == CASE_EVENT_INTR && a.code_len && a.code[0] == 0xfb;
+		intr += a.event[0].kind == CASE_EVENT_INTR;
+		intr_sti += a.event[0].kind == CASE_EVENT_INTR && a.code_len && a.code[0] == 0xfb;
 		other_knobs += (a.knobs & ~(KNOB_CPL3 | KNOB_MSR_EXIT)) != 0;
 		/* An MSR-filter case is there for a filtered RDMSR/WRMSR. */
 		int has = 0;
