@@ -539,18 +539,18 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			ref_terminal(&cpu, EXIT_TIMEOUT, 0, cpu.rip);
 			break;
 		}
+		if (!after_done && (c->rflags & RFLAGS_TF)) {
+			/* KVM steps to N with guest debug; the case's own TF
+			 * traps inside those steps. Not modeled. */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			copy_mnemonic(out, "event:after-tf");
+			break;
+		}
 		if (!after_done && steps >= after) {
 			/* The case retired N instructions: the hypervisor makes
 			 * the after=N events pending at this boundary, in the
 			 * shadow the last instruction left (docs/formats.md). */
 			after_done = 1;
-			if (cpu.rflags & RFLAGS_TF) {
-				/* KVM steps to N with guest debug; the case's
-				 * own TF would trap inside that. Not modeled. */
-				ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
-				copy_mnemonic(out, "event:after-tf");
-				break;
-			}
 			for (unsigned i = 0; i < CASE_EVENTS_MAX; i++) {
 				const struct case_event *e = &c->event[i];
 				if (!e->after)
