@@ -30,6 +30,8 @@ int kvm_after_run(struct kvm_ctx *k, const struct test_case *c, struct outcome *
 	 * skip what looks set (kvm_state_load compares with the sync area). */
 	k->sync_fresh = 0;
 	int rc = kvm_step_begin(&s, k, c, err, errlen);
+	if (rc == KVM_NO_STEP)
+		return KVM_CASE_REFUSED; /* this KVM cannot step: err says so */
 	if (rc < 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {

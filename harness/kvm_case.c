@@ -172,6 +172,8 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 		if (case_events_after(c->event)) {
 			/* Stepped to instruction N first (kvm_after.c). */
 			int ar = kvm_after_run(k, c, out, err, errlen);
+			if (ar == KVM_CASE_REFUSED)
+				return ar;
 			if (ar < 0)
 				return kvm_failed_at(k, k->fail_op ? k->fail_op : "step-to-after");
 			if (ar == 1) {

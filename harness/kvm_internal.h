@@ -285,7 +285,8 @@ int kvm_events_at_stub(struct kvm_ctx *k, struct outcome *out, const struct exit
 		       int stub);
 /* kvm_after.c: runs a case whose events wait for instruction N: steps
  * there (KVM_GUESTDBG_SINGLESTEP), makes them pending, runs on. 0, 1 when
- * the case ended while stepping (out is complete, memory included), -1. */
+ * the case ended while stepping (out is complete, memory included),
+ * KVM_CASE_REFUSED when this KVM cannot step (err says why), -1. */
 int kvm_after_run(struct kvm_ctx *k, const struct test_case *c, struct outcome *out,
 		  char *err, size_t errlen);
 /* Runs from the loaded state until a terminal event; fills out->events
