@@ -347,7 +347,7 @@ static void send_first_text(struct worker *w, const char *sig, const struct test
 		r.seed = c->seed;
 		r.mode = c->mode;
 		r.knobs = c->knobs;
-		r.event = c->event.kind;
+		r.event = c->event[0].kind;
 		r.minimized = (uint32_t)minimized;
 		r.len1 = (uint32_t)l1;
 		r.len2 = (uint32_t)l2;

@@ -75,7 +75,9 @@ struct test_case {
 	uint64_t seed;        /* generator seed it came from, 0 if hand-written */
 	uint64_t gpr[GPR_COUNT];
 	uint64_t rflags;      /* always (x & RFLAGS_CASE_SETTABLE) | FIXED1 */
-	struct case_event event; /* pending before the first instruction, or none */
+	/* Events the hypervisor makes pending (case_event.h), packed: the
+	 * first CASE_EVENT_NONE ends them. */
+	struct case_event event[CASE_EVENTS_MAX];
 	uint32_t code_len;
 	uint32_t data_len;    /* initial bytes at LAYOUT_DATA; rest is zero */
 	uint8_t code[CASE_CODE_MAX];

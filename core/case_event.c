@@ -40,7 +40,21 @@ const char *case_event_invalid(const struct case_event *e)
 	if (e->shadow >= CASE_SHADOWS)
 		return "unknown shadow";
 	if (e->kind == CASE_EVENT_NONE)
-		return e->shadow || e->vector || e->has_error || e->error ? "no event, yet fields" : NULL;
+		return e->shadow || e->vector || e->has_error || e->error || e->after ||
+		       e->in_handler || e->pad ? "no event, yet fields" : NULL;
+	if (e->pad)
+		return "padding set";
+	if (e->after > CASE_EVENT_AFTER_MAX)
+		return "after= is at most 1023";
+	if (e->after && e->in_handler)
+		return "after= and at=handler are two different points";
+	/* An injected exception is what a VMM re-injects on the next entry:
+	 * it has no later point. */
+	if (e->kind == CASE_EVENT_EXCEPTION && (e->after || e->in_handler))
+		return "an injected exception is pending from the start (no after=, no at=handler)";
+	/* The shadow is the one the first instruction runs in. */
+	if (e->shadow && (e->after || e->in_handler))
+		return "shadow= is the first instruction's: only for an event pending from the start";
 	if (e->kind == CASE_EVENT_INTR) {
 		/* Vectors 0-31 are the architecture's own (SDM Vol. 3A 6.2);
 		 * an interrupt controller delivers 16-255, and below 32 it
@@ -73,6 +87,79 @@ const char *case_event_invalid(const struct case_event *e)
 	return NULL;
 }
 
+int case_event_at_start(const struct case_event *e)
+{
+	return e->kind != CASE_EVENT_NONE && !e->after && !e->in_handler;
+}
+
+unsigned case_events_count(const struct case_event *ev)
+{
+	unsigned n = 0;
+	while (n < CASE_EVENTS_MAX && ev[n].kind != CASE_EVENT_NONE)
+		n++;
+	return n;
+}
+
+unsigned case_events_after(const struct case_event *ev)
+{
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		if (ev[i].after)
+			return ev[i].after;
+	return 0;
+}
+
+/* The rules that keep every executor exact (docs/formats.md "Events"):
+ * KVM steps to after=N with nothing pending (an event pending from the
+ * start and one after N do not mix, and all after= share one N); one
+ * external interrupt (the VMM holds one vector); one injected exception,
+ * first; two NMIs only at two different points (NMIs made pending at
+ * once are one, SDM Vol. 3A 6.7.1); one NMI or exception from the start;
+ * after=N and at=handler not together. In order: from the start, after N,
+ * at=handler. */
+const char *case_events_invalid(const struct case_event *ev, int cpl3)
+{
+	unsigned n = case_events_count(ev), intrs = 0, start = 0, later = 0, handler = 0;
+	unsigned start_nmi_exc = 0;
+	for (unsigned i = n; i < CASE_EVENTS_MAX; i++)
+		if (case_event_invalid(&ev[i]) || ev[i].kind != CASE_EVENT_NONE)
+			return "an event after an empty slot";
+	for (unsigned i = 0; i < n; i++) {
+		const struct case_event *e = &ev[i];
+		const char *why = case_event_invalid(e);
+		if (why)
+			return why;
+		if (e->after && cpl3)
+			return "after= needs CPL0: KVM single-steps to it (knob cpl3)";
+		intrs += e->kind == CASE_EVENT_INTR;
+		start += case_event_at_start(e);
+		later += e->after != 0;
+		handler += e->in_handler;
+		start_nmi_exc += case_event_at_start(e) && e->kind != CASE_EVENT_INTR;
+		if (e->kind == CASE_EVENT_EXCEPTION && i)
+			return "an injected exception is the first event";
+		if (i && (ev[i - 1].in_handler > e->in_handler ||
+			  (!e->in_handler && ev[i - 1].after > e->after)))
+			return "events come in order: from the start, after=N, at=handler";
+		if (i && e->after != ev[i - 1].after && e->after && ev[i - 1].after)
+			return "events made pending after N share one N";
+		for (unsigned j = 0; j < i; j++)
+			if (ev[j].kind == CASE_EVENT_NMI && e->kind == CASE_EVENT_NMI &&
+			    ev[j].after == e->after && ev[j].in_handler == e->in_handler)
+				return "two NMIs made pending at one point are one NMI";
+	}
+	if (intrs > 1)
+		return "at most one external interrupt";
+	if (start_nmi_exc > 1)
+		return "one NMI or injected exception pending from the start";
+	if (later && handler)
+		return "after=N and at=handler do not mix (KVM steps to N; a handler reached "
+		       "while stepping is the case's end)";
+	if (start && later)
+		return "an event pending from the start and one after=N do not mix (KVM steps to N "
+		       "with nothing pending)";
+	return NULL;
+}
+
 char *case_event_format(const struct case_event *e, char *buf, size_t len)
 {
 	int n = snprintf(buf, len, "%s", case_event_kind_name(e->kind));
@@ -82,6 +169,10 @@ char *case_event_format(const struct case_event *e, char *buf, size_t len)
 	if (e->has_error && n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - (size_t)n, " error=0x%x", e->error);
 	if (e->shadow && n >= 0 && (size_t)n < len)
-		snprintf(buf + n, len - (size_t)n, " shadow=%s", case_event_shadow_name(e->shadow));
+		n += snprintf(buf + n, len - (size_t)n, " shadow=%s", case_event_shadow_name(e->shadow));
+	if (e->after && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, " after=%u", e->after);
+	if (e->in_handler && n >= 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, " at=handler");
 	return buf;
 }

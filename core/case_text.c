@@ -277,7 +277,9 @@ static int kw_knobs(struct parser *p, const char *kw, char *rest)
 }
 
 /* "event nmi [shadow=mov-ss|sti]", "event exception V [error=E] [shadow=..]"
- * or "event intr V". */
+ * or "event intr V"; nmi and intr may carry "after=N" or "at=handler". Up to
+ * CASE_EVENTS_MAX lines; how they go together is checked with the whole
+ * case (check_mode). */
 static int kw_event(struct parser *p, const char *kw, char *rest)
 {
 	struct case_event e = { 0 };
@@ -309,14 +311,27 @@ static int kw_event(struct parser *p, const char *kw, char *rest)
 			e.error = (uint32_t)v;
 		} else if (!strncmp(t, "shadow=", 7) && case_event_shadow_from_name(t + 7) >= 0) {
 			e.shadow = (uint8_t)case_event_shadow_from_name(t + 7);
+		} else if (!strncmp(t, "after=", 6)) {
+			if (parse_num(p, t + 6, "after", &v) < 0)
+				return -1;
+			if (v == 0 || v > CASE_EVENT_AFTER_MAX)
+				return perr(p, "event: after=%" PRIu64 " is not 1-%u", v,
+					    CASE_EVENT_AFTER_MAX);
+			e.after = (uint16_t)v;
+		} else if (!strcmp(t, "at=handler")) {
+			e.in_handler = 1;
 		} else {
-			return perr(p, "event: unknown field '%s' (error=N, shadow=mov-ss|sti)", t);
+			return perr(p, "event: unknown field '%s' (error=N, shadow=mov-ss|sti, "
+				    "after=N, at=handler)", t);
 		}
 	}
 	const char *why = case_event_invalid(&e);
 	if (why)
 		return perr(p, "event: %s", why);
-	p->cf->c.event = e;
+	unsigned n = case_events_count(p->cf->c.event);
+	if (n >= CASE_EVENTS_MAX)
+		return perr(p, "event: at most %d events per case", CASE_EVENTS_MAX);
+	p->cf->c.event[n] = e;
 	p->event_line = p->line;
 	return 0;
 }
@@ -333,9 +348,14 @@ static int check_mode(struct parser *p)
 			    knobs_format(c->knobs & ~knobs_for_mode(m), names, sizeof(names)),
 			    mode_name(m));
 	}
-	if (c->event.kind && m != MODE_LONG64) {
+	if (c->event[0].kind && m != MODE_LONG64) {
 		p->line = p->event_line;
 		return perr(p, "event: only long64 cases carry events (mode %s)", mode_name(m));
+	}
+	const char *why = case_events_invalid(c->event, (c->knobs & KNOB_CPL3) != 0);
+	if (why) {
+		p->line = p->event_line;
+		return perr(p, "event: %s", why);
 	}
 	uint64_t mask = mode_reg_mask(m);
 	for (int r = 0; r < GPR_COUNT; r++) {
@@ -596,8 +616,10 @@ static int ex_exit(struct parser *p, const char *kw, char *rest)
 	int k = exit_kind_from_name(t);
 	if (k < 0)
 		return perr(p, "unknown exit kind '%s'", t);
+	/* An exception may be followed by what happened in its handler (an
+	 * event made pending there: docs/formats.md "Events"). */
 	const struct exit_event *last = outcome_terminal(o);
-	if (last && exit_kind_is_terminal((enum exit_kind)last->kind))
+	if (last && exit_kind_is_terminal((enum exit_kind)last->kind) && last->kind != EXIT_EXCEPTION)
 		return perr(p, "exit event after the terminal event");
 	if (o->n_events >= TRACE_MAX)
 		return perr(p, "more than %d exit events", TRACE_MAX);

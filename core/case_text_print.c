@@ -191,9 +191,9 @@ void case_print(FILE *f, const struct case_file *cf)
 		char names[256];
 		fprintf(f, "knobs %s\n", knobs_format(c->knobs, names, sizeof(names)));
 	}
-	if (c->event.kind) {
+	for (unsigned i = 0; i < case_events_count(c->event); i++) {
 		char ev[96];
-		fprintf(f, "event %s\n", case_event_format(&c->event, ev, sizeof(ev)));
+		fprintf(f, "event %s\n", case_event_format(&c->event[i], ev, sizeof(ev)));
 	}
 	for (int r = 0; r < GPR_COUNT; r++)
 		if (c->gpr[r] != def.gpr[r])

@@ -242,8 +242,10 @@ static const char *event_field(const struct exit_event *x, const struct exit_eve
 		CMP("event.suberror", x->addr, y->addr);
 		break;
 	case EXIT_EXCEPTION:
-		if (!is_terminal)
-			break;
+		/* An exception before the end is one whose handler an event
+		 * made pending there interrupted (docs/formats.md "Events"):
+		 * compared like the terminal one. */
+		(void)is_terminal;
 		/* SDM Vol. 3A 6.13: the error code exists only for some
 		 * vectors; a side that pushes one where the other does not
 		 * builds a different frame. */

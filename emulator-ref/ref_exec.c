@@ -86,7 +86,10 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 	cpu->ram = ram;
 	cpu->out = out;
 	cpu->delivering = -1;
-	cpu->intr_vector = c->event.kind == CASE_EVENT_INTR ? c->event.vector : -1;
+	cpu->intr_vector = -1;
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		if (c->event[i].kind == CASE_EVENT_INTR && case_event_at_start(&c->event[i]))
+			cpu->intr_vector = c->event[i].vector;
 }
 
 /* Bits 51:MAXPHYADDR of paging entries are reserved (SDM Vol. 3A 4.5).
@@ -515,9 +518,19 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 	const cs_insn *insn = NULL;
 	uint32_t steps = 0;
 	/* An external interrupt waits for IF (ref_intr.c); the other events
-	 * are delivered at the first boundary nothing holds them at. */
-	cpu.event_pending = c->event.kind != CASE_EVENT_NONE && c->event.kind != CASE_EVENT_INTR;
-	cpu.event_shadow = c->event.kind == CASE_EVENT_NMI && c->event.shadow;
+	 * are delivered at the first boundary nothing holds them at. ev is
+	 * the NMI or exception pending, from the start or from after=N. */
+	struct case_event ev = { 0 };
+	int ev_sti = 0; /* ev waits behind an STI's shadow */
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		if (case_event_at_start(&c->event[i]) && c->event[i].kind != CASE_EVENT_INTR) {
+			ev = c->event[i];
+			cpu.event_pending = 1;
+			cpu.event_shadow = ev.kind == CASE_EVENT_NMI && ev.shadow;
+			ev_sti = ev.shadow == CASE_SHADOW_STI;
+		}
+	const unsigned after = case_events_after(c->event);
+	int after_done = !after;
 	int decoded_any = 0;
 	char undef_name[sizeof(out->mnemonic)] = "";
 	char cur_mnemonic[sizeof(out->prev_mnemonic)] = ""; /* zero-padded */
@@ -526,16 +539,42 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			ref_terminal(&cpu, EXIT_TIMEOUT, 0, cpu.rip);
 			break;
 		}
+		if (!after_done && (c->rflags & RFLAGS_TF)) {
+			/* KVM steps to N with guest debug; the case's own TF
+			 * traps inside those steps. Not modeled. */
+			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
+			copy_mnemonic(out, "event:after-tf");
+			break;
+		}
+		if (!after_done && steps >= after) {
+			/* The case retired N instructions: the hypervisor makes
+			 * the after=N events pending at this boundary, in the
+			 * shadow the last instruction left (docs/formats.md). */
+			after_done = 1;
+			for (unsigned i = 0; i < CASE_EVENTS_MAX; i++) {
+				const struct case_event *e = &c->event[i];
+				if (!e->after)
+					continue;
+				if (e->kind == CASE_EVENT_INTR) {
+					cpu.intr_vector = e->vector;
+				} else {
+					ev = *e;
+					cpu.event_pending = 1;
+					cpu.event_shadow = cpu.irq_shadow != REF_SHADOW_NONE;
+					ev_sti = cpu.irq_shadow == REF_SHADOW_STI;
+				}
+			}
+		}
 		if (cpu.event_pending && !cpu.event_shadow) {
 			cpu.event_pending = 0;
-			ref_deliver_event(&cpu, &c->event);
+			ref_deliver_event(&cpu, &ev);
 			if (cpu.resume) {
 				cpu.resume = 0;
 				continue;
 			}
 			break;
 		}
-		if (cpu.event_pending && c->event.shadow == CASE_SHADOW_STI) {
+		if (cpu.event_pending && ev_sti) {
 			/* Whether STI's shadow holds an NMI back is the
 			 * implementation's choice (SDM Vol. 3A 6.8.3). */
 			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
@@ -712,6 +751,8 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		break;
 	}
 
+	if (cpu.mode == MODE_LONG64)
+		ref_events_in_handler(&cpu, c);
 	/* A handler may have named the outcome itself (ref_sys_unsupported:
 	 * "rdmsr:0x8b"); that name is kept. */
 	if (undef_name[0])

@@ -258,6 +258,8 @@ enum ref_status ref_raise_single_step(struct ref_cpu *cpu)
 enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *e)
 {
 	unsigned vector = e->kind == CASE_EVENT_NMI ? 2 : e->vector;
+	if (e->kind == CASE_EVENT_NMI)
+		cpu->nmi_blocked = 1; /* until an IRET (SDM Vol. 3A 6.7.1) */
 	snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "(%s)",
 		 case_event_kind_name(e->kind));
 	if (!ref_lma(cpu)) {

@@ -76,6 +76,9 @@ struct ref_cpu {
 	 * the first instruction runs in an interrupt shadow that holds an
 	 * NMI back (SDM Vol. 3A 6.8.3). */
 	uint8_t event_pending, event_shadow;
+	/* An NMI was delivered: later ones are held (no stub runs IRET, SDM
+	 * Vol. 3A 6.7.1). */
+	uint8_t nmi_blocked;
 	/* The case's external interrupt not yet taken (-1: none), and the
 	 * interrupt shadow: irq_shadow holds it at this boundary, set by the
 	 * instruction before (an STI that set IF, MOV SS, POP SS: SDM Vol.
@@ -282,6 +285,10 @@ enum ref_status ref_deliver_event(struct ref_cpu *cpu, const struct case_event *
 /* The instruction-breakpoint #DB: a fault (RIP = the instruction) whose
  * frame keeps RF clear. */
 enum ref_status ref_raise_code_breakpoint(struct ref_cpu *cpu);
+
+/* Events made pending while the case halts in the handler of the
+ * exception that ended it (ref_handler.c): an NMI delivered there. */
+void ref_events_in_handler(struct ref_cpu *cpu, const struct test_case *c);
 
 /* ---- the case's external interrupt (ref_intr.c) ------------------------ */
 /* 1 when the pending interrupt is taken at this boundary (IF = 1, no

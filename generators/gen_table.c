@@ -39,7 +39,7 @@ enum gen_lane gen_lane_of(const struct test_case *c)
 	/* The filter's exits are the same KVM code whatever the mode. */
 	if (c->knobs & KNOB_MSR_EXIT)
 		return LANE_MSR_EXIT;
-	if (c->event.kind)
+	if (c->event[0].kind)
 		return LANE_EVENTS;
 	switch (c->mode) {
 	case MODE_PROT32: return LANE_PROT32;
@@ -95,8 +95,11 @@ static uint32_t random_knobs(struct gen_rng *r, enum cpu_mode m, unsigned pct)
  * with), an NMI, half of them held back one instruction by a MOV SS
  * shadow, or a hardware exception injected as a VMM injects one (every
  * vector KVM may inject as a fault, with an error code where the vector
- * has one). */
-static void pick_event(struct gen_rng *r, struct test_case *c)
+ * has one). A quarter of them get a later point: an NMI or interrupt
+ * made pending after instruction 1-8 instead (CPL0: KVM steps there), or
+ * a second event made pending in the handler the first one reaches (an
+ * NMI, or after an NMI an interrupt, which its handler holds). */
+static void pick_event(struct gen_rng *r, struct test_case *c, int cpl3)
 {
 	static const uint8_t vectors[] = { 0, 5, 6, 7, 8, 10, 11, 12, 13, 14, 16, 17, 19, 20, 21 };
 	struct case_event e = { .kind = CASE_EVENT_NMI };
@@ -113,8 +116,26 @@ static void pick_event(struct gen_rng *r, struct test_case *c)
 			e.error = gen_rng_chance(r, 50) ? (uint32_t)gen_rng_below(r, 32) :
 							  (uint32_t)gen_rng_below(r, 0x10000) & ~3u;
 	}
-	if (!case_event_invalid(&e))
-		c->event = e;
+	if (case_event_invalid(&e))
+		return;
+	c->event[0] = e;
+	if (!gen_rng_chance(r, 25))
+		return;
+	if (gen_rng_chance(r, 40)) {
+		c->event[0].after = (uint16_t)(1 + gen_rng_below(r, 8));
+		c->event[0].shadow = CASE_SHADOW_NONE;
+	} else {
+		struct case_event h = { .kind = CASE_EVENT_NMI, .in_handler = 1 };
+		if (e.kind == CASE_EVENT_NMI) {
+			h.kind = CASE_EVENT_INTR;
+			h.vector = (uint8_t)(32 + gen_rng_below(r, 224));
+		}
+		c->event[1] = h;
+	}
+	if (case_events_invalid(c->event, cpl3)) {
+		memset(c->event, 0, sizeof(c->event));
+		c->event[0] = e;
+	}
 }
 
 /* Mode and knobs of one case, from their own stream of the seed. */
@@ -156,7 +177,7 @@ static void pick_env(const struct gen_config *cfg, uint64_t seed, struct test_ca
 		if (gen_rng_chance(&r, 3))
 			k |= KNOB_MSR_EXIT;
 		if (m == MODE_LONG64 && gen_rng_chance(&r, 2))
-			pick_event(&r, c);
+			pick_event(&r, c, (k & KNOB_CPL3) != 0);
 		break;
 	case GEN_KNOBS_RANDOM:
 		k = random_knobs(&r, m, 30);
@@ -209,7 +230,7 @@ void gen_make_ex(const struct generator *g, const struct gen_config *cfg, uint64
 	/* IF starts clear: an external interrupt with no STI ahead of the
 	 * code would only ever stay pending. Most get one, so the window
 	 * opens after the first generated instruction (its shadow). */
-	if (c->event.kind == CASE_EVENT_INTR && c->code_len < CASE_CODE_MAX &&
+	if (c->event[0].kind == CASE_EVENT_INTR && c->code_len < CASE_CODE_MAX &&
 	    gen_rng_chance(&r, 80)) {
 		memmove(c->code + 1, c->code, c->code_len);
 		c->code[0] = 0xfb; /* sti */

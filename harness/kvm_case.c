@@ -169,8 +169,20 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 			return kvm_failed_at(k, "state-load");
 		if (rc < 0)
 			return rc;
-		if (kvm_run_case(k, out, err, errlen) < 0)
+		if (case_events_after(c->event)) {
+			/* Stepped to instruction N first (kvm_after.c). */
+			int ar = kvm_after_run(k, c, out, err, errlen);
+			if (ar == KVM_CASE_REFUSED)
+				return ar;
+			if (ar < 0)
+				return kvm_failed_at(k, k->fail_op ? k->fail_op : "step-to-after");
+			if (ar == 1) {
+				k->cases++;
+				return 0;
+			}
+		} else if (kvm_run_case(k, out, err, errlen) < 0) {
 			return -1;
+		}
 		if (!k->msr_filter_off_now)
 			break;
 		/* Ran under the MSR filter it does not want and met it

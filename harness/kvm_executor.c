@@ -336,6 +336,12 @@ static int kvm_step_begin_op(struct executor *ex, const struct test_case *c,
 	 * calibration it ran CPL3 code, the whole case ran as one step
 	 * instead. Stepping starts from a fresh VM, so a stepped run depends
 	 * on nothing before it. */
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		if (c->event[i].kind && !case_event_at_start(&c->event[i])) {
+			snprintf(ex->err, sizeof(ex->err), "case %.60s: an event made pending after "
+				 "N or in a handler: not single-stepped", c->id);
+			return -1;
+		}
 	char why[200];
 	if (kvm_vm_rebuild(&p->k, why, sizeof(why)) < 0) {
 		ex->dead = 1;

@@ -136,6 +136,15 @@ struct kvm_ctx {
 	/* The case's external interrupt (event intr) while KVM has not been
 	 * given it yet, else -1 (kvm_irq.c). */
 	int intr_vector;
+	/* The case's events made pending later (kvm_events.c): after=N
+	 * (stepped to by kvm_after.c) and at=handler (at the first stub HLT).
+	 * halt_watch: at=handler events were made pending at the stub HLT
+	 * whose RIP is halt_rip; halt_state is the end state there, kept
+	 * for when nothing is delivered. */
+	struct case_event later[CASE_EVENTS_MAX];
+	int halt_watch;
+	uint64_t halt_rip;
+	struct end_state halt_state;
 
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
@@ -263,6 +272,23 @@ int kvm_on_irq_window(struct kvm_ctx *k, struct outcome *out);
  * kvm_irq_wake then records and injects it like a window. */
 int kvm_irq_wakes(const struct kvm_ctx *k);
 int kvm_irq_wake(struct kvm_ctx *k, struct outcome *out);
+
+/* kvm_events.c: events made pending later than the start. kvm_events_pend
+ * makes the ones that match (after=N, or at=handler) pending now: KVM_NMI,
+ * or the interrupt held for a window. 0, or -1 (k->fail_op set). */
+int kvm_events_pend(struct kvm_ctx *k, int in_handler);
+/* A HLT exit at an exception stub (e is its exception, st the state read
+ * from its frame): KVM_GO_ON when at=handler events were made pending and
+ * the run goes on, KVM_STOP when the case ends here (the trace gets e, or
+ * nothing when the events were held: the state is the one before). */
+int kvm_events_at_stub(struct kvm_ctx *k, struct outcome *out, const struct exit_event *e,
+		       int stub);
+/* kvm_after.c: runs a case whose events wait for instruction N: steps
+ * there (KVM_GUESTDBG_SINGLESTEP), makes them pending, runs on. 0, 1 when
+ * the case ended while stepping (out is complete, memory included),
+ * KVM_CASE_REFUSED when this KVM cannot step (err says why), -1. */
+int kvm_after_run(struct kvm_ctx *k, const struct test_case *c, struct outcome *out,
+		  char *err, size_t errlen);
 /* Runs from the loaded state until a terminal event; fills out->events
  * and out->state. Returns 0, or -1 when KVM itself failed (err says why). */
 int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errlen);

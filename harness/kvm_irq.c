@@ -18,7 +18,16 @@
 
 void kvm_irq_arm(struct kvm_ctx *k, const struct test_case *c)
 {
-	k->intr_vector = c->event.kind == CASE_EVENT_INTR ? c->event.vector : -1;
+	/* Only an interrupt pending from the start; a later one waits in
+	 * k->later (kvm_events.c). */
+	k->intr_vector = -1;
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++) {
+		const struct case_event *e = &c->event[i];
+		if (e->kind == CASE_EVENT_INTR && case_event_at_start(e))
+			k->intr_vector = e->vector;
+		k->later[i] = case_event_at_start(e) ? (struct case_event){ 0 } : *e;
+	}
+	k->halt_watch = 0;
 	k->vcpu.run->request_interrupt_window = k->intr_vector >= 0;
 }
 

@@ -86,9 +86,9 @@ static int kvm_on_hlt(struct kvm_ctx *k, struct outcome *out)
 		return kvm_irq_wake(k, out);
 	kvm_state_capture(k, &out->state);
 	struct exit_event e = { .kind = EXIT_HLT, .rip = out->state.rip };
-	(void)mode_stub_exception((enum cpu_mode)k->mode, k->ram, &out->state, &e);
-	outcome_push(out, &e);
-	return KVM_STOP;
+	int stub = mode_stub_exception((enum cpu_mode)k->mode, k->ram, &out->state, &e);
+	/* Events made pending in the handler may go on from here. */
+	return kvm_events_at_stub(k, out, &e, stub);
 }
 
 /* A triple fault (SDM 3A 6.15 "Interrupt 8", shutdown). The vCPU state is

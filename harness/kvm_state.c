@@ -179,7 +179,15 @@ static void events_of_case(const struct kvm_ctx *k, const struct test_case *c,
 			   struct kvm_vcpu_events *ev)
 {
 	*ev = k->events0;
-	const struct case_event *e = &c->event;
+	/* No NMI left pending by the case before (one held in a handler,
+	 * kvm_events.c): KVM takes nmi.pending only with this flag. */
+	ev->nmi.pending = 0;
+	ev->flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
+	struct case_event none = { 0 };
+	const struct case_event *e = &none;
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		if (case_event_at_start(&c->event[i]) && c->event[i].kind != CASE_EVENT_INTR)
+			e = &c->event[i];
 	if (e->kind == CASE_EVENT_NMI) {
 		ev->nmi.pending = 1;
 		ev->flags |= KVM_VCPUEVENT_VALID_NMI_PENDING;
@@ -267,7 +275,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 			dirty |= KVM_SYNC_X86_SREGS;
 			k->sregs_sets++;
 		}
-		if (c->event.kind || !k->sync_fresh ||
+		if (c->event[0].kind || !k->sync_fresh ||
 		    !events_pristine(&run->s.regs.events, &k->events0)) {
 			run->s.regs.events = k->events_case;
 			dirty |= KVM_SYNC_X86_EVENTS;

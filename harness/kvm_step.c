@@ -52,7 +52,10 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 	}
 	/* The run loop injects it at a window exit (kvm_irq.c); stepping
 	 * would see that exit as the case's end. */
-	if (c->event.kind == CASE_EVENT_INTR) {
+	int intr = 0;
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		intr |= c->event[i].kind == CASE_EVENT_INTR && case_event_at_start(&c->event[i]);
+	if (intr) {
 		snprintf(err, errlen, "case %s: an external interrupt is injected at an interrupt "
 			 "window exit: not single-stepped", c->id);
 		return KVM_NO_STEP;

@@ -27,25 +27,48 @@ void min_pass_drop_knobs(struct min_pass_ctx *p)
 		cand->knobs &= ~bit;
 		min_try(p->e, cand);
 	}
-	/* The event the hypervisor makes pending is environment too: without
-	 * it, or at least without its shadow. */
-	if (p->e->best.event.kind && !p->e->stop) {
+	/* The events the hypervisor makes pending are environment too: each
+	 * one dropped (the others move up: the list stays packed), its
+	 * shadow dropped, its after=N lowered (to 1, then by one). */
+	for (unsigned i = 0; i < case_events_count(p->e->best.event) && !p->e->stop; i++) {
 		*cand = p->e->best;
-		memset(&cand->event, 0, sizeof(cand->event));
-		min_try(p->e, cand);
+		memmove(&cand->event[i], &cand->event[i + 1],
+			(CASE_EVENTS_MAX - 1 - i) * sizeof(cand->event[0]));
+		memset(&cand->event[CASE_EVENTS_MAX - 1], 0, sizeof(cand->event[0]));
+		if (!case_events_invalid(cand->event, (cand->knobs & KNOB_CPL3) != 0))
+			min_try(p->e, cand);
 	}
-	if (p->e->best.event.shadow && !p->e->stop) {
-		*cand = p->e->best;
-		cand->event.shadow = CASE_SHADOW_NONE;
-		min_try(p->e, cand);
+	for (unsigned i = 0; i < case_events_count(p->e->best.event) && !p->e->stop; i++) {
+		if (p->e->best.event[i].shadow) {
+			*cand = p->e->best;
+			cand->event[i].shadow = CASE_SHADOW_NONE;
+			min_try(p->e, cand);
+		}
+	}
+	for (unsigned i = 0; i < CASE_EVENTS_MAX && !p->e->stop; i++) {
+		unsigned n = p->e->best.event[i].after;
+		if (n <= 1)
+			continue;
+		unsigned to[2] = { 1, n - 1 };
+		for (unsigned t = 0; t < 2 && !p->e->stop; t++) {
+			*cand = p->e->best;
+			/* after=N events share one N: all of them move. */
+			for (unsigned j = 0; j < CASE_EVENTS_MAX; j++)
+				if (cand->event[j].after)
+					cand->event[j].after = (uint16_t)to[t];
+			if (!case_events_invalid(cand->event, (cand->knobs & KNOB_CPL3) != 0))
+				min_try(p->e, cand);
+		}
 	}
 }
 
 unsigned long min_measure_knobs(struct min_pass_ctx *p, const struct test_case *c)
 {
 	(void)p;
-	return (unsigned long)__builtin_popcount(c->knobs) + (c->event.kind != 0) +
-	       (c->event.shadow != 0);
+	unsigned long m = (unsigned long)__builtin_popcount(c->knobs);
+	for (unsigned i = 0; i < CASE_EVENTS_MAX; i++)
+		m += (c->event[i].kind != 0) + (c->event[i].shadow != 0) + c->event[i].after;
+	return m;
 }
 
 /* ---- simpler-mode: the same code in a simpler mode ----

@@ -35,7 +35,7 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 		snprintf(why, len, "native:mode %s", mode_name((enum cpu_mode)c->mode));
 		return 1;
 	}
-	if (c->event.kind) {
+	if (c->event[0].kind) {
 		/* A host process cannot take an NMI or an injected exception. */
 		snprintf(why, len, "native:event");
 		return 1;

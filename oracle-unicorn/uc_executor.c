@@ -175,7 +175,7 @@ static const char *unjudged(const struct test_case *c)
 		return "uc:lock-cmp";
 	/* Unicorn has no way to make an event pending (NMI, exception,
 	 * external interrupt). */
-	if (c->event.kind)
+	if (c->event[0].kind)
 		return "uc:event";
 	/* Unicorn 2 ignores data breakpoints and crashes on an instruction
 	 * breakpoint (measured): not a judge of either. */

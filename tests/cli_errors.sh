@@ -21,6 +21,11 @@ printf 'id x\ncode 90\nbogus 1\n' >"$dir/bad-keyword.case"
 expect 2 "bad-reg.case:2:" -- "$exitdiff" convert "$dir/bad-reg.case" "$dir/x.bin"
 expect 2 "bad-hex.case:1:" -- "$exitdiff" convert "$dir/bad-hex.case" "$dir/x.bin"
 expect 2 "bad-keyword.case:3:" -- "$exitdiff" convert "$dir/bad-keyword.case" "$dir/x.bin"
+# Events that do not go together: the line of the second one (docs/formats.md "Events").
+printf 'id x\nevent nmi\nevent intr 40 after=2\ncode f4\n' >"$dir/bad-events.case"
+printf 'id x\nknobs cpl3\nevent nmi after=1\ncode f4\n' >"$dir/bad-after-cpl3.case"
+expect 2 "bad-events.case:3: event: an event pending from the start and one after=N do not mix" -- "$exitdiff" run "$dir/bad-events.case"
+expect 2 "bad-after-cpl3.case:3: event: after= needs CPL0" -- "$exitdiff" convert "$dir/bad-after-cpl3.case" "$dir/x.bin"
 expect 2 "unknown command" -- "$exitdiff" frobnicate
 expect 2 "unknown option '--bogus'" -- "$exitdiff" replay --bogus "$src/corpus"
 expect 2 "unknown option '--bogus'" -- "$exitdiff" run --bogus x.case

@@ -28,7 +28,7 @@ static const char *broken(const struct test_case *c)
 	if ((c->rflags & ~(uint64_t)RFLAGS_CASE_SETTABLE) != RFLAGS_FIXED1)
 		return "rflags sanitized";
 	if (strncmp(c->id, "bin-", 4) || strlen(c->id) != 20) return "id bin-<16 hex>";
-	if (case_event_invalid(&c->event) || (c->event.kind && c->mode != MODE_LONG64))
+	if (case_events_invalid(c->event, (c->knobs & KNOB_CPL3) != 0) || (c->event[0].kind && c->mode != MODE_LONG64))
 		return "event valid, long64 only";
 	return NULL;
 }
@@ -152,7 +152,7 @@ static void test_random_inputs(void)
 		if (n > 9 && (buf[0] & 0x10) && i % 7)
 			buf[9] = 0;
 		case_decode(buf, n, &c1);
-		events += c1.event.kind != 0;
+		events += c1.event[0].kind != 0;
 		const char *b = broken(&c1);
 		if (b && !bad++)
 			what = b;

@@ -130,7 +130,7 @@ static void build_full(struct case_file *cf)
 	c->gpr[R15] = 7;
 	c->gpr[RSP] = 0x15800;
 	c->rflags = RFLAGS_CF | RFLAGS_DF | RFLAGS_OF | RFLAGS_FIXED1;
-	c->event = (struct case_event){ .kind = CASE_EVENT_EXCEPTION, .vector = 14,
+	c->event[0] = (struct case_event){ .kind = CASE_EVENT_EXCEPTION, .vector = 14,
 					.has_error = 1, .error = 0x1b, .shadow = CASE_SHADOW_MOV_SS };
 	c->code_len = 40;
 	for (uint32_t i = 0; i < c->code_len; i++)
@@ -212,7 +212,7 @@ static void test_round_trips(void)
 	/* An external interrupt: the event line, and its window before the
 	 * delivery in the expect section. */
 	build_full(&cf);
-	cf.c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 200 };
+	cf.c.event[0] = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 200 };
 	cf.expect.events[3] = (struct exit_event){ .kind = EXIT_IRQ_WINDOW, .rip = 0x10002,
 						    .by = "(intr)" };
 	cf.expect.events[4] = (struct exit_event){ .kind = EXIT_EXCEPTION, .addr = 200,

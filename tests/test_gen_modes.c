@@ -58,12 +58,14 @@ static void check_default_mix(void)
 	const struct generator *g = gen_lookup("insn");
 	struct gen_config cfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
 	unsigned lanes[LANE_COUNT] = { 0 }, other_knobs = 0, n = 10000, msr_insn = 0;
-	unsigned intr = 0, intr_sti = 0;
+	unsigned intr = 0, intr_sti = 0, later = 0, bad_events = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		gen_make_ex(g, &cfg, gen_case_seed(3, 0, i), &a, NULL);
 		lanes[gen_lane_of(&a)]++;
-		intr += a.event.kind == CASE_EVENT_INTR;
-		intr_sti += a.event.kind == CASE_EVENT_INTR && a.code_len && a.code[0] == 0xfb;
+		intr += a.event[0].kind == CASE_EVENT_INTR;
+		intr_sti += a.event[0].kind == CASE_EVENT_INTR && a.code_len && a.code[0] == 0xfb;
+		later += a.event[0].after || a.event[1].kind;
+		bad_events += case_events_invalid(a.event, (a.knobs & KNOB_CPL3) != 0) != NULL;
 		other_knobs += (a.knobs & ~(KNOB_CPL3 | KNOB_MSR_EXIT)) != 0;
 		/* An MSR-filter case is there for a filtered RDMSR/WRMSR. */
 		int has = 0;
@@ -92,6 +94,11 @@ static void check_default_mix(void)
 	      "default mix: the MSR-filter lane a small share (%u of %u)", lanes[LANE_MSR_EXIT], n);
 	CHECK(lanes[LANE_EVENTS] > n / 500 && lanes[LANE_EVENTS] < n / 25,
 	      "default mix: the events lane a small share (%u of %u)", lanes[LANE_EVENTS], n);
+	/* A quarter of the event cases get a later point or a second event
+	 * (after=N or at=handler), every one a valid combination. */
+	CHECK(later > lanes[LANE_EVENTS] / 8 && later < lanes[LANE_EVENTS] / 2 && !bad_events,
+	      "later events: %u of %u event cases, %u invalid", later, lanes[LANE_EVENTS],
+	      bad_events);
 	CHECK(intr > lanes[LANE_EVENTS] / 6 && intr_sti > intr / 2,
 	      "events lane: %u external interrupts of %u events, %u opened by a leading STI", intr,
 	      lanes[LANE_EVENTS], intr_sti);

@@ -23,7 +23,7 @@ static void run(const char *id, int intr, const uint8_t *code, size_t n)
 	case_init(&tc);
 	snprintf(tc.id, sizeof(tc.id), "%s", id);
 	if (intr)
-		tc.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = VEC };
+		tc.event[0] = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = VEC };
 	memcpy(tc.code, code, n);
 	tc.code_len = (uint32_t)n;
 	printf("-- %s\n", id);

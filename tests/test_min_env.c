@@ -76,9 +76,9 @@ static void check_env(const char *what, const struct test_case *c, uint32_t igno
 	CHECK(out.knobs == want_knobs, "%s: knobs left: %s (wanted %s)", what, got, want);
 	CHECK(out.mode == want_mode, "%s: mode %s (wanted %s)", what, mode_name(out.mode),
 	      mode_name(want_mode));
-	CHECK(out.event.kind == (ignores_event ? c->event.kind : 0),
+	CHECK(out.event[0].kind == (ignores_event ? c->event[0].kind : 0),
 	      "%s: the event %s (kind %u left)", what, ignores_event ? "kept" : "dropped",
-	      out.event.kind);
+	      out.event[0].kind);
 	CHECK(min_both_pred(&b, &out) == 1, "%s: the result still diverges as %s", what, sig);
 }
 
@@ -101,7 +101,7 @@ int main(void)
 	memcpy(c.code, rdtsc, sizeof(rdtsc));
 	c.code_len = sizeof(rdtsc);
 	c.knobs = KNOB_CPL3 | KNOB_CR4_TSD | KNOB_CR0_TS | noise;
-	c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
+	c.event[0] = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
 	check_env("RDTSC, KVM ignores TSD", &c, KNOB_CR4_TSD, KNOB_CPL3 | KNOB_CR4_TSD, MODE_LONG64);
 
 	/* sti; nop; inc eax; hlt with an interrupt a "KVM" never delivers. */
@@ -111,7 +111,7 @@ int main(void)
 	memcpy(c.code, sti, sizeof(sti));
 	c.code_len = sizeof(sti);
 	c.knobs = KNOB_CR0_TS | KNOB_CR4_UMIP;
-	c.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
+	c.event[0] = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = 0x30 };
 	ignores_event = 1;
 	check_env("STI, KVM loses the interrupt", &c, 0, 0, MODE_LONG64);
 	ignores_event = 0;

@@ -13,7 +13,7 @@ static struct outcome o;
 static void with(enum cpu_mode m, uint32_t knobs, struct case_event e)
 {
 	oc_start(&tc, m, knobs);
-	tc.event = e;
+	tc.event[0] = e;
 }
 
 int main(void)

@@ -32,7 +32,7 @@ static void no_window(void)
 static void start(uint32_t knobs)
 {
 	oc_start(&tc, MODE_LONG64, knobs);
-	tc.event = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = VEC };
+	tc.event[0] = (struct case_event){ .kind = CASE_EVENT_INTR, .vector = VEC };
 }
 
 int main(void)

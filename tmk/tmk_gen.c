@@ -163,7 +163,7 @@ static const char *unreproducible(const struct test_case *c, const struct outcom
 	if (case_arms_breakpoints(c))
 		return "the case arms debug breakpoints (MOV DR7), which would go on firing in "
 		       "the runtime after the case (docs/tmk.md)";
-	if (c->event.kind)
+	if (c->event[0].kind)
 		return "an event the hypervisor makes pending (event line): a TMK cannot ask its "
 		       "VMM for one";
 	if (c->rflags & RFLAGS_TF)

@@ -66,7 +66,7 @@ static const char *takes_way_back(const struct test_case *c)
 
 const char *vmm_refuses(const struct test_case *c)
 {
-	if (c->event.kind)
+	if (c->event[0].kind)
 		return "event";   /* only a hypervisor makes an event pending */
 	if (c->rflags & RFLAGS_TF)
 		return "tf";      /* the runtime's POPF would single-step itself */
