@@ -152,13 +152,17 @@ static double measure_vmm(struct executor *vmm, const struct generator *g, doubl
 /* The rows of the VMM executor: "vmm:qemu-tcg" unless --vmm names another,
  * one row per transport it offers (docs/vmm.md "Transports": the
  * shared-memory mailbox, then the serial line every VMM has); not
- * measured (said why) when the VMM does not start. */
+ * measured (said why) when the VMM does not start. EXITDIFF_VMM_TRANSPORT
+ * picks one of them. */
 static void bench_vmm(const char *spec, double seconds, struct outcome *a)
 {
 	static const char *const transports[] = { "shm", "serial" };
 	const char *was = getenv("EXITDIFF_VMM_TRANSPORT");
 	char *saved = was ? strdup(was) : NULL;
 	for (size_t k = 0; k < sizeof(transports) / sizeof(transports[0]); k++) {
+		/* EXITDIFF_VMM_TRANSPORT set: that transport's row alone. */
+		if (saved && strcmp(saved, transports[k]))
+			continue;
 		struct session v;
 		char label[64];
 		unsigned long failures;

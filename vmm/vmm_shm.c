@@ -25,7 +25,7 @@ _Static_assert(MBOX_GPA + MBOX_SIZE <= VMM_SHM_RAM, "the mailbox must be inside 
 /* How long the host polls for a record before it sleeps on the serial
  * line: longer than most cases take under TCG (a sleep costs a wakeup
  * through QEMU's main loop and the guest's port write). */
-#define VMM_SHM_SPIN_US 3000
+#define VMM_SHM_SPIN_US 100
 /* While asleep, the mailbox is looked at again this often even without a
  * ring (a case may have cleared the host_waits flag). */
 #define VMM_SHM_SLICE_MS 20
@@ -170,6 +170,7 @@ int vmm_shm_wait(struct vmm_shm *s, struct vmm_proc *p, int ms, char *line, size
 			__builtin_ia32_pause();
 		}
 	F32(mb, MBOX_HOST_WAITS) = 1;
+	if (getenv("XD_TRACE")) fprintf(stderr, "SLEEP\n");
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (;;) {
 		if (F32(mb, MBOX_OUT_SEQ_OFF) == s->seq)

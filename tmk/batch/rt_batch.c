@@ -256,6 +256,13 @@ static void report(const struct tmk_obs *o)
 	/* Changed bytes, in runs of at most 64 per line. */
 	const uint8_t *now = rt_phys(LAYOUT_CMP_BASE);
 	for (uint32_t i = 0; i < LAYOUT_CMP_SIZE;) {
+		/* Unchanged quadwords skipped whole: a byte loop over the 24 KiB
+		 * window was a large part of a case's time under QEMU TCG. */
+		if (!(i & 7) && i + 8 <= LAYOUT_CMP_SIZE &&
+		    *(const uint64_t *)(now + i) == *(const uint64_t *)(initial_window + i)) {
+			i += 8;
+			continue;
+		}
 		if (now[i] == initial_window[i]) {
 			i++;
 			continue;
