@@ -230,10 +230,13 @@ static void vmm_fini(struct executor *ex)
 	ex->priv = NULL;
 }
 
-static void unsupported(struct outcome *out, const char *why)
+static void unsupported(struct outcome *out, const struct test_case *c, const char *why)
 {
 	struct exit_event e = { .kind = EXIT_UNSUPPORTED, .rip = LAYOUT_CODE };
 	outcome_init(out);
+	/* Nothing ran: the window as the case starts it (outcome_init leaves
+	 * the memory as it was, and `run` shows it). */
+	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
 	out->state.rip = LAYOUT_CODE;
 	outcome_push(out, &e);
 	snprintf(out->mnemonic, sizeof(out->mnemonic), "vmm:%s", why);
@@ -274,6 +277,9 @@ static int ended(struct executor *ex, const struct test_case *c, int rebooted,
 	 * machine down, as a triple fault does. */
 	outcome_init(out);
 	out->unobserved = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads;
+	/* The memory went with the machine: the window as the case started
+	 * (outcome_init leaves whatever the last outcome held). */
+	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
 	struct exit_event e = { .kind = EXIT_SHUTDOWN };
 	outcome_push(out, &e);
 	return 0;
@@ -393,7 +399,7 @@ static int vmm_run(struct executor *ex, const struct test_case *c, struct outcom
 		return -1;
 	}
 	if (why) {
-		unsupported(out, why);
+		unsupported(out, c, why);
 		return 0;
 	}
 	uint32_t budget = ex->budget_us ? ex->budget_us : KVM_TIME_BUDGET_US;
