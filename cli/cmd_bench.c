@@ -189,6 +189,10 @@ static void bench_vmm(const char *spec, double seconds, struct outcome *a)
 		double spent = bench_now() - t0;
 		if (rate < 0)
 			printf("%-34s not measured: %s\n", label, v.vmm.err);
+		else if (spent - fail_s < spent / 10)
+			printf("%-34s %10.0f cases/s  per worker, %lu VMM failure(s) (restarted, "
+			       "%.1f s of the %.1f s: too little left to say more); target >= 2000\n",
+			       label, rate, failures, fail_s, spent);
 		else
 			printf("%-34s %10.0f cases/s  per worker, %lu VMM failure(s) (restarted, "
 			       "%.1f s of the %.1f s); %.0f cases/s apart from them; target >= 2000\n",
