@@ -26,6 +26,14 @@
  *   F reason                     the runtime's entry into the mode faulted
  * A case that resets or stops the VM prints nothing more: the host sees
  * the VMM exit (or the banner again) and restarts it.
+ *
+ * The shared-memory mailbox (mbox.h, when the host shares our RAM): after
+ * READY the host writes the mailbox's header and sends the byte 'D'; we
+ * answer with the header's nonce and the line
+ *   MBOX
+ * and from then on take frames from the mailbox and put records there
+ * (the same bytes and lines as above). A 'D' later on is a ring: the host
+ * saw us sleeping on the serial line. The serial frames keep working.
  */
 #include "tmk.h"
 #include "case_bin.h"
