@@ -126,11 +126,14 @@ mkdir -p "$tmp/die"
 printf 'id a-inc-hlt\nmode long64\ncode 48 ff c0 f4\n' >"$tmp/die/a-inc-hlt.case"
 printf 'id b-exit-port\nmode long64\ncode b0 01 e6 f4 f4\n' >"$tmp/die/b-exit-port.case"
 printf 'id c-inc-hlt\nmode long64\ncode 48 ff c0 f4\n' >"$tmp/die/c-inc-hlt.case"
+# A case that clears A20 (port 0x92) before them: the runtime, linked at 2
+# MiB, is not masked away and sets A20 again (it hung the VMM at 1 MiB).
+printf 'id 0-a20-off\nmode long64\ncode b0 00 e6 92 f4\n' >"$tmp/die/0-a20-off.case"
 "$exitdiff" run --against "vmm:$qemu_cmd" "$tmp/die" >"$tmp/die.out" 2>&1
 check "grep -q 'transport shm' $tmp/die.out && grep -q 'the vmm died (exit status 3)' $tmp/die.out" \
 	"the mailbox: a VMM that dies mid-batch is reported with its status"
-check "[ \$(grep -c 'vmm~reference agree' $tmp/die.out) -eq 2 ]" \
-	"the mailbox: the cases before and after it are answered (the VMM booted again)"
+check "[ \$(grep -c 'vmm~reference agree' $tmp/die.out) -eq 3 ]" \
+	"the mailbox: the cases before and after it are answered (the VMM booted again), A20 cleared by a case and set again"
 "$exitdiff" fuzz --against vmm:qemu-tcg --time 15 --out "$tmp/fz" --report-period 0 >"$tmp/fz.out" 2>&1
 nb=$(find "$tmp/fz/buckets" -name case.case 2>/dev/null | wc -l)
 check "grep -q 'execs' $tmp/fz.out && [ -d $tmp/fz/buckets ]" "a 15 s campaign against QEMU TCG runs ($nb bucket(s) with a saved case)"

@@ -296,6 +296,20 @@ static void uart_init(void)
 	rt_outb(COM1_FCR, FCR_FIFO);
 }
 
+/* A20 as the next case needs it: a case may have cleared it through
+ * System Control Port A (0x92, bit 1), which masks address bit 20; the
+ * image sits where that does not matter (linked at 2 MiB, Makefile).
+ * Bit 0 would reset the machine: written 0. */
+#define PORT_A     0x92
+#define PORT_A_A20 0x02
+
+static void a20_on(void)
+{
+	uint8_t v = rt_inb(PORT_A);
+	if (!(v & PORT_A_A20))
+		rt_outb(PORT_A, (uint8_t)((v | PORT_A_A20) & ~1u));
+}
+
 static void run_one(unsigned pit)
 {
 	struct line l = { .n = 0 };
@@ -320,6 +334,7 @@ static void run_one(unsigned pit)
 	c.data = tc.data;
 	struct tmk_obs o;
 	rt_execute(&c, (uint16_t)pit, &o, initial_window);
+	a20_on();
 	uart_init();
 	/* A case that wrote to COM1 left a partial line: the record starts
 	 * on a line of its own (the host skips what comes before its O). */
