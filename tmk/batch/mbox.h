@@ -33,7 +33,7 @@
 #include <stdint.h>
 
 /* 48 MiB: far above the layout (core/layout.h: below 0x18000, the
- * compare window 0x10000..0x16000 included) and the image (1 MiB), below
+ * compare window 0x10000..0x16000 included) and the image (2 MiB), below
  * the 64 MiB of RAM and the firmware's tables at its top. */
 #define MBOX_GPA        0x3000000u
 #define MBOX_SIZE       0x20000u
