@@ -34,7 +34,8 @@
 
 /* 48 MiB: far above the layout (core/layout.h: below 0x18000, the
  * compare window 0x10000..0x16000 included) and the image (2 MiB), below
- * the 64 MiB of RAM and the firmware's tables at its top. */
+ * the 64 MiB of RAM and the firmware's tables at its top; address bit 20
+ * clear, so a case that turns A20 off does not move it. */
 #define MBOX_GPA        0x3000000u
 #define MBOX_SIZE       0x20000u
 #define MBOX_MAGIC      0x424d4458u   /* "XDMB" */
