@@ -15,6 +15,7 @@
 #include "kvm_trace.h"
 #include "pipeline.h"
 #include "show.h"
+#include "vmm.h"
 
 struct run_opts {
 	int record;
@@ -388,8 +389,8 @@ int cmd_run(int argc, char **argv)
 	s.ref.vendor = (enum cpu_vendor)o.vendor;
 	if (vmm)
 		/* What the VMM declares and what its guest read (docs/vmm.md). */
-		printf("vmm: %s (%s), guest CPU vendor=%s cpu=%s\n", vmm, s.vmm.env.backend,
-		       s.vmm.env.vendor, s.vmm.env.cpu);
+		printf("vmm: %s (%s), guest CPU vendor=%s cpu=%s, transport %s\n", vmm,
+		       s.vmm.env.backend, s.vmm.env.vendor, s.vmm.env.cpu, vmm_transport(&s.vmm));
 	char kerr[512];
 	const char *known_path = known_default_path();
 	if (known_path) {

@@ -14,7 +14,7 @@ static const struct command {
 	  "      --kvm-trace: KVM's tracepoints while the case ran, from a private tracefs instance);\n"
 	  "      run --lockstep FILE.case [--stepped kvm|native] [--against ref|unicorn|native] [--max-steps N]  single-step KVM (or the CPU) beside the other, name the first instruction where they part" },
 	{ "replay",  cmd_replay,  "replay DIR|FILE... [--tap] [--oracle]  corpus regression against recorded expectations" },
-	{ "bench",   cmd_bench,   "bench [--seconds S]          cases/s: KVM only, reference only, both, against the floor" },
+	{ "bench",   cmd_bench,   "bench [--seconds S] [--vmm NAME | --no-vmm | --only-vmm]  cases/s: KVM only, reference only, both, against the floor; the VMM per transport" },
 	{ "convert", cmd_convert, "convert IN OUT               between .case text and binary (.bin) forms" },
 	{ "gen",     cmd_gen,     "gen [--generator NAME] --seed S --count N -o DIR   write generated .case files (--list)" },
 	{ "fuzz",    cmd_fuzz,    "fuzz [--jobs N] [--time S] [--execs N] [--seed S] [--generator NAME] [--out DIR] [--known FILE]  built-in campaign" },

@@ -6,6 +6,8 @@
  *                   line and declared environment; "vmm:CMD" for others
  *   vmm_proto.c     the wire: case frames out, records in -> outcome
  *   vmm_proc.c      the VMM process: start, lines with a deadline, stop
+ *   vmm_shm.c       the shared-memory mailbox (tmk/batch/mbox.h): RAM
+ *                   file, frames in, records out, waiting
  *   vmm_executor.c  executor_ops: boot, run a case, restart after a
  *                   case that ended the VM
  */
@@ -43,5 +45,8 @@ const char *vmm_image_path(void);
  * pending, TF, breakpoints, an MSR filter, LGDT/LIDT or a MOV to CR0, CR3
  * or CR4, which take away the runtime's way back): why, or NULL. */
 const char *vmm_refuses(const struct test_case *c);
+
+/* The transport the executor's VMM uses now: "shm" or "serial". */
+const char *vmm_transport(const struct executor *ex);
 
 #endif

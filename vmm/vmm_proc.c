@@ -16,20 +16,26 @@
 /* How long a VMM whose output closed may take to exit by itself. */
 #define VMM_EXIT_GRACE_MS 2000
 
-/* command with every {image} replaced by image, in a malloc'd string. */
-static char *substitute(const char *command, const char *image)
+/* command with every {image} replaced by image and every {shm} by shm,
+ * in a malloc'd string. */
+static char *substitute(const char *command, const char *image, const char *shm)
 {
-	size_t n = strlen(command) + 1, il = strlen(image);
-	for (const char *s = command; (s = strstr(s, "{image}")); s += 7)
-		n += il;
+	static const char *const keys[] = { "{image}", "{shm}" };
+	const char *vals[] = { image, shm };
+	size_t n = strlen(command) + 1;
+	for (int k = 0; k < 2; k++)
+		for (const char *s = command; (s = strstr(s, keys[k])); s += strlen(keys[k]))
+			n += strlen(vals[k]);
 	char *out = malloc(n), *o = out;
 	if (!out)
 		return NULL;
 	for (const char *s = command; *s;) {
-		if (!strncmp(s, "{image}", 7)) {
-			memcpy(o, image, il);
-			o += il;
-			s += 7;
+		int k = !strncmp(s, keys[0], strlen(keys[0])) ? 0 :
+			!strncmp(s, keys[1], strlen(keys[1])) ? 1 : -1;
+		if (k >= 0) {
+			memcpy(o, vals[k], strlen(vals[k]));
+			o += strlen(vals[k]);
+			s += strlen(keys[k]);
 		} else {
 			*o++ = *s++;
 		}
@@ -38,14 +44,14 @@ static char *substitute(const char *command, const char *image)
 	return out;
 }
 
-int vmm_proc_start(struct vmm_proc *p, const char *command, const char *image, char *err,
-		   size_t errlen)
+int vmm_proc_start(struct vmm_proc *p, const char *command, const char *image, const char *shm,
+		   char *err, size_t errlen)
 {
 	int in[2], out[2];
 	p->pid = 0;
 	p->closed = 0;
 	p->len = 0;
-	char *cmd = substitute(command, image);
+	char *cmd = substitute(command, image, shm ? shm : "");
 	p->errlog = tmpfile();
 	if (!cmd || !p->errlog || pipe(in) < 0) {
 		snprintf(err, errlen, "vmm: starting '%s': %s", command, strerror(errno));

@@ -15,10 +15,10 @@ struct vmm_proc {
 	size_t len;
 };
 
-/* Starts command (sh -c) with {image} replaced by image. 0, or -1 with a
- * reason in err. */
-int vmm_proc_start(struct vmm_proc *p, const char *command, const char *image, char *err,
-		   size_t errlen);
+/* Starts command (sh -c) with {image} replaced by image and {shm} by shm
+ * (the guest RAM file, or NULL). 0, or -1 with a reason in err. */
+int vmm_proc_start(struct vmm_proc *p, const char *command, const char *image, const char *shm,
+		   char *err, size_t errlen);
 /* The next line (newline stripped, NUL-terminated, cut at cap) within ms.
  * Returns 1, 0 when ms passed, -1 when the VMM closed its output. */
 int vmm_proc_line(struct vmm_proc *p, char *line, size_t cap, int ms);

@@ -29,9 +29,12 @@ static const struct vmm_profile profiles[] = {
 		 * runtime's own mode switch cannot eat it (measured: with a
 		 * real-time clock a 200 us budget fired inside the runtime and
 		 * hung it); a HLT costs no wall time waiting for the NMI. */
-		.command = "qemu-system-x86_64 -nodefaults -machine pc -accel tcg -cpu max "
-			   "-icount shift=0,sleep=off -m 64 -kernel {image} -serial stdio "
-			   "-display none -monitor none -no-reboot",
+		/* The RAM is the file {shm} (vmm_shm.c, shared with exitdiff):
+		 * its size is -m's; the mailbox in it carries the cases. */
+		.command = "qemu-system-x86_64 -nodefaults -machine pc,memory-backend=xdram "
+			   "-object memory-backend-file,id=xdram,size=64M,mem-path={shm},share=on "
+			   "-accel tcg -cpu max -icount shift=0,sleep=off -m 64 -kernel {image} "
+			   "-serial stdio -display none -monitor none -no-reboot",
 		.cpu = "max",
 		.own_reads = OUTCOME_OWN_MMIO | OUTCOME_OWN_PORTS,
 		/* Measured, QEMU 7.2 -m 64: unassigned MMIO at 0xc0000000

@@ -10,17 +10,25 @@ int snprintf(char *buf, size_t len, const char *fmt, ...);
 
 void *memcpy(void *d, const void *s, unsigned long n)
 {
-	/* One string instruction: cheap even where every instruction is
-	 * emulated (kvm_pvm runs CPL0 code in KVM's emulator). */
+	/* String instructions: cheap even where every instruction is
+	 * emulated (kvm_pvm runs CPL0 code in KVM's emulator). Quadwords
+	 * first: QEMU TCG runs a REP one iteration at a time (measured: the
+	 * batch image's per-case copies of the 24 KiB compare window cost
+	 * more than the case). */
 	void *r = d;
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	unsigned long q = n / 8, b = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(b) : : "memory");
 	return r;
 }
 
 void *memset(void *d, int c, unsigned long n)
 {
 	void *r = d;
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	unsigned long q = n / 8, b = n % 8;
+	uint64_t v = (uint8_t)c * 0x0101010101010101ull;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(b) : "a"(v) : "memory");
 	return r;
 }
 

@@ -7,8 +7,12 @@
 #ifndef EXITDIFF_TMK_H
 #define EXITDIFF_TMK_H
 
-/* Where the image is linked and loaded (multiboot a.out-kludge fields). */
+/* Where the image is linked and loaded (multiboot a.out-kludge fields).
+ * The VMM batch image is linked at 2 MiB (Makefile): there a case that
+ * turns A20 off (port 0x92) does not take the runtime away. */
+#ifndef TMK_LOAD_ADDR
 #define TMK_LOAD_ADDR   0x100000
+#endif
 
 /* The trampoline alias: one PML4 slot (256) the case environment of
  * core/layout.h leaves empty. Its code page and data page are mapped
