@@ -177,10 +177,7 @@ static const char *unreproducible(const struct test_case *c, const struct outcom
 			return "a hypercall answered by exitdiff (KVM_CAP_EXIT_HYPERCALL): a plain "
 			       "VMM does not enable its exit (docs/harness.md)";
 	}
-	if (c->mode == MODE_V86)
-		return "virtual-8086 mode: the runtime does not enter it (it would need the "
-		       "32-bit TSS loaded and an IRETD into v86; docs/tmk.md)";
-	if (c->mode != MODE_PROT32 && c->mode != MODE_REAL16)
+	if (c->mode != MODE_PROT32 && c->mode != MODE_REAL16 && c->mode != MODE_V86)
 		return NULL;
 	for (uint32_t i = 0; i < e->n_events; i++) {
 		const struct exit_event *ev = &e->events[i];
