@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "knobs.h"
 #include "layout.h"
+#include "mode.h"
 #include "tmk_gen.h"
 #include "tmk_host.h"
 
@@ -47,8 +48,8 @@ static void disassembly(FILE *f, const struct test_case *c)
 		return;
 	}
 	unsigned bits = dec_bits((enum cpu_mode)c->mode);
-	/* Real mode: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
-	uint64_t base = c->mode == MODE_REAL16 ? 0 : LAYOUT_CODE;
+	/* Real mode and v86: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
+	uint64_t base = mode_real_segs((enum cpu_mode)c->mode) ? 0 : LAYOUT_CODE;
 	for (unsigned at = 0; at < c->code_len;) {
 		const cs_insn *insn = dec.insn;
 		unsigned len = dec_one(&dec, bits, c->code + at, c->code_len - at, base + at, NULL);
