@@ -35,7 +35,7 @@ static const struct campaign_backend session_backend = { fuzz_open, fuzz_close }
 
 static const char usage_line[] =
 	"usage: exitdiff fuzz [--jobs N] [--time SECONDS] [--execs N] [--seed S] "
-	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|compat32|prot32-pae|all] "
+	"[--generator NAME] [--mode long64|prot32|prot32-paged|real16|compat32|prot32-pae|v86|all] "
 	"[--knobs none|random|NAME,...] [--out DIR] [--known FILE] [--no-known] [--report-period S] "
 	"[--against vmm:qemu-tcg|vmm:COMMAND]";
 

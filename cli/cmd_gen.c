@@ -30,7 +30,7 @@ static void list_generators(FILE *f)
 {
 	for (size_t i = 0; i < gen_table_n; i++)
 		fprintf(f, "  %-6s %s\n", gen_table[i].name, gen_table[i].help);
-	fprintf(f, "modes (--mode, comma list or all): long64 prot32 prot32-paged real16 compat32 prot32-pae\n"
+	fprintf(f, "modes (--mode, comma list or all): long64 prot32 prot32-paged real16 compat32 prot32-pae v86\n"
 		"knobs (--knobs none|random|NAME,...):\n");
 	for (unsigned i = 0; i < knob_def_count; i++)
 		fprintf(f, "  %-13s %s\n", knob_defs[i].name, knob_defs[i].why);
@@ -42,7 +42,7 @@ int cli_gen_option(const char *cmd, const char *opt, const char *v, struct gen_c
 	if (!strcmp(opt, "--mode")) {
 		cfg->modes = gen_parse_modes(v);
 		if (!cfg->modes) {
-			cli_error(cmd, "bad --mode '%s' (want long64, prot32, prot32-paged, real16, compat32, prot32-pae, "
+			cli_error(cmd, "bad --mode '%s' (want long64, prot32, prot32-paged, real16, compat32, prot32-pae, v86, "
 				  "all, or a comma list)", v ? v : "");
 			return -1;
 		}

@@ -14,6 +14,7 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_REAL16] = "real16",
 	[MODE_COMPAT32] = "compat32",
 	[MODE_PROT32PAE] = "prot32-pae",
+	[MODE_V86] = "v86",
 };
 
 static const char *const rflags_names[32] = {

@@ -17,6 +17,8 @@ enum cpu_mode {
 	MODE_REAL16 = 3,   /* 16-bit real mode, every segment at 0x1000 */
 	MODE_COMPAT32 = 4, /* compatibility mode: 32-bit code under long mode */
 	MODE_PROT32PAE = 5, /* 32-bit protected mode, flat, PAE paging */
+	MODE_V86 = 6,      /* virtual-8086 mode: 16-bit code at CPL3 under
+			      32-bit protected mode, real-mode segments */
 	MODE_COUNT
 };
 /* Bits a mode takes in keys that pack (mode, knobs) into one number. */
@@ -39,7 +41,9 @@ _Static_assert(MODE_COUNT <= (1 << MODE_KEY_BITS), "modes fit MODE_KEY_BITS");
 #define KNOB_NO_SCE       (1u << 9)  /* EFER.SCE=0: SYSCALL raises #UD */
 #define KNOB_MSR_EXIT     (1u << 10) /* the VM's MSR filter sends the MSRs of
 					core/msr_filter.c to user space */
-#define KNOBS_KNOWN       0x7ffu
+#define KNOB_IOPL3        (1u << 11) /* v86: RFLAGS.IOPL=3, the sensitive
+					instructions stop raising #GP */
+#define KNOBS_KNOWN       0xfffu
 
 /* General-purpose registers in hardware encoding order (ModRM reg field). */
 enum gpr {
@@ -67,6 +71,7 @@ enum gpr {
 #define RFLAGS_CASE_SETTABLE (RFLAGS_STATUS | RFLAGS_DF | RFLAGS_TF)
 #define RFLAGS_FIXED1 (1u << 1)
 #define RFLAGS_RF (1ull << 16)
+#define RFLAGS_VM (1ull << 17)  /* virtual-8086 mode: set by the v86 mode */
 
 struct test_case {
 	char id[64];          /* name for messages: file stem, or gen seed */

@@ -4,7 +4,7 @@
 
 #define M(m) (1u << (m))
 #define ALL (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG) | M(MODE_REAL16) | \
-	     M(MODE_COMPAT32) | M(MODE_PROT32PAE))
+	     M(MODE_COMPAT32) | M(MODE_PROT32PAE) | M(MODE_V86))
 #define PROT (M(MODE_LONG64) | M(MODE_PROT32) | M(MODE_PROT32PG) | M(MODE_COMPAT32) | \
 	      M(MODE_PROT32PAE))
 
@@ -34,6 +34,8 @@ const struct knob_def knob_defs[] = {
 	  "EFER.SCE clear: SYSCALL/SYSRET raise #UD" },
 	{ KNOB_MSR_EXIT, "msr-exit", KNOB_REG_VM, 0, 1, ALL,
 	  "an MSR filter sends RDMSR/WRMSR of some MSRs to exitdiff (msr events, docs/formats.md)" },
+	{ KNOB_IOPL3, "iopl3", KNOB_REG_RFLAGS, 3ull << 12, 1, M(MODE_V86),
+	  "RFLAGS.IOPL=3: CLI, STI, PUSHF, POPF, INT n and IRET stop raising #GP(0) in virtual-8086 mode" },
 };
 const unsigned knob_def_count = sizeof(knob_defs) / sizeof(knob_defs[0]);
 

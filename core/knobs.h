@@ -11,8 +11,10 @@
 #include "case.h"
 
 /* KNOB_REG_VM: no register of the vCPU; the hypervisor is set up
- * otherwise (the MSR filter). */
-enum knob_reg { KNOB_REG_CPL, KNOB_REG_CR0, KNOB_REG_CR4, KNOB_REG_EFER, KNOB_REG_VM };
+ * otherwise (the MSR filter). KNOB_REG_RFLAGS: a system bit of the first
+ * RFLAGS (mode_env.rflags), which a case's own rflags line cannot set. */
+enum knob_reg { KNOB_REG_CPL, KNOB_REG_CR0, KNOB_REG_CR4, KNOB_REG_EFER, KNOB_REG_VM,
+		KNOB_REG_RFLAGS };
 
 struct knob_def {
 	uint32_t bit;         /* KNOB_* */

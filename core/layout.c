@@ -83,6 +83,27 @@ static void build_gdt_and_tss(uint8_t *ram)
 	tss[0x66] = 0x68;
 }
 
+/* v86's 32-bit TSS (SDM Vol. 3A 8.2.1, figure 8-2) in GDT slot 8: busy
+ * type 0xB like the 64-bit one. ESP0 at +4 and SS0 at +8 are the stack
+ * an exception from v86 switches to (the exception stack); the I/O map
+ * base at +0x66 points right after the 104 bytes (SDM Vol. 1 19.5.2). */
+static void build_tss32(uint8_t *ram)
+{
+	uint64_t base = LAYOUT_TSS32, limit = LAYOUT_TSS32_LIMIT;
+	put64(ram + LAYOUT_GDT + (SEL_TSS32 & ~7u),
+	      (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x8bull << 40) |
+	      (((base >> 24) & 0xff) << 56));
+	uint8_t *tss = ram + LAYOUT_TSS32;
+	fill(tss, 0, LAYOUT_TSS32_LIMIT + 1);
+	put64(tss + 0x04, LAYOUT_IST_TOP);  /* ESP0; its upper half is SS0: */
+	tss[0x08] = SEL_DATA;
+	tss[0x66] = LAYOUT_TSS32_IOMAP;
+	fill(tss + LAYOUT_TSS32_IOMAP + LAYOUT_IO_DENY_FIRST / 8, 0xff,
+	     (TSS32_IO_PORTS - LAYOUT_IO_DENY_FIRST) / 8);
+	/* The byte after the map: all ones (SDM Vol. 1 19.5.2); it lies
+	 * past the limit here, which denies the same ports. */
+}
+
 static void build_idt_and_stubs(uint8_t *ram)
 {
 	uint8_t *idt = ram + LAYOUT_IDT;
@@ -192,6 +213,7 @@ void layout_build(uint8_t *ram)
 {
 	fill(ram, 0, LAYOUT_RW_BASE);
 	build_gdt_and_tss(ram);
+	build_tss32(ram);
 	build_idt_and_stubs(ram);
 	build_page_tables(ram);
 	build_ivt(ram);

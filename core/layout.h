@@ -9,6 +9,7 @@
  *   0x00000 .. 0x00fff  unmapped (null page: any access faults); the
  *                       real-mode IVT lives at its start
  *   0x01000             GDT, then the 64-bit TSS in the same page   (RO)
+ *   0x01a00             v86's 32-bit TSS and its I/O bitmap          (RO)
  *   0x02000             IDT, 256 16-byte gates, all on IST1          (RO)
  *   0x03000             exception stubs: one HLT byte per vector      (RO, X)
  *   0x04000 .. 0x09fff  page tables (PML4, PDPT, PD, PT, PD_HI, PT_HI)(RO)
@@ -46,6 +47,17 @@
 
 #define LAYOUT_GDT        0x01000u
 #define LAYOUT_TSS        0x01800u   /* same page as the GDT */
+/* v86: a 32-bit TSS (SDM Vol. 3A 8.2.1) with SS0:ESP0 for the switch to
+ * CPL0 and an I/O permission bitmap (Vol. 1 19.5.2) right after the 104
+ * bytes, for ports 0 .. TSS32_IO_PORTS-1 plus the 0xff byte the CPU may
+ * read past the last one. Ports LAYOUT_IO_DENY_FIRST .. TSS32_IO_PORTS-1
+ * have their bit set (denied); any port from TSS32_IO_PORTS up lies past
+ * the TSS limit and is denied as well. */
+#define LAYOUT_TSS32         0x01a00u
+#define LAYOUT_TSS32_IOMAP   0x68u      /* offset of the bitmap in the TSS */
+#define TSS32_IO_PORTS       0x100u
+#define LAYOUT_IO_DENY_FIRST 0x80u
+#define LAYOUT_TSS32_LIMIT   (LAYOUT_TSS32_IOMAP + TSS32_IO_PORTS / 8)
 #define LAYOUT_IDT        0x02000u
 #define LAYOUT_STUBS      0x03000u   /* stub for vector v is the HLT at STUBS+v */
 #define LAYOUT_PML4       0x04000u
@@ -92,7 +104,11 @@
 #define SEL_CODE32  0x28
 #define SEL_UDATA   0x33   /* DPL3 data, for the CPL3 knob */
 #define SEL_UCODE64 0x3b   /* DPL3 64-bit code, for the CPL3 knob */
+#define SEL_TSS32   0x40   /* v86's 32-bit TSS: GDT slot 8, inside the
+			      GDT limit of v86 only (LAYOUT_GDT_ENTRIES_V86):
+			      the other modes' GDTR stays as it was */
 #define LAYOUT_GDT_ENTRIES 8
+#define LAYOUT_GDT_ENTRIES_V86 9
 
 /* Real mode: every segment register holds REAL_SEG (base 0x10000), so
  * code, data and stack are at offsets 0, 0x2000 and below 0x6000. The IVT

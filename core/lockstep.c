@@ -128,7 +128,7 @@ static void next_insn(const struct lockstep *l, const struct mode_env *env, uint
 	}
 	*rip = l->mine->state.rip & mode_reg_mask(m);
 	uint16_t cs = l->mine->state.cs;
-	uint64_t base = m == MODE_REAL16 ? (uint64_t)cs << 4 :
+	uint64_t base = mode_real_segs(m) ? mode_cs_base(m, cs, l->mine->state.rflags) :
 			cs == env->seg[SR_CS].sel ? env->seg[SR_CS].base : 0;
 	*la = base + *rip;
 }
@@ -144,10 +144,11 @@ static void final_verdict(struct lockstep *l, uint32_t step)
 	 * the end state's RFLAGS comes from. TF is never the case's. */
 	k->state.rflags &= ~(uint64_t)RFLAGS_TF;
 	const struct exit_event *kt = outcome_terminal(k), *ot = outcome_terminal(o);
-	if (!mode_long(m) && kt && kt->kind == EXIT_EXCEPTION) {
+	if (!mode_long(m) && m != MODE_V86 && kt && kt->kind == EXIT_EXCEPTION) {
 		/* Outside long mode that frame is on the case's stack, in the
 		 * compared memory: its EFLAGS image has the same TF. RSP is
-		 * past the frame now; EFLAGS was its last slot (mode.c). */
+		 * past the frame now; EFLAGS was its last slot (mode.c). v86's
+		 * frame is on SS0:ESP0, outside the compared memory. */
 		uint64_t slot = m == MODE_REAL16 ?
 			((uint64_t)k->state.ss << 4) + (uint16_t)(k->state.gpr[RSP] - 2) :
 			(uint32_t)(k->state.gpr[RSP] - 4);

@@ -5,6 +5,7 @@
 #include "knobs.h"
 #include "layout.h"
 
+
 #define CR0_PE (1ull << 0)
 #define CR0_MP (1ull << 1)
 #define CR0_ET (1ull << 4)
@@ -85,6 +86,31 @@ static void prot32(struct mode_env *e, int paging)
 	set_data_segs(e, flat(SEL_DATA, 0x3, 1, 0));
 }
 
+/* Virtual-8086 mode (SDM Vol. 3B 20.2): 32-bit protected mode without
+ * paging, RFLAGS.VM=1, every segment loaded the real-mode way (base =
+ * selector * 16, limit 0xffff, DPL 3: 20.2.1) and CPL3 (20.2.5). The
+ * 32-bit TSS gives the level-0 stack an exception switches to (SS0:ESP0)
+ * and the I/O permission bitmap (20.2.8.1); the IDT32 gates lead to the
+ * same stubs at CPL0. IOPL is 0 unless the iopl3 knob raises it. */
+static void v86(struct mode_env *e)
+{
+	e->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE;
+	e->cr4 = CR4_OSFXSR_XMM;
+	e->code_bits = 16;
+	e->cpl = 3;
+	e->rip = 0;
+	e->rflags = RFLAGS_VM;
+	e->idt_base = LAYOUT_IDT32;
+	e->idt_limit = 256 * 8 - 1;
+	e->gdt_limit = LAYOUT_GDT_ENTRIES_V86 * 8 - 1;
+	struct seg_desc code = real_seg(REAL_SEG, 0xb), data = real_seg(REAL_SEG, 0x3);
+	code.dpl = data.dpl = 3;
+	e->seg[SR_CS] = code;
+	set_data_segs(e, data);
+	e->tr = (struct seg_desc){ .base = LAYOUT_TSS32, .limit = LAYOUT_TSS32_LIMIT,
+				   .sel = SEL_TSS32, .type = 0xb, .present = 1 };
+}
+
 static void real16(struct mode_env *e)
 {
 	e->cr0 = CR0_MP | CR0_ET | CR0_NE;
@@ -115,6 +141,7 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
 	case MODE_PROT32PAE: prot32(e, 3); break;
 	case MODE_REAL16: real16(e); break;
 	case MODE_COMPAT32: compat32(e); break;
+	case MODE_V86: v86(e); break;
 	default: long64(e, knobs); break;
 	}
 	knobs &= knobs_for_mode(m);
@@ -122,7 +149,8 @@ void mode_env_init(struct mode_env *e, enum cpu_mode m, uint32_t knobs)
 		const struct knob_def *k = &knob_defs[i];
 		uint64_t *reg = k->reg == KNOB_REG_CR0 ? &e->cr0 :
 				k->reg == KNOB_REG_CR4 ? &e->cr4 :
-				k->reg == KNOB_REG_EFER ? &e->efer : NULL;
+				k->reg == KNOB_REG_EFER ? &e->efer :
+				k->reg == KNOB_REG_RFLAGS ? &e->rflags : NULL;
 		if (!(knobs & k->bit) || !reg)
 			continue;
 		*reg = k->set ? (*reg | k->mask) : (*reg & ~k->mask);
@@ -134,7 +162,7 @@ void mode_reset_ram_tracked(uint8_t *ram, const struct test_case *c, uint8_t *ho
 	layout_reset_rw(ram, c->code, c->code_len, c->data, c->data_len);
 	if (*holes_dirty)
 		layout_clear_holes(ram);
-	*holes_dirty = c->mode == MODE_PROT32 || c->mode == MODE_REAL16;
+	*holes_dirty = c->mode == MODE_PROT32 || c->mode == MODE_REAL16 || c->mode == MODE_V86;
 }
 
 void mode_reset_ram(uint8_t *ram, const struct test_case *c)
@@ -148,6 +176,11 @@ uint64_t mode_reg_mask(enum cpu_mode m)
 	return m == MODE_LONG64 ? ~0ull : 0xffffffffull;
 }
 
+int mode_real_segs(enum cpu_mode m)
+{
+	return m == MODE_REAL16 || m == MODE_V86;
+}
+
 int mode_long(enum cpu_mode m)
 {
 	return m == MODE_LONG64 || m == MODE_COMPAT32;
@@ -155,7 +188,14 @@ int mode_long(enum cpu_mode m)
 
 uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel)
 {
-	return m == MODE_REAL16 ? (uint64_t)sel << 4 : 0;
+	return mode_real_segs(m) ? (uint64_t)sel << 4 : 0;
+}
+
+uint64_t mode_cs_base(enum cpu_mode m, uint16_t cs, uint64_t rflags)
+{
+	if (m == MODE_V86 && !(rflags & RFLAGS_VM))
+		return 0; /* the CPL0 handler's flat CS */
+	return mode_seg_base(m, cs);
 }
 
 static uint64_t ram_le(const uint8_t *ram, uint64_t gpa, unsigned n)
@@ -217,10 +257,38 @@ static void frame16(const uint8_t *ram, struct end_state *st)
 	st->gpr[RSP] = (st->gpr[RSP] & ~0xffffull) | (uint16_t)(sp + 6);
 }
 
+/* Virtual-8086 mode: the gate switched to SS0:ESP0 (LAYOUT_IST_TOP) and
+ * pushed GS, FS, DS, ES, SS, ESP, EFLAGS, CS, EIP as doublewords, then
+ * the error code (SDM Vol. 3A 6.12.1, figure 6-5; Vol. 3B 20.3.1.1), so
+ * the depth says whether there is one. The selectors at the exception
+ * come from the frame: the delivery zeroed the data segment registers.
+ * Any other depth is no v86 frame (a CPU that left VM=0 pushed five
+ * slots): the state stays what the stub saw. */
+static void frame_v86(const uint8_t *ram, struct end_state *st, struct exit_event *e)
+{
+	uint64_t f = (uint32_t)st->gpr[RSP];
+	if (f == LAYOUT_IST_TOP - 40) {
+		e->has_error_code = 1;
+		e->error_code = (uint32_t)ram_le(ram, f, 4);
+		f += 4;
+	}
+	if (f != LAYOUT_IST_TOP - 36)
+		return;
+	st->rip = ram_le(ram, f, 4);
+	st->cs = (uint16_t)ram_le(ram, f + 4, 2);
+	st->rflags = ram_le(ram, f + 8, 4);
+	st->gpr[RSP] = ram_le(ram, f + 12, 4);
+	st->ss = (uint16_t)ram_le(ram, f + 16, 2);
+	st->es = (uint16_t)ram_le(ram, f + 20, 2);
+	st->ds = (uint16_t)ram_le(ram, f + 24, 2);
+	st->fs = (uint16_t)ram_le(ram, f + 28, 2);
+	st->gs = (uint16_t)ram_le(ram, f + 32, 2);
+}
+
 int mode_stub_exception(enum cpu_mode m, const uint8_t *ram, struct end_state *st,
 			struct exit_event *e)
 {
-	uint64_t hlt = mode_seg_base(m, st->cs) + st->rip - 1;
+	uint64_t hlt = mode_cs_base(m, st->cs, st->rflags) + st->rip - 1;
 	if (hlt < LAYOUT_STUBS || hlt >= LAYOUT_STUBS + 256)
 		return 0;
 	unsigned vector = (unsigned)(hlt - LAYOUT_STUBS);
@@ -231,6 +299,8 @@ int mode_stub_exception(enum cpu_mode m, const uint8_t *ram, struct end_state *s
 		frame64(ram, st, e);
 	else if (m == MODE_REAL16)
 		frame16(ram, st);
+	else if (m == MODE_V86)
+		frame_v86(ram, st, e);
 	else
 		frame32(ram, st, e, vector);
 	e->rip = st->rip;

@@ -22,6 +22,11 @@
  *   prot32-pae    as prot32-paged with PAE paging: CR4.PAE, CR3 = PDPT_PAE,
  *                 EFER.NXE (the same pages and flags as long64, NX
  *                 included; SDM Vol. 3A 4.4).
+ *   v86           CR0 NE|ET|MP|PE, RFLAGS.VM, CPL3, every segment 0x1000
+ *                 as in real16 (DPL3), IDT32, TR = the 32-bit TSS
+ *                 (SS0:ESP0 = 0x10:LAYOUT_IST_TOP, an I/O bitmap), IOPL 0
+ *                 (knob iopl3: 3). Exceptions reach the stubs at CPL0
+ *                 with the 9-slot v86 frame on SS0:ESP0 (SDM Vol. 3B 20.3).
  *   real16        CR0 NE|ET|MP, every segment 0x1000 (base 0x10000, limit
  *                 0xffff), IVT at 0, IP 0: code at 0x10000, data at DS:2000,
  *                 the stack top at SS:6000 (RSP 0x16000 truncated to SP).
@@ -61,6 +66,8 @@ struct mode_env {
 	uint8_t cpl;
 	uint8_t code_bits;   /* 16, 32 or 64: default operand/address size */
 	uint8_t paging;      /* levels of the page walk: 0, 2, 3 (PAE) or 4 */
+	uint64_t rflags;     /* system bits ORed into the case's first RFLAGS
+				(v86: VM, and IOPL by knob) */
 };
 
 /* Fills e for mode m with knobs applied (knobs outside the mode are
@@ -83,6 +90,10 @@ void mode_reset_ram_tracked(uint8_t *ram, const struct test_case *c, uint8_t *ho
  * executors report registers masked with this and cases may not set more. */
 uint64_t mode_reg_mask(enum cpu_mode m);
 
+/* 1 when mode m starts in 16-bit code with every segment at REAL_SEG,
+ * loaded the real-mode way: real16 and v86 (SDM Vol. 3B 20.2.1). */
+int mode_real_segs(enum cpu_mode m);
+
 /* 1 when mode m runs with EFER.LMA (IA-32e mode): long64 and compat32
  * share its paging, its IDT and exception delivery in 64-bit mode. */
 int mode_long(enum cpu_mode m);
@@ -91,6 +102,10 @@ int mode_long(enum cpu_mode m);
  * environment: sel << 4 in real mode, 0 for every descriptor of the GDT
  * (all flat) otherwise. */
 uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel);
+
+/* Base of CS in a state of mode m with that RFLAGS: mode_seg_base, but
+ * in v86 mode the exception stubs run with VM=0 on the flat CPL0 CS. */
+uint64_t mode_cs_base(enum cpu_mode m, uint16_t cs, uint64_t rflags);
 
 /* Called by an executor that stopped at a HLT, with the end state it
  * captured there (rip = after the HLT, rsp, cs, ss, cr2) and guest RAM

@@ -1,6 +1,7 @@
 /* decode.h: the three Capstone handles and one-instruction decode. */
 #include <stdio.h>
 #include <string.h>
+#include "mode.h"
 #include "decode.h"
 #include "decode_fixup.h"
 
@@ -41,7 +42,7 @@ void dec_close(struct dec *d)
 
 unsigned dec_bits(enum cpu_mode m)
 {
-	return m == MODE_REAL16 ? 16 : m == MODE_LONG64 ? 64 : 32;
+	return mode_real_segs(m) ? 16 : m == MODE_LONG64 ? 64 : 32;
 }
 
 csh dec_handle(const struct dec *d, unsigned bits)

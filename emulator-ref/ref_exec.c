@@ -70,7 +70,7 @@ void ref_cpu_reset(struct ref_cpu *cpu, const struct test_case *c,
 	cpu->cpl = env.cpl;
 	cpu->code_bits = env.code_bits;
 	cpu->rip = cpu->next_rip = env.rip;
-	cpu->rflags = c->rflags;
+	cpu->rflags = c->rflags | env.rflags;
 	cpu->cr0 = env.cr0;
 	cpu->cr3 = env.cr3;
 	cpu->cr4 = env.cr4;
@@ -697,7 +697,9 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 			ref_terminal(&cpu, EXIT_UNSUPPORTED, 0, cpu.rip);
 			snprintf(undef_name, sizeof(undef_name), "undef-gprs:%.15s", insn->mnemonic);
 			break;
-		} else if (privilege_fault(&cpu, insn->id)) {
+		} else if (ref_v86(&cpu) && (st = ref_v86_check(&cpu, insn)) != REF_NEXT) {
+			/* v86's own checks raised (ref_v86.c). */
+		} else if (!ref_v86(&cpu) && privilege_fault(&cpu, insn->id)) {
 			st = ref_raise(&cpu, 13, 1, 0);
 		} else if (insn->id == X86_INS_MOV && has_crdr(x)) {
 			st = ref_sys_mov_crdr(&cpu, insn);

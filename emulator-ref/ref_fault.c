@@ -141,6 +141,8 @@ static int saved_undefined_in_frame(struct ref_cpu *cpu)
 	uint64_t m = ref_stack_mask(cpu);
 	unsigned sz = cpu->mode == MODE_REAL16 ? 2 : 4;
 	uint64_t la = (cpu->seg[SEG_SS].base + ((cpu->gpr[RSP] - sz) & m)) & 0xffffffffu;
+	if (ref_v86(cpu))
+		la = ref_v86_flags_slot(cpu); /* on the level-0 stack */
 	if (ref_note_undefined_store(cpu, la, sz, cpu->undefined_flags & RFLAGS_STATUS) == 0)
 		return 0;
 	snprintf(cpu->out->mnemonic, sizeof(cpu->out->mnemonic), "undef-flags:frame");
@@ -182,7 +184,9 @@ static enum ref_status deliver_arch(struct ref_cpu *cpu, unsigned vector, int so
 		cpu->deliver_rsp = cpu->gpr[RSP];
 	}
 	cpu->delivering = (int16_t)vector;
-	int r = cpu->mode == MODE_REAL16
+	int r = ref_v86(cpu)
+		? ref_v86_deliver(cpu, vector, soft, has_error_code, error_code, ret_ip, image)
+		: cpu->mode == MODE_REAL16
 		? deliver_real(cpu, vector, ret_ip)
 		: deliver_prot(cpu, vector, soft, has_error_code, error_code, ret_ip, image);
 	cpu->delivering = saved;

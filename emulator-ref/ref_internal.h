@@ -345,6 +345,32 @@ int ref_mem_write_off(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
 /* Implicit supervisor read of linear memory (GDT, IDT, IVT): no
  * segmentation; a page-walk failure raises #PF. 0, or -1 after raising. */
 int ref_mem_sys_read(struct ref_cpu *cpu, uint64_t la, unsigned size, uint64_t *v);
+/* Virtual-8086 mode (ref_v86.c): RFLAGS.VM. The exception stubs run with
+ * it clear, at CPL0, like the rest of protected mode. */
+static inline int ref_v86(const struct ref_cpu *cpu)
+{
+	return (cpu->rflags & RFLAGS_VM) != 0;
+}
+/* Segment registers load the real-mode way (base = selector << 4): real
+ * mode and virtual-8086 mode (SDM Vol. 3B 20.1.1, 20.2.1). */
+static inline int ref_real_segs(const struct ref_cpu *cpu)
+{
+	return cpu->mode == MODE_REAL16 || ref_v86(cpu);
+}
+/* The checks virtual-8086 mode makes before an instruction runs (SDM
+ * Vol. 3B 20.2.7, 20.2.8; Vol. 1 19.5.2): returns REF_NEXT to go on,
+ * else the exception has been raised (REF_STOP). */
+enum ref_status ref_v86_check(struct ref_cpu *cpu, const cs_insn *insn);
+/* Delivers vector from virtual-8086 mode through the IDT32 to CPL0 with
+ * the v86 frame (SDM Vol. 3A 6.12.1, Vol. 3B 20.3.1.1): 0 delivered, -1
+ * after raising the fault delivery met, 1 when not modeled. */
+int ref_v86_deliver(struct ref_cpu *cpu, unsigned vector, int soft, int has_error_code,
+		    uint32_t error_code, uint64_t ret_ip, uint64_t flags_image);
+/* Linear address of the EFLAGS slot that delivery from v86 writes. */
+uint64_t ref_v86_flags_slot(struct ref_cpu *cpu);
+/* Reads the GDT descriptor of sel (ref_seg.c): 0, or -1 after raising
+ * #GP(sel) when sel lies outside the GDT or names the LDT. */
+int ref_seg_read_desc(struct ref_cpu *cpu, uint16_t sel, struct seg_desc *out);
 /* Stack offset mask: SS.B selects ESP or SP outside 64-bit mode. */
 static inline uint64_t ref_stack_mask(const struct ref_cpu *cpu)
 {

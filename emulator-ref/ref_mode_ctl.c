@@ -13,7 +13,6 @@
 
 #define RFLAGS_IOPL (3ull << 12)
 #define RFLAGS_NT   (1ull << 14)
-#define RFLAGS_VM   (1ull << 17)
 #define RFLAGS_AC   (1ull << 18)
 #define RFLAGS_VIF  (1ull << 19)
 #define RFLAGS_VIP  (1ull << 20)
@@ -281,7 +280,7 @@ enum ref_status ref_mode_retf(struct ref_cpu *cpu, const cs_insn *insn)
 		return REF_STOP;
 	/* A return to an outer level (RPL > CPL) switches stacks: not
 	 * modeled. RPL < CPL is #GP(selector) (SDM Vol. 2B RET). */
-	if (cpu->mode != MODE_REAL16 && (sel & 3) != cpu->cpl) {
+	if (!ref_real_segs(cpu) && (sel & 3) != cpu->cpl) {
 		if ((sel & 3) < cpu->cpl)
 			return ref_raise(cpu, 13, 1, (uint32_t)sel & 0xfffc);
 		return REF_UNSUPPORTED;
@@ -337,6 +336,10 @@ static uint64_t iret_flags(const struct ref_cpu *cpu, uint64_t image, unsigned o
 	const uint64_t changeable = RFLAGS_STATUS | RFLAGS_TF | RFLAGS_IF | RFLAGS_DF |
 				    RFLAGS_IOPL | RFLAGS_NT | RFLAGS_RF | RFLAGS_AC | RFLAGS_ID;
 	uint64_t keep = opsize == 2 ? ~0xffffull : RFLAGS_VM | RFLAGS_VIF | RFLAGS_VIP;
+	/* From virtual-8086 mode (IOPL 3: ref_v86_check let it through)
+	 * IOPL stays too (SDM Vol. 2A IRET, RETURN-FROM-VIRTUAL-8086-MODE). */
+	if (ref_v86(cpu))
+		keep |= RFLAGS_IOPL;
 	uint64_t f = (cpu->rflags & keep) | (image & changeable & ~keep);
 	return f | RFLAGS_FIXED1;
 }
@@ -488,7 +491,7 @@ static enum ref_status iret_long(struct ref_cpu *cpu, unsigned opsize)
 enum ref_status ref_mode_iret(struct ref_cpu *cpu, const cs_insn *insn)
 {
 	unsigned opsize = ref_opsize(cpu, insn, 0);
-	if (cpu->mode == MODE_REAL16)
+	if (ref_real_segs(cpu))
 		return iret_real(cpu, opsize);
 	if (ref_lma(cpu))
 		return iret_long(cpu, opsize);

@@ -1,8 +1,9 @@
 /* Segmentation: segment register loads and the limit/type checks of every
  * access outside 64-bit mode.
  *
- * Real mode: a load sets base = selector << 4 and nothing else is checked
- * (SDM Vol. 3B 20.1.1); KVM's emulator also resets the limit to 0xffff.
+ * Real mode and virtual-8086 mode: a load sets base = selector << 4 and
+ * nothing else is checked (SDM Vol. 3B 20.1.1, 20.2.1; v86 keeps CPL3);
+ * KVM's emulator also resets the limit to 0xffff.
  * Protected and long mode read the descriptor from the GDT. The LDT is
  * never usable (LDTR is null in every mode), so TI=1 selectors fault.
  * Error codes carry the selector with its RPL bits cleared (SDM Vol. 3A
@@ -54,6 +55,11 @@ static int read_desc(struct ref_cpu *cpu, uint16_t sel, struct seg_desc *out)
 	return 0;
 }
 
+int ref_seg_read_desc(struct ref_cpu *cpu, uint16_t sel, struct seg_desc *out)
+{
+	return read_desc(cpu, sel, out);
+}
+
 static int long_mode(const struct ref_cpu *cpu)
 {
 	return (cpu->efer & (1u << 10)) != 0; /* EFER.LMA */
@@ -75,7 +81,7 @@ static void real_load(struct ref_cpu *cpu, enum ref_seg s, uint16_t sel)
 int ref_seg_check_cs(struct ref_cpu *cpu, uint16_t sel, uint8_t new_cpl,
 		     struct seg_desc *d)
 {
-	if (cpu->mode == MODE_REAL16) {
+	if (ref_real_segs(cpu)) {
 		*d = cpu->seg[SEG_CS];
 		d->sel = sel;
 		d->base = (uint64_t)sel << 4;
@@ -114,7 +120,7 @@ int ref_seg_check_cs(struct ref_cpu *cpu, uint16_t sel, uint8_t new_cpl,
 void ref_seg_commit_cs(struct ref_cpu *cpu, const struct seg_desc *d)
 {
 	cpu->seg[SEG_CS] = *d;
-	if (cpu->mode == MODE_REAL16) {
+	if (ref_real_segs(cpu)) {
 		cpu->code_bits = 16;
 		return;
 	}
@@ -135,7 +141,7 @@ int ref_seg_load(struct ref_cpu *cpu, enum ref_seg s, uint16_t sel)
 			ref_seg_commit_cs(cpu, &d);
 		return r;
 	}
-	if (cpu->mode == MODE_REAL16) {
+	if (ref_real_segs(cpu)) {
 		real_load(cpu, s, sel);
 		return 0;
 	}
@@ -185,7 +191,7 @@ int ref_seg_check(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
 	if (cpu->code_bits == 64)
 		return 0;
 	const struct seg_desc *d = &cpu->seg[s];
-	int real = cpu->mode == MODE_REAL16;
+	int real = ref_real_segs(cpu);
 	unsigned vec = s == SEG_SS ? 12 : 13;
 	int kind = acc & 3;
 	int bad = 0;

@@ -45,7 +45,7 @@ void gen_make(const struct generator *g, uint64_t seed, struct test_case *c);
  * window. */
 enum gen_lane {
 	LANE_LONG64, LANE_LONG64_CPL3, LANE_PROT32, LANE_PROT32PG, LANE_REAL16,
-	LANE_COMPAT32, LANE_PROT32PAE, LANE_MSR_EXIT, LANE_EVENTS,
+	LANE_COMPAT32, LANE_PROT32PAE, LANE_V86, LANE_MSR_EXIT, LANE_EVENTS,
 	LANE_COUNT
 };
 enum gen_lane gen_lane_of(const struct test_case *c);

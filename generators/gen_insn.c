@@ -102,7 +102,7 @@ static uint64_t pick_selector(struct gen_rng *r, enum cpu_mode m)
 {
 	/* Real mode: any value loads base = value << 4 (SDM Vol. 3B 20.1.1);
 	 * mostly the environment's own segment so the case goes on working. */
-	if (m == MODE_REAL16) {
+	if (mode_real_segs(m)) {
 		static const uint16_t rs[] = { REAL_SEG, REAL_SEG, REAL_SEG, 0, REAL_STUB_SEG,
 					       REAL_SEG + 0x200, 0xffff, 0xc000 };
 		return rs[gen_rng_below(r, sizeof(rs) / sizeof(rs[0]))];
@@ -322,9 +322,9 @@ unsigned gen_insn_template(struct gen_rng *r, struct test_case *c, size_t ti)
 	const struct gen_template *t = &gen_templates[ti];
 	struct mctx mc = {
 		.lm = c->mode == MODE_LONG64,
-		.r16 = c->mode == MODE_REAL16,
+		.r16 = mode_real_segs((enum cpu_mode)c->mode),
 		.nregs = c->mode == MODE_LONG64 ? 16 : 8,
-		.ip_base = c->mode == MODE_REAL16 ? LAYOUT_CODE : 0,
+		.ip_base = mode_real_segs((enum cpu_mode)c->mode) ? LAYOUT_CODE : 0,
 	};
 	r->mode = c->mode;
 	struct enc e;
@@ -593,7 +593,7 @@ unsigned gen_insn_one(struct gen_rng *r, struct test_case *c)
 /* mov eax, imm32 (66h in real mode): returns where the imm32 went. */
 static uint32_t put_mov_eax(struct test_case *c, uint32_t v)
 {
-	if (c->mode == MODE_REAL16)
+	if (mode_real_segs((enum cpu_mode)c->mode))
 		c->code[c->code_len++] = 0x66;
 	c->code[c->code_len++] = 0xb8;
 	uint32_t at = c->code_len;

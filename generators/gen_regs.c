@@ -4,6 +4,7 @@
  * regions of the guest layout (core/layout.h) where exits and faults live.
  */
 #include <string.h>
+#include "mode.h"
 #include "gen.h"
 #include "layout.h"
 
@@ -188,6 +189,7 @@ uint64_t gen_pointer_mode(struct gen_rng *r, enum cpu_mode m)
 	case MODE_PROT32PAE:
 		return pick_region(r, regions32, sizeof(regions32) / sizeof(regions32[0]));
 	case MODE_REAL16:
+	case MODE_V86:
 		return pick_region(r, regions16, sizeof(regions16) / sizeof(regions16[0]));
 	case MODE_COMPAT32:
 		return pick_region(r, regions_compat, sizeof(regions_compat) / sizeof(regions_compat[0]));
@@ -219,7 +221,7 @@ static uint64_t gen_rsp(struct gen_rng *r)
 {
 	/* Real mode: SP is an offset in the stack segment; its top is 0x6000
 	 * (SS base 0x10000 + 0x6000 = LAYOUT_STACK_TOP). */
-	uint64_t top = r->mode == MODE_REAL16 ? LAYOUT_STACK_TOP - LAYOUT_CODE
+	uint64_t top = mode_real_segs((enum cpu_mode)r->mode) ? LAYOUT_STACK_TOP - LAYOUT_CODE
 						     : LAYOUT_STACK_TOP;
 	uint64_t bottom = top - (LAYOUT_STACK_TOP - LAYOUT_STACK);
 	unsigned k = gen_rng_below(r, 100);

@@ -26,6 +26,7 @@ static const char *const lane_names[LANE_COUNT] = {
 	[LANE_LONG64] = "long64", [LANE_LONG64_CPL3] = "long64+cpl3",
 	[LANE_PROT32] = "prot32", [LANE_PROT32PG] = "prot32-paged",
 	[LANE_REAL16] = "real16", [LANE_COMPAT32] = "compat32", [LANE_PROT32PAE] = "prot32-pae",
+	[LANE_V86] = "v86",
 	[LANE_MSR_EXIT] = "msr-exit", [LANE_EVENTS] = "events",
 };
 
@@ -47,6 +48,7 @@ enum gen_lane gen_lane_of(const struct test_case *c)
 	case MODE_REAL16: return LANE_REAL16;
 	case MODE_COMPAT32: return LANE_COMPAT32;
 	case MODE_PROT32PAE: return LANE_PROT32PAE;
+	case MODE_V86: return LANE_V86;
 	default: return (c->knobs & KNOB_CPL3) ? LANE_LONG64_CPL3 : LANE_LONG64;
 	}
 }
@@ -60,10 +62,13 @@ enum gen_lane gen_lane_of(const struct test_case *c)
  * exception delivery, far transfers to and from 64-bit code). prot32-pae
  * gets none: kvm_pvm shuts the vCPU down at its first instruction, every
  * case (measured; the known list has it), so it runs only when asked for
- * alone (--mode prot32-pae), where a mode without weight counts as 1. */
+ * alone (--mode prot32-pae), where a mode without weight counts as 1.
+ * v86 gets none either: kvm_pvm drops RFLAGS.VM at KVM_SET_REGS and
+ * fails to emulate an IRET into v86, so every case runs as 16-bit
+ * protected-mode code instead (measured; the known list has it). */
 static const uint8_t mode_weight[MODE_COUNT] = {
 	[MODE_LONG64] = 56, [MODE_PROT32] = 16, [MODE_PROT32PG] = 4, [MODE_REAL16] = 16,
-	[MODE_COMPAT32] = 8, [MODE_PROT32PAE] = 0,
+	[MODE_COMPAT32] = 8, [MODE_PROT32PAE] = 0, [MODE_V86] = 0,
 };
 
 /* The weight of mode m among the allowed modes: its own, or 1 for every

@@ -47,6 +47,7 @@ struct kvm_tmpl {
 	int refused;               /* errno of KVM_SET_SREGS, 0 = accepted */
 	uint64_t seen_cr0, seen_cr4, seen_efer; /* what it reports, if altered */
 	uint64_t rip;              /* first RIP of the mode */
+	uint64_t rflags;           /* the mode's RFLAGS bits (v86: VM, IOPL) */
 	struct kvm_sregs sregs;
 	char why[160];             /* when refused: what, for the error */
 };

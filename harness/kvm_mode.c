@@ -72,6 +72,7 @@ static int tmpl_try(struct kvm_ctx *k, struct kvm_tmpl *t, enum cpu_mode m, uint
 	t->sregs = k->sregs_kvm; /* apic_base and the rest KVM chose */
 	kvm_sregs_from_env(&t->sregs, &env);
 	t->rip = env.rip;
+	t->rflags = env.rflags;
 	t->cpl = env.cpl;
 	t->paging = env.paging;
 	if (t->sregs.cr4 & k->test_refuse_cr4)

@@ -131,7 +131,8 @@ int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen
 
 /* GPRs from the case, masked to the mode (outside long64 a case may not
  * set the upper halves, SDM Vol. 1 3.4.1.1); RIP is the mode's first. */
-static void regs_from_case(struct kvm_regs *r, const struct test_case *c, uint64_t rip)
+static void regs_from_case(struct kvm_regs *r, const struct test_case *c, uint64_t rip,
+			   uint64_t mode_rflags)
 {
 	uint64_t m = mode_reg_mask((enum cpu_mode)c->mode);
 	r->rax = c->gpr[RAX] & m;
@@ -154,6 +155,10 @@ static void regs_from_case(struct kvm_regs *r, const struct test_case *c, uint64
 	/* Bits a case cannot set (TF, IF, ...) would change how the whole
 	 * case runs; case.h keeps them out, and so does this. */
 	r->rflags = (c->rflags & RFLAGS_CASE_SETTABLE) | RFLAGS_FIXED1;
+	/* The mode's own system bits: v86's VM and IOPL. kvm_pvm drops VM
+	 * here (measured: KVM_GET_REGS reads it back clear) and runs the
+	 * case as 16-bit protected-mode code at CPL3; that is its outcome. */
+	r->rflags |= mode_rflags;
 }
 
 /* 1 when the events KVM stored at the last exit are the pristine ones.
@@ -260,7 +265,7 @@ int kvm_state_load(struct kvm_ctx *k, const struct test_case *c,
 	kvm_prof_lap(k, KVM_PROF_RAM, &pt);
 
 	struct kvm_run *run = k->vcpu.run;
-	regs_from_case(&run->s.regs.regs, c, t->rip);
+	regs_from_case(&run->s.regs.regs, c, t->rip, t->rflags);
 	events_of_case(k, c, &k->events_case);
 	kvm_irq_arm(k, c);
 	if (k->have_sync) {

@@ -131,6 +131,8 @@ const char *uc_mode_refused(enum cpu_mode m)
 		/* The 32-bit engine is set up for 32-bit paging only (no
 		 * PDPTEs, no NX): not a judge of PAE paging. */
 		[MODE_PROT32PAE] = "uc:mode prot32-pae",
+		/* The 16-bit engine has no VM flag, TSS or v86 delivery. */
+		[MODE_V86] = "uc:mode v86",
 	};
 	return (unsigned)m < MODE_COUNT ? refused[m] : NULL;
 }

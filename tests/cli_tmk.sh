@@ -144,7 +144,7 @@ fi
 # --- every CPU mode and some knobs (core/mode.c's environments). The
 # expectations come from the reference; the greps on cases.c pin what they
 # must be, so a PASS means the guest really ended that way.
-mkdir -p "$tmp/modes" "$tmp/pg"
+mkdir -p "$tmp/modes" "$tmp/pg" "$tmp/v86"
 mk() { # FILE LINES... : one .case file
 	local f=$1; shift
 	printf '%s\n' "$@" >"$tmp/$f"
@@ -263,6 +263,25 @@ grep -q "^PASS: p32pae-mov" "$tmp/qp.tcg" && grep -q "^PASS: p32pae-nx" "$tmp/qp
 	|| { cat "$tmp/qp.tcg"; bad "prot32-pae must PASS under TCG"; }
 grep -q "error_code = 0x11" "$tmp/tpg/cases.c" || bad "cases.c: p32pae-nx should embed #PF error 0x11 (P|I/D)"
 echo "checked: prot32-pae passes under qemu -accel tcg (NX fetch #PF 0x11)"
+# v86: the runtime enters virtual-8086 mode by IRETD from CPL0 with its
+# 32-bit TSS loaded; QEMU TCG runs it. A sensitive instruction at IOPL 0
+# (#GP(0)), INT n against a DPL0 gate at IOPL 3 (#GP(0x10a)), OUT to a
+# port the bitmap allows, and INT3 delivered to CPL0 with the v86 frame.
+mk v86/v86-cli.case "id v86-cli" "mode v86" "rsp 0x6000" "code fa f4"
+mk v86/v86-int.case "id v86-int" "mode v86" "knobs iopl3" "rsp 0x6000" "code cd 21 f4"
+mk v86/v86-out.case "id v86-out" "mode v86" "rax 0x5a" "rsp 0x6000" "code e6 40 43 f4"
+mk v86/v86-int3.case "id v86-int3" "mode v86" "rsp 0x5ffe" "code b8 00 02 8e c0 cc f4"
+"$exitdiff" export "$tmp/v86" -o "$tmp/tv86" >/dev/null 2>&1 || bad "export of the v86 cases failed"
+grep -q "error_code = 0x10a" "$tmp/tv86/cases.c" || bad "cases.c: v86-int should embed #GP error 0x10a"
+qemu "$tmp/tv86" tcg >"$tmp/qv.tcg"
+[ $? -eq 1 ] && grep -q "^SUMMARY: 4 tests, 0 unexpected failures" "$tmp/qv.tcg" \
+	|| { cat "$tmp/qv.tcg"; bad "v86 must PASS under TCG"; }
+echo "checked: v86 passes under qemu -accel tcg (IOPL, gate DPL, I/O bitmap, v86 frame)"
+if [ $have_kvm = 1 ]; then
+	"$exitdiff" tmk "$tmp/tv86/tmk.bin" >"$tmp/run.v86" 2>&1
+	echo "recorded: v86 under exitdiff tmk (exit $?):"
+	grep -E '^test (passed|failed)' "$tmp/run.v86" | sed 's/^/  /'
+fi
 if [ $have_kvm = 1 ]; then
 	"$exitdiff" tmk "$tmp/tpg/tmk.bin" >"$tmp/run.pg" 2>&1
 	echo "recorded: paging outside long mode under exitdiff tmk (exit $?):"

@@ -317,7 +317,7 @@ static void test_errors(void)
 		{ "known\n", 1, "'known' needs a reason" },
 		{ "expect\nexit hlt rip=1\nexpect\n", 3, "duplicate 'expect'" },
 		{ "rflags 0x200\n", 1, "rflags bit 9 (IF)" },
-		{ "knobs 0x800\n", 1, "unknown bits" },
+		{ "knobs 0x1000\n", 1, "unknown bits" },
 		{ "knobs cpl3 frob\n", 1, "unknown knob 'frob'" },
 		{ "event irq\n", 1, "want nmi, exception or intr" },
 		{ "event exception 2\n", 1, "vector 2 is the NMI" },

@@ -90,6 +90,7 @@ static void check_default_mix(void)
 	      "default mix: compat32 a modest share (%u of %u)", lanes[LANE_COMPAT32], n);
 	CHECK(lanes[LANE_PROT32PAE] == 0, "default mix: no prot32-pae (%u of %u)",
 	      lanes[LANE_PROT32PAE], n);
+	CHECK(lanes[LANE_V86] == 0, "default mix: no v86 (%u of %u)", lanes[LANE_V86], n);
 	CHECK(lanes[LANE_MSR_EXIT] > n / 100 && lanes[LANE_MSR_EXIT] < n / 12,
 	      "default mix: the MSR-filter lane a small share (%u of %u)", lanes[LANE_MSR_EXIT], n);
 	CHECK(lanes[LANE_EVENTS] > n / 500 && lanes[LANE_EVENTS] < n / 25,
@@ -159,6 +160,18 @@ static void check_policies(void)
 		all_pae &= c.mode == MODE_PROT32PAE;
 	}
 	CHECK(all_pae, "--mode prot32-pae: 200 of 200 cases in prot32-pae");
+	/* v86 the same way, with 16-bit code and the real-mode stack. */
+	CHECK(gen_parse_modes("v86") == 1u << MODE_V86, "--mode v86");
+	struct gen_config v86 = { .modes = 1u << MODE_V86, .policy = GEN_KNOBS_NONE };
+	unsigned all_v86 = 1, sp16 = 1;
+	for (uint64_t seed = 1; seed <= 200; seed++) {
+		struct test_case c;
+		gen_make_ex(ins, &v86, seed, &c, NULL);
+		all_v86 &= c.mode == MODE_V86;
+		sp16 &= c.gpr[RSP] <= 0xffff;
+	}
+	CHECK(all_v86, "--mode v86: 200 of 200 cases in v86");
+	CHECK(sp16, "--mode v86: SP an offset in the stack segment, as in real16");
 	CHECK(gen_parse_modes("long32") == 0 && gen_parse_modes("") == 0, "bad --mode gives 0");
 }
 

@@ -503,7 +503,8 @@ static void knob_cases(void)
 			int rc = ex.ops->run(&ex, &tc, &out);
 			if (rc == 0) {
 				const struct exit_event *t = outcome_terminal(&out);
-				int cpl3 = kd->bit == KNOB_CPL3;
+				/* v86 runs at CPL3 whatever the knob. */
+				int cpl3 = kd->bit == KNOB_CPL3 || m == MODE_V86;
 				printf("info: knob %-12s %-8s accepted\n", kd->name, mode_name((enum cpu_mode)m));
 				CHECK(t && t->kind == (cpl3 ? EXIT_EXCEPTION : EXIT_HLT),
 				      "%s: ends in %s", id, cpl3 ? "#GP (hlt at CPL3)" : "hlt");
@@ -609,6 +610,52 @@ static void paged_legacy_cases(enum cpu_mode m, const char *tag)
 	want_kind(go(), EXIT_HLT, "hlt");
 	want_u64(out.state.gpr[RAX] & 0xffff, 0x1234, "ax");
 	long64_after(id);
+}
+
+/* v86: a KVM that runs virtual-8086 mode delivers the HLT's #GP(0) to
+ * CPL0 with the 9-slot v86 frame (SDM Vol. 3B 20.3.1.1), which the reader
+ * takes back to IP 3 with VM set. kvm_pvm drops RFLAGS.VM at KVM_SET_REGS
+ * (measured) and runs the code as 16-bit protected mode at CPL3: the HLT
+ * still raises #GP(0), through a 5-slot frame the reader leaves alone.
+ * Either way an outcome, and the other modes run after it. */
+static void v86_cases(void)
+{
+	/* mov ax, 0x1234 ; hlt   b8 34 12 ; f4 */
+	start("v86-hlt", MODE_V86, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
+	tc.gpr[RSP] = 0x6000;
+	const struct exit_event *t = go();
+	want_kind(t, EXIT_EXCEPTION, "exception");
+	want_u64(t->addr, 13, "#GP");
+	want_u64(out.state.gpr[RAX] & 0xffff, 0x1234, "ax");
+	if (out.state.rflags & RFLAGS_VM) {
+		want_u64(t->rip, 3, "ip of the HLT from the v86 frame");
+		want_u64(out.state.cs, REAL_SEG, "cs from the v86 frame");
+		want_u64(out.state.gpr[RSP], 0x6000, "sp from the v86 frame");
+	} else {
+		CHECK(is_pvm(), "v86-hlt: VM clear at the exception outside kvm_pvm (rip 0x%llx)",
+		      (unsigned long long)out.state.rip);
+		printf("XFAIL: v86-hlt: kvm_pvm dropped RFLAGS.VM: #GP(0) from 16-bit protected mode "
+		       "at CPL3, stub state rip 0x%llx cs 0x%x esp 0x%llx\n",
+		       (unsigned long long)out.state.rip, out.state.cs,
+		       (unsigned long long)out.state.gpr[RSP]);
+		want_u64(out.state.cs, SEL_CODE32, "the stub's CS");
+		want_u64(out.state.gpr[RSP], LAYOUT_IST_TOP - 24,
+			 "ESP0 minus error code, EIP, CS, EFLAGS, ESP, SS");
+	}
+	/* mov al, 0x5a ; out 0x40, al ; hlt   b0 5a ; e6 40 ; f4: port 0x40
+	 * is allowed by the TSS bitmap, which v86 consults whatever IOPL is,
+	 * and which protected mode at CPL3 > IOPL consults as well. */
+	start("v86-out-0x40", MODE_V86, 0, CODE(0xb0, 0x5a, 0xe6, 0x40, 0xf4));
+	tc.gpr[RSP] = 0x6000;
+	t = go();
+	want_event(0, EXIT_IO, DIR_OUT, 1, 0x40, 0x5a);
+	want_kind(t, EXIT_EXCEPTION, "exception");
+	long64_after("v86");
+	start("real16-after-v86", MODE_REAL16, 0, CODE(0xb8, 0x34, 0x12, 0xf4));
+	want_kind(go(), EXIT_HLT, "hlt");
+	start("prot32-after-v86", MODE_PROT32, 0, CODE(0xb8, 0x78, 0x56, 0x34, 0x12, 0xf4));
+	want_kind(go(), EXIT_HLT, "hlt");
+	want_u64(out.state.cs, SEL_CODE32, "cs");
 }
 
 static double now_s(void)
@@ -729,6 +776,7 @@ int main(void)
 	paged_legacy_cases(MODE_PROT32PG, "prot32pg");
 	paged_legacy_cases(MODE_PROT32PAE, "prot32pae");
 	compat32_cases();
+	v86_cases();
 	budget_cases();
 	bench_modes();
 	const struct kvm_ctx *k = ex.priv;

@@ -271,6 +271,10 @@ int main(void)
 	r = run(MODE_PROT32PAE, "prot32-pae", inc_eax, sizeof(inc_eax), &c);
 	CHECK(r && r->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:mode prot32-pae"),
 	      "prot32-pae ends unsupported as uc:mode prot32-pae (got %s)", out.mnemonic);
+	/* v86 too: no VM flag, TSS or v86 delivery in the 16-bit engine. */
+	r = run(MODE_V86, "v86", inc_eax, sizeof(inc_eax), &c);
+	CHECK(r && r->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:mode v86"),
+	      "v86 ends unsupported as uc:mode v86 (got %s)", out.mnemonic);
 	/* Long mode still works after the other engines came up. */
 	static const uint8_t hlt64[] = { 0x48, 0xff, 0xc0, 0xf4 }; /* inc rax; hlt */
 	const struct exit_event *t = run(MODE_LONG64, "long64-after", hlt64, sizeof(hlt64), &c);

@@ -11,6 +11,7 @@
 #include "diff.h"
 #include "knobs.h"
 #include "layout.h"
+#include "mode.h"
 #include "tmk_gen.h"
 #include "tmk_host.h"
 
@@ -47,8 +48,8 @@ static void disassembly(FILE *f, const struct test_case *c)
 		return;
 	}
 	unsigned bits = dec_bits((enum cpu_mode)c->mode);
-	/* Real mode: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
-	uint64_t base = c->mode == MODE_REAL16 ? 0 : LAYOUT_CODE;
+	/* Real mode and v86: offsets in CS (base LAYOUT_CODE), as RIP is reported. */
+	uint64_t base = mode_real_segs((enum cpu_mode)c->mode) ? 0 : LAYOUT_CODE;
 	for (unsigned at = 0; at < c->code_len;) {
 		const cs_insn *insn = dec.insn;
 		unsigned len = dec_one(&dec, bits, c->code + at, c->code_len - at, base + at, NULL);
@@ -177,7 +178,7 @@ static const char *unreproducible(const struct test_case *c, const struct outcom
 			return "a hypercall answered by exitdiff (KVM_CAP_EXIT_HYPERCALL): a plain "
 			       "VMM does not enable its exit (docs/harness.md)";
 	}
-	if (c->mode != MODE_PROT32 && c->mode != MODE_REAL16)
+	if (c->mode != MODE_PROT32 && c->mode != MODE_REAL16 && c->mode != MODE_V86)
 		return NULL;
 	for (uint32_t i = 0; i < e->n_events; i++) {
 		const struct exit_event *ev = &e->events[i];

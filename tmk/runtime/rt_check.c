@@ -122,8 +122,17 @@ void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o)
 		o->nmi_frame = l->out_esp;
 		o->nmi_frame_len = 12;
 	}
+	if (st.rflags & RFLAGS_VM) {
+		/* The NMI came from v86 itself (a case that never stopped):
+		 * ESP and SS follow in its frame on SS0:ESP0, then ES, DS,
+		 * FS, GS (SDM Vol. 3A figure 6-5). */
+		const uint32_t *f = (const uint32_t *)(uintptr_t)rt_phys(l->out_esp);
+		st.gpr[RSP] = f[3];
+		st.ss = (uint16_t)f[4];
+		o->nmi_frame_len = 36;
+	}
 	st.cr2 = read_cr2();
-	uint64_t after = mode_seg_base(m, st.cs) + st.rip;
+	uint64_t after = mode_cs_base(m, st.cs, st.rflags) + st.rip;
 	struct exit_event e;
 	uint64_t stub_sp = st.gpr[RSP];
 	int stub = mode_stub_exception(m, rt_phys(0), &st, &e);
@@ -147,7 +156,9 @@ void rt_observe_legacy(const struct tmk_case *c, struct tmk_obs *o)
 		o->error_code = e.error_code;
 		o->exc_rip = e.rip;
 		o->cr2 = e.cr2;
-		if (m != MODE_REAL16)
+		/* The frame's EFLAGS byte with RF, where it is compared: on
+		 * the case's stack (v86: on SS0:ESP0, never compared). */
+		if (m != MODE_REAL16 && m != MODE_V86)
 			o->rf_byte = (uint32_t)(st.gpr[RSP] - 2);
 	} else if (code_byte_is(after - 1, 0xf4)) {
 		o->kind = TMK_HLT;

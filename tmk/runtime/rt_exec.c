@@ -63,7 +63,7 @@ static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 	memset(l, 0, sizeof(*l));
 	for (int i = 0; i < 8; i++)
 		l->gpr[i] = (uint32_t)c->gpr[i];
-	l->eflags = (uint32_t)c->rflags;
+	l->eflags = (uint32_t)(c->rflags | env->rflags);
 	l->cr0 = (uint32_t)env->cr0;
 	l->cr3 = (uint32_t)env->cr3;
 	l->cr4 = (uint32_t)env->cr4;
@@ -79,15 +79,15 @@ static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 	l->gdt_base = (uint32_t)env->gdt_base;
 	l->bgdt_limit = boot_gdtr.limit;
 	l->bgdt_base = (uint32_t)boot_gdtr.base;
-	rt_leg_mode = c->mode == MODE_REAL16;
+	rt_leg_mode = c->mode == MODE_REAL16 ? 1 : c->mode == MODE_V86 ? 2 : 0;
 	uint8_t *blob = rt_phys(RM_BLOB_ADDR);
 	uint8_t *blob_leg = blob + (rm_data - rm_blob);
-	if (rt_leg_mode) {
+	if (rt_leg_mode == 1) {
 		memcpy(blob, rm_blob, (unsigned long)(rm_blob_end - rm_blob));
 		memcpy(blob_leg, l, sizeof(*l));
 	}
 	rt_run_legacy();
-	if (rt_leg_mode)
+	if (rt_leg_mode == 1)
 		memcpy(l, blob_leg, sizeof(*l));
 }
 

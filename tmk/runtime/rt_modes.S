@@ -10,6 +10,11 @@
  *                   Vol. 3A 10.8.5.4), EFER of the mode (prot32-pae:
  *                   NXE); load CR3/CR4/IDTR/CR0, segments,
  *                   EFLAGS, GPRs, far jump to the case
+ *   leg_v86         v86: the layout's GDTR of the mode (9 entries), LTR of
+ *                   its 32-bit TSS (made available first: LTR marks it busy,
+ *                   SDM Vol. 3A 8.2.3), then IRETD from CPL0 with VM set in
+ *                   the EFLAGS image, which pops EIP, CS, EFLAGS, ESP, SS,
+ *                   ES, DS, FS, GS (Vol. 2A IRET, RETURN-TO-VIRTUAL-8086-MODE)
  *   leg_real        real16: boot GDT, 16-bit code segment, the blob at
  *                   RM_BLOB_ADDR clears CR0.PE and far jumps to REAL_SEG:0
  *                   (SDM Vol. 3A 10.9.2)
@@ -27,6 +32,8 @@
 
 #define SEL_CODE32_LAYOUT 0x28  /* core/layout.h SEL_CODE32 */
 #define SEL_DATA_LAYOUT   0x10
+#define SEL_TSS32_LAYOUT  0x40  /* core/layout.h SEL_TSS32 */
+#define GDT_LAYOUT        0x1000
 #define MSR_EFER          0xc0000080
 #define CR0_PG            0x80000000
 #define CR0_PE            1
@@ -74,6 +81,8 @@ leg32_entry:
 	cmpl $1, rt_leg_mode
 	je leg_real
 	lidt rt_leg + LEG_IDTR
+	cmpl $2, rt_leg_mode
+	je leg_v86
 	/* prot32-paged, prot32-pae: CR0.PG goes on here (CR4.PAE chose
 	 * the paging mode above); this code and rt_leg are identity-mapped
 	 * in PT32 and PT_PAE by rt_env.c. */
@@ -102,10 +111,46 @@ leg_real:
 	lgdt boot_gdtr
 	ljmp $BOOT_SEL_CODE16, $0
 
+	/* v86: CR0 of the mode (PE, no paging), the TSS whose SS0:ESP0 the
+	 * case's exceptions and the NMI switch to, and the IRETD frame on
+	 * the runtime's stack (flat SS 0x10 still). */
+leg_v86:
+	movl rt_leg + LEG_CR0, %eax
+	movl %eax, %cr0
+	lgdt rt_leg + LEG_GDTR
+	movb $0x89, GDT_LAYOUT + SEL_TSS32_LAYOUT + 5
+	movw $SEL_TSS32_LAYOUT, %ax
+	ltr %ax
+	movzwl rt_leg + LEG_SEG + 8, %eax
+	pushl %eax                      /* GS */
+	movzwl rt_leg + LEG_SEG + 6, %eax
+	pushl %eax                      /* FS */
+	movzwl rt_leg + LEG_SEG + 4, %eax
+	pushl %eax                      /* DS */
+	movzwl rt_leg + LEG_SEG + 0, %eax
+	pushl %eax                      /* ES */
+	movzwl rt_leg + LEG_SEG + 2, %eax
+	pushl %eax                      /* SS */
+	pushl rt_leg + LEG_GPR + 4 * 4  /* ESP */
+	pushl rt_leg + LEG_EFLAGS       /* VM set, IOPL of the mode */
+	movzwl rt_leg + LEG_FAR + 4, %eax
+	pushl %eax                      /* CS */
+	pushl rt_leg + LEG_FAR          /* EIP */
+	movl rt_leg + LEG_GPR + 4 * 1, %ecx
+	movl rt_leg + LEG_GPR + 4 * 2, %edx
+	movl rt_leg + LEG_GPR + 4 * 3, %ebx
+	movl rt_leg + LEG_GPR + 4 * 5, %ebp
+	movl rt_leg + LEG_GPR + 4 * 6, %esi
+	movl rt_leg + LEG_GPR + 4 * 7, %edi
+	movl rt_leg + LEG_GPR + 4 * 0, %eax
+	iretl
+
 	/* IDT32 gate 2 (interrupt gate, SEL_CODE32): the NMI that ends a
 	 * case, or the case's own INT 2. The frame EIP, CS, EFLAGS is at
-	 * SS:ESP (no privilege change, SDM Vol. 3A 6.12.1); SS is one of the
-	 * layout's flat data segments, so SS: reaches everything. */
+	 * SS:ESP (no privilege change, SDM Vol. 3A 6.12.1; from v86 the
+	 * frame goes on with ESP, SS, ES, DS, FS, GS on SS0:ESP0, figure
+	 * 6-5); SS is one of the layout's flat data segments, so SS:
+	 * reaches everything. */
 	.globl leg_nmi32
 leg_nmi32:
 	movl %eax, %ss:rt_leg + LEG_OUT_GPR + 4 * 0

@@ -198,7 +198,7 @@ struct rt_leg {
 extern struct rt_leg rt_leg;
 extern uint8_t rm_blob[], rm_blob_end[], rm_data[], rm_nmi[];
 extern uint8_t leg_nmi32[];
-extern uint32_t rt_leg_mode;     /* 0 protected mode, 1 real mode */
+extern uint32_t rt_leg_mode;     /* 0 protected mode, 1 real mode, 2 v86 */
 /* Leaves long mode, runs the case described by rt_leg (or, real mode, by
  * the blob's copy), returns in long mode when the runtime's NMI ended it. */
 void rt_run_legacy(void);
