@@ -48,6 +48,10 @@ int main(void)
 	struct kvm_ctx *k = ex.priv; /* struct kvm_priv starts with it */
 	CHECK_EQ_U64(k->test_fail_every, 6, "hook read at init: every 6th KVM_RUN fails");
 
+	/* A case is one KVM_RUN only when no watchdog tick lands in it (an
+	 * EINTR enters again): the hook stays off for the good cases and is
+	 * armed so that the victim's first KVM_RUN is the 6th. */
+	k->test_fail_every = 0;
 	for (int i = 1; i <= 5; i++) {
 		char id[32];
 		snprintf(id, sizeof(id), "hlt-%d", i);
@@ -56,6 +60,8 @@ int main(void)
 	}
 	/* KVM_RUN number 6 fails; the retry fails too (a refused vCPU); the VM
 	 * is rebuilt and runs the case. */
+	k->test_fail_every = 6;
+	k->test_runs = 5;
 	rc = run("victim", CODE(0xf4));
 	printf("victim: err = %s\n", ex.err);
 	CHECK(rc == -1, "the failing case is reported as a failure (rc %d)", rc);
