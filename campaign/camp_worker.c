@@ -492,11 +492,10 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
  * (nothing is saved from a known divergence, and most of a campaign's
  * divergences are known ones: a second KVM run for each was 14% of a warm
  * campaign's KVM runs). Looked up under the key bucket_of files it under. */
-static int met_known(const struct worker *w, const struct pl_result *r)
+static int met_known(const struct worker *w, const char *sig, uint32_t knobs)
 {
-	char key[SIGNATURE_MAX], sig[SIGNATURE_MAX];
-	finding_key(sig, r->d.signature, r->c->mode);
-	return sigtab_known(&w->sigs, slot_key(w, sig, r->c->knobs, key));
+	char key[SIGNATURE_MAX];
+	return sigtab_known(&w->sigs, slot_key(w, sig, knobs, key));
 }
 
 /* Whether the known list names key (a hypervisor-failure or kernel-log
@@ -795,7 +794,11 @@ void camp_worker_main(const struct camp_worker_args *a)
 			kmsg_after_case(&w, c, pv != PL_REF_FAILED ? ref : NULL);
 		/* Confirmed after the log is read; a KVM failure on the second
 		 * run is a hypervisor failure like one on the first. */
-		int second_run = pv == PL_DIVERGED && !met_known(&w, &res);
+		/* The bucket key: a confirmed divergence keeps its signature. */
+		char key[SIGNATURE_MAX];
+		if (pv == PL_DIVERGED)
+			finding_key(key, res.d.signature, c->mode);
+		int second_run = pv == PL_DIVERGED && !met_known(&w, key, c->knobs);
 		if (second_run)
 			pv = pipeline_confirm(&w.pl, &res);
 		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
@@ -853,8 +856,6 @@ void camp_worker_main(const struct camp_worker_args *a)
 			w.cnt->diverge++;
 			lc->diverge++;
 			cls = 1;
-			char key[SIGNATURE_MAX];
-			finding_key(key, res.d.signature, c->mode);
 			struct first_ctx fc = { &res, key, NULL, 0 };
 			note_divergence(&w, &fc);
 		}
