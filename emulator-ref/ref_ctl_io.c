@@ -30,6 +30,7 @@ static int io_event(struct ref_cpu *cpu, unsigned dir, unsigned size,
 		.kind = EXIT_IO, .dir = (uint8_t)dir, .size = (uint8_t)size,
 		.addr = port, .data = data,
 	};
+	ref_dbg_io(cpu, port, size);
 	return ref_event(cpu, &e);
 }
 

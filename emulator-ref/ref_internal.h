@@ -304,6 +304,10 @@ enum ref_status ref_intr_take(struct ref_cpu *cpu);
 const char *ref_dbg_unmodeled(const struct ref_cpu *cpu, uint64_t dr7);
 /* Notes the data breakpoints an access [la, la+size) hits. */
 void ref_dbg_data(struct ref_cpu *cpu, uint64_t la, unsigned size, int write);
+/* Notes the I/O breakpoints an access to ports [port, port+size) hits. */
+void ref_dbg_io(struct ref_cpu *cpu, uint16_t port, unsigned size);
+/* 1 when an I/O breakpoint (RW = 10) is enabled in DR7. */
+int ref_dbg_io_armed(const struct ref_cpu *cpu);
 /* 1 when an instruction breakpoint is on linear address lip (RF clear);
  * DR6 then names it. */
 int ref_dbg_exec_hit(struct ref_cpu *cpu, uint64_t lip);

@@ -163,6 +163,9 @@ static enum ref_status write_cr4(struct ref_cpu *cpu, uint64_t v)
 		return ref_sys_gp(cpu, 0);
 	if (unmodeled)
 		return ref_sys_unsupported(cpu, "mov cr4:%s", unmodeled_name);
+	/* An armed I/O breakpoint is undefined without DE (Vol. 3A 17.2.4). */
+	if ((chg & CR4_DE) && !(v & CR4_DE) && ref_dbg_io_armed(cpu))
+		return ref_sys_unsupported(cpu, "mov cr4:de-io-breakpoint");
 	/* Legacy paging switching between 32-bit and PAE: the walk has no
 	 * PAE-only mode. */
 	if ((cpu->cr0 & CR0_PG) && !(cpu->efer & EFER_LMA) && (chg & CR4_PAE))

@@ -1,5 +1,5 @@
 /* Private to the system-instruction family (ref_sys.c, ref_sys_desc.c,
- * ref_sys_msr.c): the control-register bits they test, CPUID feature
+ * ref_sys_msr.c, and ref_debug.c for CR4.DE): the control-register bits they test, CPUID feature
  * look-ups and the small helpers the three files share. */
 #ifndef EXITDIFF_REF_SYS_PRIV_H
 #define EXITDIFF_REF_SYS_PRIV_H

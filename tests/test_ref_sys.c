@@ -205,8 +205,8 @@ static void test_dr(void)
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x00020001; /* L0, RW0 = 10: an I/O breakpoint */
-	go("DR7 arming an I/O breakpoint: unsupported", "0f23f8f4");
-	want_unsupported("mov dr7:io-breakpoint");
+	go("DR7 arming an I/O breakpoint without CR4.DE (undefined): unsupported", "0f23f8f4");
+	want_unsupported("mov dr7:io-breakpoint-no-de");
 
 	start(MODE_LONG64, 0);
 	tc.gpr[RAX] = 0x2000;
