@@ -1,6 +1,6 @@
 /* Where the KVM executor's time goes: the executor's own phase profile
- * (kvm_executor.h kvm_prof) over the one-HLT case and a stream of generated
- * cases, per case. The phases are timed inside the executor; what the
+ * (kvm_executor.h kvm_prof) over the one-HLT case, a stream of generated
+ * long64 cases and the default mix with the campaign's budgets, per case. The phases are timed inside the executor; what the
  * executor glue around them costs is the rest of the measured per-case
  * time. Profiling reads the clock ~8 times a case, which is counted and
  * printed so the figures can be read net of it. */
