@@ -10,14 +10,7 @@
 #include "campaign.h"
 #include "case_text.h"
 #include "executor.h"
-
-static inline int fake_init(struct executor *ex, char *err, size_t len)
-{
-	(void)ex, (void)err, (void)len;
-	return 0;
-}
-
-static inline void fake_fini(struct executor *ex) { (void)ex; }
+#include "noop_executor.h"
 
 /* The outcome of a case that halts at once: HLT after the first byte,
  * registers and memory as the case starts. */

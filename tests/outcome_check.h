@@ -25,6 +25,16 @@ static inline void oc_run_code(struct executor *ex, struct test_case *tc, struct
 		printf("run failed: %s\n", ex->err);
 }
 
+/* Prints o's exit events, one line each, so a failing check reads against
+ * the trace the executor gave. */
+static inline void oc_print_trace(const struct outcome *o)
+{
+	for (uint32_t i = 0; i < o->n_events; i++)
+		printf("   event %u: %s rip=0x%llx vector/addr=%llu\n", i,
+		       exit_kind_name((enum exit_kind)o->events[i].kind),
+		       (unsigned long long)o->events[i].rip, (unsigned long long)o->events[i].addr);
+}
+
 /* Opens the reference executor into ex. Returns 0, or -1 after printing
  * why (the test then stops). */
 static inline int oc_open_ref(struct executor *ex)

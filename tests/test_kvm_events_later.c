@@ -8,6 +8,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
+#include "outcome_check.h"
 
 static struct executor ex;
 static struct test_case tc;
@@ -27,10 +28,8 @@ static void run(const char *id, struct case_event a, struct case_event b, const 
 	printf("-- %s\n", id);
 	int rc = ex.ops->run(&ex, &tc, &out);
 	CHECK(rc == 0, "%s: run returned %d (%s)", id, rc, rc ? ex.err : "ok");
-	for (uint32_t i = 0; rc == 0 && i < out.n_events; i++)
-		printf("   event %u: %s rip=0x%llx vector/addr=%llu\n", i,
-		       exit_kind_name((enum exit_kind)out.events[i].kind),
-		       (unsigned long long)out.events[i].rip, (unsigned long long)out.events[i].addr);
+	if (rc == 0)
+		oc_print_trace(&out);
 }
 
 static void want(unsigned i, unsigned kind, unsigned vector, uint64_t rip, const char *what)

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "executor.h"
 #include "layout.h"
+#include "outcome_check.h"
 #include "kvm_internal.h"
 
 static struct executor ex;
@@ -29,10 +30,8 @@ static void run(const char *id, int intr, const uint8_t *code, size_t n)
 	printf("-- %s\n", id);
 	int rc = ex.ops->run(&ex, &tc, &out);
 	CHECK(rc == 0, "%s: run returned %d (%s)", id, rc, rc ? ex.err : "ok");
-	for (uint32_t i = 0; rc == 0 && i < out.n_events; i++)
-		printf("   event %u: %s rip=0x%llx vector/addr=%llu\n", i,
-		       exit_kind_name((enum exit_kind)out.events[i].kind),
-		       (unsigned long long)out.events[i].rip, (unsigned long long)out.events[i].addr);
+	if (rc == 0)
+		oc_print_trace(&out);
 }
 
 static void want_hlt(uint64_t rip, const char *what)

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "executor.h"
 #include "min.h"
+#include "noop_executor.h"
 
 static struct executor ref, shadow;
 
@@ -24,14 +25,8 @@ static int forgetful_run(struct executor *ex, const struct test_case *c, struct 
 	return shadow.ops->run(&shadow, &copy, o);
 }
 
-static int noop_init(struct executor *ex, char *err, size_t len)
-{
-	(void)ex, (void)err, (void)len;
-	return 0;
-}
-static void noop_fini(struct executor *ex) { (void)ex; }
-static const struct executor_ops forgetful_ops = { .name = "forgetful-ref", .init = noop_init,
-						  .run = forgetful_run, .fini = noop_fini };
+static const struct executor_ops forgetful_ops = { .name = "forgetful-ref", .init = fake_init,
+						  .run = forgetful_run, .fini = fake_fini };
 
 static struct test_case out;
 
