@@ -97,6 +97,27 @@ static void print_event(FILE *f, const struct exit_event *e)
 	fputc('\n', f);
 }
 
+/* The "ran" lines in address order: slot order depends on the order the
+ * addresses were placed in (linear probing), so printing it would make
+ * print(parse(print(x))) differ from print(x) after a collision. */
+static void print_ran(FILE *f, const struct outcome *o)
+{
+	const struct ran_insn *by_rip[RAN_SLOTS];
+	unsigned n = 0;
+	for (unsigned i = 0; i < RAN_SLOTS; i++) {
+		const struct ran_insn *r = &o->ran[i];
+		if (!r->mnemonic[0])
+			continue;
+		unsigned j = n++;
+		for (; j > 0 && by_rip[j - 1]->rip > r->rip; j--)
+			by_rip[j] = by_rip[j - 1];
+		by_rip[j] = r;
+	}
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "  ran 0x%" PRIx64 " %.*s\n", by_rip[i]->rip,
+			(int)sizeof(by_rip[i]->mnemonic), by_rip[i]->mnemonic);
+}
+
 void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 {
 	uint32_t n = o->n_events > TRACE_MAX ? TRACE_MAX : o->n_events;
@@ -109,10 +130,7 @@ void outcome_print(FILE *f, const struct outcome *o, const struct test_case *c)
 	for (uint32_t i = 0; i < o->n_undefined_mem && i < UNDEF_MEM_SLOTS; i++)
 		fprintf(f, "  undefined-mem 0x%" PRIx32 " 0x%" PRIx32 "\n",
 			o->undefined_mem[i].addr, o->undefined_mem[i].mask);
-	for (unsigned i = 0; i < RAN_SLOTS; i++)
-		if (o->ran[i].mnemonic[0])
-			fprintf(f, "  ran 0x%" PRIx64 " %.*s\n", o->ran[i].rip,
-				(int)sizeof(o->ran[i].mnemonic), o->ran[i].mnemonic);
+	print_ran(f, o);
 	/* CR0..EFER and the selectors, which an executor that cannot see
 	 * them (a VMM's guest, vmm/) leaves out rather than print zeros. */
 	const size_t sys_lo = offsetof(struct outcome, state.cr0),
