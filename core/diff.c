@@ -433,8 +433,10 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 				return diverge(a, b, d, DIV_XMM, field, sa->xmm[r][h], sb->xmm[r][h]);
 			}
 	/* memcmp first: the byte loop only runs when something differs. */
-	if (!memcmp(a->mem, b->mem, LAYOUT_CMP_SIZE))
+	if (!memcmp(a->mem, b->mem, LAYOUT_CMP_SIZE)) {
+		d->whole = 1;
 		return VERDICT_AGREE;
+	}
 	for (size_t i = 0; i < LAYOUT_CMP_SIZE; i++)
 		if (a->mem[i] != b->mem[i]) {
 			uint8_t undef = undefined_mem_byte(a, LAYOUT_CMP_BASE + i) |
@@ -444,6 +446,7 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			d->addr = LAYOUT_CMP_BASE + i;
 			return diverge(a, b, d, DIV_MEM, "mem", a->mem[i], b->mem[i]);
 		}
+	d->whole = 1;
 	return VERDICT_AGREE;
 }
 

@@ -37,6 +37,10 @@ struct divergence {
 	uint64_t addr;            /* DIV_MEM: first differing guest address */
 	char mnemonic[16];        /* the reference's instruction behind it */
 	char signature[SIGNATURE_MAX];
+	/* AGREE with every part compared equal: the traces, the end state and
+	 * memory (not two budgets spent, nor a shutdown whose state means
+	 * nothing). Only then did both run the same instructions. */
+	int whole;
 };
 
 /* Compares a (the reference, or a recorded expectation) with b (KVM).

@@ -64,6 +64,13 @@ struct executor_ops {
 	int (*step_begin)(struct executor *ex, const struct test_case *c, struct outcome *out);
 	int (*step)(struct executor *ex, uint32_t n, struct outcome *out);
 	void (*step_end)(struct executor *ex, char *note, size_t len);
+
+	/* Optional: the case just run ended exactly as the reference's ref
+	 * did (divergence.whole), so both ran the same instructions, and
+	 * ref->insn_state says what they touched. An executor that puts
+	 * state back between cases from a guess (the KVM executor's byte
+	 * scan) may put back only that. */
+	void (*agreed)(struct executor *ex, const struct outcome *ref);
 };
 enum { EXEC_ENDED = 0, EXEC_STEPPED = 1 };
 

@@ -121,6 +121,10 @@ struct outcome {
 	char writer_xmm[16];
 	/* Instructions executed (reference), 0 when unknown. */
 	uint32_t steps;
+	/* What those instructions may have changed outside the registers
+	 * compared here (INSN_STATE_*, with INSN_STATE_KNOWN; reference
+	 * only, 0 when unknown): MSRs, XCR0, debug registers, FPU state. */
+	uint32_t insn_state;
 	/* What this executor cannot show (OUTCOME_NO_*), 0 for KVM and the
 	 * reference: a VMM seen from inside its guest (vmm/) has no exit trace
 	 * and no system registers; the diff leaves out what either side

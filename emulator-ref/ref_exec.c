@@ -11,6 +11,7 @@
 #include "ref_internal.h"
 #include "ref_vendor.h"
 #include "ref_ext_priv.h"
+#include "insn_state.h"
 
 /* Decoded instructions, direct-mapped by RIP. Capstone with details costs
  * far more than executing an instruction (it also formats op_str text), so
@@ -655,6 +656,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		insn = next;
 		decoded_any = 1;
 		steps++;
+		out->insn_state |= insn_state_of(buf, insn->size, cpu.code_bits == 64);
 		memcpy(out->prev_mnemonic, cur_mnemonic, sizeof(cur_mnemonic));
 		memset(cur_mnemonic, 0, sizeof(cur_mnemonic));
 		memcpy(cur_mnemonic, insn->mnemonic,
@@ -764,6 +766,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 	finish(p, &cpu, out);
 	out->undefined_flags = cpu.undefined_flags & mode_reg_mask((enum cpu_mode)c->mode);
 	out->steps = steps;
+	out->insn_state |= INSN_STATE_KNOWN;
 	memcpy(out->mem, p->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	return 0;
 }

@@ -162,6 +162,7 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 {
 	k->fail_op = NULL;
 	k->fail_errno = 0;
+	k->restore_by_scan = 0;
 	for (;;) {
 		outcome_init(out);
 		int rc = kvm_case_load(k, c, err, errlen);
@@ -194,14 +195,19 @@ int kvm_exec_case(struct kvm_ctx *k, const struct test_case *c,
 	uint64_t pt = kvm_prof_start(k);
 	/* What this case may have changed outside the sync regs is put back
 	 * before the next one; most cases pay nothing for it. */
-	unsigned touched = kvm_scan_code(c->code, c->code_len, c->mode);
+	unsigned touched = insn_state_scan(c->code, c->code_len, mode_long((enum cpu_mode)c->mode));
+	/* What only the scan asks for: a reference that ran the case to the
+	 * same outcome can say it was not touched (kvm_agreed). */
+	k->restore_by_scan = touched & KVM_RESTORE_ALL & ~k->need_restore;
 	k->need_restore |= touched & KVM_RESTORE_ALL;
 	/* A #DB leaves its cause in DR6 (BS for single-step), which the next
 	 * case would read back: put the debug registers back after one. */
 	const struct exit_event *t = outcome_terminal(out);
-	if ((c->rflags & RFLAGS_TF) || (t && t->kind == EXIT_EXCEPTION && t->addr == 1))
+	if ((c->rflags & RFLAGS_TF) || (t && t->kind == EXIT_EXCEPTION && t->addr == 1)) {
 		k->need_restore |= KVM_RESTORE_DREGS;
-	if ((touched & KVM_READ_XMM) && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
+		k->restore_by_scan &= ~KVM_RESTORE_DREGS;
+	}
+	if ((touched & INSN_STATE_XMM) && kvm_read_xmm(k, out->state.xmm, err, errlen) < 0)
 		return kvm_failed_at(k, "read-xmm");
 	memcpy(out->mem, k->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
 	k->cases++;

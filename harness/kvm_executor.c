@@ -383,6 +383,13 @@ static void kvm_step_end_op(struct executor *ex, char *note, size_t len)
 	kvm_step_end(&p->step);
 }
 
+static void kvm_agreed_op(struct executor *ex, const struct outcome *ref)
+{
+	struct kvm_priv *p = ex->priv;
+	if (p && (ref->insn_state & INSN_STATE_KNOWN))
+		kvm_agreed(&p->k, ref->insn_state);
+}
+
 const struct executor_ops kvm_executor_ops = {
 	.name = "kvm",
 	.init = kvm_init,
@@ -391,4 +398,5 @@ const struct executor_ops kvm_executor_ops = {
 	.step_begin = kvm_step_begin_op,
 	.step = kvm_step_op,
 	.step_end = kvm_step_end_op,
+	.agreed = kvm_agreed_op,
 };

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <linux/kvm.h>
 #include "executor.h"
+#include "insn_state.h"
 #include "kvm_executor.h"
 #include "kvm_lib.h"
 #include "mode.h"
@@ -103,6 +104,9 @@ struct kvm_ctx {
 	 * do not cover (MSRs, XCR0, DRs, FPU/SSE), or ended so badly that
 	 * everything is re-set. */
 	unsigned need_restore;
+	/* The part of need_restore only the last case's byte scan asked for
+	 * (kvm_agreed narrows it). */
+	unsigned restore_by_scan;
 	uint32_t budget_us;        /* ex->budget_us of the case in hand */
 	/* A template KVM altered was just built: KVM may hold a triple fault
 	 * for the next KVM_RUN, which kvm_case_load spends on a guest of its
@@ -177,15 +181,12 @@ static inline void kvm_prof_lap(struct kvm_ctx *k, enum kvm_prof_phase p, uint64
 	*t = now;
 }
 
-/* need_restore bits. */
-#define KVM_RESTORE_MSRS  (1u << 0)
-#define KVM_RESTORE_XCRS  (1u << 1)
-#define KVM_RESTORE_DREGS (1u << 2)
-#define KVM_RESTORE_FPU   (1u << 3)
-#define KVM_RESTORE_ALL   0xfu
-/* Not a restore: the case may have written XMM registers, so the end state
- * reads them (KVM_GET_FPU); without it they are still zero. */
-#define KVM_READ_XMM      (1u << 4)
+/* need_restore bits: what a case may have changed (core/insn_state.h). */
+#define KVM_RESTORE_MSRS  INSN_STATE_MSRS
+#define KVM_RESTORE_XCRS  INSN_STATE_XCRS
+#define KVM_RESTORE_DREGS INSN_STATE_DREGS
+#define KVM_RESTORE_FPU   INSN_STATE_FPU
+#define KVM_RESTORE_ALL   INSN_STATE_RESTORABLE
 
 /* kvm_vm.c */
 int kvm_vm_open(struct kvm_ctx *k, char *err, size_t errlen);
@@ -221,9 +222,10 @@ const struct kvm_tmpl *kvm_tmpl_get(struct kvm_ctx *k, enum cpu_mode m, uint32_t
 void kvm_tmpl_reset(struct kvm_ctx *k);
 
 /* kvm_state.c */
-/* Which extra state a case's code can change, from a scan of its bytes
- * (mode: enum cpu_mode, which decides whether C4/C5/62 are VEX/EVEX). */
-unsigned kvm_scan_code(const uint8_t *code, uint32_t len, unsigned mode);
+/* The last case agreed whole with a reference that says its instructions
+ * touched only insn_state (INSN_STATE_*): what the byte scan alone asked
+ * to put back and they did not touch is not put back. */
+void kvm_agreed(struct kvm_ctx *k, unsigned insn_state);
 /* Reads XMM0-15 into xmm ([i][0] low half). Returns 0, or -1 (err). */
 int kvm_read_xmm(struct kvm_ctx *k, uint64_t xmm[16][2], char *err, size_t errlen);
 /* Restores the state in mask (KVM_RESTORE_*) with ioctls. */

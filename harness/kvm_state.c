@@ -12,90 +12,10 @@
 
 #define KVM_SYNC_ALL (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
 
-/*
- * Which state outside the sync regs a case can change, from its bytes. A
- * byte scan sees every opcode whatever the instruction boundaries are, so
- * it never misses one; a false hit costs restore ioctls (each ~1-3 us on
- * kvm_pvm, mostly the vCPU load that every vCPU ioctl does).
- *   0F 30       WRMSR                         -> MSRs
- *   0F 01 xx    by its ModRM byte xx (below)  -> MSRs, XCRs, FPU, or nothing
- *   0F 23       MOV DRn, r                    -> debug registers
- *   D8..DF      x87                           -> FPU
- *   0F <sse>    SSE/MMX, XRSTORS...           -> FPU, read XMM
- *   0F AE xx    FXRSTOR, LDMXCSR, XRSTOR (memory forms /1 /2 /5); not
- *               FXSAVE, STMXCSR, XSAVE, CLFLUSH, the fences, RD/WRFSBASE
- *               (sregs)                       -> FPU, read XMM
- *   C4 C5 62 xx VEX/EVEX: always in 64-bit code; elsewhere only with
- *               xx >= C0 (else LES, LDS, BOUND: SDM Vol. 2A 3.1.1.x)
- *   8F xx       XOP when ModRM.reg of xx is not 0 (else POP r/m)
- * A prefix byte at the end of the code, its second byte missing, counts as
- * a hit: what follows the code is never known.
- */
-#define SSE (KVM_RESTORE_FPU | KVM_READ_XMM)
-static const uint8_t scan_after_0f[256] = {
-	[0x30] = KVM_RESTORE_MSRS,
-	[0x23] = KVM_RESTORE_DREGS,
-	[0x0e ... 0x0f] = KVM_RESTORE_FPU,
-	[0x10 ... 0x17] = SSE,
-	[0x28 ... 0x2f] = SSE,
-	[0x38] = SSE, [0x3a] = SSE,
-	[0x50 ... 0x7f] = SSE,
-	[0xc2] = SSE,
-	[0xc4 ... 0xc7] = SSE,
-	[0xd0 ... 0xff] = SSE,
-};
-
-/* 0F 01 by its third byte (SDM Vol. 2A Table A-6, AMD APM Vol. 3 A.2):
- * memory forms (SGDT ... INVLPG) change only sregs or memory. */
-static unsigned scan_0f01(uint8_t m)
+void kvm_agreed(struct kvm_ctx *k, unsigned insn_state)
 {
-	if (m < 0xc0)
-		return 0;
-	if (m == 0xd1)                              /* XSETBV */
-		return KVM_RESTORE_XCRS | KVM_RESTORE_FPU;
-	if (m == 0xc6 || m == 0xda || m == 0xf8)    /* WRMSRNS, VMLOAD, SWAPGS */
-		return KVM_RESTORE_MSRS;
-	if (m >= 0xe8 && m <= 0xef)                 /* WRPKRU, CET and UINTR forms */
-		return KVM_RESTORE_MSRS | KVM_RESTORE_FPU;
-	return 0;
-}
-
-static unsigned scan_0fae(uint8_t m)
-{
-	unsigned reg = (m >> 3) & 7;
-	/* Register forms: fences, RD/WRFSBASE, PTWRITE, and INCSSP, which
-	 * #UDs with CR4.CET clear (no mode or knob sets it). */
-	return m < 0xc0 && (reg == 1 || reg == 2 || reg == 5) ? SSE : 0;
-}
-#undef SSE
-
-unsigned kvm_scan_code(const uint8_t *code, uint32_t len, unsigned mode)
-{
-	const unsigned sse = KVM_RESTORE_FPU | KVM_READ_XMM;
-	unsigned m = 0;
-	for (uint32_t i = 0; i < len; i++) {
-		uint8_t b = code[i];
-		int more = i + 1 < len, third = i + 2 < len;
-		uint8_t n = more ? code[i + 1] : 0;
-		if (b >= 0xd8 && b <= 0xdf) {
-			m |= KVM_RESTORE_FPU;       /* x87 cannot write an XMM register */
-		} else if (b == 0xc4 || b == 0xc5 || b == 0x62) {
-			if (mode == MODE_LONG64 || !more || n >= 0xc0)
-				m |= sse;
-		} else if (b == 0x8f) {
-			if (!more || ((n >> 3) & 7))
-				m |= sse;
-		} else if (b == 0x0f && more) {
-			if (n == 0x01)
-				m |= third ? scan_0f01(code[i + 2]) :
-					     KVM_RESTORE_MSRS | KVM_RESTORE_XCRS | KVM_RESTORE_FPU;
-			else if (n == 0xae)
-				m |= third ? scan_0fae(code[i + 2]) : sse;
-			else
-				m |= scan_after_0f[n];
-		}
-	}
-	return m;
+	k->need_restore &= ~(k->restore_by_scan & ~insn_state);
+	k->restore_by_scan = 0;
 }
 
 int kvm_restore_extra(struct kvm_ctx *k, unsigned mask, char *err, size_t errlen)

@@ -62,7 +62,8 @@ int kvm_step_begin(struct kvm_step *s, struct kvm_ctx *k, const struct test_case
 	}
 	if (kvm_case_load(k, c, err, errlen) < 0)
 		return -1;
-	s->read_xmm = (kvm_scan_code(c->code, c->code_len, c->mode) & KVM_READ_XMM) != 0;
+	s->read_xmm = (insn_state_scan(c->code, c->code_len, mode_long((enum cpu_mode)c->mode)) &
+		       INSN_STATE_XMM) != 0;
 	if (c->mode == MODE_LONG64 && (c->knobs & KNOB_CPL3)) {
 		if (c->rflags & RFLAGS_TF) {
 			snprintf(err, errlen, "case %s: a CPL3 case that sets TF itself cannot be "

@@ -90,8 +90,11 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 	if (r->verdict != PL_SAME)
 		return r->verdict;
 	enum verdict v = outcome_diff(ref, kvm, &r->d);
-	if (v == VERDICT_AGREE)
+	if (v == VERDICT_AGREE) {
+		if (r->d.whole && p->kvm->ops->agreed)
+			p->kvm->ops->agreed(p->kvm, ref);
 		return r->verdict = PL_SAME;
+	}
 	if (v == VERDICT_UNSUPPORTED)
 		return r->verdict = PL_UNSUPPORTED;
 	r->verdict = PL_DIVERGED;

@@ -62,6 +62,7 @@ static void test_classes(void)
 {
 	reset();
 	expect_agree("identical outcomes");
+	CHECK(d.whole, "identical outcomes agree whole (traces, state and memory compared)");
 
 	reset();
 	b.events[2].kind = EXIT_SHUTDOWN;
@@ -205,6 +206,7 @@ static void test_rules(void)
 	b.state.gpr[RAX] = 99;
 	b.n_events = 1;
 	expect_agree("both TIMEOUT: state and trace not compared");
+	CHECK(!d.whole, "both TIMEOUT: an agreement, not a whole one");
 
 	reset();
 	a.events[2] = (struct exit_event){ .kind = EXIT_UNSUPPORTED, .rip = 0x10000 };
@@ -229,6 +231,7 @@ static void test_rules(void)
 		snprintf(what, sizeof(what), "both %s: the state after it is not compared",
 			 exit_kind_name((enum exit_kind)stop_kinds[i]));
 		expect_agree(what);
+		CHECK(!d.whole, "%s: not a whole agreement", what);
 	}
 	reset();
 	a.events[2] = (struct exit_event){ .kind = EXIT_OTHER, .addr = 37 };
