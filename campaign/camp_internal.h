@@ -337,6 +337,9 @@ struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh);
  * worker has met that signature and the known list names it (or names
  * its first divergence). Claims nothing. */
 int sigtab_known(const struct sig_table *t, const char *sig);
+/* The entry of sig, or NULL when the worker has not met it. Claims
+ * nothing. */
+const struct sig_slot *sigtab_find(const struct sig_table *t, const char *sig);
 /* Keys a worker's table holds before sigtab_bound empties part of it. */
 #define CAMP_SIGTAB_MAX 32768
 /* With n >= max entries: drops every entry whose alias chain ends on a

@@ -79,21 +79,26 @@ struct sig_slot *sigtab_slot(struct sig_table *t, const char *sig, int *fresh)
 	return s;
 }
 
-int sigtab_known(const struct sig_table *t, const char *sig)
+const struct sig_slot *sigtab_find(const struct sig_table *t, const char *sig)
 {
 	if (!t->index_cap)
-		return 0;
+		return NULL;
 	size_t j = camp_hash_str(sig) & (t->index_cap - 1);
 	for (; t->index[j]; j = (j + 1) & (t->index_cap - 1)) {
 		const struct sig_slot *s = sigtab_entry(t, t->index[j] - 1);
-		if (strcmp(s->sig, sig))
-			continue;
-		for (int hops = 0; hops < 8; hops++) {
-			if (!s->alias)
-				return s->known;
-			s = sigtab_entry(t, s->alias - 1);
-		}
-		return 0;
+		if (!strcmp(s->sig, sig))
+			return s;
+	}
+	return NULL;
+}
+
+int sigtab_known(const struct sig_table *t, const char *sig)
+{
+	const struct sig_slot *s = sigtab_find(t, sig);
+	for (int hops = 0; s && hops < 8; hops++) {
+		if (!s->alias)
+			return s->known;
+		s = sigtab_entry(t, s->alias - 1);
 	}
 	return 0;
 }
