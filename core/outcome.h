@@ -140,8 +140,13 @@ struct outcome {
 		uint64_t rip;
 		char mnemonic[16];
 	} ran[RAN_SLOTS];
-	/* Guest memory LAYOUT_CMP_BASE .. +LAYOUT_CMP_SIZE at the end. */
-	uint8_t mem[LAYOUT_CMP_SIZE];
+	/* Guest memory LAYOUT_CMP_BASE .. +LAYOUT_CMP_SIZE at the end.
+	 * 16-aligned (what malloc gives) so that its distance from the
+	 * page-aligned guest RAM it is copied from is a multiple of 16: at a
+	 * distance of 1-15 modulo 4096, glibc's memcpy of the window took 7 us
+	 * instead of 0.45 (measured on AMD EPYC, 4K aliasing), every case of a
+	 * run whose outcome happened to land there. */
+	_Alignas(16) uint8_t mem[LAYOUT_CMP_SIZE];
 };
 
 const char *exit_kind_name(enum exit_kind k);
