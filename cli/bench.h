@@ -23,10 +23,13 @@ static inline double bench_now(void)
  * (n generated cases), printed as us per case and share. 0 or -1. */
 int bench_prof(struct session *s, const struct test_case *hlt, const struct test_case *stream,
 	       unsigned n, double seconds);
-/* The same for n cases, each with the campaign's short budget where
- * short_b[i] (NULL: none). */
+/* The same for n cases, each with the campaign's KVM budget budget[i]
+ * (enum pl_budget; NULL: the whole budget for every case). */
 int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,
-		     const uint8_t *short_b, unsigned n, double seconds);
+		     const uint8_t *budget, unsigned n, double seconds);
+/* Sets KVM's budgets for one case as the campaign's pipeline would (kind:
+ * enum pl_budget), so KVM alone runs what the campaign runs. */
+void bench_kvm_budget(struct session *s, uint8_t kind);
 /* KVM alone, the in-process pipeline and a real `exitdiff fuzz --jobs 1`
  * on the default mode mix, printed as rates and ratios. 0 or -1. */
 int bench_mix(struct session *s, double floor, double seconds);

@@ -2,7 +2,7 @@
  * share of CPL3 and of random knobs: what `exitdiff fuzz` runs when told
  * nothing). KVM alone runs the campaign's first MIX_CASES cases (same
  * generator, seed and budgets: the short budget where the reference spent
- * its step budget), which is the most any campaign on them can reach; the
+ * its step budget, the hang probe where it ended by itself), which is the most any campaign on them can reach; the
  * pipeline row adds the reference and the diff in this process; the
  * campaign row is a real `exitdiff fuzz --jobs 1` (and --jobs 2) of this
  * binary, its rate the best of its stats periods after the first (which
@@ -45,19 +45,25 @@ static double make_time(const struct generator *g, const struct gen_config *cfg,
 	return bench_now() - t0;
 }
 
+void bench_kvm_budget(struct session *s, uint8_t kind)
+{
+	s->kvm.budget_us = kind == PL_BUDGET_SHORT ? CAMP_SHORT_BUDGET_US : 0;
+	s->kvm.hang_probe_us = kind == PL_BUDGET_PROBE ? CAMP_HANG_PROBE_US : 0;
+}
+
 /* KVM's rate on the MIX_CASES cases, the time to make them taken off. */
 static double kvm_alone(struct session *s, const struct generator *g,
 			const struct gen_config *cfg, struct test_case *c,
-			const uint8_t *short_b, struct outcome *o)
+			const uint8_t *budget, struct outcome *o)
 {
 	double make = make_time(g, cfg, c);
 	double t0 = bench_now();
 	for (unsigned i = 0; i < MIX_CASES; i++) {
 		gen_make_ex(g, cfg, gen_case_seed(MIX_SEED, 0, i), c, NULL);
-		s->kvm.budget_us = short_b[i] ? CAMP_SHORT_BUDGET_US : 0;
+		bench_kvm_budget(s, budget[i]);
 		(void)s->kvm.ops->run(&s->kvm, c, o);
 	}
-	s->kvm.budget_us = 0;
+	bench_kvm_budget(s, PL_BUDGET_WHOLE);
 	double t = bench_now() - t0 - make;
 	return t > 0 ? MIX_CASES / t : -1;
 }
@@ -71,6 +77,7 @@ static double pipeline_rate(struct session *s, const struct generator *g,
 		return -1;
 	pl.confirm = 0;
 	pl.short_budget_us = CAMP_SHORT_BUDGET_US;
+	pl.hang_probe_us = CAMP_HANG_PROBE_US;
 	double t0 = bench_now();
 	for (unsigned i = 0; i < MIX_CASES; i++) {
 		struct pl_result r;
@@ -162,22 +169,22 @@ int bench_mix(struct session *s, double floor, double seconds)
 	const struct generator *g = gen_lookup("insn");
 	const struct gen_config cfg = { .modes = 0, .policy = GEN_KNOBS_DEFAULT };
 	struct test_case *cases = calloc(PROF_CASES, sizeof(*cases));
-	uint8_t *short_b = calloc(MIX_CASES, 1);
+	uint8_t *budget = calloc(MIX_CASES, 1);
 	struct outcome *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
 	struct test_case *c = malloc(sizeof(*c));
 	int rc = -1;
-	if (!g || !cases || !short_b || !a || !b || !c)
+	if (!g || !cases || !budget || !a || !b || !c)
 		goto out;
 	for (unsigned i = 0; i < MIX_CASES; i++) {
 		struct test_case *ci = i < PROF_CASES ? &cases[i] : c;
 		gen_make_ex(g, &cfg, gen_case_seed(MIX_SEED, 0, i), ci, NULL);
-		short_b[i] = s->ref.ops->run(&s->ref, ci, b) == 0 && outcome_step_budget_spent(b);
+		budget[i] = s->ref.ops->run(&s->ref, ci, b) == 0 ? pipeline_budget_of(b) : PL_BUDGET_WHOLE;
 	}
 	/* Whole passes over the sample, in turn, the best of each kept; at
 	 * least two rounds whatever `seconds` says. */
 	double kvm = 0, pl = 0, t0 = bench_now();
 	for (int r = 0; r < BENCH_ROUNDS && (r < 2 || bench_now() - t0 < seconds); r++) {
-		double k1 = kvm_alone(s, g, &cfg, c, short_b, a);
+		double k1 = kvm_alone(s, g, &cfg, c, budget, a);
 		double p1 = pipeline_rate(s, g, &cfg, c, a, b);
 		kvm = k1 > kvm ? k1 : kvm;
 		pl = p1 > pl ? p1 : pl;
@@ -191,7 +198,7 @@ int bench_mix(struct session *s, double floor, double seconds)
 	printf("%-34s %10.0f cases/s  %.2f of kvm only [default mix]\n",
 	       "gen+kvm+ref+diff [default mix]", pl, pl / kvm);
 	/* Where KVM alone's time goes on the mix (its first PROF_CASES). */
-	(void)bench_prof_cases(s, "default mix", cases, short_b, PROF_CASES, seconds / BENCH_ROUNDS);
+	(void)bench_prof_cases(s, "default mix", cases, budget, PROF_CASES, seconds / BENCH_ROUNDS);
 	if (campaign_rates(1, camp_s, &cold1, &one) < 0) {
 		printf("%-34s could not run (exitdiff fuzz into a temporary directory)\n",
 		       "exitdiff fuzz --jobs 1");
@@ -206,7 +213,7 @@ int bench_mix(struct session *s, double floor, double seconds)
 out:
 	free(c);
 	free(cases);
-	free(short_b);
+	free(budget);
 	free(a);
 	free(b);
 	return rc;

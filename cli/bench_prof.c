@@ -10,6 +10,7 @@
 #include "bench.h"
 #include "campaign.h"
 #include "kvm_executor.h"
+#include "pipeline.h"
 
 /* ns of one CLOCK_MONOTONIC read, what each profiling lap costs. */
 static double clock_read_ns(void)
@@ -22,7 +23,7 @@ static double clock_read_ns(void)
 }
 
 int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,
-		     const uint8_t *short_b, unsigned n, double seconds)
+		     const uint8_t *budget, unsigned n, double seconds)
 {
 	double clock_ns = clock_read_ns();
 	struct outcome *o = malloc(sizeof(*o));
@@ -33,7 +34,7 @@ int bench_prof_cases(struct session *s, const char *what, const struct test_case
 	 * first hang), is not a per-case cost, and spread over 4096 cases it
 	 * read as 9 us of "after". */
 	for (unsigned i = 0; i < n; i++) {
-		s->kvm.budget_us = short_b && short_b[i] ? CAMP_SHORT_BUDGET_US : 0;
+		bench_kvm_budget(s, budget ? budget[i] : PL_BUDGET_WHOLE);
 		(void)s->kvm.ops->run(&s->kvm, &cases[i], o);
 	}
 	kvm_prof_enable(&s->kvm, 1);
@@ -41,7 +42,7 @@ int bench_prof_cases(struct session *s, const char *what, const struct test_case
 	double t0 = bench_now(), t;
 	do {
 		for (unsigned i = 0; i < n; i++) {
-			s->kvm.budget_us = short_b && short_b[i] ? CAMP_SHORT_BUDGET_US : 0;
+			bench_kvm_budget(s, budget ? budget[i] : PL_BUDGET_WHOLE);
 			failed += s->kvm.ops->run(&s->kvm, &cases[i], o) < 0;
 		}
 		done += n;
@@ -50,7 +51,7 @@ int bench_prof_cases(struct session *s, const char *what, const struct test_case
 	struct kvm_prof p;
 	kvm_prof_read(&s->kvm, &p);
 	kvm_prof_enable(&s->kvm, 0);
-	s->kvm.budget_us = 0;
+	bench_kvm_budget(s, PL_BUDGET_WHOLE);
 	free(o);
 	double per = t * 1e6 / done, sum = 0;
 	uint64_t laps = 0;

@@ -103,6 +103,13 @@ struct executor {
 	 * run could not change (the reference spent its step budget: any KVM
 	 * end compares as agree or not comparable, core/diff.c). */
 	uint32_t budget_us;
+	/* KVM: when not 0 (and budget_us is 0), a vCPU that has not left
+	 * KVM_RUN after this many us is sampled for a hang at once, instead of
+	 * after the whole budget (~10 ms). A caller sets it for a case the
+	 * reference ended in its own steps, so KVM should long have exited;
+	 * a vCPU that moves still gets the whole budget, so only `hang`
+	 * comes sooner (harness/kvm_run.c, the probe). */
+	uint32_t hang_probe_us;
 	/* Reference: the CPU vendor whose definition it follows where the
 	 * manuals differ (docs/vendors.md). VENDOR_UNKNOWN: the vendor of the
 	 * calibrated CPUID table, else of the host. */

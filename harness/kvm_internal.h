@@ -108,6 +108,7 @@ struct kvm_ctx {
 	 * (kvm_agreed narrows it). */
 	unsigned restore_by_scan;
 	uint32_t budget_us;        /* ex->budget_us of the case in hand */
+	uint32_t hang_probe_us;    /* ex->hang_probe_us of the case in hand */
 	/* A template KVM altered was just built: KVM may hold a triple fault
 	 * for the next KVM_RUN, which kvm_case_load spends on a guest of its
 	 * own before the case runs. */
@@ -154,6 +155,7 @@ struct kvm_ctx {
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
+	uint64_t probe_hangs, probe_moved; /* the hang probe's two ends */
 	uint64_t msr_filter_removals;
 	uint64_t irq_window_exits, irq_hlt_wakes;
 };

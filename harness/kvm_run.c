@@ -195,6 +195,9 @@ struct kvm_budget {
 	int moved;
 	unsigned confirm;      /* samples left to confirm a hang */
 	int blind;             /* RIP samples mean nothing here (rip_blind) */
+	/* The hang probe (k->hang_probe_us): sampling starts at the first
+	 * interrupt, not at the end of the budget; cpu0/wall0 from there. */
+	int probe;
 };
 
 /* Two samples 5 ms apart can land on the same instruction of a short
@@ -236,6 +239,24 @@ static uint64_t thread_cpu_us(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* The probe's samples saw no movement: a hang only if the vCPU thread
+ * really ran for most of them, since a preempted thread moves no RIP
+ * either. Otherwise, and when the vCPU moved, the case gets the whole
+ * budget from here like any other (never a hang once it moved). */
+static int probe_hung(const struct kvm_budget *b)
+{
+	uint64_t ran = thread_cpu_us() - b->cpu0, wall = kvm_now_us() - b->wall0;
+	return !b->moved && 2 * ran >= wall;
+}
+
+static void probe_give_up(struct kvm_budget *b, struct kvm_run *run)
+{
+	b->probe = 0;
+	b->confirm = 0;
+	b->deadline = 0; /* budget_spent starts it at the next interrupt */
+	kvm_watchdog_begin_within(run, KVM_WATCHDOG_PERIOD_US);
 }
 
 /* 1 when the case has spent its budget. Called on watchdog interrupts. */
@@ -283,11 +304,14 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 		.blind = k->rip_blind[k->cur && ((k->cur->key >> MODE_KEY_BITS) & KNOB_CPL3) ? 1 : 0],
 		/* known blind: no samples to confirm a hang with */
 	};
+	budget.probe = !k->budget_us && k->hang_probe_us && !budget.blind;
 	int rc = 0;
 
 	uint64_t pt = kvm_prof_start(k);
 	if (k->budget_us)
 		kvm_watchdog_begin_within(run, k->budget_us);
+	else if (budget.probe)
+		kvm_watchdog_begin_within(run, k->hang_probe_us);
 	else
 		kvm_watchdog_begin(run);
 	for (;;) {
@@ -329,6 +353,23 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 						      KVM_SYNC_X86_EVENTS;
 			}
 			budget_note_rip(&budget, k);
+			if (budget.probe && budget.interrupts == 1) {
+				budget.wall0 = kvm_now_us();
+				budget.cpu0 = thread_cpu_us();
+				budget.confirm = KVM_HANG_SAMPLES;
+				kvm_watchdog_begin_within(run, KVM_HANG_SAMPLE_US);
+				continue;
+			}
+			if (budget.probe && (budget.moved || budget.confirm == 1)) {
+				if (!budget.moved && probe_hung(&budget)) {
+					k->probe_hangs++;
+					kvm_timeout(k, out, 1);
+					break;
+				}
+				k->probe_moved += budget.moved;
+				probe_give_up(&budget, run);
+				continue;
+			}
 			if (budget.confirm) {
 				if (budget.moved || --budget.confirm == 0) {
 					kvm_timeout(k, out, !budget.moved);

@@ -57,6 +57,9 @@ struct pipeline {
 	 * budget: such a case cannot diverge (core/diff.c), so KVM need not
 	 * spend its whole budget on it. 0: the executor's own. */
 	uint32_t short_budget_us;
+	/* KVM's hang probe (executor.h hang_probe_us) for a case the reference
+	 * ended by itself. 0: none. */
+	uint32_t hang_probe_us;
 	/* The cut's scratch (pipeline_open allocates it). */
 	struct min_both cut;
 	struct test_case *cut_case;
@@ -83,6 +86,12 @@ struct pl_result {
 	int cut_at;                         /* code offset of a cut's HLT, -1: whole */
 	char err[700];                      /* PL_*_FAILED: the executor's reason */
 };
+
+/* Which of KVM's budgets a case gets after the reference ran it to ref:
+ * the short one (its step budget spent), the hang probe (it ended by
+ * itself), or the whole one. `exitdiff bench` gives KVM alone the same. */
+enum pl_budget { PL_BUDGET_WHOLE, PL_BUDGET_SHORT, PL_BUDGET_PROBE };
+enum pl_budget pipeline_budget_of(const struct outcome *ref);
 
 /* Allocates the cut's scratch. Returns 0 or -1 (out of memory). */
 int pipeline_open(struct pipeline *p, struct executor *ref, struct executor *kvm,

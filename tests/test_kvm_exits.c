@@ -325,6 +325,34 @@ static void test_timeout(void)
 	      "short budget: ended at the first interrupt (%llu), the default took %llu",
 	      (unsigned long long)brief, (unsigned long long)full);
 
+	/* The hang probe (executor.hang_probe_us): `jmp $` is a hang at the
+	 * probe, a guest loop moves and gets the whole budget (a timeout), a
+	 * long but progressing case still ends by itself. Counted by the
+	 * probe's own counters, not timed. */
+	ex.hang_probe_us = 1000;
+	uint64_t ph = k->probe_hangs, pm = k->probe_moved;
+	start("jmp-self-probe", CODE(0xeb, 0xfe));
+	e = go();
+	CHECK(e->kind == EXIT_HANG && e->rip == LAYOUT_CODE && k->probe_hangs == ph + 1,
+	      "probe: jmp $ a hang at %#llx, found by the probe (%llu)",
+	      (unsigned long long)e->rip, (unsigned long long)(k->probe_hangs - ph));
+	start("nop-jmp-loop-probe", CODE(0x90, 0x90, 0x90, 0xeb, 0xfb));
+	e = go();
+	CHECK(e->kind == EXIT_TIMEOUT && e->addr == 0 && k->probe_moved == pm + 1,
+	      "probe: a nop/jmp loop moved (%llu) and timed out after the whole budget (%s)",
+	      (unsigned long long)(k->probe_moved - pm), exit_kind_name(e->kind));
+	/* 15000 LOOPs: ~6 ms in KVM's emulator here, longer than the probe
+	 * and shorter than the budget. */
+	start("loop-15000-probe", CODE(0xb9, 0x98, 0x3a, 0x00, 0x00, /* mov ecx, 15000 */
+				       0xe2, 0xfe,                   /* l: loop l */
+				       0xf4));                       /* hlt */
+	pm = k->probe_moved;
+	e = go();
+	CHECK(e->kind == EXIT_HLT && out.state.gpr[RCX] == 0 && k->probe_moved == pm + 1,
+	      "probe: a loop still running at the probe (%llu) ends at its HLT (%s)",
+	      (unsigned long long)(k->probe_moved - pm), exit_kind_name(e->kind));
+	ex.hang_probe_us = 0;
+
 	/* The next case runs normally. */
 	start("after-timeout", CODE(0xf4));
 	e = go();
