@@ -45,12 +45,6 @@ static double make_time(const struct generator *g, const struct gen_config *cfg,
 	return bench_now() - t0;
 }
 
-void bench_kvm_budget(struct session *s, uint8_t kind)
-{
-	s->kvm.budget_us = kind == PL_BUDGET_SHORT ? CAMP_SHORT_BUDGET_US : 0;
-	s->kvm.hang_probe_us = kind == PL_BUDGET_PROBE ? CAMP_HANG_PROBE_US : 0;
-}
-
 /* KVM's rate on the MIX_CASES cases, the time to make them taken off. */
 static double kvm_alone(struct session *s, const struct generator *g,
 			const struct gen_config *cfg, struct test_case *c,

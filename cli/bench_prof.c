@@ -22,6 +22,12 @@ static double clock_read_ns(void)
 	return (bench_now() - t0) * 1e9 / 100000;
 }
 
+void bench_kvm_budget(struct session *s, uint8_t kind)
+{
+	s->kvm.budget_us = kind == PL_BUDGET_SHORT ? CAMP_SHORT_BUDGET_US : 0;
+	s->kvm.hang_probe_us = kind == PL_BUDGET_PROBE ? CAMP_HANG_PROBE_US : 0;
+}
+
 int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,
 		     const uint8_t *budget, unsigned n, double seconds)
 {
