@@ -35,7 +35,7 @@ struct ref_priv {
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd, vendor came from */
 	uint64_t pte_rsvd;
 	uint8_t vendor;       /* ref_vendor_pick for that table */
-	uint8_t holes_dirty;  /* mode_reset_ram_tracked */
+	struct ref_ram_track track; /* what of ram the last case changed */
 	struct exec_rerun stepping; /* where a lockstep run is (ref_step) */
 	uint8_t ram[LAYOUT_RAM_SIZE];
 };
@@ -118,6 +118,7 @@ static int ref_init(struct executor *ex, char *err, size_t errlen)
 		return -1;
 	}
 	layout_build(p->ram);
+	ref_ram_track_init(&p->track);
 	p->pte_rsvd = pte_rsvd_from(NULL);
 	ref_table_build();
 	ex->priv = p;
@@ -503,7 +504,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		return -1;
 	}
 	outcome_init(out);
-	mode_reset_ram_tracked(p->ram, c, &p->holes_dirty);
+	ref_ram_reset(p->ram, &p->track, c);
 	if (ex->cpuid != p->rsvd_for || !p->vendor) {
 		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
 		p->vendor = (uint8_t)ref_vendor_pick(VENDOR_UNKNOWN, ex->cpuid);
@@ -512,6 +513,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 
 	struct ref_cpu cpu;
 	ref_cpu_reset(&cpu, c, p->ram, out);
+	cpu.ram_dirty = p->track.dirty;
 	cpu.cpuid = ex->cpuid;
 	cpu.pte_rsvd = p->pte_rsvd;
 	cpu.vendor = ex->vendor != VENDOR_UNKNOWN ? (uint8_t)ex->vendor : p->vendor;
