@@ -329,6 +329,7 @@ void ref_note_xmm_write(struct ref_cpu *cpu);
 #define REF_RAM_WORDS ((LAYOUT_RAM_SIZE - LAYOUT_RW_BASE) / REF_RAM_BLOCK / 64)
 struct ref_ram_track {
 	uint64_t dirty[REF_RAM_WORDS]; /* blocks written since the reset */
+	uint64_t restored[REF_RAM_WORDS]; /* blocks the reset rewrote */
 	uint32_t code_len, data_len;   /* the case whose image RAM holds */
 	uint8_t unknown;               /* RAM holds no known image yet */
 };
@@ -337,6 +338,12 @@ void ref_ram_track_init(struct ref_ram_track *t);
 /* Puts ram back to c's initial image (layout_image_range) and starts
  * tracking c's writes. */
 void ref_ram_reset(uint8_t *ram, struct ref_ram_track *t, const struct test_case *c);
+/* Copies the compare window of ram out to win at the end of a case. When
+ * win_current, win holds the window as the case before ended (the same
+ * executor filled it last): only the blocks the reset or the case changed
+ * are copied. */
+void ref_ram_window_out(const uint8_t *ram, const struct ref_ram_track *t, uint8_t *win,
+			int win_current);
 /* Marks the blocks of a write of len (1..8) bytes at gpa, a writable
  * RAM address; dirty may be NULL (a test's CPU without tracking). */
 static inline void ref_ram_note_write(uint64_t *dirty, uint64_t gpa, unsigned len)

@@ -4,8 +4,9 @@
  * pages that are plain RAM without paging) gives the outcome it gives on a
  * new executor, byte for byte; so does every case of a generated stream
  * of every mode run back to back. The reference restores only what a case
- * changed (emulator-ref/ref_ram.c), so a write it failed to note would
- * show here. The image it restores is checked against the full reset
+ * changed (emulator-ref/ref_ram.c), and copies out only what changed into
+ * an outcome it filled last, so a write it failed to note, or a window it
+ * took for its own, would show here. The image it restores is checked against the full reset
  * (layout_reset_rw and layout_clear_holes) first. */
 #include <stddef.h>
 #include <string.h>
@@ -27,12 +28,15 @@ static int open_ref(struct executor *ex)
 
 /* 1 when two outcomes hold the same events, end state, masks, names and
  * memory window (outcome_init clears all of it but the events and the
- * window, which every run writes whole). */
+ * window, which every run writes whole); the stamp of the run that wrote
+ * the window is not part of what was observed. */
 static int same_outcome(const struct outcome *a, const struct outcome *b)
 {
 	return a->n_events == b->n_events &&
 	       !memcmp(a->events, b->events, a->n_events * sizeof(a->events[0])) &&
-	       !memcmp(&a->state, &b->state, sizeof(*a) - offsetof(struct outcome, state));
+	       !memcmp(&a->state, &b->state,
+		       offsetof(struct outcome, mem_stamp) - offsetof(struct outcome, state)) &&
+	       !memcmp(a->mem, b->mem, sizeof(a->mem));
 }
 
 /* The first differing byte of the windows, for the failure message. */
@@ -141,6 +145,46 @@ static void check_pair(struct executor *tracked, const struct pair *p)
 	      (unsigned long long)after.state.gpr[RAX], (unsigned long long)fresh.state.gpr[RAX], at);
 }
 
+/* The reference copies only what changed into the outcome it filled last
+ * (outcome.mem_stamp): the same outcome again gives the whole window, and
+ * so does one another writer filled in between, through outcome_init (as
+ * every executor starts) or as another reference executor's outcome. */
+static void check_window_reuse(const struct pair *p)
+{
+	static struct test_case w, r;
+	static struct outcome x, fresh;
+	struct executor t, u, first;
+	make(&w, p, 1);
+	make(&r, p, 0);
+	if (open_ref(&t) < 0 || open_ref(&u) < 0 || open_ref(&first) < 0) {
+		check_failures++;
+		return;
+	}
+	int rc = first.ops->run(&first, &r, &fresh);
+	rc |= t.ops->run(&t, &w, &x) | t.ops->run(&t, &r, &x);
+	CHECK(rc == 0 && same_outcome(&x, &fresh), "%s: writer then reader into one outcome",
+	      p->what);
+	rc = t.ops->run(&t, &w, &x);
+	outcome_init(&x);
+	memset(x.mem, 0xee, sizeof(x.mem));
+	rc |= t.ops->run(&t, &r, &x);
+	CHECK(rc == 0 && same_outcome(&x, &fresh),
+	      "%s: the reader's window whole after another writer's outcome_init", p->what);
+	t.ops->fini(&t);
+	/* Two new executors: their first runs, had each its own count. */
+	if (open_ref(&t) < 0 || (u.ops->fini(&u), open_ref(&u)) < 0) {
+		check_failures++;
+		return;
+	}
+	rc = t.ops->run(&t, &r, &x) | u.ops->run(&u, &w, &x) | t.ops->run(&t, &r, &x);
+	CHECK(rc == 0 && same_outcome(&x, &fresh),
+	      "%s: the reader's window whole after another reference filled the outcome",
+	      p->what);
+	t.ops->fini(&t);
+	u.ops->fini(&u);
+	first.ops->fini(&first);
+}
+
 /* Generated cases of every mode back to back on one executor, each against
  * a new executor's outcome. */
 static void check_stream(unsigned n)
@@ -187,6 +231,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		check_pair(&tracked, &pairs[i]);
 	tracked.ops->fini(&tracked);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		check_window_reuse(&pairs[i]);
 	check_stream(3000);
 	return check_done("ref_fresh_memory");
 }
