@@ -1,6 +1,7 @@
 /* Builds the guest environment described in layout.h. Freestanding C: no
  * libc, so the TMK runtime can link the very same file. */
 #include "layout.h"
+#include <stddef.h>
 
 /* One row per page the layout maps (identity), with its leaf PTE flags.
  * Pages absent from this table are not present and fault. */
@@ -256,6 +257,40 @@ void layout_clear_holes(uint8_t *ram)
 {
 	for (unsigned i = 0; i < RW_NHOLES; i++)
 		fill(ram + rw_holes[i], 0, PAGE_SIZE);
+}
+
+void layout_image_range(uint8_t *ram, uint32_t lo, uint32_t hi, const uint8_t *code,
+			uint32_t code_len, const uint8_t *data, uint32_t data_len)
+{
+	if (code_len > PAGE_SIZE)
+		code_len = PAGE_SIZE;
+	if (data_len > LAYOUT_DATA_SIZE)
+		data_len = LAYOUT_DATA_SIZE;
+	/* The image in address order: each piece copied from src, or filled
+	 * with byte where src is NULL. The writable part begins with the
+	 * code page. */
+	_Static_assert(LAYOUT_CODE == LAYOUT_RW_BASE, "the image starts at the code page");
+	const struct {
+		uint32_t start, end;
+		const uint8_t *src;
+		uint8_t byte;
+	} piece[] = {
+		{ LAYOUT_CODE, LAYOUT_CODE + code_len, code, 0 },
+		{ LAYOUT_CODE + code_len, LAYOUT_CODE + PAGE_SIZE, NULL, 0xf4 },
+		{ LAYOUT_CODE + PAGE_SIZE, LAYOUT_DATA, NULL, 0 },
+		{ LAYOUT_DATA, LAYOUT_DATA + data_len, data, 0 },
+		{ LAYOUT_DATA + data_len, LAYOUT_RAM_SIZE, NULL, 0 },
+	};
+	for (unsigned i = 0; i < sizeof(piece) / sizeof(piece[0]); i++) {
+		uint32_t l = lo > piece[i].start ? lo : piece[i].start;
+		uint32_t h = hi < piece[i].end ? hi : piece[i].end;
+		if (l >= h)
+			continue;
+		if (piece[i].src)
+			copy(ram + l, piece[i].src + (l - piece[i].start), h - l);
+		else
+			fill(ram + l, piece[i].byte, h - l);
+	}
 }
 
 void layout_case_window(uint8_t *win, const uint8_t *code, uint32_t code_len,

@@ -164,6 +164,12 @@ void layout_reset_rw(uint8_t *ram, const uint8_t *code, uint32_t code_len,
  * write there (an MSR that points KVM at guest memory): the KVM executor
  * calls this whenever it restores MSRs. layout_build() leaves them zero. */
 void layout_clear_holes(uint8_t *ram);
+/* Guest bytes [lo, hi) of the writable part (LAYOUT_RW_BASE ..
+ * LAYOUT_RAM_SIZE) as a case starts, at ram + lo: the bytes
+ * layout_reset_rw() puts there, and zeros in the unmapped pages between.
+ * For an executor that restores only what a case changed. */
+void layout_image_range(uint8_t *ram, uint32_t lo, uint32_t hi, const uint8_t *code,
+			uint32_t code_len, const uint8_t *data, uint32_t data_len);
 /* The compare window (LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE bytes) as a case
  * starts: the same bytes layout_reset_rw() puts there. */
 void layout_case_window(uint8_t *win, const uint8_t *code, uint32_t code_len,

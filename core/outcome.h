@@ -140,6 +140,12 @@ struct outcome {
 		uint64_t rip;
 		char mnemonic[16];
 	} ran[RAN_SLOTS];
+	/* The run of the reference that wrote mem, 0 for any other writer
+	 * (outcome_init clears it): given the outcome it filled last again,
+	 * the reference copies only the blocks that changed since (ref_ram.c)
+	 * instead of the whole window. A writer of mem that does not start
+	 * with outcome_init clears it. Never compared or printed. */
+	uint64_t mem_stamp;
 	/* Guest memory LAYOUT_CMP_BASE .. +LAYOUT_CMP_SIZE at the end.
 	 * 16-aligned (what malloc gives) so that its distance from the
 	 * page-aligned guest RAM it is copied from is a multiple of 16: at a

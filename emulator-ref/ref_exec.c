@@ -35,7 +35,10 @@ struct ref_priv {
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd, vendor came from */
 	uint64_t pte_rsvd;
 	uint8_t vendor;       /* ref_vendor_pick for that table */
-	uint8_t holes_dirty;  /* mode_reset_ram_tracked */
+	struct ref_ram_track track; /* what of ram the last case changed */
+	/* The outcome the last run filled and its outcome.mem_stamp. */
+	const struct outcome *last_out;
+	uint64_t last_stamp;
 	struct exec_rerun stepping; /* where a lockstep run is (ref_step) */
 	uint8_t ram[LAYOUT_RAM_SIZE];
 };
@@ -118,6 +121,7 @@ static int ref_init(struct executor *ex, char *err, size_t errlen)
 		return -1;
 	}
 	layout_build(p->ram);
+	ref_ram_track_init(&p->track);
 	p->pte_rsvd = pte_rsvd_from(NULL);
 	ref_table_build();
 	ex->priv = p;
@@ -502,8 +506,11 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		snprintf(ex->err, sizeof(ex->err), "ref: run before init (case %s)", c->id);
 		return -1;
 	}
+	/* out's window is the last case's: read before outcome_init clears
+	 * the stamp. */
+	int win_current = out == p->last_out && p->last_stamp && out->mem_stamp == p->last_stamp;
 	outcome_init(out);
-	mode_reset_ram_tracked(p->ram, c, &p->holes_dirty);
+	ref_ram_reset(p->ram, &p->track, c);
 	if (ex->cpuid != p->rsvd_for || !p->vendor) {
 		p->pte_rsvd = pte_rsvd_from(ex->cpuid);
 		p->vendor = (uint8_t)ref_vendor_pick(VENDOR_UNKNOWN, ex->cpuid);
@@ -512,6 +519,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 
 	struct ref_cpu cpu;
 	ref_cpu_reset(&cpu, c, p->ram, out);
+	cpu.ram_dirty = p->track.dirty;
 	cpu.cpuid = ex->cpuid;
 	cpu.pte_rsvd = p->pte_rsvd;
 	cpu.vendor = ex->vendor != VENDOR_UNKNOWN ? (uint8_t)ex->vendor : p->vendor;
@@ -767,7 +775,12 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 	out->undefined_flags = cpu.undefined_flags & mode_reg_mask((enum cpu_mode)c->mode);
 	out->steps = steps;
 	out->insn_state |= INSN_STATE_KNOWN;
-	memcpy(out->mem, p->ram + LAYOUT_CMP_BASE, LAYOUT_CMP_SIZE);
+	ref_ram_window_out(p->ram, &p->track, out->mem, win_current);
+	/* Unique in the process: another executor's stamp on the same
+	 * outcome never passes for this one's. */
+	static uint64_t stamps;
+	out->mem_stamp = p->last_stamp = __atomic_add_fetch(&stamps, 1, __ATOMIC_RELAXED);
+	p->last_out = out;
 	return 0;
 }
 

@@ -48,6 +48,7 @@ struct ref_cpu {
 	uint64_t msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base;
 	uint64_t msr_tsc_aux, msr_sysenter_cs, msr_sysenter_esp, msr_sysenter_eip;
 	uint8_t *ram;        /* LAYOUT_RAM_SIZE bytes, GPA 0 at ram[0] */
+	uint64_t *ram_dirty; /* ref_ram_track.dirty of ram, or NULL */
 	struct outcome *out;
 	const struct cpuid_table *cpuid;
 	const cs_insn *insn; /* the instruction being executed */
@@ -319,6 +320,41 @@ enum ref_status ref_terminal(struct ref_cpu *cpu, enum exit_kind kind,
 void ref_note_mem_write(struct ref_cpu *cpu);
 /* Records the current instruction as the last writer of an XMM register. */
 void ref_note_xmm_write(struct ref_cpu *cpu);
+
+/* ---- RAM between cases (ref_ram.c) -------------------------------------
+ * The writable part of guest RAM in blocks: the guest's writes mark theirs
+ * (ref_ram_note_write), and the next case's reset rewrites those blocks
+ * and the code and data bytes of the two cases, nothing else. */
+#define REF_RAM_BLOCK 64u
+#define REF_RAM_WORDS ((LAYOUT_RAM_SIZE - LAYOUT_RW_BASE) / REF_RAM_BLOCK / 64)
+struct ref_ram_track {
+	uint64_t dirty[REF_RAM_WORDS]; /* blocks written since the reset */
+	uint64_t restored[REF_RAM_WORDS]; /* blocks the reset rewrote */
+	uint32_t code_len, data_len;   /* the case whose image RAM holds */
+	uint8_t unknown;               /* RAM holds no known image yet */
+};
+/* Starts with nothing known: the first reset rewrites everything. */
+void ref_ram_track_init(struct ref_ram_track *t);
+/* Puts ram back to c's initial image (layout_image_range) and starts
+ * tracking c's writes. */
+void ref_ram_reset(uint8_t *ram, struct ref_ram_track *t, const struct test_case *c);
+/* Copies the compare window of ram out to win at the end of a case. When
+ * win_current, win holds the window as the case before ended (the same
+ * executor filled it last): only the blocks the reset or the case changed
+ * are copied. */
+void ref_ram_window_out(const uint8_t *ram, const struct ref_ram_track *t, uint8_t *win,
+			int win_current);
+/* Marks the blocks of a write of len (1..8) bytes at gpa, a writable
+ * RAM address; dirty may be NULL (a test's CPU without tracking). */
+static inline void ref_ram_note_write(uint64_t *dirty, uint64_t gpa, unsigned len)
+{
+	if (!dirty)
+		return;
+	uint32_t first = (uint32_t)(gpa - LAYOUT_RW_BASE) / REF_RAM_BLOCK;
+	uint32_t last = (uint32_t)(gpa + len - 1 - LAYOUT_RW_BASE) / REF_RAM_BLOCK;
+	dirty[first / 64] |= 1ull << (first % 64);
+	dirty[last / 64] |= 1ull << (last % 64);
+}
 
 /* Initial state of a case, exactly as the KVM executor sets it: long mode
  * per layout.h, RIP = LAYOUT_CODE, GPRs and RFLAGS from the case. Does not

@@ -270,10 +270,12 @@ static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 	for (unsigned f = 0; f < nfrag; off += len[f], f++) {
 		if (acc == REF_ACC_WRITE ? gpa_writable(gpa[f], len[f])
 					 : ref_gpa_is_ram(gpa[f], len[f])) {
-			if (acc == REF_ACC_WRITE)
+			if (acc == REF_ACC_WRITE) {
 				memcpy(cpu->ram + gpa[f], buf + off, len[f]);
-			else
+				ref_ram_note_write(cpu->ram_dirty, gpa[f], len[f]);
+			} else {
 				memcpy(buf + off, cpu->ram + gpa[f], len[f]);
+			}
 			if (cpu->out->n_undefined_mem)
 				track_undefined_mem(cpu, gpa[f], len[f], acc == REF_ACC_WRITE);
 			continue;

@@ -325,6 +325,8 @@ const struct gen_template gen_templates[] = {
 	R1("call far ptr", 0x9a, F_NONE, 0, 0, I_FAR, 0, T_OSZ | T_LEG, 1),
 };
 const size_t gen_templates_n = sizeof(gen_templates) / sizeof(gen_templates[0]);
+_Static_assert(sizeof(gen_templates) / sizeof(gen_templates[0]) <= GEN_TEMPLATES_MAX,
+	       "GEN_TEMPLATES_MAX (gen_templates.h) is smaller than the table");
 
 int gen_template_ok(const struct gen_template *t, unsigned mode)
 {

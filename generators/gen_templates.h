@@ -75,5 +75,8 @@ int gen_template_ok(const struct gen_template *t, unsigned mode);
 
 extern const struct gen_template gen_templates[];
 extern const size_t gen_templates_n;
+/* Room for the table's rows in per-template arrays (gen_insn.c's weight
+ * sums); gen_templates.c asserts the table fits. */
+#define GEN_TEMPLATES_MAX 512
 
 #endif

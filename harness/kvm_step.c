@@ -293,6 +293,7 @@ int kvm_step_next(struct kvm_step *s, struct outcome *out, char *err, size_t err
 	peek(s, &before);
 	const uint64_t before_rip = kvm_regs_of(k)->rip;
 	int completing = 0;
+	out->mem_stamp = 0; /* mem is rewritten below, outcome_init is not called */
 	if (!s->active) {
 		snprintf(err, errlen, "kvm_step_next without kvm_step_begin (%s:%d)",
 			 __FILE__, __LINE__);
