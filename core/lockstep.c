@@ -155,6 +155,7 @@ static void final_verdict(struct lockstep *l, uint32_t step)
 		uint64_t byte = slot + 1; /* TF is bit 8 */
 		if (byte >= LAYOUT_CMP_BASE && byte < LAYOUT_CMP_BASE + LAYOUT_CMP_SIZE)
 			k->mem[byte - LAYOUT_CMP_BASE] &= (uint8_t)~1u;
+		k->mem_stamp = 0; /* mem no longer what a reference run wrote */
 	}
 	if (kt && ot && kt->kind == EXIT_EXCEPTION && kt->addr == 1 &&
 	    !(ot->kind == EXIT_EXCEPTION && ot->addr == 1)) {
