@@ -153,7 +153,7 @@ static double measure_vmm(struct executor *vmm, const struct generator *g, doubl
 		 * after it. */
 		for (size_t i = 0; i < VMM_BENCH_BATCH;) {
 			double t1 = bench_now();
-			size_t a = vmm_run_batch(vmm, c + i, VMM_BENCH_BATCH - i, out + i);
+			size_t a = vmm_run_batch(vmm, c + i, VMM_BENCH_BATCH - i, NULL, out + i);
 			double spent = bench_now() - t1;
 			i += a;
 			if (i == VMM_BENCH_BATCH) {

@@ -51,10 +51,13 @@ struct vmm_ctx {
 	struct vmm_round round;
 };
 
-/* A case of a batch and where its outcome goes. */
+/* A case of a batch, where its outcome goes, and its bound: the whole
+ * budget, and the PIT count of the attempt in hand. */
 struct vmm_job {
 	const struct test_case *c;
 	struct outcome *out;
+	uint32_t budget_us;
+	uint16_t pit;
 };
 
 /* Ends the VMM and drops its RAM file. */
@@ -369,21 +372,21 @@ static int take_record(struct executor *ex, const struct test_case *c, char *tex
 }
 
 /* One round through the mailbox: as many of the n jobs as the round holds
- * (MBOX_BATCH_MAX, the case area) posted at once, bounded by pit each, the
+ * (MBOX_BATCH_MAX, the case area) posted at once, each bounded by its pit, the
  * guest rung at most once and waited for once. Returns how many jobs from
  * the front were answered (SHUTDOWN included); *fail set when the job
  * after them failed (ex->err). A VMM that ends or hangs in the round is
  * charged to the first case without a record: the guest publishes each
  * record as its case ends. */
-static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, uint16_t pit,
-			int *fail)
+static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, int *fail)
 {
 	struct vmm_ctx *v = ex->priv;
 	size_t len = 0;
 	uint32_t k = 0;
 	*fail = 1;
 	while (k < n && k < MBOX_BATCH_MAX) {
-		size_t f = vmm_frame(jobs[k].c, pit, v->frames + len, sizeof(v->frames) - len);
+		size_t f = vmm_frame(jobs[k].c, jobs[k].pit, v->frames + len,
+				     sizeof(v->frames) - len);
 		if (!f)
 			break;
 		len += f;
@@ -440,13 +443,12 @@ static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, uin
 	return a + 1;
 }
 
-/* The jobs in order, bounded by budget_us each, the VMM booted (again)
+/* The jobs in order, each bounded by its pit, the VMM booted (again)
  * where needed: how many were answered from the front; fewer than n when
  * the job after them failed (ex->err; ex->dead when no VMM boots). */
-static size_t run_jobs(struct executor *ex, struct vmm_job *jobs, size_t n, uint32_t budget_us)
+static size_t run_jobs(struct executor *ex, struct vmm_job *jobs, size_t n)
 {
 	struct vmm_ctx *v = ex->priv;
-	uint16_t pit = vmm_pit_count(budget_us);
 	size_t i = 0;
 	while (i < n) {
 		if (!v->proc.pid && boot(ex, v) < 0) {
@@ -456,8 +458,8 @@ static size_t run_jobs(struct executor *ex, struct vmm_job *jobs, size_t n, uint
 		}
 		int fail = 0;
 		if (v->shm.on)
-			i += shm_round(ex, jobs + i, n - i, pit, &fail);
-		else if (serial_one(ex, jobs[i].c, pit, jobs[i].out) < 0)
+			i += shm_round(ex, jobs + i, n - i, &fail);
+		else if (serial_one(ex, jobs[i].c, jobs[i].pit, jobs[i].out) < 0)
 			fail = 1;
 		else
 			i++;
@@ -468,7 +470,7 @@ static size_t run_jobs(struct executor *ex, struct vmm_job *jobs, size_t n, uint
 }
 
 size_t vmm_run_batch(struct executor *ex, const struct test_case *cases, size_t n,
-		     struct outcome *outs)
+		     const uint32_t *budget_us, struct outcome *outs)
 {
 	struct vmm_job jobs[MBOX_BATCH_MAX], again[MBOX_BATCH_MAX];
 	ex->fail_errno = 0;
@@ -478,29 +480,38 @@ size_t vmm_run_batch(struct executor *ex, const struct test_case *cases, size_t 
 			 n ? cases[0].id : "");
 		return 0;
 	}
-	uint32_t budget = ex->budget_us ? ex->budget_us : KVM_TIME_BUDGET_US;
-	uint32_t first = budget < VMM_SHORT_BUDGET_US ? budget : VMM_SHORT_BUDGET_US;
 	for (size_t b = 0; b < n; b += MBOX_BATCH_MAX) {
 		size_t e = n - b < MBOX_BATCH_MAX ? n : b + MBOX_BATCH_MAX, nj = 0, na = 0;
 		for (size_t i = b; i < e; i++) {
 			const char *why = vmm_refuses(&cases[i]);
+			uint32_t given = budget_us && budget_us[i] ? budget_us[i] : ex->budget_us;
+			/* A caller's budget marks a case whose verdict a longer
+			 * run could not change (core/executor.h): the short
+			 * attempt is all it gets. */
+			uint32_t budget = !given ? KVM_TIME_BUDGET_US :
+				given < VMM_SHORT_BUDGET_US ? given : VMM_SHORT_BUDGET_US;
+			uint32_t first = budget < VMM_SHORT_BUDGET_US ? budget : VMM_SHORT_BUDGET_US;
 			if (why)
 				unsupported(&outs[i], &cases[i], why);
 			else
-				jobs[nj++] = (struct vmm_job){ &cases[i], &outs[i] };
+				jobs[nj++] = (struct vmm_job){ &cases[i], &outs[i], budget,
+							       vmm_pit_count(first) };
 		}
-		size_t a = run_jobs(ex, jobs, nj, first);
+		size_t a = run_jobs(ex, jobs, nj);
 		size_t bad = a < nj ? (size_t)(jobs[a].c - cases) : e;
 		if (ex->dead)
 			return bad;
 		/* A case that spent the short budget runs again with the whole
 		 * one before its TIMEOUT counts. */
-		for (size_t j = 0; j < a && first < budget; j++) {
+		for (size_t j = 0; j < a; j++) {
 			const struct exit_event *t = outcome_terminal(jobs[j].out);
-			if (t && t->kind == EXIT_TIMEOUT)
-				again[na++] = jobs[j];
+			uint16_t whole = vmm_pit_count(jobs[j].budget_us);
+			if (t && t->kind == EXIT_TIMEOUT && whole > jobs[j].pit) {
+				again[na] = jobs[j];
+				again[na++].pit = whole;
+			}
 		}
-		size_t a2 = run_jobs(ex, again, na, budget);
+		size_t a2 = run_jobs(ex, again, na);
 		if (a2 < na)
 			return (size_t)(again[a2].c - cases);
 		if (bad < e)
@@ -517,7 +528,7 @@ const char *vmm_transport(const struct executor *ex)
 
 static int vmm_run(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
-	return vmm_run_batch(ex, c, 1, out) == 1 ? 0 : -1;
+	return vmm_run_batch(ex, c, 1, NULL, out) == 1 ? 0 : -1;
 }
 
 const struct executor_ops vmm_executor_ops = {
@@ -525,4 +536,5 @@ const struct executor_ops vmm_executor_ops = {
 	.init = vmm_init,
 	.run = vmm_run,
 	.fini = vmm_fini,
+	.run_batch = vmm_run_batch,
 };
