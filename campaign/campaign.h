@@ -52,6 +52,11 @@ struct campaign_opts {
  * the same, so its rate is the campaign's own floor. */
 #define CAMP_SHORT_BUDGET_US 1000
 
+/* Cases a worker hands its executors at once when the one in KVM's place
+ * runs many per call (executor_ops.run_batch: a VMM's mailbox round of
+ * MBOX_BATCH_MAX). A case's findings wait for the rest of its round. */
+#define CAMP_BATCH 32
+
 /* How a worker process gets its executors. The CLI opens a session (KVM +
  * reference sharing the CPUID table); tests plug in fakes. */
 struct campaign_backend {
