@@ -81,6 +81,14 @@ struct worker {
 	int kmsg_confirmed;
 	int kvm_extra_runs;           /* KVM ran more than the case (confirm, cut) */
 	unsigned kmsg_said;           /* unattributed lines printed so far */
+	void *backend;                /* a->backend->open's handle */
+	uint64_t recoveries_seen;     /* xkvm->recoveries already counted */
+	unsigned failure_run;         /* consecutive execs an executor failed */
+	/* The cases in hand: their seeds, the exec number of the first (the
+	 * crash record's, set by on_case). */
+	const struct test_case *batch;
+	const uint64_t *batch_seed;
+	uint64_t batch_k;
 };
 
 static void send_all(struct worker *w, const void *p, size_t len)
@@ -513,21 +521,20 @@ static int is_known(const struct worker *w, const char *key)
 	return finding_known(w->a->known, key, 0, known_key) != NULL;
 }
 
-/* The KVM executor failed on c (fail_errno/fail_where set): a finding,
- * bucketed by exec_fail_signature and the case's mode, counted like a
- * divergence's hits, the first case saved with the error text. */
+/* The KVM executor failed on c (res->fail_sig set): a finding, bucketed
+ * by that signature and the case's mode, counted like a divergence's hits,
+ * the first case saved with the error text. */
 static void note_hv_failure(struct worker *w, const struct test_case *c,
-			    const struct outcome *ref, const struct executor *xkvm)
+			    const struct outcome *ref, const struct pl_result *res)
 {
 	char sig[SIGNATURE_MAX];
-	exec_fail_signature(xkvm, sig, sizeof(sig));
-	finding_key(sig, sig, c->mode);
+	finding_key(sig, res->fail_sig, c->mode);
 	int fresh;
 	struct sig_slot *s = sig_slot(w, sig, &fresh);
 	if (s && fresh)
 		s->known = is_known(w, sig);
 	if (s && fresh && !s->known && !camp_store_bucket_saved(w->a->out, sig)) {
-		struct fail_ctx fc = { c, ref, sig, xkvm->err };
+		struct fail_ctx fc = { c, ref, sig, res->err + res->fail_text };
 		send_first_text(w, sig, c, 0, print_fail_case, print_fail_kvm, &fc);
 	}
 	if (s) {
@@ -712,6 +719,110 @@ static enum exit_kind terminal_kind(const struct outcome *o)
 	return t && t->kind < EXIT_KIND_COUNT ? (enum exit_kind)t->kind : EXIT_OTHER;
 }
 
+/* The pipeline's case is the one in hand (pipeline.h on_case): the
+ * parent saves it if this worker dies now. */
+static void on_case(void *ctx, const struct test_case *c)
+{
+	struct worker *w = ctx;
+	size_t i = (size_t)(c - w->batch);
+	w->a->shared->seed = w->batch_seed[i];
+	w->a->shared->k = w->batch_k + i;
+	__atomic_store_n(&w->a->shared->busy, 1, __ATOMIC_RELEASE);
+}
+
+/* Counts and files what the pipeline made of case c (res, its outcomes
+ * ref and kvm): the kernel log's lines, the confirmation, the bucket. A
+ * worker whose executor is dead, or failed every recent case, exits here
+ * for the parent to restart it. */
+static void take(struct worker *w, const struct test_case *c, const struct gen_info *gi,
+		 const struct outcome *ref, const struct outcome *kvm, struct pl_result *res)
+{
+	const struct camp_worker_args *a = w->a;
+	struct executor *xkvm = w->xkvm;
+	enum pl_verdict pv = res->verdict;
+	w->lane = gen_lane_of(c);
+	w->mode = c->mode;
+	/* One non-blocking read when the log has nothing new. */
+	if (w->kmsg.fd >= 0)
+		kmsg_after_case(w, c, pv != PL_REF_FAILED ? ref : NULL);
+	/* Confirmed after the log is read; a KVM failure on the second
+	 * run is a hypervisor failure like one on the first. */
+	/* The bucket key: a confirmed divergence keeps its signature. */
+	char key[SIGNATURE_MAX];
+	if (pv == PL_DIVERGED)
+		finding_key(key, res->d.signature, c->mode);
+	int second_run = pv == PL_DIVERGED && !known_divergence(w, key, c->knobs);
+	if (second_run)
+		pv = pipeline_confirm(&w->pl, res);
+	struct camp_lane_counts *lc = &w->cnt->lane[w->lane];
+	w->cnt->execs++;
+	lc->execs++;
+	if (xkvm->recoveries != w->recoveries_seen) {
+		w->cnt->recoveries += xkvm->recoveries - w->recoveries_seen;
+		w->recoveries_seen = xkvm->recoveries;
+	}
+	if (pv == PL_REF_FAILED || pv == PL_KVM_FAILED) {
+		/* Said once per worker and lane: a mode an executor
+		 * cannot run yet must not fail silently. */
+		if (!lc->exec_failures)
+			fprintf(stderr, "\nexitdiff fuzz: worker %u: case %s (%s): %s\n",
+				a->index, c->id, gen_lane_name((enum gen_lane)w->lane), res->err);
+		w->cnt->exec_failures++;
+		lc->exec_failures++;
+		if (pv == PL_KVM_FAILED && res->fail_sig[0]) {
+			w->cnt->hv_failures++;
+			note_hv_failure(w, c, ref, res);
+		}
+		if (xkvm->dead || ++w->failure_run >= CAMP_MAX_FAILURE_RUN) {
+			fprintf(stderr, "\nexitdiff fuzz: worker %u: %s after case %s: %s; "
+				"exiting for the parent to restart it\n", a->index,
+				xkvm->dead ? "KVM executor dead" : "every recent case failed",
+				c->id, res->err);
+			flush(w);
+			a->backend->close(w->backend);
+			_exit(CAMP_EXIT_EXECUTOR_DEAD);
+		}
+		return;
+	}
+	w->failure_run = 0;
+	lc->steps += ref->steps;
+	w->cnt->exits_ref[terminal_kind(ref)]++;
+	w->cnt->exits_kvm[terminal_kind(kvm)]++;
+	/* A divergence runs KVM again (confirm, cut, minimize): what
+	 * the kernel logs then is dropped before the next case. */
+	w->kvm_extra_runs = second_run;
+	note_reached(w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
+	/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
+	int cls = 3;
+	if (pv == PL_SAME) {
+		w->cnt->agree++;
+		lc->agree++;
+		cls = 0;
+	} else if (pv == PL_UNSUPPORTED) {
+		w->cnt->unsupported++;
+		lc->unsupported++;
+		note_unsupported(w, ref->mnemonic);
+		cls = 2;
+	} else if (pv != PL_DIVERGED) {
+		w->cnt->unconfirmed++;
+	} else {
+		w->cnt->diverge++;
+		lc->diverge++;
+		cls = 1;
+		struct first_ctx fc = { res, key, NULL, 0 };
+		note_divergence(w, &fc);
+	}
+	for (unsigned f = 0; f < FAM_COUNT; f++) {
+		if (!(gi->families & (1u << f)))
+			continue;
+		struct camp_fam_counts *fc = &w->cnt->fam[w->lane][f];
+		fc->cases++;
+		fc->agree += cls == 0;
+		fc->diverge += cls == 1;
+		fc->unsupported += cls == 2;
+	}
+}
+
 void camp_worker_main(const struct camp_worker_args *a)
 {
 	struct worker w;
@@ -733,14 +844,13 @@ void camp_worker_main(const struct camp_worker_args *a)
 		_exit(0);
 
 	w.names = calloc(NAME_SLOTS, sizeof(*w.names));
-	struct test_case *c = malloc(sizeof(*c));
-	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	w.print_cf = malloc(sizeof(*w.print_cf));
 	w.scratch = malloc(sizeof(*w.scratch));
-	if (!w.names || !c || !ref || !kvm || !w.print_cf || !w.scratch)
+	if (!w.names || !w.print_cf || !w.scratch)
 		fatal(&w, "worker: out of memory");
 	struct executor *xref = NULL, *xkvm = NULL;
 	void *h = a->backend->open(&xref, &xkvm);
+	w.backend = h;
 	w.xref = xref;
 	w.xkvm = xkvm;
 	if (!h)
@@ -761,10 +871,24 @@ void camp_worker_main(const struct camp_worker_args *a)
 		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);
 
 	double next_flush = camp_now() + FLUSH_PERIOD_S;
-	uint64_t recoveries_seen = xkvm->recoveries;
-	unsigned failure_run = 0;   /* consecutive execs an executor failed */
-	for (uint64_t k = a->k0; k < a->k_end && !stop_requested && !w.dead_pipe; k++) {
-		if ((k & 31) == 0) {
+	w.recoveries_seen = xkvm->recoveries;
+	/* Rounds of cases for an executor that runs them at once (a VMM),
+	 * one case at a time otherwise and while the kernel log is read: its
+	 * lines are the case's that just ran. */
+	size_t nb = xkvm->ops->run_batch && w.kmsg.fd < 0 ? CAMP_BATCH : 1;
+	uint64_t *seeds = malloc(nb * sizeof(*seeds));
+	struct gen_info *gi = malloc(nb * sizeof(*gi));
+	struct test_case *cs = malloc(nb * sizeof(*cs));
+	struct outcome *refs = malloc(nb * sizeof(*refs)), *kvms = malloc(nb * sizeof(*kvms));
+	struct pl_result *res = malloc(nb * sizeof(*res));
+	if (!seeds || !gi || !cs || !refs || !kvms || !res)
+		fatal(&w, "worker: out of memory");
+	w.batch = cs;
+	w.batch_seed = seeds;
+	w.pl.on_case = on_case;
+	w.pl.on_case_ctx = &w;
+	for (uint64_t k = a->k0; k < a->k_end && !stop_requested && !w.dead_pipe;) {
+		if (nb > 1 || (k & 31) == 0) {
 			double now = camp_now();
 			if (a->deadline > 0 && now >= a->deadline)
 				break;
@@ -783,100 +907,28 @@ void camp_worker_main(const struct camp_worker_args *a)
 			kmsg_read(&w, KMSG_DISCARD);
 		}
 		w.kvm_extra_runs = 0;
-		uint64_t seed = gen_case_seed(a->seed, a->index, a->base + k);
-		a->shared->seed = seed;
-		a->shared->k = k;
-		__atomic_store_n(&a->shared->busy, 1, __ATOMIC_RELEASE);
-		struct gen_info gi;
-		gen_make_ex(a->gen, a->gcfg, seed, c, &gi);
+		size_t n = a->k_end - k < nb ? (size_t)(a->k_end - k) : nb;
+		w.batch_k = k;
+		for (size_t i = 0; i < n; i++) {
+			seeds[i] = gen_case_seed(a->seed, a->index, a->base + k + i);
+			on_case(&w, &cs[i]);
+			gen_make_ex(a->gen, a->gcfg, seeds[i], &cs[i], &gi[i]);
+		}
 		/* The short KVM budget matters here: zeroed memory decodes as
 		 * an endless ADD in 16/32-bit code, and those runs took most of
 		 * a real16 campaign. */
-		struct pl_result res;
-		enum pl_verdict pv = pipeline_run(&w.pl, c, ref, kvm, &res);
+		size_t m = pipeline_run_batch(&w.pl, cs, n, refs, kvms, res);
 		__atomic_store_n(&a->shared->busy, 0, __ATOMIC_RELEASE);
-		w.lane = gen_lane_of(c);
-		w.mode = c->mode;
-		/* One non-blocking read when the log has nothing new. */
-		if (w.kmsg.fd >= 0)
-			kmsg_after_case(&w, c, pv != PL_REF_FAILED ? ref : NULL);
-		/* Confirmed after the log is read; a KVM failure on the second
-		 * run is a hypervisor failure like one on the first. */
-		/* The bucket key: a confirmed divergence keeps its signature. */
-		char key[SIGNATURE_MAX];
-		if (pv == PL_DIVERGED)
-			finding_key(key, res.d.signature, c->mode);
-		int second_run = pv == PL_DIVERGED && !known_divergence(&w, key, c->knobs);
-		if (second_run)
-			pv = pipeline_confirm(&w.pl, &res);
-		struct camp_lane_counts *lc = &w.cnt->lane[w.lane];
-		w.cnt->execs++;
-		lc->execs++;
-		if (xkvm->recoveries != recoveries_seen) {
-			w.cnt->recoveries += xkvm->recoveries - recoveries_seen;
-			recoveries_seen = xkvm->recoveries;
-		}
-		if (pv == PL_REF_FAILED || pv == PL_KVM_FAILED) {
-			/* Said once per worker and lane: a mode an executor
-			 * cannot run yet must not fail silently. */
-			if (!lc->exec_failures)
-				fprintf(stderr, "\nexitdiff fuzz: worker %u: case %s (%s): %s\n",
-					a->index, c->id, gen_lane_name((enum gen_lane)w.lane), res.err);
-			w.cnt->exec_failures++;
-			lc->exec_failures++;
-			if (pv == PL_KVM_FAILED && (xkvm->fail_errno || xkvm->fail_where[0])) {
-				w.cnt->hv_failures++;
-				note_hv_failure(&w, c, ref, xkvm);
-			}
-			if (xkvm->dead || ++failure_run >= CAMP_MAX_FAILURE_RUN) {
-				fprintf(stderr, "\nexitdiff fuzz: worker %u: %s after case %s: %s; "
-					"exiting for the parent to restart it\n", a->index,
-					xkvm->dead ? "KVM executor dead" : "every recent case failed",
-					c->id, res.err);
-				flush(&w);
-				a->backend->close(h);
-				_exit(CAMP_EXIT_EXECUTOR_DEAD);
-			}
-			continue;
-		}
-		failure_run = 0;
-		lc->steps += ref->steps;
-		w.cnt->exits_ref[terminal_kind(ref)]++;
-		w.cnt->exits_kvm[terminal_kind(kvm)]++;
-		/* A divergence runs KVM again (confirm, cut, minimize): what
-		 * the kernel logs then is dropped before the next case. */
-		w.kvm_extra_runs = second_run;
-		note_reached(&w, ref, terminal_kind(ref) == EXIT_UNSUPPORTED);
-		/* 0 agree, 1 diverge, 2 unsupported, 3 neither (unconfirmed). */
-		int cls = 3;
-		if (pv == PL_SAME) {
-			w.cnt->agree++;
-			lc->agree++;
-			cls = 0;
-		} else if (pv == PL_UNSUPPORTED) {
-			w.cnt->unsupported++;
-			lc->unsupported++;
-			note_unsupported(&w, ref->mnemonic);
-			cls = 2;
-		} else if (pv != PL_DIVERGED) {
-			w.cnt->unconfirmed++;
-		} else {
-			w.cnt->diverge++;
-			lc->diverge++;
-			cls = 1;
-			struct first_ctx fc = { &res, key, NULL, 0 };
-			note_divergence(&w, &fc);
-		}
-		for (unsigned f = 0; f < FAM_COUNT; f++) {
-			if (!(gi.families & (1u << f)))
-				continue;
-			struct camp_fam_counts *fc = &w.cnt->fam[w.lane][f];
-			fc->cases++;
-			fc->agree += cls == 0;
-			fc->diverge += cls == 1;
-			fc->unsupported += cls == 2;
-		}
+		for (size_t i = 0; i < m; i++)
+			take(&w, &cs[i], &gi[i], &refs[i], &kvms[i], &res[i]);
+		k += m;
 	}
+	free(cs);
+	free(refs);
+	free(kvms);
+	free(seeds);
+	free(gi);
+	free(res);
 	flush(&w);
 	sigtab_free(&w.sigs);
 	kmsg_close(&w.kmsg);

@@ -56,6 +56,11 @@ struct campaign_opts {
  * well under 1 ms, and a vCPU still moving then gets the whole budget. */
 #define CAMP_HANG_PROBE_US 1000
 
+/* Cases a worker hands its executors at once when the one in KVM's place
+ * runs many per call (executor_ops.run_batch: a VMM's mailbox round of
+ * MBOX_BATCH_MAX). A case's findings wait for the rest of its round. */
+#define CAMP_BATCH 32
+
 /* How a worker process gets its executors. The CLI opens a session (KVM +
  * reference sharing the CPUID table); tests plug in fakes. */
 struct campaign_backend {

@@ -71,6 +71,18 @@ struct executor_ops {
 	 * state back between cases from a guess (the KVM executor's byte
 	 * scan) may put back only that. */
 	void (*agreed)(struct executor *ex, const struct outcome *ref);
+
+	/* Optional: runs cases[0..n) into outs[0..n), case i bounded by
+	 * budget_us[i] (0, or budget_us NULL: as run() would), for an
+	 * executor to which a call for many cases costs less than a run()
+	 * each (the VMM executor: one mailbox round, one wake-up). Returns
+	 * how many cases from the front produced an outcome; fewer than n
+	 * when cases[that] failed, with err, fail_errno, fail_where and dead
+	 * as after a run() that returned -1, and the caller goes on from the
+	 * case after it. agreed() is never called after a batch: it speaks of
+	 * the case just run. */
+	size_t (*run_batch)(struct executor *ex, const struct test_case *cases, size_t n,
+			    const uint32_t *budget_us, struct outcome *outs);
 };
 enum { EXEC_ENDED = 0, EXEC_STEPPED = 1 };
 
@@ -101,7 +113,8 @@ struct executor {
 	/* KVM: when not 0, each run's time budget in us instead of
 	 * KVM_TIME_BUDGET_US. A caller sets it for a run whose verdict a longer
 	 * run could not change (the reference spent its step budget: any KVM
-	 * end compares as agree or not comparable, core/diff.c). */
+	 * end compares as agree or not comparable, core/diff.c). The VMM
+	 * executor then gives the case its short attempt alone (vmm/). */
 	uint32_t budget_us;
 	/* KVM: when not 0 (and budget_us is 0), a vCPU that has not left
 	 * KVM_RUN after this many us is sampled for a hang at once, instead of

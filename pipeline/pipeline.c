@@ -44,16 +44,21 @@ void pipeline_close(struct pipeline *p)
 
 enum pl_budget pipeline_budget_of(const struct outcome *ref)
 {
-	/* KVM's budget is only cut for a case the reference ran to its step
-	 * budget: nothing KVM does after that can make a divergence. */
-	if (outcome_step_budget_spent(ref))
+	/* The verdict is the same however much longer KVM runs (core/diff.c):
+	 * the reference ended UNSUPPORTED (never compared) or spent its step
+	 * budget (KVM's TIMEOUT then agrees whenever it comes, any other end
+	 * is not comparable). A whole budget buys nothing but time, and under
+	 * a VMM a runaway legacy-mode REP store given millions of iterations
+	 * overwrote the batch image and hung it. */
+	const struct exit_event *t = outcome_terminal(ref);
+	if ((t && t->kind == EXIT_UNSUPPORTED) || outcome_step_budget_spent(ref))
 		return PL_BUDGET_SHORT;
+	/* A full trace: KVM may still end otherwise before its own fills. */
+	if (!t || t->kind == EXIT_TIMEOUT)
+		return PL_BUDGET_WHOLE;
 	/* A case the reference ended by itself should leave KVM_RUN long
 	 * before the probe; one that hangs then costs ~3 ms, not ~12. */
-	const struct exit_event *t = outcome_terminal(ref);
-	if (t && t->kind != EXIT_TIMEOUT && t->kind != EXIT_UNSUPPORTED)
-		return PL_BUDGET_PROBE;
-	return PL_BUDGET_WHOLE;
+	return PL_BUDGET_PROBE;
 }
 
 enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int kvm_only,
@@ -76,6 +81,17 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 	return PL_SAME;
 }
 
+void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, const char *what)
+{
+	int at = snprintf(r->err, sizeof(r->err), "%s: ", what);
+	r->fail_text = at > 0 && (size_t)at < sizeof(r->err) ? (unsigned)at : 0;
+	snprintf(r->err + r->fail_text, sizeof(r->err) - r->fail_text, "%s", p->kvm->err);
+	r->fail_sig[0] = 0;
+	if (p->kvm->fail_errno || p->kvm->fail_where[0])
+		exec_fail_signature(p->kvm, r->fail_sig, sizeof(r->fail_sig));
+	r->verdict = PL_KVM_FAILED;
+}
+
 /* KVM runs c once more and must diverge from ref with d's signature
  * again: host noise (a preempted run hitting its time budget) never makes
  * a finding. d and kvm then describe the second run. 1 confirmed, 0 not,
@@ -91,6 +107,18 @@ static int confirmed(struct pipeline *p, const struct test_case *c, const struct
 	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }
 
+/* r's verdict from its diff v (r->d filled): the confirmation when
+ * p->confirm asks for it. */
+static enum pl_verdict judged(struct pipeline *p, struct pl_result *r, enum verdict v)
+{
+	if (v == VERDICT_AGREE)
+		return r->verdict = PL_SAME;
+	if (v == VERDICT_UNSUPPORTED)
+		return r->verdict = PL_UNSUPPORTED;
+	r->verdict = PL_DIVERGED;
+	return p->confirm ? pipeline_confirm(p, r) : r->verdict;
+}
+
 enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 			     struct outcome *ref, struct outcome *kvm, struct pl_result *r)
 {
@@ -100,19 +128,22 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 	r->kvm = kvm;
 	r->cut_at = -1;
 	r->err[0] = 0;
+	r->fail_sig[0] = 0;
+	r->fail_text = 0;
 	r->verdict = pipeline_exec(p, c, 0, ref, kvm, r->err, sizeof(r->err));
+	if (r->verdict == PL_KVM_FAILED)
+		pipeline_kvm_failed(p, r, "KVM executor");
 	if (r->verdict != PL_SAME)
 		return r->verdict;
 	enum verdict v = outcome_diff(ref, kvm, &r->d);
-	if (v == VERDICT_AGREE) {
-		if (r->d.whole && p->kvm->ops->agreed)
-			p->kvm->ops->agreed(p->kvm, ref);
-		return r->verdict = PL_SAME;
-	}
-	if (v == VERDICT_UNSUPPORTED)
-		return r->verdict = PL_UNSUPPORTED;
-	r->verdict = PL_DIVERGED;
-	return p->confirm ? pipeline_confirm(p, r) : r->verdict;
+	if (v == VERDICT_AGREE && r->d.whole && p->kvm->ops->agreed)
+		p->kvm->ops->agreed(p->kvm, ref);
+	return judged(p, r, v);
+}
+
+enum pl_verdict pipeline_judge(struct pipeline *p, struct pl_result *r)
+{
+	return judged(p, r, outcome_diff(r->ref, r->kvm, &r->d));
 }
 
 enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r)
@@ -123,8 +154,7 @@ enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r)
 		return r->verdict;
 	int ok = confirmed(p, r->c, r->ref, r->kvm, &r->d);
 	if (ok < 0) {
-		snprintf(r->err, sizeof(r->err), "KVM executor (confirming run): %s", p->kvm->err);
-		r->verdict = PL_KVM_FAILED;
+		pipeline_kvm_failed(p, r, "KVM executor (confirming run)");
 	} else if (!ok) {
 		r->verdict = PL_UNCONFIRMED;
 	}

@@ -10,6 +10,9 @@
  *                    diverged, executor failed) and, with p->confirm, the
  *                    confirmation (KVM runs the case again and must give
  *                    the same signature, else UNCONFIRMED);
+ *   pipeline_run_batch  the same for many cases, KVM's side in one call of
+ *                    an executor that offers run_batch (a VMM's mailbox
+ *                    round: pipeline_batch.c);
  *   pipeline_first   the first divergence: the case cut short with a HLT
  *                    at the earliest instruction where the outcomes part
  *                    (min_cut_first), confirmed like a whole case;
@@ -53,13 +56,18 @@ struct pipeline {
 	const struct known_list *known; /* NULL: nothing is known */
 	/* pipeline_run confirms a divergence by a second KVM run. */
 	int confirm;
-	/* KVM's time budget (us) for a case whose reference spent its step
-	 * budget: such a case cannot diverge (core/diff.c), so KVM need not
-	 * spend its whole budget on it. 0: the executor's own. */
+	/* KVM's time budget (us) for a case whose verdict a longer run cannot
+	 * change (pipeline_budget_of: PL_BUDGET_SHORT). 0: the executor's
+	 * own. */
 	uint32_t short_budget_us;
 	/* KVM's hang probe (executor.h hang_probe_us) for a case the reference
 	 * ended by itself. 0: none. */
 	uint32_t hang_probe_us;
+	/* pipeline_run_batch tells it the case it is about to work on
+	 * (NULL: nobody asks): a campaign worker keeps the case in hand for
+	 * the record of a crash. */
+	void (*on_case)(void *ctx, const struct test_case *c);
+	void *on_case_ctx;
 	/* The cut's scratch (pipeline_open allocates it). */
 	struct min_both cut;
 	struct test_case *cut_case;
@@ -85,11 +93,22 @@ struct pl_result {
 	struct divergence d;                /* the diff (verdict PL_DIVERGED) */
 	int cut_at;                         /* code offset of a cut's HLT, -1: whole */
 	char err[700];                      /* PL_*_FAILED: the executor's reason */
+	/* PL_KVM_FAILED: exec_fail_signature() of the executor's failure,
+	 * "" when it set neither fail_errno nor fail_where (the case was
+	 * refused, not failed on). Kept here because a batch's earlier
+	 * results may run the executor again before this one is taken;
+	 * the executor's own words are err + fail_text (past "KVM
+	 * executor: "). */
+	char fail_sig[64];
+	unsigned fail_text;
 };
 
 /* Which of KVM's budgets a case gets after the reference ran it to ref:
- * the short one (its step budget spent), the hang probe (it ended by
- * itself), or the whole one. `exitdiff bench` gives KVM alone the same. */
+ * the short one (it ended UNSUPPORTED or spent its step budget: no longer
+ * run can change the verdict), the hang probe (it ended by itself), or
+ * the whole one (its trace filled up, or no reference ran). `exitdiff
+ * bench` gives KVM alone the same, and pipeline_run_batch the short one
+ * (an executor's batch has no probe). */
 enum pl_budget { PL_BUDGET_WHOLE, PL_BUDGET_SHORT, PL_BUDGET_PROBE };
 enum pl_budget pipeline_budget_of(const struct outcome *ref);
 
@@ -107,6 +126,28 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 /* exec + diff (+ confirmation) of c into r, outcomes into ref/kvm. */
 enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 			     struct outcome *ref, struct outcome *kvm, struct pl_result *r);
+
+/* The cases c[0..n) through the pipeline as pipeline_run takes each (the
+ * confirmation with p->confirm), for a KVM side whose executor offers
+ * run_batch: the reference runs every case, then the executor all of them
+ * in one call, each bounded as pipeline_exec would bound it; then each
+ * pair is judged. Results into r[0..m), outcomes into ref[0..m) and
+ * kvm[0..m). Returns m: n, or fewer when case m - 1 failed on an executor
+ * (its result is PL_REF_FAILED or PL_KVM_FAILED): the caller takes the m
+ * results in order and goes on from case m. p->kvm's agreed() is not
+ * called (it speaks of the case just run). An executor without run_batch
+ * gets a run() per case (pipeline_run's path, agreed() included). */
+size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t n,
+			  struct outcome *ref, struct outcome *kvm, struct pl_result *r);
+
+/* The diff and, with p->confirm, the confirmation of r, whose case and
+ * outcomes (r->c, r->ref, r->kvm) are set and ran: sets and returns
+ * r->verdict. The second half of pipeline_run. */
+enum pl_verdict pipeline_judge(struct pipeline *p, struct pl_result *r);
+
+/* Records p->kvm's failure in r (err, fail_sig, verdict PL_KVM_FAILED);
+ * what says which run failed ("KVM executor"). */
+void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, const char *what);
 
 /* The confirmation of r (a PL_DIVERGED result of a run without
  * p->confirm): a caller that reads something between the run and the

@@ -8,7 +8,8 @@
  *   vmm_proc.c      the VMM process: start, lines with a deadline, stop
  *   vmm_shm.c       the shared-memory mailbox (tmk/batch/mbox.h): RAM
  *                   file, frames in, records out, waiting
- *   vmm_executor.c  executor_ops: boot, run a case, restart after a
+ *   vmm_executor.c  executor_ops and vmm_run_batch: boot, run cases
+ *                   (rounds of them over the mailbox), restart after a
  *                   case that ended the VM
  */
 #ifndef EXITDIFF_VMM_H
@@ -45,6 +46,18 @@ const char *vmm_image_path(void);
  * pending, TF, breakpoints, an MSR filter, LGDT/LIDT or a MOV to CR0, CR3
  * or CR4, which take away the runtime's way back): why, or NULL. */
 const char *vmm_refuses(const struct test_case *c);
+
+/* The executor's run_batch (core/executor.h): cases[0..n) on ex (a VMM
+ * executor), case i bounded by budget_us[i] (0 or NULL: ex->budget_us,
+ * else KVM_TIME_BUDGET_US), outcomes into outs[0..n): over the mailbox in
+ * rounds of up to MBOX_BATCH_MAX cases (one wake-up and one wait each),
+ * else one by one. Returns how many cases from the front were answered;
+ * fewer than n when cases[that] failed, with ex->err, ex->fail_where and
+ * ex->dead as after a run() that returned -1: the caller goes on from the
+ * case after it (the VMM is booted again on the way; the cases after a
+ * VMM's death in a round are run again). */
+size_t vmm_run_batch(struct executor *ex, const struct test_case *cases, size_t n,
+		     const uint32_t *budget_us, struct outcome *outs);
 
 /* The transport the executor's VMM uses now: "shm" or "serial". */
 const char *vmm_transport(const struct executor *ex);

@@ -47,7 +47,17 @@ struct vmm_ctx {
 	int want_shm;              /* the command offers {shm}, not refused */
 	int warned;                /* said once that the mailbox went unanswered */
 	struct vmm_shm shm;
-	char text[MBOX_OUT_CAP + 1];
+	uint8_t frames[MBOX_CASE_CAP];   /* a round's, back to back */
+	struct vmm_round round;
+};
+
+/* A case of a batch, where its outcome goes, and its bound: the whole
+ * budget, and the PIT count of the attempt in hand. */
+struct vmm_job {
+	const struct test_case *c;
+	struct outcome *out;
+	uint32_t budget_us;
+	uint16_t pit;
 };
 
 /* Ends the VMM and drops its RAM file. */
@@ -300,11 +310,30 @@ static int record_line(struct executor *ex, const struct test_case *c, const cha
 	return k;
 }
 
-/* c over the serial line: 1 with the record, else as ended()/failed(). */
-static int via_serial(struct executor *ex, const struct test_case *c, size_t n,
+/* c's outcome from its whole record: 1, or -1 when the runtime's switch
+ * into the case's mode faulted (the VMM goes on). */
+static int finish(struct executor *ex, const struct test_case *c, struct outcome *out)
+{
+	struct vmm_ctx *v = ex->priv;
+	if (v->rec.fault[0]) {
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: the batch runtime's switch into mode "
+			 "%s faulted: %s", c->id, mode_name((enum cpu_mode)c->mode), v->rec.fault);
+		snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:entry");
+		ex->fail_errno = 0;
+		return -1;
+	}
+	vmm_rec_outcome(&v->rec, c, OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads, out);
+	return 1;
+}
+
+/* c over the serial line, bounded by pit: 1 with its outcome, 0 when it
+ * ended the VM (SHUTDOWN), -1 when it failed (ex->err). */
+static int serial_one(struct executor *ex, const struct test_case *c, uint16_t pit,
 		      struct outcome *out)
 {
 	struct vmm_ctx *v = ex->priv;
+	size_t n = vmm_frame(c, pit, v->frame, sizeof(v->frame));
+	vmm_rec_init(&v->rec);
 	if (vmm_proc_write(&v->proc, v->frame, n) < 0)
 		return failed(ex, c, "vmm:write", "stopped reading its serial input");
 	for (;;) {
@@ -317,33 +346,19 @@ static int via_serial(struct executor *ex, const struct test_case *c, size_t n,
 		if (k < 0)
 			return -1;
 		if (k == VMM_REC_DONE)
-			return 1;
+			return finish(ex, c, out);
 	}
 }
 
-/* c through the mailbox: 1 with the record, else as ended()/failed(). */
-static int via_shm(struct executor *ex, const struct test_case *c, size_t n,
-		   struct outcome *out)
+/* c's record out of a mailbox round (len bytes of text, lines ending in
+ * newlines): 1 with its outcome, -1 as finish() or failed(). */
+static int take_record(struct executor *ex, const struct test_case *c, char *text, size_t len,
+		       struct outcome *out)
 {
 	struct vmm_ctx *v = ex->priv;
-	char perr[200];
-	size_t len;
-	int ring = vmm_mbox_put(v->shm.mb, ++v->shm.seq, v->frame, n);
-	if (ring < 0)
-		return failed(ex, c, "vmm:protocol", "the frame does not fit the mailbox");
-	if (ring && vmm_proc_write(&v->proc, "D", 1) < 0)
-		return failed(ex, c, "vmm:write", "stopped reading its serial input");
-	int r = vmm_shm_wait(&v->shm, &v->proc, VMM_CASE_WAIT_MS, v->line, sizeof(v->line));
-	if (r == 0)
-		return failed(ex, c, "vmm:hung", "gave no record within the wait (killed)");
-	if (r != 1)
-		return ended(ex, c, r == 2, out);
-	r = vmm_mbox_take(v->shm.mb, v->shm.seq, v->text, sizeof(v->text), &len, perr,
-			  sizeof(perr));
-	if (r < 0)
-		return failed(ex, c, "vmm:protocol", perr);
-	for (char *l = v->text, *nl; l < v->text + len; l = nl + 1) {
-		nl = memchr(l, '\n', (size_t)(v->text + len - l));
+	vmm_rec_init(&v->rec);
+	for (char *l = text, *nl; l < text + len; l = nl + 1) {
+		nl = memchr(l, '\n', (size_t)(text + len - l));
 		if (!nl)
 			break;
 		*nl = 0;
@@ -351,36 +366,158 @@ static int via_shm(struct executor *ex, const struct test_case *c, size_t n,
 		if (k < 0)
 			return -1;
 		if (k == VMM_REC_DONE)
-			return 1;
+			return finish(ex, c, out);
 	}
 	return failed(ex, c, "vmm:protocol", "the mailbox record has no end (E, S or F line)");
 }
 
-/* One attempt of c with a budget. 1: out holds the outcome; 0: the case
- * ended the VM (SHUTDOWN pushed); -1: the VMM failed. */
-static int attempt(struct executor *ex, const struct test_case *c, uint32_t budget_us,
-		   struct outcome *out)
+/* One round through the mailbox: as many of the n jobs as the round holds
+ * (MBOX_BATCH_MAX, the case area) posted at once, each bounded by its pit, the
+ * guest rung at most once and waited for once. Returns how many jobs from
+ * the front were answered (SHUTDOWN included); *fail set when the job
+ * after them failed (ex->err). A VMM that ends or hangs in the round is
+ * charged to the first case without a record: the guest publishes each
+ * record as its case ends. */
+static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, int *fail)
 {
 	struct vmm_ctx *v = ex->priv;
-	if (!v->proc.pid && boot(ex, v) < 0) {
-		ex->dead = 1;
-		snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:boot");
-		return -1;
+	size_t len = 0;
+	uint32_t k = 0;
+	*fail = 1;
+	while (k < n && k < MBOX_BATCH_MAX) {
+		size_t f = vmm_frame(jobs[k].c, jobs[k].pit, v->frames + len,
+				     sizeof(v->frames) - len);
+		if (!f)
+			break;
+		len += f;
+		k++;
 	}
-	size_t n = vmm_frame(c, vmm_pit_count(budget_us), v->frame, sizeof(v->frame));
-	vmm_rec_init(&v->rec);
-	int r = v->shm.on ? via_shm(ex, c, n, out) : via_serial(ex, c, n, out);
-	if (r <= 0)
-		return r;
-	if (v->rec.fault[0]) {
-		snprintf(ex->err, sizeof(ex->err), "case %.63s: the batch runtime's switch into mode "
-			 "%s faulted: %s", c->id, mode_name((enum cpu_mode)c->mode), v->rec.fault);
-		snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:entry");
-		ex->fail_errno = 0;
-		return -1;
+	if (!k) {
+		failed(ex, jobs[0].c, "vmm:protocol", "the frame does not fit the mailbox");
+		return 0;
 	}
-	vmm_rec_outcome(&v->rec, c, OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads, out);
-	return 1;
+	uint32_t first = v->shm.seq + 1;
+	v->shm.seq += k;
+	int ring = vmm_mbox_put(v->shm.mb, first, v->frames, len, k);
+	if (ring && vmm_proc_write(&v->proc, "D", 1) < 0) {
+		failed(ex, jobs[0].c, "vmm:write", "stopped reading its serial input");
+		return 0;
+	}
+	int w = vmm_shm_wait(&v->shm, &v->proc, first, VMM_CASE_WAIT_MS, v->line, sizeof(v->line));
+	/* Taken before anything stops the VMM: its RAM file goes with it. */
+	vmm_mbox_take(v->shm.mb, first, k, &v->round);
+	size_t a;
+	for (a = 0; a < v->round.n; a++) {
+		uint32_t from = a ? v->round.end[a - 1] : 0;
+		if (take_record(ex, jobs[a].c, v->round.text + from, v->round.end[a] - from,
+				jobs[a].out) < 0) {
+			/* The cases after it run again, after a boot when the
+			 * VMM ended or hung later in the round. */
+			if (w != 1 && v->proc.pid)
+				stop(v, NULL, 0, NULL, 0);
+			return a;
+		}
+	}
+	if (w == 1) {
+		if (v->round.err[0])
+			failed(ex, jobs[a].c, "vmm:protocol", v->round.err);
+		else if (!a)
+			failed(ex, jobs[0].c, "vmm:protocol", "the guest ended a round without a record");
+		else
+			*fail = 0;   /* a < k: the out area filled, the rest is posted again */
+		return a;
+	}
+	if (a == k) {
+		/* Every record in, the round's end not: nothing to charge. */
+		stop(v, NULL, 0, NULL, 0);
+		*fail = 0;
+		return a;
+	}
+	if (w == 0) {
+		failed(ex, jobs[a].c, "vmm:hung", "gave no record within the wait (killed)");
+		return a;
+	}
+	if (ended(ex, jobs[a].c, w == 2, jobs[a].out) < 0)
+		return a;
+	*fail = 0;
+	return a + 1;
+}
+
+/* The jobs in order, each bounded by its pit, the VMM booted (again)
+ * where needed: how many were answered from the front; fewer than n when
+ * the job after them failed (ex->err; ex->dead when no VMM boots). */
+static size_t run_jobs(struct executor *ex, struct vmm_job *jobs, size_t n)
+{
+	struct vmm_ctx *v = ex->priv;
+	size_t i = 0;
+	while (i < n) {
+		if (!v->proc.pid && boot(ex, v) < 0) {
+			ex->dead = 1;
+			snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:boot");
+			return i;
+		}
+		int fail = 0;
+		if (v->shm.on)
+			i += shm_round(ex, jobs + i, n - i, &fail);
+		else if (serial_one(ex, jobs[i].c, jobs[i].pit, jobs[i].out) < 0)
+			fail = 1;
+		else
+			i++;
+		if (fail)
+			return i;
+	}
+	return n;
+}
+
+size_t vmm_run_batch(struct executor *ex, const struct test_case *cases, size_t n,
+		     const uint32_t *budget_us, struct outcome *outs)
+{
+	struct vmm_job jobs[MBOX_BATCH_MAX], again[MBOX_BATCH_MAX];
+	ex->fail_errno = 0;
+	ex->fail_where[0] = 0;
+	if (!ex->priv) {
+		snprintf(ex->err, sizeof(ex->err), "case %.63s: vmm executor not initialised",
+			 n ? cases[0].id : "");
+		return 0;
+	}
+	for (size_t b = 0; b < n; b += MBOX_BATCH_MAX) {
+		size_t e = n - b < MBOX_BATCH_MAX ? n : b + MBOX_BATCH_MAX, nj = 0, na = 0;
+		for (size_t i = b; i < e; i++) {
+			const char *why = vmm_refuses(&cases[i]);
+			uint32_t given = budget_us && budget_us[i] ? budget_us[i] : ex->budget_us;
+			/* A caller's budget marks a case whose verdict a longer
+			 * run could not change (core/executor.h): the short
+			 * attempt is all it gets. */
+			uint32_t budget = !given ? KVM_TIME_BUDGET_US :
+				given < VMM_SHORT_BUDGET_US ? given : VMM_SHORT_BUDGET_US;
+			uint32_t first = budget < VMM_SHORT_BUDGET_US ? budget : VMM_SHORT_BUDGET_US;
+			if (why)
+				unsupported(&outs[i], &cases[i], why);
+			else
+				jobs[nj++] = (struct vmm_job){ &cases[i], &outs[i], budget,
+							       vmm_pit_count(first) };
+		}
+		size_t a = run_jobs(ex, jobs, nj);
+		size_t bad = a < nj ? (size_t)(jobs[a].c - cases) : e;
+		if (ex->dead)
+			return bad;
+		/* A case that spent the short budget runs again with the whole
+		 * one before its TIMEOUT counts. */
+		for (size_t j = 0; j < a; j++) {
+			const struct exit_event *t = outcome_terminal(jobs[j].out);
+			uint16_t whole = vmm_pit_count(jobs[j].budget_us);
+			if (t && t->kind == EXIT_TIMEOUT && whole > jobs[j].pit) {
+				again[na] = jobs[j];
+				again[na++].pit = whole;
+			}
+		}
+		size_t a2 = run_jobs(ex, again, na);
+		if (a2 < na)
+			return (size_t)(again[a2].c - cases);
+		if (bad < e)
+			return bad;
+	}
+	return n;
 }
 
 const char *vmm_transport(const struct executor *ex)
@@ -391,24 +528,7 @@ const char *vmm_transport(const struct executor *ex)
 
 static int vmm_run(struct executor *ex, const struct test_case *c, struct outcome *out)
 {
-	const char *why = vmm_refuses(c);
-	ex->fail_errno = 0;
-	ex->fail_where[0] = 0;
-	if (!ex->priv) {
-		snprintf(ex->err, sizeof(ex->err), "case %.63s: vmm executor not initialised", c->id);
-		return -1;
-	}
-	if (why) {
-		unsupported(out, c, why);
-		return 0;
-	}
-	uint32_t budget = ex->budget_us ? ex->budget_us : KVM_TIME_BUDGET_US;
-	uint32_t first = budget < VMM_SHORT_BUDGET_US ? budget : VMM_SHORT_BUDGET_US;
-	int r = attempt(ex, c, first, out);
-	const struct exit_event *t = r > 0 ? outcome_terminal(out) : NULL;
-	if (t && t->kind == EXIT_TIMEOUT && first < budget)
-		r = attempt(ex, c, budget, out);
-	return r < 0 ? -1 : 0;
+	return vmm_run_batch(ex, c, 1, NULL, out) == 1 ? 0 : -1;
 }
 
 const struct executor_ops vmm_executor_ops = {
@@ -416,4 +536,5 @@ const struct executor_ops vmm_executor_ops = {
 	.init = vmm_init,
 	.run = vmm_run,
 	.fini = vmm_fini,
+	.run_batch = vmm_run_batch,
 };

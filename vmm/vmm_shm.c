@@ -2,10 +2,10 @@
  *
  * The file backs the whole of the VMM's RAM (QEMU: -object
  * memory-backend-file,share=on), so guest-physical X is file offset X;
- * only the mailbox's range is mapped here. Each case costs no serial byte
- * while both sides keep polling: the guest polls for some ms after each
- * record, the host for VMM_SHM_SPIN_US after each frame, and only a side
- * that stopped polling is rung (one serial byte). */
+ * only the mailbox's range is mapped here. A round of cases costs no
+ * serial byte while both sides keep polling: the guest polls for some ms
+ * after each round, the host for VMM_SHM_SPIN_US after posting one, and
+ * only a side that stopped polling is rung (one serial byte). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -76,12 +76,14 @@ void vmm_shm_close(struct vmm_shm *s)
 	s->on = 0;
 }
 
-int vmm_mbox_put(volatile uint8_t *mb, uint32_t seq, const uint8_t *frame, size_t n)
+int vmm_mbox_put(volatile uint8_t *mb, uint32_t seq, const uint8_t *frames, size_t n,
+		 uint32_t count)
 {
-	if (n > MBOX_CASE_CAP)
+	if (n > MBOX_CASE_CAP || !count || count > MBOX_BATCH_MAX)
 		return -1;
-	memcpy((uint8_t *)mb + MBOX_CASE_OFF, frame, n);
+	memcpy((uint8_t *)mb + MBOX_CASE_OFF, frames, n);
 	F32(mb, MBOX_CASE_LEN_OFF) = (uint32_t)n;
+	F32(mb, MBOX_CASE_COUNT_OFF) = count;
 	F32(mb, MBOX_HOST_WAITS) = 0;
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	F32(mb, MBOX_CASE_SEQ_OFF) = seq;
@@ -91,33 +93,55 @@ int vmm_mbox_put(volatile uint8_t *mb, uint32_t seq, const uint8_t *frame, size_
 	return F32(mb, MBOX_GUEST_WAITS) ? 1 : 0;
 }
 
-int vmm_mbox_take(const volatile uint8_t *mb, uint32_t seq, char *text, size_t cap, size_t *len,
-		  char *err, size_t errlen)
+int vmm_mbox_done(const volatile uint8_t *mb, uint32_t seq)
 {
-	if (F32(mb, MBOX_OUT_SEQ_OFF) != seq)
-		return 0;
+	return F32(mb, MBOX_OUT_SEQ_OFF) == seq;
+}
+
+uint32_t vmm_mbox_published(const volatile uint8_t *mb, uint32_t seq)
+{
+	return F32(mb, MBOX_OUT_RUN_OFF) == seq ? F32(mb, MBOX_OUT_DONE_OFF) : 0;
+}
+
+void vmm_mbox_take(const volatile uint8_t *mb, uint32_t seq, uint32_t posted,
+		   struct vmm_round *r)
+{
+	uint32_t done = vmm_mbox_published(mb, seq), start = 0;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	uint32_t n = F32(mb, MBOX_OUT_LEN_OFF), sum = F32(mb, MBOX_OUT_SUM_OFF);
-	if (n > MBOX_OUT_CAP || n >= cap) {
-		snprintf(err, errlen, "mailbox record of case %u: length %u past the out area (%u)",
-			 seq, n, MBOX_OUT_CAP);
-		return -1;
+	r->n = 0;
+	r->err[0] = 0;
+	r->text[0] = 0;
+	if (done > posted) {
+		snprintf(r->err, sizeof(r->err), "mailbox round of case %u: %u records for %u cases "
+			 "(overwritten)", seq, done, posted);
+		return;
 	}
-	/* Copied first, checked on the copy: what is parsed is what passed. */
-	memcpy(text, (const uint8_t *)mb + MBOX_OUT_OFF, n);
-	text[n] = 0;
-	uint32_t want = mbox_sum(seq, (const uint8_t *)text, n);
-	if (sum != want) {
-		snprintf(err, errlen, "mailbox record of case %u: sum %08x, its %u bytes sum to %08x "
-			 "(torn or overwritten)", seq, sum, n, want);
-		return -1;
+	for (uint32_t i = 0; i < done; i++, r->n++) {
+		uint32_t end = F32(mb, MBOX_OUT_END(i)), sum = F32(mb, MBOX_OUT_SUM(i));
+		if (end < start || end > MBOX_OUT_CAP) {
+			snprintf(r->err, sizeof(r->err), "mailbox record of case %u: ends at %u, outside "
+				 "%u..%u (the out area)", seq + i, end, start, MBOX_OUT_CAP);
+			return;
+		}
+		/* Copied first, checked on the copy: what is parsed is what
+		 * passed. */
+		uint32_t n = end - start;
+		memcpy(r->text + start, (const uint8_t *)mb + MBOX_OUT_OFF + start, n);
+		r->text[end] = 0;
+		uint32_t want = mbox_sum(seq + i, (const uint8_t *)r->text + start, n);
+		if (sum != want) {
+			snprintf(r->err, sizeof(r->err), "mailbox record of case %u: sum %08x, its %u "
+				 "bytes sum to %08x (torn or overwritten)", seq + i, sum, n, want);
+			return;
+		}
+		if (memchr(r->text + start, 0, n)) {
+			snprintf(r->err, sizeof(r->err), "mailbox record of case %u: a NUL byte in its "
+				 "text", seq + i);
+			return;
+		}
+		r->end[i] = end;
+		start = end;
 	}
-	if (memchr(text, 0, n)) {
-		snprintf(err, errlen, "mailbox record of case %u: a NUL byte in its text", seq);
-		return -1;
-	}
-	*len = n;
-	return 1;
 }
 
 static long now_us(void)
@@ -136,6 +160,8 @@ int vmm_shm_hello(struct vmm_shm *s, struct vmm_proc *p, int ms)
 	s->seq = nonce * 2654435761u;
 	F32(mb, MBOX_ACK_OFF) = 0;
 	F32(mb, MBOX_OUT_SEQ_OFF) = s->seq;
+	F32(mb, MBOX_OUT_RUN_OFF) = s->seq;
+	F32(mb, MBOX_OUT_DONE_OFF) = 0;
 	F32(mb, MBOX_CASE_SEQ_OFF) = s->seq;
 	F32(mb, MBOX_NONCE_OFF) = nonce;
 	F32(mb, MBOX_VERSION_OFF) = MBOX_VERSION;
@@ -159,22 +185,29 @@ int vmm_shm_hello(struct vmm_shm *s, struct vmm_proc *p, int ms)
 	}
 }
 
-int vmm_shm_wait(struct vmm_shm *s, struct vmm_proc *p, int ms, char *line, size_t cap)
+int vmm_shm_wait(struct vmm_shm *s, struct vmm_proc *p, uint32_t seq, int ms, char *line,
+		 size_t cap)
 {
 	volatile uint8_t *mb = s->mb;
 	long start = now_us(), deadline = start + ms * 1000L;
 	while (now_us() - start < VMM_SHM_SPIN_US)
 		for (int i = 0; i < 64; i++) {
-			if (F32(mb, MBOX_OUT_SEQ_OFF) == s->seq)
+			if (vmm_mbox_done(mb, seq))
 				return 1;
 			__builtin_ia32_pause();
 		}
 	F32(mb, MBOX_HOST_WAITS) = 1;
-	if (getenv("XD_TRACE")) fprintf(stderr, "SLEEP\n");
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	uint32_t seen = vmm_mbox_published(mb, seq);
 	for (;;) {
-		if (F32(mb, MBOX_OUT_SEQ_OFF) == s->seq)
+		if (vmm_mbox_done(mb, seq))
 			return 1;
+		uint32_t now = vmm_mbox_published(mb, seq);
+		if (now != seen) {
+			/* A case ended: the next one gets the whole wait. */
+			seen = now;
+			deadline = now_us() + ms * 1000L;
+		}
 		long left = (deadline - now_us()) / 1000;
 		if (left <= 0)
 			return 0;

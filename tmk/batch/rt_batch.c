@@ -31,9 +31,11 @@
  * READY the host writes the mailbox's header and sends the byte 'D'; we
  * answer with the header's nonce and the line
  *   MBOX
- * and from then on take frames from the mailbox and put records there
- * (the same bytes and lines as above). A 'D' later on is a ring: the host
- * saw us sleeping on the serial line. The serial frames keep working.
+ * and from then on take rounds of frames from the mailbox, run them back
+ * to back and put their records there (the same bytes and lines as
+ * above), each as soon as its case ended. A 'D' later on is a ring: the
+ * host saw us sleeping on the serial line. The serial frames keep
+ * working.
  */
 #include "tmk.h"
 #include "case_bin.h"
@@ -115,18 +117,25 @@ static void l_byte(struct line *l, uint8_t v)
 	l_ch(l, "0123456789abcdef"[v & 0xf]);
 }
 
-/* Where records go: COM1, or the mailbox's out area while a case that
- * came through the mailbox is answered (mbox.h). A record that does not
- * fit is cut: the host then finds no E line and says so. */
-static volatile uint8_t *out_buf;
+/* Where records go: COM1, or the round's record buffer while cases that
+ * came through the mailbox are answered (mbox.h). A record that does not
+ * fit is cut, and out_cut says so: the round then ends before that case
+ * (the host posts it again), or, for a round's first case, the host finds
+ * no E line and says so. */
+static uint8_t *out_buf;
 static uint32_t out_len;
+static int out_cut;
 
 static void l_send(struct line *l)
 {
 	l_ch(l, '\n');
 	if (out_buf) {
-		for (unsigned i = 0; i < l->n && out_len < MBOX_OUT_CAP; i++)
-			out_buf[out_len++] = (uint8_t)l->b[i];
+		for (unsigned i = 0; i < l->n; i++) {
+			if (out_len < MBOX_OUT_CAP)
+				out_buf[out_len++] = (uint8_t)l->b[i];
+			else
+				out_cut = 1;
+		}
 	} else {
 		tx(l->b, l->n);
 	}
@@ -384,34 +393,92 @@ static void mbox_check_header(void)
 	l_send(&l);
 }
 
-/* Runs the mailbox's case number mbox_seq + 1 and publishes its record. */
-static void mbox_run(void)
+/* The round's records as we wrote them, and their table: the mailbox's
+ * copy is published case by case, and written again from this one when
+ * the round ends (a later case of the round may have scribbled over the
+ * mailbox). */
+static uint8_t round_recs[MBOX_OUT_CAP];
+static uint32_t round_end[MBOX_BATCH_MAX], round_sum[MBOX_BATCH_MAX];
+
+static void copy_out(uint32_t from, uint32_t to)
 {
-	uint32_t seq = mbox_seq + 1, len = *mb32(MBOX_CASE_LEN_OFF);
-	mbox_seq = seq;
-	if (len > MBOX_CASE_CAP)
-		len = 0;   /* damaged: the frame's sum then fails */
-	memcpy(mbox_frame, (const void *)rt_phys(MBOX_GPA + MBOX_CASE_OFF), len);
-	mbox_pos = 2;  /* past the sync bytes, as on the serial line */
-	mbox_len = len;
-	next = mbox_byte;
-	int pit = len >= 2 && mbox_frame[0] == SYNC0 && mbox_frame[1] == SYNC1 ? read_frame() : -2;
-	/* The record goes to the out area from here, after the case ran:
-	 * what the case wrote there is overwritten. */
-	out_buf = (volatile uint8_t *)rt_phys(MBOX_GPA + MBOX_OUT_OFF);
-	out_len = 0;
-	if (pit == -2) {
-		struct line l = { .n = 0 };
+	memcpy((void *)rt_phys(MBOX_GPA + MBOX_OUT_OFF + from), round_recs + from, to - from);
+}
+
+static void put_row(uint32_t i)
+{
+	*mb32(MBOX_OUT_END(i)) = round_end[i];
+	*mb32(MBOX_OUT_SUM(i)) = round_sum[i];
+}
+
+/* The round's next frame, from the copy of the case area: run, or
+ * answered S when it arrived damaged. */
+static void mbox_case(void)
+{
+	struct line l = { .n = 0 };
+	if (mbox_pos + 2 > mbox_len || mbox_frame[mbox_pos] != SYNC0 ||
+	    mbox_frame[mbox_pos + 1] != SYNC1) {
+		/* The frames after it cannot be found either: each gets this. */
 		l_text(&l, "S the frame arrived damaged (sync)");
 		l_send(&l);
-	} else if (pit >= 0) {
-		run_one((unsigned)pit);
+		return;
 	}
-	*mb32(MBOX_OUT_LEN_OFF) = out_len;
-	*mb32(MBOX_OUT_SUM_OFF) = mbox_sum(seq, out_buf, out_len);
-	out_buf = 0;
+	mbox_pos += 2;
+	int pit = read_frame();
+	if (pit >= 0)
+		run_one((unsigned)pit);
+}
+
+/* Runs the round that starts at case number mbox_seq + 1, publishing each
+ * record as its case ends: a case that ends or hangs the VM leaves the
+ * host the records of the cases before it. */
+static void mbox_round(void)
+{
+	uint32_t first = mbox_seq + 1, count = *mb32(MBOX_CASE_COUNT_OFF);
+	uint32_t len = *mb32(MBOX_CASE_LEN_OFF);
+	if (count > MBOX_BATCH_MAX)
+		count = MBOX_BATCH_MAX;
+	if (!count)
+		count = 1;   /* damaged: answered S, the host sees the count wrong */
+	/* The whole round is taken, however much of it runs: the host numbers
+	 * the next round after its last case. */
+	mbox_seq = first + count - 1;
+	if (len > MBOX_CASE_CAP)
+		len = 0;     /* damaged: every frame's sync then fails */
+	memcpy(mbox_frame, (const void *)rt_phys(MBOX_GPA + MBOX_CASE_OFF), len);
+	mbox_pos = 0;
+	mbox_len = len;
+	next = mbox_byte;
+	*mb32(MBOX_OUT_DONE_OFF) = 0;
 	fence();
-	*mb32(MBOX_OUT_SEQ_OFF) = seq;
+	*mb32(MBOX_OUT_RUN_OFF) = first;
+	fence();
+	out_buf = round_recs;
+	out_len = 0;
+	uint32_t done = 0;
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t start = out_len;
+		out_cut = 0;
+		mbox_case();
+		if (out_cut && i > 0) {
+			out_len = start;   /* the host posts this case again, first */
+			break;
+		}
+		round_end[i] = out_len;
+		round_sum[i] = mbox_sum(first + i, round_recs + start, out_len - start);
+		copy_out(start, out_len);
+		put_row(i);
+		fence();
+		*mb32(MBOX_OUT_DONE_OFF) = done = i + 1;
+	}
+	out_buf = 0;
+	copy_out(0, out_len);
+	for (uint32_t i = 0; i < done; i++)
+		put_row(i);
+	*mb32(MBOX_OUT_DONE_OFF) = done;
+	*mb32(MBOX_OUT_RUN_OFF) = first;
+	fence();
+	*mb32(MBOX_OUT_SEQ_OFF) = first;
 	fence();
 	if (*mb32(MBOX_HOST_WAITS))
 		tx("\n", 1);
@@ -459,7 +526,7 @@ void rt_main(void)
 	l_send(&l);
 	for (;;) {
 		if (mbox_on && mbox_wait()) {
-			mbox_run();
+			mbox_round();
 			continue;
 		}
 		/* The serial line: a frame, or the host's doorbell. */
@@ -469,7 +536,7 @@ void rt_main(void)
 			if (mbox_on) {
 				*mb32(MBOX_GUEST_WAITS) = 0;
 				if (mbox_next_ready())
-					mbox_run();
+					mbox_round();
 			}
 			continue;
 		}

@@ -151,6 +151,7 @@ void rt_execute(const struct tmk_case *c, uint16_t pit_count, struct tmk_obs *o,
 	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
 	rt_xmm_zero();
 	rt_timer_arm(pit_count);
+	rt_env_case_runs();
 	if (mode_long((enum cpu_mode)c->mode)) {
 		run_long64(c, &env);
 		rt_timer_disarm();

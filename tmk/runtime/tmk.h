@@ -139,6 +139,9 @@ int rt_streq(const char *a, const char *b);
 /* rt_env.c */
 uint8_t *rt_phys(uint64_t pa);
 void rt_env_build(void);
+/* A case is about to run: the next rt_env_build() compares the system
+ * part with what it must be (the runtime alone never writes it). */
+void rt_env_case_runs(void);
 void rt_platform_init(void);
 /* Arms the one-shot PIT NMI that bounds a case: count ticks of 1.193182 MHz. */
 void rt_timer_arm(uint16_t count);
