@@ -6,8 +6,11 @@
 # how" for a case that ended the VM, and last
 #   tmk-qemu: N cases, P passed, F failed, S skipped, E ended the VM
 # usage: scripts/tmk-qemu.sh IMAGE tcg|kvm [SECONDS-PER-BOOT]
+# TMK_QEMU_ARGS adds QEMU options, e.g. the CPU model a finding was made
+# with: TMK_QEMU_ARGS="-cpu max" for a `vmm:qemu-tcg` campaign's buckets.
 set -u
 img=$1 accel=$2 budget=${3:-60}
+read -r -a extra <<<"${TMK_QEMU_ARGS:-}"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 from=0 retried=0
@@ -20,7 +23,8 @@ while :; do
 	: >"$dir/qemu"
 	qemu-system-x86_64 -kernel "$img" -m 64 -append "exitdiff-tmk from=$from" \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial "file:$dir/serial" \
-		-monitor none -display none -no-reboot -accel "$accel" >"$dir/qemu" 2>&1 &
+		-monitor none -display none -no-reboot -accel "$accel" ${extra[@]+"${extra[@]}"} \
+		>"$dir/qemu" 2>&1 &
 	pid=$!
 	# QEMU keeps a VM paused after a KVM emulation failure: its register
 	# dump on stderr ends the boot, not the budget.
