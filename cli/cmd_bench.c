@@ -9,7 +9,9 @@
 #include "bench.h"
 #include "diff.h"
 #include "gen.h"
+#include "campaign.h"
 #include "kvm_executor.h"
+#include "pipeline.h"
 #include "vmm.h"
 
 struct bench_case {
@@ -52,29 +54,30 @@ static double measure(struct session *s, enum which w, const struct test_case *c
 
 /* The campaign's own work on a stream of generated cases: KVM alone (the
  * floor of any campaign on that stream: it must run every case in KVM), and
- * the whole per-case pipeline of a worker (generate, KVM, reference, diff).
- * Their ratio is what the campaign adds on top of KVM. */
+ * the whole per-case pipeline of a worker (generate, then pipeline_run as
+ * the worker calls it: reference, KVM with the campaign's budgets, diff,
+ * and the restore narrowing after an agreement). Their ratio is what the
+ * campaign adds on top of KVM. */
 #define STREAM_CASES 2048
 
-static double measure_stream(struct session *s, const struct generator *g, int pipeline,
-			     struct test_case *cases, struct outcome *a, struct outcome *b,
-			     double seconds)
+static double measure_stream(struct session *s, const struct generator *g,
+			     struct pipeline *pl, struct test_case *cases, struct outcome *a,
+			     struct outcome *b, double seconds)
 {
 	unsigned long n = 0;
 	double t0 = bench_now(), t;
 	do {
 		for (unsigned i = 0; i < STREAM_CASES; i++) {
 			struct test_case *c = &cases[i];
-			if (pipeline)
-				gen_make(g, 0x5eed0000u + i, c);
-			if (s->kvm.ops->run(&s->kvm, c, a) < 0)
-				return -1;
-			if (pipeline) {
-				struct divergence d;
-				if (s->ref.ops->run(&s->ref, c, b) < 0)
+			if (!pl) {
+				if (s->kvm.ops->run(&s->kvm, c, a) < 0)
 					return -1;
-				outcome_diff(b, a, &d);
+				continue;
 			}
+			gen_make(g, 0x5eed0000u + i, c);
+			struct pl_result r;
+			if (pipeline_run(pl, c, b, a, &r) >= PL_REF_FAILED)
+				return -1;
 		}
 		n += STREAM_CASES;
 		t = bench_now() - t0;
@@ -93,17 +96,26 @@ static int bench_stream(struct session *s, double floor, double seconds,
 	}
 	for (unsigned i = 0; i < STREAM_CASES; i++)
 		gen_make(g, 0x5eed0000u + i, &cases[i]);
+	struct pipeline pl;
+	if (pipeline_open(&pl, &s->ref, &s->kvm, NULL) < 0) {
+		free(cases);
+		return -1;
+	}
+	pl.short_budget_us = CAMP_SHORT_BUDGET_US;
+	pl.hang_probe_us = CAMP_HANG_PROBE_US;
 	double kvm = 0, all = 0;
 	for (int r = 0; r < BENCH_ROUNDS; r++) {
-		double k1 = measure_stream(s, g, 0, cases, a, b, seconds / BENCH_ROUNDS);
-		double a1 = k1 > 0 ? measure_stream(s, g, 1, cases, a, b, seconds / BENCH_ROUNDS) : -1;
+		double k1 = measure_stream(s, g, NULL, cases, a, b, seconds / BENCH_ROUNDS);
+		double a1 = k1 > 0 ? measure_stream(s, g, &pl, cases, a, b, seconds / BENCH_ROUNDS) : -1;
 		if (a1 <= 0) {
+			pipeline_close(&pl);
 			free(cases);
 			return -1;
 		}
 		kvm = k1 > kvm ? k1 : kvm;
 		all = a1 > all ? a1 : all;
 	}
+	pipeline_close(&pl);
 	printf("%-34s %10.0f cases/s  %.2f of floor\n", "kvm only [insn stream]", kvm, kvm / floor);
 	printf("%-34s %10.0f cases/s  %.2f of floor, %.2f of kvm only\n",
 	       "gen+kvm+ref+diff [insn stream]", all, all / floor, all / kvm);

@@ -155,7 +155,9 @@ struct kvm_ctx {
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
-	uint64_t probe_hangs, probe_moved; /* the hang probe's two ends */
+	/* The hang probe's three ends: a hang, the vCPU moved, or its thread
+	 * ran too little of the samples' time to tell (preempted). */
+	uint64_t probe_hangs, probe_moved, probe_preempted;
 	uint64_t msr_filter_removals;
 	uint64_t irq_window_exits, irq_hlt_wakes;
 };

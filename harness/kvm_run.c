@@ -196,8 +196,12 @@ struct kvm_budget {
 	unsigned confirm;      /* samples left to confirm a hang */
 	int blind;             /* RIP samples mean nothing here (rip_blind) */
 	/* The hang probe (k->hang_probe_us): sampling starts at the first
-	 * interrupt, not at the end of the budget; cpu0/wall0 from there. */
+	 * interrupt, not at the end of the budget. A sample counts only when
+	 * the vCPU thread ran since the one before (cpu_last); `skipped` are
+	 * those that did not. */
 	int probe;
+	uint64_t cpu_last;
+	unsigned skipped;
 };
 
 /* Two samples 5 ms apart can land on the same instruction of a short
@@ -241,14 +245,23 @@ static uint64_t thread_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* The probe's samples saw no movement: a hang only if the vCPU thread
- * really ran for most of them, since a preempted thread moves no RIP
- * either. Otherwise, and when the vCPU moved, the case gets the whole
- * budget from here like any other (never a hang once it moved). */
-static int probe_hung(const struct kvm_budget *b)
+/* A sample of the probe counts when the vCPU thread ran at least this
+ * long since the one before (a few dozen instructions of KVM's emulator:
+ * a loop moves), so a preempted thread, whose guest moves no RIP either,
+ * is never taken for a hang; after PROBE_SKIPS_MAX samples that did not
+ * count, the probe steps back to the whole budget. */
+#define PROBE_MIN_RUN_US 50
+#define PROBE_SKIPS_MAX 24
+
+/* Whether this probe sample counts (the thread ran since the last). */
+static int probe_sample_ran(struct kvm_budget *b)
 {
-	uint64_t ran = thread_cpu_us() - b->cpu0, wall = kvm_now_us() - b->wall0;
-	return !b->moved && 2 * ran >= wall;
+	uint64_t now = thread_cpu_us(), ran = now - b->cpu_last;
+	b->cpu_last = now;
+	if (ran >= PROBE_MIN_RUN_US)
+		return 1;
+	b->skipped++;
+	return 0;
 }
 
 static void probe_give_up(struct kvm_budget *b, struct kvm_run *run)
@@ -354,19 +367,27 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 			}
 			budget_note_rip(&budget, k);
 			if (budget.probe && budget.interrupts == 1) {
-				budget.wall0 = kvm_now_us();
-				budget.cpu0 = thread_cpu_us();
+				budget.cpu_last = thread_cpu_us();
 				budget.confirm = KVM_HANG_SAMPLES;
 				kvm_watchdog_begin_within(run, KVM_HANG_SAMPLE_US);
 				continue;
 			}
+			if (budget.probe && !budget.moved && !probe_sample_ran(&budget)) {
+				if (budget.skipped < PROBE_SKIPS_MAX) {
+					kvm_watchdog_begin_within(run, KVM_HANG_SAMPLE_US);
+					continue;
+				}
+				k->probe_preempted++;
+				probe_give_up(&budget, run);
+				continue;
+			}
 			if (budget.probe && (budget.moved || budget.confirm == 1)) {
-				if (!budget.moved && probe_hung(&budget)) {
+				if (!budget.moved) {
 					k->probe_hangs++;
 					kvm_timeout(k, out, 1);
 					break;
 				}
-				k->probe_moved += budget.moved;
+				k->probe_moved++;
 				probe_give_up(&budget, run);
 				continue;
 			}
