@@ -861,7 +861,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 	 * confirming run's lines are dropped with the cut's (kvm_extra_runs). */
 	w.pl.confirm = 0;
 	w.pl.short_budget_us = CAMP_SHORT_BUDGET_US;
-	w.pl.hang_probe_us = CAMP_HANG_PROBE_US;
+	w.pl.hang_probe = 1;
 	char kerr[200];
 	/* The host kernel log speaks of KVM only: with another executor in
 	 * KVM's place (a VMM, vmm/) its lines come from other processes. */

@@ -51,10 +51,6 @@ struct campaign_opts {
  * (struct pipeline's short_budget_us); `exitdiff bench` gives KVM alone
  * the same, so its rate is the campaign's own floor. */
 #define CAMP_SHORT_BUDGET_US 1000
-/* When KVM is probed for a hang on a case the reference ended by itself
- * (struct pipeline's hang_probe_us): KVM's emulator runs such a case in
- * well under 1 ms, and a vCPU still moving then gets the whole budget. */
-#define CAMP_HANG_PROBE_US 1000
 
 /* Cases a worker hands its executors at once when the one in KVM's place
  * runs many per call (executor_ops.run_batch: a VMM's mailbox round of

@@ -71,7 +71,7 @@ static double pipeline_rate(struct session *s, const struct generator *g,
 		return -1;
 	pl.confirm = 0;
 	pl.short_budget_us = CAMP_SHORT_BUDGET_US;
-	pl.hang_probe_us = CAMP_HANG_PROBE_US;
+	pl.hang_probe = 1;
 	double t0 = bench_now();
 	for (unsigned i = 0; i < MIX_CASES; i++) {
 		struct pl_result r;

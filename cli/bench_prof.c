@@ -25,7 +25,7 @@ static double clock_read_ns(void)
 void bench_kvm_budget(struct session *s, uint8_t kind)
 {
 	s->kvm.budget_us = kind == PL_BUDGET_SHORT ? CAMP_SHORT_BUDGET_US : 0;
-	s->kvm.hang_probe_us = kind == PL_BUDGET_PROBE ? CAMP_HANG_PROBE_US : 0;
+	s->kvm.hang_probe = kind == PL_BUDGET_PROBE;
 }
 
 int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,

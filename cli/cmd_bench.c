@@ -52,8 +52,9 @@ static double measure(struct session *s, enum which w, const struct test_case *c
 	return n / t;
 }
 
-/* The campaign's own work on a stream of generated cases: KVM alone (the
- * floor of any campaign on that stream: it must run every case in KVM), and
+/* The campaign's own work on a stream of generated cases: KVM alone with
+ * the campaign's budgets (the floor of any campaign on that stream: it must
+ * run every case in KVM), and
  * the whole per-case pipeline of a worker (generate, then pipeline_run as
  * the worker calls it: reference, KVM with the campaign's budgets, diff,
  * and the restore narrowing after an agreement). Their ratio is what the
@@ -61,8 +62,8 @@ static double measure(struct session *s, enum which w, const struct test_case *c
 #define STREAM_CASES 2048
 
 static double measure_stream(struct session *s, const struct generator *g,
-			     struct pipeline *pl, struct test_case *cases, struct outcome *a,
-			     struct outcome *b, double seconds)
+			     struct pipeline *pl, struct test_case *cases, const uint8_t *budget,
+			     struct outcome *a, struct outcome *b, double seconds)
 {
 	unsigned long n = 0;
 	double t0 = bench_now(), t;
@@ -70,7 +71,10 @@ static double measure_stream(struct session *s, const struct generator *g,
 		for (unsigned i = 0; i < STREAM_CASES; i++) {
 			struct test_case *c = &cases[i];
 			if (!pl) {
-				if (s->kvm.ops->run(&s->kvm, c, a) < 0)
+				bench_kvm_budget(s, budget[i]);
+				int rk = s->kvm.ops->run(&s->kvm, c, a);
+				bench_kvm_budget(s, PL_BUDGET_WHOLE);
+				if (rk < 0)
 					return -1;
 				continue;
 			}
@@ -94,19 +98,25 @@ static int bench_stream(struct session *s, double floor, double seconds,
 		free(cases);
 		return -1;
 	}
-	for (unsigned i = 0; i < STREAM_CASES; i++)
+	/* KVM alone gets the budgets the campaign would give each case. */
+	uint8_t budget[STREAM_CASES];
+	for (unsigned i = 0; i < STREAM_CASES; i++) {
 		gen_make(g, 0x5eed0000u + i, &cases[i]);
+		budget[i] = s->ref.ops->run(&s->ref, &cases[i], b) == 0 ? pipeline_budget_of(b) :
+									  PL_BUDGET_WHOLE;
+	}
 	struct pipeline pl;
 	if (pipeline_open(&pl, &s->ref, &s->kvm, NULL) < 0) {
 		free(cases);
 		return -1;
 	}
 	pl.short_budget_us = CAMP_SHORT_BUDGET_US;
-	pl.hang_probe_us = CAMP_HANG_PROBE_US;
+	pl.hang_probe = 1;
 	double kvm = 0, all = 0;
 	for (int r = 0; r < BENCH_ROUNDS; r++) {
-		double k1 = measure_stream(s, g, NULL, cases, a, b, seconds / BENCH_ROUNDS);
-		double a1 = k1 > 0 ? measure_stream(s, g, &pl, cases, a, b, seconds / BENCH_ROUNDS) : -1;
+		double k1 = measure_stream(s, g, NULL, cases, budget, a, b, seconds / BENCH_ROUNDS);
+		double a1 = k1 > 0 ? measure_stream(s, g, &pl, cases, budget, a, b, seconds / BENCH_ROUNDS) :
+				     -1;
 		if (a1 <= 0) {
 			pipeline_close(&pl);
 			free(cases);

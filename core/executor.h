@@ -116,13 +116,14 @@ struct executor {
 	 * end compares as agree or not comparable, core/diff.c). The VMM
 	 * executor then gives the case its short attempt alone (vmm/). */
 	uint32_t budget_us;
-	/* KVM: when not 0 (and budget_us is 0), a vCPU that has not left
-	 * KVM_RUN after this many us is sampled for a hang at once, instead of
-	 * after the whole budget (~10 ms). A caller sets it for a case the
-	 * reference ended in its own steps, so KVM should long have exited;
-	 * a vCPU that moves still gets the whole budget, so only `hang`
-	 * comes sooner (harness/kvm_run.c, the probe). */
-	uint32_t hang_probe_us;
+	/* KVM: when set (and budget_us is 0), a vCPU still in KVM_RUN at the
+	 * watchdog's first interrupt (0-5 ms in) is sampled for a hang at
+	 * once, instead of after the whole budget (~10 ms). A caller sets it
+	 * for a case the reference ended by itself, so KVM should long have
+	 * exited; a vCPU that moves still gets the whole budget, so only
+	 * `hang` comes sooner (harness/kvm_run.c, the probe). It re-arms no
+	 * timer: that syscall cost ~7 us a case here. */
+	int hang_probe;
 	/* Reference: the CPU vendor whose definition it follows where the
 	 * manuals differ (docs/vendors.md). VENDOR_UNKNOWN: the vendor of the
 	 * calibrated CPUID table, else of the host. */

@@ -150,7 +150,7 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 		return -1;
 	}
 	p->k.budget_us = ex->budget_us;
-	p->k.hang_probe_us = ex->hang_probe_us;
+	p->k.hang_probe = ex->hang_probe;
 	int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));
 	if (rc == 0)
 		return 0;

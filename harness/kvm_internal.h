@@ -108,7 +108,7 @@ struct kvm_ctx {
 	 * (kvm_agreed narrows it). */
 	unsigned restore_by_scan;
 	uint32_t budget_us;        /* ex->budget_us of the case in hand */
-	uint32_t hang_probe_us;    /* ex->hang_probe_us of the case in hand */
+	int hang_probe;            /* ex->hang_probe of the case in hand */
 	/* A template KVM altered was just built: KVM may hold a triple fault
 	 * for the next KVM_RUN, which kvm_case_load spends on a guest of its
 	 * own before the case runs. */

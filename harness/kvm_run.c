@@ -195,7 +195,7 @@ struct kvm_budget {
 	int moved;
 	unsigned confirm;      /* samples left to confirm a hang */
 	int blind;             /* RIP samples mean nothing here (rip_blind) */
-	/* The hang probe (k->hang_probe_us): sampling starts at the first
+	/* The hang probe (k->hang_probe): sampling starts at the first
 	 * interrupt, not at the end of the budget. A sample counts only when
 	 * the vCPU thread ran since the one before (cpu_last); `skipped` are
 	 * those that did not. */
@@ -317,14 +317,12 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 		.blind = k->rip_blind[k->cur && ((k->cur->key >> MODE_KEY_BITS) & KNOB_CPL3) ? 1 : 0],
 		/* known blind: no samples to confirm a hang with */
 	};
-	budget.probe = !k->budget_us && k->hang_probe_us && !budget.blind;
+	budget.probe = !k->budget_us && k->hang_probe && !budget.blind;
 	int rc = 0;
 
 	uint64_t pt = kvm_prof_start(k);
 	if (k->budget_us)
 		kvm_watchdog_begin_within(run, k->budget_us);
-	else if (budget.probe)
-		kvm_watchdog_begin_within(run, k->hang_probe_us);
 	else
 		kvm_watchdog_begin(run);
 	for (;;) {

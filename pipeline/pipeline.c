@@ -70,10 +70,10 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 	}
 	enum pl_budget b = kvm_only ? PL_BUDGET_WHOLE : pipeline_budget_of(ref);
 	p->kvm->budget_us = b == PL_BUDGET_SHORT ? p->short_budget_us : 0;
-	p->kvm->hang_probe_us = b == PL_BUDGET_PROBE ? p->hang_probe_us : 0;
+	p->kvm->hang_probe = b == PL_BUDGET_PROBE && p->hang_probe;
 	int rk = p->kvm->ops->run(p->kvm, c, kvm);
 	p->kvm->budget_us = 0;
-	p->kvm->hang_probe_us = 0;
+	p->kvm->hang_probe = 0;
 	if (rk < 0) {
 		snprintf(err, errlen, "KVM executor: %s", p->kvm->err);
 		return PL_KVM_FAILED;

@@ -60,9 +60,9 @@ struct pipeline {
 	 * change (pipeline_budget_of: PL_BUDGET_SHORT). 0: the executor's
 	 * own. */
 	uint32_t short_budget_us;
-	/* KVM's hang probe (executor.h hang_probe_us) for a case the reference
-	 * ended by itself. 0: none. */
-	uint32_t hang_probe_us;
+	/* KVM's hang probe (executor.h hang_probe) for a case the reference
+	 * ended by itself. */
+	int hang_probe;
 	/* pipeline_run_batch tells it the case it is about to work on
 	 * (NULL: nobody asks): a campaign worker keeps the case in hand for
 	 * the record of a crash. */

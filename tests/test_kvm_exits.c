@@ -325,7 +325,7 @@ static void test_timeout(void)
 	      "short budget: ended at the first interrupt (%llu), the default took %llu",
 	      (unsigned long long)brief, (unsigned long long)full);
 
-	/* The hang probe (executor.hang_probe_us): `jmp $` is a hang at the
+	/* The hang probe (executor.hang_probe): `jmp $` is a hang at the
 	 * probe, a guest loop moves and gets the whole budget (a timeout), a
 	 * long but progressing case still ends by itself. Counted by the
 	 * probe's own counters, not timed. A preempted vCPU thread makes the
@@ -334,10 +334,7 @@ static void test_timeout(void)
 	 * the loops up to three times, where a preempted probe counts as one
 	 * that ran (a loop taken for a hang shows in its outcome); the outcome
 	 * must be right every time. */
-	ex.hang_probe_us = 1000;
-	static const uint8_t probe_loop[] = { 0xb9, 0x40, 0x1f, 0x00, 0x00, /* mov ecx, 8000 */
-					      0xe2, 0xfe,                   /* l: loop l */
-					      0xf4 };                       /* hlt */
+	ex.hang_probe = 1;
 	unsigned hang_ok = 0, probe_hung_n = 0, tries = 0;
 	for (; tries < 10 && !probe_hung_n; tries++) {
 		uint64_t ph = k->probe_hangs;
@@ -349,27 +346,40 @@ static void test_timeout(void)
 	CHECK(probe_hung_n == 1 && hang_ok == tries,
 	      "probe: jmp $ a hang at its address in %u of %u tries, the last found by the probe",
 	      hang_ok, tries);
-	unsigned loop_ok = 0, loop_moved = 0, run_ok = 0, run_moved = 0;
-	for (tries = 0; tries < 3 && !(loop_moved && run_moved); tries++) {
+	unsigned loop_ok = 0, loop_moved = 0;
+	for (tries = 0; tries < 3 && !loop_moved; tries++) {
 		uint64_t pm = k->probe_moved, pp = k->probe_preempted;
 		start("nop-jmp-loop-probe", CODE(0x90, 0x90, 0x90, 0xeb, 0xfb));
 		e = go();
 		loop_ok += e->kind == EXIT_TIMEOUT && e->addr == 0;
 		loop_moved += k->probe_moved == pm + 1 || k->probe_preempted == pp + 1;
-		/* 8000 LOOPs: ~3 ms in KVM's emulator here, longer than the
-		 * probe and well within the budget. */
-		pm = k->probe_moved;
-		pp = k->probe_preempted;
-		start("loop-8000-probe", probe_loop, sizeof(probe_loop));
-		e = go();
-		run_ok += e->kind == EXIT_HLT && out.state.gpr[RCX] == 0;
-		run_moved += k->probe_moved == pm + 1 || k->probe_preempted == pp + 1;
 	}
 	CHECK(loop_moved >= 1 && loop_ok == tries, "probe: a nop/jmp loop moved at the probe (%u) and "
 	      "timed out after the whole budget in %u of %u tries", loop_moved, loop_ok, tries);
-	CHECK(run_moved >= 1 && run_ok == tries, "probe: a loop still running at the probe (%u) ends "
-	      "at its HLT in %u of %u tries", run_moved, run_ok, tries);
-	ex.hang_probe_us = 0;
+	/* A LOOP count long enough to be in KVM_RUN at the watchdog's first
+	 * interrupt (~0.4 us a LOOP in KVM's emulator here: 15000 is ~6 ms,
+	 * past the 5 ms period), doubled while the probe did not meet it (a
+	 * faster host); it must end at its HLT, never be taken for a hang. */
+	unsigned run_hlt = 0, run_hang = 0;
+	uint32_t loops = 15000;
+	for (tries = 0; tries < 4 && !run_hlt; tries++) {
+		uint64_t pm = k->probe_moved, pp = k->probe_preempted;
+		uint8_t probe_loop[] = { 0xb9, 0, 0, 0, 0, /* mov ecx, loops */
+					 0xe2, 0xfe,       /* l: loop l */
+					 0xf4 };           /* hlt */
+		memcpy(probe_loop + 1, &loops, 4);
+		start("loop-probe", probe_loop, sizeof(probe_loop));
+		e = go();
+		int met = k->probe_moved == pm + 1 || k->probe_preempted == pp + 1;
+		run_hang += e->kind == EXIT_HANG;
+		run_hlt += met && e->kind == EXIT_HLT && out.state.gpr[RCX] == 0;
+		if (!met)
+			loops *= 2;
+	}
+	CHECK(run_hlt == 1 && run_hang == 0,
+	      "probe: %u LOOPs still running at the probe end at their HLT (%u tries, %u hang)",
+	      (unsigned)loops, tries, run_hang);
+	ex.hang_probe = 0;
 
 	/* The next case runs normally. */
 	start("after-timeout", CODE(0xf4));
