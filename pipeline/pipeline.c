@@ -57,7 +57,7 @@ enum pl_budget pipeline_budget_of(const struct outcome *ref)
 	if (!t || t->kind == EXIT_TIMEOUT)
 		return PL_BUDGET_WHOLE;
 	/* A case the reference ended by itself should leave KVM_RUN long
-	 * before the probe; one that hangs then costs ~3 ms, not ~12. */
+	 * before the probe; one that hangs then costs 2-7 ms, not ~12. */
 	return PL_BUDGET_PROBE;
 }
 
