@@ -119,10 +119,11 @@ static enum pl_verdict judged(struct pipeline *p, struct pl_result *r, enum verd
 	return p->confirm ? pipeline_confirm(p, r) : r->verdict;
 }
 
-enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
-			     struct outcome *ref, struct outcome *kvm, struct pl_result *r)
+void pipeline_result_init(struct pl_result *r, const struct test_case *c,
+			  const struct outcome *ref, struct outcome *kvm)
 {
 	memset(&r->d, 0, sizeof(r->d));
+	r->verdict = PL_SAME;
 	r->c = c;
 	r->ref = ref;
 	r->kvm = kvm;
@@ -130,6 +131,12 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 	r->err[0] = 0;
 	r->fail_sig[0] = 0;
 	r->fail_text = 0;
+}
+
+enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
+			     struct outcome *ref, struct outcome *kvm, struct pl_result *r)
+{
+	pipeline_result_init(r, c, ref, kvm);
 	r->verdict = pipeline_exec(p, c, 0, ref, kvm, r->err, sizeof(r->err));
 	if (r->verdict == PL_KVM_FAILED)
 		pipeline_kvm_failed(p, r, "KVM executor");

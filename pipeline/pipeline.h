@@ -112,6 +112,11 @@ struct pl_result {
 enum pl_budget { PL_BUDGET_WHOLE, PL_BUDGET_SHORT, PL_BUDGET_PROBE };
 enum pl_budget pipeline_budget_of(const struct outcome *ref);
 
+/* r describes c, its outcomes ref and kvm, and nothing yet (PL_SAME, no
+ * divergence, no error, not a cut). */
+void pipeline_result_init(struct pl_result *r, const struct test_case *c,
+			  const struct outcome *ref, struct outcome *kvm);
+
 /* Allocates the cut's scratch. Returns 0 or -1 (out of memory). */
 int pipeline_open(struct pipeline *p, struct executor *ref, struct executor *kvm,
 		  const struct known_list *known);

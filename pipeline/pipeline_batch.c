@@ -5,25 +5,10 @@
  * and runs first, case by case: each case's KVM budget depends on the
  * reference's outcome. */
 #include <stdio.h>
-#include <string.h>
 #include "pipeline.h"
 
 /* Most cases run in one executor call (the VMM's mailbox round holds 32). */
 #define BATCH_MAX 64
-
-static void result_init(struct pl_result *r, const struct test_case *c,
-			const struct outcome *ref, struct outcome *kvm)
-{
-	memset(&r->d, 0, sizeof(r->d));
-	r->verdict = PL_SAME;
-	r->c = c;
-	r->ref = ref;
-	r->kvm = kvm;
-	r->cut_at = -1;
-	r->err[0] = 0;
-	r->fail_sig[0] = 0;
-	r->fail_text = 0;
-}
 
 static void tell(const struct pipeline *p, const struct test_case *c)
 {
@@ -47,7 +32,7 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
 	uint32_t budget[BATCH_MAX];
 	size_t m = n;
 	for (size_t i = 0; i < n; i++) {
-		result_init(&r[i], &c[i], &ref[i], &kvm[i]);
+		pipeline_result_init(&r[i], &c[i], &ref[i], &kvm[i]);
 		tell(p, &c[i]);
 		if (p->ref->ops->run(p->ref, &c[i], &ref[i]) < 0) {
 			snprintf(r[i].err, sizeof(r[i].err), "reference executor: %s", p->ref->err);
