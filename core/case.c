@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <string.h>
 #include "case.h"
 #include "layout.h"
@@ -29,12 +30,24 @@ const char *rflags_bit_name(unsigned bit)
 	return bit < 32 ? rflags_names[bit] : NULL;
 }
 
-void case_init(struct test_case *c)
+void case_init_empty(struct test_case *c)
 {
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, offsetof(struct test_case, code));
 	c->mode = MODE_LONG64;
 	c->gpr[RSP] = LAYOUT_STACK_TOP;
 	c->rflags = INITIAL_RFLAGS;
+}
+
+int case_equal(const struct test_case *x, const struct test_case *y)
+{
+	return !memcmp(x, y, offsetof(struct test_case, code)) &&
+	       !memcmp(x->code, y->code, x->code_len) && !memcmp(x->data, y->data, x->data_len);
+}
+
+void case_init(struct test_case *c)
+{
+	memset(c, 0, sizeof(*c));
+	case_init_empty(c);
 }
 
 const char *mode_name(enum cpu_mode m)

@@ -93,6 +93,14 @@ struct test_case {
  * every other register zero, RFLAGS = 0x2, no code, no data. (In real mode
  * the same RSP means SP 0x6000 from SS base 0x10000: the same stack top.) */
 void case_init(struct test_case *c);
+/* The same defaults, code and data empty, without clearing the 12 KiB of
+ * code and data bytes: for a writer that fills every byte below code_len
+ * and data_len (a generator, per exec of a campaign). Nothing reads a
+ * case's bytes past its lengths. */
+void case_init_empty(struct test_case *c);
+/* 1 when x and y are the same case: every field before the code, down to
+ * the padding bytes, then the code and data up to their lengths. */
+int case_equal(const struct test_case *x, const struct test_case *y);
 
 /* The name of RFLAGS bit 0..63 (SDM Vol. 1 3.4.3), or NULL for a reserved
  * bit. */

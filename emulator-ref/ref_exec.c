@@ -358,9 +358,6 @@ static const struct { uint64_t test, flag; } flag_tests[] = {
 	{ X86_EFLAGS_TEST_SF, RFLAGS_SF }, { X86_EFLAGS_TEST_OF, RFLAGS_OF },
 };
 
-/* RFLAGS bits the instruction reads. */
-/* GPRs the instruction reads: register operands it reads, the base and
- * index of memory operands, and Capstone's implicit reads. */
 /* Implicit GPR reads Capstone 4.0.2 leaves out of regs_read (SDM Vol. 2
  * Operation of each): XLATB's AL and EBX, the BCD adjusts' AL/AH, ENTER's
  * ESP and EBP. Without them an AL left unpredictable by RDTSC flowed into
@@ -382,6 +379,8 @@ static const uint32_t gprs_read_extra[X86_INS_ENDING] = {
 	[X86_INS_INT1] = 1u << RSP,
 };
 
+/* GPRs the instruction reads: register operands it reads, the base and
+ * index of memory operands, and Capstone's implicit reads. */
 static uint32_t gprs_read(const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
@@ -426,6 +425,7 @@ static const uint64_t flags_read_extra[X86_INS_ENDING] = {
 	[X86_INS_AAA] = RFLAGS_AF,  [X86_INS_AAS] = RFLAGS_AF,
 };
 
+/* RFLAGS bits the instruction reads. */
 static uint64_t flags_read(const cs_insn *insn)
 {
 	const cs_x86 *x = &insn->detail->x86;
@@ -688,7 +688,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		if (dec_has_prefix(insn, 0xf0) &&
 		    !(lockable[insn->id] && x->op_count && x->operands[0].type == X86_OP_MEM)) {
 			st = ref_raise(&cpu, 6, 0, 0);
-		} else if (flags_read(insn) & cpu.undefined_flags) {
+		} else if (cpu.undefined_flags && (flags_read(insn) & cpu.undefined_flags)) {
 			/* A flag left undefined by an earlier instruction has
 			 * whatever value the CPU chose; an instruction that
 			 * consumes it (Jcc, ADC, SETcc, ...) carries that

@@ -25,7 +25,7 @@ static void check_mode_cases(const char *gname, uint8_t modes, const char *what)
 		memset(&b, 0x55, sizeof(b));
 		gen_make_ex(g, &cfg, s, &a, NULL);
 		gen_make_ex(g, &cfg, s, &b, NULL);
-		if (memcmp(&a, &b, sizeof(a)))
+		if (!case_equal(&a, &b))
 			same = 0;
 		if (a.mode >= MODE_COUNT || !(modes & (1u << a.mode)))
 			mode_ok = 0;
@@ -115,7 +115,7 @@ static void check_policies(void)
 	for (uint64_t i = 0; i < 500; i++) {
 		gen_make(g, gen_case_seed(5, 0, i), &a);
 		gen_make_ex(g, &plain, gen_case_seed(5, 0, i), &b, NULL);
-		same &= !memcmp(&a, &b, sizeof(a));
+		same &= case_equal(&a, &b);
 	}
 	CHECK(same, "--mode long64 --knobs none: the same cases as gen_make (500 seeds)");
 
