@@ -302,6 +302,8 @@ int known_parse(struct known_list *k, const char *text, size_t len,
 					return -1;
 				}
 			e.line = line;
+			e.len = (uint16_t)strlen(e.sig);
+			e.lit = (uint16_t)strcspn(e.sig, "*?[\\");
 			k->knob_entries += e.knobs != 0;
 			if (add(k, &e) < 0) {
 				snprintf(err, errlen, "%s:%u: out of memory", filename, line);
@@ -351,9 +353,9 @@ static const struct known_entry *find_cluster(const struct known_list *k, const 
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
-		if (!e->cluster || !holds(k, e, knobs))
+		if (!e->cluster || strncmp(e->sig, head, e->lit) || !holds(k, e, knobs))
 			continue;
-		size_t pl = e->prefix ? strlen(e->sig) : (size_t)-1;
+		size_t pl = e->prefix ? e->len : (size_t)-1;
 		if ((!best || pl > best_len || (pl == best_len && best->knobs && !e->knobs)) &&
 		    fnmatch(e->sig, head, 0) == 0) {
 			best = e;
@@ -370,7 +372,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 	size_t best_len = 0;
 	for (size_t i = 0; i < k->n; i++) {
 		const struct known_entry *e = &k->e[i];
-		if (e->cluster || !holds(k, e, knobs))
+		if (e->cluster || strncmp(e->sig, sig, e->lit) || !holds(k, e, knobs))
 			continue;
 		if (!e->prefix) {
 			if (!strcmp(e->sig, sig) && (!best || best->prefix || best->knobs))
@@ -378,7 +380,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 			continue;
 		}
 		/* The longest matching pattern is the most specific one. */
-		size_t pl = strlen(e->sig);
+		size_t pl = e->len;
 		if (best_len != (size_t)-1 &&
 		    (pl > best_len || (pl == best_len && best && best->knobs && !e->knobs)) &&
 		    fnmatch(e->sig, sig, 0) == 0) {

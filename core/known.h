@@ -42,6 +42,10 @@ struct known_entry {
 	char backend[16];    /* KVM module the host must run, "": any */
 	char vmm[32];        /* the VMM executor it holds for, "": KVM */
 	unsigned line;
+	/* strlen(sig), and how many of its first bytes are literal (before
+	 * any of * ? [ \): a key that differs there cannot match, so most
+	 * entries are passed over without fnmatch. */
+	uint16_t len, lit;
 };
 
 struct known_list {
