@@ -89,6 +89,12 @@ struct worker {
 	const struct test_case *batch;
 	const uint64_t *batch_seed;
 	uint64_t batch_k;
+	/* The last answer of the known list (known_of): a new signature is
+	 * looked up before its confirming run and again as its slot is
+	 * claimed. */
+	char memo_sig[SIGNATURE_MAX], memo_known_key[SIGNATURE_MAX];
+	uint32_t memo_knobs;
+	const struct known_entry *memo_e;
 	int held;                     /* send_rec gathers into held_buf */
 	char *held_buf;
 	size_t held_len, held_cap;
@@ -470,6 +476,21 @@ static void new_signature(struct worker *w, struct sig_slot *s, const struct fir
 	send_first(w, fc);
 }
 
+/* finding_known for the worker's list, the last answer kept. */
+static const struct known_entry *known_of(struct worker *w, const char *sig, uint32_t knobs,
+					  char known_key[SIGNATURE_MAX])
+{
+	if (w->memo_sig[0] && w->memo_knobs == knobs && !strcmp(w->memo_sig, sig)) {
+		memcpy(known_key, w->memo_known_key, SIGNATURE_MAX);
+		return w->memo_e;
+	}
+	w->memo_e = finding_known(w->a->known, sig, knobs, known_key);
+	snprintf(w->memo_sig, sizeof(w->memo_sig), "%s", sig);
+	memcpy(w->memo_known_key, known_key, SIGNATURE_MAX);
+	w->memo_knobs = knobs;
+	return w->memo_e;
+}
+
 /* The table key of signature sig from a case with knobs: sig, or with the
  * known list's knob conditions "sig|knobs" (bucket_of). */
 static const char *slot_key(const struct worker *w, const char *sig, uint32_t knobs,
@@ -499,8 +520,7 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
 	struct sig_slot *s = sig_slot(w, k, &fresh);
 	if (!fresh)
 		return s;
-	const struct known_entry *e = finding_known(w->a->known, sig, per_knobs ? knobs : 0,
-						    known_key);
+	const struct known_entry *e = known_of(w, sig, per_knobs ? knobs : 0, known_key);
 	if (per_knobs) {
 		struct sig_slot *t;
 		if (e && e->knobs) {
@@ -532,21 +552,21 @@ static struct sig_slot *bucket_of(struct worker *w, const char *sig, uint32_t kn
  * confirmed once). Met before: the worker's table says, under the key
  * bucket_of files it under. Not met yet: the known list, directly (a
  * signature known only through its cut is confirmed, then cut). */
-static int known_divergence(const struct worker *w, const char *sig, uint32_t knobs)
+static int known_divergence(struct worker *w, const char *sig, uint32_t knobs)
 {
 	char key[SIGNATURE_MAX], known_key[SIGNATURE_MAX];
 	const char *k = slot_key(w, sig, knobs, key);
 	if (sigtab_find(&w->sigs, k))
 		return sigtab_known(&w->sigs, k);
-	return finding_known(w->a->known, sig, k != sig ? knobs : 0, known_key) != NULL;
+	return known_of(w, sig, k != sig ? knobs : 0, known_key) != NULL;
 }
 
 /* Whether the known list names key (a hypervisor-failure or kernel-log
  * key: no knobs, no mode). */
-static int is_known(const struct worker *w, const char *key)
+static int is_known(struct worker *w, const char *key)
 {
 	char known_key[SIGNATURE_MAX];
-	return finding_known(w->a->known, key, 0, known_key) != NULL;
+	return known_of(w, key, 0, known_key) != NULL;
 }
 
 /* The KVM executor failed on c (res->fail_sig set): a finding, bucketed

@@ -2,6 +2,8 @@
  * only for cases with all those knobs; the lookup prefers an exact entry,
  * then the longest pattern, then an unconditional entry over a conditional
  * one of the same rank; bad conditions are errors naming file and line. */
+#include <fnmatch.h>
+#include <stdio.h>
 #include <string.h>
 #include "check.h"
 #include "knobs.h"
@@ -19,6 +21,45 @@ static const char *reason(const char *sig, uint32_t knobs)
 {
 	const struct known_entry *e = known_find_for(&k, sig, knobs);
 	return e ? e->reason : "(none)";
+}
+
+/* The lookup's own matcher and its filters (the literal head, the
+ * longest literal run) against fnmatch: random patterns of a b / * ?
+ * over random keys of a b /, each pattern a one-entry list (a pattern
+ * holds a '*'; without one the entry is an exact signature). */
+static void check_matcher(void)
+{
+	static const char pat_chars[] = "ab/*?", key_chars[] = "ab/";
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned tried = 0, agree = 0, matched = 0;
+	char first_bad[120] = "";
+	for (unsigned i = 0; i < 20000; i++) {
+		char pat[12], key[14], text[64], err[200];
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		unsigned pl = 1 + (unsigned)(x % 10), kl = 1 + (unsigned)((x >> 8) % 12);
+		for (unsigned j = 0; j < pl; j++)
+			pat[j] = pat_chars[(x >> (16 + 3 * j)) % 5];
+		pat[pl] = 0;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		for (unsigned j = 0; j < kl; j++)
+			key[j] = key_chars[(x >> (2 * j)) % 3];
+		key[kl] = 0;
+		snprintf(text, sizeof(text), "%s  r\n", pat);
+		if (parse(text, err, sizeof(err)) < 0)
+			continue; /* a lone '*' */
+		tried++;
+		/* Without a '*' an entry is exact: '?' alone is no wildcard. */
+		int want = strchr(pat, '*') ? fnmatch(pat, key, 0) == 0 : !strcmp(pat, key);
+		int got = known_find(&k, key) != NULL;
+		matched += want;
+		agree += want == got;
+		if (want != got && !first_bad[0])
+			snprintf(first_bad, sizeof(first_bad), "'%s' on '%s': fnmatch %d, lookup %d", pat,
+				 key, want, got);
+	}
+	CHECK(agree == tried && matched > tried / 20,
+	      "pattern lookup agrees with fnmatch on %u of %u random pattern/key pairs (%u match) %s",
+	      agree, tried, matched, first_bad);
 }
 
 int main(void)
@@ -128,5 +169,6 @@ int main(void)
 	CHECK(prc == 0 && proj.n > 100, "corpus/known-divergences.txt loads: %zu entries (%s)", proj.n,
 	      prc ? perr : "ok");
 	known_free(&proj);
+	check_matcher();
 	return check_done("test_core_known");
 }
