@@ -56,11 +56,12 @@ static int entry_matches(const struct known_entry *e, const char *s, size_t n)
 	return e->brackets ? fnmatch(e->sig, s, 0) == 0 : glob_match(e->sig, s);
 }
 
-/* e->seg and e->seg_len: its longest run without * ? [ \. */
+/* e->seg and e->seg_len: its longest run without * ? [ \; none for a
+ * pattern with brackets or escapes, whose runs are not all literal. */
 static void longest_literal(struct known_entry *e)
 {
 	size_t best = 0, best_len = 0;
-	for (size_t i = 0; e->sig[i];) {
+	for (size_t i = 0; !e->brackets && e->sig[i];) {
 		size_t n = strcspn(e->sig + i, "*?[\\");
 		if (n > best_len)
 			best = i, best_len = n;
