@@ -25,21 +25,24 @@ static const char *reason(const char *sig, uint32_t knobs)
 
 /* The lookup's own matcher and its filters (the literal head, the
  * longest literal run) against fnmatch: random patterns of a b / * ?
- * over random keys of a b /, each pattern a one-entry list (a pattern
- * holds a '*'; without one the entry is an exact signature). */
+ * (and brackets, in a few) over random keys of a b /, each pattern a
+ * one-entry list (a pattern holds a '*'; without one the entry is an
+ * exact signature). */
 static void check_matcher(void)
 {
-	static const char pat_chars[] = "ab/*?", key_chars[] = "ab/";
+	static const char *const pat_parts[] = { "a", "b", "/", "*", "?", "[ab]", "[!a]/" };
+	static const char key_chars[] = "ab/";
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	unsigned tried = 0, agree = 0, matched = 0;
 	char first_bad[120] = "";
 	for (unsigned i = 0; i < 20000; i++) {
-		char pat[12], key[14], text[64], err[200];
+		char pat[64] = "", key[14], text[96], err[200];
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		unsigned pl = 1 + (unsigned)(x % 10), kl = 1 + (unsigned)((x >> 8) % 12);
+		/* Brackets in one pattern of four. */
+		unsigned parts = (x >> 62) ? 5 : 7;
 		for (unsigned j = 0; j < pl; j++)
-			pat[j] = pat_chars[(x >> (16 + 3 * j)) % 5];
-		pat[pl] = 0;
+			strcat(pat, pat_parts[(x >> (16 + 4 * j)) % parts]);
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		for (unsigned j = 0; j < kl; j++)
 			key[j] = key_chars[(x >> (2 * j)) % 3];
