@@ -46,9 +46,10 @@ struct camp_counts {
 	struct camp_fam_counts fam[LANE_COUNT][FAM_COUNT];
 };
 
-/* Worker -> parent messages: fixed-size records on the worker's own pipe
- * (one pipe per worker, so records never interleave). REC_FIRST is
- * followed by len1 + len2 bytes of text (case file, KVM outcome). */
+/* Worker -> parent messages: records on the worker's own pipe (one pipe
+ * per worker, so records never interleave), each camp_rec_size(type)
+ * bytes. REC_FIRST is followed by len1 + len2 bytes of text (case file,
+ * KVM outcome). */
 enum camp_rec_type {
 	REC_COUNTS = 1,  /* c: counter deltas */
 	REC_HIT,         /* name = signature, n = hits, known = on the list */
@@ -70,8 +71,16 @@ struct camp_rec {
 	uint32_t event;  /* REC_FIRST: the case's event kind (case_event.h) */
 	uint64_t n, seed;
 	char name[SIGNATURE_MAX];
-	struct camp_counts c;
+	struct camp_counts c;  /* REC_COUNTS only: the last member */
 };
+
+/* A record's bytes on the pipe: only REC_COUNTS carries the counters
+ * (~4.7 KB); the others stop before them. A flush sends a REC_HIT for
+ * every signature hit in its period, hundreds of them. */
+static inline size_t camp_rec_size(uint32_t type)
+{
+	return type == REC_COUNTS ? sizeof(struct camp_rec) : offsetof(struct camp_rec, c);
+}
 
 /* What a worker publishes about the case it runs, in a MAP_SHARED page, so
  * the parent can save the case when the worker dies on it. */

@@ -140,13 +140,18 @@ static void health_add(struct parent *p, const struct wslot *ws, const struct ca
 static void consume(struct parent *p, struct wslot *ws)
 {
 	size_t off = 0;
-	while (ws->len - off >= sizeof(struct camp_rec)) {
+	while (ws->len - off >= offsetof(struct camp_rec, c)) {
 		struct camp_rec r;
-		memcpy(&r, ws->buf + off, sizeof(r));
-		size_t need = sizeof(r) + (r.type == REC_FIRST ? (size_t)r.len1 + r.len2 : 0);
+		uint32_t type;
+		memcpy(&type, ws->buf + off, sizeof(type));
+		size_t size = camp_rec_size(type);
+		if (ws->len - off < size)
+			break;
+		memcpy(&r, ws->buf + off, size);
+		size_t need = size + (r.type == REC_FIRST ? (size_t)r.len1 + r.len2 : 0);
 		if (ws->len - off < need)
 			break;
-		const char *payload = ws->buf + off + sizeof(r);
+		const char *payload = ws->buf + off + size;
 		r.name[sizeof(r.name) - 1] = 0;
 		char nm[32];
 		struct camp_bucket *b;

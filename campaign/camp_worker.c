@@ -122,8 +122,9 @@ static void send_all(struct worker *w, const void *p, size_t len)
  * each cost the worker about 1% of its time. */
 static void send_rec(struct worker *w, struct camp_rec *r)
 {
+	size_t size = camp_rec_size(r->type);
 	if (w->held) {
-		if (w->held_len + sizeof(*r) > w->held_cap) {
+		if (w->held_len + size > w->held_cap) {
 			size_t cap = w->held_cap ? 2 * w->held_cap : 64 * sizeof(*r);
 			char *nb = realloc(w->held_buf, cap);
 			if (nb) {
@@ -131,13 +132,13 @@ static void send_rec(struct worker *w, struct camp_rec *r)
 				w->held_cap = cap;
 			}
 		}
-		if (w->held_len + sizeof(*r) <= w->held_cap) {
-			memcpy(w->held_buf + w->held_len, r, sizeof(*r));
-			w->held_len += sizeof(*r);
+		if (w->held_len + size <= w->held_cap) {
+			memcpy(w->held_buf + w->held_len, r, size);
+			w->held_len += size;
 			return;
 		}
 	}
-	send_all(w, r, sizeof(*r));
+	send_all(w, r, size);
 }
 
 static void send_held(struct worker *w)
@@ -732,7 +733,7 @@ static void flush(struct worker *w)
 		struct sig_slot *s = sig_entry(w, i);
 		if (!s->delta)
 			continue;
-		memset(&r, 0, sizeof(r));
+		memset(&r, 0, camp_rec_size(REC_HIT));
 		r.type = REC_HIT;
 		r.n = s->delta;
 		r.known = s->known;
@@ -744,7 +745,7 @@ static void flush(struct worker *w)
 		struct name_slot *s = &w->names[i];
 		if (!s->used || !s->delta)
 			continue;
-		memset(&r, 0, sizeof(r));
+		memset(&r, 0, camp_rec_size(REC_UNSUP));
 		r.type = REC_UNSUP;
 		r.n = s->delta;
 		r.lane = (uint32_t)(s->name[0] - '0');
