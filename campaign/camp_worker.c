@@ -95,6 +95,11 @@ struct worker {
 	char memo_sig[SIGNATURE_MAX], memo_known_key[SIGNATURE_MAX];
 	uint32_t memo_knobs;
 	const struct known_entry *memo_e;
+	/* The entries whose delta left 0 since the last flush: flush reports
+	 * them, not a scan of a table that reaches 32768 entries (5 MB) in a
+	 * long campaign, ten times a second. */
+	uint32_t *hit_list;
+	size_t n_hit, cap_hit;
 	int held;                     /* send_rec gathers into held_buf */
 	char *held_buf;
 	size_t held_len, held_cap;
@@ -421,7 +426,17 @@ static struct sig_slot *sig_slot(struct worker *w, const char *sig, int *fresh)
 
 static void count_hit(struct worker *w, struct sig_slot *s)
 {
-	s->delta++;
+	if (!s->delta++) {
+		if (w->n_hit == w->cap_hit) {
+			size_t cap = w->cap_hit ? 2 * w->cap_hit : 1024;
+			uint32_t *nl = realloc(w->hit_list, cap * sizeof(*nl));
+			if (!nl)
+				fatal(w, "worker: out of memory growing the list of hit signatures");
+			w->hit_list = nl;
+			w->cap_hit = cap;
+		}
+		w->hit_list[w->n_hit++] = s->self;
+	}
 	if (s->known) {
 		w->cnt->known++;
 		w->cnt->lane[w->lane].known++;
@@ -729,10 +744,8 @@ static void flush(struct worker *w)
 {
 	struct camp_rec r;
 	w->held = 1;
-	for (size_t i = 0; i < w->sigs.n; i++) {
-		struct sig_slot *s = sig_entry(w, i);
-		if (!s->delta)
-			continue;
+	for (size_t i = 0; i < w->n_hit; i++) {
+		struct sig_slot *s = sig_entry(w, w->hit_list[i]);
 		memset(&r, 0, camp_rec_size(REC_HIT));
 		r.type = REC_HIT;
 		r.n = s->delta;
@@ -741,6 +754,7 @@ static void flush(struct worker *w)
 		send_rec(w, &r);
 		s->delta = 0;
 	}
+	w->n_hit = 0;
 	for (uint32_t i = 0; i < NAME_SLOTS; i++) {
 		struct name_slot *s = &w->names[i];
 		if (!s->used || !s->delta)
@@ -982,6 +996,7 @@ void camp_worker_main(const struct camp_worker_args *a)
 	free(res);
 	flush(&w);
 	free(w.held_buf);
+	free(w.hit_list);
 	sigtab_free(&w.sigs);
 	kmsg_close(&w.kmsg);
 	pipeline_close(&w.pl);
