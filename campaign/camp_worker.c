@@ -135,6 +135,10 @@ static void send_rec(struct worker *w, struct camp_rec *r)
 			if (nb) {
 				w->held_buf = nb;
 				w->held_cap = cap;
+			} else {
+				/* No room: what is held goes first, in order. */
+				send_all(w, w->held_buf, w->held_len);
+				w->held_len = 0;
 			}
 		}
 		if (w->held_len + size <= w->held_cap) {
