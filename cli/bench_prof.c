@@ -24,8 +24,7 @@ static double clock_read_ns(void)
 
 void bench_kvm_budget(struct session *s, uint8_t kind)
 {
-	s->kvm.budget_us = kind == PL_BUDGET_SHORT ? CAMP_SHORT_BUDGET_US : 0;
-	s->kvm.hang_probe = kind == PL_BUDGET_PROBE;
+	pipeline_kvm_budget(&s->kvm, (enum pl_budget)kind, CAMP_SHORT_BUDGET_US, 1);
 }
 
 int bench_prof_cases(struct session *s, const char *what, const struct test_case *cases,

@@ -443,7 +443,7 @@ static const struct known_entry *find_cluster(const struct known_list *k, const 
 	const struct known_entry *best = NULL;
 	size_t best_len = 0;
 	uint32_t hh[KNOWN_HEAD_MAX + 1];
-	size_t hn = key_heads(head, hh);
+	size_t hn = key_heads(head, hh), head_len = strlen(head);
 	for (size_t i = 0; i < k->n; i++) {
 		if (!head_fits(&k->head[i], hh, hn))
 			continue;
@@ -452,7 +452,7 @@ static const struct known_entry *find_cluster(const struct known_list *k, const 
 			continue;
 		size_t pl = e->prefix ? e->len : (size_t)-1;
 		if ((!best || pl > best_len || (pl == best_len && best->knobs && !e->knobs)) &&
-		    entry_matches(e, head, strlen(head))) {
+		    entry_matches(e, head, head_len)) {
 			best = e;
 			best_len = pl;
 		}
@@ -466,7 +466,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 	const struct known_entry *best = NULL;
 	size_t best_len = 0;
 	uint32_t sh[KNOWN_HEAD_MAX + 1];
-	size_t sn = key_heads(sig, sh);
+	size_t sn = key_heads(sig, sh), sig_len = strlen(sig);
 	for (size_t i = 0; i < k->n; i++) {
 		if (!head_fits(&k->head[i], sh, sn))
 			continue;
@@ -482,7 +482,7 @@ const struct known_entry *known_find_for(const struct known_list *k, const char 
 		size_t pl = e->len;
 		if (best_len != (size_t)-1 &&
 		    (pl > best_len || (pl == best_len && best && best->knobs && !e->knobs)) &&
-		    entry_matches(e, sig, strlen(sig))) {
+		    entry_matches(e, sig, sig_len)) {
 			best = e;
 			best_len = pl;
 		}

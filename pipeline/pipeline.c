@@ -61,6 +61,12 @@ enum pl_budget pipeline_budget_of(const struct outcome *ref)
 	return PL_BUDGET_PROBE;
 }
 
+void pipeline_kvm_budget(struct executor *kvm, enum pl_budget b, uint32_t short_us, int probe)
+{
+	kvm->budget_us = b == PL_BUDGET_SHORT ? short_us : 0;
+	kvm->hang_probe = b == PL_BUDGET_PROBE && probe;
+}
+
 enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int kvm_only,
 			      struct outcome *ref, struct outcome *kvm, char *err, size_t errlen)
 {
@@ -69,11 +75,9 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 		return PL_REF_FAILED;
 	}
 	enum pl_budget b = kvm_only ? PL_BUDGET_WHOLE : pipeline_budget_of(ref);
-	p->kvm->budget_us = b == PL_BUDGET_SHORT ? p->short_budget_us : 0;
-	p->kvm->hang_probe = b == PL_BUDGET_PROBE && p->hang_probe;
+	pipeline_kvm_budget(p->kvm, b, p->short_budget_us, p->hang_probe);
 	int rk = p->kvm->ops->run(p->kvm, c, kvm);
-	p->kvm->budget_us = 0;
-	p->kvm->hang_probe = 0;
+	pipeline_kvm_budget(p->kvm, PL_BUDGET_WHOLE, 0, 0);
 	if (rk < 0) {
 		snprintf(err, errlen, "KVM executor: %s", p->kvm->err);
 		return PL_KVM_FAILED;

@@ -111,6 +111,10 @@ struct pl_result {
  * (an executor's batch has no probe). */
 enum pl_budget { PL_BUDGET_WHOLE, PL_BUDGET_SHORT, PL_BUDGET_PROBE };
 enum pl_budget pipeline_budget_of(const struct outcome *ref);
+/* Gives kvm the budgets of kind b for its next run: short_us for
+ * PL_BUDGET_SHORT, the hang probe for PL_BUDGET_PROBE when probe is set;
+ * PL_BUDGET_WHOLE clears both. */
+void pipeline_kvm_budget(struct executor *kvm, enum pl_budget b, uint32_t short_us, int probe);
 
 /* r describes c, its outcomes ref and kvm, and nothing yet (PL_SAME, no
  * divergence, no error, not a cut). */
