@@ -12,26 +12,11 @@
 #include "ref_vendor.h"
 #include "ref_ext_priv.h"
 #include "insn_state.h"
-
-/* Decoded instructions, direct-mapped by RIP. Capstone with details costs
- * far more than executing an instruction (it also formats op_str text), so
- * an instruction decoded once is reused while the same bytes sit at the same
- * address: loops within a case, and the same code in the next case. A hit
- * needs equal RIP, equal fetched length and equal bytes, which determine the
- * decode completely. */
-#define DCACHE_SLOTS 512u
-
-struct dcache_slot {
-	uint64_t rip;
-	uint8_t n;           /* bytes fetched; 0 = empty */
-	uint8_t bits;        /* decode mode: 16, 32 or 64 */
-	uint8_t bytes[15];
-	cs_insn *insn;       /* cs_malloc'd on first use */
-};
+#include "ref_decode_cache.h"
 
 struct ref_priv {
 	struct dec dec;      /* its insn: scratch for the decode being tried */
-	struct dcache_slot dcache[DCACHE_SLOTS];
+	struct ref_dcache dcache;
 	const struct cpuid_table *rsvd_for; /* table pte_rsvd, vendor came from */
 	uint64_t pte_rsvd;
 	uint8_t vendor;       /* ref_vendor_pick for that table */
@@ -128,14 +113,18 @@ static int ref_init(struct executor *ex, char *err, size_t errlen)
 	return 0;
 }
 
+struct ref_dcache *ref_decode_cache(struct executor *ex)
+{
+	struct ref_priv *p = ex->priv;
+	return p ? &p->dcache : NULL;
+}
+
 static void ref_fini(struct executor *ex)
 {
 	struct ref_priv *p = ex->priv;
 	if (!p)
 		return;
-	for (unsigned i = 0; i < DCACHE_SLOTS; i++)
-		if (p->dcache[i].insn)
-			cs_free(p->dcache[i].insn, 1);
+	ref_dcache_free(&p->dcache);
 	dec_close(&p->dec);
 	free(p);
 	ex->priv = NULL;
@@ -241,29 +230,6 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
 
 /* Decodes the n fetched bytes at rip, through the cache. NULL when the
  * bytes are not a valid instruction (never cached). */
-static const cs_insn *decode(struct ref_priv *p, unsigned bits, uint64_t rip,
-			     const uint8_t *buf, unsigned n)
-{
-	struct dcache_slot *sl = &p->dcache[(rip ^ (rip >> 9) ^ bits) & (DCACHE_SLOTS - 1)];
-	if (sl->n == n && sl->rip == rip && sl->bits == bits && memcmp(sl->bytes, buf, n) == 0)
-		return sl->insn;
-	if (!sl->insn && !(sl->insn = dec_insn_new(&p->dec)))
-		return NULL;
-	/* Decode into the scratch insn and swap it in on success: a failed
-	 * decode then never clobbers the instruction executed last (its
-	 * mnemonic names the outcome). */
-	if (!dec_one(&p->dec, bits, buf, n, rip, p->dec.insn))
-		return NULL;
-	cs_insn *t = sl->insn;
-	sl->insn = p->dec.insn;
-	p->dec.insn = t;
-	sl->rip = rip;
-	sl->bits = (uint8_t)bits;
-	sl->n = (uint8_t)n;
-	memcpy(sl->bytes, buf, n);
-	return sl->insn;
-}
-
 static void copy_mnemonic(struct outcome *out, const char *m)
 {
 	size_t n = strnlen(m, sizeof(out->mnemonic) - 1);
@@ -334,7 +300,7 @@ static int lock_refused(struct ref_priv *p, unsigned bits, uint64_t rip, const u
 			t[i] = 0x3e;
 			had_lock = 1;
 		}
-	return had_lock && decode(p, bits, rip, t, n) != NULL;
+	return had_lock && ref_dcache_decode(&p->dcache, &p->dec, bits, rip, t, n) != NULL;
 }
 
 /* Remembers what ran at rip (outcome.ran): a fixed 16-byte copy of
@@ -619,7 +585,8 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		unsigned want;
 		int limited;
 		unsigned n = fetch_insn(&cpu, buf, &fault_la, &want, &limited);
-		const cs_insn *next = n ? decode(p, cpu.code_bits, cpu.rip, buf, n) : NULL;
+		const cs_insn *next =
+			n ? ref_dcache_decode(&p->dcache, &p->dec, cpu.code_bits, cpu.rip, buf, n) : NULL;
 		cpu.insn = NULL;
 		if (!next) {
 			/* Bytes before an unfetchable one that do not form an

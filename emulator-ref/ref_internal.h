@@ -443,4 +443,8 @@ int ref_rep_store_self(struct ref_cpu *cpu, enum ref_seg s, uint64_t off,
  * such an operand (Capstone names them all MOV). */
 enum ref_status ref_sys_mov_crdr(struct ref_cpu *cpu, const cs_insn *insn);
 
+/* The executor's decode cache (ref_decode_cache.h), for tests; NULL
+ * before init. */
+struct ref_dcache *ref_decode_cache(struct executor *ex);
+
 #endif

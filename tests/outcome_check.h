@@ -2,6 +2,7 @@
 #ifndef EXITDIFF_TEST_OUTCOME_CHECK_H
 #define EXITDIFF_TEST_OUTCOME_CHECK_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include "check.h"
@@ -45,6 +46,19 @@ static inline int oc_open_ref(struct executor *ex)
 		return -1;
 	}
 	return 0;
+}
+
+/* 1 when two outcomes hold the same events, end state, masks, names and
+ * memory window (outcome_init clears all of it but the events and the
+ * window, which every run writes whole); the stamp of the run that wrote
+ * the window is not part of what was observed. */
+static inline int oc_same_outcome(const struct outcome *a, const struct outcome *b)
+{
+	return a->n_events == b->n_events &&
+	       !memcmp(a->events, b->events, a->n_events * sizeof(a->events[0])) &&
+	       !memcmp(&a->state, &b->state,
+		       offsetof(struct outcome, mem_stamp) - offsetof(struct outcome, state)) &&
+	       !memcmp(a->mem, b->mem, sizeof(a->mem));
 }
 
 /* A fresh case tc in mode m with knobs (case_init's registers). */

@@ -14,6 +14,7 @@
 #include "gen.h"
 #include "gen_rng.h"
 #include "ref_internal.h"
+#include "outcome_check.h"
 
 static int open_ref(struct executor *ex)
 {
@@ -24,19 +25,6 @@ static int open_ref(struct executor *ex)
 		return 0;
 	printf("FAILED: reference executor: %s\n", err);
 	return -1;
-}
-
-/* 1 when two outcomes hold the same events, end state, masks, names and
- * memory window (outcome_init clears all of it but the events and the
- * window, which every run writes whole); the stamp of the run that wrote
- * the window is not part of what was observed. */
-static int same_outcome(const struct outcome *a, const struct outcome *b)
-{
-	return a->n_events == b->n_events &&
-	       !memcmp(a->events, b->events, a->n_events * sizeof(a->events[0])) &&
-	       !memcmp(&a->state, &b->state,
-		       offsetof(struct outcome, mem_stamp) - offsetof(struct outcome, state)) &&
-	       !memcmp(a->mem, b->mem, sizeof(a->mem));
 }
 
 /* The first differing byte of the windows, for the failure message. */
@@ -139,7 +127,7 @@ static void check_pair(struct executor *tracked, const struct pair *p)
 	/* The writer really changed the window: else the pair proves nothing. */
 	CHECK(first_mem_diff(&wrote, &fresh) >= 0, "%s: the writer changed memory", p->what);
 	long at = first_mem_diff(&after, &fresh);
-	CHECK(same_outcome(&after, &fresh),
+	CHECK(oc_same_outcome(&after, &fresh),
 	      "%s: the reader after the writer == the reader on a new executor "
 	      "(rax 0x%llx vs 0x%llx, memory first differs at 0x%lx)", p->what,
 	      (unsigned long long)after.state.gpr[RAX], (unsigned long long)fresh.state.gpr[RAX], at);
@@ -162,13 +150,13 @@ static void check_window_reuse(const struct pair *p)
 	}
 	int rc = first.ops->run(&first, &r, &fresh);
 	rc |= t.ops->run(&t, &w, &x) | t.ops->run(&t, &r, &x);
-	CHECK(rc == 0 && same_outcome(&x, &fresh), "%s: writer then reader into one outcome",
+	CHECK(rc == 0 && oc_same_outcome(&x, &fresh), "%s: writer then reader into one outcome",
 	      p->what);
 	rc = t.ops->run(&t, &w, &x);
 	outcome_init(&x);
 	memset(x.mem, 0xee, sizeof(x.mem));
 	rc |= t.ops->run(&t, &r, &x);
-	CHECK(rc == 0 && same_outcome(&x, &fresh),
+	CHECK(rc == 0 && oc_same_outcome(&x, &fresh),
 	      "%s: the reader's window whole after another writer's outcome_init", p->what);
 	t.ops->fini(&t);
 	/* Two new executors: their first runs, had each its own count. */
@@ -177,7 +165,7 @@ static void check_window_reuse(const struct pair *p)
 		return;
 	}
 	rc = t.ops->run(&t, &r, &x) | u.ops->run(&u, &w, &x) | t.ops->run(&t, &r, &x);
-	CHECK(rc == 0 && same_outcome(&x, &fresh),
+	CHECK(rc == 0 && oc_same_outcome(&x, &fresh),
 	      "%s: the reader's window whole after another reference filled the outcome",
 	      p->what);
 	t.ops->fini(&t);
@@ -206,7 +194,7 @@ static void check_stream(unsigned n)
 			break;
 		int rc = one.ops->run(&one, &c, &a) | fresh.ops->run(&fresh, &c, &b);
 		fresh.ops->fini(&fresh);
-		if (rc == 0 && same_outcome(&a, &b)) {
+		if (rc == 0 && oc_same_outcome(&a, &b)) {
 			same++;
 		} else if (failed++ < 5) {
 			printf("  case %s (%s): differs, memory first at 0x%lx\n", c.id,
