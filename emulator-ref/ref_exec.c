@@ -228,8 +228,6 @@ static void fetch_fault(struct ref_cpu *cpu, uint64_t la, struct outcome *out)
 	}
 }
 
-/* Decodes the n fetched bytes at rip, through the cache. NULL when the
- * bytes are not a valid instruction (never cached). */
 static void copy_mnemonic(struct outcome *out, const char *m)
 {
 	size_t n = strnlen(m, sizeof(out->mnemonic) - 1);
