@@ -149,6 +149,18 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 			 p ? "dead: an earlier recovery failed" : "not initialised");
 		return -1;
 	}
+	if (p->k.flush_left) {
+		/* The last case left KVM an instruction it would go on with
+		 * inside this one (kvm_run.c, KVM_FLUSH_MAX). */
+		if (kvm_vm_rebuild(&p->k, why, sizeof(why)) < 0) {
+			ex->dead = 1;
+			snprintf(ex->err, sizeof(ex->err),
+				 "case %s: rebuilding the VM the last case left an exit pending in: %s",
+				 c->id, why);
+			return -1;
+		}
+		p->k.flush_left = 0;
+	}
 	p->k.budget_us = ex->budget_us;
 	p->k.hang_probe = ex->hang_probe;
 	int rc = kvm_exec_case(&p->k, c, out, why, sizeof(why));

@@ -34,6 +34,12 @@
 /* MSRs a case can change with WRMSR or SWAPGS and that KVM_SET_SREGS does
  * not restore (EFER, FS/GS base are part of sregs). */
 #define KVM_SAVED_MSRS_MAX 16
+/* KVM_RUNs with immediate_exit spent completing what a stopped case left
+ * pending. KVM reads REP INS data a page at a time and writes it back 8
+ * bytes an MMIO exit: 512 exits, and the next page waits for the guest to
+ * run again, which an immediate exit never lets it. The bound is for what
+ * nobody has seen. */
+#define KVM_FLUSH_MAX 1024
 
 /* The sregs of one (mode, knobs) pair as KVM accepted them (kvm_mode.c),
  * built on first use and kept: a table of pointers indexed by
@@ -154,6 +160,11 @@ struct kvm_ctx {
 
 	/* Figures for docs and reports. */
 	uint64_t cases, eintr, restores, vm_rebuilds, run_failures, io_flushes;
+	/* KVM_RUNs a stopped case's pending exits may take (0: KVM_FLUSH_MAX;
+	 * tests lower it), and whether the last case used them all with an
+	 * exit still pending: the next case then needs a new VM. */
+	unsigned flush_max;
+	int flush_left;
 	uint64_t sregs_sets, events_sets, cr8_resets, tmpl_builds, settles;
 	/* The hang probe's three ends: a hang, the vCPU moved, or its thread
 	 * ran too little of the samples' time to tell (preempted). */
@@ -279,6 +290,11 @@ int kvm_on_irq_window(struct kvm_ctx *k, struct outcome *out);
  * kvm_irq_wake then records and injects it like a window. */
 int kvm_irq_wakes(const struct kvm_ctx *k);
 int kvm_irq_wake(struct kvm_ctx *k, struct outcome *out);
+
+/* Completes, without entering the guest, what the last exit left for the
+ * next KVM_RUN (an I/O, MMIO, MSR or hypercall exit); sets k->flush_left
+ * when k->flush_max KVM_RUNs did not finish it. */
+void kvm_flush_pending(struct kvm_ctx *k);
 
 /* kvm_events.c: events made pending later than the start. kvm_events_pend
  * makes the ones that match (after=N, or at=handler) pending now: KVM_NMI,

@@ -292,6 +292,35 @@ static int budget_spent(struct kvm_budget *b)
 	return 0;
 }
 
+/* An exit KVM completes only on the next KVM_RUN. */
+static int kvm_exit_pending(uint32_t reason)
+{
+	return reason == KVM_EXIT_IO || reason == KVM_EXIT_MMIO || reason == KVM_EXIT_X86_RDMSR ||
+	       reason == KVM_EXIT_X86_WRMSR || reason == KVM_EXIT_HYPERCALL;
+}
+
+void kvm_flush_pending(struct kvm_ctx *k)
+{
+	struct kvm_run *run = k->vcpu.run;
+	if (!kvm_exit_pending(run->exit_reason))
+		return;
+	/* With an immediate exit, KVM completes what is pending and returns
+	 * EINTR without entering the guest (api.rst, "immediate_exit");
+	 * exit_reason then still names the last exit. One exit's worth is
+	 * completed per KVM_RUN: an instruction of many exits (REP INS into
+	 * MMIO: a page of port data written back 8 bytes an exit) returns
+	 * with the next one pending, so it is flushed until KVM_RUN fails. */
+	run->immediate_exit = 1;
+	run->kvm_dirty_regs = 0;
+	unsigned max = k->flush_max ? k->flush_max : KVM_FLUSH_MAX;
+	k->flush_left = 1;
+	for (unsigned i = 0; i < max && k->flush_left; i++) {
+		k->io_flushes++;
+		k->flush_left = ioctl(k->vcpu.fd, KVM_RUN, 0) == 0 && kvm_exit_pending(run->exit_reason);
+	}
+	run->immediate_exit = 0;
+}
+
 /* KVM_RUN, or the test hook's failure (kvm.h, test_fail_every): EINVAL
  * without entering KVM, on every run from the Nth until the VM is rebuilt,
  * which is how a vCPU KVM refuses to run again looks to the executor. */
@@ -447,21 +476,13 @@ int kvm_run_case(struct kvm_ctx *k, struct outcome *out, char *err, size_t errle
 	}
 	kvm_watchdog_end();
 
-	/* Stopped right after an I/O, MMIO, MSR or hypercall exit (trace full, or out of
-	 * time): KVM completes that instruction on the next KVM_RUN, after it
-	 * has applied the next case's sync regs, and would write its result
-	 * into them. Complete it now with an immediate exit (api.rst,
-	 * "immediate_exit": pending operations are completed first). */
-	if (rc == 0 && (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO ||
-			run->exit_reason == KVM_EXIT_X86_RDMSR ||
-			run->exit_reason == KVM_EXIT_X86_WRMSR ||
-			run->exit_reason == KVM_EXIT_HYPERCALL)) {
+	/* Stopped right after an I/O, MMIO, MSR or hypercall exit (trace full,
+	 * or out of time): KVM completes that instruction on the next KVM_RUN,
+	 * after it has applied the next case's sync regs, and would write its
+	 * result into them. */
+	if (rc == 0 && kvm_exit_pending(run->exit_reason)) {
 		kvm_prof_lap(k, KVM_PROF_EXITS, &pt);
-		run->immediate_exit = 1;
-		run->kvm_dirty_regs = 0;
-		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
-		run->immediate_exit = 0;
-		k->io_flushes++;
+		kvm_flush_pending(k);
 		kvm_prof_lap(k, KVM_PROF_RUN, &pt);
 	}
 	kvm_prof_lap(k, KVM_PROF_EXITS, &pt);

@@ -455,15 +455,9 @@ void kvm_step_end(struct kvm_step *s)
 	if (!s->active)
 		return;
 	kvm_watchdog_end();
-	struct kvm_run *run = k->vcpu.run;
-	/* An I/O or MMIO exit left pending completes now, not into the next
-	 * case's registers (the same reason as in kvm_run_case). */
-	if (run->exit_reason == KVM_EXIT_IO || run->exit_reason == KVM_EXIT_MMIO) {
-		run->immediate_exit = 1;
-		run->kvm_dirty_regs = 0;
-		(void)ioctl(k->vcpu.fd, KVM_RUN, 0);
-		run->immediate_exit = 0;
-	}
+	/* An exit left pending completes now, not into the next case's
+	 * registers (the same reason as in kvm_run_case). */
+	kvm_flush_pending(k);
 	(void)set_guest_debug(k, 0);
 	/* Measured on kvm_pvm: after a HLT was stepped over (the case's own,
 	 * or an exception stub's), the next KVM_RUN of the next case stops
