@@ -159,7 +159,6 @@ static int kvm_run_op(struct executor *ex, const struct test_case *c,
 				 c->id, why);
 			return -1;
 		}
-		p->k.flush_left = 0;
 	}
 	p->k.budget_us = ex->budget_us;
 	p->k.hang_probe = ex->hang_probe;

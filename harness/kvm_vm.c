@@ -192,6 +192,7 @@ int kvm_vm_rebuild(struct kvm_ctx *k, char *err, size_t errlen)
 	kvm_vm_close(k);
 	k->vm_rebuilds++;
 	k->test_vcpu_dead = 0;
+	k->flush_left = 0; /* a new vCPU has nothing pending */
 	return kvm_vm_open(k, err, errlen);
 }
 

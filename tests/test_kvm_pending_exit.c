@@ -33,6 +33,8 @@ static void stop_inside_rep_ins(uint64_t count)
 static void next_case_alone(const char *after)
 {
 	oc_start(&tc, MODE_LONG64, 0);
+	/* Not 0: a REP going on with this case's registers would stop at
+	 * once with RCX = 0 and show nothing. */
 	tc.gpr[RCX] = 1;
 	oc_run_code(&ex, &tc, &out, "mov eax, 42; hlt", B(0xb8, 0x2a, 0, 0, 0, 0xf4));
 	oc_print_trace(&out);
