@@ -28,12 +28,21 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 
 /* 1 when the code holds an instruction whose outcome the host's system
  * state decides rather than the environment's (selectors and descriptor
- * tables, CR4.OSXSAVE/FSGSBASE/PKE, RFLAGS.IF) or about whose CPUID
+ * tables, CR4.OSXSAVE/FSGSBASE/PKE, RFLAGS.IF, the FS/GS bases when
+ * host_fsgsbase is 0) or about whose CPUID
  * feature the environment's table t and the host disagree, or that a
  * knob the host cannot set would change (CR0.TS and x87/SSE, ...); why
  * gets "native:host MNEMONIC", "native:cpuid MNEMONIC" or "native:KNOB
  * MNEMONIC". */
-int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, const uint8_t *code,
-			   uint32_t len, char *why, size_t whylen);
+int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, int host_fsgsbase,
+			   const uint8_t *code, uint32_t len, char *why, size_t whylen);
+
+/* 1 when the host kernel lets user code write its FS/GS bases
+ * (HWCAP2_FSGSBASE): the case then runs with both bases 0, as the guest.
+ * Without it the case would run with glibc's FS base, so the scan
+ * refuses FS/GS-relative accesses and RDFSBASE... too. The CPU may run
+ * RDFSBASE all the same (a host that is itself a guest: seen on kvm_pvm),
+ * so the instruction working is no proof. */
+int native_host_fsgsbase(void);
 
 #endif

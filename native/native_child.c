@@ -9,20 +9,17 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include "native.h"
 #include "native_internal.h"
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
-#endif
-#ifndef HWCAP2_FSGSBASE
-#define HWCAP2_FSGSBASE (1 << 1)   /* Linux: arch/x86/include/uapi/asm/hwcap2.h */
 #endif
 
 /* Every signal that ends a case: the exceptions Linux turns into signals
@@ -165,7 +162,7 @@ NATIVE_NO_ASAN void native_child(struct native_report *r, const struct test_case
 	native_ctx = (struct native_ctx){ .rflags = c->rflags | (step_bound ? RFLAGS_TF : 0),
 					  .rip = LAYOUT_CODE };
 	memcpy(native_ctx.gpr, c->gpr, sizeof(native_ctx.gpr));
-	native_have_fsgsbase = (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+	native_have_fsgsbase = (uint8_t)native_host_fsgsbase();
 
 	/* The budget counts the child's user time (ITIMER_VIRTUAL): a busy
 	 * host delays it but cannot spend it. Armed last before the filter,

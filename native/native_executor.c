@@ -55,7 +55,8 @@ int native_refuses(const struct executor *ex, const struct test_case *c, char *w
 	/* The other knobs set CR0/CR4/EFER bits, which are the host
 	 * kernel's: the case is refused only when its code would see the
 	 * difference (native_scan.c). */
-	return native_scan_host_state(ex->cpuid, c->knobs, c->code, c->code_len, why, len);
+	return native_scan_host_state(ex->cpuid, c->knobs, native_host_fsgsbase(), c->code, c->code_len,
+				      why, len);
 }
 
 struct native_priv {

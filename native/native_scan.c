@@ -12,6 +12,8 @@
  *     XGETBV) and XCR0 = x87 only; the host has both on;
  *   - CR4.FSGSBASE (RDFSBASE..: #UD in the environment, on for the host)
  *     and CR4.PKE (RDPKRU/WRPKRU);
+ *   - the FS/GS bases, on a host kernel that does not let user code set
+ *     them (no HWCAP2_FSGSBASE): the case would run with glibc's FS base;
  *   - RFLAGS.IF, which PUSHF stores: the host's user mode has IF=1;
  *   - instructions whose CPUID feature the environment's table and the
  *     host disagree about (native_cpuid.c).
@@ -23,6 +25,7 @@
  * A linear decode sees the bytes a case holds, not what it jumps into; a
  * jump into the middle of an instruction can hide one (docs/native.md). */
 #include <stdio.h>
+#include <sys/auxv.h>
 #include "code_walk.h"
 #include "knobs.h"
 #include "native.h"
@@ -146,6 +149,27 @@ static const char *knob_conflict(uint32_t knobs, const cs_insn *in)
 	return NULL;
 }
 
+#ifndef HWCAP2_FSGSBASE
+#define HWCAP2_FSGSBASE (1 << 1)   /* Linux: arch/x86/include/uapi/asm/hwcap2.h */
+#endif
+
+int native_host_fsgsbase(void)
+{
+	return (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) != 0;
+}
+
+/* A memory operand through FS or GS: with the host's FS base it would
+ * read glibc's TLS where the guest reads from 0. */
+static int uses_fs_gs_base(const cs_insn *in)
+{
+	const cs_x86 *x = &in->detail->x86;
+	for (unsigned k = 0; k < x->op_count; k++)
+		if (x->operands[k].type == X86_OP_MEM &&
+		    (x->operands[k].mem.segment == X86_REG_FS || x->operands[k].mem.segment == X86_REG_GS))
+			return 1;
+	return 0;
+}
+
 static int is_fsgsbase(unsigned id)
 {
 	return id == X86_INS_RDFSBASE || id == X86_INS_RDGSBASE || id == X86_INS_WRFSBASE ||
@@ -153,16 +177,20 @@ static int is_fsgsbase(unsigned id)
 }
 
 /* 1 (why filled) when in is something the native run cannot judge. */
-static int refuses(const struct cpuid_table *t, uint32_t knobs, const cs_insn *in,
-		   char *why, size_t whylen)
+static int refuses(const struct cpuid_table *t, uint32_t knobs, int host_fsgsbase,
+		   const cs_insn *in, char *why, size_t whylen)
 {
 	int hit = needs_host_cr4(in->bytes, in->size) || uses_sreg(in);
 	for (unsigned k = 0; !hit && k < sizeof(host_state_insns) / sizeof(host_state_insns[0]); k++)
 		hit = in->id == host_state_insns[k];
 	/* With the knob the environment has CR4.FSGSBASE=1, as the host,
 	 * and native_enter made the bases 0, as the guest's. */
-	if (hit && (knobs & KNOB_CR4_FSGSBASE) && is_fsgsbase(in->id))
+	if (hit && host_fsgsbase && (knobs & KNOB_CR4_FSGSBASE) && is_fsgsbase(in->id))
 		hit = 0;
+	if (!host_fsgsbase && uses_fs_gs_base(in)) {
+		snprintf(why, whylen, "native:no-fsgsbase %s", in->mnemonic);
+		return 1;
+	}
 	const char *knob = knob_conflict(knobs, in);
 	if (knob) {
 		snprintf(why, whylen, "native:%s %s", knob, in->mnemonic);
@@ -178,6 +206,7 @@ static int refuses(const struct cpuid_table *t, uint32_t knobs, const cs_insn *i
 struct scan {
 	const struct cpuid_table *t;
 	uint32_t knobs;
+	int host_fsgsbase;
 	char *why;
 	size_t whylen;
 };
@@ -185,16 +214,16 @@ struct scan {
 static int visit(const cs_insn *in, void *ctx)
 {
 	struct scan *sc = ctx;
-	return refuses(sc->t, sc->knobs, in, sc->why, sc->whylen);
+	return refuses(sc->t, sc->knobs, sc->host_fsgsbase, in, sc->why, sc->whylen);
 }
 
 /* The walk follows direct branches (codewalk/): a case that jumps into the
  * middle of what a sweep decodes (E9 0A 00 00 00 ... F6 DE E0 reaches
  * DE E0, FSUBRP) is judged by what it runs. */
-int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, const uint8_t *code,
-			   uint32_t len, char *why, size_t whylen)
+int native_scan_host_state(const struct cpuid_table *t, uint32_t knobs, int host_fsgsbase,
+			   const uint8_t *code, uint32_t len, char *why, size_t whylen)
 {
-	struct scan sc = { t, knobs, why, whylen };
+	struct scan sc = { t, knobs, host_fsgsbase, why, whylen };
 	int r = code_walk64(code, len, visit, &sc);
 	if (r < 0)
 		snprintf(why, whylen, "native:no decoder");

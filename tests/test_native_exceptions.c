@@ -164,12 +164,49 @@ int main(void)
 	go("cr4.tsd-rdtsc", B(0x0f, 0x31, 0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:cr4.tsd rdtsc"), "cr4.tsd with RDTSC refused: '%s'", o.mnemonic);
 	/* cr4.fsgsbase: the environment allows RDFSBASE as the host does,
-	 * and its FS base is 0 there too. */
+	 * and its FS base is 0 there too, where the host kernel lets us set
+	 * it; elsewhere the case is refused. */
 	oc_start(&tc, MODE_LONG64, KNOB_CPL3 | KNOB_CR4_FSGSBASE);
 	tc.gpr[RAX] = 0x1234;
 	go("cr4.fsgsbase", B(0xf3, 0x48, 0x0f, 0xae, 0xc0, 0xf4));
-	oc_want_exc(&o, 13, 1, 0, LAYOUT_CODE + 5);
-	CHECK_EQ_U64(o.state.gpr[RAX], 0, "RDFSBASE reads the guest's FS base 0");
+	if (native_host_fsgsbase()) {
+		oc_want_exc(&o, 13, 1, 0, LAYOUT_CODE + 5);
+		CHECK_EQ_U64(o.state.gpr[RAX], 0, "RDFSBASE reads the guest's FS base 0");
+	} else
+		CHECK(!strcmp(o.mnemonic, "native:host rdfsbase"),
+		      "no HWCAP2_FSGSBASE on this host: RDFSBASE refused: '%s'", o.mnemonic);
+	/* mov rax, fs:[0x11000]: through the guest's base 0 (the #PF of
+	 * pf-read above) where the base can be set, refused elsewhere. */
+	start();
+	go("fs-access", B(0x64, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0xf4));
+	if (native_host_fsgsbase()) {
+		oc_want_exc(&o, 14, 1, 0x4, LAYOUT_CODE);
+		CHECK_EQ_U64(oc_term(&o)->cr2, 0x11000, "cr2 = the address at FS base 0");
+	} else
+		CHECK(!strcmp(o.mnemonic, "native:no-fsgsbase mov"),
+		      "no HWCAP2_FSGSBASE on this host: FS access refused: '%s'", o.mnemonic);
+	/* The scan both ways, whatever this host has. */
+	static const uint8_t rdfsbase[] = { 0xf3, 0x48, 0x0f, 0xae, 0xc0, 0xf4 };
+	static const uint8_t fs_load[] = { 0x64, 0x48, 0x8b, 0x04, 0x25, 0x00, 0x10, 0x01, 0x00, 0xf4 };
+	static const uint8_t gs_store[] = { 0x65, 0x89, 0x03, 0xf4 };
+	static const uint8_t plain_load[] = { 0x48, 0x8b, 0x03, 0xf4 };
+	char why[64];
+	const uint32_t fsgs = KNOB_CPL3 | KNOB_CR4_FSGSBASE;
+	CHECK(!native_scan_host_state(NULL, fsgs, 1, rdfsbase, sizeof(rdfsbase), why, sizeof(why)),
+	      "scan, host sets bases: RDFSBASE under cr4.fsgsbase runs");
+	CHECK(native_scan_host_state(NULL, fsgs, 0, rdfsbase, sizeof(rdfsbase), why, sizeof(why)) &&
+		      !strcmp(why, "native:host rdfsbase"),
+	      "scan, host cannot: RDFSBASE under cr4.fsgsbase refused: '%s'", why);
+	CHECK(!native_scan_host_state(NULL, KNOB_CPL3, 1, fs_load, sizeof(fs_load), why, sizeof(why)),
+	      "scan, host sets bases: an FS load runs");
+	CHECK(native_scan_host_state(NULL, KNOB_CPL3, 0, fs_load, sizeof(fs_load), why, sizeof(why)) &&
+		      !strcmp(why, "native:no-fsgsbase mov"),
+	      "scan, host cannot: an FS load refused: '%s'", why);
+	CHECK(native_scan_host_state(NULL, KNOB_CPL3, 0, gs_store, sizeof(gs_store), why, sizeof(why)) &&
+		      !strcmp(why, "native:no-fsgsbase mov"),
+	      "scan, host cannot: a GS store refused: '%s'", why);
+	CHECK(!native_scan_host_state(NULL, KNOB_CPL3, 0, plain_load, sizeof(plain_load), why, sizeof(why)),
+	      "scan, host cannot: a load without FS/GS still runs");
 	oc_start(&tc, MODE_PROT32, 0);
 	go("prot32", B(0xf4));
 	CHECK(!strcmp(o.mnemonic, "native:mode prot32"), "mode refused: '%s'", o.mnemonic);
