@@ -492,6 +492,8 @@ int camp_store_run_line(const char *out, const struct campaign_opts *o, double e
 	fprintf(m, ",\"seconds\":%.1f,\"execs\":%" PRIu64 ",\"stats_period\":%.1f,\"known\":",
 		o->seconds, o->execs, o->stats_period);
 	camp_json_str(m, o->known_path ? o->known_path : "");
+	fputs(",\"against\":", m);
+	camp_json_str(m, o->against ? o->against : "kvm");
 	fputs(",\"command\":", m);
 	camp_json_str(m, o->cmdline ? o->cmdline : "");
 	fputs("}\n", m);

@@ -40,6 +40,10 @@ struct campaign_opts {
 	/* The VMM that takes KVM's place (fuzz --against vmm:NAME): the known
 	 * list's [vmm=NAME] entries hold, its KVM entries do not. NULL: KVM. */
 	const char *vmm;
+	/* The same as --against gave it ("vmm:qemu-tcg", "vmm:CMD {image}"),
+	 * recorded in runs.jsonl so that triage re-runs what the campaign
+	 * ran. NULL: KVM. */
+	const char *against;
 	double stats_period;        /* seconds between stats lines (~2) */
 	const char *cmdline;        /* the command as typed, for the report; NULL = none */
 	/* Rewrite OUT/report.html this often while running (0 = never);

@@ -111,6 +111,7 @@ int cmd_fuzz(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			fuzz_vmm = v + 4;
+			o.against = v;
 			/* The known list's name for it: a profile's, else "command". */
 			o.vmm = strstr(fuzz_vmm, "{image}") ? "command" : fuzz_vmm;
 		} else if (!strcmp(a, "--known")) {

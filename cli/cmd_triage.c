@@ -14,7 +14,11 @@
  * CPU when the CPU judged, else the reference) to name the instruction
  * where they part ("where:"), and with --kvm-trace KVM's tracepoints
  * while its case ran are saved beside it (OUT/buckets/X/kvm-trace).
+ * A campaign that fuzzed a VMM (--against vmm:..., its runs.jsonl says)
+ * re-runs its findings on that VMM, not on KVM, and needs no KVM; lockstep
+ * and the trace are KVM's and are left out there.
  * docs/native.md, docs/unicorn.md, docs/lockstep.md. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "kvm_trace.h"
 #include "lockstep.h"
 #include "pipeline.h"
+#include "rep_json.h"
 #include "rule.h"
 #include "show.h"
 
@@ -52,8 +57,15 @@ static int by_side_then_hits(const void *a, const void *b)
 	return (y->hits > x->hits) - (y->hits < x->hits);
 }
 
+/* The hypervisor the campaign tested, as verdicts name it: "KVM" or the
+ * campaign's "vmm:..." (set once in cmd_triage). */
+static const char *hv_name = "KVM";
+static int hv_is_vmm;
+
 static const char *side_name(int side)
 {
+	if (side == ORACLE_KVM && hv_is_vmm)
+		return "vmm";
 	if (side == SIDE_RULE)
 		return "rule";
 	if (side == SIDE_NONE)
@@ -92,10 +104,12 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 		detail[strcspn(detail, "\n")] = 0;
 		switch (side) {
 		case ORACLE_REFERENCE:
-			snprintf(r->verdict, sizeof(r->verdict), "KVM wrong (%s and reference agree)", j[k].who);
+			snprintf(r->verdict, sizeof(r->verdict), "%s wrong (%s and reference agree)", hv_name,
+				 j[k].who);
 			break;
 		case ORACLE_KVM:
-			snprintf(r->verdict, sizeof(r->verdict), "reference wrong (%s and KVM agree)", j[k].who);
+			snprintf(r->verdict, sizeof(r->verdict), "reference wrong (%s and %s agree)", j[k].who,
+				 hv_name);
 			break;
 		case ORACLE_BOTH:
 			snprintf(r->verdict, sizeof(r->verdict), "both (%s agrees with each under the masks)", j[k].who);
@@ -266,6 +280,28 @@ static void save_verdict(const struct row *r)
 	}
 }
 
+/* The hypervisor OUT's last run tested: runs.jsonl's "against" ("kvm"
+ * when absent: campaigns older than the field, or without runs.jsonl).
+ * -1 with err naming the file and line when runs.jsonl is malformed. */
+static int campaign_against(const char *out, char *buf, size_t len, char *err, size_t errlen)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/runs.jsonl", out);
+	snprintf(buf, len, "kvm");
+	struct jsonl_reader r;
+	if (jsonl_open(&r, path, err, errlen) < 0)
+		return errno == ENOENT ? 0 : -1;
+	struct json_doc d = { 0 };
+	int rc;
+	while ((rc = jsonl_next(&r, &d, err, errlen)) > 0) {
+		const char *a = json_str_of(&d, &d.n[0], "against");
+		snprintf(buf, len, "%s", a[0] ? a : "kvm");
+	}
+	json_doc_free(&d);
+	jsonl_close(&r);
+	return rc < 0 ? -1 : 0;
+}
+
 int cmd_triage(int argc, char **argv)
 {
 	const char *out = NULL;
@@ -308,17 +344,37 @@ int cmd_triage(int argc, char **argv)
 	int n = collect_case_paths("triage", args, 1, &paths), npaths = n;
 	if (n < 0)
 		return 2;
-	struct session s;
-	if (session_open(&s, NEED_KVM | NEED_REF | (oracle ? judges : 0)) < 0) {
+	char against[1024], aerr[300];
+	if (campaign_against(out, against, sizeof(against), aerr, sizeof(aerr)) < 0) {
+		cli_error("triage", "%s", aerr);
 		paths_free(paths, n);
 		return 2;
 	}
+	const char *vmm = !strncmp(against, "vmm:", 4) ? against + 4 : NULL;
+	if (vmm) {
+		hv_name = against;
+		hv_is_vmm = 1;
+		steps = 0;
+		printf("the campaign fuzzed %s: its findings run on it again (no lockstep, no KVM "
+		       "trace: both are KVM's)\n", against);
+		if (tracing)
+			fprintf(stderr, "exitdiff triage: --kvm-trace: the campaign fuzzed %s, not KVM; no "
+				"KVM trace is saved\n", against);
+		tracing = 0;
+	}
+	struct session s;
+	if (session_open_vmm(&s, (vmm ? NEED_VMM : NEED_KVM) | NEED_REF | (oracle ? judges : 0), vmm) <
+	    0) {
+		paths_free(paths, n);
+		return 2;
+	}
+	struct executor *hv = vmm ? &s.vmm : &s.kvm;
 	struct row *rows = calloc((size_t)n + 1, sizeof(*rows));
 	struct case_file *cf = malloc(sizeof(*cf));
 	struct outcome *ref = malloc(sizeof(*ref)), *kvm = malloc(sizeof(*kvm));
 	struct outcome *third = malloc(sizeof(*third));
 	struct pipeline pl;
-	int have_pl = pipeline_open(&pl, &s.ref, &s.kvm, NULL) == 0;
+	int have_pl = pipeline_open(&pl, &s.ref, hv, NULL) == 0;
 	/* KVM's trace is extra evidence: without tracefs it is said once. */
 	struct kvm_trace kt;
 	char kerr[300];
@@ -382,8 +438,9 @@ int cmd_triage(int argc, char **argv)
 		for (int k = 0; k <= SIDE_ERROR; k++)
 			if (counts[k])
 				printf(" %s %d,", side_name(k), counts[k]);
-		printf(" judged by native %d, unicorn %d (the judge siding with the reference points at KVM, "
-		       "with kvm at the reference; rule: only the manual's rule, cited)\n", by_native, by_uc);
+		printf(" judged by native %d, unicorn %d (the judge siding with the reference points at %s, "
+		       "with %s at the reference; rule: only the manual's rule, cited)\n", by_native, by_uc,
+		       hv_name, hv_is_vmm ? "it" : "kvm");
 		print_cluster_verdicts(rows, n);
 	}
 	free(rows);

@@ -45,13 +45,13 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 		}
 		s->have_vmm = 1;
 	}
+	/* The environment's CPUID for every other executor: the KVM
+	 * executor calibrated it inside its guest, else the VMM's guest read
+	 * it; without either the reference answers CPUID with UNSUPPORTED
+	 * and the native run refuses no instruction for its feature. */
+	struct cpuid_table *env_cpuid = s->have_kvm ? s->kvm.cpuid : s->have_vmm ? s->vmm.cpuid : NULL;
 	if (need & NEED_REF) {
-		/* The KVM executor calibrated CPUID inside its guest (else the
-		 * VMM's); without either the reference answers CPUID with
-		 * UNSUPPORTED. */
-		if (init_one(&s->ref, &ref_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : s->have_vmm ? s->vmm.cpuid : NULL,
-			     NULL) < 0) {
+		if (init_one(&s->ref, &ref_executor_ops, env_cpuid, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
@@ -59,8 +59,7 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 	}
 	if (need & NEED_UNICORN) {
 #ifdef EXITDIFF_HAVE_UNICORN
-		if (init_one(&s->uc, &unicorn_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : NULL, NULL) < 0) {
+		if (init_one(&s->uc, &unicorn_executor_ops, env_cpuid, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
@@ -75,8 +74,7 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 	if (need & NEED_NATIVE) {
 		/* The environment's CPUID: the native run refuses what the
 		 * host CPU has and the table says is absent, or the reverse. */
-		if (init_one(&s->native, &native_executor_ops,
-			     s->have_kvm ? s->kvm.cpuid : NULL, NULL) < 0) {
+		if (init_one(&s->native, &native_executor_ops, env_cpuid, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# triage of a campaign that fuzzed a VMM (runs.jsonl: "against":
+# "vmm:qemu-tcg") runs its findings on that VMM again, not on KVM, and needs
+# no /dev/kvm: INT1 (F1) at CPL0, where QEMU TCG raises #UD and the
+# reference #DB, is judged with the verdict naming vmm:qemu-tcg (on KVM the
+# same case would not be TCG's #UD), a case that agrees says so, lockstep
+# and --kvm-trace are left out with a word. Then input errors: a malformed
+# runs.jsonl is one line naming it (exit 2); a KVM campaign on a host
+# without /dev/kvm is one line naming /dev/kvm (exit 2). Needs QEMU.
+set -u
+exitdiff=$1 src=$2
+needs_kvm=0
+. "$(dirname "$0")/lib_cli.sh"
+command -v qemu-system-x86_64 >/dev/null || { echo "SKIPPED: qemu-system-x86_64 is not installed"; exit 77; }
+
+camp() { # DIR AGAINST: a campaign directory with the two buckets
+	mkdir -p "$tmp/$1/buckets/int1" "$tmp/$1/buckets/agree"
+	printf '{"unix":1,"time":0.0,"against":"%s","command":"exitdiff fuzz"}\n' "$2" >"$tmp/$1/runs.jsonl"
+	printf 'id int1\nmode long64\ncode f1 f4\n' >"$tmp/$1/buckets/int1/case.case"
+	printf 'signature exception#DB/exception#UD:exception.vector:int1\nhits 4\n' >"$tmp/$1/buckets/int1/hits"
+	printf 'id agree\ncode 48 ff c0 f4\n' >"$tmp/$1/buckets/agree/case.case"
+}
+camp tcg vmm:qemu-tcg
+"$exitdiff" triage "$tmp/tcg" --kvm-trace >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 0 ]" "triage of a vmm:qemu-tcg campaign exits 0 (got $rc: $(head -c 300 "$tmp/err"))"
+check "grep -q '^the campaign fuzzed vmm:qemu-tcg: its findings run on it again' $tmp/out" \
+	"it says which hypervisor it runs the findings on"
+int1=$(grep -A1 'exception.vector:int1' "$tmp/out" | tr '\n' ' ')
+check "printf '%s' '$int1' | grep -q '^vmm .*verdict: .*vmm:qemu-tcg'" \
+	"INT1 diverges on TCG again (#UD against the reference's #DB): side vmm, the verdict names vmm:qemu-tcg ($int1)"
+check "grep -q 'vmm:qemu-tcg' $tmp/tcg/buckets/int1/verdict" "the verdict file beside the case names vmm:qemu-tcg"
+check "grep -q '^agrees now .*agree/case.case' $tmp/out" "the case that agrees on TCG says so"
+check "! grep -q '^    where:' $tmp/out" "no lockstep line: lockstep steps KVM"
+check "grep -q 'kvm-trace: the campaign fuzzed vmm:qemu-tcg, not KVM' $tmp/err && [ ! -e $tmp/tcg/buckets/int1/kvm-trace ]" \
+	"--kvm-trace: said once, nothing saved"
+
+camp bad vmm:qemu-tcg
+printf '{"unix":2,"against":\n' >>"$tmp/bad/runs.jsonl"
+"$exitdiff" triage "$tmp/bad" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q 'bad/runs.jsonl:2' $tmp/err" \
+	"a malformed runs.jsonl: exit 2, one line naming runs.jsonl:2 ($(cat "$tmp/err"))"
+
+if [ ! -e /dev/kvm ]; then
+	camp kvm kvm
+	"$exitdiff" triage "$tmp/kvm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+	check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q '/dev/kvm' $tmp/err" \
+		"a KVM campaign without /dev/kvm: exit 2, one line naming /dev/kvm ($(cat "$tmp/err"))"
+else
+	echo "SKIPPED (part): /dev/kvm is here, so a KVM campaign's triage runs (cli_triage)"
+fi
+exit $fail
