@@ -1,5 +1,6 @@
 #include <cpuid.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -42,6 +43,12 @@ static void microcode(struct host_info *h)
 	fclose(f);
 }
 
+const char *host_kvm_device(void)
+{
+	const char *dev = getenv(KVM_DEVICE_ENV);
+	return dev && dev[0] ? dev : KVM_DEVICE_DEFAULT;
+}
+
 const struct host_info *host_info(void)
 {
 	static struct host_info h;
@@ -53,7 +60,13 @@ const struct host_info *host_info(void)
 	if (uname(&u) == 0)
 		snprintf(h.kernel, sizeof(h.kernel), "%.63s", u.release);
 	snprintf(h.backend, sizeof(h.backend), "unknown");
-	for (size_t i = 0; i < sizeof(kvm_backends) / sizeof(kvm_backends[0]); i++) {
+	/* A module can be loaded and still serve no guests (kvm_pvm on a
+	 * host that is itself a kvm_pvm guest does not bind): no device,
+	 * no backend. */
+	if (access(host_kvm_device(), F_OK) < 0)
+		snprintf(h.backend, sizeof(h.backend), "none");
+	for (size_t i = 0; strcmp(h.backend, "none") && i < sizeof(kvm_backends) / sizeof(kvm_backends[0]);
+	     i++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/sys/module/%s", kvm_backends[i]);
 		if (access(path, F_OK) == 0) {
@@ -70,8 +83,8 @@ const struct host_info *host_info(void)
 void environment_from_host(struct environment_info *env)
 {
 	const struct host_info *h = host_info();
-	snprintf(env->kernel, sizeof(env->kernel), "%s", h->kernel);
-	snprintf(env->backend, sizeof(env->backend), "%s", h->backend);
+	snprintf(env->kernel, sizeof(env->kernel), "%.63s", h->kernel);
+	snprintf(env->backend, sizeof(env->backend), "%.31s", h->backend);
 	snprintf(env->vendor, sizeof(env->vendor), "%s", vendor_name(h->vendor));
 	snprintf(env->cpu, sizeof(env->cpu), "%u.%u.%u", h->family, h->model, h->stepping);
 	snprintf(env->microcode, sizeof(env->microcode), "%s", h->microcode[0] ? h->microcode : "-");

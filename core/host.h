@@ -11,7 +11,8 @@
 
 struct host_info {
 	char kernel[64];
-	char backend[32];     /* kvm_pvm, kvm_intel, kvm_amd, or "unknown" */
+	char backend[32];     /* kvm_pvm, kvm_intel, kvm_amd, "unknown", or
+			       * "none" when there is no KVM device */
 	enum cpu_vendor vendor;
 	unsigned family, model, stepping;   /* CPUID leaf 1, display form */
 	char microcode[24];   /* /proc/cpuinfo's revision, "" when unreadable */
@@ -19,6 +20,12 @@ struct host_info {
 
 /* This host, probed once per process. */
 const struct host_info *host_info(void);
+
+/* The KVM device: $EXITDIFF_KVM_DEVICE (tests point it at a missing
+ * file to check the error path), else /dev/kvm. */
+#define KVM_DEVICE_ENV     "EXITDIFF_KVM_DEVICE"
+#define KVM_DEVICE_DEFAULT "/dev/kvm"
+const char *host_kvm_device(void);
 
 /* Where a verdict was produced: the host, the CPUID table the guest read
  * (a hash of it: two hosts with one hash answer CPUID alike) and the KVM

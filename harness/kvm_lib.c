@@ -17,9 +17,7 @@
 int kvm_vm_create(struct kvm_vm *vm, char *err, size_t errlen)
 {
 	vm->sys_fd = vm->vm_fd = -1;
-	const char *dev = getenv(KVM_DEVICE_ENV);
-	if (!dev || !*dev)
-		dev = KVM_DEVICE_DEFAULT;
+	const char *dev = host_kvm_device();
 	snprintf(vm->device, sizeof(vm->device), "%s", dev);
 	vm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (vm->sys_fd < 0) {

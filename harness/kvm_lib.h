@@ -15,12 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/kvm.h>
+#include "host.h"   /* host_kvm_device, KVM_DEVICE_ENV */
 #include "kvm_ioctl.h"
-
-/* Environment variable overriding the device path (tests point it at a
- * missing file to check the error path). */
-#define KVM_DEVICE_ENV     "EXITDIFF_KVM_DEVICE"
-#define KVM_DEVICE_DEFAULT "/dev/kvm"
 
 /* A VM: the device it was made on and the VM itself. -1 when closed. */
 struct kvm_vm {
