@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # triage of a campaign that fuzzed a VMM (runs.jsonl: "against":
 # "vmm:qemu-tcg") runs its findings on that VMM again, not on KVM, and needs
-# no /dev/kvm: INT1 (F1) at CPL0, where QEMU TCG raises #UD and the
+# no KVM: INT1 (F1) at CPL0, where QEMU TCG raises #UD and the
 # reference #DB, is judged with the verdict naming vmm:qemu-tcg (on KVM the
 # same case would not be TCG's #UD), a case that agrees says so, lockstep
 # and --kvm-trace are left out with a word. Then input errors: a malformed
 # runs.jsonl is one line naming it (exit 2); a KVM campaign on a host
-# without /dev/kvm is one line naming /dev/kvm (exit 2). Needs QEMU.
+# without KVM is one line naming the device (exit 2). Without KVM, run
+# --against vmm:qemu-tcg puts the VMM in KVM's place: the INT1 finding
+# diverges with the same signature, --record is refused (exit 2). All of
+# it with EXITDIFF_KVM_DEVICE pointing at nothing, as on a host without
+# KVM, whatever this one has. Needs QEMU.
 set -u
 exitdiff=$1 src=$2
 needs_kvm=0
 . "$(dirname "$0")/lib_cli.sh"
+export EXITDIFF_KVM_DEVICE=$tmp/no-kvm
 command -v qemu-system-x86_64 >/dev/null || { echo "SKIPPED: qemu-system-x86_64 is not installed"; exit 77; }
 
 camp() { # DIR AGAINST: a campaign directory with the two buckets
@@ -40,12 +45,18 @@ printf '{"unix":2,"against":\n' >>"$tmp/bad/runs.jsonl"
 check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q 'bad/runs.jsonl:2' $tmp/err" \
 	"a malformed runs.jsonl: exit 2, one line naming runs.jsonl:2 ($(cat "$tmp/err"))"
 
-if [ ! -e /dev/kvm ]; then
-	camp kvm kvm
-	"$exitdiff" triage "$tmp/kvm" >"$tmp/out" 2>"$tmp/err"; rc=$?
-	check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q '/dev/kvm' $tmp/err" \
-		"a KVM campaign without /dev/kvm: exit 2, one line naming /dev/kvm ($(cat "$tmp/err"))"
-else
-	echo "SKIPPED (part): /dev/kvm is here, so a KVM campaign's triage runs (cli_triage)"
-fi
+camp kvm kvm
+"$exitdiff" triage "$tmp/kvm" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q 'cannot open $EXITDIFF_KVM_DEVICE' $tmp/err" \
+	"a KVM campaign without KVM: exit 2, one line naming the device ($(cat "$tmp/err"))"
+"$exitdiff" run --against vmm:qemu-tcg "$tmp/tcg/buckets/int1/case.case" "$tmp/tcg/buckets/agree/case.case" \
+	>"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 1 ] && grep -q '^no $EXITDIFF_KVM_DEVICE: vmm:qemu-tcg takes KVM.s place' $tmp/out" \
+	"run --against vmm:qemu-tcg without KVM: the VMM in KVM's place, exit 1 for the divergence (rc $rc)"
+check "grep -q '^  reference  *| vmm\$' $tmp/out" "the outcomes side by side: reference | vmm"
+check "grep -q '^verdict: DIVERGENCE exception#DB/exception#UD:exception.vector:int1' $tmp/out && grep -q '^verdict: AGREE' $tmp/out" \
+	"INT1 diverges as the campaign filed it, the other case agrees"
+"$exitdiff" run --record --against vmm:qemu-tcg "$tmp/tcg/buckets/agree/case.case" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q -- '--record: $EXITDIFF_KVM_DEVICE is absent' $tmp/err" \
+	"run --record without KVM: exit 2, one line ($(cat "$tmp/err"))"
 exit $fail
