@@ -870,7 +870,11 @@ static void take(struct worker *w, const struct test_case *c, const struct gen_i
 	} else if (pv == PL_UNSUPPORTED) {
 		w->cnt->unsupported++;
 		lc->unsupported++;
-		note_unsupported(w, ref->mnemonic);
+		/* The diff names why: the side's unsupported instruction, or
+		 * what made the case not comparable ("vmm-port-read", a VMM's
+		 * "vmm:event"), where the reference's mnemonic would be its
+		 * last instruction, HLT as often as not. */
+		note_unsupported(w, res->d.mnemonic[0] ? res->d.mnemonic : ref->mnemonic);
 		cls = 2;
 	} else if (pv != PL_DIVERGED) {
 		w->cnt->unconfirmed++;

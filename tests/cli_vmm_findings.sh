@@ -59,4 +59,11 @@ check "grep -q '^verdict: DIVERGENCE exception#DB/exception#UD:exception.vector:
 "$exitdiff" run --record --against vmm:qemu-tcg "$tmp/tcg/buckets/agree/case.case" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q -- '--record: $EXITDIFF_KVM_DEVICE is absent' $tmp/err" \
 	"run --record without KVM: exit 2, one line ($(cat "$tmp/err"))"
+# A short campaign against TCG: why cases were not compared is named by
+# the reason (a VMM's refusal, a read its own devices answer), not by the
+# reference's last instruction (HLT, before).
+"$exitdiff" fuzz --against vmm:qemu-tcg --execs 400 --out "$tmp/fz" --report-period 0 >"$tmp/fz.out" 2>&1; rc=$?
+top=$(tail -1 "$tmp/fz/stats.jsonl" | grep -o '"unsupported_top":\[[^]]*\]' | head -1)
+check "[ $rc -eq 0 ] && printf '%s' '$top' | grep -q '\"mnemonic\":\"vmm' && ! printf '%s' '$top' | grep -q '\"mnemonic\":\"hlt\"'" \
+	"a TCG campaign names why cases were not compared (rc $rc, $top)"
 exit $fail
