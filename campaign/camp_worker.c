@@ -260,6 +260,11 @@ struct first_ctx {
 	int minimized;
 };
 
+/* Who took KVM's place, as the bucket's notes name it: "KVM", or the
+ * VMM ("vmm:qemu-tcg"); its outcome is kvm-outcome.txt all the same (the
+ * file name is the format's). Set once when the worker starts. */
+static char hv_label[160] = "KVM";
+
 static void print_case(FILE *f, const void *x, struct case_file *cf)
 {
 	const struct first_ctx *fc = x;
@@ -285,7 +290,7 @@ static void print_case(FILE *f, const void *x, struct case_file *cf)
 			mode_name((enum cpu_mode)c->mode), kn[0] ? kn : "none");
 	}
 	fprintf(f, "# %s\n", line);
-	fprintf(f, "# expect = the reference outcome; KVM's is in kvm-outcome.txt\n");
+	fprintf(f, "# expect = the reference outcome; %s's is in kvm-outcome.txt\n", hv_label);
 	case_print(f, cf);
 }
 
@@ -371,8 +376,10 @@ static void print_other_case(FILE *f, const char *key, const char *what, const c
 static void print_fail_case(FILE *f, const void *x, struct case_file *cf)
 {
 	const struct fail_ctx *fc = x;
-	print_other_case(f, fc->sig, "the KVM executor failed on this case (a hypervisor failure, not a divergence)",
-			 fc->why, "the error", fc->c, fc->ref, cf);
+	char what[240];
+	snprintf(what, sizeof(what), "the %s executor failed on this case (a hypervisor failure, not a "
+		 "divergence)", hv_label);
+	print_other_case(f, fc->sig, what, fc->why, "the error", fc->c, fc->ref, cf);
 }
 
 static void print_fail_kvm(FILE *f, const void *x, struct case_file *cf)
@@ -938,8 +945,11 @@ void camp_worker_main(const struct camp_worker_args *a)
 	char kerr[200];
 	/* The host kernel log speaks of KVM only: with another executor in
 	 * KVM's place (a VMM, vmm/) its lines come from other processes. */
-	if (strcmp(xkvm->ops->name, "kvm"))
+	if (strcmp(xkvm->ops->name, "kvm")) {
 		w.kmsg.fd = -1;
+		snprintf(hv_label, sizeof(hv_label), "%s:%.150s", xkvm->ops->name,
+			 xkvm->spec ? xkvm->spec : "?");
+	}
 	else if (kmsg_open(&w.kmsg, kerr, sizeof(kerr)) < 0 && a->index == 0)
 		fprintf(stderr, "exitdiff fuzz: %s; the kernel log is not watched\n", kerr);
 

@@ -66,4 +66,7 @@ check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q -- '--record: $
 top=$(tail -1 "$tmp/fz/stats.jsonl" | grep -o '"unsupported_top":\[[^]]*\]' | head -1)
 check "[ $rc -eq 0 ] && printf '%s' '$top' | grep -q '\"mnemonic\":\"vmm' && ! printf '%s' '$top' | grep -q '\"mnemonic\":\"hlt\"'" \
 	"a TCG campaign names why cases were not compared (rc $rc, $top)"
+one=$(ls "$tmp"/fz/buckets/*/case.case 2>/dev/null | head -1)
+check "[ -n '$one' ] && grep -q \"^# expect = the reference outcome; vmm:qemu-tcg's is in kvm-outcome.txt\" '$one'" \
+	"its buckets name TCG, not KVM, as the other side ($one)"
 exit $fail
