@@ -85,9 +85,12 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 	return PL_SAME;
 }
 
-void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, const char *what)
+void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, int confirming)
 {
-	int at = snprintf(r->err, sizeof(r->err), "%s: ", what);
+	/* Named as the executor in KVM's place calls itself ("vmm"). */
+	const char *name = p->kvm->ops->name;
+	int at = snprintf(r->err, sizeof(r->err), "%s executor%s: ", !strcmp(name, "kvm") ? "KVM" : name,
+			  confirming ? " (confirming run)" : "");
 	r->fail_text = at > 0 && (size_t)at < sizeof(r->err) ? (unsigned)at : 0;
 	snprintf(r->err + r->fail_text, sizeof(r->err) - r->fail_text, "%s", p->kvm->err);
 	r->fail_sig[0] = 0;
@@ -143,7 +146,7 @@ enum pl_verdict pipeline_run(struct pipeline *p, const struct test_case *c,
 	pipeline_result_init(r, c, ref, kvm);
 	r->verdict = pipeline_exec(p, c, 0, ref, kvm, r->err, sizeof(r->err));
 	if (r->verdict == PL_KVM_FAILED)
-		pipeline_kvm_failed(p, r, "KVM executor");
+		pipeline_kvm_failed(p, r, 0);
 	if (r->verdict != PL_SAME)
 		return r->verdict;
 	enum verdict v = outcome_diff(ref, kvm, &r->d);
@@ -165,7 +168,7 @@ enum pl_verdict pipeline_confirm(struct pipeline *p, struct pl_result *r)
 		return r->verdict;
 	int ok = confirmed(p, r->c, r->ref, r->kvm, &r->d);
 	if (ok < 0) {
-		pipeline_kvm_failed(p, r, "KVM executor (confirming run)");
+		pipeline_kvm_failed(p, r, 1);
 	} else if (!ok) {
 		r->verdict = PL_UNCONFIRMED;
 	}

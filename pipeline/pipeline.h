@@ -154,9 +154,10 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
  * r->verdict. The second half of pipeline_run. */
 enum pl_verdict pipeline_judge(struct pipeline *p, struct pl_result *r);
 
-/* Records p->kvm's failure in r (err, fail_sig, verdict PL_KVM_FAILED);
- * what says which run failed ("KVM executor"). */
-void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, const char *what);
+/* Records p->kvm's failure in r (err, fail_sig, verdict PL_KVM_FAILED),
+ * err starting "KVM executor: " (or the VMM's "vmm executor: "), with
+ * " (confirming run)" when that run failed. */
+void pipeline_kvm_failed(const struct pipeline *p, struct pl_result *r, int confirming);
 
 /* The confirmation of r (a PL_DIVERGED result of a run without
  * p->confirm): a caller that reads something between the run and the

@@ -54,7 +54,7 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
 		/* The failure is recorded before any other run of the
 		 * executor (a confirmation of an earlier result) overwrites
 		 * it. */
-		pipeline_kvm_failed(p, &r[a], "KVM executor");
+		pipeline_kvm_failed(p, &r[a], 0);
 		m = a + 1;
 	}
 	for (size_t i = 0; i < m; i++) {

@@ -59,6 +59,25 @@ check "grep -q '^verdict: DIVERGENCE exception#DB/exception#UD:exception.vector:
 "$exitdiff" run --record --against vmm:qemu-tcg "$tmp/tcg/buckets/agree/case.case" >"$tmp/out" 2>"$tmp/err"; rc=$?
 check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q -- '--record: $EXITDIFF_KVM_DEVICE is absent' $tmp/err" \
 	"run --record without KVM: exit 2, one line ($(cat "$tmp/err"))"
+# A VMM that aborts says why in a line and then dumps its state (QEMU's
+# "qemu: fatal: invalid tss" after LTR of a null selector, found this way):
+# the error carries that line, not only the shell's closing "Aborted".
+cat >"$tmp/die.sh" <<'FAKE'
+#!/bin/sh
+echo "XDVMM 1"
+echo "C 0 0 d 68747541 444d4163 69746e65"
+echo READY
+dd bs=1 count=6 2>/dev/null >/dev/null
+echo "fake: fatal: invalid tss" >&2
+echo "RAX=0000000000000000 RBX=0000000000000000" >&2
+echo "Aborted" >&2
+exit 134
+FAKE
+chmod +x "$tmp/die.sh"
+"$exitdiff" run --against "vmm:$tmp/die.sh {image}" "$tmp/tcg/buckets/agree/case.case" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 2 ] && grep -q 'vmm executor: case agree: the vmm died (exit status 134): fake: fatal: invalid tss (then: Aborted)' $tmp/err" \
+	"a VMM that aborts: its failure line, then how it ended ($(head -1 "$tmp/err"))"
+
 # A short campaign against TCG: why cases were not compared is named by
 # the reason (a VMM's refusal, a read its own devices answer), not by the
 # reference's last instruction (HLT, before).

@@ -98,7 +98,7 @@ int main(void)
 	reset();
 	kvm_fails = 1;
 	CHECK(pipeline_run(&p, &c, &ref, &kvm, &r) == PL_KVM_FAILED &&
-	      !strcmp(r.err, "KVM executor: case two-insns: fake KVM_RUN failure"),
+	      !strcmp(r.err, "fake-kvm executor: case two-insns: fake KVM_RUN failure"),
 	      "a failing KVM executor: PL_KVM_FAILED with its reason (%s)", r.err);
 
 	reset();

@@ -161,6 +161,32 @@ int vmm_proc_write(struct vmm_proc *p, const void *buf, size_t n)
 	return 0;
 }
 
+/* What the VMM said last on stderr. A VMM that aborts says why in one
+ * line and then dumps its state (QEMU's "qemu: fatal: invalid tss", then
+ * the registers), and a shell between us adds "Aborted": the last line
+ * naming a failure comes first, the last line after it. */
+static void last_words(FILE *errlog, char *out, size_t len)
+{
+	static const char *const failing[] = { "fatal", "Assertion", "error", "abort" };
+	char l[256], fail[256] = "", end[256] = "";
+	rewind(errlog);
+	while (fgets(l, sizeof(l), errlog)) {
+		l[strcspn(l, "\n")] = 0;
+		if (!l[0])
+			continue;
+		snprintf(end, sizeof(end), "%s", l);
+		for (size_t k = 0; k < sizeof(failing) / sizeof(failing[0]); k++)
+			if (strstr(l, failing[k])) {
+				snprintf(fail, sizeof(fail), "%s", l);
+				break;
+			}
+	}
+	if (fail[0] && strcmp(fail, end))
+		snprintf(out, len, "%s (then: %s)", fail, end);
+	else
+		snprintf(out, len, "%s", end);
+}
+
 void vmm_proc_stop(struct vmm_proc *p, char *how, size_t howlen, char *last, size_t lastlen)
 {
 	if (how)
@@ -200,15 +226,8 @@ void vmm_proc_stop(struct vmm_proc *p, char *how, size_t howlen, char *last, siz
 		else if (WIFSIGNALED(status))
 			snprintf(how, howlen, "signal %d", WTERMSIG(status));
 	}
-	if (p->errlog && last && lastlen) {
-		char l[256];
-		rewind(p->errlog);
-		while (fgets(l, sizeof(l), p->errlog))
-			if (l[0] && l[0] != '\n') {
-				l[strcspn(l, "\n")] = 0;
-				snprintf(last, lastlen, "%s", l);
-			}
-	}
+	if (p->errlog && last && lastlen)
+		last_words(p->errlog, last, lastlen);
 	if (p->errlog)
 		fclose(p->errlog);
 	p->errlog = NULL;
