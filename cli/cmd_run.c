@@ -298,10 +298,15 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 			oracle_report(s, &cf->c, ref, kvm);
 		print_first_divergence(o, &res);
 	} else {
+		/* Why: the side that does not model an instruction and which
+		 * one, or what makes the pair not comparable (a full trace
+		 * against a VMM that keeps none, a read its devices answer). */
+		const struct exit_event *rt = outcome_terminal(ref);
 		printf("verdict: %s\n", v == VERDICT_AGREE ? "AGREE" :
-		       "NOT COMPARED (the reference ends unsupported)");
+		       rt && rt->kind == EXIT_UNSUPPORTED ? "NOT COMPARED (the reference ends unsupported)" :
+		       "NOT COMPARED (the outcomes cannot be compared)");
 		if (v == VERDICT_UNSUPPORTED)
-			printf("  unsupported: %s\n", ref->mnemonic);
+			printf("  unsupported: %s\n", d.mnemonic[0] ? d.mnemonic : ref->mnemonic);
 	}
 	if (klog && seen.lines)
 		printf("host kernel log while the case ran (%u lines, %u findings):\n%s", seen.lines,

@@ -361,6 +361,20 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, own);
 		return d->verdict;
 	}
+	/* 2c. A side without a trace (a VMM) cannot stop where the other's
+	 * full trace stopped it: it runs on to its own end (64 OUTSB and
+	 * the HLT after them, where the reference stopped at the 64th
+	 * event). Not comparable, named. */
+	if ((unobs & OUTCOME_NO_TRACE) && (outcome_trace_full(a) || outcome_trace_full(b))) {
+		d->verdict = VERDICT_UNSUPPORTED;
+		snprintf(d->field, sizeof(d->field), "unsupported");
+		snprintf(d->mnemonic, sizeof(d->mnemonic), "trace-full");
+		char ta[32], tb[32];
+		term_name(a, ta, sizeof(ta));
+		term_name(b, tb, sizeof(tb));
+		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:trace-full", ta, tb);
+		return d->verdict;
+	}
 	/* 3. How each side stopped. */
 	if (ka != kb)
 		return diverge(a, b, d, DIV_TERMINAL, "terminal", (uint64_t)ka, (uint64_t)kb);
@@ -474,6 +488,12 @@ void divergence_describe(const struct divergence *d, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%s%s: a=0x%" PRIx64 " b=0x%" PRIx64 " (%s)",
 			 d->field, where, d->a, d->b, d->mnemonic);
+}
+
+int outcome_trace_full(const struct outcome *o)
+{
+	const struct exit_event *t = outcome_terminal(o);
+	return t && t->kind == EXIT_TIMEOUT && t->addr == 1;
 }
 
 int outcome_step_budget_spent(const struct outcome *ref)

@@ -55,6 +55,9 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
  * short time budget (executor.budget_us). */
 int outcome_step_budget_spent(const struct outcome *ref);
 
+/* 1 when o ended because its trace filled up (TIMEOUT, event budget). */
+int outcome_trace_full(const struct outcome *o);
+
 /* One line: "field: a=0x.. b=0x.. (mnemonic)" for humans. */
 void divergence_describe(const struct divergence *d, char *buf, size_t len);
 

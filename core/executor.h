@@ -39,6 +39,11 @@ struct executor;
 
 struct executor_ops {
 	const char *name;
+	/* 1 when the executor observes no exit trace, only how a case ended
+	 * and its end state (a VMM): it cannot stop where a full trace stops
+	 * the reference, so a case whose reference trace filled up is not
+	 * comparable there (core/diff.c), and a short budget does for it. */
+	int no_trace;
 	/* Returns 0, or -1 with a one-line reason in err. */
 	int (*init)(struct executor *ex, char *err, size_t errlen);
 	/* Runs one case. Returns 0 when an outcome was produced (whatever it

@@ -43,7 +43,7 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
 			n = i;
 			break;
 		}
-		budget[i] = pipeline_budget_of(&ref[i]) == PL_BUDGET_SHORT ? p->short_budget_us : 0;
+		budget[i] = pipeline_budget_of(&ref[i], p->kvm) == PL_BUDGET_SHORT ? p->short_budget_us : 0;
 	}
 	/* A crash inside the executor's call is filed under its first case:
 	 * the call does not say which case it is on. */

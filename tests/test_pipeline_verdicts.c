@@ -172,6 +172,21 @@ int main(void)
 	      !pipeline_case_known("", "hlt/hlt:rax:add"),
 	      "a case file's known-signature pattern matches; an empty one never");
 
+	/* Budgets: a reference whose trace filled up gives KVM the whole
+	 * budget (its own trace may end it otherwise), an executor without
+	 * a trace the short one (nothing it does there is compared). */
+	static const struct executor_ops traceless_ops = { .name = "fake-vmm", .no_trace = 1 };
+	struct executor traceless = { .ops = &traceless_ops };
+	struct outcome full;
+	outcome_init(&full);
+	struct exit_event io = { .kind = EXIT_IO, .dir = DIR_OUT, .size = 1, .addr = 0x80 };
+	while (outcome_push(&full, &io))
+		;
+	CHECK(pipeline_budget_of(&full, &xk) == PL_BUDGET_WHOLE, "a full trace: KVM gets the whole budget");
+	CHECK(pipeline_budget_of(&full, &traceless) == PL_BUDGET_SHORT,
+	      "a full trace: an executor without a trace gets the short one");
+	CHECK(pipeline_budget_of(&full, NULL) == PL_BUDGET_WHOLE, "no executor named: the whole budget");
+
 	pipeline_close(&p);
 	known_free(&known);
 	return check_done("test_pipeline_verdicts");

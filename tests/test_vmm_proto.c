@@ -147,6 +147,20 @@ int main(void)
 	out.unobserved |= OUTCOME_OWN_PORTS;
 	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_UNSUPPORTED && strstr(d.signature, "vmm-port-read"),
 	      "a port read the VMM answers itself: not compared (%s)", d.signature);
+	/* A full reference trace (64 OUTs: TIMEOUT, event budget) against a
+	 * VMM that keeps none and ran on to its HLT: not compared; against
+	 * a side with a trace it stays a divergence of how each stopped. */
+	out.unobserved &= ~(uint32_t)OUTCOME_OWN_PORTS;
+	ref.n_events = 0;
+	while (outcome_push(&ref, &io))
+		;
+	CHECK(outcome_trace_full(&ref) && outcome_diff(&ref, &out, &d) == VERDICT_UNSUPPORTED &&
+		      !strcmp(d.signature, "timeout/hlt:unsupported:trace-full") && !strcmp(d.mnemonic, "trace-full"),
+	      "a full trace against a VMM's HLT: not compared, named (%s)", d.signature);
+	out.unobserved &= ~(uint32_t)OUTCOME_NO_TRACE;
+	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_DIVERGE && !strcmp(d.field, "terminal"),
+	      "the same against a side with a trace: a divergence (%s)", d.signature);
+	out.unobserved |= OUTCOME_NO_TRACE;
 
 	/* The known list: [vmm=qemu-tcg] holds for that VMM only, KVM's
 	 * entries not for it. */

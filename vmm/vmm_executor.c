@@ -533,6 +533,7 @@ static int vmm_run(struct executor *ex, const struct test_case *c, struct outcom
 
 const struct executor_ops vmm_executor_ops = {
 	.name = "vmm",
+	.no_trace = 1,
 	.init = vmm_init,
 	.run = vmm_run,
 	.fini = vmm_fini,
