@@ -303,6 +303,32 @@ static const char *own_read(const struct outcome *o, uint32_t unobs)
 	return NULL;
 }
 
+/* 1 when the 12-byte frame of a 32-bit NMI pushed at esp lies in the
+ * pages every mode keeps writable (code, data, stack, IST: layout.h). */
+static int nmi_frame_fits(uint64_t esp)
+{
+	static const uint32_t rw[] = { LAYOUT_CODE, LAYOUT_DATA, LAYOUT_DATA + PAGE_SIZE, LAYOUT_STACK,
+				       LAYOUT_IST };
+	uint32_t e = (uint32_t)esp, lo = e - 12, hi = e - 1;
+	int lo_ok = 0, hi_ok = 0;
+	if (e < 12)
+		return 0;
+	for (unsigned k = 0; k < sizeof(rw) / sizeof(rw[0]); k++) {
+		lo_ok |= lo >= rw[k] && lo < rw[k] + PAGE_SIZE;
+		hi_ok |= hi >= rw[k] && hi < rw[k] + PAGE_SIZE;
+	}
+	return lo_ok && hi_ok;
+}
+
+/* x ends a case at HLT by an NMI on the case's stack and timed out or
+ * shut down where y stopped at its HLT with a stack that cannot take the
+ * NMI's frame. */
+static int nmi_lost(const struct outcome *x, const struct outcome *y, int kx, int ky)
+{
+	return (x->unobserved & OUTCOME_NMI_ON_STACK) && (kx == EXIT_TIMEOUT || kx == EXIT_SHUTDOWN) &&
+	       ky == EXIT_HLT && !nmi_frame_fits(y->state.gpr[RSP]);
+}
+
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			  struct divergence *d)
 {
@@ -373,6 +399,21 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		term_name(a, ta, sizeof(ta));
 		term_name(b, tb, sizeof(tb));
 		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:trace-full", ta, tb);
+		return d->verdict;
+	}
+	/* 2d. A side whose HLT is answered by an NMI on the case's stack
+	 * (a VMM in 32-bit legacy modes) never hears back when the other side
+	 * stopped at HLT with ESP off the pages every mode keeps writable
+	 * (`imul esp, [ecx+1], 0`; ESP 0xfffffff0 is the BIOS ROM there): it
+	 * times out, or the push faults into a shutdown. Not comparable. */
+	if (nmi_lost(a, b, ka, kb) || nmi_lost(b, a, kb, ka)) {
+		d->verdict = VERDICT_UNSUPPORTED;
+		snprintf(d->field, sizeof(d->field), "unsupported");
+		snprintf(d->mnemonic, sizeof(d->mnemonic), "nmi-stack");
+		char ta[32], tb[32];
+		term_name(a, ta, sizeof(ta));
+		term_name(b, tb, sizeof(tb));
+		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:nmi-stack", ta, tb);
 		return d->verdict;
 	}
 	/* 3. How each side stopped. */

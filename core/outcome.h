@@ -79,6 +79,10 @@ enum {
 	OUTCOME_NO_SYSREGS = 2,     /* CR0..EFER and selectors are not known */
 	OUTCOME_OWN_MMIO = 4,       /* MMIO reads are answered otherwise */
 	OUTCOME_OWN_PORTS = 8,      /* port reads are answered otherwise */
+	/* The side ends a case at its HLT with an NMI pushed on the case's
+	 * own stack (a VMM's runtime, 32-bit legacy modes at CPL0): with the
+	 * stack pointer off writable RAM it never hears back. */
+	OUTCOME_NMI_ON_STACK = 16,
 };
 
 struct outcome {

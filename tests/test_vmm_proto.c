@@ -162,6 +162,32 @@ int main(void)
 	      "the same against a side with a trace: a divergence (%s)", d.signature);
 	out.unobserved |= OUTCOME_NO_TRACE;
 
+	/* A VMM whose HLT is ended by an NMI on the case's stack timed out
+	 * where the reference stopped at HLT with ESP 0 (`imul esp, ..., 0`):
+	 * not compared; with ESP on the stack page, or without the mark, it
+	 * stays a divergence. */
+	ref.n_events = 0;
+	outcome_push(&ref, &h);
+	struct outcome vm = out;
+	vm.n_events = 0;
+	struct exit_event to = { .kind = EXIT_TIMEOUT };
+	outcome_push(&vm, &to);
+	vm.unobserved |= OUTCOME_NMI_ON_STACK;
+	ref.state.gpr[RSP] = 0;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED &&
+		      !strcmp(d.signature, "hlt/timeout:unsupported:nmi-stack"),
+	      "HLT with ESP 0 against the VMM's TIMEOUT: not compared (%s)", d.signature);
+	ref.state.gpr[RSP] = 0x15008;   /* the frame would straddle into 0x14000, unmapped */
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED, "a frame straddling off the stack page: not compared (%s)",
+	      d.signature);
+	ref.state.gpr[RSP] = LAYOUT_STACK_TOP;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE && !strcmp(d.field, "terminal"),
+	      "HLT with ESP at the stack's top against a TIMEOUT: a divergence (%s)", d.signature);
+	ref.state.gpr[RSP] = 0;
+	vm.unobserved &= ~(uint32_t)OUTCOME_NMI_ON_STACK;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE,
+	      "without the mark (KVM, or long mode's IST): a divergence (%s)", d.signature);
+
 	/* The known list: [vmm=qemu-tcg] holds for that VMM only, KVM's
 	 * entries not for it. */
 	static const char list[] =

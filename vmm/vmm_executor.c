@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "knobs.h"
+#include "mode.h"
 #include "vmm.h"
 #include "vmm_proc.h"
 #include "vmm_proto.h"
@@ -266,6 +267,18 @@ static int failed(struct executor *ex, const struct test_case *c, const char *wh
 	return -1;
 }
 
+/* What a VMM's outcome of c leaves out. The runtime ends a case at its
+ * HLT by an NMI; in 32-bit legacy modes at CPL0 that NMI is delivered on
+ * the case's own stack (no IST, no stack switch). */
+static uint32_t unobserved_of(const struct vmm_ctx *v, const struct test_case *c)
+{
+	uint32_t u = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads;
+	if (!mode_long((enum cpu_mode)c->mode) && c->mode != MODE_REAL16 && c->mode != MODE_V86 &&
+	    !(c->knobs & KNOB_CPL3))
+		u |= OUTCOME_NMI_ON_STACK;
+	return u;
+}
+
 /* The VMM stopped answering on c: its output closed (r < 0) or it printed
  * its banner again (rebooted). A clean exit or a reboot is the case's
  * SHUTDOWN (0, pushed into out); anything else the VMM's death (-1). */
@@ -286,7 +299,7 @@ static int ended(struct executor *ex, const struct test_case *c, int rebooted,
 	/* Reset (-no-reboot exits cleanly) or rebooted: the case took the
 	 * machine down, as a triple fault does. */
 	outcome_init(out);
-	out->unobserved = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads;
+	out->unobserved = unobserved_of(v, c);
 	/* The memory went with the machine: the window as the case started
 	 * (outcome_init leaves whatever the last outcome held). */
 	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
@@ -322,7 +335,7 @@ static int finish(struct executor *ex, const struct test_case *c, struct outcome
 		ex->fail_errno = 0;
 		return -1;
 	}
-	vmm_rec_outcome(&v->rec, c, OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads, out);
+	vmm_rec_outcome(&v->rec, c, unobserved_of(v, c), out);
 	return 1;
 }
 
