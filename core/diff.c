@@ -303,15 +303,15 @@ static const char *own_read(const struct outcome *o, uint32_t unobs)
 	return NULL;
 }
 
-/* 1 when the 12-byte frame of a 32-bit NMI pushed at esp lies in the
- * pages every mode keeps writable (code, data, stack, IST: layout.h). */
-static int nmi_frame_fits(uint64_t esp)
+/* 1 when a 32-bit interrupt frame of size bytes pushed at esp lies in
+ * the pages every mode keeps writable (code, data, stack, IST: layout.h). */
+static int frame_fits(uint64_t esp, uint32_t size)
 {
 	static const uint32_t rw[] = { LAYOUT_CODE, LAYOUT_DATA, LAYOUT_DATA + PAGE_SIZE, LAYOUT_STACK,
 				       LAYOUT_IST };
-	uint32_t e = (uint32_t)esp, lo = e - 12, hi = e - 1;
+	uint32_t e = (uint32_t)esp, lo = e - size, hi = e - 1;
 	int lo_ok = 0, hi_ok = 0;
-	if (e < 12)
+	if (e < size)
 		return 0;
 	for (unsigned k = 0; k < sizeof(rw) / sizeof(rw[0]); k++) {
 		lo_ok |= lo >= rw[k] && lo < rw[k] + PAGE_SIZE;
@@ -320,13 +320,28 @@ static int nmi_frame_fits(uint64_t esp)
 	return lo_ok && hi_ok;
 }
 
-/* x ends a case at HLT by an NMI on the case's stack and timed out or
- * shut down where y stopped at its HLT with a stack that cannot take the
- * NMI's frame. */
-static int nmi_lost(const struct outcome *x, const struct outcome *y, int kx, int ky)
+/* x learns of a case's end from a frame on the case's stack (the NMI
+ * that ends a HLT, the handler of an exception) and timed out or shut
+ * down where y stopped at its HLT or exception with a stack that cannot
+ * take that frame (12 bytes; 16 with an error code). */
+static int frame_lost(const struct outcome *x, const struct outcome *y, int kx, int ky)
 {
-	return (x->unobserved & OUTCOME_NMI_ON_STACK) && (kx == EXIT_TIMEOUT || kx == EXIT_SHUTDOWN) &&
-	       ky == EXIT_HLT && !nmi_frame_fits(y->state.gpr[RSP]);
+	return (x->unobserved & OUTCOME_FRAME_ON_STACK) && (kx == EXIT_TIMEOUT || kx == EXIT_SHUTDOWN) &&
+	       (ky == EXIT_HLT || ky == EXIT_EXCEPTION) &&
+	       !frame_fits(y->state.gpr[RSP], ky == EXIT_HLT ? 12 : 16);
+}
+
+/* x answers ports with its own devices and shut down where y's trace
+ * holds a port write: a PC's reset (port 0x92 bit 0, 0xcf9, 0x64 <-
+ * 0xfe), not an instruction's doing. */
+static int device_reset(const struct outcome *x, const struct outcome *y, int kx)
+{
+	if (!(x->unobserved & OUTCOME_OWN_PORTS) || kx != EXIT_SHUTDOWN)
+		return 0;
+	for (uint32_t i = 0; i < y->n_events && i < TRACE_MAX; i++)
+		if (y->events[i].kind == EXIT_IO && y->events[i].dir == DIR_OUT)
+			return 1;
+	return 0;
 }
 
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
@@ -401,19 +416,24 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:trace-full", ta, tb);
 		return d->verdict;
 	}
-	/* 2d. A side whose HLT is answered by an NMI on the case's stack
-	 * (a VMM in 32-bit legacy modes) never hears back when the other side
-	 * stopped at HLT with ESP off the pages every mode keeps writable
-	 * (`imul esp, [ecx+1], 0`; ESP 0xfffffff0 is the BIOS ROM there): it
-	 * times out, or the push faults into a shutdown. Not comparable. */
-	if (nmi_lost(a, b, ka, kb) || nmi_lost(b, a, kb, ka)) {
+	/* 2d. A side that learns of a case's end from a frame on the case's
+	 * stack (a VMM in 32-bit legacy modes: the NMI after a HLT, an
+	 * exception's handler) never hears back when the other side stopped
+	 * with ESP off the pages every mode keeps writable (`imul esp,
+	 * [ecx+1], 0`; ESP 0xfffffff0 is the BIOS ROM there): it times out,
+	 * or the push faults into a shutdown. And a side with its own devices
+	 * that shut down after a port write was reset by them. Not
+	 * comparable. */
+	const char *lost = frame_lost(a, b, ka, kb) || frame_lost(b, a, kb, ka) ? "frame-stack" :
+			   device_reset(a, b, ka) || device_reset(b, a, kb) ? "vmm-port-write" : NULL;
+	if (lost) {
 		d->verdict = VERDICT_UNSUPPORTED;
 		snprintf(d->field, sizeof(d->field), "unsupported");
-		snprintf(d->mnemonic, sizeof(d->mnemonic), "nmi-stack");
+		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s", lost);
 		char ta[32], tb[32];
 		term_name(a, ta, sizeof(ta));
 		term_name(b, tb, sizeof(tb));
-		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:nmi-stack", ta, tb);
+		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, lost);
 		return d->verdict;
 	}
 	/* 3. How each side stopped. */

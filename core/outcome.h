@@ -79,10 +79,11 @@ enum {
 	OUTCOME_NO_SYSREGS = 2,     /* CR0..EFER and selectors are not known */
 	OUTCOME_OWN_MMIO = 4,       /* MMIO reads are answered otherwise */
 	OUTCOME_OWN_PORTS = 8,      /* port reads are answered otherwise */
-	/* The side ends a case at its HLT with an NMI pushed on the case's
-	 * own stack (a VMM's runtime, 32-bit legacy modes at CPL0): with the
-	 * stack pointer off writable RAM it never hears back. */
-	OUTCOME_NMI_ON_STACK = 16,
+	/* The side learns of a case's end from a frame pushed on the case's
+	 * own stack (a VMM's runtime in 32-bit legacy modes at CPL0: the NMI
+	 * that ends a HLT, an exception's handler): with the stack pointer
+	 * off writable RAM it never hears back. */
+	OUTCOME_FRAME_ON_STACK = 16,
 };
 
 struct outcome {

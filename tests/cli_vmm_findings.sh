@@ -61,14 +61,14 @@ check "[ $rc -eq 2 ] && [ \$(wc -l <$tmp/err) -eq 1 ] && grep -q -- '--record: $
 	"run --record without KVM: exit 2, one line ($(cat "$tmp/err"))"
 # prot32 `imul esp, [ecx+1], 0` then HLT: TCG's runtime ends the HLT with
 # an NMI pushed at ESP 0, which wraps into the BIOS ROM, and never hears
-# back: not compared (nmi-stack), where a HLT with the stack where it
+# back: not compared (frame-stack), where a HLT with the stack where it
 # starts is compared.
 printf 'id esp0\nmode prot32\ncode 6b 61 01 00 f4\n' >"$tmp/esp0.case"
 printf 'id esp-ok\nmode prot32\ncode b8 01 00 00 00 f4\n' >"$tmp/esp-ok.case"
 "$exitdiff" run -q --against vmm:qemu-tcg "$tmp/esp0.case" >"$tmp/out" 2>&1
-check "grep -q '^  unsupported: nmi-stack' $tmp/out" "ESP 0 at the HLT: the VMM's lost NMI is not compared ($(grep -A1 '^verdict' "$tmp/out" | tr '\n' ' '))"
+check "grep -q '^  unsupported: frame-stack' $tmp/out" "ESP 0 at the HLT: the VMM's lost NMI is not compared ($(grep -A1 '^verdict' "$tmp/out" | tr '\n' ' '))"
 "$exitdiff" run -q --against vmm:qemu-tcg "$tmp/esp-ok.case" >"$tmp/out" 2>&1
-check "grep -q '^verdict: ' $tmp/out && ! grep -q 'nmi-stack' $tmp/out" "ESP left alone: compared ($(grep '^verdict' "$tmp/out"))"
+check "grep -q '^verdict: ' $tmp/out && ! grep -q 'frame-stack' $tmp/out" "ESP left alone: compared ($(grep '^verdict' "$tmp/out"))"
 
 # A VMM that aborts says why in a line and then dumps its state (QEMU's
 # "qemu: fatal: invalid tss" after LTR of a null selector, found this way):

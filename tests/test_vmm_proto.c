@@ -172,10 +172,10 @@ int main(void)
 	vm.n_events = 0;
 	struct exit_event to = { .kind = EXIT_TIMEOUT };
 	outcome_push(&vm, &to);
-	vm.unobserved |= OUTCOME_NMI_ON_STACK;
+	vm.unobserved |= OUTCOME_FRAME_ON_STACK;
 	ref.state.gpr[RSP] = 0;
 	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED &&
-		      !strcmp(d.signature, "hlt/timeout:unsupported:nmi-stack"),
+		      !strcmp(d.signature, "hlt/timeout:unsupported:frame-stack"),
 	      "HLT with ESP 0 against the VMM's TIMEOUT: not compared (%s)", d.signature);
 	ref.state.gpr[RSP] = 0x15008;   /* the frame would straddle into 0x14000, unmapped */
 	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED, "a frame straddling off the stack page: not compared (%s)",
@@ -184,9 +184,40 @@ int main(void)
 	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE && !strcmp(d.field, "terminal"),
 	      "HLT with ESP at the stack's top against a TIMEOUT: a divergence (%s)", d.signature);
 	ref.state.gpr[RSP] = 0;
-	vm.unobserved &= ~(uint32_t)OUTCOME_NMI_ON_STACK;
+	vm.unobserved &= ~(uint32_t)OUTCOME_FRAME_ON_STACK;
 	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE,
 	      "without the mark (KVM, or long mode's IST): a divergence (%s)", d.signature);
+	/* An exception's frame (16 bytes with the error code) the same way:
+	 * `mov sp, ss; pop ds` left ESP at 0x10010's low page. */
+	vm.unobserved |= OUTCOME_FRAME_ON_STACK;
+	struct exit_event gp = { .kind = EXIT_EXCEPTION, .addr = 13, .rip = 0x10002 };
+	ref.n_events = 0;
+	outcome_push(&ref, &gp);
+	ref.state.gpr[RSP] = 0x10;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED &&
+		      !strcmp(d.signature, "exception#GP/timeout:unsupported:frame-stack"),
+	      "#GP with ESP 0x10 against the VMM's TIMEOUT: not compared (%s)", d.signature);
+	ref.state.gpr[RSP] = LAYOUT_STACK + 8;   /* 16 bytes do not fit above the page's start */
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED, "a 16-byte frame at the stack page's start + 8: not compared");
+	ref.state.gpr[RSP] = LAYOUT_STACK + 16;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE, "... at + 16 it fits: a divergence (%s)", d.signature);
+	/* A VMM with its own devices that shut down after a port write:
+	 * its PC reset (port 0x92 bit 0); not after a write elsewhere. */
+	vm.unobserved = OUTCOME_NO_TRACE | OUTCOME_OWN_PORTS;
+	vm.n_events = 0;
+	struct exit_event sd = { .kind = EXIT_SHUTDOWN };
+	outcome_push(&vm, &sd);
+	struct exit_event out92 = { .kind = EXIT_IO, .dir = DIR_OUT, .size = 1, .addr = 0x92, .data = 1 };
+	ref.n_events = 0;
+	outcome_push(&ref, &out92);
+	outcome_push(&ref, &h);
+	ref.state.gpr[RSP] = LAYOUT_STACK_TOP;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_UNSUPPORTED &&
+		      !strcmp(d.signature, "hlt/shutdown:unsupported:vmm-port-write"),
+	      "OUT to port 0x92 then the VMM's SHUTDOWN: not compared (%s)", d.signature);
+	ref.events[0].kind = EXIT_MMIO;
+	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE, "an MMIO write then SHUTDOWN: a divergence (%s)",
+	      d.signature);
 
 	/* The known list: [vmm=qemu-tcg] holds for that VMM only, KVM's
 	 * entries not for it. */

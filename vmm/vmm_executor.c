@@ -267,15 +267,16 @@ static int failed(struct executor *ex, const struct test_case *c, const char *wh
 	return -1;
 }
 
-/* What a VMM's outcome of c leaves out. The runtime ends a case at its
- * HLT by an NMI; in 32-bit legacy modes at CPL0 that NMI is delivered on
- * the case's own stack (no IST, no stack switch). */
+/* What a VMM's outcome of c leaves out. The runtime learns of a case's
+ * end from the NMI that ends its HLT or the handler of its exception; in
+ * 32-bit legacy modes at CPL0 their frames go on the case's own stack (no
+ * IST, no stack switch). */
 static uint32_t unobserved_of(const struct vmm_ctx *v, const struct test_case *c)
 {
 	uint32_t u = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads;
 	if (!mode_long((enum cpu_mode)c->mode) && c->mode != MODE_REAL16 && c->mode != MODE_V86 &&
 	    !(c->knobs & KNOB_CPL3))
-		u |= OUTCOME_NMI_ON_STACK;
+		u |= OUTCOME_FRAME_ON_STACK;
 	return u;
 }
 
