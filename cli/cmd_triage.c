@@ -32,6 +32,7 @@
 #include "rep_json.h"
 #include "rule.h"
 #include "show.h"
+#include "vmm.h"
 
 /* Sort keys after the oracle sides: only the manual's rule judged, no
  * judge asked, the case agrees now, or failed to run. */
@@ -58,9 +59,10 @@ static int by_side_then_hits(const void *a, const void *b)
 }
 
 /* The hypervisor the campaign tested, as verdicts name it: "KVM" or the
- * campaign's "vmm:..." (set once in cmd_triage). */
+ * campaign's "vmm:..." (set once in cmd_triage); hv_unicorn_kin when
+ * Unicorn is a fork of its CPU emulation (vmm/vmm.h). */
 static const char *hv_name = "KVM";
-static int hv_is_vmm;
+static int hv_is_vmm, hv_unicorn_kin;
 
 static const char *side_name(int side)
 {
@@ -93,6 +95,13 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 		if (!j[k].have)
 			continue;
 		enum oracle_side side = oracle_judge_by(j[k].ex, c, ref, kvm, third, detail, sizeof(detail));
+		/* Unicorn agreeing with the VMM it was forked from says only
+		 * that they share the code. */
+		if (side == ORACLE_KVM && hv_unicorn_kin && j[k].ex == &s->uc) {
+			side = ORACLE_CANNOT;
+			snprintf(detail, sizeof(detail), "sides with %s, whose CPU emulation it is a fork "
+				 "of: no independent verdict", hv_name);
+		}
 		if (side == ORACLE_CANNOT || side == ORACLE_FAILED) {
 			size_t n = strlen(why);
 			snprintf(why + n, sizeof(why) - n, "%s%s %s%.180s", n ? "; " : "", j[k].name,
@@ -354,6 +363,9 @@ int cmd_triage(int argc, char **argv)
 	if (vmm) {
 		hv_name = against;
 		hv_is_vmm = 1;
+		struct vmm_profile own;
+		const struct vmm_profile *prof = vmm_profile_find(vmm, &own, aerr, sizeof(aerr));
+		hv_unicorn_kin = prof && prof->unicorn_kin;
 		steps = 0;
 		printf("the campaign fuzzed %s: its findings run on it again (no lockstep, no KVM "
 		       "trace: both are KVM's)\n", against);

@@ -26,6 +26,7 @@ struct rep_run {
 	double unix_time, time;
 	char host[128], kernel[64], backend[32], vendor[16], cpu[24];
 	char env[512], generator[32], command[1024], known[256], seed[24];
+	char against[160];   /* the hypervisor under test: "kvm" or "vmm:..." */
 	unsigned jobs;
 	double seconds, execs;
 };
@@ -69,5 +70,8 @@ int rep_load(struct rep_campaign *c, const char *out, char *err, size_t errlen);
 void rep_free(struct rep_campaign *c);
 /* The last stats line's root object. */
 const struct json_node *rep_last(const struct rep_campaign *c);
+/* The hypervisor the campaign's last run tested, as verdicts name it:
+ * "KVM", or "vmm:qemu-tcg" (runs.jsonl's "against"). */
+const char *rep_hv(const struct rep_campaign *c);
 
 #endif

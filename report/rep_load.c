@@ -190,6 +190,7 @@ static int load_runs(struct rep_campaign *c, char *err, size_t errlen)
 		copy_str(u->generator, sizeof(u->generator), &d, o, "generator");
 		copy_str(u->command, sizeof(u->command), &d, o, "command");
 		copy_str(u->known, sizeof(u->known), &d, o, "known");
+		copy_str(u->against, sizeof(u->against), &d, o, "against");
 	}
 	json_doc_free(&d);
 	jsonl_close(&r);
@@ -425,4 +426,10 @@ void rep_free(struct rep_campaign *c)
 	free(c->c);
 	json_doc_free(&c->last);
 	memset(c, 0, sizeof(*c));
+}
+
+const char *rep_hv(const struct rep_campaign *c)
+{
+	const char *a = c->nruns ? c->runs[c->nruns - 1].against : "";
+	return !strncmp(a, "vmm:", 4) ? a : "KVM";
 }

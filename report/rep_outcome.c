@@ -116,7 +116,7 @@ static void exit_cell(FILE *f, const struct side *s, unsigned i)
 	fputs("</td>", f);
 }
 
-void rep_outcomes_html(FILE *f, const char *out, const char *name)
+void rep_outcomes_html(FILE *f, const char *out, const char *name, const char *hv)
 {
 	char path[4600];
 	struct side *ref = calloc(1, sizeof(*ref)), *kvm = calloc(1, sizeof(*kvm));
@@ -133,10 +133,12 @@ void rep_outcomes_html(FILE *f, const char *out, const char *name)
 	if (!ref->found || !kvm->found) {
 		fprintf(f, "<p class=\"note\">%s</p>", !ref->found ?
 			"case.case has no expected (reference) outcome" :
-			"kvm-outcome.txt has no KVM outcome");
+			"kvm-outcome.txt has no outcome of the hypervisor");
 		goto done;
 	}
-	fputs("<table class=\"sbs\"><tr><th></th><th>reference</th><th>KVM</th></tr>", f);
+	fputs("<table class=\"sbs\"><tr><th></th><th>reference</th><th>", f);
+	html_esc(f, hv);
+	fputs("</th></tr>", f);
 	unsigned nrows = ref->nexit > kvm->nexit ? ref->nexit : kvm->nexit;
 	for (unsigned i = 0; i < nrows && i < MAX_EXIT_ROWS; i++) {
 		int same = i < ref->nexit && i < kvm->nexit && same_exit(ref->exit[i], kvm->exit[i]) &&

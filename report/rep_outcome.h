@@ -8,7 +8,7 @@
 
 /* An HTML table for OUT/buckets/NAME; a line saying what is missing when
  * a file cannot be read. */
-void rep_outcomes_html(FILE *f, const char *out, const char *name);
+void rep_outcomes_html(FILE *f, const char *out, const char *name, const char *hv);
 /* The bucket's "divergence ..." line from kvm-outcome.txt into buf ("" when none). */
 void rep_divergence_line(const char *out, const char *name, char *buf, size_t len);
 

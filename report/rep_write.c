@@ -137,8 +137,9 @@ static void verdict_cell(FILE *f, const char *v, size_t others)
 	if (!v[0])
 		fputs("<span class=\"note\">not triaged</span>", f);
 	else {
-		const char *cls = !strncmp(v, "KVM wrong", 9) ? "v-kvm" :
-				  !strncmp(v, "reference wrong", 15) ? "v-ref" : "";
+		/* "KVM wrong (...)", or the VMM's "vmm:qemu-tcg wrong (...)". */
+		const char *cls = !strncmp(v, "reference wrong", 15) ? "v-ref" :
+				  strstr(v, " wrong (") ? "v-kvm" : "";
 		fprintf(f, "<span class=\"%s\">", cls);
 		html_esc(f, v);
 		fputs("</span>", f);
@@ -186,7 +187,7 @@ static void write_clusters(FILE *f, const struct rep_campaign *c, const char *ba
 			html_esc(f, div);
 			fputs("</p>", f);
 		}
-		rep_outcomes_html(f, c->out, b->name);
+		rep_outcomes_html(f, c->out, b->name, rep_hv(c));
 		fprintf(f, "<p id=\"tmk%zu\">rerun: <code>", i + 1);
 		html_escf(f, "exitdiff run %s/buckets/%s/case.case", c->out, b->name);
 		fputs("</code><br/>TMK: <code>", f);

@@ -30,6 +30,10 @@ struct vmm_profile {
 	 * than the reference (layout.h ENV_*_READ_BYTE). */
 	uint32_t own_reads;
 	const char *reads;     /* what it answers, for the docs and `run` */
+	/* 1 when Unicorn's CPU emulation is a fork of this VMM's (QEMU's
+	 * TCG): Unicorn siding with it is no independent verdict, the two
+	 * share their bugs (a locked RMW's #PF reported as a read). */
+	int unicorn_kin;
 };
 
 /* The profile for spec: a known name, or else spec taken as a command

@@ -46,6 +46,7 @@ static const struct vmm_profile profiles[] = {
 		 * 0xff as in the reference, but ports 0x20, 0x40, 0x60, 0x70 ...
 		 * are devices, so every port read is left out. */
 		.reads = "MMIO reads 0x00, ports 0xff except the PC's devices",
+		.unicorn_kin = 1,
 	},
 };
 
