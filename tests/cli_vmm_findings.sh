@@ -100,4 +100,8 @@ check "[ $rc -eq 0 ] && printf '%s' '$top' | grep -q '\"mnemonic\":\"vmm' && ! p
 one=$(ls "$tmp"/fz/buckets/*/case.case 2>/dev/null | head -1)
 check "[ -n '$one' ] && grep -q \"^# expect = the reference outcome; vmm:qemu-tcg's is in kvm-outcome.txt\" '$one'" \
 	"its buckets name TCG, not KVM, as the other side ($one)"
+# The report names the hypervisor in each bucket's outcome table.
+"$exitdiff" report "$tmp/fz" >"$tmp/rep.out" 2>&1; rc=$?
+check "[ $rc -eq 0 ] && grep -q '<th>reference</th><th>vmm:qemu-tcg</th>' $tmp/fz/report.html && ! grep -q '<th>KVM</th>' $tmp/fz/report.html" \
+	"report: the outcome tables say vmm:qemu-tcg, not KVM (rc $rc: $(head -c 200 "$tmp/rep.out"))"
 exit $fail
