@@ -344,6 +344,32 @@ static int device_reset(const struct outcome *x, const struct outcome *y, int kx
 	return 0;
 }
 
+/* Why a and b, both run to an end, still cannot be compared: a read one
+ * side's environment answers otherwise (a VMM's devices, its unassigned
+ * MMIO: "vmm-port-read", "vmm-mmio-read"); a full trace against a side
+ * that keeps none (a VMM runs on past the 64th event: 64 OUTSB and the
+ * HLT after them, "trace-full"); a case's end a side learns of from a
+ * frame on the case's stack, with ESP off the pages every mode keeps
+ * writable (a VMM in 32-bit legacy modes: `imul esp, [ecx+1], 0` pushes
+ * the NMI's frame at ESP 0, the BIOS ROM there, and it times out or
+ * shuts down, "frame-stack"); a shutdown after a port write where the
+ * side's own devices answer ports (the PC's reset, "vmm-port-write").
+ * NULL when none. */
+static const char *environment_gap(const struct outcome *a, const struct outcome *b, int ka, int kb)
+{
+	uint32_t unobs = a->unobserved | b->unobserved;
+	const char *own = own_read(a, unobs) ? own_read(a, unobs) : own_read(b, unobs);
+	if (own)
+		return own;
+	if ((unobs & OUTCOME_NO_TRACE) && (outcome_trace_full(a) || outcome_trace_full(b)))
+		return "trace-full";
+	if (frame_lost(a, b, ka, kb) || frame_lost(b, a, kb, ka))
+		return "frame-stack";
+	if (device_reset(a, b, ka) || device_reset(b, a, kb))
+		return "vmm-port-write";
+	return NULL;
+}
+
 enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 			  struct divergence *d)
 {
@@ -387,55 +413,21 @@ enum verdict outcome_diff(const struct outcome *a, const struct outcome *b,
 		snprintf(d->signature, sizeof(d->signature), "timeout/%s:unsupported:step-budget", tb);
 		return d->verdict;
 	}
-	/* 2b. A read whose answer one side's environment gives otherwise
-	 * (a VMM's devices, its unassigned MMIO): what follows from it is
-	 * not the instruction's semantics. Not comparable, named. */
+	/* 2b. What one side's environment does otherwise (environment_gap):
+	 * what follows is not the instruction's semantics. Not comparable,
+	 * named. */
+	const char *gap = environment_gap(a, b, ka, kb);
+	if (gap) {
+		d->verdict = VERDICT_UNSUPPORTED;
+		snprintf(d->field, sizeof(d->field), "unsupported");
+		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s", gap);
+		char ta[32], tb[32];
+		term_name(a, ta, sizeof(ta));
+		term_name(b, tb, sizeof(tb));
+		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, gap);
+		return d->verdict;
+	}
 	uint32_t unobs = a->unobserved | b->unobserved;
-	const char *own = own_read(a, unobs) ? own_read(a, unobs) : own_read(b, unobs);
-	if (own) {
-		d->verdict = VERDICT_UNSUPPORTED;
-		snprintf(d->field, sizeof(d->field), "unsupported");
-		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s", own);
-		char ta[32], tb[32];
-		term_name(a, ta, sizeof(ta));
-		term_name(b, tb, sizeof(tb));
-		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, own);
-		return d->verdict;
-	}
-	/* 2c. A side without a trace (a VMM) cannot stop where the other's
-	 * full trace stopped it: it runs on to its own end (64 OUTSB and
-	 * the HLT after them, where the reference stopped at the 64th
-	 * event). Not comparable, named. */
-	if ((unobs & OUTCOME_NO_TRACE) && (outcome_trace_full(a) || outcome_trace_full(b))) {
-		d->verdict = VERDICT_UNSUPPORTED;
-		snprintf(d->field, sizeof(d->field), "unsupported");
-		snprintf(d->mnemonic, sizeof(d->mnemonic), "trace-full");
-		char ta[32], tb[32];
-		term_name(a, ta, sizeof(ta));
-		term_name(b, tb, sizeof(tb));
-		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:trace-full", ta, tb);
-		return d->verdict;
-	}
-	/* 2d. A side that learns of a case's end from a frame on the case's
-	 * stack (a VMM in 32-bit legacy modes: the NMI after a HLT, an
-	 * exception's handler) never hears back when the other side stopped
-	 * with ESP off the pages every mode keeps writable (`imul esp,
-	 * [ecx+1], 0`; ESP 0xfffffff0 is the BIOS ROM there): it times out,
-	 * or the push faults into a shutdown. And a side with its own devices
-	 * that shut down after a port write was reset by them. Not
-	 * comparable. */
-	const char *lost = frame_lost(a, b, ka, kb) || frame_lost(b, a, kb, ka) ? "frame-stack" :
-			   device_reset(a, b, ka) || device_reset(b, a, kb) ? "vmm-port-write" : NULL;
-	if (lost) {
-		d->verdict = VERDICT_UNSUPPORTED;
-		snprintf(d->field, sizeof(d->field), "unsupported");
-		snprintf(d->mnemonic, sizeof(d->mnemonic), "%s", lost);
-		char ta[32], tb[32];
-		term_name(a, ta, sizeof(ta));
-		term_name(b, tb, sizeof(tb));
-		snprintf(d->signature, sizeof(d->signature), "%s/%s:unsupported:%s", ta, tb, lost);
-		return d->verdict;
-	}
 	/* 3. How each side stopped. */
 	if (ka != kb)
 		return diverge(a, b, d, DIV_TERMINAL, "terminal", (uint64_t)ka, (uint64_t)kb);
