@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "campaign.h"
 #include "cli.h"
+#include "host.h"
 #include "source_tree.h"
 
 
@@ -156,9 +157,10 @@ int cmd_fuzz(int argc, char **argv)
 	if (fuzz_vmm)
 		return campaign_run(&o, &session_backend);
 	/* Say it once, clearly, before any worker tries. */
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int fd = open(host_kvm_device(), O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		cli_error("fuzz", "/dev/kvm: %s (the campaign needs KVM)", strerror(errno));
+		cli_error("fuzz", "%s: %s (the campaign needs KVM; --against vmm:qemu-tcg fuzzes QEMU's "
+			  "TCG without it)", host_kvm_device(), strerror(errno));
 		return EXIT_USAGE;
 	}
 	close(fd);

@@ -31,6 +31,7 @@ expect 2 "unknown option '--bogus'" -- "$exitdiff" replay --bogus "$src/corpus"
 expect 2 "unknown option '--bogus'" -- "$exitdiff" run --bogus x.case
 expect 2 "cannot open $dir/missing.case" -- "$exitdiff" run "$dir/missing.case"
 expect 2 "/nonexistent/kvm" -- env EXITDIFF_KVM_DEVICE=/nonexistent/kvm "$exitdiff" run "$src/corpus/hlt/hlt-empty.case"
+expect 2 "/nonexistent/kvm: No such file or directory (the campaign needs KVM; --against vmm:qemu-tcg" -- env EXITDIFF_KVM_DEVICE=/nonexistent/kvm "$exitdiff" fuzz --time 1 --out "$dir/f"
 
 if [ -e /dev/kvm ]; then
 	# run reads the case as convert does: the same line.
