@@ -8,6 +8,7 @@
 #include "check.h"
 #include "diff.h"
 #include "known.h"
+#include "vmm_proc.h"
 #include "vmm_proto.h"
 
 /* The batch image's reading of a frame (tmk/batch/rt_batch.c), here on
@@ -218,6 +219,23 @@ int main(void)
 	ref.events[0].kind = EXIT_MMIO;
 	CHECK(outcome_diff(&ref, &vm, &d) == VERDICT_DIVERGE, "an MMIO write then SHUTDOWN: a divergence (%s)",
 	      d.signature);
+
+	/* A dying VMM's site, one bucket per crash: QEMU's assertion and
+	 * abort lines as met in campaigns (QEMU 7.2), and its cpu_abort. */
+	static const struct { const char *words, *site; } sites[] = {
+		{ "qemu-system-x86_64: ../../hw/char/serial.c:337: serial_ioport_write: Assertion "
+		  "`size == 1 && addr < 8' failed. (then: Aborted)", "serial.c:337" },
+		{ "../../tcg/tcg.c:3243: tcg fatal error (then: Aborted)", "tcg.c:3243" },
+		{ "qemu: fatal: invalid tss (then: Aborted)", "invalid-tss" },
+		{ "Aborted", "" },
+		{ "", "" },
+	};
+	for (unsigned k = 0; k < sizeof(sites) / sizeof(sites[0]); k++) {
+		char site[20];
+		vmm_crash_site(sites[k].words, site, sizeof(site));
+		CHECK(!strcmp(site, sites[k].site), "crash site of '%.40s': '%s' (want '%s')", sites[k].words,
+		      site, sites[k].site);
+	}
 
 	/* The known list: [vmm=qemu-tcg] holds for that VMM only, KVM's
 	 * entries not for it. */

@@ -293,7 +293,9 @@ static int ended(struct executor *ex, const struct test_case *c, int rebooted,
 		snprintf(ex->err, sizeof(ex->err), "case %.63s: the vmm died (%s)%s%.200s", c->id,
 			 how, last[0] ? ": " : "", last);
 		ex->fail_errno = 0;
-		snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:died");
+		char site[20];
+		vmm_crash_site(last, site, sizeof(site));
+		snprintf(ex->fail_where, sizeof(ex->fail_where), "vmm:died%s%s", site[0] ? ":" : "", site);
 		ex->recoveries++;
 		return -1;
 	}

@@ -187,6 +187,33 @@ static void last_words(FILE *errlog, char *out, size_t len)
 		snprintf(out, len, "%s", end);
 }
 
+void vmm_crash_site(const char *words, char *site, size_t len)
+{
+	site[0] = 0;
+	/* NAME.c:LINE, NAME from the last '/' or space before it. */
+	for (const char *p = strstr(words, ".c:"); p; p = strstr(p + 1, ".c:")) {
+		const char *num = p + 3, *end = num;
+		while (*end >= '0' && *end <= '9')
+			end++;
+		if (end == num)
+			continue;
+		const char *name = p;
+		while (name > words && name[-1] != '/' && name[-1] != ' ')
+			name--;
+		snprintf(site, len, "%.*s", (int)(end - name), name);
+		return;
+	}
+	const char *f = strstr(words, "fatal: ");
+	if (!f)
+		return;
+	size_t n = 0;
+	for (f += 7; *f && *f != '(' && n + 1 < len && n < 24; f++)
+		site[n++] = *f == ' ' ? '-' : *f;
+	while (n && site[n - 1] == '-')
+		n--;
+	site[n] = 0;
+}
+
 void vmm_proc_stop(struct vmm_proc *p, char *how, size_t howlen, char *last, size_t lastlen)
 {
 	if (how)

@@ -28,5 +28,10 @@ int vmm_proc_write(struct vmm_proc *p, const void *buf, size_t n);
  * how ("exit status 0", "killed"), and the last line it wrote on stderr
  * into last (both may be NULL). */
 void vmm_proc_stop(struct vmm_proc *p, char *how, size_t howlen, char *last, size_t lastlen);
+/* Where a dying VMM says it failed, from its last words (vmm_proc_stop's
+ * last): the source line of an assertion or abort ("serial.c:337",
+ * "tcg.c:3243"), else the words after "fatal: " ("invalid-tss"), else "".
+ * One crash of the VMM's, one bucket: the campaign files vmm:died:SITE. */
+void vmm_crash_site(const char *words, char *site, size_t len);
 
 #endif
