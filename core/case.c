@@ -70,8 +70,10 @@ int gpr_from_name(const char *name)
 
 int case_arms_breakpoints(const struct test_case *c)
 {
-	for (uint32_t i = 0; i + 2 < c->code_len; i++)
-		if (c->code[i] == 0x0f && c->code[i + 1] == 0x23 && (c->code[i + 2] & 0x38) == 0x38)
+	for (uint32_t i = 0; i + 2 < c->code_len; i++) {
+		unsigned dr = (c->code[i + 2] >> 3) & 7;
+		if (c->code[i] == 0x0f && c->code[i + 1] == 0x23 && (dr == 7 || dr == 5))
 			return 1;
+	}
 	return 0;
 }

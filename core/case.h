@@ -106,8 +106,10 @@ int case_equal(const struct test_case *x, const struct test_case *y);
  * bit. */
 const char *rflags_bit_name(unsigned bit);
 
-/* 1 when the case's code holds a MOV to DR7 (0F 23 /7): it may arm debug
- * breakpoints, which only some executors model. */
+/* 1 when the case's code holds a MOV to DR7 (0F 23 /7), or to DR5, which
+ * is DR7 while CR4.DE is clear (SDM Vol. 3A 17.2.2): it may arm debug
+ * breakpoints, which only some executors model (Unicorn 2.0.1 crashed the
+ * process on `mov dr5, eax` with EAX 0xff00ff, measured). */
 int case_arms_breakpoints(const struct test_case *c);
 
 const char *mode_name(enum cpu_mode m);

@@ -50,6 +50,27 @@ static void test_hlt(void)
 	CHECK_EQ_U64(out.mem[0], 0x48, "hlt: code byte 0 in the compare window");
 }
 
+/* Unicorn 2.0.1 aborts the process on `lock bt esp, ecx` (a LOCK on a
+ * register destination: #UD on the CPU): the run fails, says so, and the
+ * caller goes on to the next case. MOV DR5, DR7 while CR4.DE is clear,
+ * arming breakpoints, is not judged (it crashed it too). */
+static void test_crash_contained(void)
+{
+	static const uint8_t lock_bt[] = { 0xf0, 0x0f, 0xa3, 0xcc, 0xf4 };
+	static const uint8_t mov_dr5[] = { 0x0f, 0x23, 0xe8, 0xf4 };
+	struct test_case c;
+	mk(&c, "lock-bt-reg", lock_bt, sizeof(lock_bt));
+	int rc = uc_ex.ops->run(&uc_ex, &c, &out);
+	CHECK(rc < 0 && strstr(uc_ex.err, "lock-bt-reg: unicorn crashed (signal "),
+	      "a case that aborts Unicorn fails alone (rc %d: %s)", rc, uc_ex.err);
+	test_hlt();
+	mk(&c, "mov-dr5", mov_dr5, sizeof(mov_dr5));
+	c.gpr[RAX] = 0xff00ff;
+	const struct exit_event *t = run(&c);
+	CHECK(t && t->kind == EXIT_UNSUPPORTED && !strcmp(out.mnemonic, "uc:breakpoints"),
+	      "MOV DR5 (DR7 while CR4.DE is clear) is not judged: '%s'", out.mnemonic);
+}
+
 static void test_io(void)
 {
 	/* mov al,0x5a; out 0x80,al; mov dx,0x3f8; in ax,dx; hlt */
@@ -324,6 +345,7 @@ int main(void)
 	test_pf();
 	test_int3();
 	test_more();
+	test_crash_contained();
 	if (rc == 0) {
 		test_agree_with_ref();
 		ref_ex.ops->fini(&ref_ex);
