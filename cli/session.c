@@ -50,11 +50,17 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 	 * it; without either the reference answers CPUID with UNSUPPORTED
 	 * and the native run refuses no instruction for its feature. */
 	struct cpuid_table *env_cpuid = s->have_kvm ? s->kvm.cpuid : s->have_vmm ? s->vmm.cpuid : NULL;
+	/* What the MMIO window reads: the VMM's, where it declares it and
+	 * takes KVM's place. */
+	uint16_t window = !s->have_kvm && s->have_vmm ? vmm_mmio_window_read(&s->vmm) : 0;
 	if (need & NEED_REF) {
 		if (init_one(&s->ref, &ref_executor_ops, env_cpuid, NULL) < 0) {
 			session_close(s);
 			return -1;
 		}
+		s->ref.mmio_window_read = window;
+		if (s->have_vmm)
+			s->vmm.mmio_window_read = window;   /* the reference answers as it does */
 		s->have_ref = 1;
 	}
 	if (need & NEED_UNICORN) {
@@ -63,6 +69,7 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 			session_close(s);
 			return -1;
 		}
+		s->uc.mmio_window_read = window;
 		s->have_uc = 1;
 #else
 		fprintf(stderr, "exitdiff: built without Unicorn: install libunicorn-dev "

@@ -295,7 +295,8 @@ static const char *own_read(const struct outcome *o, uint32_t unobs)
 		const struct exit_event *e = &o->events[i];
 		if (e->dir != DIR_IN)
 			continue;
-		if (e->kind == EXIT_MMIO && (unobs & OUTCOME_OWN_MMIO))
+		int window = e->addr >= LAYOUT_MMIO && e->addr < LAYOUT_MMIO + LAYOUT_MMIO_SIZE;
+		if (e->kind == EXIT_MMIO && (unobs & (window ? OUTCOME_OWN_MMIO_WINDOW : OUTCOME_OWN_MMIO)))
 			return "vmm-mmio-read";
 		if (e->kind == EXIT_IO && (unobs & OUTCOME_OWN_PORTS))
 			return "vmm-port-read";

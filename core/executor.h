@@ -133,6 +133,10 @@ struct executor {
 	 * manuals differ (docs/vendors.md). VENDOR_UNKNOWN: the vendor of the
 	 * calibrated CPUID table, else of the host. */
 	enum cpu_vendor vendor;
+	/* Reference and Unicorn: what a read of the MMIO window answers, as
+	 * the hypervisor in KVM's place answers it (layout.h env_mmio_byte):
+	 * 0, all ones as KVM's executor; 0x100 | B for a VMM's profile. */
+	uint16_t mmio_window_read;
 	/* Why the last run failed; long enough for a failure, the retry's and
 	 * the recovery's (kvm_run_op keeps all three). */
 	char err[640];

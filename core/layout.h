@@ -133,6 +133,16 @@
 #define ENV_IO_READ_BYTE   0xffu
 #define ENV_MMIO_READ_BYTE 0xffu
 
+/* The byte a read of the MMIO window answers for an executor whose
+ * setting is window_read (executor.mmio_window_read): 0 means
+ * ENV_MMIO_READ_BYTE, as KVM's executor answers; 0x100 | B means B, as a
+ * VMM answers there (QEMU reads unassigned memory as 0x00). */
+static inline uint8_t env_mmio_byte(uint16_t window_read, uint64_t gpa)
+{
+	return window_read && gpa >= LAYOUT_MMIO && gpa < LAYOUT_MMIO + LAYOUT_MMIO_SIZE ?
+		       (uint8_t)window_read : ENV_MMIO_READ_BYTE;
+}
+
 /* Page-table entry bits used by the layout (SDM Vol. 3A 4.5). */
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)

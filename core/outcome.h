@@ -77,13 +77,16 @@ struct end_state {
 enum {
 	OUTCOME_NO_TRACE = 1,       /* only the terminal event is known */
 	OUTCOME_NO_SYSREGS = 2,     /* CR0..EFER and selectors are not known */
-	OUTCOME_OWN_MMIO = 4,       /* MMIO reads are answered otherwise */
+	OUTCOME_OWN_MMIO = 4,       /* MMIO reads outside the window are answered otherwise */
 	OUTCOME_OWN_PORTS = 8,      /* port reads are answered otherwise */
 	/* The side learns of a case's end from a frame pushed on the case's
 	 * own stack (a VMM's runtime in 32-bit legacy modes at CPL0: the NMI
 	 * that ends a HLT, an exception's handler): with the stack pointer
 	 * off writable RAM it never hears back. */
 	OUTCOME_FRAME_ON_STACK = 16,
+	/* Reads of the MMIO window (layout.h LAYOUT_MMIO) too: a VMM that
+	 * declares nothing of what it answers there. */
+	OUTCOME_OWN_MMIO_WINDOW = 32,
 };
 
 struct outcome {

@@ -485,6 +485,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 	ref_cpu_reset(&cpu, c, p->ram, out);
 	cpu.ram_dirty = p->track.dirty;
 	cpu.cpuid = ex->cpuid;
+	cpu.mmio_window_read = ex->mmio_window_read;
 	cpu.pte_rsvd = p->pte_rsvd;
 	cpu.vendor = ex->vendor != VENDOR_UNKNOWN ? (uint8_t)ex->vendor : p->vendor;
 

@@ -51,6 +51,7 @@ struct ref_cpu {
 	uint64_t *ram_dirty; /* ref_ram_track.dirty of ram, or NULL */
 	struct outcome *out;
 	const struct cpuid_table *cpuid;
+	uint16_t mmio_window_read; /* executor.mmio_window_read */
 	const cs_insn *insn; /* the instruction being executed */
 	/* RFLAGS bits currently undefined: set by an instruction that leaves
 	 * them undefined, cleared by one that defines them (SDM Vol. 1 3.4.3

@@ -285,7 +285,7 @@ static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 			.dir = acc == REF_ACC_WRITE ? DIR_OUT : DIR_IN,
 		};
 		if (acc != REF_ACC_WRITE)
-			memset(buf + off, ENV_MMIO_READ_BYTE, len[f]);
+			memset(buf + off, env_mmio_byte(cpu->mmio_window_read, gpa[f]), len[f]);
 		for (unsigned i = 0; i < len[f]; i++)
 			e.data |= (uint64_t)buf[off + i] << (8 * i);
 		if (ref_event(cpu, &e) < 0)

@@ -98,6 +98,7 @@ static struct uc_ctx *engine(struct executor *ex, enum cpu_mode m, char *err, si
 		return NULL;
 	}
 	u->cpuid = ex->cpuid;
+	u->mmio_window_read = ex->mmio_window_read;
 	set->m[m] = u;
 	return u;
 }
@@ -236,6 +237,7 @@ static int run_here(struct executor *ex, const struct test_case *c, struct outco
 			 ex->priv ? why : "unicorn not initialised");
 		return -1;
 	}
+	u->mmio_window_read = ex->mmio_window_read;
 	/* The knobs first: their stub runs in the code page, which the
 	 * case's bytes then replace. */
 	char knob_why[32];

@@ -48,6 +48,7 @@ struct uc_ctx {
 	uint32_t knobs;               /* of the case being run */
 	uint8_t *scratch;             /* the next case's RW pages, built here */
 	const struct cpuid_table *cpuid;
+	uint16_t mmio_window_read; /* executor.mmio_window_read */
 	struct outcome *out;          /* the case being run */
 	enum uc_stop stop;
 	int captured;                 /* end state + memory already taken */

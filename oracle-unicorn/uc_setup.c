@@ -135,7 +135,7 @@ uint64_t uc_mmio_read(uc_engine *uc, uint64_t offset, unsigned size, void *user)
 		size = 8;
 	uint64_t v = 0;
 	for (unsigned i = 0; i < size; i++)
-		v |= (uint64_t)ENV_MMIO_READ_BYTE << (8 * i);
+		v |= (uint64_t)env_mmio_byte(u->mmio_window_read, u->mmio_base + offset) << (8 * i);
 	struct exit_event e = {
 		.kind = EXIT_MMIO, .dir = DIR_IN, .size = (uint8_t)size,
 		.addr = u->mmio_base + offset, .data = v,

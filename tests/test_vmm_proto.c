@@ -148,6 +148,26 @@ int main(void)
 	out.unobserved |= OUTCOME_OWN_PORTS;
 	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_UNSUPPORTED && strstr(d.signature, "vmm-port-read"),
 	      "a port read the VMM answers itself: not compared (%s)", d.signature);
+	/* MMIO reads: of the window, compared where the VMM declared what it
+	 * reads there (only OUTCOME_OWN_MMIO), not where it did not
+	 * (OUTCOME_OWN_MMIO_WINDOW); elsewhere never. */
+	out.unobserved &= ~(uint32_t)OUTCOME_OWN_PORTS;
+	ref.events[0].kind = EXIT_MMIO;
+	ref.events[0].addr = LAYOUT_MMIO + 8;
+	out.unobserved |= OUTCOME_OWN_MMIO;
+	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_AGREE, "a read of the MMIO window, declared: compared (%s)",
+	      d.signature);
+	out.unobserved |= OUTCOME_OWN_MMIO_WINDOW;
+	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_UNSUPPORTED && strstr(d.signature, "vmm-mmio-read"),
+	      "... not declared: not compared (%s)", d.signature);
+	out.unobserved &= ~(uint32_t)OUTCOME_OWN_MMIO_WINDOW;
+	ref.events[0].addr = LAYOUT_RAM_SIZE + 0x100;
+	CHECK(outcome_diff(&ref, &out, &d) == VERDICT_UNSUPPORTED && strstr(d.signature, "vmm-mmio-read"),
+	      "a read of MMIO outside the window (the runtime's RAM there): not compared (%s)", d.signature);
+	out.unobserved &= ~(uint32_t)OUTCOME_OWN_MMIO;
+	ref.events[0].kind = EXIT_IO;
+	ref.events[0].addr = 0x80;
+
 	/* A full reference trace (64 OUTs: TIMEOUT, event budget) against a
 	 * VMM that keeps none and ran on to its HLT: not compared; against
 	 * a side with a trace it stays a divergence of how each stopped. */

@@ -26,9 +26,13 @@ struct vmm_profile {
 	const char *name;      /* "qemu-tcg"; "" for a command given whole */
 	const char *command;   /* sh command line; {image} is the batch image */
 	const char *cpu;       /* the CPU model it declares ("" when not) */
-	/* OUTCOME_OWN_MMIO / OUTCOME_OWN_PORTS: reads it answers otherwise
-	 * than the reference (layout.h ENV_*_READ_BYTE). */
+	/* OUTCOME_OWN_MMIO(_WINDOW) / OUTCOME_OWN_PORTS: reads it answers
+	 * otherwise than the reference (layout.h ENV_*_READ_BYTE). */
 	uint32_t own_reads;
+	/* What it reads at the MMIO window, 0x100 | the byte (0: not
+	 * declared): the reference and Unicorn answer the same there
+	 * (executor.mmio_window_read), so those reads are compared. */
+	uint16_t mmio_window_read;
 	const char *reads;     /* what it answers, for the docs and `run` */
 	/* 1 when Unicorn's CPU emulation is a fork of this VMM's (QEMU's
 	 * TCG): Unicorn siding with it is no independent verdict, the two
@@ -65,5 +69,7 @@ size_t vmm_run_batch(struct executor *ex, const struct test_case *cases, size_t 
 
 /* The transport the executor's VMM uses now: "shm" or "serial". */
 const char *vmm_transport(const struct executor *ex);
+/* The profile's mmio_window_read of a VMM executor (0 when none). */
+uint16_t vmm_mmio_window_read(const struct executor *ex);
 
 #endif

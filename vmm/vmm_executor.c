@@ -271,9 +271,14 @@ static int failed(struct executor *ex, const struct test_case *c, const char *wh
  * end from the NMI that ends its HLT or the handler of its exception; in
  * 32-bit legacy modes at CPL0 their frames go on the case's own stack (no
  * IST, no stack switch). */
-static uint32_t unobserved_of(const struct vmm_ctx *v, const struct test_case *c)
+static uint32_t unobserved_of(const struct executor *ex, const struct test_case *c)
 {
+	const struct vmm_ctx *v = ex->priv;
 	uint32_t u = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS | v->prof->own_reads;
+	/* The window's reads are compared only where the reference answers
+	 * them as this VMM does (cli/session.c sets it so, KVM absent). */
+	if (ex->mmio_window_read != v->prof->mmio_window_read || !ex->mmio_window_read)
+		u |= OUTCOME_OWN_MMIO_WINDOW;
 	if (!mode_long((enum cpu_mode)c->mode) && c->mode != MODE_REAL16 && c->mode != MODE_V86 &&
 	    !(c->knobs & KNOB_CPL3))
 		u |= OUTCOME_FRAME_ON_STACK;
@@ -302,7 +307,7 @@ static int ended(struct executor *ex, const struct test_case *c, int rebooted,
 	/* Reset (-no-reboot exits cleanly) or rebooted: the case took the
 	 * machine down, as a triple fault does. */
 	outcome_init(out);
-	out->unobserved = unobserved_of(v, c);
+	out->unobserved = unobserved_of(ex, c);
 	/* The memory went with the machine: the window as the case started
 	 * (outcome_init leaves whatever the last outcome held). */
 	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
@@ -338,7 +343,7 @@ static int finish(struct executor *ex, const struct test_case *c, struct outcome
 		ex->fail_errno = 0;
 		return -1;
 	}
-	vmm_rec_outcome(&v->rec, c, unobserved_of(v, c), out);
+	vmm_rec_outcome(&v->rec, c, unobserved_of(ex, c), out);
 	return 1;
 }
 
@@ -540,6 +545,12 @@ const char *vmm_transport(const struct executor *ex)
 {
 	const struct vmm_ctx *v = ex->priv;
 	return v && v->shm.on ? "shm" : "serial";
+}
+
+uint16_t vmm_mmio_window_read(const struct executor *ex)
+{
+	const struct vmm_ctx *v = ex->priv;
+	return v && v->prof ? v->prof->mmio_window_read : 0;
 }
 
 static int vmm_run(struct executor *ex, const struct test_case *c, struct outcome *out)
