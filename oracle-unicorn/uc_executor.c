@@ -98,7 +98,6 @@ static struct uc_ctx *engine(struct executor *ex, enum cpu_mode m, char *err, si
 		return NULL;
 	}
 	u->cpuid = ex->cpuid;
-	u->mmio_window_read = ex->mmio_window_read;
 	set->m[m] = u;
 	return u;
 }
@@ -372,7 +371,12 @@ static int uc_run(struct executor *ex, const struct test_case *c, struct outcome
 	k->step_limit = (unsigned)c->mode < MODE_COUNT && set->m[c->mode] ? set->m[c->mode]->step_limit : 0;
 	ex->err[0] = 0;
 	char go = 1;
-	if (send(set->sock, &go, 1, MSG_NOSIGNAL) != 1 || read(set->sock, &go, 1) != 1) {
+	ssize_t sent, got = 0;
+	while ((sent = send(set->sock, &go, 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	while (sent == 1 && (got = read(set->sock, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (sent != 1 || got != 1) {
 		char how[48] = "gone";
 		stop_child(set, how, sizeof(how));
 		snprintf(ex->err, sizeof(ex->err), "case %.63s: unicorn crashed (%s)", c->id, how);
