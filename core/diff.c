@@ -295,8 +295,8 @@ static const char *own_read(const struct outcome *o, uint32_t unobs)
 		const struct exit_event *e = &o->events[i];
 		if (e->dir != DIR_IN)
 			continue;
-		int window = e->addr >= LAYOUT_MMIO && e->addr < LAYOUT_MMIO + LAYOUT_MMIO_SIZE;
-		if (e->kind == EXIT_MMIO && (unobs & (window ? OUTCOME_OWN_MMIO_WINDOW : OUTCOME_OWN_MMIO)))
+		uint32_t own = layout_in_mmio_window(e->addr) ? OUTCOME_OWN_MMIO_WINDOW : OUTCOME_OWN_MMIO;
+		if (e->kind == EXIT_MMIO && (unobs & own))
 			return "vmm-mmio-read";
 		if (e->kind == EXIT_IO && (unobs & OUTCOME_OWN_PORTS))
 			return "vmm-port-read";

@@ -133,14 +133,19 @@
 #define ENV_IO_READ_BYTE   0xffu
 #define ENV_MMIO_READ_BYTE 0xffu
 
+/* 1 when guest-physical a lies in the MMIO window. */
+static inline int layout_in_mmio_window(uint64_t a)
+{
+	return a >= LAYOUT_MMIO && a < (uint64_t)LAYOUT_MMIO + LAYOUT_MMIO_SIZE;
+}
+
 /* The byte a read of the MMIO window answers for an executor whose
  * setting is window_read (executor.mmio_window_read): 0 means
  * ENV_MMIO_READ_BYTE, as KVM's executor answers; 0x100 | B means B, as a
  * VMM answers there (QEMU reads unassigned memory as 0x00). */
 static inline uint8_t env_mmio_byte(uint16_t window_read, uint64_t gpa)
 {
-	return window_read && gpa >= LAYOUT_MMIO && gpa < LAYOUT_MMIO + LAYOUT_MMIO_SIZE ?
-		       (uint8_t)window_read : ENV_MMIO_READ_BYTE;
+	return window_read && layout_in_mmio_window(gpa) ? (uint8_t)window_read : ENV_MMIO_READ_BYTE;
 }
 
 /* Page-table entry bits used by the layout (SDM Vol. 3A 4.5). */

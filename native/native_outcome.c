@@ -91,11 +91,6 @@ static void state_from(struct outcome *o, const struct native_report *r,
 	memcpy(o->mem + (LAYOUT_STACK - LAYOUT_CMP_BASE), r->stack, sizeof(r->stack));
 }
 
-static int in_mmio(uint64_t a)
-{
-	return a >= LAYOUT_MMIO && a < (uint64_t)LAYOUT_MMIO + LAYOUT_MMIO_SIZE;
-}
-
 void native_outcome(const struct native_report *r, const struct test_case *c,
 		    struct outcome *o)
 {
@@ -130,7 +125,7 @@ void native_outcome(const struct native_report *r, const struct test_case *c,
 	 * and go on with its answer; the host process cannot, so the run
 	 * ends there, the access recorded (direction from the #PF error
 	 * code's W bit, SDM Vol. 3A 4.7; size and data unknown). */
-	if (r->signo == SIGSEGV && in_mmio(r->addr)) {
+	if (r->signo == SIGSEGV && layout_in_mmio_window(r->addr)) {
 		struct exit_event e = { .kind = EXIT_MMIO, .addr = r->addr, .rip = r->rip,
 					.dir = (r->err & 2) ? DIR_OUT : DIR_IN };
 		outcome_push(o, &e);
