@@ -43,6 +43,20 @@ static void microcode(struct host_info *h)
 	fclose(f);
 }
 
+/* The KVM module loaded (kvm_backends), "unknown" when none of them. */
+static void kvm_module(char *name, size_t len)
+{
+	snprintf(name, len, "unknown");
+	for (size_t i = 0; i < sizeof(kvm_backends) / sizeof(kvm_backends[0]); i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/sys/module/%s", kvm_backends[i]);
+		if (access(path, F_OK) == 0) {
+			snprintf(name, len, "%s", kvm_backends[i]);
+			return;
+		}
+	}
+}
+
 const char *host_kvm_device(void)
 {
 	const char *dev = getenv(KVM_DEVICE_ENV);
@@ -59,21 +73,13 @@ const struct host_info *host_info(void)
 	struct utsname u;
 	if (uname(&u) == 0)
 		snprintf(h.kernel, sizeof(h.kernel), "%.63s", u.release);
-	snprintf(h.backend, sizeof(h.backend), "unknown");
 	/* A module can be loaded and still serve no guests (kvm_pvm on a
 	 * host that is itself a kvm_pvm guest does not bind): no device,
 	 * no backend. */
 	if (access(host_kvm_device(), F_OK) < 0)
 		snprintf(h.backend, sizeof(h.backend), "none");
-	for (size_t i = 0; strcmp(h.backend, "none") && i < sizeof(kvm_backends) / sizeof(kvm_backends[0]);
-	     i++) {
-		char path[64];
-		snprintf(path, sizeof(path), "/sys/module/%s", kvm_backends[i]);
-		if (access(path, F_OK) == 0) {
-			snprintf(h.backend, sizeof(h.backend), "%s", kvm_backends[i]);
-			break;
-		}
-	}
+	else
+		kvm_module(h.backend, sizeof(h.backend));
 	h.vendor = vendor_of_host();
 	fms(&h);
 	microcode(&h);
