@@ -33,5 +33,9 @@ void bench_kvm_budget(struct session *s, uint8_t kind);
 /* KVM alone, the in-process pipeline and a real `exitdiff fuzz --jobs 1`
  * on the default mode mix, printed as rates and ratios. 0 or -1. */
 int bench_mix(struct session *s, double floor, double seconds);
+/* What a campaign adds to each case, without KVM: generator, reference
+ * and the diff of an agreement, on the insn stream and the default mix
+ * (bench_own.c), printed as us a case. 0 or -1. */
+int bench_own(struct session *s, double seconds);
 
 #endif
