@@ -23,6 +23,10 @@
 struct own_cost {
 	double gen_us, ref_us, diff_us;
 	unsigned agreed; /* outcomes the diff compared whole */
+	/* The reference's time and steps by the case's mode, last pass. */
+	double mode_s[MODE_COUNT];
+	unsigned long mode_steps[MODE_COUNT];
+	unsigned mode_n[MODE_COUNT];
 };
 
 /* One pass over the stream; the best per-part figures are kept in best. */
@@ -36,6 +40,9 @@ static int own_pass(struct session *s, const struct generator *g, const struct g
 		gen_make_ex(g, cfg, gen_case_seed(1, 0, i), one, NULL);
 	double gen = bench_now() - t0, ref = 0, diff = 0;
 	unsigned whole = 0;
+	memset(best->mode_s, 0, sizeof(best->mode_s));
+	memset(best->mode_steps, 0, sizeof(best->mode_steps));
+	memset(best->mode_n, 0, sizeof(best->mode_n));
 	for (unsigned i = 0; i < OWN_CASES; i++) {
 		double t1 = bench_now();
 		if (s->ref.ops->run(&s->ref, &cases[i], b) < 0)
@@ -48,6 +55,10 @@ static int own_pass(struct session *s, const struct generator *g, const struct g
 			outcome_diff(b, a, &d);
 		diff += (bench_now() - t3) / OWN_DIFF_REPEAT;
 		ref += t2 - t1;
+		unsigned m = cases[i].mode < MODE_COUNT ? cases[i].mode : MODE_LONG64;
+		best->mode_s[m] += t2 - t1;
+		best->mode_steps[m] += b->steps;
+		best->mode_n[m]++;
 		/* An outcome that differs from its own copy is a diff bug,
 		 * not a figure. */
 		if (d.verdict == VERDICT_DIVERGE) {
@@ -95,6 +106,18 @@ int bench_own(struct session *s, double seconds)
 		       "(%u of %u compared whole; the rest spent a budget or were not comparable)\n",
 		       label, best.gen_us + best.ref_us + best.diff_us, best.gen_us, best.ref_us,
 		       best.diff_us, best.agreed, OWN_CASES);
+		if (!streams[k].cfg)
+			continue;
+		/* Where the reference's time goes by mode: the share of the
+		 * cases, us a case and steps a case (a case that runs to the
+		 * step budget costs the budget). */
+		printf("  reference by mode [%s]:", streams[k].name);
+		for (unsigned m = 0; m < MODE_COUNT; m++)
+			if (best.mode_n[m])
+				printf(" %s %.0f%% of cases %.2f us %.0f steps;", mode_name((enum cpu_mode)m),
+				       100.0 * best.mode_n[m] / OWN_CASES, best.mode_s[m] * 1e6 / best.mode_n[m],
+				       (double)best.mode_steps[m] / best.mode_n[m]);
+		printf("\n");
 	}
 	free(cases);
 	free(a);

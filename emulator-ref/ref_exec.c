@@ -302,17 +302,22 @@ static int lock_refused(struct ref_priv *p, unsigned bits, uint64_t rip, const u
 }
 
 /* Remembers what ran at rip (outcome.ran): a fixed 16-byte copy of
- * Capstone's mnemonic buffer (32 bytes), spaces made '_'. */
-static void note_ran(struct outcome *out, uint64_t rip, const char *mnemonic)
+ * Capstone's mnemonic buffer (32 bytes), spaces made '_'. 1 when it took
+ * a free slot: once none is left the caller stops asking, as a revisit
+ * writes nothing and a new address is not kept, and a case that runs on
+ * through memory (real mode's zeroes, to the step budget) no longer
+ * probes every slot at every step. */
+static int note_ran(struct outcome *out, uint64_t rip, const char *mnemonic)
 {
 	struct ran_insn *r = ran_place(out, rip);
 	if (!r || (r->rip == rip && r->mnemonic[0]))
-		return;
+		return 0;
 	r->rip = rip;
 	size_t i = 0;
 	for (; i < sizeof(r->mnemonic) - 1 && mnemonic[i]; i++)
 		r->mnemonic[i] = mnemonic[i] == ' ' ? '_' : mnemonic[i];
 	r->mnemonic[i] = 0;
+	return 1;
 }
 
 /* Capstone's "tests flag" bits and the RFLAGS bits they name. */
@@ -506,6 +511,7 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 	const unsigned after = case_events_after(c->event);
 	int after_done = !after;
 	int decoded_any = 0;
+	unsigned ran_free = RAN_SLOTS; /* out->ran is empty after outcome_init */
 	char undef_name[sizeof(out->mnemonic)] = "";
 	char cur_mnemonic[sizeof(out->prev_mnemonic)] = ""; /* zero-padded */
 	for (;;) {
@@ -636,7 +642,8 @@ static int ref_run_bounded(struct executor *ex, const struct test_case *c, uint3
 		memcpy(cur_mnemonic, insn->mnemonic,
 		       strnlen(insn->mnemonic, sizeof(cur_mnemonic) - 1));
 		cpu.insn = insn;
-		note_ran(out, cpu.rip, insn->mnemonic);
+		if (ran_free)
+			ran_free -= (unsigned)note_ran(out, cpu.rip, insn->mnemonic);
 		cpu.next_rip = cpu.rip + insn->size;
 		if (cpu.code_bits != 64)
 			cpu.next_rip &= 0xffffffffu; /* EIP is 32 bits wide */
