@@ -24,7 +24,7 @@ enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
 				 struct outcome *third, char *detail, size_t len)
 {
 	detail[0] = 0;
-	if (ex->ops->run(ex, c, third) < 0) {
+	if (exec_run_after(ex, c, ref, third) < 0) {
 		snprintf(detail, len, "%s", ex->err);
 		return ORACLE_FAILED;
 	}

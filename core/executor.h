@@ -162,6 +162,20 @@ struct executor {
  * "executor#EINVAL/KVM_RUN:rebuilt" (docs/formats.md). */
 void exec_fail_signature(const struct executor *ex, char *sig, size_t len);
 
+/* Why hv is not given c, whose reference outcome is ref, or NULL: what
+ * would follow is hv's environment, not the instruction (core/exec_skip.c:
+ * a VMM's guest keeps a write to the system part of the layout, where the
+ * reference and KVM drop it). The pipeline, the minimizer's predicate and
+ * the oracles ask before they run hv. */
+const char *exec_skip_reason(const struct executor *hv, const struct outcome *ref);
+/* out becomes what an executor that did not run c shows: an UNSUPPORTED
+ * end at the first instruction named why, the window as c starts it. */
+void exec_not_run(struct outcome *out, const struct test_case *c, const char *why);
+/* hv->ops->run, or exec_not_run when exec_skip_reason names a reason (ref
+ * NULL: always run). Returns as run does. */
+int exec_run_after(struct executor *hv, const struct test_case *c, const struct outcome *ref,
+		   struct outcome *out);
+
 extern const struct executor_ops kvm_executor_ops;
 extern const struct executor_ops ref_executor_ops;
 

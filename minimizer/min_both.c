@@ -7,7 +7,8 @@
 int min_both_pred(void *ctx, const struct test_case *c)
 {
 	struct min_both *b = ctx;
-	if (b->ref->ops->run(b->ref, c, b->oref) < 0 || b->kvm->ops->run(b->kvm, c, b->okvm) < 0) {
+	if (b->ref->ops->run(b->ref, c, b->oref) < 0 ||
+	    exec_run_after(b->kvm, c, b->oref, b->okvm) < 0) {
 		if (!b->failure_is_no)
 			return -1;
 		b->exec_failures++;

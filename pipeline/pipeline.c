@@ -81,7 +81,7 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 	}
 	enum pl_budget b = kvm_only ? PL_BUDGET_WHOLE : pipeline_budget_of(ref, p->kvm);
 	pipeline_kvm_budget(p->kvm, b, p->short_budget_us, p->hang_probe);
-	int rk = p->kvm->ops->run(p->kvm, c, kvm);
+	int rk = exec_run_after(p->kvm, c, kvm_only ? NULL : ref, kvm);
 	pipeline_kvm_budget(p->kvm, PL_BUDGET_WHOLE, 0, 0);
 	if (rk < 0) {
 		snprintf(err, errlen, "KVM executor: %s", p->kvm->err);
@@ -114,7 +114,7 @@ static int confirmed(struct pipeline *p, const struct test_case *c, const struct
 {
 	char first[SIGNATURE_MAX];
 	memcpy(first, d->signature, sizeof(first));
-	if (p->kvm->ops->run(p->kvm, c, kvm) < 0)
+	if (exec_run_after(p->kvm, c, ref, kvm) < 0)
 		return -1;
 	return outcome_diff(ref, kvm, d) == VERDICT_DIVERGE && !strcmp(first, d->signature);
 }

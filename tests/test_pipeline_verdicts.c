@@ -15,6 +15,10 @@ static int kvm_flaky;        /* ... on every other run only */
 static unsigned kvm_flip_runs; /* ... on the first this many runs only (0: all) */
 static int kvm_fails;        /* KVM's run fails */
 static int ref_unsupported;  /* the reference ends UNSUPPORTED */
+/* The reference's trace holds an MMIO write there (0: none) in a case
+ * whose second byte is 0xaa. */
+static uint64_t ref_write_at;
+static unsigned vmm_cases;   /* cases the fake VMM was given */
 static unsigned kvm_runs;
 
 /* The case: two one-byte instructions (offsets 0 and 1) and a HLT. The
@@ -31,6 +35,13 @@ static int fake_ref_run(struct executor *ex, const struct test_case *c, struct o
 		outcome_push(o, &e);
 		snprintf(o->mnemonic, sizeof(o->mnemonic), "fake");
 		return 0;
+	}
+	if (ref_write_at && c->code[1] == 0xaa) {
+		/* Before the terminal HLT base_outcome pushed. */
+		struct exit_event w = { .kind = EXIT_MMIO, .dir = DIR_OUT, .size = 2, .addr = ref_write_at };
+		struct exit_event t = o->events[o->n_events - 1];
+		o->events[o->n_events - 1] = w;
+		outcome_push(o, &t);
 	}
 	static const char *const names[] = { "add", "mov" };
 	for (unsigned i = 0; i < 2 && c->code[i] != 0xf4; i++) {
@@ -54,6 +65,25 @@ static int fake_kvm_run(struct executor *ex, const struct test_case *c, struct o
 	    (!kvm_flip_runs || kvm_runs <= kvm_flip_runs))
 		o->state.gpr[RAX] ^= 1;
 	return 0;
+}
+
+/* A VMM: no trace, and a batch call as the VMM executor has. */
+static int fake_vmm_run(struct executor *ex, const struct test_case *c, struct outcome *o)
+{
+	(void)ex;
+	vmm_cases++;
+	base_outcome(c, o);
+	o->unobserved = OUTCOME_NO_TRACE;
+	return 0;
+}
+
+static size_t fake_vmm_batch(struct executor *ex, const struct test_case *c, size_t n,
+			     const uint32_t *budget_us, struct outcome *o)
+{
+	(void)budget_us;
+	for (size_t i = 0; i < n; i++)
+		fake_vmm_run(ex, &c[i], &o[i]);
+	return n;
 }
 
 static const struct executor_ops fake_ref_ops = { .name = "fake-ref", .init = fake_init, .run = fake_ref_run, .fini = fake_fini };
@@ -186,6 +216,50 @@ int main(void)
 	CHECK(pipeline_budget_of(&full, &traceless) == PL_BUDGET_SHORT,
 	      "a full trace: an executor without a trace gets the short one");
 	CHECK(pipeline_budget_of(&full, NULL) == PL_BUDGET_WHOLE, "no executor named: the whole budget");
+
+	/* A write to the system part (the GDT's CS entry at 0x1028) in the
+	 * reference's trace: a VMM's guest would keep it (its runtime's live
+	 * GDT), so the VMM is not given the case, alone or in a batch, and
+	 * the verdict names why; KVM, whose memslot there is read-only, and
+	 * a write to the writable part run as ever. */
+	static const struct executor_ops vmm_ops = { .name = "fake-vmm", .init = fake_init,
+		.run = fake_vmm_run, .fini = fake_fini, .no_trace = 1, .run_batch = fake_vmm_batch };
+	struct executor vmm = { .ops = &vmm_ops };
+	struct pipeline pv;
+	CHECK(pipeline_open(&pv, &xr, &vmm, NULL) == 0, "a pipeline with the fake VMM opens");
+	reset();
+	vmm_cases = 0;
+	ref_write_at = 0x1028;
+	c.code[1] = 0xaa;
+	CHECK(pipeline_run(&pv, &c, &ref, &kvm, &r) == PL_UNSUPPORTED && vmm_cases == 0 &&
+		      !strcmp(r.d.mnemonic, "vmm:sys-write") && !strcmp(kvm.mnemonic, "vmm:sys-write"),
+	      "a system-part write: the VMM is not run (%u cases), not compared as %s", vmm_cases,
+	      r.d.mnemonic);
+	CHECK(pipeline_run(&p, &c, &ref, &kvm, &r) != PL_UNSUPPORTED && kvm_runs >= 1,
+	      "the same case against KVM: run (%u), compared", kvm_runs);
+	ref_write_at = LAYOUT_DATA;
+	CHECK(pipeline_run(&pv, &c, &ref, &kvm, &r) == PL_SAME && vmm_cases == 1,
+	      "a write to the data page: the VMM runs it (%u), compared", vmm_cases);
+	ref_write_at = 0x1028;
+	static struct test_case bc[3];
+	static struct outcome bref[3], bvmm[3];
+	struct pl_result br[3];
+	for (int i = 0; i < 3; i++) {
+		bc[i] = c;
+		bc[i].code[1] = i == 1 ? 0xaa : 0x90;
+	}
+	vmm_cases = 0;
+	size_t m1 = pipeline_run_batch(&pv, bc, 3, bref, bvmm, br);
+	CHECK(m1 == 1 && vmm_cases == 1 && br[0].verdict == PL_SAME,
+	      "a batch stops before the system-part write: %zu result(s), %u run", m1, vmm_cases);
+	size_t m2 = pipeline_run_batch(&pv, bc + 1, 2, bref + 1, bvmm + 1, br + 1);
+	CHECK(m2 == 1 && vmm_cases == 1 && br[1].verdict == PL_UNSUPPORTED &&
+		      !strcmp(br[1].d.mnemonic, "vmm:sys-write"),
+	      "the next batch begins with it: one result, not run, not compared (%s)", br[1].d.mnemonic);
+	size_t m3 = pipeline_run_batch(&pv, bc + 2, 1, bref + 2, bvmm + 2, br + 2);
+	CHECK(m3 == 1 && vmm_cases == 2 && br[2].verdict == PL_SAME, "and the case after it runs");
+	ref_write_at = 0;
+	pipeline_close(&pv);
 
 	pipeline_close(&p);
 	known_free(&known);

@@ -243,14 +243,9 @@ static void vmm_fini(struct executor *ex)
 
 static void unsupported(struct outcome *out, const struct test_case *c, const char *why)
 {
-	struct exit_event e = { .kind = EXIT_UNSUPPORTED, .rip = LAYOUT_CODE };
-	outcome_init(out);
-	/* Nothing ran: the window as the case starts it (outcome_init leaves
-	 * the memory as it was, and `run` shows it). */
-	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
-	out->state.rip = LAYOUT_CODE;
-	outcome_push(out, &e);
-	snprintf(out->mnemonic, sizeof(out->mnemonic), "vmm:%s", why);
+	char named[32];
+	snprintf(named, sizeof(named), "vmm:%s", why);
+	exec_not_run(out, c, named);
 }
 
 static int failed(struct executor *ex, const struct test_case *c, const char *where,

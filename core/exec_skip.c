@@ -1,0 +1,52 @@
+/* Cases an executor in KVM's place is not given, known from the
+ * reference's outcome (executor.h exec_skip_reason, exec_run_after). */
+#include <stdio.h>
+#include "executor.h"
+#include "layout.h"
+
+/* The reference (and KVM, whose memslot there is read-only) takes a write
+ * below LAYOUT_RW_BASE for an MMIO write that changes nothing: the GDT,
+ * IDT, stubs and page tables stay as layout_build made them. A VMM seen
+ * from inside its guest (no_trace) has its runtime's live tables there:
+ * the write lands, the case reads back what it wrote (the reference reads
+ * the table), an exception frame pushed there is kept, and a GDT entry
+ * overwritten (CS at 0x1028) hangs the runtime at its next far return, a
+ * 5 s wait. Nothing after such a write is the instruction's doing. */
+static int writes_system_part(const struct outcome *ref)
+{
+	for (uint32_t i = 0; i < ref->n_events && i < TRACE_MAX; i++) {
+		const struct exit_event *e = &ref->events[i];
+		if (e->kind == EXIT_MMIO && e->dir == DIR_OUT && e->addr < LAYOUT_RW_BASE)
+			return 1;
+	}
+	return 0;
+}
+
+const char *exec_skip_reason(const struct executor *hv, const struct outcome *ref)
+{
+	if (hv->ops->no_trace && writes_system_part(ref))
+		return "vmm:sys-write";
+	return NULL;
+}
+
+void exec_not_run(struct outcome *out, const struct test_case *c, const char *why)
+{
+	struct exit_event e = { .kind = EXIT_UNSUPPORTED, .rip = LAYOUT_CODE };
+	outcome_init(out);
+	/* Nothing ran: the window as the case starts it (outcome_init leaves
+	 * the memory as it was, and `run` shows it). */
+	layout_case_window(out->mem, c->code, c->code_len, c->data, c->data_len);
+	out->state.rip = LAYOUT_CODE;
+	outcome_push(out, &e);
+	snprintf(out->mnemonic, sizeof(out->mnemonic), "%s", why);
+}
+
+int exec_run_after(struct executor *hv, const struct test_case *c, const struct outcome *ref,
+		   struct outcome *out)
+{
+	const char *why = ref ? exec_skip_reason(hv, ref) : NULL;
+	if (!why)
+		return hv->ops->run(hv, c, out);
+	exec_not_run(out, c, why);
+	return 0;
+}
