@@ -351,11 +351,12 @@ static enum ref_status msr_sysenter(struct ref_cpu *cpu, const cs_insn *insn)
  * modeled. */
 static enum ref_status msr_sysexit(struct ref_cpu *cpu, const cs_insn *insn)
 {
-	/* AMD in long mode: CPL3 is #GP(0) (measured natively); at CPL0 the
-	 * APM's #UD against the CPL and MSR checks is not measured: not
-	 * modeled. */
+	/* AMD in long mode: AMD CPUs differ. At CPL3, measured natively, an
+	 * EPYC of family 19h raises #GP(0) and one of family 1Ah #UD (the
+	 * APM's answer); CPL0 is not measured. Not modeled: an answer would
+	 * be one host's, not AMD's. */
 	if ((cpu->efer & EFER_LMA) && !ref_quirk(cpu, QUIRK_SYSENTER_IN_LONG_MODE))
-		return cpu->cpl ? ref_sys_gp(cpu, 0) : ref_sys_unsupported(cpu, "sysexit:amd-long");
+		return ref_sys_unsupported(cpu, "sysexit:amd-long");
 	if (!ref_sys_protected(cpu) || cpu->cpl != 0 || !(cpu->msr_sysenter_cs & 0xfffc))
 		return ref_sys_gp(cpu, 0);
 	if (!ref_sys_64(cpu) || !(insn->detail->x86.rex & 8))
