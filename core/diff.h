@@ -35,7 +35,7 @@ struct divergence {
 	char field[32];           /* "rax", "rflags", "mem", "event.data", ... */
 	uint64_t a, b;            /* the differing values (a = first outcome) */
 	uint64_t addr;            /* DIV_MEM: first differing guest address */
-	char mnemonic[16];        /* the reference's instruction behind it */
+	char mnemonic[32];        /* the reference's instruction behind it, or why not compared */
 	char signature[SIGNATURE_MAX];
 	/* AGREE with every part compared equal: the traces, the end state and
 	 * memory (not two budgets spent, nor a shutdown whose state means

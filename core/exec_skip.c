@@ -25,7 +25,7 @@ static int writes_system_part(const struct outcome *ref)
 const char *exec_skip_reason(const struct executor *hv, const struct outcome *ref)
 {
 	if (hv->ops->no_trace && writes_system_part(ref))
-		return "vmm:sys-write";
+		return "vmm:system-write";
 	return NULL;
 }
 

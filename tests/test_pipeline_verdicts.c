@@ -232,7 +232,7 @@ int main(void)
 	ref_write_at = 0x1028;
 	c.code[1] = 0xaa;
 	CHECK(pipeline_run(&pv, &c, &ref, &kvm, &r) == PL_UNSUPPORTED && vmm_cases == 0 &&
-		      !strcmp(r.d.mnemonic, "vmm:sys-write") && !strcmp(kvm.mnemonic, "vmm:sys-write"),
+		      !strcmp(r.d.mnemonic, "vmm:system-write") && !strcmp(kvm.mnemonic, "vmm:system-write"),
 	      "a system-part write: the VMM is not run (%u cases), not compared as %s", vmm_cases,
 	      r.d.mnemonic);
 	CHECK(pipeline_run(&p, &c, &ref, &kvm, &r) != PL_UNSUPPORTED && kvm_runs >= 1,
@@ -254,7 +254,7 @@ int main(void)
 	      "a batch stops before the system-part write: %zu result(s), %u run", m1, vmm_cases);
 	size_t m2 = pipeline_run_batch(&pv, bc + 1, 2, bref + 1, bvmm + 1, br + 1);
 	CHECK(m2 == 1 && vmm_cases == 1 && br[1].verdict == PL_UNSUPPORTED &&
-		      !strcmp(br[1].d.mnemonic, "vmm:sys-write"),
+		      !strcmp(br[1].d.mnemonic, "vmm:system-write"),
 	      "the next batch begins with it: one result, not run, not compared (%s)", br[1].d.mnemonic);
 	size_t m3 = pipeline_run_batch(&pv, bc + 2, 1, bref + 2, bvmm + 2, br + 2);
 	CHECK(m3 == 1 && vmm_cases == 2 && br[2].verdict == PL_SAME, "and the case after it runs");
