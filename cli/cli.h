@@ -39,6 +39,10 @@ struct session {
 	struct executor vmm;    /* a VMM (NEED_VMM, vmm/) */
 	const char *vmm_spec;
 	int have_kvm, have_ref, have_uc, have_native, have_vmm;
+	/* The side compared with the reference, as verdicts name it: "kvm",
+	 * or "vmm:SPEC" when a VMM is opened without KVM (it takes KVM's
+	 * place). */
+	char hv_label[64];
 };
 
 /* NEED_UNICORN fails with a message when built without Unicorn. */
@@ -64,12 +68,13 @@ enum oracle_side oracle_judge(struct session *s, const struct test_case *c,
 const char *oracle_side_name(enum oracle_side s);
 /* The same judgement by any executor ex (Unicorn, native): its outcome is
  * left in third, with the reference's masks copied in. */
-enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
-				 const struct outcome *ref, const struct outcome *kvm,
-				 struct outcome *third, char *detail, size_t len);
+enum oracle_side oracle_judge_by(struct executor *ex, const char *hv_label,
+				 const struct test_case *c, const struct outcome *ref,
+				 const struct outcome *kvm, struct outcome *third, char *detail,
+				 size_t len);
 /* Prints "oracle: WHO agrees with ..." for a judgement (detail may be
- * cut at its first newline). */
-void oracle_print(const char *who, enum oracle_side side, char *detail);
+ * cut at its first newline); hv_label names the side in KVM's place. */
+void oracle_print(const char *who, const char *hv_label, enum oracle_side side, char *detail);
 int cmd_triage(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_env(int argc, char **argv);

@@ -32,9 +32,8 @@ struct run_opts {
 	 * outcome is shown beside KVM's and it says whom it agrees with. */
 	const char *against;
 	/* --against vmm:VMM on a host without KVM: the VMM takes KVM's place,
-	 * as in fuzz --against, and is shown as hv ("kvm" otherwise). */
+	 * as in fuzz --against (the session's hv_label names it). */
 	int vmm_alone;
-	const char *hv;
 	/* --kvm-trace: KVM's tracepoints while the case ran (NULL: off). */
 	struct kvm_trace *trace;
 	struct pipeline *pl;        /* the finding pipeline (pipeline/pipeline.h) */
@@ -187,7 +186,7 @@ static const char *pair_word(enum verdict v)
 /* The third executor's run of the case, side by side with KVM, and who
  * agrees with whom; with a recorded expectation, the third against it too
  * (how the corpus's natively measured cases are checked). */
-static void run_against(struct executor *ex, const struct case_file *cf,
+static void run_against(struct executor *ex, const char *hv, const struct case_file *cf,
 			const struct outcome *ref, const struct outcome *kvm, int quiet)
 {
 	struct outcome *third = malloc(sizeof(*third));
@@ -196,7 +195,7 @@ static void run_against(struct executor *ex, const struct case_file *cf,
 		printf("against %s: out of memory\n", ex->ops->name);
 		return;
 	}
-	enum oracle_side side = oracle_judge_by(ex, &cf->c, ref, kvm, third, detail, sizeof(detail));
+	enum oracle_side side = oracle_judge_by(ex, hv, &cf->c, ref, kvm, third, detail, sizeof(detail));
 	if (side == ORACLE_FAILED) {
 		fprintf(stderr, "exitdiff run: case %s: %s executor failed: %s\n", cf->c.id,
 			ex->ops->name, detail);
@@ -205,18 +204,18 @@ static void run_against(struct executor *ex, const struct case_file *cf,
 		return;
 	}
 	if (!quiet) {
-		printf("  -- %s beside kvm\n", ex->ops->name);
-		show_side_by_side(stdout, ex->ops->name, third, "kvm", kvm, &cf->c);
+		printf("  -- %s beside %s\n", ex->ops->name, hv);
+		show_side_by_side(stdout, ex->ops->name, third, hv, kvm, &cf->c);
 	}
 	struct divergence d1, d2, d3;
 	enum verdict rk = outcome_diff(ref, kvm, &d1), xr = outcome_diff(ref, third, &d2),
 		     xk = outcome_diff(third, kvm, &d3);
-	printf("pairs: reference~kvm %s, %s~reference %s, %s~kvm %s\n", pair_word(rk),
-	       ex->ops->name, pair_word(xr), ex->ops->name, pair_word(xk));
+	printf("pairs: reference~%s %s, %s~reference %s, %s~%s %s\n", hv, pair_word(rk),
+	       ex->ops->name, pair_word(xr), ex->ops->name, hv, pair_word(xk));
 	if (side == ORACLE_BOTH && rk == VERDICT_AGREE)
 		printf("oracle: %s agrees with both\n", ex->ops->name);
 	else
-		oracle_print(ex->ops->name, side, detail);
+		oracle_print(ex->ops->name, hv, side, detail);
 	if (cf->has_expect && !cf->expect_from_kvm) {
 		struct outcome *e = malloc(sizeof(*e));
 		if (e) {
@@ -286,7 +285,7 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 	enum verdict v = d.verdict;
 	if (!o->quiet) {
 		printf("== %s (%s)\n", cf->c.id, path);
-		show_side_by_side(stdout, "reference", ref, o->hv, kvm, &cf->c);
+		show_side_by_side(stdout, "reference", ref, s->hv_label, kvm, &cf->c);
 	}
 	if (v == VERDICT_DIVERGE) {
 		char line[256];
@@ -317,7 +316,7 @@ static int run_one(struct session *s, const char *path, const struct run_opts *o
 	free(ktrace);
 	if (o->against && !o->vmm_alone)
 		run_against(s->have_vmm ? &s->vmm : !strcmp(o->against, "native") ? &s->native :
-			    &s->uc, cf, ref, kvm, o->quiet);
+			    &s->uc, s->hv_label, cf, ref, kvm, o->quiet);
 	if (o->record) {
 		if (make_expectation(cf, ref, kvm, &d, o, &s->kvm,
 				     depends_on_vendor(s, &cf->c, ref)) < 0)
@@ -391,7 +390,6 @@ int cmd_run(int argc, char **argv)
 	const char *vmm = o.against && !strncmp(o.against, "vmm:", 4) ? o.against + 4 : NULL;
 	if (o.against)
 		need |= vmm ? NEED_VMM : !strcmp(o.against, "native") ? NEED_NATIVE : NEED_UNICORN;
-	o.hv = "kvm";
 	/* No KVM here: a VMM campaign's finding still runs, the VMM in KVM's
 	 * place (docs/vmm.md). An expectation is KVM's or the reference's
 	 * beside KVM: --record needs KVM. */
@@ -403,7 +401,6 @@ int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		o.vmm_alone = 1;
-		o.hv = "vmm";
 		if (o.trace)
 			fprintf(stderr, "exitdiff run: --kvm-trace: no KVM runs here; KVM's trace is not "
 				"shown\n");

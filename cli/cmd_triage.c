@@ -94,7 +94,8 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 	for (unsigned k = 0; k < sizeof(j) / sizeof(j[0]); k++) {
 		if (!j[k].have)
 			continue;
-		enum oracle_side side = oracle_judge_by(j[k].ex, c, ref, kvm, third, detail, sizeof(detail));
+		enum oracle_side side = oracle_judge_by(j[k].ex, s->hv_label, c, ref, kvm, third, detail,
+							sizeof(detail));
 		/* Unicorn agreeing with the VMM it was forked from says only
 		 * that they share the code. */
 		if (side == ORACLE_KVM && hv_unicorn_kin && j[k].ex == &s->uc) {

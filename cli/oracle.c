@@ -19,9 +19,10 @@ const char *oracle_side_name(enum oracle_side s)
 	return s <= ORACLE_FAILED ? names[s] : "?";
 }
 
-enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
-				 const struct outcome *ref, const struct outcome *kvm,
-				 struct outcome *third, char *detail, size_t len)
+enum oracle_side oracle_judge_by(struct executor *ex, const char *hv_label,
+				 const struct test_case *c, const struct outcome *ref,
+				 const struct outcome *kvm, struct outcome *third, char *detail,
+				 size_t len)
 {
 	detail[0] = 0;
 	if (exec_run_after(ex, c, ref, third) < 0) {
@@ -61,9 +62,9 @@ enum oracle_side oracle_judge_by(struct executor *ex, const struct test_case *c,
 	char lr[256], lk[256];
 	divergence_describe(&dr, lr, sizeof(lr));
 	divergence_describe(&dk, lk, sizeof(lk));
-	snprintf(detail, len, "%s, vs %s\n  vs reference: %s\n  vs kvm: %s",
+	snprintf(detail, len, "%s, vs %s\n  vs reference: %s\n  vs %s: %s",
 		 kvm_closer ? dk.signature : dr.signature,
-		 kvm_closer ? "kvm" : "reference", lr, lk);
+		 kvm_closer ? hv_label : "reference", lr, hv_label, lk);
 	return ORACLE_NEITHER;
 }
 
@@ -76,12 +77,12 @@ enum oracle_side oracle_judge(struct session *s, const struct test_case *c,
 		snprintf(detail, len, "out of memory");
 		return ORACLE_FAILED;
 	}
-	enum oracle_side side = oracle_judge_by(&s->uc, c, ref, kvm, uc, detail, len);
+	enum oracle_side side = oracle_judge_by(&s->uc, s->hv_label, c, ref, kvm, uc, detail, len);
 	free(uc);
 	return side;
 }
 
-void oracle_print(const char *who, enum oracle_side side, char *detail)
+void oracle_print(const char *who, const char *hv_label, enum oracle_side side, char *detail)
 {
 	switch (side) {
 	case ORACLE_FAILED:
@@ -103,7 +104,8 @@ void oracle_print(const char *who, enum oracle_side side, char *detail)
 		break;
 	}
 	default:
-		printf("oracle: %s agrees with %s\n", who, oracle_side_name(side));
+		printf("oracle: %s agrees with %s\n", who,
+		       side == ORACLE_KVM ? hv_label : oracle_side_name(side));
 		break;
 	}
 }
@@ -114,15 +116,16 @@ void oracle_report(struct session *s, const struct test_case *c,
 	char detail[640];
 	if (s->have_uc) {
 		enum oracle_side side = oracle_judge(s, c, ref, kvm, detail, sizeof(detail));
-		oracle_print("unicorn", side, detail);
+		oracle_print("unicorn", s->hv_label, side, detail);
 	}
 	/* The CPU, where it can run the case: silent when it cannot (a CPL0
 	 * case, a knob its code would see), so lines stay about verdicts. */
 	struct outcome *nat = s->have_native ? malloc(sizeof(*nat)) : NULL;
 	if (nat) {
-		enum oracle_side side = oracle_judge_by(&s->native, c, ref, kvm, nat, detail, sizeof(detail));
+		enum oracle_side side = oracle_judge_by(&s->native, s->hv_label, c, ref, kvm, nat, detail,
+							sizeof(detail));
 		if (side != ORACLE_CANNOT)
-			oracle_print("native", side, detail);
+			oracle_print("native", s->hv_label, side, detail);
 		free(nat);
 	}
 }

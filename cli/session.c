@@ -30,6 +30,10 @@ int session_open_vmm(struct session *s, unsigned need, const char *vmm_spec)
 {
 	memset(s, 0, sizeof(*s));
 	s->vmm_spec = vmm_spec;
+	if ((need & NEED_VMM) && !(need & NEED_KVM))
+		snprintf(s->hv_label, sizeof(s->hv_label), "vmm:%.50s", vmm_spec ? vmm_spec : "?");
+	else
+		snprintf(s->hv_label, sizeof(s->hv_label), "kvm");
 	if (need & NEED_KVM) {
 		if (init_one(&s->kvm, &kvm_executor_ops, NULL, NULL) < 0)
 			return -1;
