@@ -18,7 +18,6 @@
  * re-runs its findings on that VMM, not on KVM, and needs no KVM; lockstep
  * and the trace are KVM's and are left out there.
  * docs/native.md, docs/unicorn.md, docs/lockstep.md. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@
 #include "kvm_trace.h"
 #include "lockstep.h"
 #include "pipeline.h"
-#include "rep_json.h"
+#include "rep_campaign.h"
 #include "rule.h"
 #include "show.h"
 #include "vmm.h"
@@ -290,28 +289,6 @@ static void save_verdict(const struct row *r)
 	}
 }
 
-/* The hypervisor OUT's last run tested: runs.jsonl's "against" ("kvm"
- * when absent: campaigns older than the field, or without runs.jsonl).
- * -1 with err naming the file and line when runs.jsonl is malformed. */
-static int campaign_against(const char *out, char *buf, size_t len, char *err, size_t errlen)
-{
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/runs.jsonl", out);
-	snprintf(buf, len, "kvm");
-	struct jsonl_reader r;
-	if (jsonl_open(&r, path, err, errlen) < 0)
-		return errno == ENOENT ? 0 : -1;
-	struct json_doc d = { 0 };
-	int rc;
-	while ((rc = jsonl_next(&r, &d, err, errlen)) > 0) {
-		const char *a = json_str_of(&d, &d.n[0], "against");
-		snprintf(buf, len, "%s", a[0] ? a : "kvm");
-	}
-	json_doc_free(&d);
-	jsonl_close(&r);
-	return rc < 0 ? -1 : 0;
-}
-
 int cmd_triage(int argc, char **argv)
 {
 	const char *out = NULL;
@@ -354,12 +331,16 @@ int cmd_triage(int argc, char **argv)
 	int n = collect_case_paths("triage", args, 1, &paths), npaths = n;
 	if (n < 0)
 		return 2;
+	/* The hypervisor the campaign's last run tested (runs.jsonl). */
 	char against[1024], aerr[300];
-	if (campaign_against(out, against, sizeof(against), aerr, sizeof(aerr)) < 0) {
+	struct rep_campaign runs;
+	if (rep_load_runs(&runs, out, aerr, sizeof(aerr)) < 0) {
 		cli_error("triage", "%s", aerr);
 		paths_free(paths, n);
 		return 2;
 	}
+	snprintf(against, sizeof(against), "%s", rep_hv(&runs));
+	rep_free(&runs);
 	const char *vmm = !strncmp(against, "vmm:", 4) ? against + 4 : NULL;
 	if (vmm) {
 		hv_name = against;

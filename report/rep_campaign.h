@@ -67,6 +67,10 @@ struct rep_campaign {
 };
 
 int rep_load(struct rep_campaign *c, const char *out, char *err, size_t errlen);
+/* Only OUT/runs.jsonl into c (which rep_free frees): what a reader of a
+ * campaign that needs no stats (triage, for rep_hv) loads. 0, or -1 with
+ * err naming the file and line when it is malformed; no file is 0 runs. */
+int rep_load_runs(struct rep_campaign *c, const char *out, char *err, size_t errlen);
 void rep_free(struct rep_campaign *c);
 /* The last stats line's root object. */
 const struct json_node *rep_last(const struct rep_campaign *c);

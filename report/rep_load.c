@@ -375,6 +375,16 @@ static int group_clusters(struct rep_campaign *c)
 	return 0;
 }
 
+int rep_load_runs(struct rep_campaign *c, const char *out, char *err, size_t errlen)
+{
+	memset(c, 0, sizeof(*c));
+	c->out = out;
+	if (load_runs(c, err, errlen) == 0)
+		return 0;
+	rep_free(c);
+	return -1;
+}
+
 int rep_load(struct rep_campaign *c, const char *out, char *err, size_t errlen)
 {
 	memset(c, 0, sizeof(*c));
