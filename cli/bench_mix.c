@@ -172,7 +172,7 @@ int bench_mix(struct session *s, double floor, double seconds)
 	for (unsigned i = 0; i < MIX_CASES; i++) {
 		struct test_case *ci = i < PROF_CASES ? &cases[i] : c;
 		gen_make_ex(g, &cfg, gen_case_seed(MIX_SEED, 0, i), ci, NULL);
-		budget[i] = s->ref.ops->run(&s->ref, ci, b) == 0 ? pipeline_budget_of(b, &s->kvm) : PL_BUDGET_WHOLE;
+		budget[i] = s->ref.ops->run(&s->ref, ci, b) == 0 ? pipeline_budget_of(b) : PL_BUDGET_WHOLE;
 	}
 	/* Whole passes over the sample, in turn, the best of each kept; at
 	 * least two rounds whatever `seconds` says. */

@@ -124,7 +124,7 @@ static int bench_stream(struct session *s, double floor, double seconds,
 	uint8_t budget[STREAM_CASES];
 	for (unsigned i = 0; i < STREAM_CASES; i++) {
 		gen_make(g, 0x5eed0000u + i, &cases[i]);
-		budget[i] = s->ref.ops->run(&s->ref, &cases[i], b) == 0 ? pipeline_budget_of(b, &s->kvm) :
+		budget[i] = s->ref.ops->run(&s->ref, &cases[i], b) == 0 ? pipeline_budget_of(b) :
 									  PL_BUDGET_WHOLE;
 	}
 	struct pipeline pl;

@@ -1,6 +1,7 @@
 /* Cases an executor in KVM's place is not given, known from the
  * reference's outcome (executor.h exec_skip_reason, exec_run_after). */
 #include <stdio.h>
+#include "diff.h"
 #include "executor.h"
 #include "layout.h"
 
@@ -24,8 +25,23 @@ static int writes_system_part(const struct outcome *ref)
 
 const char *exec_skip_reason(const struct executor *hv, const struct outcome *ref)
 {
-	if (hv->ops->no_trace && writes_system_part(ref))
+	if (!hv->ops->no_trace)
+		return NULL;
+	if (writes_system_part(ref))
 		return "vmm:system-write";
+	/* A reference that spent its step budget, or whose trace filled up
+	 * where the VMM keeps none, makes any end of the VMM agree or not
+	 * compare (core/diff.c): its run can decide nothing. And it is the
+	 * dearest a VMM gets: 4096 steps of zeroes, or a loop of MMIO
+	 * accesses, each of which costs TCG under -icount about half a
+	 * millisecond (it translates the block again with the access last),
+	 * so 64 of them and more ran into the 5 s wait (vmm:hung, 29 in a
+	 * 10-minute campaign), and a runaway real16 case overwrote the
+	 * mailbox (vmm:protocol, 28). */
+	if (outcome_step_budget_spent(ref))
+		return "step-budget";
+	if (outcome_trace_full(ref))
+		return "trace-full";
 	return NULL;
 }
 

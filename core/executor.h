@@ -78,7 +78,8 @@ struct executor_ops {
 	void (*agreed)(struct executor *ex, const struct outcome *ref);
 
 	/* Optional: runs cases[0..n) into outs[0..n), case i bounded by
-	 * budget_us[i] (0, or budget_us NULL: as run() would), for an
+	 * budget_us[i] (0, or budget_us NULL: as run() would; EXEC_NOT_RUN:
+	 * not run and outs[i] left alone, the caller fills it), for an
 	 * executor to which a call for many cases costs less than a run()
 	 * each (the VMM executor: one mailbox round, one wake-up). Returns
 	 * how many cases from the front produced an outcome; fewer than n
@@ -90,6 +91,9 @@ struct executor_ops {
 			    const uint32_t *budget_us, struct outcome *outs);
 };
 enum { EXEC_ENDED = 0, EXEC_STEPPED = 1 };
+/* run_batch's budget for a case the caller does not give the executor
+ * (exec_skip_reason), so one call still takes the batch. */
+#define EXEC_NOT_RUN UINT32_MAX
 
 /* How an executor that steps by re-running keeps its place: the case and
  * the instructions run so far. */

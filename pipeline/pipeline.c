@@ -42,7 +42,7 @@ void pipeline_close(struct pipeline *p)
 	p->cut_case = p->min_case = NULL;
 }
 
-enum pl_budget pipeline_budget_of(const struct outcome *ref, const struct executor *hv)
+enum pl_budget pipeline_budget_of(const struct outcome *ref)
 {
 	/* The verdict is the same however much longer KVM runs (core/diff.c):
 	 * the reference ended UNSUPPORTED (never compared) or spent its step
@@ -52,11 +52,6 @@ enum pl_budget pipeline_budget_of(const struct outcome *ref, const struct execut
 	 * overwrote the batch image and hung it. */
 	const struct exit_event *t = outcome_terminal(ref);
 	if ((t && t->kind == EXIT_UNSUPPORTED) || outcome_step_budget_spent(ref))
-		return PL_BUDGET_SHORT;
-	/* The same for a full trace where the other side has none (a VMM):
-	 * there a legacy-mode REP store of millions, whose trace filled with
-	 * MMIO writes past RAM, ran on over the batch image and hung it. */
-	if (hv && hv->ops->no_trace && outcome_trace_full(ref))
 		return PL_BUDGET_SHORT;
 	/* A full trace: KVM may still end otherwise before its own fills. */
 	if (!t || t->kind == EXIT_TIMEOUT)
@@ -79,7 +74,7 @@ enum pl_verdict pipeline_exec(struct pipeline *p, const struct test_case *c, int
 		snprintf(err, errlen, "reference executor: %s", p->ref->err);
 		return PL_REF_FAILED;
 	}
-	enum pl_budget b = kvm_only ? PL_BUDGET_WHOLE : pipeline_budget_of(ref, p->kvm);
+	enum pl_budget b = kvm_only ? PL_BUDGET_WHOLE : pipeline_budget_of(ref);
 	pipeline_kvm_budget(p->kvm, b, p->short_budget_us, p->hang_probe);
 	int rk = exec_run_after(p->kvm, c, kvm_only ? NULL : ref, kvm);
 	pipeline_kvm_budget(p->kvm, PL_BUDGET_WHOLE, 0, 0);

@@ -104,14 +104,14 @@ struct pl_result {
 };
 
 /* Which of KVM's budgets a case gets after the reference ran it to ref:
- * the short one (it ended UNSUPPORTED or spent its step budget, or its
- * trace filled up where hv, the executor in KVM's place, keeps none: no
- * longer run can change the verdict), the hang probe (it ended by
- * itself), or the whole one (its trace filled up, or no reference ran).
- * `exitdiff bench` gives KVM alone the same, and pipeline_run_batch the
- * short one (an executor's batch has no probe). */
+ * the short one (it ended UNSUPPORTED or spent its step budget: no longer
+ * run can change the verdict), the hang probe (it ended by itself), or
+ * the whole one (its trace filled up, or no reference ran). `exitdiff
+ * bench` gives KVM alone the same, and pipeline_run_batch the short one
+ * (an executor's batch has no probe). A VMM is not given what it cannot
+ * decide at all (executor.h exec_skip_reason). */
 enum pl_budget { PL_BUDGET_WHOLE, PL_BUDGET_SHORT, PL_BUDGET_PROBE };
-enum pl_budget pipeline_budget_of(const struct outcome *ref, const struct executor *hv);
+enum pl_budget pipeline_budget_of(const struct outcome *ref);
 /* Gives kvm the budgets of kind b for its next run: short_us for
  * PL_BUDGET_SHORT, the hang probe for PL_BUDGET_PROBE when probe is set;
  * PL_BUDGET_WHOLE clears both. */

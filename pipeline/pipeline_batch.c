@@ -43,19 +43,13 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
 			n = i;
 			break;
 		}
-		budget[i] = pipeline_budget_of(&ref[i], p->kvm) == PL_BUDGET_SHORT ? p->short_budget_us : 0;
-		/* A case the executor is not given (exec_skip_reason) ends
-		 * the batch: alone, it is filled here; after others, it
-		 * comes first in the caller's next batch. */
+		budget[i] = pipeline_budget_of(&ref[i]) == PL_BUDGET_SHORT ? p->short_budget_us : 0;
+		/* A case the executor is not given (exec_skip_reason): its
+		 * outcome says why, and the batch's call passes it by. */
 		const char *why = exec_skip_reason(p->kvm, &ref[i]);
-		if (why && i) {
-			m = n = i;
-			break;
-		}
 		if (why) {
-			exec_not_run(&kvm[0], &c[0], why);
-			pipeline_judge(p, &r[0]);
-			return 1;
+			exec_not_run(&kvm[i], &c[i], why);
+			budget[i] = EXEC_NOT_RUN;
 		}
 	}
 	/* A crash inside the executor's call is filed under its first case:
