@@ -33,14 +33,16 @@ void camp_health_period(struct camp_state *s)
 	struct camp_health *h = &s->health;
 	uint64_t execs = s->tot.execs - h->win_execs0;
 	uint64_t fails = s->tot.exec_failures - h->win_fail0;
-	h->win_execs0 = s->tot.execs;
-	h->win_fail0 = s->tot.exec_failures;
 	if (execs < CAMP_HEALTH_MIN_EXECS) {
-		/* A period without enough execs is not judged, but a worker
-		 * stuck failing every exec still shows as failures > 0. */
+		/* The window grows into the next period; a worker stuck
+		 * failing every exec shows at once. */
 		h->unhealthy_now = execs && fails == execs;
+		if (h->unhealthy_now)
+			h->last_share = 1.0;
 		return;
 	}
+	h->win_execs0 = s->tot.execs;
+	h->win_fail0 = s->tot.exec_failures;
 	h->periods++;
 	h->last_share = (double)fails / (double)execs;
 	h->unhealthy_now = h->last_share > CAMP_UNHEALTHY_SHARE;
@@ -68,7 +70,7 @@ int camp_health_bad(const struct camp_state *s, char *why, size_t len)
 	if (!bad)
 		return 0;
 	snprintf(why, len, "executor failures were %" PRIu64 " of %" PRIu64 " execs (%.2f%%) this run, "
-		 "over %.0f%% in %u of %u stats periods (worst %.2f%%); %" PRIu64
+		 "over %.0f%% in %u of %u judged windows (worst %.2f%%); %" PRIu64
 		 " worker restarts; %u worker(s) abandoned", fails, execs, 100.0 * share,
 		 100.0 * CAMP_UNHEALTHY_SHARE, h->unhealthy_periods, h->periods,
 		 100.0 * h->worst_share, h->restarts, gone);
@@ -96,7 +98,7 @@ int camp_health_status(char *buf, size_t len, int n, const struct camp_state *s)
 		return n;
 	if (h->unhealthy_now)
 		n += snprintf(buf + n, len - (size_t)n, "  UNHEALTHY: executor failures %.1f%% of execs "
-			      "in the last period", 100.0 * h->last_share);
+			      "in the last window", 100.0 * h->last_share);
 	/* Per worker: failures/recoveries/restarts, "w0 3/1/0". */
 	for (unsigned i = 0; i < h->nw && i < 8 && n > 0 && (size_t)n < len; i++)
 		n += snprintf(buf + n, len - (size_t)n, "%sw%u %" PRIu64 "/%" PRIu64 "/%" PRIu64,

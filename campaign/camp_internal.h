@@ -155,21 +155,26 @@ struct camp_worker_health {
 	int state;                  /* enum camp_worker_state */
 };
 
-/* Executor failures above this share of the execs of one stats period
+/* Executor failures above this share of the execs of one judged window
  * (or of the whole run) make the campaign unhealthy: the status line says
  * so, the summary ends with a warning and the exit status is
- * CAMP_EXIT_UNHEALTHY. Periods with fewer execs than CAMP_HEALTH_MIN_EXECS
- * are not judged (a share of a handful means nothing). */
+ * CAMP_EXIT_UNHEALTHY. A window is as many stats periods as it takes to
+ * hold CAMP_HEALTH_MIN_EXECS execs: 1% of it is then 10 failures, which a
+ * loop of failing execs passes at once and two VMM crashes in a slow
+ * period do not (a TCG campaign's 2 s period holds 500-1000 execs, and
+ * one period of 155 with 2 QEMU aborts read 1.29%: exit 3 for a campaign
+ * whose failures were 0.09%). A window every exec of which failed is
+ * unhealthy whatever its size. */
 #define CAMP_UNHEALTHY_SHARE 0.01
-#define CAMP_HEALTH_MIN_EXECS 100
+#define CAMP_HEALTH_MIN_EXECS 1000
 
 struct camp_health {
 	struct camp_worker_health *w;   /* one per worker slot */
 	unsigned nw;
 	uint64_t restarts;              /* this run, all workers */
-	uint64_t win_execs0, win_fail0; /* totals at the start of the period */
-	double last_share;              /* of the last judged period */
-	int unhealthy_now;              /* the last period was over the share */
+	uint64_t win_execs0, win_fail0; /* totals at the start of the window */
+	double last_share;              /* of the last judged window */
+	int unhealthy_now;              /* the last window was over the share */
 	unsigned periods, unhealthy_periods;
 	double worst_share;
 	uint64_t run_execs0, run_fail0; /* totals when this run began */
