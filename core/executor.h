@@ -167,11 +167,14 @@ struct executor {
 void exec_fail_signature(const struct executor *ex, char *sig, size_t len);
 
 /* Why hv is not given c, whose reference outcome is ref, or NULL: what
- * would follow is hv's environment, not the instruction (core/exec_skip.c:
- * a VMM's guest keeps a write to the system part of the layout, where the
- * reference and KVM drop it). The pipeline, the minimizer's predicate and
- * the oracles ask before they run hv. */
-const char *exec_skip_reason(const struct executor *hv, const struct outcome *ref);
+ * would follow is hv's environment, not the instruction, or nothing hv
+ * does could diverge (core/exec_skip.c: a VMM's guest keeps a write to
+ * the system part of the layout, where the reference and KVM drop it; a
+ * reference that spent its step budget or filled its trace). The
+ * pipeline, the minimizer's predicate and the oracles ask before they
+ * run hv. */
+const char *exec_skip_reason(const struct executor *hv, const struct test_case *c,
+			     const struct outcome *ref);
 /* out becomes what an executor that did not run c shows: an UNSUPPORTED
  * end at the first instruction named why, the window as c starts it. */
 void exec_not_run(struct outcome *out, const struct test_case *c, const char *why);

@@ -186,6 +186,12 @@ int mode_long(enum cpu_mode m)
 	return m == MODE_LONG64 || m == MODE_COMPAT32;
 }
 
+int mode_frames_on_case_stack(const struct test_case *c)
+{
+	enum cpu_mode m = (enum cpu_mode)c->mode;
+	return !mode_long(m) && !mode_real_segs(m) && !(c->knobs & KNOB_CPL3);
+}
+
 uint64_t mode_seg_base(enum cpu_mode m, uint16_t sel)
 {
 	return mode_real_segs(m) ? (uint64_t)sel << 4 : 0;

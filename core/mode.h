@@ -98,6 +98,12 @@ int mode_real_segs(enum cpu_mode m);
  * share its paging, its IDT and exception delivery in 64-bit mode. */
 int mode_long(enum cpu_mode m);
 
+/* 1 when an interrupt or exception taken while c runs pushes its frame on
+ * c's own stack, as c starts: 32-bit legacy modes at CPL0 (no IST, no
+ * stack switch). A VMM's runtime, which learns of a HLT from an NMI,
+ * writes there at the case's end (vmm/, core/exec_skip.c). */
+int mode_frames_on_case_stack(const struct test_case *c);
+
 /* Base of a segment whose selector is sel, as loaded in mode m's
  * environment: sel << 4 in real mode, 0 for every descriptor of the GDT
  * (all flat) otherwise. */

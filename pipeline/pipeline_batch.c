@@ -46,7 +46,7 @@ size_t pipeline_run_batch(struct pipeline *p, const struct test_case *c, size_t 
 		budget[i] = pipeline_budget_of(&ref[i]) == PL_BUDGET_SHORT ? p->short_budget_us : 0;
 		/* A case the executor is not given (exec_skip_reason): its
 		 * outcome says why, and the batch's call passes it by. */
-		const char *why = exec_skip_reason(p->kvm, &ref[i]);
+		const char *why = exec_skip_reason(p->kvm, &c[i], &ref[i]);
 		if (why) {
 			exec_not_run(&kvm[i], &c[i], why);
 			budget[i] = EXEC_NOT_RUN;

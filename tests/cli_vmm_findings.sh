@@ -11,7 +11,8 @@
 # --against vmm:qemu-tcg puts the VMM in KVM's place: the INT1 finding
 # diverges with the same signature, --record is refused (exit 2), --oracle
 # names the VMM as the other side; a write into the GDT is not given to the
-# VMM (its runtime's live GDT), one into the data page is. All of
+# VMM (its runtime's live GDT), nor a HLT whose NMI frame would land
+# there; a write into the data page is. All of
 # it with EXITDIFF_KVM_DEVICE pointing at nothing, as on a host without
 # KVM, whatever this one has. Needs QEMU.
 set -u
@@ -86,6 +87,10 @@ rule_pair() {
 rule_pair vmm:system-write prot32 '66 c7 05 2e 10 00 00 ff ff f4' \
 	"a write into the GDT: the VMM is not given it, not compared" \
 	'66 c7 05 00 20 01 00 ff ff f4' "a write into the data page: run and compared"
+# The runtime's own write there: prot32 halts with ESP 0x1020, and the
+# NMI that ends the HLT would push its frame over GDT entries 2-3.
+rule_pair vmm:system-write prot32 'bc 20 10 00 00 f4' "a HLT with ESP in the GDT's page: not given to the VMM" \
+	'bc 00 5f 01 00 f4' "a HLT with ESP on the stack page: compared"
 # prot32 `imul esp, [ecx+1], 0` then HLT: TCG's runtime ends the HLT with
 # an NMI pushed at ESP 0, which wraps into the BIOS ROM, and never hears
 # back: not compared (frame-stack), where a HLT with the stack where it

@@ -214,8 +214,8 @@ int main(void)
 	while (outcome_push(&full, &io))
 		;
 	CHECK(pipeline_budget_of(&full) == PL_BUDGET_WHOLE, "a full trace: KVM gets the whole budget");
-	CHECK(!exec_skip_reason(&xk, &full), "... and is given the case");
-	const char *why = exec_skip_reason(&traceless, &full);
+	CHECK(!exec_skip_reason(&xk, &c, &full), "... and is given the case");
+	const char *why = exec_skip_reason(&traceless, &c, &full);
 	CHECK(why && !strcmp(why, "trace-full"),
 	      "an executor without a trace is not given it: nothing it does could diverge (%s)", why);
 	struct outcome spent;
@@ -223,9 +223,9 @@ int main(void)
 	struct exit_event steps = { .kind = EXIT_TIMEOUT };
 	outcome_push(&spent, &steps);
 	spent.steps = REF_STEP_BUDGET;
-	why = exec_skip_reason(&traceless, &spent);
+	why = exec_skip_reason(&traceless, &c, &spent);
 	CHECK(outcome_step_budget_spent(&spent) && why && !strcmp(why, "step-budget") &&
-		      !exec_skip_reason(&xk, &spent),
+		      !exec_skip_reason(&xk, &c, &spent),
 	      "a spent step budget: KVM runs it, the VMM is not given it (%s)", why);
 
 	/* A write to the system part (the GDT's CS entry at 0x1028) in the

@@ -274,8 +274,7 @@ static uint32_t unobserved_of(const struct executor *ex, const struct test_case 
 	 * them as this VMM does (cli/session.c sets it so, KVM absent). */
 	if (ex->mmio_window_read != v->prof->mmio_window_read || !ex->mmio_window_read)
 		u |= OUTCOME_OWN_MMIO_WINDOW;
-	if (!mode_long((enum cpu_mode)c->mode) && c->mode != MODE_REAL16 && c->mode != MODE_V86 &&
-	    !(c->knobs & KNOB_CPL3))
+	if (mode_frames_on_case_stack(c))
 		u |= OUTCOME_FRAME_ON_STACK;
 	return u;
 }
