@@ -227,6 +227,13 @@ int main(void)
 	CHECK(outcome_step_budget_spent(&spent) && why && !strcmp(why, "step-budget") &&
 		      !exec_skip_reason(&xk, &c, &spent),
 	      "a spent step budget: KVM runs it, the VMM is not given it (%s)", why);
+	struct outcome unsup;
+	outcome_init(&unsup);
+	struct exit_event u = { .kind = EXIT_UNSUPPORTED, .rip = 0x3000000 };
+	outcome_push(&unsup, &u);
+	why = exec_skip_reason(&traceless, &c, &unsup);
+	CHECK(why && !strcmp(why, "ref-unsupported") && !exec_skip_reason(&xk, &c, &unsup),
+	      "a reference that ended UNSUPPORTED: KVM runs it, the VMM is not given it (%s)", why);
 
 	/* A write to the system part (the GDT's CS entry at 0x1028) in the
 	 * reference's trace: a VMM's guest would keep it (its runtime's live
