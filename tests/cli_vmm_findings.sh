@@ -130,6 +130,20 @@ chmod +x "$tmp/die.sh"
 check "[ $rc -eq 2 ] && grep -q 'vmm executor: case agree: the vmm died (exit status 134): fake: fatal: invalid tss (then: Aborted)' $tmp/err" \
 	"a VMM that aborts: its failure line, then how it ended ($(head -1 "$tmp/err"))"
 
+# Triage of a campaign whose VMM died: a bucket of that death whose case
+# kills the VMM again, at the site the bucket names, has its verdict (the
+# VMM is wrong: a guest must not abort it); one that names another site
+# stays an error.
+mkdir -p "$tmp/died/buckets/tss" "$tmp/died/buckets/other"
+printf '{"unix":1,"time":0.0,"against":"vmm:%s {image}","command":"exitdiff fuzz"}\n' "$tmp/die.sh" >"$tmp/died/runs.jsonl"
+for b in tss other; do printf 'id %s\ncode 48 ff c0 f4\n' "$b" >"$tmp/died/buckets/$b/case.case"; done
+printf 'signature executor#none/vmm:died:invalid-tss\nhits 3\n' >"$tmp/died/buckets/tss/hits"
+printf 'signature executor#none/vmm:died:serial.c:337\nhits 1\n' >"$tmp/died/buckets/other/hits"
+"$exitdiff" triage "$tmp/died" --no-oracle >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 0 ] && grep -q '^reference  *died  *3  *executor#none/vmm:died:invalid-tss ' $tmp/out && grep -q 'verdict: vmm:.*die.sh {image} wrong: the VMM process died again on this guest (.*fatal: invalid tss' $tmp/out" \
+	"triage: a VMM death that recurs at its bucket's site is the VMM's verdict ($(grep -A1 'invalid-tss' "$tmp/out" | tr '\n' ' ' | head -c 300))"
+check "grep -q '^error  *-  *1  *executor#none/vmm:died:serial.c:337 ' $tmp/out" "a death at another site than its bucket's stays an error"
+
 # A short campaign against TCG: why cases were not compared is named by
 # the reason (a VMM's refusal, a read its own devices answer), not by the
 # reference's last instruction (HLT, before).
