@@ -354,8 +354,10 @@ static int device_reset(const struct outcome *x, const struct outcome *y, int kx
  * writable (a VMM in 32-bit legacy modes: `imul esp, [ecx+1], 0` pushes
  * the NMI's frame at ESP 0, the BIOS ROM there, and it times out or
  * shuts down, "frame-stack"); a shutdown after a port write where the
- * side's own devices answer ports (the PC's reset, "vmm-port-write").
- * NULL when none. */
+ * side's own devices answer ports (the PC's reset, "vmm-port-write"); a
+ * read of a byte the side's runtime sets otherwise (layout_runtime_patched:
+ * `enter 0x1c, 4` with RBP 0x2008 copies IDT gate offsets, "vmm-system-
+ * read"). NULL when none. */
 static const char *environment_gap(const struct outcome *a, const struct outcome *b, int ka, int kb)
 {
 	uint32_t unobs = a->unobserved | b->unobserved;
@@ -366,6 +368,8 @@ static const char *environment_gap(const struct outcome *a, const struct outcome
 		return own;
 	if ((unobs & OUTCOME_NO_TRACE) && (outcome_trace_full(a) || outcome_trace_full(b)))
 		return "trace-full";
+	if ((unobs & OUTCOME_NO_TRACE) && (a->read_runtime_bytes || b->read_runtime_bytes))
+		return "vmm-system-read";
 	if (frame_lost(a, b, ka, kb) || frame_lost(b, a, kb, ka))
 		return "frame-stack";
 	if (device_reset(a, b, ka) || device_reset(b, a, kb))

@@ -307,3 +307,29 @@ uint64_t layout_page_flags(uint64_t gva)
 			return layout_pages[i].flags;
 	return 0;
 }
+
+int layout_runtime_patched(uint64_t gpa, unsigned len)
+{
+	/* Ranges of whole entries; the IDT's gates below, byte by byte. */
+	static const struct { uint32_t lo, hi; } ranges[] = {
+		{ LAYOUT_IVT + 4 * 2, LAYOUT_IVT + 4 * 3 },           /* vector 2 */
+		{ LAYOUT_IDT32 + 8 * 2, LAYOUT_IDT32 + 8 * 2 + 2 },   /* gate 2, offset 15:0 */
+		{ LAYOUT_IDT32 + 8 * 2 + 6, LAYOUT_IDT32 + 8 * 3 },   /* offset 31:16 */
+		{ LAYOUT_PML4 + 8 * 256, LAYOUT_PML4 + 8 * 257 },     /* the trampoline's slot */
+		{ LAYOUT_PT32 + 4 * 256, LAYOUT_PT32 + PAGE_SIZE },   /* 1-4 MiB */
+		{ LAYOUT_PT_PAE + 8 * 256, LAYOUT_PT_PAE + PAGE_SIZE }, /* 1-2 MiB */
+		{ LAYOUT_PD_PAE + 8 * 1, LAYOUT_PD_PAE + 8 * 2 },     /* 2-4 MiB, a 2 MiB page */
+	};
+	uint64_t end = gpa + len;
+	if (gpa >= LAYOUT_RW_BASE)
+		return 0;
+	for (unsigned i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++)
+		if (gpa < ranges[i].hi && end > ranges[i].lo)
+			return 1;
+	/* Each 16-byte gate: offset 15:0 at bytes 0-1, 63:16 at 6-11. */
+	for (uint64_t a = gpa; a < end; a++)
+		if (a >= LAYOUT_IDT && a < LAYOUT_IDT + PAGE_SIZE &&
+		    ((a & 15) < 2 || ((a & 15) >= 6 && (a & 15) < 12)))
+			return 1;
+	return 0;
+}

@@ -148,6 +148,15 @@ static inline uint8_t env_mmio_byte(uint16_t window_read, uint64_t gpa)
 	return window_read && layout_in_mmio_window(gpa) ? (uint8_t)window_read : ENV_MMIO_READ_BYTE;
 }
 
+/* 1 when guest-physical [gpa, gpa+len) holds a byte of the system part
+ * that the runtime of a TMK or of a VMM's batch image sets otherwise than
+ * layout_build (tmk/runtime/rt_env.c): the long-mode IDT's gate offsets
+ * (its trampoline), IDT32 gate 2 and IVT vector 2 (its NMI handlers),
+ * PML4 slot 256, and the page-table entries that map its image from
+ * 1 MiB (a TMK) or 2 MiB (a batch image) up to 4 MiB. A case that reads
+ * such a byte reads another value there. */
+int layout_runtime_patched(uint64_t gpa, unsigned len);
+
 /* Page-table entry bits used by the layout (SDM Vol. 3A 4.5). */
 #define PTE_P   (1ull << 0)
 #define PTE_W   (1ull << 1)

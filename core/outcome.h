@@ -139,6 +139,10 @@ struct outcome {
 	 * cannot show, and calls a case not comparable when the answer to a
 	 * read it made comes from a device the reference does not model. */
 	uint32_t unobserved;
+	/* The reference read a byte a TMK's or VMM's runtime sets otherwise
+	 * (layout_runtime_patched): compared with a VMM, what follows is its
+	 * runtime's value. Reference only; never compared or printed. */
+	uint8_t read_runtime_bytes;
 	/* What the reference ran at its first RAN_SLOTS addresses (probed
 	 * from an address hash: ran_find, ran_place), mnemonic spaces made '_': when KVM stops
 	 * somewhere else than the reference (an emulation failure, say), the

@@ -275,6 +275,8 @@ static int linear_access(struct ref_cpu *cpu, enum ref_seg seg, uint64_t la,
 				ref_ram_note_write(cpu->ram_dirty, gpa[f], len[f]);
 			} else {
 				memcpy(buf + off, cpu->ram + gpa[f], len[f]);
+				if (gpa[f] < LAYOUT_RW_BASE && layout_runtime_patched(gpa[f], len[f]))
+					cpu->out->read_runtime_bytes = 1;
 			}
 			if (cpu->out->n_undefined_mem)
 				track_undefined_mem(cpu, gpa[f], len[f], acc == REF_ACC_WRITE);

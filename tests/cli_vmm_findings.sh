@@ -12,7 +12,8 @@
 # diverges with the same signature, --record is refused (exit 2), --oracle
 # names the VMM as the other side; a write into the GDT is not given to the
 # VMM (its runtime's live GDT), nor a HLT whose NMI frame would land
-# there; a write into the data page is. All of
+# there; a write into the data page is; a read of an IDT gate's offset,
+# which the runtime patches, is not compared. All of
 # it with EXITDIFF_KVM_DEVICE pointing at nothing, as on a host without
 # KVM, whatever this one has. Needs QEMU.
 set -u
@@ -91,6 +92,11 @@ rule_pair vmm:system-write prot32 '66 c7 05 2e 10 00 00 ff ff f4' \
 # NMI that ends the HLT would push its frame over GDT entries 2-3.
 rule_pair vmm:system-write prot32 'bc 20 10 00 00 f4' "a HLT with ESP in the GDT's page: not given to the VMM" \
 	'bc 00 5f 01 00 f4' "a HLT with ESP on the stack page: compared"
+# A read of a byte the VMM's runtime sets otherwise: IDT gate 0's offset
+# 15:8 is the layout stub's 0x30 for the reference, the runtime's
+# trampoline under the VMM; the gate's selector byte is the same in both.
+rule_pair vmm-system-read long64 '8a 04 25 01 20 00 00 f4' "a read of an IDT gate's offset: not compared" \
+	'8a 04 25 02 20 00 00 f4' "a read of its selector: compared"
 # prot32 `imul esp, [ecx+1], 0` then HLT: TCG's runtime ends the HLT with
 # an NMI pushed at ESP 0, which wraps into the BIOS ROM, and never hears
 # back: not compared (frame-stack), where a HLT with the stack where it
