@@ -28,6 +28,15 @@
 #define RSVD_1G 0x3fffe000ull
 #define RSVD_2M 0x001fe000ull
 
+/* A walk ended at a not-present entry at gpa: where a TMK's or VMM's
+ * runtime makes that entry present (its trampoline, its image), the
+ * access succeeds there, so the outcome is the layout's alone. */
+static void note_absent_entry(const struct ref_cpu *cpu, uint64_t gpa)
+{
+	if (layout_runtime_patched(gpa, 1))
+		cpu->out->read_runtime_bytes = 1;
+}
+
 static int read_entry(const struct ref_cpu *cpu, uint64_t gpa, uint64_t *e)
 {
 	/* A paging structure outside RAM reads as not present: nothing in
@@ -56,6 +65,7 @@ static int walk32(const struct ref_cpu *cpu, uint64_t la, uint64_t *gpa, uint64_
 			e = e32;
 		}
 		if (!(e & PTE_P)) {
+			note_absent_entry(cpu, ea);
 			*fail = 0;
 			return -1;
 		}
@@ -84,9 +94,10 @@ static int walk_from(const struct ref_cpu *cpu, uint64_t la, int top, uint64_t t
 	*rights = PTE_W | PTE_U;
 	*no_exec = 0;
 	for (int level = top, shift = 12 + 9 * (top - 1); level >= 1; level--, shift -= 9) {
-		uint64_t e;
-		read_entry(cpu, table + 8 * ((la >> shift) & 511), &e);
+		uint64_t e, ea = table + 8 * ((la >> shift) & 511);
+		read_entry(cpu, ea, &e);
 		if (!(e & PTE_P)) {
+			note_absent_entry(cpu, ea);
 			*fail = 0;
 			return -1;
 		}

@@ -97,6 +97,12 @@ rule_pair vmm:system-write prot32 'bc 20 10 00 00 f4' "a HLT with ESP in the GDT
 # trampoline under the VMM; the gate's selector byte is the same in both.
 rule_pair vmm-system-read long64 '8a 04 25 01 20 00 00 f4' "a read of an IDT gate's offset: not compared" \
 	'8a 04 25 02 20 00 00 f4' "a read of its selector: compared"
+# ... and a page the runtime maps where the layout's entry is absent: the
+# trampoline's PML4 slot 256 (0xffff800000000000, the first canonical
+# high address, which the generator aims at), a #PF for the reference.
+rule_pair vmm-system-read long64 '48 b8 00 00 00 00 00 80 ff ff 8a 00 f4' \
+	"a read at 0xffff800000000000 (the runtime's trampoline): not compared" \
+	'48 b8 00 00 00 00 00 90 ff ff 8a 00 f4' "a read at 0xffff900000000000 (absent in both): compared"
 # prot32 `imul esp, [ecx+1], 0` then HLT: TCG's runtime ends the HLT with
 # an NMI pushed at ESP 0, which wraps into the BIOS ROM, and never hears
 # back: not compared (frame-stack), where a HLT with the stack where it
