@@ -355,9 +355,10 @@ static int device_reset(const struct outcome *x, const struct outcome *y, int kx
  * the NMI's frame at ESP 0, the BIOS ROM there, and it times out or
  * shuts down, "frame-stack"); a shutdown after a port write where the
  * side's own devices answer ports (the PC's reset, "vmm-port-write"); a
- * read of a byte the side's runtime sets otherwise (layout_runtime_patched:
- * `enter 0x1c, 4` with RBP 0x2008 copies IDT gate offsets, "vmm-system-
- * read"). NULL when none. */
+ * read of a byte the side's runtime sets otherwise, or a walk through an
+ * entry it makes present (layout_runtime_patched: `enter 0x1c, 4` with
+ * RBP 0x2008 copies IDT gate offsets; a load at 0xffff800000000000 reads
+ * its trampoline, "vmm-system-read"). NULL when none. */
 static const char *environment_gap(const struct outcome *a, const struct outcome *b, int ka, int kb)
 {
 	uint32_t unobs = a->unobserved | b->unobserved;

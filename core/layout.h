@@ -154,7 +154,8 @@ static inline uint8_t env_mmio_byte(uint16_t window_read, uint64_t gpa)
  * (its trampoline), IDT32 gate 2 and IVT vector 2 (its NMI handlers),
  * PML4 slot 256, and the page-table entries that map its image from
  * 1 MiB (a TMK) or 2 MiB (a batch image) up to 4 MiB. A case that reads
- * such a byte reads another value there. */
+ * such a byte reads another value there; an access whose page walk ends
+ * at such an entry, absent in the layout, succeeds there. */
 int layout_runtime_patched(uint64_t gpa, unsigned len);
 
 /* Page-table entry bits used by the layout (SDM Vol. 3A 4.5). */

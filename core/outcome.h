@@ -140,8 +140,9 @@ struct outcome {
 	 * read it made comes from a device the reference does not model. */
 	uint32_t unobserved;
 	/* The reference read a byte a TMK's or VMM's runtime sets otherwise
-	 * (layout_runtime_patched): compared with a VMM, what follows is its
-	 * runtime's value. Reference only; never compared or printed. */
+	 * (layout_runtime_patched), or a page walk of it ended at an absent
+	 * entry the runtime makes present: compared with a VMM, what follows
+	 * is its runtime's doing. Reference only; never compared or printed. */
 	uint8_t read_runtime_bytes;
 	/* What the reference ran at its first RAN_SLOTS addresses (probed
 	 * from an address hash: ran_find, ran_place), mnemonic spaces made '_': when KVM stops
