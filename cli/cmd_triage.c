@@ -265,29 +265,27 @@ static void trace_case(struct session *s, struct kvm_trace *kt, const struct tes
 		snprintf(line, len, "%u events, %u exceptions injected (%.200s)", t.n, t.injected, p);
 }
 
-/* The verdict beside the bucket's case (OUT/buckets/X/verdict: the verdict,
- * then where lockstep says KVM parts), so `exitdiff report` shows it
- * without running anything. A bucket that was not judged keeps what an
- * earlier triage wrote. */
 /* A VMM that died again on the finding's case, at the site its bucket
  * names (res->fail_sig is the bucket's signature less its @MODE): QEMU's
  * own assertion or fatal error on what a guest did is the VMM's bug,
  * whatever the instruction should do, and is its verdict. A KVM executor
- * failure is left without one: it may as well be the harness's. 1 when
- * r got the verdict. */
-static int vmm_died_again(const struct pl_result *res, struct row *r)
+ * failure is left without one: it may as well be the harness's. */
+static void vmm_died_again(const struct pl_result *res, struct row *r)
 {
 	size_t n = strlen(res->fail_sig);
 	if (!hv_is_vmm || !strstr(res->fail_sig, "/vmm:died") || strncmp(r->sig, res->fail_sig, n) ||
 	    (r->sig[n] && r->sig[n] != '@'))
-		return 0;
+		return;
 	r->side = ORACLE_REFERENCE;
 	r->judge = "died";
 	snprintf(r->verdict, sizeof(r->verdict), "%s wrong: the VMM process died again on this guest "
 		 "(%.300s)", hv_name, res->err + res->fail_text);
-	return 1;
 }
 
+/* The verdict beside the bucket's case (OUT/buckets/X/verdict: the verdict,
+ * then where lockstep says KVM parts), so `exitdiff report` shows it
+ * without running anything. A bucket that was not judged keeps what an
+ * earlier triage wrote. */
 static void save_verdict(const struct row *r)
 {
 	const char *v = r->verdict[0] ? r->verdict : r->side == SIDE_GONE ? "agrees now" : NULL;
@@ -412,8 +410,8 @@ int cmd_triage(int argc, char **argv)
 		    (pv = pipeline_run(&pl, &cf->c, ref, kvm, &res)) >= PL_REF_FAILED) {
 			fprintf(stderr, "exitdiff triage: %s: %s\n", paths[i], err[0] ? err : res.err);
 			r->side = SIDE_ERROR;
-			if (pv == PL_KVM_FAILED && vmm_died_again(&res, r))
-				pipeline_cluster(r->sig, cf->c.knobs, r->needs_known, r->cluster);
+			if (pv == PL_KVM_FAILED)
+				vmm_died_again(&res, r);
 		} else {
 			const struct divergence d = res.d;
 			if (!r->sig[0])
@@ -431,8 +429,10 @@ int cmd_triage(int argc, char **argv)
 				trace_case(&s, &kt, &cf->c, paths[i], third, line, sizeof(line));
 				printf("kvm trace of %s: %s\n", cf->c.id, line);
 			}
-			pipeline_cluster(r->sig, cf->c.knobs, r->needs_known, r->cluster);
 		}
+		/* Every case that ran is clustered: a VMM's death with its verdict too. */
+		if (r->side != SIDE_ERROR)
+			pipeline_cluster(r->sig, cf->c.knobs, r->needs_known, r->cluster);
 		counts[r->side]++;
 		save_verdict(r);
 	}
