@@ -309,6 +309,19 @@ grep -q "^FAIL: sse-moves: xmm0 wanted 0x8877665544332212 got 0x8877665544332211
 	|| { cat "$tmp/q.xmm2"; bad "a wrong XMM0 must FAIL naming xmm0"; }
 echo "checked: XMM registers compared by the TMK (sse-moves passes; a wrong xmm0 fails)"
 
+# --- a case that reads bytes the runtime rewrites (IDT gate 0's offset):
+# export says so on stderr and in the README, and the TMK indeed FAILs on
+# that value under TCG; a case that reads none gets no such note.
+printf 'id idt-read\nmode long64\ncode 48 8b 04 25 00 20 00 00\ncode f4\n' >"$tmp/idt-read.case"
+"$exitdiff" export "$tmp/idt-read.case" -o "$tmp/rb" >"$tmp/rb.log" 2>&1 || { cat "$tmp/rb.log"; bad "export of idt-read failed"; }
+grep -q "note: .*idt-read.case: case idt-read reads bytes the TMK runtime rewrites" "$tmp/rb.log" \
+	|| { cat "$tmp/rb.log"; bad "export must note that idt-read reads the runtime's bytes"; }
+grep -q '^\*\*Runtime bytes\*\* in `idt-read`' "$tmp/rb/README.md" || bad "README of idt-read lacks the runtime-bytes note"
+grep -q "Runtime bytes" "$tmp/tmk/README.md" && bad "README of the corpus cases has a runtime-bytes note none of them earns"
+qemu "$tmp/rb" tcg >"$tmp/q.rb"
+grep -q "^FAIL: idt-read: rax wanted" "$tmp/q.rb" || { cat "$tmp/q.rb"; bad "idt-read must FAIL on rax under the TMK (what the note warns of)"; }
+echo "checked: a case reading the runtime's IDT bytes is noted by export and FAILs under the TMK: $(grep '^FAIL' "$tmp/q.rb")"
+
 # --- a hang: KVM never finishes SGDT to MMIO at CPL0; exitdiff tmk names it
 # a hang at the instruction, not a timeout (docs/harness.md "Hang").
 "$exitdiff" export "$src/corpus/mmio/mmio-sgdt-store.case" -o "$tmp/hang" >/dev/null 2>&1 \

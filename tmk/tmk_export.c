@@ -157,6 +157,10 @@ static int prepare(struct exporter *x, const char *path, struct slot *s)
 		    s->g.ref ? exit_kind_name((enum exit_kind)outcome_terminal(&s->ref)->kind) : "");
 		return -1;
 	}
+	if (s->g.ref && s->ref.read_runtime_bytes)
+		fprintf(stderr, "exitdiff export: note: %s: case %s reads bytes the TMK runtime "
+			"rewrites; under the TMK it may FAIL on any hypervisor (README.md)\n",
+			path, s->cf.c.id);
 	if (!tmk_gen_expressible(s->g.expect)) {
 		ERR("%s: the expected outcome ends in '%s', which a TMK cannot observe "
 		    "from inside the guest", path,
@@ -285,6 +289,14 @@ static int write_docs(const char *outdir, struct slot *slots, unsigned n)
 				"the image again for the remaining cases.\n",
 				slots[i].cf.c.id, exit_kind_name((enum exit_kind)t->kind));
 	}
+	for (unsigned i = 0; i < n; i++)
+		if (slots[i].g.ref && slots[i].ref.read_runtime_bytes)
+			fprintf(f, "\n**Runtime bytes** in `%s`: it reads bytes this TMK's runtime rewrites\n"
+				"(an IDT gate's offset, PML4 entry 256, the legacy modes' NMI vectors: docs/tmk.md,\n"
+				"\"Differences from the harness environment\"), or walks a page table through them.\n"
+				"The expectation is what the case sees in exitdiff's harness, so under this TMK the\n"
+				"case may FAIL on any hypervisor: such a FAIL is the runtime's, not the instruction's.\n",
+				slots[i].cf.c.id);
 	for (unsigned i = 0; i < n; i++)
 		if (slots[i].cf.known_reason[0])
 			fprintf(f, "\n**Known divergence** in `%s`: %s (signature `%s`). The TMK expects\n"
