@@ -406,13 +406,15 @@ int cmd_run(int argc, char **argv)
 				"shown\n");
 		o.trace = NULL;
 		need &= ~(unsigned)NEED_KVM;
-		printf("no %s: vmm:%s takes KVM's place (the reference against it alone)\n",
-		       host_kvm_device(), vmm);
 	}
 	if (session_open_vmm(&s, need, vmm) < 0) {
 		paths_free(paths, n);
 		return EXIT_USAGE;
 	}
+	/* Said once the VMM runs: a VMM that does not leaves its one error line. */
+	if (o.vmm_alone)
+		printf("no %s: vmm:%s takes KVM's place (the reference against it alone)\n",
+		       host_kvm_device(), vmm);
 	s.ref.vendor = (enum cpu_vendor)o.vendor;
 	if (vmm)
 		/* What the VMM declares and what its guest read (docs/vmm.md). */

@@ -72,6 +72,9 @@ enum gpr {
 #define RFLAGS_FIXED1 (1u << 1)
 #define RFLAGS_RF (1ull << 16)
 #define RFLAGS_VM (1ull << 17)  /* virtual-8086 mode: set by the v86 mode */
+/* What no instruction can set: bits 3, 5, 15 and 22..63 read as zero
+ * (and bit 1 as one) on every CPU. */
+#define RFLAGS_RESERVED (~0x3f7fd7ull)
 
 struct test_case {
 	char id[64];          /* name for messages: file stem, or gen seed */

@@ -232,7 +232,6 @@ enum ref_access { REF_ACC_READ = 0, REF_ACC_WRITE = 1, REF_ACC_FETCH = 2,
 #define PFEC_RSVD (1u << 3)
 #define PFEC_ID   (1u << 4)
 
-#define RFLAGS_RF (1ull << 16)
 
 /* 1 when la is canonical for 48-bit linear addresses (SDM Vol. 1 3.3.7.1). */
 static inline int ref_canonical(uint64_t la)

@@ -17,6 +17,8 @@
 
 #define GOOD "\nO 2 0 0 0 0 0 10004 2 ffffffffffffffff 0 0 0\nG 0 1\nE\n"
 #define RAX2 "\nO 2 0 0 0 0 0 10004 2 ffffffffffffffff 0 0 0\nG 0 2\nE\n"
+/* RFLAGS 0x2a: bits 3 and 5, which no CPU sets. */
+#define BROKEN "\nO 2 0 0 0 0 0 10004 2a ffffffffffffffff 0 0 0\nG 0 1\nE\n"
 #define NCASES 6
 
 static char dir[] = "/tmp/exitdiff-vmm-batch-XXXXXX";
@@ -132,6 +134,35 @@ int main(void)
 	CHECK(count_of("count", 0) == 4 && count_of("boots", 1) == 3,
 	      "... after one boot, each case run once (%d cases, %d boots)", count_of("count", 0),
 	      count_of("boots", 1));
+
+	/* A case reports RFLAGS no CPU reaches (its VMM broke its own state:
+	 * TCG's CMPXCHG8B). Second of a round: the VMM is booted again and it
+	 * runs again on the fresh one, where it is clean (an earlier case had
+	 * broken the state), and so do the cases after it. */
+	const char *leak[] = { GOOD, BROKEN, GOOD, GOOD, GOOD, GOOD, GOOD, GOOD, GOOD, GOOD, GOOD };
+	script(leak, 11);
+	int boots = count_of("boots", 1);
+	a = vmm.ops->run_batch(&vmm, cases, NCASES, NULL, outs);
+	CHECK(a == NCASES && outs[1].state.rflags == 2 && outs[5].state.gpr[RAX] == 1,
+	      "a broken RFLAGS after other cases: that case runs again on a fresh VMM and keeps "
+	      "its clean outcome (%zu answered, rflags %#llx)", a,
+	      (unsigned long long)outs[1].state.rflags);
+	CHECK(count_of("count", 0) == 11 && count_of("boots", 1) == boots + 1,
+	      "... it and the 4 cases after it ran twice, after one boot (%d cases, %d boots)",
+	      count_of("count", 0), count_of("boots", 1) - boots);
+	/* The same, broken again on the fresh VMM: its own doing, kept; the
+	 * cases after it, which ran in its round, run again on another boot. */
+	const char *own[] = { GOOD, BROKEN, GOOD, GOOD, GOOD, GOOD, BROKEN, GOOD, GOOD, GOOD, GOOD,
+			      GOOD, GOOD, GOOD, GOOD };
+	script(own, 15);
+	boots = count_of("boots", 1);
+	a = vmm.ops->run_batch(&vmm, cases, NCASES, NULL, outs);
+	CHECK(a == NCASES && outs[1].state.rflags == 0x2a && outs[2].state.gpr[RAX] == 1,
+	      "a broken RFLAGS on a fresh VMM is the case's own outcome (rflags %#llx)",
+	      (unsigned long long)outs[1].state.rflags);
+	CHECK(count_of("count", 0) == 15 && count_of("boots", 1) == boots + 2,
+	      "... and the cases after it ran on another boot (%d cases, %d boots)",
+	      count_of("count", 0), count_of("boots", 1) - boots);
 
 	/* The pipeline over the same kind of round: agree, diverge, died. */
 	ref.ops = &ref_executor_ops;
