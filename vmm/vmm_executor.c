@@ -470,8 +470,10 @@ static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, int
  * HLT's bucket had 1,768). */
 static int broken_state(const struct outcome *o)
 {
+	/* Only a HLT's and an exception's records carry the registers (a
+	 * TIMEOUT's RFLAGS reads 0). */
 	const struct exit_event *t = outcome_terminal(o);
-	if (!t || t->kind == EXIT_SHUTDOWN || t->kind == EXIT_UNSUPPORTED)
+	if (!t || (t->kind != EXIT_HLT && t->kind != EXIT_EXCEPTION))
 		return 0;
 	return (o->state.rflags & RFLAGS_RESERVED) || !(o->state.rflags & RFLAGS_FIXED1);
 }
