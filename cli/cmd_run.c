@@ -422,6 +422,11 @@ int cmd_run(int argc, char **argv)
 		       s.vmm.env.backend, s.vmm.env.vendor, s.vmm.env.cpu, vmm_transport(&s.vmm));
 	char kerr[512];
 	const char *known_path = known_default_path();
+	/* In KVM's place the VMM is held to its own entries ([vmm=NAME]), as
+	 * in its campaigns: the others describe KVM. */
+	if (o.vmm_alone)
+		snprintf(o.list.vmm, sizeof(o.list.vmm), "%.*s", (int)sizeof(o.list.vmm) - 1,
+			 s.vmm.env.backend + strlen("vmm:"));
 	if (known_path) {
 		if (known_load(&o.list, known_path, kerr, sizeof(kerr)) == 0)
 			o.have_list = 1;

@@ -461,21 +461,22 @@ static size_t shm_round(struct executor *ex, struct vmm_job *jobs, size_t n, int
 	return a + 1;
 }
 
-/* An end state no CPU reaches: a reserved RFLAGS bit set, or bit 1
- * clear. A VMM that reports one has broken its own state and may keep it
- * for every later case of the boot: QEMU 7.2's TCG computes CMPXCHG8B's
- * flags as 0x7fffffbf and keeps bits 3, 5 and 15 of them in its copy of
+/* An end state no CPU reaches: a reserved RFLAGS bit set. A VMM that
+ * reports one has broken its own state and may keep it for every later
+ * case of the boot: QEMU 7.2's TCG computes CMPXCHG8B's flags from a stale
+ * condition-code state and keeps bits 3, 5 and 15 of them in its copy of
  * RFLAGS, which no POPF or IRET of the runtime clears (6,024 of a
  * 10-minute campaign's 64,232 hits were later cases showing them: a bare
- * HLT's bucket had 1,768). */
+ * HLT's bucket had 1,768). Only a HLT's and an exception's records carry
+ * the registers, and an image with bit 1 clear is no RFLAGS at all: a
+ * legacy-mode frame read from a stack the case had wrecked (RSP 1, RIP 0,
+ * RFLAGS 0), which says nothing of the VMM. */
 static int broken_state(const struct outcome *o)
 {
-	/* Only a HLT's and an exception's records carry the registers (a
-	 * TIMEOUT's RFLAGS reads 0). */
 	const struct exit_event *t = outcome_terminal(o);
 	if (!t || (t->kind != EXIT_HLT && t->kind != EXIT_EXCEPTION))
 		return 0;
-	return (o->state.rflags & RFLAGS_RESERVED) || !(o->state.rflags & RFLAGS_FIXED1);
+	return (o->state.rflags & RFLAGS_FIXED1) && (o->state.rflags & RFLAGS_RESERVED);
 }
 
 /* The jobs in order, each bounded by its pit, the VMM booted (again)
