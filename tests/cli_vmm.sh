@@ -166,6 +166,24 @@ check "grep -q 'verdict: DIVERGENCE hlt/hlt:rflags.PF:cmpxchg8b' $tmp/leak.out &
 	"a case that leaves RFLAGS no CPU reports keeps its divergence, and the VMM is booted again after it"
 check "[ \$(grep -c '$agree' $tmp/leak.out) -eq 1 ] && ! grep -q 'rflags.bit3' $tmp/leak.out" \
 	"the HLT after it agrees: the broken RFLAGS is not charged to it"
+# What a case leaves in CR2, DR0, TSC_AUX and LSTAR is put back by the
+# runtime before the next case: each read after a write agrees (before,
+# each read the value the case before it wrote).
+mkdir -p "$tmp/carry"
+w() { printf "id $1\nmode long64\n$2code $3\ncode f4\n" >"$tmp/carry/$1.case"; }
+w a-write-cr2 'rax 0x1234\n' '0f 22 d0'
+w b-read-cr2 '' '0f 20 d0'
+w c-write-dr0 'rax 0x5678\n' '0f 23 c0'
+w d-read-dr0 '' '0f 21 c0'
+w e-write-tsc-aux 'rcx 0xc0000103\nrax 0x77\n' '0f 30'
+w f-rdtscp '' '0f 01 f9'
+w g-write-lstar 'rcx 0xc0000082\nrax 0x9999\n' '0f 30'
+w h-read-lstar 'rcx 0xc0000082\n' '0f 32'
+"$exitdiff" run -q --against vmm:qemu-tcg "$tmp/carry" >"$tmp/carry.out" 2>&1
+check "[ \$(grep -c '$agree' $tmp/carry.out) -eq 8 ]" \
+	"CR2, DR0, TSC_AUX and LSTAR a case wrote are put back before the next case reads them ($(grep -c "$agree" "$tmp/carry.out") of 8 agree)"
+grep -E '^  r..: ' "$tmp/carry.out" | sed 's/^/  /'
+
 # The known list: in KVM's place the VMM is held to its own entries
 # ([vmm=qemu-tcg]); an entry without one describes KVM and does not name
 # TCG's divergence (run from a directory whose corpus/ holds the list).

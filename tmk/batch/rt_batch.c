@@ -148,12 +148,6 @@ static void l_text(struct line *l, const char *s)
 		l_ch(l, *s++);
 }
 
-static void cpuid2(uint32_t leaf, uint32_t sub, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(sub));
-}
-
 static void report_cpuid(void)
 {
 	uint32_t r[4], max[3];
@@ -161,7 +155,7 @@ static void report_cpuid(void)
 	const uint32_t cap[3] = { CAL_BASIC_MAX, CAL_HV_MAX, CAL_EXT_MAX };
 	unsigned n = 0;
 	for (int i = 0; i < 3; i++) {
-		cpuid2(base[i], 0, r);
+		rt_cpuid(base[i], 0, r);
 		max[i] = r[0] > cap[i] ? cap[i] : r[0];
 	}
 	/* The hypervisor range only when its first leaf names one. */
@@ -173,7 +167,7 @@ static void report_cpuid(void)
 			continue;
 		for (uint32_t leaf = base[i]; leaf <= max[i]; leaf++)
 			for (uint32_t sub = 0; sub < CAL_SUBLEAVES && n < CAL_MAX; sub++, n++) {
-				cpuid2(leaf, sub, r);
+				rt_cpuid(leaf, sub, r);
 				l_ch(&l, 'C');
 				l_hex(&l, leaf);
 				l_hex(&l, sub);

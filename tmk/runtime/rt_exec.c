@@ -91,12 +91,6 @@ static void run_legacy(const struct tmk_case *c, const struct mode_env *env)
 		memcpy(l, blob_leg, sizeof(*l));
 }
 
-static void cpuid(uint32_t leaf, uint32_t r[4])
-{
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
-			 : "a"(leaf), "c"(0));
-}
-
 /* A knob whose CR4 bit this CPU does not have: setting it would #GP in
  * the runtime (SDM Vol. 3A 2.5: reserved CR4 bits). QEMU's default TCG
  * CPU lacks UMIP, SMAP and FSGSBASE (use -cpu max). NULL when all are
@@ -110,14 +104,14 @@ const char *rt_missing_feature(uint32_t knobs)
 		{ KNOB_CR4_OSXSAVE, 1, 2, 26, "cr4.osxsave (CPUID.1:ECX.XSAVE)" },
 	};
 	uint32_t r[4];
-	cpuid(0, r);
+	rt_cpuid(0, 0, r);
 	uint32_t max = r[0];
 	for (unsigned i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		if (!(knobs & need[i].knob))
 			continue;
 		if (need[i].leaf > max)
 			return need[i].name;
-		cpuid(need[i].leaf, r);
+		rt_cpuid(need[i].leaf, 0, r);
 		if (!(r[need[i].reg] & (1u << need[i].bit)))
 			return need[i].name;
 	}
@@ -150,6 +144,7 @@ void rt_execute(const struct tmk_case *c, uint16_t pit_count, struct tmk_obs *o,
 	struct mode_env env;
 	mode_env_init(&env, (enum cpu_mode)c->mode, c->knobs);
 	rt_xmm_zero();
+	rt_carried_restore();
 	rt_timer_arm(pit_count);
 	rt_env_case_runs();
 	if (mode_long((enum cpu_mode)c->mode)) {

@@ -136,6 +136,12 @@ void *memset(void *d, int c, unsigned long n);
 int memcmp(const void *a, const void *b, unsigned long n);
 int rt_streq(const char *a, const char *b);
 
+/* rt_cpu.c */
+void rt_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+/* Puts back the MSRs, debug registers, CR2 and CR8 as the first case
+ * found them (read at the first call), before each case. */
+void rt_carried_restore(void);
+
 /* rt_env.c */
 uint8_t *rt_phys(uint64_t pa);
 void rt_env_build(void);
