@@ -34,8 +34,10 @@
 #include "vmm.h"
 
 /* Sort keys after the oracle sides: only the manual's rule judged, no
- * judge asked, the case agrees now, or failed to run. */
-enum { SIDE_RULE = ORACLE_FAILED + 1, SIDE_NONE, SIDE_GONE, SIDE_ERROR };
+ * judge asked, the case agrees now, is not compared now (a rule added
+ * since leaves it out, or the hypervisor is not given it), or failed to
+ * run. */
+enum { SIDE_RULE = ORACLE_FAILED + 1, SIDE_NONE, SIDE_GONE, SIDE_UNCOMPARED, SIDE_ERROR };
 
 struct row {
 	int side;
@@ -73,6 +75,8 @@ static const char *side_name(int side)
 		return "-";
 	if (side == SIDE_GONE)
 		return "agrees now";
+	if (side == SIDE_UNCOMPARED)
+		return "not compared";
 	if (side == SIDE_ERROR)
 		return "error";
 	return oracle_side_name((enum oracle_side)side);
@@ -265,21 +269,61 @@ static void trace_case(struct session *s, struct kvm_trace *kt, const struct tes
 		snprintf(line, len, "%u events, %u exceptions injected (%.200s)", t.n, t.injected, p);
 }
 
-/* A VMM that died again on the finding's case, at the site its bucket
- * names (res->fail_sig is the bucket's signature less its @MODE): QEMU's
- * own assertion or fatal error on what a guest did is the VMM's bug,
- * whatever the instruction should do, and is its verdict. A KVM executor
- * failure is left without one: it may as well be the harness's. */
-static void vmm_died_again(const struct pl_result *res, struct row *r)
+/* The VMM failed again on the finding's case as its bucket says (kind
+ * "/vmm:died" or "/vmm:hung"; res->fail_sig is the bucket's signature
+ * less its @MODE, which may name the site too). */
+static int failed_again(const struct pl_result *res, const struct row *r, const char *kind)
 {
 	size_t n = strlen(res->fail_sig);
-	if (!hv_is_vmm || !strstr(res->fail_sig, "/vmm:died") || strncmp(r->sig, res->fail_sig, n) ||
-	    (r->sig[n] && r->sig[n] != '@'))
+	return hv_is_vmm && strstr(res->fail_sig, kind) && !strncmp(r->sig, res->fail_sig, n) &&
+	       (!r->sig[n] || r->sig[n] == '@');
+}
+
+/* A VMM that died again on the finding's case, at the site its bucket
+ * names: QEMU's own assertion or fatal error on what a guest did is the
+ * VMM's bug, whatever the instruction should do, and is its verdict. A
+ * KVM executor failure is left without one: it may as well be the
+ * harness's. */
+static void vmm_died_again(const struct pl_result *res, struct row *r)
+{
+	if (!failed_again(res, r, "/vmm:died"))
 		return;
 	r->side = ORACLE_REFERENCE;
 	r->judge = "died";
 	snprintf(r->verdict, sizeof(r->verdict), "%s wrong: the VMM process died again on this guest "
 		 "(%.300s)", hv_name, res->err + res->fail_text);
+}
+
+/* A VMM that hung again on the finding's case (no record within the
+ * wait, twice). Its outcome is taken as a run that never ends and judged
+ * as a divergence of that name would be: a judge that ends the case as
+ * the reference does, or else the manual's rule for the reference's end,
+ * says the VMM ran on where the instruction stops (TCG's LOCK STOSB, which
+ * the CPU refuses with #UD, runs and goes on over the runtime; so does an
+ * a32 REP MOVSW past real mode's limit, #GP on the CPU). A judge that
+ * runs on too leaves the bucket without a verdict. */
+static void vmm_hung_again(struct session *s, const struct pl_result *res,
+			   const struct test_case *c, const struct outcome *ref, struct outcome *hung,
+			   struct outcome *third, struct row *r)
+{
+	if (!failed_again(res, r, "/vmm:hung"))
+		return;
+	outcome_init(hung);
+	hung->unobserved = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS;
+	struct exit_event e = { .kind = EXIT_TIMEOUT };
+	outcome_push(hung, &e);
+	struct divergence d;
+	if (outcome_diff(ref, hung, &d) != VERDICT_DIVERGE)
+		return;
+	struct row j = *r;
+	snprintf(j.sig, sizeof(j.sig), "%s", d.signature);
+	judge(s, c, ref, hung, third, &j);
+	if (j.side != ORACLE_REFERENCE && j.side != SIDE_RULE)
+		return;
+	r->side = j.side;
+	r->judge = j.judge;
+	snprintf(r->verdict, sizeof(r->verdict), "%s hung again on this guest, where the reference "
+		 "ends (%.80s): %.200s", hv_name, d.signature, j.verdict);
 }
 
 /* The verdict beside the bucket's case (OUT/buckets/X/verdict: the verdict,
@@ -410,13 +454,20 @@ int cmd_triage(int argc, char **argv)
 		    (pv = pipeline_run(&pl, &cf->c, ref, kvm, &res)) >= PL_REF_FAILED) {
 			fprintf(stderr, "exitdiff triage: %s: %s\n", paths[i], err[0] ? err : res.err);
 			r->side = SIDE_ERROR;
-			if (pv == PL_KVM_FAILED)
+			if (pv == PL_KVM_FAILED) {
 				vmm_died_again(&res, r);
+				if (oracle)
+					vmm_hung_again(&s, &res, &cf->c, ref, kvm, third, r);
+			}
 		} else {
 			const struct divergence d = res.d;
 			if (!r->sig[0])
 				snprintf(r->sig, sizeof(r->sig), "%s", d.signature);
-			if (res.verdict != PL_DIVERGED)
+			if (res.verdict == PL_UNSUPPORTED) {
+				r->side = SIDE_UNCOMPARED;
+				snprintf(r->verdict, sizeof(r->verdict), "not compared now (%s)",
+					 d.mnemonic[0] ? d.mnemonic : ref->mnemonic);
+			} else if (res.verdict != PL_DIVERGED)
 				r->side = SIDE_GONE;
 			else if (!oracle)
 				r->side = SIDE_NONE;

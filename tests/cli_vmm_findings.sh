@@ -156,6 +156,30 @@ check "[ $rc -eq 0 ] && grep -q '^reference  *died  *3  *executor#none/vmm:died:
 	"triage: a VMM death that recurs at its bucket's site is the VMM's verdict ($(grep -A1 'invalid-tss' "$tmp/out" | tr '\n' ' ' | head -c 300))"
 check "grep -q '^error  *-  *1  *executor#none/vmm:died:serial.c:337 ' $tmp/out" "a death at another site than its bucket's stays an error"
 
+# Triage of a VMM that hangs (no record within the wait, twice): a case
+# the reference and Unicorn end with #UD is the VMM's (it ran on where the
+# instruction stops); one the reference runs to its step budget is no
+# longer given to the VMM at all (core/exec_skip.c): not compared now, no
+# verdict.
+cat >"$tmp/hang.sh" <<'FAKE'
+#!/bin/sh
+echo "XDVMM 1"
+echo "C 0 0 d 68747541 444d4163 69746e65"
+echo READY
+exec sleep 30
+FAKE
+chmod +x "$tmp/hang.sh"
+mkdir -p "$tmp/hung/buckets/ud" "$tmp/hung/buckets/loop"
+printf '{"unix":1,"time":0.0,"against":"vmm:%s {image}","command":"exitdiff fuzz"}\n' "$tmp/hang.sh" >"$tmp/hung/runs.jsonl"
+printf 'id ud\ncode 0f 0b\n' >"$tmp/hung/buckets/ud/case.case"
+printf 'id loop\ncode eb fe\n' >"$tmp/hung/buckets/loop/case.case"
+for b in ud loop; do printf 'signature executor#none/vmm:hung\nhits 2\n' >"$tmp/hung/buckets/$b/hits"; done
+"$exitdiff" triage "$tmp/hung" >"$tmp/out" 2>"$tmp/err"; rc=$?
+check "[ $rc -eq 0 ] && grep -q '^reference  *unicorn  *2  *executor#none/vmm:hung .*/ud/case.case' $tmp/out && grep -q 'verdict: vmm:.*hang.sh {image} hung again on this guest, where the reference ends (exception#UD/timeout:terminal:ud2): vmm:.* wrong (Unicorn and reference agree)' $tmp/out" \
+	"triage: a VMM that hangs again where the reference and Unicorn end in #UD is the VMM's verdict ($(grep -A1 '/ud/case' "$tmp/out" | tail -1 | head -c 200))"
+check "grep -q '^not compared  *-  *2  *executor#none/vmm:hung .*/loop/case.case' $tmp/out && grep -qx 'not compared now (step-budget)' $tmp/hung/buckets/loop/verdict" \
+	"a hang of a case the VMM is no longer given: not compared now, named why, no verdict"
+
 # A short campaign against TCG: why cases were not compared is named by
 # the reason (a VMM's refusal, a read its own devices answer), not by the
 # reference's last instruction (HLT, before).
