@@ -295,18 +295,22 @@ static void vmm_died_again(const struct pl_result *res, struct row *r)
 }
 
 /* A VMM that hung again on the finding's case (no record within the
- * wait, twice). Its outcome is taken as a run that never ends and judged
- * as a divergence of that name would be: a judge that ends the case as
- * the reference does, or else the manual's rule for the reference's end,
- * says the VMM ran on where the instruction stops (TCG's LOCK STOSB, which
- * the CPU refuses with #UD, runs and goes on over the runtime; so does an
- * a32 REP MOVSW past real mode's limit, #GP on the CPU). A judge that
- * runs on too leaves the bucket without a verdict. */
-static void vmm_hung_again(struct session *s, const struct pl_result *res,
-			   const struct test_case *c, const struct outcome *ref, struct outcome *hung,
-			   struct outcome *third, struct row *r)
+ * wait), or whose record was broken again (vmm:protocol: the case wrote
+ * over the runtime's mailbox). Its outcome is taken as a run that never
+ * ends and judged as a divergence of that name would be: a judge that
+ * ends the case as the reference does, or else the manual's rule for the
+ * reference's end, says the VMM ran on where the instruction stops (TCG
+ * runs LOCK STOSB, which the CPU refuses with #UD, and real mode's a32
+ * accesses past the 64 KiB limit, #GP on the CPU, and goes on over its
+ * runtime). A judge that runs on too leaves the bucket without a
+ * verdict. */
+static void vmm_ran_on_again(struct session *s, const struct pl_result *res,
+			     const struct test_case *c, const struct outcome *ref,
+			     struct outcome *hung, struct outcome *third, struct row *r)
 {
-	if (!failed_again(res, r, "/vmm:hung"))
+	const char *how = failed_again(res, r, "/vmm:hung") ? "hung" :
+			  failed_again(res, r, "/vmm:protocol") ? "broke its runtime's record" : NULL;
+	if (!how)
 		return;
 	outcome_init(hung);
 	hung->unobserved = OUTCOME_NO_TRACE | OUTCOME_NO_SYSREGS;
@@ -322,8 +326,8 @@ static void vmm_hung_again(struct session *s, const struct pl_result *res,
 		return;
 	r->side = j.side;
 	r->judge = j.judge;
-	snprintf(r->verdict, sizeof(r->verdict), "%s hung again on this guest, where the reference "
-		 "ends (%.80s): %.200s", hv_name, d.signature, j.verdict);
+	snprintf(r->verdict, sizeof(r->verdict), "%s %s again on this guest, where the reference "
+		 "ends (%.80s): %.200s", hv_name, how, d.signature, j.verdict);
 }
 
 /* The verdict beside the bucket's case (OUT/buckets/X/verdict: the verdict,
@@ -457,7 +461,7 @@ int cmd_triage(int argc, char **argv)
 			if (pv == PL_KVM_FAILED) {
 				vmm_died_again(&res, r);
 				if (oracle)
-					vmm_hung_again(&s, &res, &cf->c, ref, kvm, third, r);
+					vmm_ran_on_again(&s, &res, &cf->c, ref, kvm, third, r);
 			}
 		} else {
 			const struct divergence d = res.d;
