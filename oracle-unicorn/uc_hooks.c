@@ -309,13 +309,15 @@ static void on_sysenter(uc_engine *uc, void *user)
 
 /* CPUID: Unicorn's own model ("qemu64") is not what the KVM guest reads;
  * answer from the calibrated table like the reference does, and without
- * a table say UNSUPPORTED like the reference does. */
+ * a table say UNSUPPORTED like the reference does. The registers by the
+ * mode's names: outside 64-bit mode Unicorn ignores a write to RAX (CPUID
+ * left EAX as it was in real16 and prot32, a false "neither"). */
 static int on_cpuid(uc_engine *uc, void *user)
 {
 	struct uc_ctx *u = user;
 	uint64_t rax = 0, rcx = 0;
-	uc_reg_read(uc, UC_X86_REG_RAX, &rax);
-	uc_reg_read(uc, UC_X86_REG_RCX, &rcx);
+	uc_reg_read(uc, uc_gpr_reg(u, RAX), &rax);
+	uc_reg_read(uc, uc_gpr_reg(u, RCX), &rcx);
 	const struct cpuid_entry *ce = u->cpuid ?
 		cpuid_lookup(u->cpuid, (uint32_t)rax, (uint32_t)rcx) : NULL;
 	if (!u->cpuid) {
@@ -326,10 +328,10 @@ static int on_cpuid(uc_engine *uc, void *user)
 	}
 	uint64_t a = ce ? ce->eax : 0, b = ce ? ce->ebx : 0, c = ce ? ce->ecx : 0,
 		 d = ce ? ce->edx : 0;
-	uc_reg_write(uc, UC_X86_REG_RAX, &a);
-	uc_reg_write(uc, UC_X86_REG_RBX, &b);
-	uc_reg_write(uc, UC_X86_REG_RCX, &c);
-	uc_reg_write(uc, UC_X86_REG_RDX, &d);
+	uc_reg_write(uc, uc_gpr_reg(u, RAX), &a);
+	uc_reg_write(uc, uc_gpr_reg(u, RBX), &b);
+	uc_reg_write(uc, uc_gpr_reg(u, RCX), &c);
+	uc_reg_write(uc, uc_gpr_reg(u, RDX), &d);
 	return 1;
 }
 
