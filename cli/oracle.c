@@ -19,6 +19,24 @@ const char *oracle_side_name(enum oracle_side s)
 	return s <= ORACLE_FAILED ? names[s] : "?";
 }
 
+/* Unicorn's CPU model is QEMU's own ("qemu64"), smaller than the
+ * environment's CPUID: its #UD at an instruction both the reference and
+ * the hypervisor ran (MOVBE) says nothing of that instruction. The
+ * mnemonic the reference ran there, or NULL. Where the hypervisor raises
+ * #UD there too, Unicorn's agreeing with it still counts. */
+static const char *model_lacks(const struct executor *ex, const struct outcome *ref,
+			       const struct outcome *hv, const struct outcome *third)
+{
+	const struct exit_event *t = outcome_terminal(third);
+	if (strcmp(ex->ops->name, "unicorn") || !t || t->kind != EXIT_EXCEPTION || t->addr != 6)
+		return NULL;
+	const struct ran_insn *r = ran_find(ref, t->rip);
+	const struct exit_event *a = outcome_terminal(ref), *b = outcome_terminal(hv);
+	int ud_a = a && a->kind == EXIT_EXCEPTION && a->addr == 6 && a->rip == t->rip;
+	int ud_b = b && b->kind == EXIT_EXCEPTION && b->addr == 6 && b->rip == t->rip;
+	return r && !ud_a && !ud_b ? r->mnemonic : NULL;
+}
+
 enum oracle_side oracle_judge_by(struct executor *ex, const char *hv_label,
 				 const struct test_case *c, const struct outcome *ref,
 				 const struct outcome *kvm, struct outcome *third, char *detail,
@@ -38,6 +56,12 @@ enum oracle_side oracle_judge_by(struct executor *ex, const char *hv_label,
 	 * the case's stack, vmm/vmm_proto.c). */
 	for (uint32_t k = 0; k < ref->n_undefined_mem && third->n_undefined_mem < UNDEF_MEM_SLOTS; k++)
 		third->undefined_mem[third->n_undefined_mem++] = ref->undefined_mem[k];
+	const char *lacks = model_lacks(ex, ref, kvm, third);
+	if (lacks) {
+		snprintf(detail, len, "its CPU model lacks %s, which the reference and %s ran", lacks,
+			 hv_label);
+		return ORACLE_CANNOT;
+	}
 	struct divergence dr, dk;
 	enum verdict vr = outcome_diff(ref, third, &dr);
 	enum verdict vk = outcome_diff(third, kvm, &dk);

@@ -156,6 +156,14 @@ check "[ $rc -eq 0 ] && grep -q '^reference  *died  *3  *executor#none/vmm:died:
 	"triage: a VMM death that recurs at its bucket's site is the VMM's verdict ($(grep -A1 'invalid-tss' "$tmp/out" | tr '\n' ' ' | head -c 300))"
 check "grep -q '^error  *-  *1  *executor#none/vmm:died:serial.c:337 ' $tmp/out" "a death at another site than its bucket's stays an error"
 
+# Unicorn's CPU model lacks MOVBE: its #UD, where the reference and TCG
+# both ran the instruction, is no judgement ("cannot judge"), where it
+# read "neither" before.
+printf 'id movbe16\nmode real16\ncode 67 0f 38 f1 8c 0a 06 03 00 00\n' >"$tmp/movbe16.case"
+"$exitdiff" run --oracle --against vmm:qemu-tcg "$tmp/movbe16.case" >"$tmp/out" 2>&1
+check "grep -q '^oracle: unicorn cannot judge (its CPU model lacks movbe, which the reference and vmm:qemu-tcg ran)' $tmp/out" \
+	"a MOVBE Unicorn's model lacks: $(grep '^oracle' "$tmp/out")"
+
 # Triage of a VMM that hangs (no record within the wait, twice): a case
 # the reference and Unicorn end with #UD is the VMM's (it ran on where the
 # instruction stops); one the reference runs to its step budget is no
