@@ -18,18 +18,11 @@
 #define KVM_SYNC_NEEDED (KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS | KVM_SYNC_X86_EVENTS)
 
 /* MSRs captured at init and restored after a case that may have written
- * them (WRMSR, SWAPGS). SDM Vol. 4 table 2-2 for the numbers. */
+ * them (core/carried_msrs.def), and KVM's own. */
 static const uint32_t saved_msrs[] = {
-	0xc0000102, /* IA32_KERNEL_GS_BASE */
-	0xc0000081, /* IA32_STAR */
-	0xc0000082, /* IA32_LSTAR */
-	0xc0000083, /* IA32_CSTAR */
-	0xc0000084, /* IA32_FMASK */
-	0x00000174, /* IA32_SYSENTER_CS */
-	0x00000175, /* IA32_SYSENTER_ESP */
-	0x00000176, /* IA32_SYSENTER_EIP */
-	0xc0000103, /* IA32_TSC_AUX */
-	0x00000277, /* IA32_PAT */
+#define X(msr, name) msr,
+#include "carried_msrs.def"
+#undef X
 	/* KVM's paravirtual MSRs that point KVM at guest memory: enabled by
 	 * a case (kvmclock, steal time, async PF, PV EOI), KVM goes on
 	 * writing there at every vCPU entry of later cases, into the pages

@@ -79,6 +79,7 @@ static int copy_runtime(const char *outdir)
 	static const char *const core[] = {
 		"layout.c", "layout.h", "mode.c", "mode.h", "knobs.c", "knobs.h",
 		"case.h", "case_event.h", "outcome.h", "config.h", "exit_kinds.def",
+		"carried_msrs.def",
 	};
 	for (size_t i = 0; !rc && i < sizeof(core) / sizeof(core[0]); i++) {
 		const char *f = core[i];

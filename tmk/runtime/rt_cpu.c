@@ -29,20 +29,12 @@ static void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
-/* The MSRs harness/kvm_vm.c restores that a CPU without a virtual
- * machine's own paravirtual ones has. Every 64-bit CPU has the SYSCALL,
- * SYSENTER and PAT MSRs; TSC_AUX only with RDTSCP or RDPID, so it is last
- * and taken only then (a RDMSR of an absent MSR is #GP, here fatal). */
+/* core/carried_msrs.def: every 64-bit CPU has them but TSC_AUX, the
+ * last, which is taken only with RDTSCP or RDPID. */
 static const uint32_t carried_msr[] = {
-	0xc0000081, /* IA32_STAR */
-	0xc0000082, /* IA32_LSTAR */
-	0xc0000083, /* IA32_CSTAR */
-	0xc0000084, /* IA32_FMASK */
-	0x00000174, /* IA32_SYSENTER_CS */
-	0x00000175, /* IA32_SYSENTER_ESP */
-	0x00000176, /* IA32_SYSENTER_EIP */
-	0x00000277, /* IA32_PAT */
-	0xc0000103, /* IA32_TSC_AUX */
+#define X(msr, name) msr,
+#include "carried_msrs.def"
+#undef X
 };
 #define N_CARRIED (sizeof(carried_msr) / sizeof(carried_msr[0]))
 
