@@ -8,8 +8,10 @@
 #include "executor.h"
 
 /* 1 when in needs a CPUID feature that table t (the environment's) and
- * the host CPU disagree about; why gets "native:cpuid MNEMONIC". 0 when
- * they agree, the instruction needs none, or t is NULL (no table). */
+ * the host CPU disagree about ("native:cpuid MNEMONIC" into why), or that
+ * the host's CPUID hides ("native:cpuid-hidden MNEMONIC": its silicon may
+ * run it all the same). 0 when both have it, the instruction needs none,
+ * or t is NULL (no table). */
 int native_cpuid_differs(const struct cpuid_table *t, const cs_insn *in, char *why, size_t whylen);
 
 #endif
