@@ -82,6 +82,14 @@ static const char *side_name(int side)
 	return oracle_side_name((enum oracle_side)side);
 }
 
+/* Two outcomes end alike: the same terminal kind, and for an exception
+ * the same vector. */
+static int same_end(const struct outcome *a, const struct outcome *b)
+{
+	const struct exit_event *x = outcome_terminal(a), *y = outcome_terminal(b);
+	return x && y && x->kind == y->kind && (x->kind != EXIT_EXCEPTION || x->addr == y->addr);
+}
+
 /* The judges in the order they are asked; the first that can judge
  * decides. The CPU first: where it can run a case it is the authority. */
 static void judge(struct session *s, const struct test_case *c, const struct outcome *ref,
@@ -100,8 +108,13 @@ static void judge(struct session *s, const struct test_case *c, const struct out
 		enum oracle_side side = oracle_judge_by(j[k].ex, s->hv_label, c, ref, kvm, third, detail,
 							sizeof(detail));
 		/* Unicorn agreeing with the VMM it was forked from says only
-		 * that they share the code. */
-		if (side == ORACLE_KVM && hv_unicorn_kin && j[k].ex == &s->uc) {
+		 * that they share the code; so does its ending the case as the
+		 * VMM does where the reference ends it otherwise, whatever else
+		 * differs (both run a misaligned XORPS the CPU refuses with #GP,
+		 * with other XMM results: "neither"). */
+		if (hv_unicorn_kin && j[k].ex == &s->uc &&
+		    (side == ORACLE_KVM || (side == ORACLE_NEITHER && same_end(third, kvm) &&
+					    !same_end(third, ref)))) {
 			side = ORACLE_CANNOT;
 			snprintf(detail, sizeof(detail), "sides with %s, whose CPU emulation it is a fork "
 				 "of: no independent verdict", hv_name);
