@@ -283,8 +283,8 @@ static void trace_case(struct session *s, struct kvm_trace *kt, const struct tes
 }
 
 /* The VMM failed again on the finding's case as its bucket says (kind
- * "/vmm:died" or "/vmm:hung"; res->fail_sig is the bucket's signature
- * less its @MODE, which may name the site too). */
+ * "/vmm:died", "/vmm:hung" or "/vmm:protocol"; res->fail_sig is the
+ * bucket's signature less its @MODE, which may name the site too). */
 static int failed_again(const struct pl_result *res, const struct row *r, const char *kind)
 {
 	size_t n = strlen(res->fail_sig);
