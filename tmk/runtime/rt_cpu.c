@@ -24,7 +24,7 @@ static uint64_t rdmsr(uint32_t msr)
 	return (uint64_t)hi << 32 | lo;
 }
 
-static void wrmsr(uint32_t msr, uint64_t v)
+void rt_wrmsr(uint32_t msr, uint64_t v)
 {
 	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
@@ -85,7 +85,7 @@ void rt_carried_restore(void)
 	}
 	for (unsigned i = 0; i < n_msr; i++)
 		if (rdmsr(carried_msr[i]) != msr0[i])
-			wrmsr(carried_msr[i], msr0[i]);
+			rt_wrmsr(carried_msr[i], msr0[i]);
 	for (unsigned i = 0; i < N_DR; i++)
 		if (dr_io[i].get() != dr0[i])
 			dr_io[i].set(dr0[i]);

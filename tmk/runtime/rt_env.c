@@ -40,11 +40,6 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void wrmsr(uint32_t msr, uint64_t v)
-{
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
 /* Points gate v at the trampoline's entry for v (SDM Vol. 3A 6.14.1: offset
  * bits 15:0 at byte 0, 31:16 at byte 6, 63:32 at byte 8). */
 static void patch_idt(uint8_t *ram)
@@ -124,10 +119,10 @@ static void load_system_state(uint8_t *ram)
 		"movl %%eax, %%fs\n\t"
 		"movl %%eax, %%gs\n\t"
 		: : "i"(SEL_CODE64), "i"(SEL_DATA) : "rax", "memory");
-	wrmsr(MSR_EFER, LM_EFER & ~(1ull << 10)); /* LMA is read-only */
-	wrmsr(MSR_FS_BASE, 0);
-	wrmsr(MSR_GS_BASE, 0);
-	wrmsr(MSR_KGS_BASE, 0);
+	rt_wrmsr(MSR_EFER, LM_EFER & ~(1ull << 10)); /* LMA is read-only */
+	rt_wrmsr(MSR_FS_BASE, 0);
+	rt_wrmsr(MSR_GS_BASE, 0);
+	rt_wrmsr(MSR_KGS_BASE, 0);
 	__asm__ volatile("movq %0, %%cr4" : : "r"((uint64_t)LM_CR4));
 	__asm__ volatile("movq %0, %%cr0" : : "r"((uint64_t)LM_CR0));
 }

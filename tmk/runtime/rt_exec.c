@@ -48,8 +48,7 @@ static void run_long64(const struct tmk_case *c, const struct mode_env *env)
 	td[TD_SEGS / 8 + 2] = env->seg[SR_FS].sel;
 	td[TD_SEGS / 8 + 3] = env->seg[SR_GS].sel;
 	uint64_t efer = env->efer & ~(1ull << 10); /* LMA is read-only */
-	__asm__ volatile("wrmsr" : : "c"(0xc0000080u), "a"((uint32_t)efer),
-			 "d"((uint32_t)(efer >> 32)));
+	rt_wrmsr(0xc0000080u, efer);
 	write_cr4(env->cr4);
 	write_cr0(env->cr0);
 	rt_run_case();

@@ -138,6 +138,7 @@ int rt_streq(const char *a, const char *b);
 
 /* rt_cpu.c */
 void rt_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4]);
+void rt_wrmsr(uint32_t msr, uint64_t v);
 /* Puts back the MSRs, debug registers, CR2 and CR8 as the first case
  * found them (read at the first call), before each case. */
 void rt_carried_restore(void);
