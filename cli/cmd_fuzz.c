@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "host.h"
 #include "source_tree.h"
+#include "vmm.h"
 
 
 static struct session fuzz_session;
@@ -114,7 +115,7 @@ int cmd_fuzz(int argc, char **argv)
 			fuzz_vmm = v + 4;
 			o.against = v;
 			/* The known list's name for it: a profile's, else "command". */
-			o.vmm = strstr(fuzz_vmm, "{image}") ? "command" : fuzz_vmm;
+			o.vmm = vmm_name_of(fuzz_vmm);
 		} else if (!strcmp(a, "--known")) {
 			known = v;
 		} else if (!strcmp(a, "--no-known")) {

@@ -425,8 +425,7 @@ int cmd_run(int argc, char **argv)
 	/* In KVM's place the VMM is held to its own entries ([vmm=NAME]), as
 	 * in its campaigns: the others describe KVM. */
 	if (o.vmm_alone)
-		snprintf(o.list.vmm, sizeof(o.list.vmm), "%.*s", (int)sizeof(o.list.vmm) - 1,
-			 s.vmm.env.backend + strlen("vmm:"));
+		snprintf(o.list.vmm, sizeof(o.list.vmm), "%s", vmm_name_of(vmm));
 	if (known_path) {
 		if (known_load(&o.list, known_path, kerr, sizeof(kerr)) == 0)
 			o.have_list = 1;

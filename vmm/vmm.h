@@ -46,6 +46,10 @@ const struct vmm_profile *vmm_profile_find(const char *spec, struct vmm_profile 
 					   char *err, size_t errlen);
 /* Names of the known profiles, for messages ("qemu-tcg"). */
 const char *vmm_profile_names(void);
+/* What the VMM of spec is called in the known list ([vmm=NAME]) and in
+ * its environment ("vmm:NAME"): its profile's name, or "command" for a
+ * command line. */
+const char *vmm_name_of(const char *spec);
 
 /* The batch image: $EXITDIFF_VMM_IMAGE, else the one this build made. */
 const char *vmm_image_path(void);

@@ -219,8 +219,7 @@ static int vmm_init(struct executor *ex, char *err, size_t errlen)
 	}
 	ex->priv = v;
 	environment_from_host(&ex->env);
-	snprintf(ex->env.backend, sizeof(ex->env.backend), "vmm:%.27s",
-		 v->prof->name[0] ? v->prof->name : "command");
+	snprintf(ex->env.backend, sizeof(ex->env.backend), "vmm:%.27s", vmm_name_of(ex->spec));
 	if (boot(ex, v) < 0) {
 		snprintf(err, errlen, "%s", ex->err);
 		free(v);

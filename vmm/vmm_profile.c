@@ -58,6 +58,14 @@ const char *vmm_profile_names(void)
 	return "qemu-tcg";
 }
 
+const char *vmm_name_of(const char *spec)
+{
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+		if (!strcmp(spec, profiles[i].name))
+			return profiles[i].name;
+	return "command";
+}
+
 const struct vmm_profile *vmm_profile_find(const char *spec, struct vmm_profile *own,
 					   char *err, size_t errlen)
 {
